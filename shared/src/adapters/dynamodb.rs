@@ -1,0 +1,562 @@
+//! The table on DynamoDB. One table, string keys `pk`/`sk`, one index `gsi1`:
+//!
+//! | item | pk | sk | gsi1pk | gsi1sk |
+//! | --- | --- | --- | --- | --- |
+//! | session (TTL `expires_at`) | `SESSION#{business}#{customer}` | `SESSION` | | |
+//! | conversation | `CONV#{id}` | `CONV` | `CONVERSATIONS` | `{id}` (UUIDv7: by creation) |
+//! | message | `MSG#{MessageSid}` | `MSG` | `CONV#{conversation id}` | `{created_at ms, 15 digits}#{sid}` |
+//!
+//! A message is keyed by its sid alone, so retries collide whatever conversation they land in and
+//! status callbacks (which know only the sid) update it directly.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::client::Waiters;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
+    KeyType, KeysAndAttributes, Projection, ProjectionType, Put, ReturnValue,
+    ReturnValuesOnConditionCheckFailure, ScalarAttributeType, StreamSpecification,
+    StreamViewType, TimeToLiveSpecification, TransactWriteItem, Update,
+};
+use chrono::{DateTime, Utc};
+
+use crate::domain::{
+    ConversationId, MessageSid, SessionDecision, SessionWindow, StatusCallback, WINDOW,
+    decide_session,
+};
+use crate::ports::{
+    ConversationRecord, ConversationState, MessageRecord, SessionKey, SessionRecord, SessionStore,
+    SessionTouch, SessionTouched, StatusApplied, StoreError, Stored,
+};
+
+type Item = HashMap<String, AttributeValue>;
+
+pub const INDEX: &str = "gsi1";
+const CONVERSATIONS: &str = "CONVERSATIONS";
+/// A lost race for a new session is retried this many times before giving up.
+const TOUCH_ATTEMPTS: usize = 4;
+
+fn unavailable(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError::Unavailable(Box::new(e))
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: i64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn session_pk(key: &SessionKey) -> String {
+    format!("SESSION#{}#{}", key.business, key.customer)
+}
+
+fn conversation_pk(id: &str) -> String {
+    format!("CONV#{id}")
+}
+
+fn message_pk(sid: &str) -> String {
+    format!("MSG#{sid}")
+}
+
+fn key(pk: String, sk: &str) -> Item {
+    HashMap::from([("pk".into(), s(pk)), ("sk".into(), s(sk))])
+}
+
+fn to_item<T: serde::Serialize>(record: &T) -> Result<Item, StoreError> {
+    serde_dynamo::to_item(record).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn from_item<T: serde::de::DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+    serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// The session and conversation store on one DynamoDB table.
+#[derive(Debug, Clone)]
+pub struct DynamoSessionStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoSessionStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    fn session_item(&self, record: &SessionRecord) -> Result<Item, StoreError> {
+        let mut item = to_item(record)?;
+        let ttl = SessionWindow::new(record.last_inbound_at).ttl_epoch_seconds();
+        item.insert("expires_at".into(), n(ttl));
+        item.insert("type".into(), s("session"));
+        let key = crate::adapters::memory::session_key(&record.business, &record.customer)
+            .ok_or_else(|| StoreError::Corrupt("session addresses".into()))?;
+        item.extend(self::key(session_pk(&key), "SESSION"));
+        Ok(item)
+    }
+
+    fn conversation_item(record: &ConversationRecord) -> Result<Item, StoreError> {
+        let mut item = to_item(record)?;
+        item.insert("type".into(), s("conversation"));
+        item.insert("gsi1pk".into(), s(CONVERSATIONS));
+        item.insert("gsi1sk".into(), s(record.id.clone()));
+        item.extend(key(conversation_pk(&record.id), "CONV"));
+        Ok(item)
+    }
+
+    fn message_item(record: &MessageRecord) -> Result<Item, StoreError> {
+        let mut item = to_item(record)?;
+        item.insert("type".into(), s("message"));
+        item.insert("status_rank".into(), n(record.status.rank().into()));
+        item.insert("gsi1pk".into(), s(conversation_pk(&record.conversation_id)));
+        item.insert(
+            "gsi1sk".into(),
+            s(format!(
+                "{:015}#{}",
+                record.created_at.timestamp_millis(),
+                record.id
+            )),
+        );
+        item.extend(key(message_pk(&record.id), "MSG"));
+        Ok(item)
+    }
+
+    /// Refreshes an open session in one conditional update; on failure DynamoDB hands back the
+    /// item as it was, so the decision needs no read.
+    async fn refresh(
+        &self,
+        touch: &SessionTouch,
+    ) -> Result<Result<SessionRecord, Option<Item>>, StoreError> {
+        let now = touch.at.timestamp_millis();
+        let window_start = (touch.at - WINDOW).timestamp_millis();
+        let ttl = SessionWindow::new(touch.at).ttl_epoch_seconds();
+        let mut set = "SET last_inbound_at = :now, expires_at = :ttl".to_owned();
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(session_pk(&touch.key), "SESSION")))
+            .condition_expression("last_inbound_at > :window_start AND last_inbound_at < :now")
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":window_start", n(window_start))
+            .expression_attribute_values(":ttl", n(ttl))
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        if let Some(name) = &touch.profile_name {
+            set.push_str(", profile_name = :profile");
+            request = request.expression_attribute_values(":profile", s(name.clone()));
+        }
+        match request.update_expression(set).send().await {
+            Ok(out) => Ok(Ok(from_item(out.attributes.unwrap_or_default())?)),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                UpdateItemError::ConditionalCheckFailedException(failed) => Ok(Err(failed.item)),
+                other => Err(unavailable(other)),
+            },
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    /// Creates the session and its conversation at once, unless another request just did.
+    async fn start(
+        &self,
+        touch: &SessionTouch,
+        previous: Option<&SessionRecord>,
+    ) -> Result<Option<ConversationId>, StoreError> {
+        let id = ConversationId::generate();
+        let session = SessionRecord {
+            business: touch.key.business.as_str().to_owned(),
+            customer: touch.key.customer.as_str().to_owned(),
+            conversation_id: id.as_str().to_owned(),
+            profile_name: touch.profile_name.clone(),
+            state: ConversationState::Requested,
+            assigned_agent: None,
+            started_at: touch.at,
+            last_inbound_at: touch.at,
+        };
+        let conversation = ConversationRecord {
+            id: id.as_str().to_owned(),
+            business: session.business.clone(),
+            customer: session.customer.clone(),
+            profile_name: session.profile_name.clone(),
+            state: ConversationState::Requested,
+            assigned_agent: None,
+            started_at: touch.at,
+            last_inbound_at: touch.at,
+        };
+        let window_start = (touch.at - WINDOW).timestamp_millis();
+        let put_session = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(self.session_item(&session)?))
+            .condition_expression("attribute_not_exists(pk) OR last_inbound_at <= :window_start")
+            .expression_attribute_values(":window_start", n(window_start))
+            .build()
+            .map_err(unavailable)?;
+        let put_conversation = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(Self::conversation_item(&conversation)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(unavailable)?;
+        let mut items = vec![
+            TransactWriteItem::builder().put(put_session).build(),
+            TransactWriteItem::builder().put(put_conversation).build(),
+        ];
+        if let Some(old) = previous {
+            // The replaced conversation keeps its exact last_inbound_at after its session goes.
+            let update_old = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(conversation_pk(&old.conversation_id), "CONV")))
+                .update_expression("SET last_inbound_at = :last")
+                .condition_expression("attribute_exists(pk)")
+                .expression_attribute_values(":last", n(old.last_inbound_at.timestamp_millis()))
+                .build()
+                .map_err(unavailable)?;
+            items.push(TransactWriteItem::builder().update(update_old).build());
+        }
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Some(id)),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                TransactWriteItemsError::TransactionCanceledException(cancelled)
+                    if cancelled
+                        .cancellation_reasons()
+                        .iter()
+                        .any(|r| r.code() == Some("ConditionalCheckFailed")) =>
+                {
+                    Ok(None)
+                }
+                other => Err(unavailable(other)),
+            },
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    /// Creates the table if it does not exist: keys, index, stream and TTL as in template.yaml.
+    pub async fn create_table_if_missing(&self) -> Result<bool, StoreError> {
+        let exists = self
+            .client
+            .describe_table()
+            .table_name(&self.table)
+            .send()
+            .await;
+        match exists {
+            Ok(_) => return Ok(false),
+            Err(SdkError::ServiceError(e)) if e.err().is_resource_not_found_exception() => {}
+            Err(e) => return Err(unavailable(e)),
+        }
+        let attribute = |name: &str| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .map_err(unavailable)
+        };
+        let key_element = |name: &str, key_type| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(key_type)
+                .build()
+                .map_err(unavailable)
+        };
+        let index = GlobalSecondaryIndex::builder()
+            .index_name(INDEX)
+            .key_schema(key_element("gsi1pk", KeyType::Hash)?)
+            .key_schema(key_element("gsi1sk", KeyType::Range)?)
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::All)
+                    .build(),
+            )
+            .build()
+            .map_err(unavailable)?;
+        self.client
+            .create_table()
+            .table_name(&self.table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(attribute("pk")?)
+            .attribute_definitions(attribute("sk")?)
+            .attribute_definitions(attribute("gsi1pk")?)
+            .attribute_definitions(attribute("gsi1sk")?)
+            .key_schema(key_element("pk", KeyType::Hash)?)
+            .key_schema(key_element("sk", KeyType::Range)?)
+            .global_secondary_indexes(index)
+            .stream_specification(
+                StreamSpecification::builder()
+                    .stream_enabled(true)
+                    .stream_view_type(StreamViewType::NewAndOldImages)
+                    .build()
+                    .map_err(unavailable)?,
+            )
+            .send()
+            .await
+            .map_err(unavailable)?;
+        self.client
+            .wait_until_table_exists()
+            .table_name(&self.table)
+            .wait(std::time::Duration::from_secs(60))
+            .await
+            .map_err(unavailable)?;
+        self.client
+            .update_time_to_live()
+            .table_name(&self.table)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .enabled(true)
+                    .attribute_name("expires_at")
+                    .build()
+                    .map_err(unavailable)?,
+            )
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(true)
+    }
+
+    async fn query_index(
+        &self,
+        partition: String,
+        newest_first: bool,
+        limit: Option<usize>,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(INDEX)
+                .key_condition_expression("gsi1pk = :pk")
+                .expression_attribute_values(":pk", s(partition.clone()))
+                .scan_index_forward(!newest_first)
+                .set_limit(limit.map(|l| i32::try_from(l).unwrap_or(i32::MAX)))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            items.extend(page.items.unwrap_or_default());
+            start = page.last_evaluated_key;
+            let full = limit.is_some_and(|l| items.len() >= l);
+            if start.is_none() || full {
+                break;
+            }
+        }
+        if let Some(l) = limit {
+            items.truncate(l);
+        }
+        Ok(items)
+    }
+}
+
+#[async_trait]
+impl SessionStore for DynamoSessionStore {
+    async fn touch_session(&self, touch: &SessionTouch) -> Result<SessionTouched, StoreError> {
+        for _ in 0..TOUCH_ATTEMPTS {
+            let old = match self.refresh(touch).await? {
+                Ok(session) => {
+                    return Ok(SessionTouched {
+                        conversation_id: parse_id(&session.conversation_id)?,
+                        decision: SessionDecision::Refresh,
+                    });
+                }
+                Err(None) => None,
+                Err(Some(item)) => Some(from_item::<SessionRecord>(item)?),
+            };
+            match decide_session(old.as_ref().map(|o| o.last_inbound_at), touch.at) {
+                SessionDecision::KeepNewer => {
+                    let old = old.ok_or_else(|| StoreError::Corrupt("session vanished".into()))?;
+                    return Ok(SessionTouched {
+                        conversation_id: parse_id(&old.conversation_id)?,
+                        decision: SessionDecision::KeepNewer,
+                    });
+                }
+                SessionDecision::Start => {
+                    if let Some(id) = self.start(touch, old.as_ref()).await? {
+                        return Ok(SessionTouched {
+                            conversation_id: id,
+                            decision: SessionDecision::Start,
+                        });
+                    }
+                    // Another request started it first: refresh that one.
+                }
+                // The item changed between the update and now: try again.
+                SessionDecision::Refresh => {}
+            }
+        }
+        Err(StoreError::Unavailable(
+            "the session kept changing under concurrent requests".into(),
+        ))
+    }
+
+    async fn put_message(&self, message: &MessageRecord) -> Result<Stored, StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(Self::message_item(message)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Stored::Inserted),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                PutItemError::ConditionalCheckFailedException(_) => Ok(Stored::Duplicate),
+                other => Err(unavailable(other)),
+            },
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn apply_status(
+        &self,
+        callback: &StatusCallback,
+        at: DateTime<Utc>,
+    ) -> Result<StatusApplied, StoreError> {
+        let mut set = "SET #status = :status, status_rank = :rank, status_at = :at".to_owned();
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(
+                message_pk(callback.message_sid.as_str()),
+                "MSG",
+            )))
+            .condition_expression("attribute_exists(pk) AND status_rank < :rank")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":status", s(callback.status.as_str()))
+            .expression_attribute_values(":rank", n(callback.status.rank().into()))
+            .expression_attribute_values(":at", n(at.timestamp_millis()));
+        if let Some(code) = &callback.error_code {
+            set.push_str(", error_code = :code");
+            request = request.expression_attribute_values(":code", s(code.clone()));
+        }
+        match request.update_expression(set).send().await {
+            Ok(_) => Ok(StatusApplied::Advanced),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                UpdateItemError::ConditionalCheckFailedException(_) => Ok(StatusApplied::Ignored),
+                other => Err(unavailable(other)),
+            },
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn message(&self, id: &MessageSid) -> Result<Option<MessageRecord>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(message_pk(id.as_str()), "MSG")))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        out.item.map(from_item).transpose()
+    }
+
+    async fn list_conversations(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<ConversationRecord>, StoreError> {
+        self.query_index(CONVERSATIONS.into(), true, Some(limit))
+            .await?
+            .into_iter()
+            .map(from_item)
+            .collect()
+    }
+
+    async fn conversation(
+        &self,
+        id: &ConversationId,
+    ) -> Result<Option<ConversationRecord>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(conversation_pk(id.as_str()), "CONV")))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        out.item.map(from_item).transpose()
+    }
+
+    async fn conversation_messages(
+        &self,
+        id: &ConversationId,
+    ) -> Result<Vec<MessageRecord>, StoreError> {
+        self.query_index(conversation_pk(id.as_str()), false, None)
+            .await?
+            .into_iter()
+            .map(from_item)
+            .collect()
+    }
+
+    async fn sessions(&self, keys: &[SessionKey]) -> Result<Vec<SessionRecord>, StoreError> {
+        let mut unique: Vec<&SessionKey> = keys.iter().collect();
+        unique.sort();
+        unique.dedup();
+        let mut found = Vec::new();
+        // BatchGetItem takes 100 keys a call.
+        for chunk in unique.chunks(100) {
+            let mut pending = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(
+                        chunk
+                            .iter()
+                            .map(|k| key(session_pk(k), "SESSION"))
+                            .collect(),
+                    ))
+                    .build()
+                    .map_err(unavailable)?,
+            );
+            // Unprocessed keys are retried a bounded number of times.
+            for _ in 0..5 {
+                let Some(request) = pending.take() else { break };
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                if let Some(mut responses) = out.responses
+                    && let Some(items) = responses.remove(&self.table)
+                {
+                    for item in items {
+                        found.push(from_item(item)?);
+                    }
+                }
+                pending = out
+                    .unprocessed_keys
+                    .and_then(|mut u| u.remove(&self.table))
+                    .filter(|k| !k.keys().is_empty());
+            }
+            if pending.is_some() {
+                return Err(StoreError::Unavailable(
+                    "DynamoDB left session keys unprocessed".into(),
+                ));
+            }
+        }
+        Ok(found)
+    }
+}
+
+fn parse_id(raw: &str) -> Result<ConversationId, StoreError> {
+    ConversationId::parse(raw).map_err(|e| StoreError::Corrupt(e.to_string()))
+}

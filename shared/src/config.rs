@@ -1,0 +1,60 @@
+//! Configuration from the environment (names in DESIGN §3), read once per cold start.
+
+use std::env;
+
+/// A required variable is missing or empty.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the environment variable {0} is not set")]
+pub struct MissingVariable(pub &'static str);
+
+pub fn required(name: &'static str) -> Result<String, MissingVariable> {
+    optional(name).ok_or(MissingVariable(name))
+}
+
+pub fn optional(name: &'static str) -> Option<String> {
+    env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// What webhook-ingest needs to check Twilio's signatures.
+#[derive(Clone)]
+pub struct WebhookConfig {
+    pub auth_token: String,
+    /// The exact URLs configured in Twilio: signatures are checked against these strings.
+    pub inbound_url: String,
+    pub status_url: String,
+}
+
+impl std::fmt::Debug for WebhookConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookConfig")
+            .field("auth_token", &"<redacted>")
+            .field("inbound_url", &self.inbound_url)
+            .field("status_url", &self.status_url)
+            .finish()
+    }
+}
+
+impl WebhookConfig {
+    pub fn from_env() -> Result<Self, MissingVariable> {
+        Ok(Self {
+            auth_token: required("TWILIO_AUTH_TOKEN")?,
+            inbound_url: required("TWILIO_INBOUND_URL")?,
+            status_url: required("TWILIO_STATUS_URL")?,
+        })
+    }
+}
+
+/// The AWS SDK configuration, loaded once and shared by every client. Emulator endpoints come
+/// from the SDK's own `AWS_ENDPOINT_URL*` variables.
+pub async fn aws() -> aws_config::SdkConfig {
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(2))
+        .operation_attempt_timeout(std::time::Duration::from_secs(3))
+        // Well inside Twilio's 15 s webhook budget, retries included.
+        .operation_timeout(std::time::Duration::from_secs(8))
+        .build();
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .timeout_config(timeouts)
+        .load()
+        .await
+}

@@ -1,0 +1,383 @@
+use serde::{Deserialize, Serialize};
+
+use super::{AccountSid, InvalidValue, MessageSid, WhatsAppAddress};
+
+/// Why a signed webhook form is not a usable inbound message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InboundError {
+    #[error("the form has no {0} parameter")]
+    Missing(&'static str),
+    #[error("the form has {0} more than once")]
+    Repeated(&'static str),
+    #[error(transparent)]
+    Invalid(#[from] InvalidValue),
+}
+
+/// One attachment of an inbound message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Media {
+    pub url: String,
+    pub content_type: Option<String>,
+}
+
+/// A location the customer shared.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    pub latitude: f64,
+    pub longitude: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+/// A quick-reply button the customer tapped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ButtonReply {
+    pub text: String,
+    pub payload: Option<String>,
+}
+
+/// The `Referral*` parameters of a first message after a click-to-WhatsApp ad, prefix removed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Referral {
+    pub fields: Vec<(String, String)>,
+}
+
+impl Referral {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A customer's message as Twilio posted it. Every parameter is kept (Twilio adds parameters
+/// without notice); the typed accessors read the ones the channel understands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboundMessage {
+    pub message_sid: MessageSid,
+    pub account_sid: Option<AccountSid>,
+    /// The customer.
+    pub from: WhatsAppAddress,
+    /// Our business sender.
+    pub to: WhatsAppAddress,
+    params: Vec<(String, String)>,
+}
+
+/// The single value of a parameter that must not repeat.
+pub(crate) fn single<'a>(
+    params: &'a [(String, String)],
+    name: &'static str,
+) -> Result<Option<&'a str>, InboundError> {
+    let mut values = params
+        .iter()
+        .filter(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str());
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(InboundError::Repeated(name));
+    }
+    Ok(first)
+}
+
+pub(crate) fn required<'a>(
+    params: &'a [(String, String)],
+    name: &'static str,
+) -> Result<&'a str, InboundError> {
+    single(params, name)?
+        .filter(|v| !v.is_empty())
+        .ok_or(InboundError::Missing(name))
+}
+
+impl InboundMessage {
+    pub fn from_params(params: Vec<(String, String)>) -> Result<Self, InboundError> {
+        let message_sid = MessageSid::parse(required(&params, "MessageSid")?)?;
+        let from = WhatsAppAddress::parse(required(&params, "From")?)?;
+        let to = WhatsAppAddress::parse(required(&params, "To")?)?;
+        let account_sid = match single(&params, "AccountSid")? {
+            Some(raw) => Some(AccountSid::parse(raw)?),
+            None => None,
+        };
+        Ok(Self {
+            message_sid,
+            account_sid,
+            from,
+            to,
+            params,
+        })
+    }
+
+    /// Every parameter as received, in order.
+    pub fn params(&self) -> &[(String, String)] {
+        &self.params
+    }
+
+    /// The first value of a parameter, if present.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn non_empty(&self, name: &str) -> Option<&str> {
+        self.param(name).filter(|v| !v.is_empty())
+    }
+
+    /// The text, or a media caption; `None` when Twilio sent it empty.
+    pub fn body(&self) -> Option<&str> {
+        self.non_empty("Body")
+    }
+
+    pub fn profile_name(&self) -> Option<&str> {
+        self.non_empty("ProfileName")
+    }
+
+    pub fn wa_id(&self) -> Option<&str> {
+        self.non_empty("WaId")
+    }
+
+    pub fn message_type(&self) -> Option<&str> {
+        self.non_empty("MessageType")
+    }
+
+    /// The attachments, `MediaUrl0..N` as counted by `NumMedia`; a missing URL is skipped.
+    pub fn media(&self) -> Vec<Media> {
+        let count: usize = self
+            .param("NumMedia")
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0);
+        // WhatsApp sends one attachment; Twilio's MMS limit of 10 bounds a forged count.
+        (0..count.min(10))
+            .filter_map(|i| {
+                let url = self.non_empty(&format!("MediaUrl{i}"))?;
+                Some(Media {
+                    url: url.to_owned(),
+                    content_type: self
+                        .non_empty(&format!("MediaContentType{i}"))
+                        .map(str::to_owned),
+                })
+            })
+            .collect()
+    }
+
+    /// A shared location, when both coordinates are present and are numbers in range.
+    pub fn location(&self) -> Option<Location> {
+        let latitude: f64 = self.non_empty("Latitude")?.trim().parse().ok()?;
+        let longitude: f64 = self.non_empty("Longitude")?.trim().parse().ok()?;
+        if !(-90.0..=90.0).contains(&latitude) || !(-180.0..=180.0).contains(&longitude) {
+            return None;
+        }
+        Some(Location {
+            latitude,
+            longitude,
+            address: self.non_empty("Address").map(str::to_owned),
+            label: self.non_empty("Label").map(str::to_owned),
+        })
+    }
+
+    pub fn button(&self) -> Option<ButtonReply> {
+        let text = self.non_empty("ButtonText")?;
+        Some(ButtonReply {
+            text: text.to_owned(),
+            payload: self.non_empty("ButtonPayload").map(str::to_owned),
+        })
+    }
+
+    pub fn referral(&self) -> Option<Referral> {
+        let fields: Vec<(String, String)> = self
+            .params
+            .iter()
+            .filter_map(|(n, v)| {
+                let name = n.strip_prefix("Referral")?;
+                // ReferralNumMedia=0 comes with every message; it is not a referral.
+                (name != "NumMedia" && !v.is_empty()).then(|| (name.to_owned(), v.clone()))
+            })
+            .collect();
+        (!fields.is_empty()).then_some(Referral { fields })
+    }
+
+    /// The message the customer replied to, if any.
+    pub fn replied_to(&self) -> Option<&str> {
+        self.non_empty("OriginalRepliedMessageSid")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn base() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("MessageSid", "SM00000000000000000000000000000001"),
+            ("AccountSid", "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+            ("From", "whatsapp:+447700900123"),
+            ("To", "whatsapp:+14155238886"),
+        ]
+    }
+
+    fn message(extra: &[(&str, &str)]) -> InboundMessage {
+        let mut pairs = base();
+        pairs.extend_from_slice(extra);
+        InboundMessage::from_params(params(&pairs)).unwrap()
+    }
+
+    #[test]
+    fn a_text_message_keeps_every_parameter_and_reads_its_body() {
+        let msg = message(&[
+            ("Body", "Hi! Order #1234"),
+            ("ProfileName", "Zoë O'Brien"),
+            ("WaId", "447700900123"),
+            ("ExternalUserId", "US.123"),
+        ]);
+        assert_eq!(msg.body(), Some("Hi! Order #1234"));
+        assert_eq!(msg.profile_name(), Some("Zoë O'Brien"));
+        assert_eq!(msg.wa_id(), Some("447700900123"));
+        assert_eq!(msg.param("ExternalUserId"), Some("US.123"));
+        assert_eq!(msg.params().len(), 8);
+        assert_eq!(msg.from.as_str(), "whatsapp:+447700900123");
+    }
+
+    #[test]
+    fn each_missing_required_parameter_is_named() {
+        for missing in ["MessageSid", "From", "To"] {
+            let pairs: Vec<_> = base().into_iter().filter(|(n, _)| *n != missing).collect();
+            assert_eq!(
+                InboundMessage::from_params(params(&pairs)).unwrap_err(),
+                InboundError::Missing(missing)
+            );
+        }
+    }
+
+    #[test]
+    fn an_empty_required_parameter_counts_as_missing() {
+        let mut pairs = base();
+        pairs[2] = ("From", "");
+        assert_eq!(
+            InboundMessage::from_params(params(&pairs)).unwrap_err(),
+            InboundError::Missing("From")
+        );
+    }
+
+    #[test]
+    fn a_repeated_message_sid_is_refused() {
+        let mut pairs = base();
+        pairs.push(("MessageSid", "SM00000000000000000000000000000002"));
+        assert_eq!(
+            InboundMessage::from_params(params(&pairs)).unwrap_err(),
+            InboundError::Repeated("MessageSid")
+        );
+    }
+
+    #[test]
+    fn a_sender_that_is_not_a_whatsapp_address_is_refused() {
+        let mut pairs = base();
+        pairs[2] = ("From", "+447700900123");
+        assert!(matches!(
+            InboundMessage::from_params(params(&pairs)),
+            Err(InboundError::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn an_empty_body_reads_as_no_body() {
+        assert_eq!(message(&[("Body", "")]).body(), None);
+    }
+
+    #[test]
+    fn media_are_read_as_counted_by_num_media() {
+        let msg = message(&[
+            ("NumMedia", "2"),
+            ("MediaUrl0", "https://api.twilio.com/m0"),
+            ("MediaContentType0", "image/jpeg"),
+            ("MediaUrl1", "https://api.twilio.com/m1"),
+            ("MediaUrl2", "https://api.twilio.com/not-counted"),
+        ]);
+        assert_eq!(
+            msg.media(),
+            vec![
+                Media {
+                    url: "https://api.twilio.com/m0".into(),
+                    content_type: Some("image/jpeg".into())
+                },
+                Media {
+                    url: "https://api.twilio.com/m1".into(),
+                    content_type: None
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_forged_media_count_is_harmless() {
+        assert!(message(&[("NumMedia", "99999999999")]).media().is_empty());
+        assert!(message(&[("NumMedia", "-1")]).media().is_empty());
+        assert!(message(&[("NumMedia", "3")]).media().is_empty());
+    }
+
+    #[test]
+    fn a_shared_location_is_read_with_its_address_and_label() {
+        let msg = message(&[
+            ("Latitude", "51.5072"),
+            ("Longitude", "-0.1276"),
+            ("Address", "Trafalgar Square"),
+            ("Label", "Meet here"),
+            ("Body", ""),
+        ]);
+        let location = msg.location().unwrap();
+        assert_eq!(location.latitude, 51.5072);
+        assert_eq!(location.longitude, -0.1276);
+        assert_eq!(location.address.as_deref(), Some("Trafalgar Square"));
+        assert_eq!(location.label.as_deref(), Some("Meet here"));
+    }
+
+    #[test]
+    fn coordinates_out_of_range_or_not_numbers_are_no_location() {
+        assert!(
+            message(&[("Latitude", "91"), ("Longitude", "0")])
+                .location()
+                .is_none()
+        );
+        assert!(
+            message(&[("Latitude", "north"), ("Longitude", "0")])
+                .location()
+                .is_none()
+        );
+        assert!(message(&[("Latitude", "1")]).location().is_none());
+    }
+
+    #[test]
+    fn a_tapped_button_is_read_with_its_payload() {
+        let msg = message(&[("ButtonText", "Track order"), ("ButtonPayload", "track:1234")]);
+        assert_eq!(
+            msg.button(),
+            Some(ButtonReply {
+                text: "Track order".into(),
+                payload: Some("track:1234".into())
+            })
+        );
+    }
+
+    #[test]
+    fn referral_fields_are_read_without_their_prefix_and_without_the_media_count() {
+        let msg = message(&[
+            ("ReferralNumMedia", "0"),
+            ("ReferralCtwaClid", "ARA123"),
+            ("ReferralSourceUrl", "https://fb.me/ad"),
+        ]);
+        let referral = msg.referral().unwrap();
+        assert_eq!(referral.get("CtwaClid"), Some("ARA123"));
+        assert_eq!(referral.get("SourceUrl"), Some("https://fb.me/ad"));
+        assert_eq!(referral.get("NumMedia"), None);
+        assert!(message(&[("ReferralNumMedia", "0")]).referral().is_none());
+    }
+}

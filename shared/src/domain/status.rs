@@ -1,0 +1,201 @@
+use std::fmt;
+use std::str::FromStr;
+
+use super::inbound::{InboundError, required, single};
+use super::{InvalidValue, MessageSid};
+
+/// A message's delivery status, as Twilio names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MessageStatus {
+    /// An inbound message: it has no delivery to track.
+    Received,
+    Queued,
+    Accepted,
+    Scheduled,
+    Sending,
+    Sent,
+    Delivered,
+    PartiallyDelivered,
+    Read,
+    Undelivered,
+    Failed,
+    Canceled,
+}
+
+/// Rank of the final statuses: nothing moves a message out of them.
+const FINAL_RANK: u8 = 10;
+
+impl MessageStatus {
+    pub const ALL: [MessageStatus; 12] = [
+        Self::Received,
+        Self::Queued,
+        Self::Accepted,
+        Self::Scheduled,
+        Self::Sending,
+        Self::Sent,
+        Self::Delivered,
+        Self::PartiallyDelivered,
+        Self::Read,
+        Self::Undelivered,
+        Self::Failed,
+        Self::Canceled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Received => "received",
+            Self::Queued => "queued",
+            Self::Accepted => "accepted",
+            Self::Scheduled => "scheduled",
+            Self::Sending => "sending",
+            Self::Sent => "sent",
+            Self::Delivered => "delivered",
+            Self::PartiallyDelivered => "partially_delivered",
+            Self::Read => "read",
+            Self::Undelivered => "undelivered",
+            Self::Failed => "failed",
+            Self::Canceled => "canceled",
+        }
+    }
+
+    /// Callbacks arrive out of order and carry no timestamp: a status only replaces one of a
+    /// lower rank. queued/accepted/scheduled < sending < sent < delivered < read < final.
+    pub fn rank(self) -> u8 {
+        match self {
+            Self::Received | Self::Queued | Self::Accepted | Self::Scheduled => 1,
+            Self::Sending => 2,
+            Self::Sent => 3,
+            Self::Delivered | Self::PartiallyDelivered => 4,
+            Self::Read => 5,
+            Self::Undelivered | Self::Failed | Self::Canceled => FINAL_RANK,
+        }
+    }
+
+    pub fn is_final(self) -> bool {
+        self.rank() == FINAL_RANK
+    }
+
+    /// Whether a callback with `next` moves a message that is at `self`.
+    pub fn advances_to(self, next: MessageStatus) -> bool {
+        next.rank() > self.rank()
+    }
+}
+
+impl fmt::Display for MessageStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for MessageStatus {
+    type Err = InvalidValue;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or(InvalidValue {
+                what: "MessageStatus",
+                reason: "it is not a status Twilio documents",
+            })
+    }
+}
+
+/// A delivery status callback for one of our outbound messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusCallback {
+    pub message_sid: MessageSid,
+    pub status: MessageStatus,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+}
+
+impl StatusCallback {
+    pub fn from_params(params: &[(String, String)]) -> Result<Self, InboundError> {
+        let message_sid = MessageSid::parse(required(params, "MessageSid")?)?;
+        let status = required(params, "MessageStatus")?.parse()?;
+        let non_empty = |name| -> Result<Option<String>, InboundError> {
+            Ok(single(params, name)?
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned))
+        };
+        // Callbacks carry From/To too; they are not needed to move a status.
+        Ok(Self {
+            message_sid,
+            status,
+            error_code: non_empty("ErrorCode")?,
+            error_message: non_empty("ErrorMessage")?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use MessageStatus::*;
+
+    #[test]
+    fn statuses_only_move_forward() {
+        assert!(Queued.advances_to(Sending));
+        assert!(Sending.advances_to(Sent));
+        assert!(Sent.advances_to(Delivered));
+        assert!(Delivered.advances_to(Read));
+        assert!(!Read.advances_to(Delivered));
+        assert!(!Delivered.advances_to(Sent));
+        assert!(!Sent.advances_to(Sent));
+        assert!(!Accepted.advances_to(Queued));
+    }
+
+    #[test]
+    fn failed_undelivered_and_canceled_are_final() {
+        for last in [Failed, Undelivered, Canceled] {
+            assert!(last.is_final());
+            for next in MessageStatus::ALL {
+                assert!(!last.advances_to(next), "{last} moved to {next}");
+            }
+        }
+        assert!(Sent.advances_to(Failed));
+        assert!(Read.advances_to(Undelivered));
+    }
+
+    #[test]
+    fn every_status_parses_from_its_twilio_name() {
+        for status in MessageStatus::ALL {
+            assert_eq!(status.as_str().parse::<MessageStatus>(), Ok(status));
+        }
+        assert!("DELIVERED".parse::<MessageStatus>().is_err());
+        assert!("".parse::<MessageStatus>().is_err());
+    }
+
+    fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_failed_callback_carries_its_error_code() {
+        let cb = StatusCallback::from_params(&params(&[
+            ("MessageSid", "SM00000000000000000000000000000009"),
+            ("MessageStatus", "failed"),
+            ("ErrorCode", "63016"),
+            ("ErrorMessage", ""),
+        ]))
+        .unwrap();
+        assert_eq!(cb.status, Failed);
+        assert_eq!(cb.error_code.as_deref(), Some("63016"));
+        assert_eq!(cb.error_message, None);
+    }
+
+    #[test]
+    fn a_callback_without_a_status_is_malformed() {
+        assert_eq!(
+            StatusCallback::from_params(&params(&[(
+                "MessageSid",
+                "SM00000000000000000000000000000009"
+            )])),
+            Err(InboundError::Missing("MessageStatus"))
+        );
+    }
+}

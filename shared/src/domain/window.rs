@@ -1,0 +1,166 @@
+use chrono::{DateTime, TimeDelta, Utc};
+
+/// WhatsApp's customer-service window: free-form replies are allowed for 24 hours after the
+/// customer's most recent message.
+pub const WINDOW: TimeDelta = TimeDelta::hours(24);
+
+/// The window of one session, decided from its timestamp alone (never from an item's presence:
+/// DynamoDB deletes expired items hours or days late).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionWindow {
+    pub last_inbound_at: DateTime<Utc>,
+}
+
+impl SessionWindow {
+    pub fn new(last_inbound_at: DateTime<Utc>) -> Self {
+        Self { last_inbound_at }
+    }
+
+    pub fn ends_at(&self) -> DateTime<Utc> {
+        self.last_inbound_at + WINDOW
+    }
+
+    /// Open while `now < last_inbound_at + 24h`: at exactly 24 hours it is closed.
+    pub fn is_open_at(&self, now: DateTime<Utc>) -> bool {
+        now < self.ends_at()
+    }
+
+    /// Whole seconds left, 0 once closed.
+    pub fn seconds_left(&self, now: DateTime<Utc>) -> i64 {
+        (self.ends_at() - now).num_seconds().max(0)
+    }
+
+    /// The TTL attribute: epoch seconds, rounded up so the item never expires before the window.
+    pub fn ttl_epoch_seconds(&self) -> i64 {
+        let end = self.ends_at();
+        let secs = end.timestamp();
+        if end.timestamp_subsec_nanos() > 0 {
+            secs + 1
+        } else {
+            secs
+        }
+    }
+}
+
+/// What an inbound customer message does to the customer's session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionDecision {
+    /// No session, or its window closed: a new session and a new conversation request.
+    Start,
+    /// The window is open: it restarts from this message.
+    Refresh,
+    /// The window is open and already counts from a later message (out-of-order delivery):
+    /// `last_inbound_at` never moves back.
+    KeepNewer,
+}
+
+/// The session rule, given the current session's `last_inbound_at` (if an item exists at all).
+pub fn decide_session(
+    existing_last_inbound_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> SessionDecision {
+    match existing_last_inbound_at {
+        None => SessionDecision::Start,
+        Some(last) if !SessionWindow::new(last).is_open_at(now) => SessionDecision::Start,
+        Some(last) if last >= now => SessionDecision::KeepNewer,
+        Some(_) => SessionDecision::Refresh,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(rfc3339: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(rfc3339).unwrap().to_utc()
+    }
+
+    #[test]
+    fn the_window_is_open_one_second_before_24_hours() {
+        let window = SessionWindow::new(at("2026-11-23T10:00:00Z"));
+        assert!(window.is_open_at(at("2026-11-24T09:59:59Z")));
+        assert_eq!(window.seconds_left(at("2026-11-24T09:59:59Z")), 1);
+    }
+
+    #[test]
+    fn the_window_is_closed_at_exactly_24_hours() {
+        let window = SessionWindow::new(at("2026-11-23T10:00:00Z"));
+        assert!(!window.is_open_at(at("2026-11-24T10:00:00Z")));
+        assert_eq!(window.seconds_left(at("2026-11-24T10:00:00Z")), 0);
+    }
+
+    #[test]
+    fn the_window_is_closed_one_second_after_24_hours() {
+        let window = SessionWindow::new(at("2026-11-23T10:00:00Z"));
+        assert!(!window.is_open_at(at("2026-11-24T10:00:01Z")));
+    }
+
+    #[test]
+    fn the_window_counts_milliseconds() {
+        let window = SessionWindow::new(at("2026-11-23T10:00:00.500Z"));
+        assert!(window.is_open_at(at("2026-11-24T10:00:00.499Z")));
+        assert!(!window.is_open_at(at("2026-11-24T10:00:00.500Z")));
+    }
+
+    #[test]
+    fn the_ttl_attribute_is_the_window_end_in_epoch_seconds_rounded_up() {
+        let whole = SessionWindow::new(at("2026-11-23T10:00:00Z"));
+        assert_eq!(
+            whole.ttl_epoch_seconds(),
+            at("2026-11-24T10:00:00Z").timestamp()
+        );
+        let fraction = SessionWindow::new(at("2026-11-23T10:00:00.001Z"));
+        assert_eq!(
+            fraction.ttl_epoch_seconds(),
+            at("2026-11-24T10:00:01Z").timestamp()
+        );
+    }
+
+    #[test]
+    fn a_first_message_starts_a_session() {
+        assert_eq!(
+            decide_session(None, at("2026-11-23T10:00:00Z")),
+            SessionDecision::Start
+        );
+    }
+
+    #[test]
+    fn a_message_inside_the_window_refreshes_the_session() {
+        assert_eq!(
+            decide_session(
+                Some(at("2026-11-23T10:00:00Z")),
+                at("2026-11-24T09:59:59Z")
+            ),
+            SessionDecision::Refresh
+        );
+    }
+
+    #[test]
+    fn a_message_after_expiry_starts_a_new_session_even_if_the_old_one_is_still_stored() {
+        assert_eq!(
+            decide_session(
+                Some(at("2026-11-23T10:00:00Z")),
+                at("2026-11-24T10:00:01Z")
+            ),
+            SessionDecision::Start
+        );
+        assert_eq!(
+            decide_session(
+                Some(at("2026-11-23T10:00:00Z")),
+                at("2026-11-24T10:00:00Z")
+            ),
+            SessionDecision::Start
+        );
+    }
+
+    #[test]
+    fn an_older_message_arriving_late_never_moves_the_window_back() {
+        assert_eq!(
+            decide_session(
+                Some(at("2026-11-23T10:00:05Z")),
+                at("2026-11-23T10:00:01Z")
+            ),
+            SessionDecision::KeepNewer
+        );
+    }
+}

@@ -1,0 +1,219 @@
+//! Ports: what the use cases need from the outside world, and the records they exchange.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{
+    ButtonReply, ConversationId, InboundMessage, Location, Media, MessageSid, MessageStatus,
+    Referral, SessionDecision, StatusCallback, WhatsAppAddress,
+};
+
+/// The time, injected so that the 24-hour rule is testable.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// A storage failure: the request did not complete, or an item could not be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the store did not complete the request")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("a stored item could not be read: {0}")]
+    Corrupt(String),
+}
+
+/// A conversation's lifecycle as stored. Whether its window is open is never stored: it is
+/// decided from `last_inbound_at` on every read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationState {
+    /// Waiting for an agent to accept.
+    Requested,
+    /// Accepted by an agent.
+    Active,
+    /// Closed by an agent.
+    Closed,
+}
+
+/// Identifies a customer's session: one per (business number, customer address).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SessionKey {
+    pub business: WhatsAppAddress,
+    pub customer: WhatsAppAddress,
+}
+
+/// An inbound message's effect on its session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionTouch {
+    pub key: SessionKey,
+    pub at: DateTime<Utc>,
+    pub profile_name: Option<String>,
+}
+
+/// What [`SessionStore::touch_session`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionTouched {
+    pub conversation_id: ConversationId,
+    pub decision: SessionDecision,
+}
+
+/// The live session of a customer. Its item carries the table's TTL (`expires_at`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    pub business: String,
+    pub customer: String,
+    pub conversation_id: String,
+    #[serde(default)]
+    pub profile_name: Option<String>,
+    pub state: ConversationState,
+    #[serde(default)]
+    pub assigned_agent: Option<String>,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub started_at: DateTime<Utc>,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub last_inbound_at: DateTime<Utc>,
+}
+
+/// A conversation: one session of a customer, durable after the session item is gone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationRecord {
+    pub id: String,
+    pub business: String,
+    pub customer: String,
+    #[serde(default)]
+    pub profile_name: Option<String>,
+    pub state: ConversationState,
+    #[serde(default)]
+    pub assigned_agent: Option<String>,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub started_at: DateTime<Utc>,
+    /// Exact while the conversation is current; set again when a later session replaces it.
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub last_inbound_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Inbound,
+    Outbound,
+}
+
+impl Serialize for MessageStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for MessageStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        raw.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// One message of a transcript, inbound or outbound. Durable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageRecord {
+    /// Twilio's MessageSid.
+    pub id: String,
+    pub conversation_id: String,
+    pub direction: Direction,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub media: Vec<Media>,
+    #[serde(default)]
+    pub location: Option<Location>,
+    #[serde(default)]
+    pub button: Option<ButtonReply>,
+    #[serde(default)]
+    pub referral: Option<Referral>,
+    #[serde(default)]
+    pub replied_to: Option<String>,
+    pub status: MessageStatus,
+    #[serde(default)]
+    pub error_code: Option<String>,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub created_at: DateTime<Utc>,
+    /// Every webhook parameter as received.
+    #[serde(default)]
+    pub params: Vec<(String, String)>,
+}
+
+impl MessageRecord {
+    pub fn inbound(
+        msg: &InboundMessage,
+        conversation_id: &ConversationId,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id: msg.message_sid.as_str().to_owned(),
+            conversation_id: conversation_id.as_str().to_owned(),
+            direction: Direction::Inbound,
+            body: msg.body().map(str::to_owned),
+            media: msg.media(),
+            location: msg.location(),
+            button: msg.button(),
+            referral: msg.referral(),
+            replied_to: msg.replied_to().map(str::to_owned),
+            status: MessageStatus::Received,
+            error_code: None,
+            created_at: at,
+            params: msg.params().to_vec(),
+        }
+    }
+}
+
+/// Whether a conditional insert wrote anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    Inserted,
+    Duplicate,
+}
+
+/// Whether a status callback moved a message's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusApplied {
+    Advanced,
+    Ignored,
+}
+
+/// Sessions, conversations and messages: the one table.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Opens, refreshes or keeps the customer's session for an inbound message at `touch.at`,
+    /// following [`crate::domain::decide_session`]. Concurrent first messages make one session.
+    async fn touch_session(&self, touch: &SessionTouch) -> Result<SessionTouched, StoreError>;
+
+    /// Stores a message once: a second message with the same id is a [`Stored::Duplicate`].
+    async fn put_message(&self, message: &MessageRecord) -> Result<Stored, StoreError>;
+
+    /// Moves a message's status forward only (by [`MessageStatus::rank`]).
+    async fn apply_status(
+        &self,
+        callback: &StatusCallback,
+        at: DateTime<Utc>,
+    ) -> Result<StatusApplied, StoreError>;
+
+    async fn message(&self, id: &MessageSid) -> Result<Option<MessageRecord>, StoreError>;
+
+    /// Newest first, at most `limit`.
+    async fn list_conversations(&self, limit: usize)
+    -> Result<Vec<ConversationRecord>, StoreError>;
+
+    async fn conversation(
+        &self,
+        id: &ConversationId,
+    ) -> Result<Option<ConversationRecord>, StoreError>;
+
+    /// The transcript, oldest first.
+    async fn conversation_messages(
+        &self,
+        id: &ConversationId,
+    ) -> Result<Vec<MessageRecord>, StoreError>;
+
+    /// The session items that exist for these keys (expired ones included).
+    async fn sessions(&self, keys: &[SessionKey]) -> Result<Vec<SessionRecord>, StoreError>;
+}

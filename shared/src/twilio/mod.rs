@@ -1,0 +1,5 @@
+//! Twilio's side of the protocol: request signatures.
+
+pub mod signature;
+
+pub use signature::RequestValidator;

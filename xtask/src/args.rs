@@ -1,0 +1,149 @@
+//! Command-line parsing, by hand (std only).
+
+pub const USAGE: &str = "\
+usage:
+  cargo xtask test [--no-lint] [CARGO TEST ARGS...]
+      install the tools (cached in target/xtask), start DynamoDB Local and moto,
+      run cargo fmt --check, cargo clippy -D warnings, cfn-lint template.yaml
+      and cargo test --workspace [CARGO TEST ARGS...] against the emulators.
+      --no-lint   skip cargo fmt and cargo clippy
+      everything else (and everything after `--`) goes to cargo test,
+      e.g. `cargo xtask test -p xtask` or `cargo xtask test -- --nocapture`
+  cargo xtask emulators
+      start both emulators and print the `export` lines for another shell
+      (also written to target/xtask/emulators.env); stops them on Ctrl-C,
+      on Ctrl-D / end of stdin, or when xtask dies
+  cargo xtask emulators --stop
+      stop emulators recorded in target/xtask/emulators.pid
+  cargo xtask install
+      only install DynamoDB Local and the Python tools (CI warm-up)";
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Cli {
+    Help,
+    Install,
+    Test(TestArgs),
+    Emulators(EmulatorsArgs),
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct TestArgs {
+    /// Run `cargo fmt --check` and `cargo clippy` (off with `--no-lint`).
+    pub lint: bool,
+    /// Passed verbatim to `cargo test --workspace`.
+    pub cargo_test_args: Vec<String>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct EmulatorsArgs {
+    pub stop: bool,
+}
+
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
+    let mut args = args.into_iter();
+    let Some(subcommand) = args.next() else {
+        return Err("missing subcommand".to_string());
+    };
+    match subcommand.as_str() {
+        "-h" | "--help" | "help" => Ok(Cli::Help),
+        "test" => Ok(Cli::Test(parse_test(args))),
+        "install" => match args.next() {
+            None => Ok(Cli::Install),
+            Some(other) => Err(format!("`install` takes no arguments, got `{other}`")),
+        },
+        "emulators" => {
+            let mut stop = false;
+            for arg in args {
+                match arg.as_str() {
+                    "--stop" => stop = true,
+                    other => return Err(format!("unknown argument to `emulators`: `{other}`")),
+                }
+            }
+            Ok(Cli::Emulators(EmulatorsArgs { stop }))
+        }
+        other => Err(format!("unknown subcommand `{other}`")),
+    }
+}
+
+/// xtask's own flags are taken out up to a `--`; everything else, and the
+/// `--` itself with what follows, goes to cargo test unchanged.
+fn parse_test(args: impl Iterator<Item = String>) -> TestArgs {
+    let mut lint = true;
+    let mut cargo_test_args = Vec::new();
+    let mut passthrough = false;
+    for arg in args {
+        if passthrough {
+            cargo_test_args.push(arg);
+            continue;
+        }
+        match arg.as_str() {
+            "--no-lint" => lint = false,
+            "--" => {
+                passthrough = true;
+                cargo_test_args.push(arg);
+            }
+            _ => cargo_test_args.push(arg),
+        }
+    }
+    TestArgs {
+        lint,
+        cargo_test_args,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_strs(args: &[&str]) -> Result<Cli, String> {
+        parse(args.iter().map(|s| s.to_string()))
+    }
+
+    fn test_args(lint: bool, rest: &[&str]) -> Cli {
+        Cli::Test(TestArgs {
+            lint,
+            cargo_test_args: rest.iter().map(|s| s.to_string()).collect(),
+        })
+    }
+
+    #[test]
+    fn test_without_arguments_lints_and_passes_nothing_to_cargo_test() {
+        assert_eq!(parse_strs(&["test"]), Ok(test_args(true, &[])));
+    }
+
+    #[test]
+    fn no_lint_is_taken_out_and_the_other_arguments_go_to_cargo_test_in_order() {
+        assert_eq!(
+            parse_strs(&["test", "-p", "xtask", "--no-lint", "--release"]),
+            Ok(test_args(false, &["-p", "xtask", "--release"]))
+        );
+    }
+
+    #[test]
+    fn arguments_after_a_double_dash_go_to_cargo_test_untouched() {
+        assert_eq!(
+            parse_strs(&["test", "--", "--no-lint", "--nocapture"]),
+            Ok(test_args(true, &["--", "--no-lint", "--nocapture"]))
+        );
+    }
+
+    #[test]
+    fn emulators_understands_stop_and_rejects_anything_else() {
+        assert_eq!(
+            parse_strs(&["emulators"]),
+            Ok(Cli::Emulators(EmulatorsArgs { stop: false }))
+        );
+        assert_eq!(
+            parse_strs(&["emulators", "--stop"]),
+            Ok(Cli::Emulators(EmulatorsArgs { stop: true }))
+        );
+        assert!(parse_strs(&["emulators", "--start"]).is_err());
+    }
+
+    #[test]
+    fn a_missing_or_unknown_subcommand_is_an_error() {
+        assert!(parse_strs(&[]).is_err());
+        assert!(parse_strs(&["deploy"]).is_err());
+        assert!(parse_strs(&["install", "now"]).is_err());
+    }
+}

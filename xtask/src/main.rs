@@ -1,0 +1,287 @@
+//! `cargo xtask`: installs and starts the emulators the tests need, and runs
+//! every check CI runs.
+//!
+//! Std only on purpose: it compiles in a few seconds on a fresh clone.
+//!
+//! ```text
+//! cargo xtask test [--no-lint] [CARGO TEST ARGS...]   fmt, clippy, cfn-lint, cargo test
+//! cargo xtask emulators                                start both emulators, print exports
+//! cargo xtask emulators --stop                         stop emulators left running
+//! cargo xtask install                                  only install the tools (cache warm-up)
+//! ```
+
+mod args;
+mod emulators;
+mod install;
+mod sys;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use args::{Cli, EmulatorsArgs, TestArgs};
+use emulators::Emulators;
+use install::Tools;
+
+/// Where xtask keeps its installs, logs and pid file.
+pub struct Paths {
+    /// The workspace root (the parent of `xtask/`).
+    pub root: PathBuf,
+    /// `target/xtask`.
+    pub cache: PathBuf,
+    /// `target/xtask/logs`.
+    pub logs: PathBuf,
+}
+
+impl Paths {
+    fn locate() -> Paths {
+        let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let root = manifest_dir
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or(manifest_dir);
+        let target = match std::env::var_os("CARGO_TARGET_DIR") {
+            Some(dir) if !dir.is_empty() => root.join(dir),
+            _ => root.join("target"),
+        };
+        let cache = target.join("xtask");
+        let logs = cache.join("logs");
+        Paths { root, cache, logs }
+    }
+}
+
+/// An error that ends the run; printed as `xtask: error: ...`.
+pub type Error = String;
+
+fn main() -> ExitCode {
+    let cli = match args::parse(std::env::args().skip(1)) {
+        Ok(cli) => cli,
+        Err(message) => {
+            eprintln!("xtask: {message}\n\n{}", args::USAGE);
+            return ExitCode::from(2);
+        }
+    };
+    let paths = Paths::locate();
+    let result = match cli {
+        Cli::Help => {
+            println!("{}", args::USAGE);
+            Ok(())
+        }
+        Cli::Install => install::install(&paths).map(|_| ()),
+        Cli::Test(test_args) => test(&paths, &test_args),
+        Cli::Emulators(EmulatorsArgs { stop: true }) => emulators::stop_recorded(&paths),
+        Cli::Emulators(EmulatorsArgs { stop: false }) => emulators::run_foreground(&paths),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `cargo xtask test`: the whole CI pipeline.
+fn test(paths: &Paths, test_args: &TestArgs) -> Result<(), Error> {
+    let started = Instant::now();
+    let tools = install::install(paths)?;
+
+    // Start the emulators first so that their start-up (a few seconds of JVM
+    // and Python) overlaps with fmt and clippy; readiness is awaited just
+    // before `cargo test`. The guard stops them on every return path.
+    let mut emulators = Emulators::spawn(paths, &tools)?;
+
+    let cargo = cargo_bin();
+    if test_args.lint {
+        run_step(
+            "cargo fmt",
+            Command::new(&cargo)
+                .current_dir(&paths.root)
+                .args(["fmt", "--all", "--check"]),
+        )?;
+        run_step(
+            "cargo clippy",
+            Command::new(&cargo).current_dir(&paths.root).args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]),
+        )?;
+    } else {
+        eprintln!("xtask: --no-lint: skipping cargo fmt and cargo clippy");
+    }
+
+    cfn_lint(paths, &tools)?;
+
+    emulators.wait_ready()?;
+    let mut cargo_test = Command::new(&cargo);
+    cargo_test
+        .current_dir(&paths.root)
+        .args(["test", "--workspace"])
+        .args(&test_args.cargo_test_args);
+    apply_test_env(&mut cargo_test, &emulators, &tools);
+    run_step("cargo test", &mut cargo_test)?;
+
+    drop(emulators);
+    eprintln!(
+        "xtask: all steps passed in {:.0}s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Lints `template.yaml` at the workspace root, if there is one.
+fn cfn_lint(paths: &Paths, tools: &Tools) -> Result<(), Error> {
+    let template = paths.root.join("template.yaml");
+    if !template.is_file() {
+        eprintln!("xtask: note: no template.yaml at the workspace root yet: skipping cfn-lint");
+        return Ok(());
+    }
+    run_step(
+        "cfn-lint",
+        Command::new(tools.venv_bin.join("cfn-lint"))
+            .current_dir(&paths.root)
+            .args(["--non-zero-exit-code", "informational", "template.yaml"]),
+    )
+}
+
+/// The environment `cargo test` (and a developer's shell) needs to reach the
+/// emulators, as (name, value) pairs.
+pub fn test_env(ddb_port: u16, moto_port: u16, venv_bin: &Path) -> Vec<(String, String)> {
+    let ddb = format!("http://127.0.0.1:{ddb_port}");
+    let moto = format!("http://127.0.0.1:{moto_port}");
+    let path = match std::env::var_os("PATH") {
+        Some(old) if !old.is_empty() => {
+            format!("{}:{}", venv_bin.display(), old.to_string_lossy())
+        }
+        _ => venv_bin.display().to_string(),
+    };
+    [
+        ("AWS_ENDPOINT_URL_DYNAMODB", ddb),
+        ("AWS_ENDPOINT_URL_SNS", moto.clone()),
+        ("AWS_ENDPOINT_URL_SQS", moto),
+        ("AWS_REGION", "us-east-1".to_string()),
+        ("AWS_ACCESS_KEY_ID", "test".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", "test".to_string()),
+        ("PATH", path),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+/// Variables from a developer's own AWS set-up that would send the tests
+/// somewhere other than the emulators, or mix real credentials in.
+const AWS_VARS_TO_CLEAR: &[&str] = &[
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_ENDPOINT_URL",
+];
+
+fn apply_test_env(command: &mut Command, emulators: &Emulators, tools: &Tools) {
+    for var in AWS_VARS_TO_CLEAR {
+        command.env_remove(var);
+    }
+    command.envs(test_env(
+        emulators.ddb_port,
+        emulators.moto_port,
+        &tools.venv_bin,
+    ));
+}
+
+/// Runs one step of the pipeline, echoing it first; fails naming the step.
+pub fn run_step(name: &str, command: &mut Command) -> Result<(), Error> {
+    eprintln!("xtask: running {}", describe(command));
+    let started = Instant::now();
+    let status = command
+        .status()
+        .map_err(|e| format!("step `{name}` could not start: {e}"))?;
+    if status.success() {
+        eprintln!(
+            "xtask: {name} passed ({:.1}s)",
+            started.elapsed().as_secs_f64()
+        );
+        Ok(())
+    } else {
+        Err(format!("step `{name}` failed ({status})"))
+    }
+}
+
+/// `program arg arg...`, for progress lines.
+pub fn describe(command: &Command) -> String {
+    let program = Path::new(command.get_program())
+        .file_name()
+        .unwrap_or(command.get_program())
+        .to_string_lossy()
+        .into_owned();
+    std::iter::once(program)
+        .chain(command.get_args().map(|a| a.to_string_lossy().into_owned()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The last `lines` lines of `text`.
+pub fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// Prints the end of a log file, framed, to stderr.
+pub fn print_log_tail(log: &Path, lines: usize) {
+    match std::fs::read(log) {
+        Ok(raw) => {
+            let text = String::from_utf8_lossy(&raw);
+            eprintln!("xtask: ---- last {lines} lines of {} ----", log.display());
+            eprintln!("{}", tail(&text, lines));
+            eprintln!("xtask: ---- end of {} ----", log.display());
+        }
+        Err(e) => eprintln!("xtask: cannot read {}: {e}", log.display()),
+    }
+}
+
+/// The cargo that runs us (`$CARGO`), so the same toolchain is used.
+fn cargo_bin() -> PathBuf {
+    std::env::var_os("CARGO")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("cargo"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_env_points_every_service_at_loopback_and_puts_the_venv_first_on_path() {
+        let env = test_env(8000, 5000, Path::new("/x/venv/bin"));
+        let get = |k: &str| {
+            env.iter()
+                .find(|(name, _)| name == k)
+                .map(|(_, v)| v.clone())
+                .unwrap()
+        };
+        assert_eq!(get("AWS_ENDPOINT_URL_DYNAMODB"), "http://127.0.0.1:8000");
+        assert_eq!(get("AWS_ENDPOINT_URL_SNS"), "http://127.0.0.1:5000");
+        assert_eq!(get("AWS_ENDPOINT_URL_SQS"), "http://127.0.0.1:5000");
+        assert_eq!(get("AWS_REGION"), "us-east-1");
+        assert!(get("PATH").starts_with("/x/venv/bin"));
+        assert!(env.iter().all(|(name, _)| name != "TABLE_NAME"));
+    }
+
+    #[test]
+    fn tail_keeps_only_the_last_lines() {
+        assert_eq!(tail("a\nb\nc\n", 2), "b\nc");
+        assert_eq!(tail("a\nb\nc", 5), "a\nb\nc");
+        assert_eq!(tail("", 3), "");
+    }
+
+    #[test]
+    fn describe_shows_the_program_name_and_its_arguments() {
+        let mut command = Command::new("/usr/bin/cargo");
+        command.args(["fmt", "--all"]);
+        assert_eq!(describe(&command), "cargo fmt --all");
+    }
+}
