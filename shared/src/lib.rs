@@ -8,5 +8,6 @@ pub mod app;
 pub mod config;
 pub mod domain;
 pub mod form;
+pub mod http;
 pub mod ports;
 pub mod twilio;

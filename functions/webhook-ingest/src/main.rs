@@ -1,1 +1,20 @@
-fn main(){}
+use std::sync::Arc;
+
+use lambda_http::{Error, run, service_fn};
+use webhook_ingest::{WebhookIngest, function_handler};
+use whatsapp_channel::adapters::{DynamoSessionStore, SystemClock};
+use whatsapp_channel::config::{self, WebhookConfig};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_http::tracing::init_default_subscriber();
+    // Built once per cold start; no network here beyond loading the SDK configuration.
+    let webhook = WebhookConfig::from_env()?;
+    let sdk = config::aws().await;
+    let store = DynamoSessionStore::new(
+        whatsapp_channel::adapters::dynamodb::client(&sdk),
+        config::required("TABLE_NAME")?,
+    );
+    let state = WebhookIngest::new(&webhook, Arc::new(store), Arc::new(SystemClock::default()));
+    run(service_fn(|request| function_handler(&state, request))).await
+}

@@ -560,3 +560,8 @@ impl SessionStore for DynamoSessionStore {
 fn parse_id(raw: &str) -> Result<ConversationId, StoreError> {
     ConversationId::parse(raw).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
+
+/// A DynamoDB client from the shared SDK configuration (endpoint from `AWS_ENDPOINT_URL*`).
+pub fn client(sdk: &aws_config::SdkConfig) -> Client {
+    Client::new(sdk)
+}
