@@ -1,1 +1,122 @@
-fn main(){}
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use local_api::send::{InboundToSend, send_inbound};
+use local_api::{LOCAL_ACCOUNT_SID, LOCAL_WHATSAPP_FROM, LocalApi, StoreChoice};
+use tokio::net::TcpListener;
+use whatsapp_channel::adapters::SystemClock;
+use whatsapp_channel::config;
+
+/// The whole WhatsApp channel on one local port, over the Lambda handlers.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Port to listen on (127.0.0.1).
+    #[arg(long, default_value_t = 3000, global = true)]
+    port: u16,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve every route (the default).
+    Serve,
+    /// Post a correctly signed inbound WhatsApp message to a running local-api.
+    SendInbound {
+        /// The customer, `whatsapp:+E164`.
+        #[arg(long, default_value = "whatsapp:+447700900123")]
+        from: String,
+        /// Our business sender; defaults to WHATSAPP_FROM or Twilio's sandbox number.
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, default_value = "Hi, where is my order?")]
+        body: String,
+        /// The sender's WhatsApp profile name.
+        #[arg(long)]
+        profile_name: Option<String>,
+        /// One media URL, as a media message.
+        #[arg(long)]
+        media_url: Option<String>,
+        /// The webhook URL; defaults to TWILIO_INBOUND_URL or the local one.
+        #[arg(long)]
+        url: Option<String>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let cli = Cli::parse();
+    let (webhook, defaulted) = local_api::webhook_config(cli.port);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let choice = StoreChoice::from_env();
+            let store = local_api::store(&choice).await?;
+            let api = Arc::new(LocalApi::new(
+                &webhook,
+                store,
+                Arc::new(SystemClock::default()),
+            ));
+            let listener = TcpListener::bind(("127.0.0.1", cli.port)).await?;
+            println!(
+                "whatsapp-channel local-api on http://127.0.0.1:{}",
+                cli.port
+            );
+            match &choice {
+                StoreChoice::Embedded => {
+                    println!("  store: embedded (in memory; set TABLE_NAME for DynamoDB)")
+                }
+                StoreChoice::DynamoDb { table } => println!("  store: DynamoDB table {table}"),
+            }
+            for line in &defaulted {
+                println!("  local default: {line}");
+            }
+            println!(
+                "  routes: POST /twilio/inbound, POST /twilio/status, GET /conversations, GET /conversations/{{conversationId}}"
+            );
+            println!(
+                "  try:    cargo run -p local-api -- send-inbound --port {} --body \"Hi\"",
+                cli.port
+            );
+            println!(
+                "          curl -H 'X-Agent-Id: agent-1' http://127.0.0.1:{}/conversations",
+                cli.port
+            );
+            local_api::serve(listener, api, async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        }
+        Command::SendInbound {
+            from,
+            to,
+            body,
+            profile_name,
+            media_url,
+            url,
+        } => {
+            let to = to
+                .or_else(|| config::optional("WHATSAPP_FROM"))
+                .unwrap_or_else(|| LOCAL_WHATSAPP_FROM.into());
+            let account =
+                config::optional("TWILIO_ACCOUNT_SID").unwrap_or_else(|| LOCAL_ACCOUNT_SID.into());
+            let url = url.unwrap_or(webhook.inbound_url);
+            let message = InboundToSend {
+                from,
+                to,
+                body,
+                profile_name,
+                media_url,
+                media_content_type: None,
+            };
+            let (status, sid, text) =
+                send_inbound(&url, &webhook.auth_token, &account, &message).await?;
+            println!("POST {url} MessageSid={sid} -> {status} {text}");
+            if !(200..300).contains(&status) {
+                std::process::exit(1);
+            }
+        }
+    }
+    Ok(())
+}

@@ -216,9 +216,7 @@ pub async fn list_conversations(
     Ok(conversations
         .into_iter()
         .map(|c| {
-            let session = sessions
-                .iter()
-                .find(|s| s.conversation_id == c.id);
+            let session = sessions.iter().find(|s| s.conversation_id == c.id);
             view(c, session, now)
         })
         .filter(|v| state.is_none_or(|wanted| v.state == wanted))

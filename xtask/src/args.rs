@@ -5,7 +5,8 @@ usage:
   cargo xtask test [--no-lint] [CARGO TEST ARGS...]
       install the tools (cached in target/xtask), start DynamoDB Local and moto,
       run cargo fmt --check, cargo clippy -D warnings, cfn-lint template.yaml
-      and cargo test --workspace [CARGO TEST ARGS...] against the emulators.
+      and cargo test --workspace [CARGO TEST ARGS...] against the emulators
+      (without --workspace when -p/--package picks packages).
       --no-lint   skip cargo fmt and cargo clippy
       everything else (and everything after `--`) goes to cargo test,
       e.g. `cargo xtask test -p xtask` or `cargo xtask test -- --nocapture`
@@ -30,7 +31,7 @@ pub enum Cli {
 pub struct TestArgs {
     /// Run `cargo fmt --check` and `cargo clippy` (off with `--no-lint`).
     pub lint: bool,
-    /// Passed verbatim to `cargo test --workspace`.
+    /// Passed verbatim to `cargo test` (see `cargo_test_command`).
     pub cargo_test_args: Vec<String>,
 }
 
@@ -62,6 +63,27 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
             Ok(Cli::Emulators(EmulatorsArgs { stop }))
         }
         other => Err(format!("unknown subcommand `{other}`")),
+    }
+}
+
+impl TestArgs {
+    /// The arguments after `cargo`: `test`, then `--workspace` unless the
+    /// user picked packages (cargo lets `--workspace` override `-p`), then
+    /// the user's arguments.
+    pub fn cargo_test_command(&self) -> Vec<String> {
+        let before_double_dash = self.cargo_test_args.iter().take_while(|a| *a != "--");
+        let picks_packages = before_double_dash.into_iter().any(|a| {
+            a == "-p"
+                || a == "--package"
+                || a.starts_with("--package=")
+                || (a.starts_with("-p") && !a.starts_with("--"))
+        });
+        let mut command = vec!["test".to_string()];
+        if !picks_packages {
+            command.push("--workspace".to_string());
+        }
+        command.extend(self.cargo_test_args.iter().cloned());
+        command
     }
 }
 
@@ -125,6 +147,23 @@ mod tests {
             parse_strs(&["test", "--", "--no-lint", "--nocapture"]),
             Ok(test_args(true, &["--", "--no-lint", "--nocapture"]))
         );
+    }
+
+    #[test]
+    fn cargo_test_covers_the_workspace_unless_packages_are_picked() {
+        let command = |args: &[&str]| match parse_strs(&[&["test"], args].concat()) {
+            Ok(Cli::Test(test)) => test.cargo_test_command(),
+            other => panic!("unexpected {other:?}"),
+        };
+        assert_eq!(command(&[]), ["test", "--workspace"]);
+        assert_eq!(command(&["-p", "xtask"]), ["test", "-p", "xtask"]);
+        assert_eq!(command(&["--package=xtask"]), ["test", "--package=xtask"]);
+        assert_eq!(command(&["-pxtask"]), ["test", "-pxtask"]);
+        assert_eq!(
+            command(&["--exclude", "xtask"]),
+            ["test", "--workspace", "--exclude", "xtask"]
+        );
+        assert_eq!(command(&["--", "-p"]), ["test", "--workspace", "--", "-p"]);
     }
 
     #[test]

@@ -120,8 +120,7 @@ fn test(paths: &Paths, test_args: &TestArgs) -> Result<(), Error> {
     let mut cargo_test = Command::new(&cargo);
     cargo_test
         .current_dir(&paths.root)
-        .args(["test", "--workspace"])
-        .args(&test_args.cargo_test_args);
+        .args(test_args.cargo_test_command());
     apply_test_env(&mut cargo_test, &emulators, &tools);
     run_step("cargo test", &mut cargo_test)?;
 

@@ -85,7 +85,10 @@ async fn list(state: &AgentApi, request: &Request) -> Result<Response<Body>, Err
         }
     };
     match app::list_conversations(state.store.as_ref(), state.clock.as_ref(), wanted, limit).await {
-        Ok(conversations) => Ok(json(StatusCode::OK, &json!({ "conversations": conversations }))),
+        Ok(conversations) => Ok(json(
+            StatusCode::OK,
+            &json!({ "conversations": conversations }),
+        )),
         Err(e) => Ok(unavailable(&e)),
     }
 }

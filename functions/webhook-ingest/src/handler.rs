@@ -31,7 +31,11 @@ pub struct WebhookIngest {
 }
 
 impl WebhookIngest {
-    pub fn new(config: &WebhookConfig, store: Arc<dyn SessionStore>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        config: &WebhookConfig,
+        store: Arc<dyn SessionStore>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             validator: RequestValidator::new(config.auth_token.clone()),
             inbound_url: config.inbound_url.clone(),
@@ -72,7 +76,10 @@ fn signed_url(configured: &str, request: &Request) -> (String, bool) {
     }
 }
 
-pub async fn function_handler(state: &WebhookIngest, request: Request) -> Result<Response<Body>, Error> {
+pub async fn function_handler(
+    state: &WebhookIngest,
+    request: Request,
+) -> Result<Response<Body>, Error> {
     let path = route_path(&request);
     let (route, url) = match path.as_str() {
         "/twilio/inbound" => (Route::Inbound, &state.inbound_url),
@@ -96,12 +103,17 @@ pub async fn function_handler(state: &WebhookIngest, request: Request) -> Result
     let (signed_url, json_body) = signed_url(url, &request);
     let lenient = form::decode_lenient(body);
     let valid = if json_body {
-        state.validator.validate_with_body(&signed_url, body, signature)
+        state
+            .validator
+            .validate_with_body(&signed_url, body, signature)
     } else {
         state.validator.validate(&signed_url, &lenient, signature)
     };
     if !valid {
-        tracing::warn!(path, "refused a request whose X-Twilio-Signature does not match");
+        tracing::warn!(
+            path,
+            "refused a request whose X-Twilio-Signature does not match"
+        );
         return Ok(error(
             StatusCode::FORBIDDEN,
             "invalid_signature",
@@ -129,7 +141,10 @@ pub async fn function_handler(state: &WebhookIngest, request: Request) -> Result
     }
 }
 
-async fn inbound(state: &WebhookIngest, params: Vec<(String, String)>) -> Result<Response<Body>, Error> {
+async fn inbound(
+    state: &WebhookIngest,
+    params: Vec<(String, String)>,
+) -> Result<Response<Body>, Error> {
     let message = match InboundMessage::from_params(params) {
         Ok(message) => message,
         Err(e) => return Ok(malformed(&e.to_string())),
@@ -143,7 +158,11 @@ async fn inbound(state: &WebhookIngest, params: Vec<(String, String)>) -> Result
                 stored = ?receipt.stored,
                 "inbound message"
             );
-            Ok(with_body(StatusCode::OK, "text/xml", EMPTY_TWIML.to_owned()))
+            Ok(with_body(
+                StatusCode::OK,
+                "text/xml",
+                EMPTY_TWIML.to_owned(),
+            ))
         }
         Err(e) => {
             tracing::error!(error = ?e, message_sid = %message.message_sid, "inbound message not stored");
@@ -152,7 +171,10 @@ async fn inbound(state: &WebhookIngest, params: Vec<(String, String)>) -> Result
     }
 }
 
-async fn status(state: &WebhookIngest, params: &[(String, String)]) -> Result<Response<Body>, Error> {
+async fn status(
+    state: &WebhookIngest,
+    params: &[(String, String)],
+) -> Result<Response<Body>, Error> {
     let callback = match StatusCallback::from_params(params) {
         Ok(callback) => callback,
         // A status Twilio added after this was written: acknowledged, nothing to move.

@@ -21,8 +21,8 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
     KeyType, KeysAndAttributes, Projection, ProjectionType, Put, ReturnValue,
-    ReturnValuesOnConditionCheckFailure, ScalarAttributeType, StreamSpecification,
-    StreamViewType, TimeToLiveSpecification, TransactWriteItem, Update,
+    ReturnValuesOnConditionCheckFailure, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TimeToLiveSpecification, TransactWriteItem, Update,
 };
 use chrono::{DateTime, Utc};
 
@@ -435,10 +435,7 @@ impl SessionStore for DynamoSessionStore {
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key(
-                message_pk(callback.message_sid.as_str()),
-                "MSG",
-            )))
+            .set_key(Some(key(message_pk(callback.message_sid.as_str()), "MSG")))
             .condition_expression("attribute_exists(pk) AND status_rank < :rank")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":status", s(callback.status.as_str()))

@@ -357,7 +357,10 @@ mod tests {
 
     #[test]
     fn a_tapped_button_is_read_with_its_payload() {
-        let msg = message(&[("ButtonText", "Track order"), ("ButtonPayload", "track:1234")]);
+        let msg = message(&[
+            ("ButtonText", "Track order"),
+            ("ButtonPayload", "track:1234"),
+        ]);
         assert_eq!(
             msg.button(),
             Some(ButtonReply {

@@ -127,10 +127,7 @@ mod tests {
     #[test]
     fn a_message_inside_the_window_refreshes_the_session() {
         assert_eq!(
-            decide_session(
-                Some(at("2026-11-23T10:00:00Z")),
-                at("2026-11-24T09:59:59Z")
-            ),
+            decide_session(Some(at("2026-11-23T10:00:00Z")), at("2026-11-24T09:59:59Z")),
             SessionDecision::Refresh
         );
     }
@@ -138,17 +135,11 @@ mod tests {
     #[test]
     fn a_message_after_expiry_starts_a_new_session_even_if_the_old_one_is_still_stored() {
         assert_eq!(
-            decide_session(
-                Some(at("2026-11-23T10:00:00Z")),
-                at("2026-11-24T10:00:01Z")
-            ),
+            decide_session(Some(at("2026-11-23T10:00:00Z")), at("2026-11-24T10:00:01Z")),
             SessionDecision::Start
         );
         assert_eq!(
-            decide_session(
-                Some(at("2026-11-23T10:00:00Z")),
-                at("2026-11-24T10:00:00Z")
-            ),
+            decide_session(Some(at("2026-11-23T10:00:00Z")), at("2026-11-24T10:00:00Z")),
             SessionDecision::Start
         );
     }
@@ -156,10 +147,7 @@ mod tests {
     #[test]
     fn an_older_message_arriving_late_never_moves_the_window_back() {
         assert_eq!(
-            decide_session(
-                Some(at("2026-11-23T10:00:05Z")),
-                at("2026-11-23T10:00:01Z")
-            ),
+            decide_session(Some(at("2026-11-23T10:00:05Z")), at("2026-11-23T10:00:01Z")),
             SessionDecision::KeepNewer
         );
     }

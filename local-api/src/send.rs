@@ -1,0 +1,90 @@
+//! `send-inbound`: a correctly signed WhatsApp message to a running local-api, as Twilio sends it.
+
+use whatsapp_channel::twilio::RequestValidator;
+
+/// A message to post.
+#[derive(Debug, Clone)]
+pub struct InboundToSend {
+    pub from: String,
+    pub to: String,
+    pub body: String,
+    pub profile_name: Option<String>,
+    pub media_url: Option<String>,
+    pub media_content_type: Option<String>,
+}
+
+/// A fresh `SM…` id: 32 hexadecimal digits.
+pub fn new_message_sid() -> String {
+    format!("SM{}", uuid::Uuid::now_v7().simple())
+}
+
+/// The form parameters Twilio posts for this message.
+pub fn inbound_params(
+    message: &InboundToSend,
+    message_sid: &str,
+    account_sid: &str,
+) -> Vec<(String, String)> {
+    let wa_id = message.from.trim_start_matches("whatsapp:+").to_owned();
+    let media: Vec<(&str, String)> = match &message.media_url {
+        Some(url) => vec![
+            ("NumMedia", "1".into()),
+            ("MediaUrl0", url.clone()),
+            (
+                "MediaContentType0",
+                message
+                    .media_content_type
+                    .clone()
+                    .unwrap_or_else(|| "image/jpeg".into()),
+            ),
+            ("MessageType", "image".into()),
+        ],
+        None => vec![("NumMedia", "0".into()), ("MessageType", "text".into())],
+    };
+    let mut params: Vec<(&str, String)> = vec![
+        ("SmsMessageSid", message_sid.into()),
+        ("SmsSid", message_sid.into()),
+        ("MessageSid", message_sid.into()),
+        ("AccountSid", account_sid.into()),
+        ("From", message.from.clone()),
+        ("To", message.to.clone()),
+        ("WaId", wa_id),
+        ("SmsStatus", "received".into()),
+        ("NumSegments", "1".into()),
+        ("ReferralNumMedia", "0".into()),
+        ("ApiVersion", "2010-04-01".into()),
+        ("Body", message.body.clone()),
+    ];
+    if let Some(name) = &message.profile_name {
+        params.push(("ProfileName", name.clone()));
+    }
+    params.extend(media);
+    params.into_iter().map(|(n, v)| (n.to_owned(), v)).collect()
+}
+
+/// Form-encodes parameters as Twilio does (`+` for spaces).
+pub fn encode(params: &[(String, String)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params)
+        .finish()
+}
+
+/// Posts the message to `url` signed with `auth_token`; returns the HTTP status and body.
+pub async fn send_inbound(
+    url: &str,
+    auth_token: &str,
+    account_sid: &str,
+    message: &InboundToSend,
+) -> Result<(u16, String, String), reqwest::Error> {
+    let sid = new_message_sid();
+    let params = inbound_params(message, &sid, account_sid);
+    let signature = RequestValidator::new(auth_token).compute_signature(url, &params);
+    let response = reqwest::Client::new()
+        .post(url)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("X-Twilio-Signature", signature)
+        .body(encode(&params))
+        .send()
+        .await?;
+    let status = response.status().as_u16();
+    Ok((status, sid, response.text().await?))
+}
