@@ -11,3 +11,6 @@ pub mod form;
 pub mod http;
 pub mod ports;
 pub mod twilio;
+
+#[cfg(feature = "testing")]
+pub mod testing;

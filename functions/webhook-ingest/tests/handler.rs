@@ -1,0 +1,451 @@
+//! webhook-ingest's handler on the in-memory store, driven by the `events/` fixtures.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use webhook_ingest::{EMPTY_TWIML, WebhookIngest, content_type, function_handler};
+use whatsapp_channel::adapters::{InMemorySessionStore, ManualClock};
+use whatsapp_channel::domain::{ConversationId, MessageSid, MessageStatus};
+use whatsapp_channel::ports::{Direction, MessageRecord, SessionStore};
+use whatsapp_channel::testing::{
+    encode, event, events_webhook_config, inbound_params, new_sid, params, signed_request,
+    webhook_request,
+};
+
+struct Harness {
+    store: Arc<InMemorySessionStore>,
+    clock: Arc<ManualClock>,
+    state: WebhookIngest,
+}
+
+fn start() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z")
+        .unwrap()
+        .to_utc()
+}
+
+fn harness() -> Harness {
+    let store = Arc::new(InMemorySessionStore::new());
+    let clock = Arc::new(ManualClock::at(start()));
+    let state = WebhookIngest::new(&events_webhook_config(), store.clone(), clock.clone());
+    Harness {
+        store,
+        clock,
+        state,
+    }
+}
+
+impl Harness {
+    async fn call(&self, request: Request) -> Response<Body> {
+        function_handler(&self.state, request).await.unwrap()
+    }
+
+    async fn stored(&self, sid: &str) -> Option<MessageRecord> {
+        self.store
+            .message(&MessageSid::parse(sid).unwrap())
+            .await
+            .unwrap()
+    }
+}
+
+fn body_text(response: &Response<Body>) -> String {
+    match response.body() {
+        Body::Text(t) => t.clone(),
+        Body::Binary(b) => String::from_utf8_lossy(b).into_owned(),
+        _ => String::new(),
+    }
+}
+
+fn error_code(response: &Response<Body>) -> String {
+    let body: serde_json::Value = serde_json::from_str(&body_text(response)).unwrap();
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+    body["error"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_signed_text_message_is_stored_and_answered_with_empty_twiml() {
+    let h = harness();
+    let response = h.call(event("webhook-ingest.inbound-text")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(content_type(&response), Some("text/xml"));
+    assert_eq!(body_text(&response), EMPTY_TWIML);
+    let stored = h
+        .stored("SM0000000000000000000000000000a001")
+        .await
+        .unwrap();
+    assert_eq!(
+        stored.body.as_deref(),
+        Some("Hi! Order #1234 – where is it? 😕")
+    );
+    assert_eq!(stored.direction, Direction::Inbound);
+    assert_eq!(stored.created_at, start());
+    assert!(
+        stored
+            .params
+            .iter()
+            .any(|(n, v)| n == "ProfileName" && v == "Zoë O'Brien")
+    );
+    assert_eq!(h.store.conversation_count(), 1);
+}
+
+#[tokio::test]
+async fn a_media_message_keeps_its_url_type_and_caption() {
+    let h = harness();
+    assert_eq!(
+        h.call(event("webhook-ingest.inbound-media")).await.status(),
+        StatusCode::OK
+    );
+    let stored = h
+        .stored("MM0000000000000000000000000000a002")
+        .await
+        .unwrap();
+    assert_eq!(stored.body.as_deref(), Some("The box arrived damaged"));
+    assert_eq!(stored.media.len(), 1);
+    assert_eq!(stored.media[0].content_type.as_deref(), Some("image/jpeg"));
+    assert!(
+        stored.media[0]
+            .url
+            .starts_with("https://api.twilio.com/2010-04-01/Accounts/AC")
+    );
+}
+
+#[tokio::test]
+async fn a_shared_location_is_stored_with_its_coordinates() {
+    let h = harness();
+    assert_eq!(
+        h.call(event("webhook-ingest.inbound-location"))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let location = h
+        .stored("SM0000000000000000000000000000a003")
+        .await
+        .unwrap()
+        .location
+        .unwrap();
+    assert_eq!((location.latitude, location.longitude), (51.5072, -0.1276));
+    assert_eq!(location.label.as_deref(), Some("Trafalgar Square"));
+}
+
+#[tokio::test]
+async fn a_button_reply_is_stored_with_its_payload_and_the_message_it_answers() {
+    let h = harness();
+    assert_eq!(
+        h.call(event("webhook-ingest.inbound-button"))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let stored = h
+        .stored("SM0000000000000000000000000000a004")
+        .await
+        .unwrap();
+    assert_eq!(
+        stored.button.unwrap().payload.as_deref(),
+        Some("track:1234")
+    );
+    assert_eq!(
+        stored.replied_to.as_deref(),
+        Some("SM0000000000000000000000000000b001")
+    );
+}
+
+#[tokio::test]
+async fn a_badly_signed_event_is_refused_with_403_and_nothing_is_stored() {
+    let h = harness();
+    let response = h.call(event("webhook-ingest.inbound-bad-signature")).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(error_code(&response), "invalid_signature");
+    assert_eq!(h.store.message_count(), 0);
+    assert_eq!(h.store.conversation_count(), 0);
+}
+
+#[tokio::test]
+async fn a_twilio_retry_of_the_same_message_stores_it_once() {
+    let h = harness();
+    for _ in 0..3 {
+        assert_eq!(
+            h.call(event("webhook-ingest.inbound-text")).await.status(),
+            StatusCode::OK
+        );
+    }
+    assert_eq!(h.store.message_count(), 1);
+    assert_eq!(h.store.conversation_count(), 1);
+}
+
+#[tokio::test]
+async fn a_signed_form_without_from_to_or_message_sid_is_refused_with_400_and_nothing_is_stored() {
+    let h = harness();
+    let config = events_webhook_config();
+    for missing in ["From", "To", "MessageSid"] {
+        let form: Vec<_> = inbound_params(
+            "SM0000000000000000000000000000d001",
+            "whatsapp:+447700900123",
+            "hi",
+        )
+        .into_iter()
+        .filter(|(n, _)| n != missing)
+        .collect();
+        let response = h
+            .call(signed_request(&config, "/twilio/inbound", &form))
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::BAD_REQUEST,
+            "without {missing}"
+        );
+        assert_eq!(error_code(&response), "malformed_form");
+    }
+    assert_eq!(h.store.message_count(), 0);
+}
+
+#[tokio::test]
+async fn a_request_signed_for_another_body_is_refused_whatever_its_body() {
+    let h = harness();
+    let config = events_webhook_config();
+    let good = inbound_params(
+        "SM0000000000000000000000000000d002",
+        "whatsapp:+447700900123",
+        "hi",
+    );
+    let signature = whatsapp_channel::twilio::RequestValidator::new(config.auth_token.clone())
+        .compute_signature(&config.inbound_url, &good);
+    // The same signature over a changed body, and over a body that is not even a form.
+    for body in [
+        &b"MessageSid=SM0000000000000000000000000000d002&From=whatsapp%3A%2B447700900124"[..],
+        b"%zz",
+        b"",
+    ] {
+        let response = h
+            .call(webhook_request("/twilio/inbound", body, Some(&signature)))
+            .await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    }
+    assert_eq!(h.store.message_count(), 0);
+}
+
+#[tokio::test]
+async fn a_message_signed_for_the_status_url_is_refused_on_the_inbound_url() {
+    let h = harness();
+    let config = events_webhook_config();
+    let form = inbound_params(
+        "SM0000000000000000000000000000d003",
+        "whatsapp:+447700900123",
+        "hi",
+    );
+    let signature = whatsapp_channel::twilio::RequestValidator::new(config.auth_token.clone())
+        .compute_signature(&config.status_url, &form);
+    let body = encode(&form);
+    let response = h
+        .call(webhook_request(
+            "/twilio/inbound",
+            body.as_bytes(),
+            Some(&signature),
+        ))
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_follow_up_inside_the_window_joins_the_same_conversation() {
+    let h = harness();
+    let config = events_webhook_config();
+    let customer = "whatsapp:+447700900123";
+    h.call(signed_request(
+        &config,
+        "/twilio/inbound",
+        &inbound_params(&new_sid(), customer, "one"),
+    ))
+    .await;
+    h.clock.advance(TimeDelta::hours(23));
+    h.call(signed_request(
+        &config,
+        "/twilio/inbound",
+        &inbound_params(&new_sid(), customer, "two"),
+    ))
+    .await;
+    assert_eq!(h.store.conversation_count(), 1);
+    assert_eq!(h.store.message_count(), 2);
+}
+
+#[tokio::test]
+async fn a_message_after_the_window_closed_starts_a_new_conversation() {
+    let h = harness();
+    let config = events_webhook_config();
+    let customer = "whatsapp:+447700900123";
+    h.call(signed_request(
+        &config,
+        "/twilio/inbound",
+        &inbound_params(&new_sid(), customer, "one"),
+    ))
+    .await;
+    h.clock
+        .advance(TimeDelta::hours(24) + TimeDelta::seconds(1));
+    h.call(signed_request(
+        &config,
+        "/twilio/inbound",
+        &inbound_params(&new_sid(), customer, "two"),
+    ))
+    .await;
+    assert_eq!(h.store.conversation_count(), 2);
+}
+
+async fn seed_outbound(h: &Harness, sid: &str, status: MessageStatus) {
+    let record = MessageRecord {
+        id: sid.into(),
+        conversation_id: ConversationId::generate().as_str().into(),
+        direction: Direction::Outbound,
+        body: Some("Your order ships today".into()),
+        media: vec![],
+        location: None,
+        button: None,
+        referral: None,
+        replied_to: None,
+        status,
+        error_code: None,
+        created_at: start(),
+        params: vec![],
+    };
+    h.store.put_message(&record).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_delivered_callback_moves_a_sent_message_to_delivered_with_204() {
+    let h = harness();
+    seed_outbound(
+        &h,
+        "SM0000000000000000000000000000c001",
+        MessageStatus::Sent,
+    )
+    .await;
+    let response = h.call(event("webhook-ingest.status-delivered")).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        h.stored("SM0000000000000000000000000000c001")
+            .await
+            .unwrap()
+            .status,
+        MessageStatus::Delivered
+    );
+}
+
+#[tokio::test]
+async fn a_late_delivered_callback_never_moves_a_read_message_back() {
+    let h = harness();
+    seed_outbound(
+        &h,
+        "SM0000000000000000000000000000c001",
+        MessageStatus::Read,
+    )
+    .await;
+    assert_eq!(
+        h.call(event("webhook-ingest.status-delivered"))
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        h.stored("SM0000000000000000000000000000c001")
+            .await
+            .unwrap()
+            .status,
+        MessageStatus::Read
+    );
+}
+
+#[tokio::test]
+async fn a_failed_callback_records_twilio_error_63016() {
+    let h = harness();
+    seed_outbound(
+        &h,
+        "SM0000000000000000000000000000c002",
+        MessageStatus::Queued,
+    )
+    .await;
+    assert_eq!(
+        h.call(event("webhook-ingest.status-failed-63016"))
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    let stored = h
+        .stored("SM0000000000000000000000000000c002")
+        .await
+        .unwrap();
+    assert_eq!(stored.status, MessageStatus::Failed);
+    assert_eq!(stored.error_code.as_deref(), Some("63016"));
+}
+
+#[tokio::test]
+async fn a_callback_for_an_unknown_message_is_acknowledged_and_stores_nothing() {
+    let h = harness();
+    assert_eq!(
+        h.call(event("webhook-ingest.status-delivered"))
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(h.store.message_count(), 0);
+}
+
+#[tokio::test]
+async fn a_signed_callback_without_a_status_is_refused_with_400() {
+    let h = harness();
+    let config = events_webhook_config();
+    let form = params(&[
+        ("MessageSid", "SM0000000000000000000000000000c001"),
+        ("AccountSid", "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+    ]);
+    let response = h
+        .call(signed_request(&config, "/twilio/status", &form))
+        .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_badly_signed_status_callback_is_refused_and_changes_nothing() {
+    let h = harness();
+    seed_outbound(
+        &h,
+        "SM0000000000000000000000000000c001",
+        MessageStatus::Sent,
+    )
+    .await;
+    let form = params(&[
+        ("MessageSid", "SM0000000000000000000000000000c001"),
+        ("MessageStatus", "read"),
+    ]);
+    let response = h
+        .call(webhook_request(
+            "/twilio/status",
+            encode(&form).as_bytes(),
+            Some("AAAAAAAAAAAAAAAAAAAAAAAAAAA="),
+        ))
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        h.stored("SM0000000000000000000000000000c001")
+            .await
+            .unwrap()
+            .status,
+        MessageStatus::Sent
+    );
+}
+
+#[tokio::test]
+async fn unknown_routes_are_404_and_other_methods_are_405() {
+    let h = harness();
+    let mut request = event("webhook-ingest.inbound-text");
+    *request.method_mut() = lambda_http::http::Method::GET;
+    assert_eq!(
+        h.call(request).await.status(),
+        StatusCode::METHOD_NOT_ALLOWED
+    );
+    let response = h
+        .call(webhook_request("/twilio/elsewhere", b"", None))
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}

@@ -1,0 +1,127 @@
+//! Test support shared by the functions' and the integration tests (feature `testing`):
+//! the `events/` fixtures, their configuration, and Twilio-signed requests.
+
+use std::path::PathBuf;
+
+use lambda_http::Request;
+
+use crate::config::WebhookConfig;
+use crate::twilio::RequestValidator;
+
+/// The workspace's `events/` folder.
+pub fn events_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")
+}
+
+/// The text of `events/<name>.json`.
+pub fn event_text(name: &str) -> String {
+    let path = events_dir().join(format!("{name}.json"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// `events/<name>.json` as the request Lambda hands the function.
+pub fn event(name: &str) -> Request {
+    lambda_http::request::from_str(&event_text(name))
+        .unwrap_or_else(|e| panic!("events/{name}.json is not an HTTP API event: {e}"))
+}
+
+fn env_json() -> serde_json::Value {
+    let path = events_dir().join("env.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("events/env.json: {e}"))
+}
+
+/// The webhook configuration the events were signed for (`events/env.json`, as `sam local
+/// invoke --env-vars` reads it).
+pub fn events_webhook_config() -> WebhookConfig {
+    let env = env_json();
+    let var = |name: &str| {
+        env["WebhookIngestFunction"][name]
+            .as_str()
+            .unwrap_or_else(|| panic!("events/env.json has no WebhookIngestFunction.{name}"))
+            .to_owned()
+    };
+    WebhookConfig {
+        auth_token: var("TWILIO_AUTH_TOKEN"),
+        inbound_url: var("TWILIO_INBOUND_URL"),
+        status_url: var("TWILIO_STATUS_URL"),
+    }
+}
+
+/// Owned pairs from borrowed ones.
+pub fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+/// Form-encodes parameters as Twilio does.
+pub fn encode(params: &[(String, String)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params)
+        .finish()
+}
+
+/// A webhook request to `path` (`/twilio/inbound` or `/twilio/status`) with a raw body and a
+/// given signature header (none when `signature` is `None`), shaped like the events.
+pub fn webhook_request(path: &str, body: &[u8], signature: Option<&str>) -> Request {
+    let mut event: serde_json::Value =
+        serde_json::from_str(&event_text("webhook-ingest.inbound-text")).unwrap_or_default();
+    event["rawPath"] = path.into();
+    event["routeKey"] = format!("POST {path}").into();
+    event["requestContext"]["http"]["path"] = path.into();
+    event["body"] = base64_encode(body).into();
+    event["isBase64Encoded"] = true.into();
+    match signature {
+        Some(sig) => event["headers"]["x-twilio-signature"] = sig.into(),
+        None => {
+            if let Some(headers) = event["headers"].as_object_mut() {
+                headers.remove("x-twilio-signature");
+            }
+        }
+    }
+    lambda_http::request::from_str(&event.to_string()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A correctly signed webhook request for these parameters.
+pub fn signed_request(config: &WebhookConfig, path: &str, params: &[(String, String)]) -> Request {
+    let url = if path.ends_with("/status") {
+        &config.status_url
+    } else {
+        &config.inbound_url
+    };
+    let signature = RequestValidator::new(config.auth_token.clone()).compute_signature(url, params);
+    webhook_request(path, encode(params).as_bytes(), Some(&signature))
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// The parameters of a WhatsApp text message from `from`, as Twilio posts them.
+pub fn inbound_params(sid: &str, from: &str, body: &str) -> Vec<(String, String)> {
+    params(&[
+        ("SmsMessageSid", sid),
+        ("NumMedia", "0"),
+        ("ProfileName", "Test Customer"),
+        ("MessageType", "text"),
+        ("SmsSid", sid),
+        ("WaId", from.trim_start_matches("whatsapp:+")),
+        ("SmsStatus", "received"),
+        ("Body", body),
+        ("To", "whatsapp:+14155238886"),
+        ("NumSegments", "1"),
+        ("ReferralNumMedia", "0"),
+        ("MessageSid", sid),
+        ("AccountSid", "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+        ("From", from),
+        ("ApiVersion", "2010-04-01"),
+    ])
+}
+
+/// A fresh `SM…` id.
+pub fn new_sid() -> String {
+    format!("SM{}", uuid::Uuid::now_v7().simple())
+}
