@@ -135,6 +135,7 @@ impl Emulators {
             .map(Duration::from_secs)
             .unwrap_or(DEFAULT_READY_TIMEOUT);
         let deadline = Instant::now() + timeout;
+        let mut first_round = true;
         loop {
             for emulator in self.emulators.iter_mut().filter(|e| !e.ready) {
                 if let Ok(Some(status)) = emulator.child.try_wait() {
@@ -147,14 +148,20 @@ impl Emulators {
                 }
                 if answers_http(emulator.port, &emulator.probe) {
                     emulator.ready = true;
+                    // Ready at the first look means it came up while other
+                    // steps ran: its start-up time is not known then.
+                    let took = if first_round {
+                        "already".to_string()
+                    } else {
+                        format!("after {:.1}s", emulator.spawned_at.elapsed().as_secs_f64())
+                    };
                     eprintln!(
-                        "xtask: {} ready on 127.0.0.1:{} after {:.1}s",
-                        emulator.name,
-                        emulator.port,
-                        emulator.spawned_at.elapsed().as_secs_f64()
+                        "xtask: {} ready on 127.0.0.1:{} ({took})",
+                        emulator.name, emulator.port
                     );
                 }
             }
+            first_round = false;
             if self.emulators.iter().all(|e| e.ready) {
                 return Ok(());
             }

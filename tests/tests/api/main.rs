@@ -1,1 +1,8 @@
-fn main() {}
+//! End-to-end tests: the handlers and local-api on DynamoDB Local (started by `cargo xtask test`),
+//! and the same behaviour on the embedded store.
+
+mod events;
+mod helpers;
+mod inbound;
+mod local_api;
+mod reads;

@@ -1,0 +1,44 @@
+use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequest;
+use whatsapp_channel::testing::events_dir;
+
+/// The function an event file is for: `events/<function>.<case>.json`.
+fn function_of(file: &str) -> Option<&str> {
+    file.strip_suffix(".json")?.split_once('.').map(|(f, _)| f)
+}
+
+#[test]
+fn every_event_file_deserializes_into_its_functions_event_type() {
+    let mut checked = 0;
+    for entry in std::fs::read_dir(events_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        if file == "env.json" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        match function_of(&file) {
+            Some("webhook-ingest" | "agent-api") => {
+                let event: ApiGatewayV2httpRequest = serde_json::from_str(&text)
+                    .unwrap_or_else(|e| panic!("{file} is not an HTTP API (payload 2.0) event: {e}"));
+                assert_eq!(event.version.as_deref(), Some("2.0"), "{file}");
+                lambda_http::request::from_str(&text)
+                    .unwrap_or_else(|e| panic!("{file} is not a lambda_http request: {e}"));
+            }
+            other => panic!("{file}: no function {other:?} takes events"),
+        }
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} event files");
+}
+
+#[test]
+fn env_json_configures_each_function_of_the_events() {
+    let env: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(events_dir().join("env.json")).unwrap()).unwrap();
+    for function in ["WebhookIngestFunction", "AgentApiFunction"] {
+        assert!(env[function]["TABLE_NAME"].is_string(), "{function}");
+    }
+    for var in ["TWILIO_AUTH_TOKEN", "TWILIO_INBOUND_URL", "TWILIO_STATUS_URL"] {
+        assert!(env["WebhookIngestFunction"][var].is_string(), "{var}");
+    }
+}
