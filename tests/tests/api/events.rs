@@ -18,8 +18,10 @@ fn every_event_file_deserializes_into_its_functions_event_type() {
         let text = std::fs::read_to_string(&path).unwrap();
         match function_of(&file) {
             Some("webhook-ingest" | "agent-api") => {
-                let event: ApiGatewayV2httpRequest = serde_json::from_str(&text)
-                    .unwrap_or_else(|e| panic!("{file} is not an HTTP API (payload 2.0) event: {e}"));
+                let event: ApiGatewayV2httpRequest =
+                    serde_json::from_str(&text).unwrap_or_else(|e| {
+                        panic!("{file} is not an HTTP API (payload 2.0) event: {e}")
+                    });
                 assert_eq!(event.version.as_deref(), Some("2.0"), "{file}");
                 lambda_http::request::from_str(&text)
                     .unwrap_or_else(|e| panic!("{file} is not a lambda_http request: {e}"));
@@ -34,11 +36,16 @@ fn every_event_file_deserializes_into_its_functions_event_type() {
 #[test]
 fn env_json_configures_each_function_of_the_events() {
     let env: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(events_dir().join("env.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(events_dir().join("env.json")).unwrap())
+            .unwrap();
     for function in ["WebhookIngestFunction", "AgentApiFunction"] {
         assert!(env[function]["TABLE_NAME"].is_string(), "{function}");
     }
-    for var in ["TWILIO_AUTH_TOKEN", "TWILIO_INBOUND_URL", "TWILIO_STATUS_URL"] {
+    for var in [
+        "TWILIO_AUTH_TOKEN",
+        "TWILIO_INBOUND_URL",
+        "TWILIO_STATUS_URL",
+    ] {
         assert!(env["WebhookIngestFunction"][var].is_string(), "{var}");
     }
 }

@@ -41,7 +41,11 @@ async fn concurrent_first_messages_from_a_new_customer_make_one_session() {
         let mut tasks = tokio::task::JoinSet::new();
         for i in 0..12 {
             let webhook = webhook.clone();
-            tasks.spawn(async move { webhook.text(&new_sid(), CUSTOMER, &format!("message {i}")).await });
+            tasks.spawn(async move {
+                webhook
+                    .text(&new_sid(), CUSTOMER, &format!("message {i}"))
+                    .await
+            });
         }
         while let Some(status) = tasks.join_next().await {
             assert_eq!(status.unwrap(), StatusCode::OK, "{name}");
@@ -49,7 +53,11 @@ async fn concurrent_first_messages_from_a_new_customer_make_one_session() {
         let conversations = store.list_conversations(10).await.unwrap();
         assert_eq!(conversations.len(), 1, "{name}: one conversation request");
         let id = ConversationId::parse(&conversations[0].id).unwrap();
-        assert_eq!(store.conversation_messages(&id).await.unwrap().len(), 12, "{name}");
+        assert_eq!(
+            store.conversation_messages(&id).await.unwrap().len(),
+            12,
+            "{name}"
+        );
     }
 }
 
@@ -57,12 +65,21 @@ async fn concurrent_first_messages_from_a_new_customer_make_one_session() {
 async fn last_inbound_at_never_moves_back_when_messages_arrive_out_of_order() {
     for (name, store) in stores().await {
         let webhook = Webhook::new(store.clone());
-        assert_eq!(webhook.text(&new_sid(), CUSTOMER, "first").await, StatusCode::OK);
+        assert_eq!(
+            webhook.text(&new_sid(), CUSTOMER, "first").await,
+            StatusCode::OK
+        );
         webhook.clock.set(t0() + TimeDelta::seconds(5));
-        assert_eq!(webhook.text(&new_sid(), CUSTOMER, "third").await, StatusCode::OK);
+        assert_eq!(
+            webhook.text(&new_sid(), CUSTOMER, "third").await,
+            StatusCode::OK
+        );
         // A request that took longer reaches the store with an earlier receive time.
         webhook.clock.set(t0() + TimeDelta::seconds(2));
-        assert_eq!(webhook.text(&new_sid(), CUSTOMER, "second").await, StatusCode::OK);
+        assert_eq!(
+            webhook.text(&new_sid(), CUSTOMER, "second").await,
+            StatusCode::OK
+        );
 
         let conversations = store.list_conversations(10).await.unwrap();
         assert_eq!(conversations.len(), 1, "{name}");
@@ -82,15 +99,24 @@ async fn a_message_after_the_window_closed_starts_a_new_session_though_the_old_i
     for (name, store) in stores().await {
         let webhook = Webhook::new(store.clone());
         webhook.text(&new_sid(), CUSTOMER, "first").await;
-        webhook.clock.advance(TimeDelta::hours(24) - TimeDelta::seconds(1));
+        webhook
+            .clock
+            .advance(TimeDelta::hours(24) - TimeDelta::seconds(1));
         webhook.text(&new_sid(), CUSTOMER, "inside").await;
-        assert_eq!(store.list_conversations(10).await.unwrap().len(), 1, "{name}");
+        assert_eq!(
+            store.list_conversations(10).await.unwrap().len(),
+            1,
+            "{name}"
+        );
 
-        webhook.clock.advance(TimeDelta::hours(24) + TimeDelta::seconds(1));
+        webhook
+            .clock
+            .advance(TimeDelta::hours(24) + TimeDelta::seconds(1));
         webhook.text(&new_sid(), CUSTOMER, "after").await;
-        let conversations = app::list_conversations(store.as_ref(), webhook.clock.as_ref(), None, 10)
-            .await
-            .unwrap();
+        let conversations =
+            app::list_conversations(store.as_ref(), webhook.clock.as_ref(), None, 10)
+                .await
+                .unwrap();
         assert_eq!(conversations.len(), 2, "{name}");
         let (newest, oldest) = (&conversations[0], &conversations[1]);
         assert!(newest.window.open, "{name}");
@@ -141,9 +167,17 @@ async fn status_callbacks_in_any_order_leave_the_highest_rank() {
             (Read, StatusApplied::Ignored),
         ];
         for (status, expected) in outcomes {
-            assert_eq!(store.apply_status(&callback(status), t0()).await.unwrap(), expected, "{name}: {status}");
+            assert_eq!(
+                store.apply_status(&callback(status), t0()).await.unwrap(),
+                expected,
+                "{name}: {status}"
+            );
         }
-        let stored = store.message(&MessageSid::parse(&sid).unwrap()).await.unwrap().unwrap();
+        let stored = store
+            .message(&MessageSid::parse(&sid).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(stored.status, Read, "{name}");
     }
 }
@@ -154,7 +188,12 @@ async fn concurrent_status_callbacks_settle_on_the_highest_rank() {
         let sid = new_sid();
         seed_outbound(store.as_ref(), &sid).await;
         let mut tasks = tokio::task::JoinSet::new();
-        for status in [MessageStatus::Delivered, MessageStatus::Sent, MessageStatus::Read, MessageStatus::Sending] {
+        for status in [
+            MessageStatus::Delivered,
+            MessageStatus::Sent,
+            MessageStatus::Read,
+            MessageStatus::Sending,
+        ] {
             let (store, sid) = (store.clone(), sid.clone());
             tasks.spawn(async move {
                 let callback = StatusCallback {
@@ -167,7 +206,11 @@ async fn concurrent_status_callbacks_settle_on_the_highest_rank() {
             });
         }
         while tasks.join_next().await.is_some() {}
-        let stored = store.message(&MessageSid::parse(&sid).unwrap()).await.unwrap().unwrap();
+        let stored = store
+            .message(&MessageSid::parse(&sid).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(stored.status, MessageStatus::Read, "{name}");
     }
 }
@@ -183,9 +226,19 @@ async fn a_failed_status_after_delivery_keeps_its_error_code_and_nothing_moves_i
             error_code: code.map(str::to_owned),
             error_message: None,
         };
-        store.apply_status(&callback(MessageStatus::Failed, Some("63016")), t0()).await.unwrap();
-        store.apply_status(&callback(MessageStatus::Read, None), t0()).await.unwrap();
-        let stored = store.message(&MessageSid::parse(&sid).unwrap()).await.unwrap().unwrap();
+        store
+            .apply_status(&callback(MessageStatus::Failed, Some("63016")), t0())
+            .await
+            .unwrap();
+        store
+            .apply_status(&callback(MessageStatus::Read, None), t0())
+            .await
+            .unwrap();
+        let stored = store
+            .message(&MessageSid::parse(&sid).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(stored.status, MessageStatus::Failed, "{name}");
         assert_eq!(stored.error_code.as_deref(), Some("63016"), "{name}");
     }
@@ -217,27 +270,99 @@ fn bad_inputs(webhook: &Webhook) -> Vec<BadInput> {
     let mut huge = good.clone();
     huge.push(("Body".into(), "x".repeat(1024 * 1024)));
     let huge_body = encode(&huge).into_bytes();
-    let without = |name: &str| -> Vec<(String, String)> { good.iter().filter(|(n, _)| n != name).cloned().collect() };
+    let without = |name: &str| -> Vec<(String, String)> {
+        good.iter().filter(|(n, _)| n != name).cloned().collect()
+    };
     let bad_from = params(&[
         ("MessageSid", "SM0000000000000000000000000000e001"),
         ("From", "+447700900123"),
         ("To", "whatsapp:+14155238886"),
     ]);
     vec![
-        BadInput { case: "unsigned", body: good_body.clone(), signature: None, status: StatusCode::FORBIDDEN },
-        BadInput { case: "empty signature", body: good_body.clone(), signature: Some(String::new()), status: StatusCode::FORBIDDEN },
-        BadInput { case: "wrong signature", body: good_body.clone(), signature: Some("RSOYDt4T1cUTdK1PDd93/VVr8B8=".into()), status: StatusCode::FORBIDDEN },
-        BadInput { case: "signed with another token", body: good_body.clone(), signature: Some(wrong_token), status: StatusCode::FORBIDDEN },
-        BadInput { case: "truncated body", body: truncated, signature: Some(sign(&good)), status: StatusCode::FORBIDDEN },
-        BadInput { case: "1 MiB body, unsigned", body: huge_body.clone(), signature: Some(sign(&good)), status: StatusCode::FORBIDDEN },
-        BadInput { case: "1 MiB body, signed", body: huge_body.clone(), signature: Some(sign(&huge)), status: StatusCode::PAYLOAD_TOO_LARGE },
-        BadInput { case: "non-UTF-8 body, signed", signature: Some(sign_raw(&not_utf8)), body: not_utf8, status: StatusCode::BAD_REQUEST },
-        BadInput { case: "bad percent-encoding, signed", signature: Some(sign_raw(&bad_escape)), body: bad_escape, status: StatusCode::BAD_REQUEST },
-        BadInput { case: "no From, signed", body: encode(&without("From")).into_bytes(), signature: Some(sign(&without("From"))), status: StatusCode::BAD_REQUEST },
-        BadInput { case: "no To, signed", body: encode(&without("To")).into_bytes(), signature: Some(sign(&without("To"))), status: StatusCode::BAD_REQUEST },
-        BadInput { case: "no MessageSid, signed", body: encode(&without("MessageSid")).into_bytes(), signature: Some(sign(&without("MessageSid"))), status: StatusCode::BAD_REQUEST },
-        BadInput { case: "From not a WhatsApp address, signed", body: encode(&bad_from).into_bytes(), signature: Some(sign(&bad_from)), status: StatusCode::BAD_REQUEST },
-        BadInput { case: "empty body, signed", body: Vec::new(), signature: Some(sign(&[])), status: StatusCode::BAD_REQUEST },
+        BadInput {
+            case: "unsigned",
+            body: good_body.clone(),
+            signature: None,
+            status: StatusCode::FORBIDDEN,
+        },
+        BadInput {
+            case: "empty signature",
+            body: good_body.clone(),
+            signature: Some(String::new()),
+            status: StatusCode::FORBIDDEN,
+        },
+        BadInput {
+            case: "wrong signature",
+            body: good_body.clone(),
+            signature: Some("RSOYDt4T1cUTdK1PDd93/VVr8B8=".into()),
+            status: StatusCode::FORBIDDEN,
+        },
+        BadInput {
+            case: "signed with another token",
+            body: good_body.clone(),
+            signature: Some(wrong_token),
+            status: StatusCode::FORBIDDEN,
+        },
+        BadInput {
+            case: "truncated body",
+            body: truncated,
+            signature: Some(sign(&good)),
+            status: StatusCode::FORBIDDEN,
+        },
+        BadInput {
+            case: "1 MiB body, unsigned",
+            body: huge_body.clone(),
+            signature: Some(sign(&good)),
+            status: StatusCode::FORBIDDEN,
+        },
+        BadInput {
+            case: "1 MiB body, signed",
+            body: huge_body.clone(),
+            signature: Some(sign(&huge)),
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+        },
+        BadInput {
+            case: "non-UTF-8 body, signed",
+            signature: Some(sign_raw(&not_utf8)),
+            body: not_utf8,
+            status: StatusCode::BAD_REQUEST,
+        },
+        BadInput {
+            case: "bad percent-encoding, signed",
+            signature: Some(sign_raw(&bad_escape)),
+            body: bad_escape,
+            status: StatusCode::BAD_REQUEST,
+        },
+        BadInput {
+            case: "no From, signed",
+            body: encode(&without("From")).into_bytes(),
+            signature: Some(sign(&without("From"))),
+            status: StatusCode::BAD_REQUEST,
+        },
+        BadInput {
+            case: "no To, signed",
+            body: encode(&without("To")).into_bytes(),
+            signature: Some(sign(&without("To"))),
+            status: StatusCode::BAD_REQUEST,
+        },
+        BadInput {
+            case: "no MessageSid, signed",
+            body: encode(&without("MessageSid")).into_bytes(),
+            signature: Some(sign(&without("MessageSid"))),
+            status: StatusCode::BAD_REQUEST,
+        },
+        BadInput {
+            case: "From not a WhatsApp address, signed",
+            body: encode(&bad_from).into_bytes(),
+            signature: Some(sign(&bad_from)),
+            status: StatusCode::BAD_REQUEST,
+        },
+        BadInput {
+            case: "empty body, signed",
+            body: Vec::new(),
+            signature: Some(sign(&[])),
+            status: StatusCode::BAD_REQUEST,
+        },
     ]
 }
 
@@ -247,12 +372,24 @@ async fn each_bad_input_is_refused_with_a_json_error_and_nothing_is_stored() {
     let webhook = Webhook::new(dynamo.store.clone());
     for input in bad_inputs(&webhook) {
         let response = webhook
-            .call(webhook_request("/twilio/inbound", &input.body, input.signature.as_deref()))
+            .call(webhook_request(
+                "/twilio/inbound",
+                &input.body,
+                input.signature.as_deref(),
+            ))
             .await;
         assert_eq!(response.status(), input.status, "{}", input.case);
         let body = crate::helpers::body_json(&response);
-        assert!(body["error"].is_string() && body["message"].is_string(), "{}: {body}", input.case);
-        assert!(dynamo.items().await.is_empty(), "{} stored something", input.case);
+        assert!(
+            body["error"].is_string() && body["message"].is_string(),
+            "{}: {body}",
+            input.case
+        );
+        assert!(
+            dynamo.items().await.is_empty(),
+            "{} stored something",
+            input.case
+        );
     }
 }
 
@@ -262,11 +399,19 @@ async fn a_follow_up_in_an_open_session_costs_two_writes_and_no_read() {
     let webhook = Webhook::new(dynamo.store.clone());
     webhook.text(&new_sid(), CUSTOMER, "first").await;
     let first = dynamo.requests.take();
-    assert_eq!(first, ["UpdateItem", "TransactWriteItems", "PutItem"], "first message");
+    assert_eq!(
+        first,
+        ["UpdateItem", "TransactWriteItems", "PutItem"],
+        "first message"
+    );
 
     webhook.clock.advance(TimeDelta::minutes(3));
     webhook.text(&new_sid(), CUSTOMER, "follow-up").await;
-    assert_eq!(dynamo.requests.take(), ["UpdateItem", "PutItem"], "follow-up");
+    assert_eq!(
+        dynamo.requests.take(),
+        ["UpdateItem", "PutItem"],
+        "follow-up"
+    );
 }
 
 #[tokio::test]
@@ -285,8 +430,15 @@ async fn the_session_item_carries_the_window_end_as_its_ttl_in_epoch_seconds() {
     let ttl: i64 = sessions[0]["expires_at"].as_n().unwrap().parse().unwrap();
     // 24 hours after the message, rounded up to the next whole second.
     assert_eq!(ttl, (t0() + TimeDelta::hours(24)).timestamp() + 1);
-    let last: i64 = sessions[0]["last_inbound_at"].as_n().unwrap().parse().unwrap();
-    assert_eq!(last, (t0() + TimeDelta::milliseconds(250)).timestamp_millis());
+    let last: i64 = sessions[0]["last_inbound_at"]
+        .as_n()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        last,
+        (t0() + TimeDelta::milliseconds(250)).timestamp_millis()
+    );
 }
 
 #[tokio::test]

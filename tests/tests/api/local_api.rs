@@ -13,7 +13,11 @@ async fn start(choice: StoreChoice) -> (String, tokio::sync::oneshot::Sender<()>
     let port = listener.local_addr().unwrap().port();
     let (webhook, _) = local_api::webhook_config(port);
     let store = local_api::store(&choice).await.unwrap();
-    let api = Arc::new(LocalApi::new(&webhook, store, Arc::new(SystemClock::default())));
+    let api = Arc::new(LocalApi::new(
+        &webhook,
+        store,
+        Arc::new(SystemClock::default()),
+    ));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(local_api::serve(listener, api, async {
         let _ = stopped.await;
@@ -32,8 +36,14 @@ async fn send_inbound_shows_up_in_the_queue(choice: StoreChoice) {
         media_content_type: None,
     };
     let url = format!("{base}/twilio/inbound");
-    let (status, sid, text) =
-        send_inbound(&url, local_api::LOCAL_AUTH_TOKEN, LOCAL_ACCOUNT_SID, &message).await.unwrap();
+    let (status, sid, text) = send_inbound(
+        &url,
+        local_api::LOCAL_AUTH_TOKEN,
+        LOCAL_ACCOUNT_SID,
+        &message,
+    )
+    .await
+    .unwrap();
     assert_eq!(status, 200);
     assert_eq!(text, webhook_ingest::EMPTY_TWIML);
 
@@ -61,10 +71,17 @@ async fn send_inbound_shows_up_in_the_queue(choice: StoreChoice) {
         .await
         .unwrap();
     assert_eq!(one["messages"][0]["id"], sid);
-    assert_eq!(one["messages"][0]["body"], "Hi, où est ma commande? & 1+1=2 😕");
+    assert_eq!(
+        one["messages"][0]["body"],
+        "Hi, où est ma commande? & 1+1=2 😕"
+    );
 
     // Without X-Agent-Id there is no authorizer claim: the handler refuses.
-    let anonymous = client.get(format!("{base}/conversations")).send().await.unwrap();
+    let anonymous = client
+        .get(format!("{base}/conversations"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(anonymous.status().as_u16(), 401);
     // An unsigned post is refused.
     let unsigned = client.post(&url).body("MessageSid=x").send().await.unwrap();

@@ -10,8 +10,10 @@ use crate::helpers::{Webhook, body_json, stores};
 const CUSTOMER: &str = "whatsapp:+447700900123";
 
 fn get(path: &str) -> lambda_http::Request {
-    let mut text: serde_json::Value =
-        serde_json::from_str(&whatsapp_channel::testing::event_text("agent-api.get-conversation")).unwrap();
+    let mut text: serde_json::Value = serde_json::from_str(&whatsapp_channel::testing::event_text(
+        "agent-api.get-conversation",
+    ))
+    .unwrap();
     text["rawPath"] = path.into();
     text["requestContext"]["http"]["path"] = path.into();
     lambda_http::request::from_str(&text.to_string()).unwrap()
@@ -23,17 +25,28 @@ async fn agents_list_conversations_with_customer_state_and_window() {
         let webhook = Webhook::new(store.clone());
         webhook.text(&new_sid(), CUSTOMER, "Hi").await;
         let api = AgentApi::new(store.clone(), webhook.clock.clone());
-        let response = function_handler(&api, event("agent-api.list-conversations")).await.unwrap();
+        let response = function_handler(&api, event("agent-api.list-conversations"))
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{name}");
         let body = body_json(&response);
         let conversation = &body["conversations"][0];
         assert_eq!(conversation["customer"]["address"], CUSTOMER, "{name}");
-        assert_eq!(conversation["customer"]["display_name"], "Test Customer", "{name}");
+        assert_eq!(
+            conversation["customer"]["display_name"], "Test Customer",
+            "{name}"
+        );
         assert_eq!(conversation["customer"]["authenticated"], false, "{name}");
         assert_eq!(conversation["state"], "requested", "{name}");
         assert_eq!(conversation["window"]["open"], true, "{name}");
-        assert_eq!(conversation["window"]["expires_at"], "2026-11-24T10:00:00.000Z", "{name}");
-        assert_eq!(conversation["last_inbound_at"], "2026-11-23T10:00:00.000Z", "{name}");
+        assert_eq!(
+            conversation["window"]["expires_at"], "2026-11-24T10:00:00.000Z",
+            "{name}"
+        );
+        assert_eq!(
+            conversation["last_inbound_at"], "2026-11-23T10:00:00.000Z",
+            "{name}"
+        );
         assert!(conversation.get("messages").is_none(), "{name}");
     }
 }
@@ -42,29 +55,53 @@ async fn agents_list_conversations_with_customer_state_and_window() {
 async fn a_conversation_shows_its_messages_in_order_with_media_and_location() {
     for (name, store) in stores().await {
         let webhook = Webhook::new(store.clone());
-        for (i, fixture) in ["inbound-text", "inbound-media", "inbound-location"].iter().enumerate() {
-            webhook.clock.set(crate::helpers::t0() + TimeDelta::seconds(i as i64));
-            let status = webhook.call(event(&format!("webhook-ingest.{fixture}"))).await.status();
+        for (i, fixture) in ["inbound-text", "inbound-media", "inbound-location"]
+            .iter()
+            .enumerate()
+        {
+            webhook
+                .clock
+                .set(crate::helpers::t0() + TimeDelta::seconds(i as i64));
+            let status = webhook
+                .call(event(&format!("webhook-ingest.{fixture}")))
+                .await
+                .status();
             assert_eq!(status, StatusCode::OK, "{name} {fixture}");
         }
         let api = AgentApi::new(store.clone(), webhook.clock.clone());
-        let list = body_json(&function_handler(&api, event("agent-api.list-conversations")).await.unwrap());
+        let list = body_json(
+            &function_handler(&api, event("agent-api.list-conversations"))
+                .await
+                .unwrap(),
+        );
         let id = list["conversations"][0]["id"].as_str().unwrap().to_owned();
-        let response = function_handler(&api, get(&format!("/conversations/{id}"))).await.unwrap();
+        let response = function_handler(&api, get(&format!("/conversations/{id}")))
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{name}");
         let body = body_json(&response);
         let messages = body["messages"].as_array().unwrap();
         let ids: Vec<_> = messages.iter().map(|m| m["id"].as_str().unwrap()).collect();
         assert_eq!(
             ids,
-            ["SM0000000000000000000000000000a001", "MM0000000000000000000000000000a002", "SM0000000000000000000000000000a003"],
+            [
+                "SM0000000000000000000000000000a001",
+                "MM0000000000000000000000000000a002",
+                "SM0000000000000000000000000000a003"
+            ],
             "{name}"
         );
         assert_eq!(messages[0]["direction"], "inbound", "{name}");
         assert_eq!(messages[0]["status"], "received", "{name}");
-        assert_eq!(messages[1]["media"][0]["content_type"], "image/jpeg", "{name}");
+        assert_eq!(
+            messages[1]["media"][0]["content_type"], "image/jpeg",
+            "{name}"
+        );
         assert_eq!(messages[2]["location"]["latitude"], 51.5072, "{name}");
-        assert_eq!(messages[2]["created_at"], "2026-11-23T10:00:02.000Z", "{name}");
+        assert_eq!(
+            messages[2]["created_at"], "2026-11-23T10:00:02.000Z",
+            "{name}"
+        );
         assert_eq!(body["customer"]["display_name"], "Zoë O'Brien", "{name}");
     }
 }
@@ -76,27 +113,50 @@ async fn the_window_reads_closed_after_24_hours_even_while_the_session_item_exis
         webhook.text(&new_sid(), CUSTOMER, "Hi").await;
         webhook.clock.advance(TimeDelta::hours(24));
         let api = AgentApi::new(store.clone(), webhook.clock.clone());
-        let body = body_json(&function_handler(&api, event("agent-api.list-conversations")).await.unwrap());
+        let body = body_json(
+            &function_handler(&api, event("agent-api.list-conversations"))
+                .await
+                .unwrap(),
+        );
         assert_eq!(body["conversations"][0]["window"]["open"], false, "{name}");
         assert_eq!(body["conversations"][0]["state"], "expired", "{name}");
-        let requested = body_json(&function_handler(&api, event("agent-api.list-requested")).await.unwrap());
-        assert_eq!(requested["conversations"].as_array().unwrap().len(), 0, "{name}");
+        let requested = body_json(
+            &function_handler(&api, event("agent-api.list-requested"))
+                .await
+                .unwrap(),
+        );
+        assert_eq!(
+            requested["conversations"].as_array().unwrap().len(),
+            0,
+            "{name}"
+        );
     }
 }
 
 #[tokio::test]
 async fn an_unknown_or_malformed_conversation_id_is_404_and_a_bad_state_filter_is_400() {
     for (name, store) in stores().await {
-        let api = AgentApi::new(store, Arc::new(whatsapp_channel::adapters::SystemClock::default()));
-        let missing = function_handler(&api, event("agent-api.get-conversation")).await.unwrap();
+        let api = AgentApi::new(
+            store,
+            Arc::new(whatsapp_channel::adapters::SystemClock::default()),
+        );
+        let missing = function_handler(&api, event("agent-api.get-conversation"))
+            .await
+            .unwrap();
         assert_eq!(missing.status(), StatusCode::NOT_FOUND, "{name}");
         assert_eq!(body_json(&missing)["error"], "not_found", "{name}");
-        let malformed = function_handler(&api, get("/conversations/not-an-id")).await.unwrap();
+        let malformed = function_handler(&api, get("/conversations/not-an-id"))
+            .await
+            .unwrap();
         assert_eq!(malformed.status(), StatusCode::NOT_FOUND, "{name}");
         let mut bad_filter = get("/conversations");
         *bad_filter.uri_mut() = "/conversations?state=sleeping".parse().unwrap();
-        let text = whatsapp_channel::testing::event_text("agent-api.list-requested").replace("state=requested", "state=sleeping").replace("\"requested\"", "\"sleeping\"");
-        let response = function_handler(&api, lambda_http::request::from_str(&text).unwrap()).await.unwrap();
+        let text = whatsapp_channel::testing::event_text("agent-api.list-requested")
+            .replace("state=requested", "state=sleeping")
+            .replace("\"requested\"", "\"sleeping\"");
+        let response = function_handler(&api, lambda_http::request::from_str(&text).unwrap())
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{name}");
         assert_eq!(body_json(&response)["error"], "invalid_state", "{name}");
     }
@@ -110,7 +170,15 @@ async fn a_request_without_an_agent_identity_is_401() {
     );
     let text = whatsapp_channel::testing::event_text("agent-api.list-conversations");
     let mut event: serde_json::Value = serde_json::from_str(&text).unwrap();
-    event["requestContext"].as_object_mut().unwrap().remove("authorizer");
-    let response = function_handler(&api, lambda_http::request::from_str(&event.to_string()).unwrap()).await.unwrap();
+    event["requestContext"]
+        .as_object_mut()
+        .unwrap()
+        .remove("authorizer");
+    let response = function_handler(
+        &api,
+        lambda_http::request::from_str(&event.to_string()).unwrap(),
+    )
+    .await
+    .unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
