@@ -7,6 +7,19 @@ use std::env;
 #[error("the environment variable {0} is not set")]
 pub struct MissingVariable(pub &'static str);
 
+/// The configuration could not be completed at cold start.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(transparent)]
+    Missing(#[from] MissingVariable),
+    #[error("the Twilio auth token could not be read from SSM parameter {name}")]
+    Parameter {
+        name: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
 pub fn required(name: &'static str) -> Result<String, MissingVariable> {
     optional(name).ok_or(MissingVariable(name))
 }
@@ -35,13 +48,39 @@ impl std::fmt::Debug for WebhookConfig {
 }
 
 impl WebhookConfig {
-    pub fn from_env() -> Result<Self, MissingVariable> {
+    /// From the environment, the auth token from `TWILIO_AUTH_TOKEN` or else read once from the
+    /// SSM SecureString named by `TWILIO_AUTH_TOKEN_PARAMETER` (how template.yaml deploys it).
+    pub async fn load(sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
         Ok(Self {
-            auth_token: required("TWILIO_AUTH_TOKEN")?,
+            auth_token: twilio_auth_token(sdk).await?,
             inbound_url: required("TWILIO_INBOUND_URL")?,
             status_url: required("TWILIO_STATUS_URL")?,
         })
     }
+}
+
+/// The Twilio auth token: a plain variable locally, an SSM SecureString in AWS.
+pub async fn twilio_auth_token(sdk: &aws_config::SdkConfig) -> Result<String, ConfigError> {
+    if let Some(token) = optional("TWILIO_AUTH_TOKEN") {
+        return Ok(token);
+    }
+    let name = required("TWILIO_AUTH_TOKEN_PARAMETER")
+        .map_err(|_| MissingVariable("TWILIO_AUTH_TOKEN or TWILIO_AUTH_TOKEN_PARAMETER"))?;
+    let failed = |source: Box<dyn std::error::Error + Send + Sync>| ConfigError::Parameter {
+        name: name.clone(),
+        source,
+    };
+    let out = aws_sdk_ssm::Client::new(sdk)
+        .get_parameter()
+        .name(&name)
+        .with_decryption(true)
+        .send()
+        .await
+        .map_err(|e| failed(Box::new(e)))?;
+    out.parameter
+        .and_then(|p| p.value)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| failed("the parameter has no value".into()))
 }
 
 /// The AWS SDK configuration, loaded once and shared by every client. Emulator endpoints come

@@ -9,8 +9,8 @@ use whatsapp_channel::config::{self, WebhookConfig};
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
     // Built once per cold start; no network here beyond loading the SDK configuration.
-    let webhook = WebhookConfig::from_env()?;
     let sdk = config::aws().await;
+    let webhook = WebhookConfig::load(&sdk).await?;
     let store = DynamoSessionStore::new(
         whatsapp_channel::adapters::dynamodb::client(&sdk),
         config::required("TABLE_NAME")?,
