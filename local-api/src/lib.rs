@@ -18,13 +18,31 @@ use lambda_http::aws_lambda_events::apigw::{
 };
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Body, Request};
+use send_reply::SendReply;
 use tokio::net::TcpListener;
+use twilio_stub::TwilioStub;
 use webhook_ingest::WebhookIngest;
-use whatsapp_channel::adapters::{DynamoSessionStore, InMemorySessionStore, SystemClock, dynamodb};
+use whatsapp_channel::adapters::{
+    DynamoSessionStore, InMemorySessionStore, SystemClock, TwilioConfig, TwilioReplySender,
+    dynamodb,
+};
+use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::config::{self, WebhookConfig};
 use whatsapp_channel::ports::{Clock, SessionStore};
 
 pub mod send;
+pub mod twilio_stub;
+
+/// The product's HTTP routes, as template.yaml declares them.
+pub const ROUTES: [&str; 7] = [
+    "POST /twilio/inbound",
+    "POST /twilio/status",
+    "GET /conversations",
+    "GET /conversations/{conversationId}",
+    "POST /conversations/{conversationId}/accept",
+    "POST /conversations/{conversationId}/close",
+    "POST /conversations/{conversationId}/messages",
+];
 
 /// API Gateway's payload limit.
 const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
@@ -38,7 +56,46 @@ pub const LOCAL_WHATSAPP_FROM: &str = "whatsapp:+14155238886";
 pub struct LocalApi {
     pub webhook: WebhookIngest,
     pub agents: AgentApi,
+    pub replies: SendReply,
     pub clock: Arc<SystemClock>,
+    /// Present when no Twilio account is configured: local-api answers for Twilio itself.
+    pub twilio_stub: Option<TwilioStub>,
+}
+
+/// Twilio's REST side: a real account from the environment, or the local stub.
+pub struct TwilioSide {
+    pub config: TwilioConfig,
+    pub whatsapp_from: String,
+    /// True when `config` points at local-api's own stub.
+    pub stubbed: bool,
+}
+
+/// The Twilio account from `TWILIO_ACCOUNT_SID` (+ token, `TWILIO_API_BASE_URL`), or the local
+/// stub on this port when no account is configured.
+pub fn twilio_side(port: u16, webhook: &WebhookConfig) -> TwilioSide {
+    let whatsapp_from =
+        config::optional("WHATSAPP_FROM").unwrap_or_else(|| LOCAL_WHATSAPP_FROM.to_owned());
+    match config::optional("TWILIO_ACCOUNT_SID") {
+        Some(account_sid) => TwilioSide {
+            config: TwilioConfig {
+                api_base_url: config::optional("TWILIO_API_BASE_URL")
+                    .unwrap_or_else(|| "https://api.twilio.com".into()),
+                account_sid,
+                auth_token: webhook.auth_token.clone(),
+            },
+            whatsapp_from,
+            stubbed: false,
+        },
+        None => TwilioSide {
+            config: TwilioConfig {
+                api_base_url: format!("http://127.0.0.1:{port}{}", twilio_stub::PREFIX),
+                account_sid: LOCAL_ACCOUNT_SID.into(),
+                auth_token: webhook.auth_token.clone(),
+            },
+            whatsapp_from,
+            stubbed: true,
+        },
+    }
 }
 
 /// The store local-api runs on.
@@ -97,21 +154,75 @@ pub async fn store(choice: &StoreChoice) -> Result<Arc<dyn SessionStore>, lambda
 impl LocalApi {
     pub fn new(
         webhook: &WebhookConfig,
+        twilio: &TwilioSide,
         store: Arc<dyn SessionStore>,
         clock: Arc<SystemClock>,
-    ) -> Self {
+    ) -> Result<Self, lambda_http::Error> {
         let as_clock: Arc<dyn Clock> = clock.clone();
-        Self {
+        let sender = TwilioReplySender::new(twilio.config.clone())?;
+        let settings = ReplySettings {
+            whatsapp_from: twilio.whatsapp_from.clone(),
+            status_callback: webhook.status_url.clone(),
+        };
+        Ok(Self {
             webhook: WebhookIngest::new(webhook, store.clone(), as_clock.clone()),
-            agents: AgentApi::new(store, as_clock),
+            agents: AgentApi::new(store.clone(), as_clock.clone()),
+            replies: SendReply::new(store, Arc::new(sender), as_clock, settings),
             clock,
-        }
+            twilio_stub: twilio.stubbed.then(|| TwilioStub {
+                account_sid: twilio.config.account_sid.clone(),
+                auth_token: twilio.config.auth_token.clone(),
+            }),
+        })
+    }
+
+    /// `POST /local/clock` `{"advance_seconds": N}`: moves this process's clock forward, to see
+    /// a window close without waiting a day. Local only; no Lambda has it.
+    fn advance_clock(&self, body: &[u8]) -> lambda_http::Response<Body> {
+        use lambda_http::http::StatusCode;
+        let seconds = serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|v| v["advance_seconds"].as_i64())
+            .filter(|s| *s >= 0);
+        let Some(seconds) = seconds else {
+            return whatsapp_channel::http::error(
+                StatusCode::BAD_REQUEST,
+                "invalid_clock",
+                "Send {\"advance_seconds\": N} with N >= 0.",
+            );
+        };
+        self.clock.advance(chrono::TimeDelta::seconds(seconds));
+        let now = whatsapp_channel::ports::Clock::now(self.clock.as_ref());
+        whatsapp_channel::http::json(
+            StatusCode::OK,
+            &serde_json::json!({ "now": now.to_rfc3339() }),
+        )
     }
 
     /// One request through the handler that owns its route.
     pub async fn dispatch(&self, request: Request) -> lambda_http::Response<Body> {
-        let result = if request.uri().path().starts_with("/twilio/") {
+        let path = request.uri().path().to_owned();
+        if path == "/local/clock" && request.method() == lambda_http::http::Method::POST {
+            return self.advance_clock(whatsapp_channel::http::body_bytes(&request));
+        }
+        if let Some(stub) = &self.twilio_stub
+            && path.starts_with(twilio_stub::PREFIX)
+        {
+            let authorization = request
+                .headers()
+                .get("authorization")
+                .and_then(|v| v.to_str().ok());
+            return stub.create_message(
+                &path,
+                authorization,
+                whatsapp_channel::http::body_bytes(&request),
+            );
+        }
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let result = if path.starts_with("/twilio/") {
             webhook_ingest::function_handler(&self.webhook, request).await
+        } else if matches!(segments.as_slice(), ["conversations", _, "messages"]) {
+            send_reply::function_handler(&self.replies, request).await
         } else {
             agent_api::function_handler(&self.agents, request).await
         };

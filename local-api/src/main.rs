@@ -53,11 +53,9 @@ async fn main() -> Result<(), lambda_http::Error> {
         Command::Serve => {
             let choice = StoreChoice::from_env();
             let store = local_api::store(&choice).await?;
-            let api = Arc::new(LocalApi::new(
-                &webhook,
-                store,
-                Arc::new(SystemClock::default()),
-            ));
+            let twilio = local_api::twilio_side(cli.port, &webhook);
+            let clock = Arc::new(SystemClock::default());
+            let api = Arc::new(LocalApi::new(&webhook, &twilio, store, clock)?);
             let listener = TcpListener::bind(("127.0.0.1", cli.port)).await?;
             println!(
                 "whatsapp-channel local-api on http://127.0.0.1:{}",
@@ -72,8 +70,17 @@ async fn main() -> Result<(), lambda_http::Error> {
             for line in &defaulted {
                 println!("  local default: {line}");
             }
+            if twilio.stubbed {
+                println!(
+                    "  twilio: local stub at {} (set TWILIO_ACCOUNT_SID for a real account)",
+                    twilio.config.api_base_url
+                );
+            } else {
+                println!("  twilio: {}", twilio.config.api_base_url);
+            }
+            println!("  routes: {}", local_api::ROUTES.join(", "));
             println!(
-                "  routes: POST /twilio/inbound, POST /twilio/status, GET /conversations, GET /conversations/{{conversationId}}"
+                "  local:  POST /local/clock {{\"advance_seconds\": N}} moves this process's clock forward"
             );
             println!(
                 "  try:    cargo run -p local-api -- send-inbound --port {} --body \"Hi\"",

@@ -135,11 +135,26 @@ pub struct MessageRecord {
     pub status: MessageStatus,
     #[serde(default)]
     pub error_code: Option<String>,
+    #[serde(default)]
+    pub error_message: Option<String>,
     #[serde(with = "chrono::serde::ts_milliseconds")]
     pub created_at: DateTime<Utc>,
     /// Every webhook parameter as received.
     #[serde(default)]
     pub params: Vec<(String, String)>,
+    /// The approved template an outbound message used.
+    #[serde(default)]
+    pub template: Option<TemplateRef>,
+    /// The agent who sent an outbound message.
+    #[serde(default)]
+    pub agent_id: Option<String>,
+}
+
+/// The template of an outbound message: Twilio Content API `HX…` id and its variables.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateRef {
+    pub content_sid: String,
+    pub variables: std::collections::BTreeMap<String, String>,
 }
 
 impl MessageRecord {
@@ -160,10 +175,120 @@ impl MessageRecord {
             replied_to: msg.replied_to().map(str::to_owned),
             status: MessageStatus::Received,
             error_code: None,
+            error_message: None,
             created_at: at,
             params: msg.params().to_vec(),
+            template: None,
+            agent_id: None,
         }
     }
+
+    /// An agent's reply as recorded before Twilio is called: status `pending`, a local id.
+    pub fn outbound(
+        id: String,
+        conversation_id: &ConversationId,
+        agent_id: &str,
+        content: &ReplyContent,
+        at: DateTime<Utc>,
+    ) -> Self {
+        let (body, media, template) = match content {
+            ReplyContent::Text { body } => (Some(body.clone()), vec![], None),
+            ReplyContent::Media { url, caption } => (
+                caption.clone(),
+                vec![Media {
+                    url: url.clone(),
+                    content_type: None,
+                }],
+                None,
+            ),
+            ReplyContent::Template {
+                content_sid,
+                variables,
+            } => (
+                None,
+                vec![],
+                Some(TemplateRef {
+                    content_sid: content_sid.clone(),
+                    variables: variables.clone(),
+                }),
+            ),
+        };
+        Self {
+            id,
+            conversation_id: conversation_id.as_str().to_owned(),
+            direction: Direction::Outbound,
+            body,
+            media,
+            location: None,
+            button: None,
+            referral: None,
+            replied_to: None,
+            status: MessageStatus::Pending,
+            error_code: None,
+            error_message: None,
+            created_at: at,
+            params: vec![],
+            template,
+            agent_id: Some(agent_id.to_owned()),
+        }
+    }
+}
+
+/// What accepting a conversation did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AcceptOutcome {
+    Accepted(ConversationRecord),
+    /// The caller had already accepted it: the same answer again.
+    AlreadyYours(ConversationRecord),
+    /// Another agent accepted it first.
+    Taken {
+        by: Option<String>,
+    },
+    /// It is not waiting for an agent (closed).
+    WrongState(ConversationState),
+    NotFound,
+}
+
+/// What closing a conversation did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CloseOutcome {
+    Closed(ConversationRecord),
+    AlreadyClosed(ConversationRecord),
+    /// The caller is not its assigned agent.
+    NotAssigned,
+    /// Nobody accepted it yet.
+    NotAccepted,
+    NotFound,
+}
+
+/// A reply's answer, kept under its idempotency key so a retry gets the same one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub body: String,
+}
+
+/// An idempotency key's record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdempotencyRecord {
+    /// Scoped key: agent and the client's `Idempotency-Key`.
+    pub key: String,
+    /// Hash of the conversation and the request: the same key with another body is refused.
+    pub fingerprint: String,
+    /// The outbound message recorded for it.
+    pub message_id: String,
+    /// `None` while the first request is still sending.
+    #[serde(default)]
+    pub response: Option<StoredResponse>,
+}
+
+/// Whether a reply's idempotency key was free.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimOutcome {
+    /// This request owns the key; its pending message is recorded.
+    Claimed,
+    /// The key was used before.
+    Existing(IdempotencyRecord),
 }
 
 /// Whether a conditional insert wrote anything.
@@ -216,6 +341,50 @@ pub trait SessionStore: Send + Sync {
 
     /// The session items that exist for these keys (expired ones included).
     async fn sessions(&self, keys: &[SessionKey]) -> Result<Vec<SessionRecord>, StoreError>;
+
+    /// Assigns a waiting conversation to `agent`; exactly one of concurrent accepts wins.
+    async fn accept(
+        &self,
+        id: &ConversationId,
+        agent: &str,
+        at: DateTime<Utc>,
+    ) -> Result<AcceptOutcome, StoreError>;
+
+    /// Closes an accepted conversation, by its assigned agent only.
+    async fn close(
+        &self,
+        id: &ConversationId,
+        agent: &str,
+        at: DateTime<Utc>,
+    ) -> Result<CloseOutcome, StoreError>;
+
+    /// Takes an idempotency key and records the pending outbound message, atomically.
+    async fn claim_reply(
+        &self,
+        claim: &IdempotencyRecord,
+        pending: &MessageRecord,
+        expires_at: DateTime<Utc>,
+    ) -> Result<ClaimOutcome, StoreError>;
+
+    async fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError>;
+
+    /// Twilio accepted the reply: the pending record becomes the message `sent.id` (its sid),
+    /// keeping any status a callback already delivered, and the key keeps the response.
+    async fn complete_reply(
+        &self,
+        key: &str,
+        pending_id: &str,
+        sent: &MessageRecord,
+        response: &StoredResponse,
+    ) -> Result<(), StoreError>;
+
+    /// The reply was not sent (or may not have been): the pending record keeps the outcome.
+    async fn fail_reply(
+        &self,
+        key: &str,
+        pending: &MessageRecord,
+        response: &StoredResponse,
+    ) -> Result<(), StoreError>;
 }
 
 /// What an agent sends: free-form text, one media with an optional caption, or an approved

@@ -6,6 +6,7 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Error, Request, RequestExt, Response};
 use serde_json::json;
 use whatsapp_channel::app;
+use whatsapp_channel::app::agents::{Accepted, Closed, accept_conversation, close_conversation};
 use whatsapp_channel::domain::ConversationId;
 use whatsapp_channel::http::{agent_id, error, json, route_path};
 use whatsapp_channel::ports::{Clock, SessionStore, StoreError};
@@ -40,19 +41,24 @@ fn not_found() -> Response<Body> {
 }
 
 pub async fn function_handler(state: &AgentApi, request: Request) -> Result<Response<Body>, Error> {
-    if agent_id(&request).is_none() {
+    let Some(agent) = agent_id(&request) else {
         return Ok(error(
             StatusCode::UNAUTHORIZED,
             "unauthenticated",
             "The request carries no agent identity.",
         ));
-    }
+    };
     let path = route_path(&request);
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (request.method(), segments.as_slice()) {
         (&Method::GET, ["conversations"]) => list(state, &request).await,
         (&Method::GET, ["conversations", id]) => get(state, id).await,
-        (_, ["conversations"] | ["conversations", _]) => Ok(error(
+        (&Method::POST, ["conversations", id, "accept"]) => accept(state, id, &agent).await,
+        (&Method::POST, ["conversations", id, "close"]) => close(state, id, &agent).await,
+        (
+            _,
+            ["conversations"] | ["conversations", _] | ["conversations", _, "accept" | "close"],
+        ) => Ok(error(
             StatusCode::METHOD_NOT_ALLOWED,
             "method_not_allowed",
             "This route does not take that method.",
@@ -100,6 +106,51 @@ async fn get(state: &AgentApi, raw_id: &str) -> Result<Response<Body>, Error> {
     match app::get_conversation(state.store.as_ref(), state.clock.as_ref(), &id).await {
         Ok(Some(conversation)) => Ok(json(StatusCode::OK, &conversation)),
         Ok(None) => Ok(not_found()),
+        Err(e) => Ok(unavailable(&e)),
+    }
+}
+
+async fn accept(state: &AgentApi, raw_id: &str, agent: &str) -> Result<Response<Body>, Error> {
+    let Ok(id) = ConversationId::parse(raw_id) else {
+        return Ok(not_found());
+    };
+    match accept_conversation(state.store.as_ref(), state.clock.as_ref(), &id, agent).await {
+        Ok(Accepted::Yours(view)) => Ok(json(StatusCode::OK, &view)),
+        Ok(Accepted::Taken { by }) => Ok(json(
+            StatusCode::CONFLICT,
+            &json!({
+                "error": "already_accepted",
+                "message": "Another agent accepted this conversation first.",
+                "assigned_agent": by,
+            }),
+        )),
+        Ok(Accepted::Closed) => Ok(error(
+            StatusCode::CONFLICT,
+            "conversation_closed",
+            "The conversation is closed.",
+        )),
+        Ok(Accepted::NotFound) => Ok(not_found()),
+        Err(e) => Ok(unavailable(&e)),
+    }
+}
+
+async fn close(state: &AgentApi, raw_id: &str, agent: &str) -> Result<Response<Body>, Error> {
+    let Ok(id) = ConversationId::parse(raw_id) else {
+        return Ok(not_found());
+    };
+    match close_conversation(state.store.as_ref(), state.clock.as_ref(), &id, agent).await {
+        Ok(Closed::Done(view)) => Ok(json(StatusCode::OK, &view)),
+        Ok(Closed::NotAssigned) => Ok(error(
+            StatusCode::FORBIDDEN,
+            "not_assigned",
+            "Only the assigned agent may close this conversation.",
+        )),
+        Ok(Closed::NotAccepted) => Ok(error(
+            StatusCode::CONFLICT,
+            "not_accepted",
+            "Nobody has accepted this conversation yet.",
+        )),
+        Ok(Closed::NotFound) => Ok(not_found()),
         Err(e) => Ok(unavailable(&e)),
     }
 }

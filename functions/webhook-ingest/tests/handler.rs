@@ -8,7 +8,7 @@ use lambda_http::{Body, Request, Response};
 use webhook_ingest::{EMPTY_TWIML, WebhookIngest, content_type, function_handler};
 use whatsapp_channel::adapters::{InMemorySessionStore, ManualClock};
 use whatsapp_channel::domain::{ConversationId, MessageSid, MessageStatus};
-use whatsapp_channel::ports::{Direction, MessageRecord, SessionStore};
+use whatsapp_channel::ports::{Direction, MessageRecord, ReplyContent, SessionStore};
 use whatsapp_channel::testing::{
     encode, event, events_webhook_config, inbound_params, new_sid, params, signed_request,
     webhook_request,
@@ -294,21 +294,16 @@ async fn a_message_after_the_window_closed_starts_a_new_conversation() {
 }
 
 async fn seed_outbound(h: &Harness, sid: &str, status: MessageStatus) {
-    let record = MessageRecord {
-        id: sid.into(),
-        conversation_id: ConversationId::generate().as_str().into(),
-        direction: Direction::Outbound,
-        body: Some("Your order ships today".into()),
-        media: vec![],
-        location: None,
-        button: None,
-        referral: None,
-        replied_to: None,
-        status,
-        error_code: None,
-        created_at: start(),
-        params: vec![],
-    };
+    let mut record = MessageRecord::outbound(
+        sid.into(),
+        &ConversationId::generate(),
+        "agent-1",
+        &ReplyContent::Text {
+            body: "Your order ships today".into(),
+        },
+        start(),
+    );
+    record.status = status;
     h.store.put_message(&record).await.unwrap();
 }
 
@@ -380,7 +375,7 @@ async fn a_failed_callback_records_twilio_error_63016() {
 }
 
 #[tokio::test]
-async fn a_callback_for_an_unknown_message_is_acknowledged_and_stores_nothing() {
+async fn a_callback_for_a_message_not_yet_recorded_is_acknowledged_and_adds_no_message() {
     let h = harness();
     assert_eq!(
         h.call(event("webhook-ingest.status-delivered"))

@@ -27,12 +27,13 @@ use aws_sdk_dynamodb::types::{
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    ConversationId, MessageSid, SessionDecision, SessionWindow, StatusCallback, WINDOW,
-    decide_session,
+    ConversationId, ExistingSession, MessageSid, SessionDecision, SessionWindow, StatusCallback,
+    WINDOW, decide_session,
 };
 use crate::ports::{
-    ConversationRecord, ConversationState, MessageRecord, SessionKey, SessionRecord, SessionStore,
-    SessionTouch, SessionTouched, StatusApplied, StoreError, Stored,
+    AcceptOutcome, ClaimOutcome, CloseOutcome, ConversationRecord, ConversationState,
+    IdempotencyRecord, MessageRecord, SessionKey, SessionRecord, SessionStore, SessionTouch,
+    SessionTouched, StatusApplied, StoreError, Stored, StoredResponse,
 };
 
 type Item = HashMap<String, AttributeValue>;
@@ -65,6 +66,13 @@ fn conversation_pk(id: &str) -> String {
 fn message_pk(sid: &str) -> String {
     format!("MSG#{sid}")
 }
+
+fn idempotency_pk(key: &str) -> String {
+    format!("IDEMP#{key}")
+}
+
+/// How long a status for an unknown sid waits for its reply to be recorded.
+const EARLY_STATUS_RETENTION: chrono::TimeDelta = chrono::TimeDelta::days(7);
 
 fn key(pk: String, sk: &str) -> Item {
     HashMap::from([("pk".into(), s(pk)), ("sk".into(), s(sk))])
@@ -149,7 +157,11 @@ impl DynamoSessionStore {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key(session_pk(&touch.key), "SESSION")))
-            .condition_expression("last_inbound_at > :window_start AND last_inbound_at < :now")
+            .condition_expression(
+                "last_inbound_at > :window_start AND last_inbound_at < :now AND #state <> :closed",
+            )
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":closed", s("closed"))
             .expression_attribute_values(":now", n(now))
             .expression_attribute_values(":window_start", n(window_start))
             .expression_attribute_values(":ttl", n(ttl))
@@ -200,7 +212,11 @@ impl DynamoSessionStore {
         let put_session = Put::builder()
             .table_name(&self.table)
             .set_item(Some(self.session_item(&session)?))
-            .condition_expression("attribute_not_exists(pk) OR last_inbound_at <= :window_start")
+            .condition_expression(
+                "attribute_not_exists(pk) OR last_inbound_at <= :window_start OR #state = :closed",
+            )
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":closed", s("closed"))
             .expression_attribute_values(":window_start", n(window_start))
             .build()
             .map_err(unavailable)?;
@@ -247,6 +263,178 @@ impl DynamoSessionStore {
             },
             Err(e) => Err(unavailable(e)),
         }
+    }
+
+    /// A callback for a sid we have not recorded yet (Twilio can call back before send-reply
+    /// has written the sid): kept, with a TTL, until the reply's completion merges it.
+    async fn keep_early_status(
+        &self,
+        callback: &StatusCallback,
+        at: DateTime<Utc>,
+    ) -> Result<StatusApplied, StoreError> {
+        let mut set = "SET #status = :status, status_rank = :rank, status_at = :at, \
+                       expires_at = :ttl, #type = :type"
+            .to_owned();
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(message_pk(callback.message_sid.as_str()), "MSG")))
+            .condition_expression(
+                "attribute_not_exists(pk) OR (attribute_not_exists(gsi1pk) AND status_rank < :rank)",
+            )
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#type", "type")
+            .expression_attribute_values(":status", s(callback.status.as_str()))
+            .expression_attribute_values(":rank", n(callback.status.rank().into()))
+            .expression_attribute_values(":at", n(at.timestamp_millis()))
+            .expression_attribute_values(":type", s("early_status"))
+            .expression_attribute_values(":ttl", n((at + EARLY_STATUS_RETENTION).timestamp()));
+        if let Some(code) = &callback.error_code {
+            set.push_str(", error_code = :code");
+            request = request.expression_attribute_values(":code", s(code.clone()));
+        }
+        match request.update_expression(set).send().await {
+            Ok(_) => Ok(StatusApplied::Advanced),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                // The reply was recorded meanwhile, or a higher status came first: try once more
+                // on the recorded message.
+                UpdateItemError::ConditionalCheckFailedException(_) => Ok(StatusApplied::Ignored),
+                other => Err(unavailable(other)),
+            },
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    /// Moves a conversation (and its session, while current) to `to` under `condition`.
+    /// Returns the updated conversation, or `None` when the condition did not hold.
+    async fn transition(
+        &self,
+        conversation: &ConversationRecord,
+        to: ConversationState,
+        agent: &str,
+        condition: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<ConversationRecord>, StoreError> {
+        let state = serde_json::to_value(to)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let mut update_conversation = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(conversation_pk(&conversation.id), "CONV")))
+            .update_expression("SET #state = :to, assigned_agent = :agent, updated_at = :at")
+            .condition_expression(condition)
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":to", s(state.clone()))
+            .expression_attribute_values(":agent", s(agent))
+            .expression_attribute_values(":at", n(at.timestamp_millis()));
+        // DynamoDB refuses values the expressions do not use.
+        for from in ["requested", "active"] {
+            let placeholder = format!(":{from}");
+            if condition.contains(&placeholder) {
+                update_conversation =
+                    update_conversation.expression_attribute_values(placeholder, s(from));
+            }
+        }
+        let update_conversation = update_conversation.build().map_err(unavailable)?;
+        let session =
+            crate::adapters::memory::session_key(&conversation.business, &conversation.customer)
+                .ok_or_else(|| StoreError::Corrupt("conversation addresses".into()))?;
+        let mirror = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(session_pk(&session), "SESSION")))
+            .update_expression("SET #state = :to, assigned_agent = :agent")
+            .condition_expression("conversation_id = :id")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":to", s(state))
+            .expression_attribute_values(":agent", s(agent))
+            .expression_attribute_values(":id", s(conversation.id.clone()))
+            .build()
+            .map_err(unavailable)?;
+        // With the session mirrored while it is this conversation's; else the conversation alone.
+        for items in [
+            vec![update_conversation.clone(), mirror],
+            vec![update_conversation],
+        ] {
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(
+                    items
+                        .into_iter()
+                        .map(|u| TransactWriteItem::builder().update(u).build())
+                        .collect(),
+                ))
+                .send()
+                .await;
+            match result {
+                Ok(_) => {
+                    let mut updated = conversation.clone();
+                    updated.state = to;
+                    updated.assigned_agent = Some(agent.to_owned());
+                    return Ok(Some(updated));
+                }
+                Err(SdkError::ServiceError(e)) => match e.into_err() {
+                    TransactWriteItemsError::TransactionCanceledException(cancelled) => {
+                        let reasons = cancelled.cancellation_reasons();
+                        let failed = |i: usize| {
+                            reasons.get(i).and_then(|r| r.code()) == Some("ConditionalCheckFailed")
+                        };
+                        if failed(0) {
+                            return Ok(None);
+                        }
+                        if !failed(1) {
+                            return Err(StoreError::Unavailable(
+                                "the state transaction was cancelled".into(),
+                            ));
+                        }
+                    }
+                    other => return Err(unavailable(other)),
+                },
+                Err(e) => return Err(unavailable(e)),
+            }
+        }
+        Ok(None)
+    }
+
+    fn idempotency_item(
+        record: &IdempotencyRecord,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Item, StoreError> {
+        let mut item = to_item(record)?;
+        item.insert("type".into(), s("idempotency"));
+        item.insert("expires_at".into(), n(expires_at.timestamp()));
+        item.extend(key(idempotency_pk(&record.key), "IDEMP"));
+        Ok(item)
+    }
+
+    fn save_response(
+        &self,
+        key_: &str,
+        message_id: &str,
+        response: &StoredResponse,
+    ) -> Result<Update, StoreError> {
+        let response = AttributeValue::M(to_item(response)?);
+        Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(idempotency_pk(key_), "IDEMP")))
+            .update_expression("SET #response = :response, message_id = :message")
+            .expression_attribute_names("#response", "response")
+            .expression_attribute_values(":response", response)
+            .expression_attribute_values(":message", s(message_id))
+            .build()
+            .map_err(unavailable)
+    }
+
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(unavailable)
     }
 
     /// Creates the table if it does not exist: keys, index, stream and TTL as in template.yaml.
@@ -380,7 +568,11 @@ impl SessionStore for DynamoSessionStore {
                 Err(None) => None,
                 Err(Some(item)) => Some(from_item::<SessionRecord>(item)?),
             };
-            match decide_session(old.as_ref().map(|o| o.last_inbound_at), touch.at) {
+            let existing = old.as_ref().map(|o| ExistingSession {
+                last_inbound_at: o.last_inbound_at,
+                closed: o.state == ConversationState::Closed,
+            });
+            match decide_session(existing, touch.at) {
                 SessionDecision::KeepNewer => {
                     let old = old.ok_or_else(|| StoreError::Corrupt("session vanished".into()))?;
                     return Ok(SessionTouched {
@@ -430,13 +622,15 @@ impl SessionStore for DynamoSessionStore {
         callback: &StatusCallback,
         at: DateTime<Utc>,
     ) -> Result<StatusApplied, StoreError> {
+        let sid = callback.message_sid.as_str();
         let mut set = "SET #status = :status, status_rank = :rank, status_at = :at".to_owned();
         let mut request = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key(message_pk(callback.message_sid.as_str()), "MSG")))
+            .set_key(Some(key(message_pk(sid), "MSG")))
             .condition_expression("attribute_exists(pk) AND status_rank < :rank")
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":status", s(callback.status.as_str()))
             .expression_attribute_values(":rank", n(callback.status.rank().into()))
@@ -448,6 +642,11 @@ impl SessionStore for DynamoSessionStore {
         match request.update_expression(set).send().await {
             Ok(_) => Ok(StatusApplied::Advanced),
             Err(SdkError::ServiceError(e)) => match e.into_err() {
+                UpdateItemError::ConditionalCheckFailedException(failed)
+                    if failed.item.is_none() =>
+                {
+                    self.keep_early_status(callback, at).await
+                }
                 UpdateItemError::ConditionalCheckFailedException(_) => Ok(StatusApplied::Ignored),
                 other => Err(unavailable(other)),
             },
@@ -464,7 +663,11 @@ impl SessionStore for DynamoSessionStore {
             .send()
             .await
             .map_err(unavailable)?;
-        out.item.map(from_item).transpose()
+        // A status that arrived before its reply was recorded is no message yet.
+        out.item
+            .filter(|item| item.contains_key("gsi1pk"))
+            .map(from_item)
+            .transpose()
     }
 
     async fn list_conversations(
@@ -551,6 +754,220 @@ impl SessionStore for DynamoSessionStore {
             }
         }
         Ok(found)
+    }
+
+    async fn accept(
+        &self,
+        id: &ConversationId,
+        agent: &str,
+        at: DateTime<Utc>,
+    ) -> Result<AcceptOutcome, StoreError> {
+        // Two attempts: the first read may be stale by the time the conditional write runs.
+        for _ in 0..2 {
+            let Some(conversation) = self.conversation(id).await? else {
+                return Ok(AcceptOutcome::NotFound);
+            };
+            match conversation.state {
+                ConversationState::Requested => {}
+                ConversationState::Active
+                    if conversation.assigned_agent.as_deref() == Some(agent) =>
+                {
+                    return Ok(AcceptOutcome::AlreadyYours(conversation));
+                }
+                ConversationState::Active => {
+                    return Ok(AcceptOutcome::Taken {
+                        by: conversation.assigned_agent,
+                    });
+                }
+                state => return Ok(AcceptOutcome::WrongState(state)),
+            }
+            let condition = "#state = :requested";
+            if let Some(updated) = self
+                .transition(
+                    &conversation,
+                    ConversationState::Active,
+                    agent,
+                    condition,
+                    at,
+                )
+                .await?
+            {
+                return Ok(AcceptOutcome::Accepted(updated));
+            }
+        }
+        match self.conversation(id).await? {
+            Some(c) if c.assigned_agent.as_deref() == Some(agent) => {
+                Ok(AcceptOutcome::AlreadyYours(c))
+            }
+            Some(c) if c.state == ConversationState::Active => Ok(AcceptOutcome::Taken {
+                by: c.assigned_agent,
+            }),
+            Some(c) => Ok(AcceptOutcome::WrongState(c.state)),
+            None => Ok(AcceptOutcome::NotFound),
+        }
+    }
+
+    async fn close(
+        &self,
+        id: &ConversationId,
+        agent: &str,
+        at: DateTime<Utc>,
+    ) -> Result<CloseOutcome, StoreError> {
+        let Some(conversation) = self.conversation(id).await? else {
+            return Ok(CloseOutcome::NotFound);
+        };
+        if conversation.assigned_agent.as_deref() != Some(agent) {
+            return Ok(match conversation.state {
+                ConversationState::Requested => CloseOutcome::NotAccepted,
+                _ => CloseOutcome::NotAssigned,
+            });
+        }
+        if conversation.state == ConversationState::Closed {
+            return Ok(CloseOutcome::AlreadyClosed(conversation));
+        }
+        let condition = "#state = :active AND assigned_agent = :agent";
+        match self
+            .transition(
+                &conversation,
+                ConversationState::Closed,
+                agent,
+                condition,
+                at,
+            )
+            .await?
+        {
+            Some(updated) => Ok(CloseOutcome::Closed(updated)),
+            // Closed concurrently by the same agent.
+            None => Ok(CloseOutcome::AlreadyClosed(conversation)),
+        }
+    }
+
+    async fn claim_reply(
+        &self,
+        claim: &IdempotencyRecord,
+        pending: &MessageRecord,
+        expires_at: DateTime<Utc>,
+    ) -> Result<ClaimOutcome, StoreError> {
+        let put_claim = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(Self::idempotency_item(claim, expires_at)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(unavailable)?;
+        let put_pending = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(Self::message_item(pending)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(unavailable)?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(put_claim).build())
+            .transact_items(TransactWriteItem::builder().put(put_pending).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(ClaimOutcome::Claimed),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                TransactWriteItemsError::TransactionCanceledException(cancelled) => match cancelled
+                    .cancellation_reasons()
+                    .first()
+                    .and_then(|r| r.item())
+                {
+                    Some(item) => Ok(ClaimOutcome::Existing(from_item(item.clone())?)),
+                    None => Err(StoreError::Unavailable(
+                        "the reply claim was cancelled".into(),
+                    )),
+                },
+                other => Err(unavailable(other)),
+            },
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn idempotency(&self, key_: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(idempotency_pk(key_), "IDEMP")))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        out.item.map(from_item).transpose()
+    }
+
+    async fn complete_reply(
+        &self,
+        key_: &str,
+        pending_id: &str,
+        sent: &MessageRecord,
+        response: &StoredResponse,
+    ) -> Result<(), StoreError> {
+        let delete_pending = aws_sdk_dynamodb::types::Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(message_pk(pending_id), "MSG")))
+            .build()
+            .map_err(unavailable)?;
+        // Merge into whatever an early status callback left under the sid: its status wins
+        // (any callback ranks at least `queued`), its TTL goes.
+        let mut item = Self::message_item(sent)?;
+        item.remove("pk");
+        item.remove("sk");
+        let status = item.remove("status");
+        let rank = item.remove("status_rank");
+        let mut names = HashMap::new();
+        let mut values = HashMap::new();
+        let mut sets = Vec::new();
+        for (i, (name, value)) in item.into_iter().enumerate() {
+            names.insert(format!("#a{i}"), name);
+            values.insert(format!(":v{i}"), value);
+            sets.push(format!("#a{i} = :v{i}"));
+        }
+        names.insert("#status".into(), "status".into());
+        sets.push("#status = if_not_exists(#status, :status)".into());
+        sets.push("status_rank = if_not_exists(status_rank, :rank)".into());
+        values.insert(":status".into(), status.unwrap_or_else(|| s("queued")));
+        values.insert(":rank".into(), rank.unwrap_or_else(|| n(1)));
+        let upsert_sent = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(message_pk(&sent.id), "MSG")))
+            .update_expression(format!("SET {} REMOVE expires_at", sets.join(", ")))
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .build()
+            .map_err(unavailable)?;
+        self.transact(vec![
+            TransactWriteItem::builder().delete(delete_pending).build(),
+            TransactWriteItem::builder().update(upsert_sent).build(),
+            TransactWriteItem::builder()
+                .update(self.save_response(key_, &sent.id, response)?)
+                .build(),
+        ])
+        .await
+    }
+
+    async fn fail_reply(
+        &self,
+        key_: &str,
+        pending: &MessageRecord,
+        response: &StoredResponse,
+    ) -> Result<(), StoreError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(Self::message_item(pending)?))
+            .build()
+            .map_err(unavailable)?;
+        self.transact(vec![
+            TransactWriteItem::builder().put(put).build(),
+            TransactWriteItem::builder()
+                .update(self.save_response(key_, &pending.id, response)?)
+                .build(),
+        ])
+        .await
     }
 }
 

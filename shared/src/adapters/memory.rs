@@ -8,11 +8,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    ConversationId, MessageSid, SessionDecision, StatusCallback, WhatsAppAddress, decide_session,
+    ConversationId, ExistingSession, MessageSid, MessageStatus, SessionDecision, StatusCallback,
+    WhatsAppAddress, decide_session,
 };
 use crate::ports::{
-    ConversationRecord, ConversationState, MessageRecord, SessionKey, SessionRecord, SessionStore,
-    SessionTouch, SessionTouched, StatusApplied, StoreError, Stored,
+    AcceptOutcome, ClaimOutcome, CloseOutcome, ConversationRecord, ConversationState,
+    IdempotencyRecord, MessageRecord, SessionKey, SessionRecord, SessionStore, SessionTouch,
+    SessionTouched, StatusApplied, StoreError, Stored, StoredResponse,
 };
 
 #[derive(Debug, Default)]
@@ -20,6 +22,22 @@ struct Tables {
     sessions: HashMap<SessionKey, SessionRecord>,
     conversations: HashMap<String, ConversationRecord>,
     messages: HashMap<String, MessageRecord>,
+    /// Status callbacks that arrived before their reply was recorded under its sid.
+    early_statuses: HashMap<String, (MessageStatus, Option<String>)>,
+    idempotency: HashMap<String, IdempotencyRecord>,
+}
+
+impl Tables {
+    /// Mirrors a conversation's state onto its customer's session while it is the current one.
+    fn mirror(&mut self, conversation: &ConversationRecord) {
+        if let Some(key) = session_key(&conversation.business, &conversation.customer)
+            && let Some(session) = self.sessions.get_mut(&key)
+            && session.conversation_id == conversation.id
+        {
+            session.state = conversation.state;
+            session.assigned_agent = conversation.assigned_agent.clone();
+        }
+    }
 }
 
 /// One lock over everything: each port call is atomic, as each DynamoDB request is.
@@ -82,7 +100,13 @@ impl SessionStore for InMemorySessionStore {
     async fn touch_session(&self, touch: &SessionTouch) -> Result<SessionTouched, StoreError> {
         let mut tables = self.tables();
         let existing = tables.sessions.get(&touch.key).cloned();
-        let decision = decide_session(existing.as_ref().map(|s| s.last_inbound_at), touch.at);
+        let decision = decide_session(
+            existing.as_ref().map(|s| ExistingSession {
+                last_inbound_at: s.last_inbound_at,
+                closed: s.state == ConversationState::Closed,
+            }),
+            touch.at,
+        );
         let id = match (decision, existing) {
             (SessionDecision::Refresh, Some(old)) => {
                 let session = tables.sessions.entry(touch.key.clone()).or_insert(old);
@@ -127,8 +151,18 @@ impl SessionStore for InMemorySessionStore {
         _at: DateTime<Utc>,
     ) -> Result<StatusApplied, StoreError> {
         let mut tables = self.tables();
-        let Some(message) = tables.messages.get_mut(callback.message_sid.as_str()) else {
-            return Ok(StatusApplied::Ignored);
+        let sid = callback.message_sid.as_str();
+        let Some(message) = tables.messages.get_mut(sid) else {
+            // Kept until the reply is recorded under this sid, which merges it.
+            let early = tables
+                .early_statuses
+                .entry(sid.to_owned())
+                .or_insert((MessageStatus::Pending, None));
+            if !early.0.advances_to(callback.status) {
+                return Ok(StatusApplied::Ignored);
+            }
+            *early = (callback.status, callback.error_code.clone());
+            return Ok(StatusApplied::Advanced);
         };
         if !message.status.advances_to(callback.status) {
             return Ok(StatusApplied::Ignored);
@@ -183,6 +217,120 @@ impl SessionStore for InMemorySessionStore {
             .iter()
             .filter_map(|k| tables.sessions.get(k).cloned())
             .collect())
+    }
+
+    async fn accept(
+        &self,
+        id: &ConversationId,
+        agent: &str,
+        _at: DateTime<Utc>,
+    ) -> Result<AcceptOutcome, StoreError> {
+        let mut tables = self.tables();
+        let Some(conversation) = tables.conversations.get_mut(id.as_str()) else {
+            return Ok(AcceptOutcome::NotFound);
+        };
+        let outcome = match conversation.state {
+            ConversationState::Requested => {
+                conversation.state = ConversationState::Active;
+                conversation.assigned_agent = Some(agent.to_owned());
+                AcceptOutcome::Accepted(conversation.clone())
+            }
+            ConversationState::Active if conversation.assigned_agent.as_deref() == Some(agent) => {
+                return Ok(AcceptOutcome::AlreadyYours(conversation.clone()));
+            }
+            ConversationState::Active => {
+                return Ok(AcceptOutcome::Taken {
+                    by: conversation.assigned_agent.clone(),
+                });
+            }
+            state => return Ok(AcceptOutcome::WrongState(state)),
+        };
+        if let AcceptOutcome::Accepted(record) = &outcome {
+            tables.mirror(record);
+        }
+        Ok(outcome)
+    }
+
+    async fn close(
+        &self,
+        id: &ConversationId,
+        agent: &str,
+        _at: DateTime<Utc>,
+    ) -> Result<CloseOutcome, StoreError> {
+        let mut tables = self.tables();
+        let Some(conversation) = tables.conversations.get_mut(id.as_str()) else {
+            return Ok(CloseOutcome::NotFound);
+        };
+        if conversation.assigned_agent.as_deref() != Some(agent) {
+            return Ok(match conversation.state {
+                ConversationState::Requested => CloseOutcome::NotAccepted,
+                _ => CloseOutcome::NotAssigned,
+            });
+        }
+        if conversation.state == ConversationState::Closed {
+            return Ok(CloseOutcome::AlreadyClosed(conversation.clone()));
+        }
+        conversation.state = ConversationState::Closed;
+        let record = conversation.clone();
+        tables.mirror(&record);
+        Ok(CloseOutcome::Closed(record))
+    }
+
+    async fn claim_reply(
+        &self,
+        claim: &IdempotencyRecord,
+        pending: &MessageRecord,
+        _expires_at: DateTime<Utc>,
+    ) -> Result<ClaimOutcome, StoreError> {
+        let mut tables = self.tables();
+        if let Some(existing) = tables.idempotency.get(&claim.key) {
+            return Ok(ClaimOutcome::Existing(existing.clone()));
+        }
+        tables.idempotency.insert(claim.key.clone(), claim.clone());
+        tables.messages.insert(pending.id.clone(), pending.clone());
+        Ok(ClaimOutcome::Claimed)
+    }
+
+    async fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
+        Ok(self.tables().idempotency.get(key).cloned())
+    }
+
+    async fn complete_reply(
+        &self,
+        key: &str,
+        pending_id: &str,
+        sent: &MessageRecord,
+        response: &StoredResponse,
+    ) -> Result<(), StoreError> {
+        let mut tables = self.tables();
+        tables.messages.remove(pending_id);
+        let mut record = sent.clone();
+        if let Some((status, code)) = tables.early_statuses.remove(&sent.id)
+            && record.status.advances_to(status)
+        {
+            record.status = status;
+            record.error_code = code;
+        }
+        tables.messages.insert(record.id.clone(), record);
+        if let Some(claim) = tables.idempotency.get_mut(key) {
+            claim.message_id = sent.id.clone();
+            claim.response = Some(response.clone());
+        }
+        Ok(())
+    }
+
+    async fn fail_reply(
+        &self,
+        key: &str,
+        pending: &MessageRecord,
+        response: &StoredResponse,
+    ) -> Result<(), StoreError> {
+        let mut tables = self.tables();
+        tables.messages.insert(pending.id.clone(), pending.clone());
+        if let Some(claim) = tables.idempotency.get_mut(key) {
+            claim.response = Some(response.clone());
+        }
+        Ok(())
     }
 }
 

@@ -3,7 +3,9 @@
 pub mod clock;
 pub mod dynamodb;
 pub mod memory;
+pub mod twilio;
 
 pub use clock::{ManualClock, SystemClock};
 pub use dynamodb::DynamoSessionStore;
 pub use memory::InMemorySessionStore;
+pub use twilio::{TwilioConfig, TwilioReplySender};

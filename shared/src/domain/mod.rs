@@ -10,8 +10,8 @@ mod window;
 pub use address::WhatsAppAddress;
 pub use ids::{AccountSid, ConversationId, MessageSid};
 pub use inbound::{ButtonReply, InboundError, InboundMessage, Location, Media, Referral};
-pub use status::{MessageStatus, StatusCallback};
-pub use window::{SessionDecision, SessionWindow, WINDOW, decide_session};
+pub use status::{MessageStatus, StatusCallback, twilio_error_text};
+pub use window::{ExistingSession, SessionDecision, SessionWindow, WINDOW, decide_session};
 
 /// A value that failed validation at the edge.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

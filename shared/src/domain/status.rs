@@ -7,6 +7,8 @@ use super::{InvalidValue, MessageSid};
 /// A message's delivery status, as Twilio names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MessageStatus {
+    /// An outbound message recorded before Twilio answered: a crash after this stays visible.
+    Pending,
     /// An inbound message: it has no delivery to track.
     Received,
     Queued,
@@ -26,7 +28,8 @@ pub enum MessageStatus {
 const FINAL_RANK: u8 = 10;
 
 impl MessageStatus {
-    pub const ALL: [MessageStatus; 12] = [
+    pub const ALL: [MessageStatus; 13] = [
+        Self::Pending,
         Self::Received,
         Self::Queued,
         Self::Accepted,
@@ -43,6 +46,7 @@ impl MessageStatus {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Pending => "pending",
             Self::Received => "received",
             Self::Queued => "queued",
             Self::Accepted => "accepted",
@@ -62,6 +66,7 @@ impl MessageStatus {
     /// lower rank. queued/accepted/scheduled < sending < sent < delivered < read < final.
     pub fn rank(self) -> u8 {
         match self {
+            Self::Pending => 0,
             Self::Received | Self::Queued | Self::Accepted | Self::Scheduled => 1,
             Self::Sending => 2,
             Self::Sent => 3,
@@ -99,6 +104,26 @@ impl FromStr for MessageStatus {
                 reason: "it is not a status Twilio documents",
             })
     }
+}
+
+/// What a Twilio error code on a message means for the agent, for the codes a WhatsApp channel
+/// meets (https://www.twilio.com/docs/api/errors).
+pub fn twilio_error_text(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "63016" => {
+            "Not delivered: outside the 24-hour window. The customer has not written in 24 hours; send an approved template."
+        }
+        "63018" => "Not delivered yet: WhatsApp rate limit for this sender.",
+        "63024" => "Not delivered: the recipient is not a valid WhatsApp user.",
+        "63038" => "Not delivered: the account's daily message limit is reached.",
+        "21211" => "Twilio refused the recipient's number as invalid.",
+        "21408" => "Twilio's geographic permissions do not allow this destination.",
+        "21610" => "The customer has unsubscribed (STOP).",
+        "21617" => "The message body is over 1,600 characters.",
+        "30003" | "30005" | "30006" => "Not delivered: the recipient is unreachable.",
+        "30007" => "Not delivered: filtered by the carrier or WhatsApp.",
+        _ => return None,
+    })
 }
 
 /// A delivery status callback for one of our outbound messages.

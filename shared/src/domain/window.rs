@@ -54,15 +54,22 @@ pub enum SessionDecision {
     KeepNewer,
 }
 
-/// The session rule, given the current session's `last_inbound_at` (if an item exists at all).
-pub fn decide_session(
-    existing_last_inbound_at: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> SessionDecision {
-    match existing_last_inbound_at {
+/// The customer's current session as stored, if an item exists at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExistingSession {
+    pub last_inbound_at: DateTime<Utc>,
+    /// An agent closed its conversation: the customer's next message is a new request.
+    pub closed: bool,
+}
+
+/// The session rule for an inbound message received at `now`.
+pub fn decide_session(existing: Option<ExistingSession>, now: DateTime<Utc>) -> SessionDecision {
+    match existing {
         None => SessionDecision::Start,
-        Some(last) if !SessionWindow::new(last).is_open_at(now) => SessionDecision::Start,
-        Some(last) if last >= now => SessionDecision::KeepNewer,
+        Some(s) if s.closed || !SessionWindow::new(s.last_inbound_at).is_open_at(now) => {
+            SessionDecision::Start
+        }
+        Some(s) if s.last_inbound_at >= now => SessionDecision::KeepNewer,
         Some(_) => SessionDecision::Refresh,
     }
 }
@@ -116,6 +123,25 @@ mod tests {
         );
     }
 
+    fn open(last_inbound_at: DateTime<Utc>) -> ExistingSession {
+        ExistingSession {
+            last_inbound_at,
+            closed: false,
+        }
+    }
+
+    #[test]
+    fn a_message_after_an_agent_closed_the_conversation_starts_a_new_session() {
+        let closed = ExistingSession {
+            last_inbound_at: at("2026-11-23T10:00:00Z"),
+            closed: true,
+        };
+        assert_eq!(
+            decide_session(Some(closed), at("2026-11-23T10:05:00Z")),
+            SessionDecision::Start
+        );
+    }
+
     #[test]
     fn a_first_message_starts_a_session() {
         assert_eq!(
@@ -127,7 +153,10 @@ mod tests {
     #[test]
     fn a_message_inside_the_window_refreshes_the_session() {
         assert_eq!(
-            decide_session(Some(at("2026-11-23T10:00:00Z")), at("2026-11-24T09:59:59Z")),
+            decide_session(
+                Some(open(at("2026-11-23T10:00:00Z"))),
+                at("2026-11-24T09:59:59Z")
+            ),
             SessionDecision::Refresh
         );
     }
@@ -135,11 +164,17 @@ mod tests {
     #[test]
     fn a_message_after_expiry_starts_a_new_session_even_if_the_old_one_is_still_stored() {
         assert_eq!(
-            decide_session(Some(at("2026-11-23T10:00:00Z")), at("2026-11-24T10:00:01Z")),
+            decide_session(
+                Some(open(at("2026-11-23T10:00:00Z"))),
+                at("2026-11-24T10:00:01Z")
+            ),
             SessionDecision::Start
         );
         assert_eq!(
-            decide_session(Some(at("2026-11-23T10:00:00Z")), at("2026-11-24T10:00:00Z")),
+            decide_session(
+                Some(open(at("2026-11-23T10:00:00Z"))),
+                at("2026-11-24T10:00:00Z")
+            ),
             SessionDecision::Start
         );
     }
@@ -147,7 +182,10 @@ mod tests {
     #[test]
     fn an_older_message_arriving_late_never_moves_the_window_back() {
         assert_eq!(
-            decide_session(Some(at("2026-11-23T10:00:05Z")), at("2026-11-23T10:00:01Z")),
+            decide_session(
+                Some(open(at("2026-11-23T10:00:05Z"))),
+                at("2026-11-23T10:00:01Z")
+            ),
             SessionDecision::KeepNewer
         );
     }

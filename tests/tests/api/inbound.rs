@@ -3,7 +3,7 @@ use std::sync::Arc;
 use chrono::TimeDelta;
 use lambda_http::http::StatusCode;
 use whatsapp_channel::domain::{ConversationId, MessageSid, MessageStatus, StatusCallback};
-use whatsapp_channel::ports::{Direction, MessageRecord, SessionStore, StatusApplied};
+use whatsapp_channel::ports::{MessageRecord, ReplyContent, SessionStore, StatusApplied};
 use whatsapp_channel::testing::{encode, inbound_params, new_sid, params, webhook_request};
 use whatsapp_channel::twilio::RequestValidator;
 use whatsapp_channel::{app, ports::Clock};
@@ -129,21 +129,16 @@ async fn a_message_after_the_window_closed_starts_a_new_session_though_the_old_i
 }
 
 async fn seed_outbound(store: &dyn SessionStore, sid: &str) {
-    let record = MessageRecord {
-        id: sid.into(),
-        conversation_id: ConversationId::generate().as_str().into(),
-        direction: Direction::Outbound,
-        body: Some("Your order ships today".into()),
-        media: vec![],
-        location: None,
-        button: None,
-        referral: None,
-        replied_to: None,
-        status: MessageStatus::Queued,
-        error_code: None,
-        created_at: t0(),
-        params: vec![],
-    };
+    let mut record = MessageRecord::outbound(
+        sid.into(),
+        &ConversationId::generate(),
+        "agent-1",
+        &ReplyContent::Text {
+            body: "Your order ships today".into(),
+        },
+        t0(),
+    );
+    record.status = MessageStatus::Queued;
     store.put_message(&record).await.unwrap();
 }
 

@@ -13,11 +13,11 @@ async fn start(choice: StoreChoice) -> (String, tokio::sync::oneshot::Sender<()>
     let port = listener.local_addr().unwrap().port();
     let (webhook, _) = local_api::webhook_config(port);
     let store = local_api::store(&choice).await.unwrap();
-    let api = Arc::new(LocalApi::new(
-        &webhook,
-        store,
-        Arc::new(SystemClock::default()),
-    ));
+    let twilio = local_api::twilio_side(port, &webhook);
+    assert!(twilio.stubbed, "tests run local-api on its Twilio stub");
+    let api = Arc::new(
+        LocalApi::new(&webhook, &twilio, store, Arc::new(SystemClock::default())).unwrap(),
+    );
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(local_api::serve(listener, api, async {
         let _ = stopped.await;
@@ -98,4 +98,131 @@ async fn send_inbound_through_local_api_shows_a_conversation_on_dynamodb_local()
     dynamodb_endpoint();
     let table = format!("local-api-{}", uuid::Uuid::now_v7().simple());
     send_inbound_shows_up_in_the_queue(StoreChoice::DynamoDb { table }).await;
+}
+
+/// Through local-api and its Twilio stub: accept, reply, status callbacks, then the process's
+/// clock moved past 24 hours refuses free-form replies and still sends templates.
+async fn reply_window_through_local_api(choice: StoreChoice) {
+    let (base, _stop) = start(choice).await;
+    let customer = format!(
+        "whatsapp:+4477009{:05}",
+        uuid::Uuid::now_v7().as_u128() % 100_000
+    );
+    let message = InboundToSend {
+        from: customer.clone(),
+        to: "whatsapp:+14155238886".into(),
+        body: "Is my parcel lost?".into(),
+        profile_name: None,
+        media_url: None,
+        media_content_type: None,
+    };
+    let url = format!("{base}/twilio/inbound");
+    let (status, _, _) = send_inbound(
+        &url,
+        local_api::LOCAL_AUTH_TOKEN,
+        LOCAL_ACCOUNT_SID,
+        &message,
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 200);
+    let client = reqwest::Client::new();
+    let agent = |request: reqwest::RequestBuilder| request.header("X-Agent-Id", "alice");
+    let list: serde_json::Value =
+        agent(client.get(format!("{base}/conversations?state=requested")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    let id = list["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["customer"]["address"] == customer.as_str())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let accepted = agent(client.post(format!("{base}/conversations/{id}/accept")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status().as_u16(), 200);
+    let taken = client
+        .post(format!("{base}/conversations/{id}/accept"))
+        .header("X-Agent-Id", "bob")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(taken.status().as_u16(), 409);
+
+    let reply = agent(client.post(format!("{base}/conversations/{id}/messages")))
+        .header("Idempotency-Key", "first-reply")
+        .json(&serde_json::json!({"body": "Let me check."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status().as_u16(), 201);
+    let sent: serde_json::Value = reply.json().await.unwrap();
+    assert_eq!(sent["status"], "queued");
+
+    // The stub calls back `sent` then `delivered`, signed, as Twilio does.
+    let mut status = String::new();
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let one: serde_json::Value = agent(client.get(format!("{base}/conversations/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        status = one["messages"][1]["status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if status == "delivered" {
+            break;
+        }
+    }
+    assert_eq!(status, "delivered");
+
+    let moved = client
+        .post(format!("{base}/local/clock"))
+        .json(&serde_json::json!({"advance_seconds": 86_401}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status().as_u16(), 200);
+    let refused = agent(client.post(format!("{base}/conversations/{id}/messages")))
+        .json(&serde_json::json!({"body": "Are you still there?"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 409);
+    let error: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(error["error"], "window_expired");
+    assert_eq!(
+        error["message"],
+        "This conversation has exceeded the 24 hour limit to respond to the customer."
+    );
+    let template = agent(client.post(format!("{base}/conversations/{id}/messages")))
+        .json(&serde_json::json!({"template": {"content_sid": "HXb5b62575e6e4ff6129ad7c8efe1f983e", "variables": {"1": "Alice"}}}))
+        .send().await.unwrap();
+    assert_eq!(template.status().as_u16(), 201);
+}
+
+#[tokio::test]
+async fn replies_follow_the_24_hour_window_through_local_api_on_the_embedded_store() {
+    reply_window_through_local_api(StoreChoice::Embedded).await;
+}
+
+#[tokio::test]
+async fn replies_follow_the_24_hour_window_through_local_api_on_dynamodb_local() {
+    dynamodb_endpoint();
+    let table = format!("local-api-{}", uuid::Uuid::now_v7().simple());
+    reply_window_through_local_api(StoreChoice::DynamoDb { table }).await;
 }

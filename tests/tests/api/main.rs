@@ -6,3 +6,4 @@ mod helpers;
 mod inbound;
 mod local_api;
 mod reads;
+mod reply;

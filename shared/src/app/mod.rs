@@ -1,5 +1,8 @@
 //! Use cases: what the functions do, over the ports. Handlers translate HTTP to these calls.
 
+pub mod agents;
+pub mod reply;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
@@ -61,7 +64,7 @@ pub async fn receive_status(
     store.apply_status(callback, clock.now()).await
 }
 
-fn rfc3339(at: DateTime<Utc>) -> String {
+pub(crate) fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
@@ -100,6 +103,13 @@ pub struct MessageView {
     pub status: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
+    /// What the error means for the agent (e.g. 63016: a template is needed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<crate::ports::TemplateRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
     pub created_at: String,
 }
 
@@ -120,7 +130,15 @@ impl From<MessageRecord> for MessageView {
             location: m.location,
             button: m.button,
             status: m.status.as_str().to_owned(),
+            error_message: m.error_message.or_else(|| {
+                m.error_code
+                    .as_deref()
+                    .and_then(crate::domain::twilio_error_text)
+                    .map(str::to_owned)
+            }),
             error_code: m.error_code,
+            template: m.template,
+            agent_id: m.agent_id,
             created_at: rfc3339(m.created_at),
         }
     }
@@ -142,7 +160,7 @@ pub struct ConversationView {
 
 /// A conversation's live facts: from its session item while that item is still this
 /// conversation's, else from the durable conversation item.
-fn view(
+pub(crate) fn view(
     conversation: ConversationRecord,
     session: Option<&SessionRecord>,
     now: DateTime<Utc>,
@@ -155,14 +173,11 @@ fn view(
     let window = SessionWindow::new(last_inbound_at);
     // Only the current conversation of a customer can have an open window.
     let open = current.is_some() && window.is_open_at(now);
-    let (state, assigned_agent, profile_name) = match current {
-        Some(s) => (s.state, s.assigned_agent.clone(), s.profile_name.clone()),
-        None => (
-            conversation.state,
-            conversation.assigned_agent.clone(),
-            conversation.profile_name.clone(),
-        ),
-    };
+    // The conversation item owns state and assignment; the session has the freshest name.
+    let (state, assigned_agent) = (conversation.state, conversation.assigned_agent.clone());
+    let profile_name = current
+        .and_then(|s| s.profile_name.clone())
+        .or_else(|| conversation.profile_name.clone());
     let state = match state {
         ConversationState::Closed => "closed",
         _ if !open => "expired",
@@ -195,7 +210,7 @@ fn view(
     }
 }
 
-fn session_key_of(c: &ConversationRecord) -> Option<SessionKey> {
+pub(crate) fn session_key_of(c: &ConversationRecord) -> Option<SessionKey> {
     crate::adapters::memory::session_key(&c.business, &c.customer)
 }
 

@@ -1,0 +1,34 @@
+use std::sync::Arc;
+
+use lambda_http::{Error, run, service_fn};
+use send_reply::{SendReply, function_handler};
+use whatsapp_channel::adapters::{
+    DynamoSessionStore, SystemClock, TwilioConfig, TwilioReplySender, dynamodb,
+};
+use whatsapp_channel::app::reply::ReplySettings;
+use whatsapp_channel::config;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_http::tracing::init_default_subscriber();
+    // Built once per cold start: the SDK configuration, the token (one SSM read), the clients.
+    let sdk = config::aws().await;
+    let store = DynamoSessionStore::new(dynamodb::client(&sdk), config::required("TABLE_NAME")?);
+    let sender = TwilioReplySender::new(TwilioConfig {
+        api_base_url: config::optional("TWILIO_API_BASE_URL")
+            .unwrap_or_else(|| "https://api.twilio.com".into()),
+        account_sid: config::required("TWILIO_ACCOUNT_SID")?,
+        auth_token: config::twilio_auth_token(&sdk).await?,
+    })?;
+    let settings = ReplySettings {
+        whatsapp_from: config::required("WHATSAPP_FROM")?,
+        status_callback: config::required("TWILIO_STATUS_URL")?,
+    };
+    let state = SendReply::new(
+        Arc::new(store),
+        Arc::new(sender),
+        Arc::new(SystemClock::default()),
+        settings,
+    );
+    run(service_fn(|request| function_handler(&state, request))).await
+}

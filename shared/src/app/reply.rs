@@ -1,0 +1,469 @@
+//! An agent's reply: validated, refused outside the 24-hour window unless it is a template,
+//! sent once per idempotency key, recorded before the Twilio call and completed after it.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::Deserialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::domain::{ConversationId, MessageStatus, SessionWindow};
+use crate::ports::{
+    ClaimOutcome, Clock, ConversationState, IdempotencyRecord, MessageRecord, OutboundRequest,
+    ReplyContent, ReplySender, SendError, SessionStore, StoreError, StoredResponse,
+};
+
+use super::{MessageView, rfc3339, session_key_of};
+
+/// The refusal text the product promises, word for word.
+pub const WINDOW_EXPIRED_MESSAGE: &str =
+    "This conversation has exceeded the 24 hour limit to respond to the customer.";
+
+/// WhatsApp's limit for one message body.
+pub const MAX_BODY_CHARS: usize = 1600;
+
+/// How long an idempotency key is remembered.
+pub const IDEMPOTENCY_RETENTION: TimeDelta = TimeDelta::hours(24);
+
+/// A retry waits this long for the first request with its key to finish.
+const IN_PROGRESS_WAIT: Duration = Duration::from_secs(10);
+
+/// The JSON body of `POST /conversations/{id}/messages`.
+#[derive(Debug, Deserialize)]
+struct ReplyBody {
+    body: Option<String>,
+    media_url: Option<String>,
+    template: Option<TemplateBody>,
+}
+
+#[derive(Debug, Deserialize)]
+struct TemplateBody {
+    content_sid: String,
+    #[serde(default)]
+    variables: BTreeMap<String, String>,
+}
+
+/// Why a reply body is refused before anything happens.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidReply {
+    /// Not JSON of the expected shape (400).
+    #[error("the body is not a JSON reply: {0}")]
+    Malformed(String),
+    /// JSON, but not a reply that can be sent (422).
+    #[error("{0}")]
+    Unsendable(&'static str),
+}
+
+fn is_https_url(raw: &str) -> bool {
+    raw.strip_prefix("https://").is_some_and(|rest| {
+        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        !host.is_empty() && !raw.chars().any(char::is_whitespace) && raw.len() <= 2048
+    })
+}
+
+fn valid_text(text: &str) -> Result<(), InvalidReply> {
+    if text.trim().is_empty() {
+        return Err(InvalidReply::Unsendable("body must not be blank"));
+    }
+    if text.chars().count() > MAX_BODY_CHARS {
+        return Err(InvalidReply::Unsendable(
+            "body is longer than 1,600 characters",
+        ));
+    }
+    Ok(())
+}
+
+/// Reads and validates a reply body.
+pub fn parse_reply(raw: &[u8]) -> Result<ReplyContent, InvalidReply> {
+    let body: ReplyBody =
+        serde_json::from_slice(raw).map_err(|e| InvalidReply::Malformed(e.to_string()))?;
+    match (body.body, body.media_url, body.template) {
+        (None, None, Some(t)) => {
+            let hex = t.content_sid.strip_prefix("HX").unwrap_or_default();
+            if hex.len() != 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(InvalidReply::Unsendable(
+                    "template.content_sid must be a Twilio Content SID (HX and 32 hexadecimal digits)",
+                ));
+            }
+            if t.variables.keys().any(|k| k.is_empty()) {
+                return Err(InvalidReply::Unsendable(
+                    "template variable names must not be empty",
+                ));
+            }
+            Ok(ReplyContent::Template {
+                content_sid: t.content_sid,
+                variables: t.variables,
+            })
+        }
+        (_, _, Some(_)) => Err(InvalidReply::Unsendable(
+            "a template is sent alone, without body or media_url",
+        )),
+        (caption, Some(url), None) => {
+            if !is_https_url(&url) {
+                return Err(InvalidReply::Unsendable("media_url must be an https URL"));
+            }
+            if let Some(caption) = &caption {
+                valid_text(caption)?;
+            }
+            Ok(ReplyContent::Media { url, caption })
+        }
+        (Some(text), None, None) => {
+            valid_text(&text)?;
+            Ok(ReplyContent::Text { body: text })
+        }
+        (None, None, None) => Err(InvalidReply::Unsendable(
+            "a reply needs body, media_url or template",
+        )),
+    }
+}
+
+/// A reply to send.
+#[derive(Debug, Clone)]
+pub struct ReplyRequest {
+    pub conversation_id: ConversationId,
+    pub agent: String,
+    /// The client's `Idempotency-Key`; without one, every request is a new reply.
+    pub idempotency_key: Option<String>,
+    pub content: ReplyContent,
+}
+
+/// Where replies come from and where their statuses go.
+#[derive(Debug, Clone)]
+pub struct ReplySettings {
+    /// `WHATSAPP_FROM`.
+    pub whatsapp_from: String,
+    /// `TWILIO_STATUS_URL`.
+    pub status_callback: String,
+}
+
+/// A reply refused before anything was sent.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplyRefused {
+    #[error("no such conversation")]
+    NotFound,
+    #[error("no agent has accepted this conversation")]
+    NotAccepted,
+    #[error("another agent is assigned to this conversation")]
+    NotAssigned,
+    #[error("the conversation is closed")]
+    Closed,
+    #[error("{WINDOW_EXPIRED_MESSAGE}")]
+    WindowExpired { expired_at: DateTime<Utc> },
+    #[error("this Idempotency-Key was used for another request")]
+    KeyReused,
+    #[error("a request with this Idempotency-Key is still being sent")]
+    InProgress,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn fingerprint(id: &ConversationId, content: &ReplyContent) -> String {
+    let mut hash = Sha256::new();
+    hash.update(id.as_str().as_bytes());
+    hash.update(b"\n");
+    hash.update(serde_json::to_vec(content).unwrap_or_default());
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn response(status: u16, body: serde_json::Value) -> StoredResponse {
+    StoredResponse {
+        status,
+        body: body.to_string(),
+    }
+}
+
+/// Twilio codes that are about the message or recipient (the agent can act), not our setup.
+fn is_recipient_error(code: Option<u32>) -> bool {
+    matches!(
+        code,
+        Some(21211 | 21408 | 21610 | 21612 | 21614 | 21617 | 63016 | 63024)
+    )
+}
+
+/// Sends a reply. Refusals come back as [`ReplyRefused`]; anything that reached the sending stage
+/// comes back as the HTTP answer to give, which a retry with the same key gets again.
+pub async fn send_reply(
+    store: &dyn SessionStore,
+    sender: &dyn ReplySender,
+    clock: &dyn Clock,
+    settings: &ReplySettings,
+    request: &ReplyRequest,
+) -> Result<StoredResponse, ReplyRefused> {
+    let now = clock.now();
+    let id = &request.conversation_id;
+    let conversation = store
+        .conversation(id)
+        .await?
+        .ok_or(ReplyRefused::NotFound)?;
+    match (&conversation.assigned_agent, conversation.state) {
+        (_, ConversationState::Closed) => return Err(ReplyRefused::Closed),
+        (None, _) => return Err(ReplyRefused::NotAccepted),
+        (Some(agent), _) if *agent != request.agent => return Err(ReplyRefused::NotAssigned),
+        _ => {}
+    }
+
+    // Open only while this conversation is its customer's current session and
+    // now < last_inbound_at + 24h; a missing (TTL-deleted) session item is a closed window.
+    let sessions = match session_key_of(&conversation) {
+        Some(key) => store.sessions(&[key]).await?,
+        None => Vec::new(),
+    };
+    let current = sessions
+        .iter()
+        .find(|s| s.conversation_id == conversation.id);
+    let last_inbound_at = current
+        .map(|s| s.last_inbound_at)
+        .unwrap_or(conversation.last_inbound_at)
+        .max(conversation.last_inbound_at);
+    let window = SessionWindow::new(last_inbound_at);
+    if request.content.is_free_form() && !(current.is_some() && window.is_open_at(now)) {
+        return Err(ReplyRefused::WindowExpired {
+            expired_at: window.ends_at(),
+        });
+    }
+
+    let client_key = request
+        .idempotency_key
+        .clone()
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let claim = IdempotencyRecord {
+        key: format!("{}#{}", request.agent, client_key),
+        fingerprint: fingerprint(id, &request.content),
+        message_id: format!("pending-{}", uuid::Uuid::now_v7().simple()),
+        response: None,
+    };
+    let pending = MessageRecord::outbound(
+        claim.message_id.clone(),
+        id,
+        &request.agent,
+        &request.content,
+        now,
+    );
+    match store
+        .claim_reply(&claim, &pending, now + IDEMPOTENCY_RETENTION)
+        .await?
+    {
+        ClaimOutcome::Claimed => {}
+        ClaimOutcome::Existing(existing) => return replay(store, &claim, existing).await,
+    }
+
+    let outbound = OutboundRequest {
+        to: conversation.customer.clone(),
+        from: settings.whatsapp_from.clone(),
+        content: request.content.clone(),
+        status_callback: settings.status_callback.clone(),
+    };
+    let result = sender.send(&outbound).await;
+    finish(store, &claim, pending, result).await
+}
+
+/// A retry with a used key: the first answer, once the first request has one.
+async fn replay(
+    store: &dyn SessionStore,
+    claim: &IdempotencyRecord,
+    mut existing: IdempotencyRecord,
+) -> Result<StoredResponse, ReplyRefused> {
+    if existing.fingerprint != claim.fingerprint {
+        return Err(ReplyRefused::KeyReused);
+    }
+    let deadline = tokio::time::Instant::now() + IN_PROGRESS_WAIT;
+    loop {
+        if let Some(response) = existing.response {
+            return Ok(response);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(ReplyRefused::InProgress);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        existing = store
+            .idempotency(&claim.key)
+            .await?
+            .ok_or(ReplyRefused::InProgress)?;
+    }
+}
+
+async fn finish(
+    store: &dyn SessionStore,
+    claim: &IdempotencyRecord,
+    mut pending: MessageRecord,
+    result: Result<crate::ports::SentMessage, SendError>,
+) -> Result<StoredResponse, ReplyRefused> {
+    let pending_id = pending.id.clone();
+    let stored = match result {
+        Ok(sent) => {
+            let mut record = pending.clone();
+            record.id = sent.sid;
+            record.status = sent.status;
+            let answer = response(
+                201,
+                serde_json::to_value(MessageView::from(record.clone())).unwrap_or_default(),
+            );
+            store
+                .complete_reply(&claim.key, &pending_id, &record, &answer)
+                .await
+                .map(|()| answer)
+        }
+        Err(error) => {
+            let (status, body) = match &error {
+                SendError::Rejected {
+                    http_status,
+                    code,
+                    message,
+                } => {
+                    pending.status = MessageStatus::Failed;
+                    pending.error_code = code.map(|c| c.to_string());
+                    pending.error_message = Some(message.clone());
+                    let status = if is_recipient_error(*code) { 422 } else { 502 };
+                    (
+                        status,
+                        json!({
+                            "error": "twilio_rejected",
+                            "message": format!("Twilio refused the message: {message}"),
+                            "twilio_code": code,
+                            "twilio_status": http_status,
+                            "message_id": pending_id,
+                        }),
+                    )
+                }
+                SendError::RateLimited => {
+                    pending.status = MessageStatus::Failed;
+                    pending.error_code = Some("20429".into());
+                    pending.error_message = Some("Twilio kept rate limiting; not sent.".into());
+                    (
+                        503,
+                        json!({
+                            "error": "twilio_rate_limited",
+                            "message": "Twilio is rate limiting the account; the message was not sent. Try again shortly.",
+                            "twilio_code": 20429,
+                            "message_id": pending_id,
+                        }),
+                    )
+                }
+                SendError::Unreachable(reason) => {
+                    // It may have been sent: it stays pending, visible, and is never resent.
+                    pending.error_message = Some(format!(
+                        "Twilio did not answer ({reason}); it may have been sent."
+                    ));
+                    (
+                        504,
+                        json!({
+                            "error": "twilio_unreachable",
+                            "message": "Twilio did not answer; the message may have been sent and is not retried.",
+                            "message_id": pending_id,
+                        }),
+                    )
+                }
+            };
+            let answer = response(status, body);
+            store
+                .fail_reply(&claim.key, &pending, &answer)
+                .await
+                .map(|()| answer)
+        }
+    };
+    // The send happened; a failed bookkeeping write must not turn it into an error the agent
+    // would retry with a new key.
+    Ok(stored.unwrap_or_else(|e| {
+        tracing::error!(error = ?e, key = %claim.key, "reply outcome not recorded");
+        response(
+            500,
+            json!({"error": "store_unavailable", "message": "The reply's outcome could not be recorded; check the transcript before sending again."}),
+        )
+    }))
+}
+
+/// The `window_expired_at` of a refusal, RFC 3339.
+pub fn expired_at_text(at: DateTime<Utc>) -> String {
+    rfc3339(at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_reply_of_1600_characters_is_valid_and_1601_is_not() {
+        let ok = format!(r#"{{"body": "{}"}}"#, "é".repeat(1600));
+        assert!(matches!(
+            parse_reply(ok.as_bytes()),
+            Ok(ReplyContent::Text { .. })
+        ));
+        let long = format!(r#"{{"body": "{}"}}"#, "a".repeat(1601));
+        assert!(matches!(
+            parse_reply(long.as_bytes()),
+            Err(InvalidReply::Unsendable(_))
+        ));
+    }
+
+    #[test]
+    fn blank_or_empty_replies_are_unsendable() {
+        for raw in [r#"{"body": ""}"#, r#"{"body": "  \n"}"#, r#"{}"#] {
+            assert!(
+                matches!(
+                    parse_reply(raw.as_bytes()),
+                    Err(InvalidReply::Unsendable(_))
+                ),
+                "{raw}"
+            );
+        }
+    }
+
+    #[test]
+    fn bodies_that_are_not_json_replies_are_malformed() {
+        for raw in [&b"body=hi"[..], b"", b"[]", br#"{"body": 5}"#, b"\xff"] {
+            assert!(matches!(parse_reply(raw), Err(InvalidReply::Malformed(_))));
+        }
+    }
+
+    #[test]
+    fn media_must_be_https_and_may_carry_a_caption() {
+        assert_eq!(
+            parse_reply(br#"{"media_url": "https://cdn.example.com/a.jpg", "body": "Your label"}"#),
+            Ok(ReplyContent::Media {
+                url: "https://cdn.example.com/a.jpg".into(),
+                caption: Some("Your label".into())
+            })
+        );
+        for url in [
+            "http://cdn.example.com/a.jpg",
+            "ftp://x/y",
+            "https://",
+            "https:// x",
+        ] {
+            let raw = format!(r#"{{"media_url": "{url}"}}"#);
+            assert!(parse_reply(raw.as_bytes()).is_err(), "{url}");
+        }
+    }
+
+    #[test]
+    fn a_template_needs_a_content_sid_and_comes_alone() {
+        let ok = br#"{"template": {"content_sid": "HXb5b62575e6e4ff6129ad7c8efe1f983e", "variables": {"1": "12/1"}}}"#;
+        assert!(matches!(parse_reply(ok), Ok(ReplyContent::Template { .. })));
+        let bad_sid = br#"{"template": {"content_sid": "HX123"}}"#;
+        assert!(matches!(
+            parse_reply(bad_sid),
+            Err(InvalidReply::Unsendable(_))
+        ));
+        let mixed =
+            br#"{"body": "hi", "template": {"content_sid": "HXb5b62575e6e4ff6129ad7c8efe1f983e"}}"#;
+        assert!(matches!(
+            parse_reply(mixed),
+            Err(InvalidReply::Unsendable(_))
+        ));
+    }
+
+    #[test]
+    fn the_same_request_has_the_same_fingerprint_and_another_does_not() {
+        let id = ConversationId::generate();
+        let a = ReplyContent::Text { body: "hi".into() };
+        let b = ReplyContent::Text { body: "hi!".into() };
+        assert_eq!(fingerprint(&id, &a), fingerprint(&id, &a));
+        assert_ne!(fingerprint(&id, &a), fingerprint(&id, &b));
+        assert_ne!(
+            fingerprint(&id, &a),
+            fingerprint(&ConversationId::generate(), &a)
+        );
+    }
+}
