@@ -125,3 +125,38 @@ pub fn inbound_params(sid: &str, from: &str, body: &str) -> Vec<(String, String)
 pub fn new_sid() -> String {
     format!("SM{}", uuid::Uuid::now_v7().simple())
 }
+
+/// The in-memory twin of Twilio's Messages API: records what it is asked to send and answers
+/// `queued` with a fresh sid.
+#[derive(Debug, Default)]
+pub struct RecordingSender {
+    pub sent: std::sync::Mutex<Vec<crate::ports::OutboundRequest>>,
+}
+
+impl RecordingSender {
+    pub fn requests(&self) -> Vec<crate::ports::OutboundRequest> {
+        self.sent.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::ports::ReplySender for RecordingSender {
+    async fn send(
+        &self,
+        request: &crate::ports::OutboundRequest,
+    ) -> Result<crate::ports::SentMessage, crate::ports::SendError> {
+        if let Ok(mut sent) = self.sent.lock() {
+            sent.push(request.clone());
+        }
+        Ok(crate::ports::SentMessage {
+            sid: new_sid(),
+            status: crate::domain::MessageStatus::Queued,
+        })
+    }
+}
+
+/// `events/<name>.json` with its path pointed at another conversation id.
+pub fn event_for_conversation(name: &str, id: &str) -> Request {
+    let text = event_text(name).replace("01a20a57-f1b0-7342-9a4c-552c53ee9bf3", id);
+    lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{e}"))
+}

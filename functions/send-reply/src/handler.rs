@@ -37,8 +37,8 @@ impl SendReply {
     }
 }
 
-/// An `Idempotency-Key` is at most 255 visible ASCII characters.
-fn idempotency_key(request: &Request) -> Result<Option<String>, Response<Body>> {
+/// An `Idempotency-Key` is at most 255 visible ASCII characters; `Err(())` when it is not.
+fn idempotency_key(request: &Request) -> Result<Option<String>, ()> {
     let Some(value) = request.headers().get("idempotency-key") else {
         return Ok(None);
     };
@@ -48,11 +48,7 @@ fn idempotency_key(request: &Request) -> Result<Option<String>, Response<Body>> 
         {
             Ok(Some(key.to_owned()))
         }
-        _ => Err(error(
-            StatusCode::BAD_REQUEST,
-            "invalid_idempotency_key",
-            "Idempotency-Key must be 1 to 255 visible ASCII characters.",
-        )),
+        _ => Err(()),
     }
 }
 
@@ -136,7 +132,13 @@ pub async fn function_handler(
     };
     let idempotency_key = match idempotency_key(&request) {
         Ok(key) => key,
-        Err(response) => return Ok(response),
+        Err(()) => {
+            return Ok(error(
+                StatusCode::BAD_REQUEST,
+                "invalid_idempotency_key",
+                "Idempotency-Key must be 1 to 255 visible ASCII characters.",
+            ));
+        }
     };
     let content = match parse_reply(body_bytes(&request)) {
         Ok(content) => content,

@@ -17,7 +17,7 @@ fn every_event_file_deserializes_into_its_functions_event_type() {
         }
         let text = std::fs::read_to_string(&path).unwrap();
         match function_of(&file) {
-            Some("webhook-ingest" | "agent-api") => {
+            Some("webhook-ingest" | "agent-api" | "send-reply") => {
                 let event: ApiGatewayV2httpRequest =
                     serde_json::from_str(&text).unwrap_or_else(|e| {
                         panic!("{file} is not an HTTP API (payload 2.0) event: {e}")
@@ -38,7 +38,11 @@ fn env_json_configures_each_function_of_the_events() {
     let env: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(events_dir().join("env.json")).unwrap())
             .unwrap();
-    for function in ["WebhookIngestFunction", "AgentApiFunction"] {
+    for function in [
+        "WebhookIngestFunction",
+        "AgentApiFunction",
+        "SendReplyFunction",
+    ] {
         assert!(env[function]["TABLE_NAME"].is_string(), "{function}");
     }
     for var in [

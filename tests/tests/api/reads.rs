@@ -182,3 +182,37 @@ async fn a_request_without_an_agent_identity_is_401() {
     .unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn the_accept_and_close_events_assign_then_close_a_conversation() {
+    for (name, store) in stores().await {
+        let webhook = Webhook::new(store.clone());
+        webhook.text(&new_sid(), CUSTOMER, "Hi").await;
+        let id = store.list_conversations(1).await.unwrap()[0].id.clone();
+        let api = AgentApi::new(store.clone(), webhook.clock.clone());
+        let accept =
+            whatsapp_channel::testing::event_for_conversation("agent-api.accept-conversation", &id);
+        let accepted = function_handler(&api, accept).await.unwrap();
+        assert_eq!(accepted.status(), StatusCode::OK, "{name}");
+        assert_eq!(
+            body_json(&accepted)["assigned_agent"],
+            "agent-alice",
+            "{name}"
+        );
+        let close =
+            whatsapp_channel::testing::event_for_conversation("agent-api.close-conversation", &id);
+        let closed = function_handler(&api, close).await.unwrap();
+        assert_eq!(closed.status(), StatusCode::OK, "{name}");
+        assert_eq!(body_json(&closed)["state"], "closed", "{name}");
+        let transcript = body_json(
+            &function_handler(&api, get(&format!("/conversations/{id}")))
+                .await
+                .unwrap(),
+        );
+        assert_eq!(
+            transcript["messages"].as_array().unwrap().len(),
+            1,
+            "{name}"
+        );
+    }
+}

@@ -100,6 +100,8 @@ impl Channel {
                 .await,
             StatusCode::OK
         );
+        // Agents answer a moment later, not in the same millisecond.
+        self.webhook.clock.advance(TimeDelta::seconds(1));
         self.store.list_conversations(1).await.unwrap()[0]
             .id
             .clone()
@@ -222,8 +224,8 @@ async fn an_accepted_conversation_gets_the_agents_reply_through_twilio() {
 
         let transcript = c.transcript(&id).await;
         let messages = transcript["messages"].as_array().unwrap();
-        assert_eq!(messages.len(), 2, "{name}");
-        assert_eq!(messages[1]["id"], sid.as_str(), "{name}");
+        assert_eq!(messages.len(), 2, "{name}: {transcript}");
+        assert_eq!(messages[1]["id"], sid.as_str(), "{name}: {transcript:#}");
         assert_eq!(messages[1]["agent_id"], "alice", "{name}");
     }
 }
@@ -235,9 +237,10 @@ async fn a_reply_one_second_before_24_hours_is_sent() {
         c.mount_created(&new_sid()).await;
         let id = c.customer_writes().await;
         c.accept(&id, "alice").await;
+        // customer_writes left the clock 1 s after the message: now is 24 h − 1 s after it.
         c.webhook
             .clock
-            .advance(TimeDelta::hours(24) - TimeDelta::seconds(1));
+            .advance(TimeDelta::hours(24) - TimeDelta::seconds(2));
         let response = c
             .reply(&id, "alice", json!({"body": "Still here"}), None)
             .await;
@@ -252,9 +255,8 @@ async fn a_reply_one_second_after_24_hours_is_refused_and_nothing_reaches_twilio
         c.mount_created(&new_sid()).await;
         let id = c.customer_writes().await;
         c.accept(&id, "alice").await;
-        c.webhook
-            .clock
-            .advance(TimeDelta::hours(24) + TimeDelta::seconds(1));
+        // Now is 24 h + 1 s after the customer's message.
+        c.webhook.clock.advance(TimeDelta::hours(24));
         for body in [
             json!({"body": "Sorry for the wait"}),
             json!({"media_url": "https://cdn.example.com/label.pdf"}),
@@ -504,16 +506,15 @@ async fn twilio_errors_reach_the_agent_with_twilios_code_and_are_recorded() {
         (401, 20003, StatusCode::BAD_GATEWAY),
         (500, 20500, StatusCode::BAD_GATEWAY),
     ];
-    for (name, store) in stores().await {
-        for (http, code, expected) in cases {
-            let c = channel(store.clone()).await;
+    for (http, code, expected) in cases {
+        for (name, store) in stores().await {
+            let c = channel(store).await;
             Mock::given(method("POST")).and(path(MESSAGES))
                 .respond_with(ResponseTemplate::new(http).set_body_json(json!({
                     "code": code, "message": format!("Twilio says {code}"),
                     "more_info": format!("https://www.twilio.com/docs/errors/{code}"), "status": http,
                 })))
                 .mount(&c.twilio).await;
-            c.webhook.clock.advance(TimeDelta::days(2));
             let id = c.customer_writes().await;
             c.accept(&id, "alice").await;
             let response = c
