@@ -7,3 +7,4 @@ mod inbound;
 mod local_api;
 mod reads;
 mod reply;
+mod routes;
