@@ -49,6 +49,8 @@ pub struct SessionTouch {
     pub key: SessionKey,
     pub at: DateTime<Utc>,
     pub profile_name: Option<String>,
+    /// What the message says, shortened: kept on a new conversation for its request.
+    pub preview: Option<String>,
 }
 
 /// What [`SessionStore::touch_session`] did.
@@ -88,9 +90,13 @@ pub struct ConversationRecord {
     pub assigned_agent: Option<String>,
     #[serde(with = "chrono::serde::ts_milliseconds")]
     pub started_at: DateTime<Utc>,
-    /// Exact while the conversation is current; set again when a later session replaces it.
+    /// Exact while the conversation is current; set again when a later session replaces it
+    /// or when its session item expires.
     #[serde(with = "chrono::serde::ts_milliseconds")]
     pub last_inbound_at: DateTime<Utc>,
+    /// The first message, shortened, for the conversation request.
+    #[serde(default)]
+    pub preview: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -342,6 +348,14 @@ pub trait SessionStore: Send + Sync {
     /// The session items that exist for these keys (expired ones included).
     async fn sessions(&self, keys: &[SessionKey]) -> Result<Vec<SessionRecord>, StoreError>;
 
+    /// Records a conversation's final `last_inbound_at` (when its session item expires); never
+    /// moves it back.
+    async fn settle_conversation(
+        &self,
+        id: &ConversationId,
+        last_inbound_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
     /// Assigns a waiting conversation to `agent`; exactly one of concurrent accepts wins.
     async fn accept(
         &self,
@@ -482,3 +496,46 @@ pub struct NotifyError(#[source] pub Box<dyn std::error::Error + Send + Sync>);
 pub trait AgentNotifier: Send + Sync {
     async fn publish(&self, notification: &Notification) -> Result<(), NotifyError>;
 }
+
+/// A known customer: a sender whose address matches a contact is *authenticated*.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contact {
+    /// `whatsapp:+E164`.
+    pub address: String,
+    pub name: String,
+    pub contact_id: String,
+    /// Further summary fields for the agent (tier, account, open orders, …), kept as given.
+    #[serde(default)]
+    pub summary: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Agents' presence, the customer directory, and the markers that keep notifications single.
+#[async_trait]
+pub trait AgentDirectory: Send + Sync {
+    async fn set_presence(
+        &self,
+        agent: &str,
+        presence: crate::domain::Presence,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    async fn available_agents(&self) -> Result<Vec<String>, StoreError>;
+
+    /// Creates or replaces a contact; `true` when it is new.
+    async fn put_contact(&self, contact: &Contact) -> Result<bool, StoreError>;
+
+    /// The contacts among these addresses.
+    async fn contacts(&self, addresses: &[String]) -> Result<Vec<Contact>, StoreError>;
+
+    /// Starts publishing the notification `key`: `false` when it was published before (a
+    /// redelivered stream record), `true` when it is new or an earlier attempt did not finish.
+    async fn begin_notification(&self, key: &str, at: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    /// Marks the notification `key` published.
+    async fn finish_notification(&self, key: &str) -> Result<(), StoreError>;
+}
+
+/// The whole table: sessions, conversations, messages, agents and contacts.
+pub trait ChannelStore: SessionStore + AgentDirectory {}
+
+impl<T: SessionStore + AgentDirectory> ChannelStore for T {}

@@ -8,8 +8,10 @@ use serde_json::json;
 use whatsapp_channel::app;
 use whatsapp_channel::app::agents::{Accepted, Closed, accept_conversation, close_conversation};
 use whatsapp_channel::domain::ConversationId;
+use whatsapp_channel::domain::{Presence, WhatsAppAddress, valid_agent_id};
+use whatsapp_channel::http::body_bytes;
 use whatsapp_channel::http::{agent_id, error, json, route_path};
-use whatsapp_channel::ports::{Clock, SessionStore, StoreError};
+use whatsapp_channel::ports::{ChannelStore, Clock, Contact, StoreError};
 
 /// Conversations listed when the caller gives no `limit`, and the most it may ask for.
 pub const DEFAULT_LIMIT: usize = 100;
@@ -17,12 +19,12 @@ pub const MAX_LIMIT: usize = 500;
 
 /// Everything the handler needs, built once per cold start.
 pub struct AgentApi {
-    store: Arc<dyn SessionStore>,
+    store: Arc<dyn ChannelStore>,
     clock: Arc<dyn Clock>,
 }
 
 impl AgentApi {
-    pub fn new(store: Arc<dyn SessionStore>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(store: Arc<dyn ChannelStore>, clock: Arc<dyn Clock>) -> Self {
         Self { store, clock }
     }
 }
@@ -55,6 +57,13 @@ pub async fn function_handler(state: &AgentApi, request: Request) -> Result<Resp
         (&Method::GET, ["conversations", id]) => get(state, id).await,
         (&Method::POST, ["conversations", id, "accept"]) => accept(state, id, &agent).await,
         (&Method::POST, ["conversations", id, "close"]) => close(state, id, &agent).await,
+        (&Method::PUT, ["agents", id, "presence"]) => presence(state, &request, id, &agent).await,
+        (&Method::PUT, ["contacts", address]) => contact(state, &request, address).await,
+        (_, ["agents", _, "presence"] | ["contacts", _]) => Ok(error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "This route takes PUT.",
+        )),
         (
             _,
             ["conversations"] | ["conversations", _] | ["conversations", _, "accept" | "close"],
@@ -151,6 +160,107 @@ async fn close(state: &AgentApi, raw_id: &str, agent: &str) -> Result<Response<B
             "Nobody has accepted this conversation yet.",
         )),
         Ok(Closed::NotFound) => Ok(not_found()),
+        Err(e) => Ok(unavailable(&e)),
+    }
+}
+
+async fn presence(
+    state: &AgentApi,
+    request: &Request,
+    raw_id: &str,
+    caller: &str,
+) -> Result<Response<Body>, Error> {
+    let id = percent_encoding::percent_decode_str(raw_id).decode_utf8_lossy();
+    if id != caller || !valid_agent_id(&id) {
+        return Ok(error(
+            StatusCode::FORBIDDEN,
+            "not_your_presence",
+            "Agents set their own presence only.",
+        ));
+    }
+    let Ok(body) = serde_json::from_slice::<serde_json::Value>(body_bytes(request)) else {
+        return Ok(error(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            "Send {\"status\": \"available\"|\"busy\"|\"do_not_disturb\"|\"away\"|\"offline\"}.",
+        ));
+    };
+    let Some(status) = body["status"]
+        .as_str()
+        .and_then(|s| s.parse::<Presence>().ok())
+    else {
+        return Ok(error(
+            StatusCode::BAD_REQUEST,
+            "invalid_status",
+            "status must be one of available, busy, do_not_disturb, away, offline.",
+        ));
+    };
+    let now = state.clock.now();
+    match state.store.set_presence(&id, status, now).await {
+        Ok(()) => Ok(json(
+            StatusCode::OK,
+            &json!({
+                "agent_id": id,
+                "status": status.as_str(),
+                "updated_at": now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            }),
+        )),
+        Err(e) => Ok(unavailable(&e)),
+    }
+}
+
+async fn contact(
+    state: &AgentApi,
+    request: &Request,
+    raw_address: &str,
+) -> Result<Response<Body>, Error> {
+    let decoded = percent_encoding::percent_decode_str(raw_address).decode_utf8_lossy();
+    let Ok(address) = WhatsAppAddress::parse(&decoded) else {
+        return Ok(error(
+            StatusCode::BAD_REQUEST,
+            "invalid_address",
+            "The address must be a URL-encoded whatsapp:+E164 number, e.g. whatsapp%3A%2B447700900123.",
+        ));
+    };
+    let Ok(serde_json::Value::Object(mut fields)) =
+        serde_json::from_slice::<serde_json::Value>(body_bytes(request))
+    else {
+        return Ok(error(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            "Send a JSON object with name, contact_id and any summary fields.",
+        ));
+    };
+    let text = |v: Option<serde_json::Value>| match v {
+        Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Some(s),
+        _ => None,
+    };
+    let (Some(name), Some(contact_id)) = (
+        text(fields.remove("name")),
+        text(fields.remove("contact_id")),
+    ) else {
+        return Ok(error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_contact",
+            "name and contact_id are required, non-empty strings.",
+        ));
+    };
+    fields.remove("address");
+    let contact = Contact {
+        address: address.as_str().to_owned(),
+        name,
+        contact_id,
+        summary: fields,
+    };
+    match state.store.put_contact(&contact).await {
+        Ok(created) => {
+            let status = if created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            Ok(json(status, &contact))
+        }
         Err(e) => Ok(unavailable(&e)),
     }
 }

@@ -26,14 +26,15 @@ use aws_sdk_dynamodb::types::{
 };
 use chrono::{DateTime, Utc};
 
+use crate::domain::Presence;
 use crate::domain::{
     ConversationId, ExistingSession, MessageSid, SessionDecision, SessionWindow, StatusCallback,
     WINDOW, decide_session,
 };
 use crate::ports::{
-    AcceptOutcome, ClaimOutcome, CloseOutcome, ConversationRecord, ConversationState,
-    IdempotencyRecord, MessageRecord, SessionKey, SessionRecord, SessionStore, SessionTouch,
-    SessionTouched, StatusApplied, StoreError, Stored, StoredResponse,
+    AcceptOutcome, AgentDirectory, ClaimOutcome, CloseOutcome, Contact, ConversationRecord,
+    ConversationState, IdempotencyRecord, MessageRecord, SessionKey, SessionRecord, SessionStore,
+    SessionTouch, SessionTouched, StatusApplied, StoreError, Stored, StoredResponse,
 };
 
 type Item = HashMap<String, AttributeValue>;
@@ -105,7 +106,8 @@ impl DynamoSessionStore {
         &self.table
     }
 
-    fn session_item(&self, record: &SessionRecord) -> Result<Item, StoreError> {
+    /// A session as its DynamoDB item (with the TTL attribute).
+    pub fn session_item(record: &SessionRecord) -> Result<Item, StoreError> {
         let mut item = to_item(record)?;
         let ttl = SessionWindow::new(record.last_inbound_at).ttl_epoch_seconds();
         item.insert("expires_at".into(), n(ttl));
@@ -116,7 +118,8 @@ impl DynamoSessionStore {
         Ok(item)
     }
 
-    fn conversation_item(record: &ConversationRecord) -> Result<Item, StoreError> {
+    /// A conversation as its DynamoDB item.
+    pub fn conversation_item(record: &ConversationRecord) -> Result<Item, StoreError> {
         let mut item = to_item(record)?;
         item.insert("type".into(), s("conversation"));
         item.insert("gsi1pk".into(), s(CONVERSATIONS));
@@ -125,7 +128,8 @@ impl DynamoSessionStore {
         Ok(item)
     }
 
-    fn message_item(record: &MessageRecord) -> Result<Item, StoreError> {
+    /// A message as its DynamoDB item.
+    pub fn message_item(record: &MessageRecord) -> Result<Item, StoreError> {
         let mut item = to_item(record)?;
         item.insert("type".into(), s("message"));
         item.insert("status_rank".into(), n(record.status.rank().into()));
@@ -207,11 +211,12 @@ impl DynamoSessionStore {
             assigned_agent: None,
             started_at: touch.at,
             last_inbound_at: touch.at,
+            preview: touch.preview.clone(),
         };
         let window_start = (touch.at - WINDOW).timestamp_millis();
         let put_session = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(self.session_item(&session)?))
+            .set_item(Some(Self::session_item(&session)?))
             .condition_expression(
                 "attribute_not_exists(pk) OR last_inbound_at <= :window_start OR #state = :closed",
             )
@@ -756,6 +761,31 @@ impl SessionStore for DynamoSessionStore {
         Ok(found)
     }
 
+    async fn settle_conversation(
+        &self,
+        id: &ConversationId,
+        last_inbound_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(conversation_pk(id.as_str()), "CONV")))
+            .update_expression("SET last_inbound_at = :last")
+            .condition_expression("attribute_exists(pk) AND last_inbound_at < :last")
+            .expression_attribute_values(":last", n(last_inbound_at.timestamp_millis()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                UpdateItemError::ConditionalCheckFailedException(_) => Ok(()),
+                other => Err(unavailable(other)),
+            },
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
     async fn accept(
         &self,
         id: &ConversationId,
@@ -978,4 +1008,153 @@ fn parse_id(raw: &str) -> Result<ConversationId, StoreError> {
 /// A DynamoDB client from the shared SDK configuration (endpoint from `AWS_ENDPOINT_URL*`).
 pub fn client(sdk: &aws_config::SdkConfig) -> Client {
     Client::new(sdk)
+}
+
+/// An agent's presence as its DynamoDB item; in the available-agents index only while available.
+pub fn presence_item(agent: &str, presence: Presence, at: DateTime<Utc>) -> Item {
+    let mut item = key(presence_pk(agent), "PRESENCE");
+    item.insert("type".into(), s("presence"));
+    item.insert("agent_id".into(), s(agent));
+    item.insert("status".into(), s(presence.as_str()));
+    item.insert("updated_at".into(), n(at.timestamp_millis()));
+    if presence == Presence::Available {
+        item.insert("gsi1pk".into(), s(AVAILABLE_AGENTS));
+        item.insert("gsi1sk".into(), s(agent));
+    }
+    item
+}
+
+fn presence_pk(agent: &str) -> String {
+    format!("AGENT#{agent}")
+}
+
+fn contact_pk(address: &str) -> String {
+    format!("CONTACT#{address}")
+}
+
+fn notification_pk(key: &str) -> String {
+    format!("NOTIFY#{key}")
+}
+
+/// The index partition of available agents: the presence item is in it only while available.
+const AVAILABLE_AGENTS: &str = "AGENTS#available";
+/// How long a notification marker outlives its stream record (streams keep records 24 h).
+const NOTIFICATION_MARKER_RETENTION: chrono::TimeDelta = chrono::TimeDelta::days(2);
+
+#[async_trait]
+impl AgentDirectory for DynamoSessionStore {
+    async fn set_presence(
+        &self,
+        agent: &str,
+        presence: Presence,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let item = presence_item(agent, presence, at);
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(unavailable)
+    }
+
+    async fn available_agents(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .query_index(AVAILABLE_AGENTS.into(), false, None)
+            .await?
+            .into_iter()
+            .filter_map(|item| item.get("agent_id")?.as_s().ok().cloned())
+            .collect())
+    }
+
+    async fn put_contact(&self, contact: &Contact) -> Result<bool, StoreError> {
+        let mut item = to_item(contact)?;
+        item.insert("type".into(), s("contact"));
+        item.extend(key(contact_pk(&contact.address), "CONTACT"));
+        let out = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out.attributes.is_none_or(|a| a.is_empty()))
+    }
+
+    async fn contacts(&self, addresses: &[String]) -> Result<Vec<Contact>, StoreError> {
+        let mut unique: Vec<&String> = addresses.iter().collect();
+        unique.sort();
+        unique.dedup();
+        let mut found = Vec::new();
+        for chunk in unique.chunks(100) {
+            let request = KeysAndAttributes::builder()
+                .set_keys(Some(
+                    chunk
+                        .iter()
+                        .map(|a| key(contact_pk(a), "CONTACT"))
+                        .collect(),
+                ))
+                .build()
+                .map_err(unavailable)?;
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, request)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            if let Some(mut responses) = out.responses
+                && let Some(items) = responses.remove(&self.table)
+            {
+                for item in items {
+                    found.push(from_item(item)?);
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    async fn begin_notification(&self, key_: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let mut item = key(notification_pk(key_), "NOTIFY");
+        item.insert("type".into(), s("notification"));
+        item.insert("published".into(), AttributeValue::Bool(false));
+        item.insert(
+            "expires_at".into(),
+            n((at + NOTIFICATION_MARKER_RETENTION).timestamp()),
+        );
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk) OR published = :no")
+            .expression_attribute_values(":no", AttributeValue::Bool(false))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                PutItemError::ConditionalCheckFailedException(_) => Ok(false),
+                other => Err(unavailable(other)),
+            },
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn finish_notification(&self, key_: &str) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(notification_pk(key_), "NOTIFY")))
+            .update_expression("SET published = :yes")
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(unavailable)
+    }
 }

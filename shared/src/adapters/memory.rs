@@ -5,16 +5,21 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+
+use crate::adapters::DynamoSessionStore;
+use crate::app::notify::{ChangeKind, StreamChange};
 use chrono::{DateTime, Utc};
 
+use crate::domain::Presence;
 use crate::domain::{
     ConversationId, ExistingSession, MessageSid, MessageStatus, SessionDecision, StatusCallback,
     WhatsAppAddress, decide_session,
 };
 use crate::ports::{
-    AcceptOutcome, ClaimOutcome, CloseOutcome, ConversationRecord, ConversationState,
-    IdempotencyRecord, MessageRecord, SessionKey, SessionRecord, SessionStore, SessionTouch,
-    SessionTouched, StatusApplied, StoreError, Stored, StoredResponse,
+    AcceptOutcome, AgentDirectory, ClaimOutcome, CloseOutcome, Contact, ConversationRecord,
+    ConversationState, IdempotencyRecord, MessageRecord, SessionKey, SessionRecord, SessionStore,
+    SessionTouch, SessionTouched, StatusApplied, StoreError, Stored, StoredResponse,
 };
 
 #[derive(Debug, Default)]
@@ -25,6 +30,10 @@ struct Tables {
     /// Status callbacks that arrived before their reply was recorded under its sid.
     early_statuses: HashMap<String, (MessageStatus, Option<String>)>,
     idempotency: HashMap<String, IdempotencyRecord>,
+    presence: HashMap<String, Presence>,
+    contacts: HashMap<String, Contact>,
+    /// Notification markers: `true` once published.
+    notifications: HashMap<String, bool>,
 }
 
 impl Tables {
@@ -44,11 +53,78 @@ impl Tables {
 #[derive(Debug, Default)]
 pub struct InMemorySessionStore {
     tables: Mutex<Tables>,
+    /// The embedded twin of the table's stream: the records notify-agent consumes.
+    stream: Mutex<Option<UnboundedSender<StreamChange>>>,
+}
+
+fn stream_item(
+    item: Result<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>, StoreError>,
+) -> Option<serde_dynamo::Item> {
+    item.ok().map(serde_dynamo::Item::from)
 }
 
 impl InMemorySessionStore {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Starts the stream: every later change that matters to notify-agent is sent here, in the
+    /// table's item format, as DynamoDB Streams would deliver it.
+    pub fn stream(&self) -> UnboundedReceiver<StreamChange> {
+        let (sender, receiver) = unbounded_channel();
+        *self.stream.lock().unwrap_or_else(|e| e.into_inner()) = Some(sender);
+        receiver
+    }
+
+    fn emit(
+        &self,
+        kind: ChangeKind,
+        old: Option<serde_dynamo::Item>,
+        new: Option<serde_dynamo::Item>,
+        by_ttl: Option<bool>,
+    ) {
+        if let Some(sender) = self
+            .stream
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            let _ = sender.send(StreamChange {
+                id: uuid::Uuid::now_v7().to_string(),
+                kind,
+                old,
+                new,
+                by_ttl,
+            });
+        }
+    }
+
+    /// What DynamoDB's TTL does, eventually: removes session items whose window has closed.
+    /// Returns how many it removed.
+    pub fn expire_sessions(&self, now: DateTime<Utc>) -> usize {
+        let expired: Vec<SessionRecord> = {
+            let mut tables = self.tables();
+            let keys: Vec<SessionKey> = tables
+                .sessions
+                .iter()
+                .filter(|(_, s)| {
+                    !crate::domain::SessionWindow::new(s.last_inbound_at).is_open_at(now)
+                })
+                .map(|(k, _)| k.clone())
+                .collect();
+            keys.iter()
+                .filter_map(|k| tables.sessions.remove(k))
+                .collect()
+        };
+        for session in &expired {
+            self.emit(
+                ChangeKind::Remove,
+                stream_item(DynamoSessionStore::session_item(session)),
+                None,
+                Some(true),
+            );
+        }
+        expired.len()
     }
 
     fn tables(&self) -> std::sync::MutexGuard<'_, Tables> {
@@ -87,6 +163,7 @@ fn new_session(touch: &SessionTouch) -> (SessionRecord, ConversationRecord) {
         assigned_agent: None,
         started_at: touch.at,
         last_inbound_at: touch.at,
+        preview: touch.preview.clone(),
     };
     (session, conversation)
 }
@@ -126,7 +203,16 @@ impl SessionStore for InMemorySessionStore {
                 let (session, conversation) = new_session(touch);
                 let id = conversation.id.clone();
                 tables.sessions.insert(touch.key.clone(), session);
-                tables.conversations.insert(id.clone(), conversation);
+                tables
+                    .conversations
+                    .insert(id.clone(), conversation.clone());
+                drop(tables);
+                self.emit(
+                    ChangeKind::Insert,
+                    None,
+                    stream_item(DynamoSessionStore::conversation_item(&conversation)),
+                    None,
+                );
                 id
             }
         };
@@ -142,6 +228,13 @@ impl SessionStore for InMemorySessionStore {
             return Ok(Stored::Duplicate);
         }
         tables.messages.insert(message.id.clone(), message.clone());
+        drop(tables);
+        self.emit(
+            ChangeKind::Insert,
+            None,
+            stream_item(DynamoSessionStore::message_item(message)),
+            None,
+        );
         Ok(Stored::Inserted)
     }
 
@@ -219,6 +312,17 @@ impl SessionStore for InMemorySessionStore {
             .collect())
     }
 
+    async fn settle_conversation(
+        &self,
+        id: &ConversationId,
+        last_inbound_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if let Some(c) = self.tables().conversations.get_mut(id.as_str()) {
+            c.last_inbound_at = c.last_inbound_at.max(last_inbound_at);
+        }
+        Ok(())
+    }
+
     async fn accept(
         &self,
         id: &ConversationId,
@@ -247,6 +351,16 @@ impl SessionStore for InMemorySessionStore {
         };
         if let AcceptOutcome::Accepted(record) = &outcome {
             tables.mirror(record);
+            drop(tables);
+            let mut old = record.clone();
+            old.state = ConversationState::Requested;
+            old.assigned_agent = None;
+            self.emit(
+                ChangeKind::Modify,
+                stream_item(DynamoSessionStore::conversation_item(&old)),
+                stream_item(DynamoSessionStore::conversation_item(record)),
+                None,
+            );
         }
         Ok(outcome)
     }
@@ -270,9 +384,17 @@ impl SessionStore for InMemorySessionStore {
         if conversation.state == ConversationState::Closed {
             return Ok(CloseOutcome::AlreadyClosed(conversation.clone()));
         }
+        let old = conversation.clone();
         conversation.state = ConversationState::Closed;
         let record = conversation.clone();
         tables.mirror(&record);
+        drop(tables);
+        self.emit(
+            ChangeKind::Modify,
+            stream_item(DynamoSessionStore::conversation_item(&old)),
+            stream_item(DynamoSessionStore::conversation_item(&record)),
+            None,
+        );
         Ok(CloseOutcome::Closed(record))
     }
 
@@ -340,4 +462,67 @@ pub fn session_key(business: &str, customer: &str) -> Option<SessionKey> {
         business: WhatsAppAddress::parse(business).ok()?,
         customer: WhatsAppAddress::parse(customer).ok()?,
     })
+}
+
+#[async_trait]
+impl AgentDirectory for InMemorySessionStore {
+    async fn set_presence(
+        &self,
+        agent: &str,
+        presence: Presence,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let old = self.tables().presence.insert(agent.to_owned(), presence);
+        let item = |p| {
+            Some(serde_dynamo::Item::from(
+                crate::adapters::dynamodb::presence_item(agent, p, at),
+            ))
+        };
+        let kind = if old.is_some() {
+            ChangeKind::Modify
+        } else {
+            ChangeKind::Insert
+        };
+        self.emit(kind, old.and_then(item), item(presence), None);
+        Ok(())
+    }
+
+    async fn available_agents(&self) -> Result<Vec<String>, StoreError> {
+        let mut agents: Vec<String> = self
+            .tables()
+            .presence
+            .iter()
+            .filter(|(_, p)| **p == Presence::Available)
+            .map(|(a, _)| a.clone())
+            .collect();
+        agents.sort();
+        Ok(agents)
+    }
+
+    async fn put_contact(&self, contact: &Contact) -> Result<bool, StoreError> {
+        Ok(self
+            .tables()
+            .contacts
+            .insert(contact.address.clone(), contact.clone())
+            .is_none())
+    }
+
+    async fn contacts(&self, addresses: &[String]) -> Result<Vec<Contact>, StoreError> {
+        let tables = self.tables();
+        Ok(addresses
+            .iter()
+            .filter_map(|a| tables.contacts.get(a).cloned())
+            .collect())
+    }
+
+    async fn begin_notification(&self, key: &str, _at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let mut tables = self.tables();
+        let published = tables.notifications.entry(key.to_owned()).or_insert(false);
+        Ok(!*published)
+    }
+
+    async fn finish_notification(&self, key: &str) -> Result<(), StoreError> {
+        self.tables().notifications.insert(key.to_owned(), true);
+        Ok(())
+    }
 }

@@ -2,14 +2,14 @@
 
 use crate::domain::ConversationId;
 use crate::ports::{
-    AcceptOutcome, Clock, CloseOutcome, ConversationRecord, SessionStore, StoreError,
+    AcceptOutcome, ChannelStore, Clock, CloseOutcome, ConversationRecord, StoreError,
 };
 
 use super::{ConversationView, session_key_of, view};
 
 /// The conversation as an agent sees it after a change.
 async fn current_view(
-    store: &dyn SessionStore,
+    store: &dyn ChannelStore,
     clock: &dyn Clock,
     conversation: ConversationRecord,
 ) -> Result<ConversationView, StoreError> {
@@ -20,7 +20,10 @@ async fn current_view(
     let session = sessions
         .iter()
         .find(|s| s.conversation_id == conversation.id);
-    Ok(view(conversation, session, clock.now()))
+    let contacts = store
+        .contacts(std::slice::from_ref(&conversation.customer))
+        .await?;
+    Ok(view(conversation, session, contacts.first(), clock.now()))
 }
 
 /// Accepting, as the agent sees it.
@@ -36,7 +39,7 @@ pub enum Accepted {
 }
 
 pub async fn accept_conversation(
-    store: &dyn SessionStore,
+    store: &dyn ChannelStore,
     clock: &dyn Clock,
     id: &ConversationId,
     agent: &str,
@@ -62,7 +65,7 @@ pub enum Closed {
 }
 
 pub async fn close_conversation(
-    store: &dyn SessionStore,
+    store: &dyn ChannelStore,
     clock: &dyn Clock,
     id: &ConversationId,
     agent: &str,

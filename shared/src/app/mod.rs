@@ -1,6 +1,7 @@
 //! Use cases: what the functions do, over the ports. Handlers translate HTTP to these calls.
 
 pub mod agents;
+pub mod notify;
 pub mod reply;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -11,8 +12,8 @@ use crate::domain::{
     WhatsAppAddress,
 };
 use crate::ports::{
-    Clock, ConversationRecord, ConversationState, Direction, MessageRecord, SessionKey,
-    SessionRecord, SessionStore, SessionTouch, StatusApplied, StoreError, Stored,
+    ChannelStore, Clock, Contact, ConversationRecord, ConversationState, Direction, MessageRecord,
+    SessionKey, SessionRecord, SessionStore, SessionTouch, StatusApplied, StoreError, Stored,
 };
 
 /// What storing an inbound message did.
@@ -39,6 +40,7 @@ pub async fn receive_inbound(
             },
             at: now,
             profile_name: message.profile_name().map(str::to_owned),
+            preview: Some(message.preview()),
         })
         .await?;
     let stored = store
@@ -75,6 +77,12 @@ pub struct CustomerView {
     pub authenticated: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
+    /// The WhatsApp profile name the customer gave themself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile_name: Option<String>,
+    /// A known contact's summary fields.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -163,6 +171,7 @@ pub struct ConversationView {
 pub(crate) fn view(
     conversation: ConversationRecord,
     session: Option<&SessionRecord>,
+    contact: Option<&Contact>,
     now: DateTime<Utc>,
 ) -> ConversationView {
     let current = session.filter(|s| s.conversation_id == conversation.id);
@@ -178,13 +187,14 @@ pub(crate) fn view(
     let profile_name = current
         .and_then(|s| s.profile_name.clone())
         .or_else(|| conversation.profile_name.clone());
+    let display_name = profile_name.clone();
     let state = match state {
         ConversationState::Closed => "closed",
         _ if !open => "expired",
         ConversationState::Requested => "requested",
         ConversationState::Active => "active",
     };
-    let display_name = profile_name.unwrap_or_else(|| {
+    let display_name = display_name.unwrap_or_else(|| {
         WhatsAppAddress::parse(&conversation.customer)
             .map(|a| a.e164().to_owned())
             .unwrap_or_else(|_| conversation.customer.clone())
@@ -193,9 +203,12 @@ pub(crate) fn view(
         id: conversation.id,
         customer: CustomerView {
             address: conversation.customer,
-            display_name,
-            authenticated: false,
-            contact_id: None,
+            // A known contact's name is the one agents know them by.
+            display_name: contact.map(|c| c.name.clone()).unwrap_or(display_name),
+            authenticated: contact.is_some(),
+            contact_id: contact.map(|c| c.contact_id.clone()),
+            profile_name,
+            summary: contact.map(|c| c.summary.clone()).filter(|s| !s.is_empty()),
         },
         state,
         assigned_agent,
@@ -219,7 +232,7 @@ pub const STATES: [&str; 4] = ["requested", "active", "closed", "expired"];
 
 /// The agents' queue: newest conversations first, optionally of one state.
 pub async fn list_conversations(
-    store: &dyn SessionStore,
+    store: &dyn ChannelStore,
     clock: &dyn Clock,
     state: Option<&str>,
     limit: usize,
@@ -228,11 +241,14 @@ pub async fn list_conversations(
     let conversations = store.list_conversations(limit).await?;
     let keys: Vec<SessionKey> = conversations.iter().filter_map(session_key_of).collect();
     let sessions = store.sessions(&keys).await?;
+    let addresses: Vec<String> = conversations.iter().map(|c| c.customer.clone()).collect();
+    let contacts = store.contacts(&addresses).await?;
     Ok(conversations
         .into_iter()
         .map(|c| {
             let session = sessions.iter().find(|s| s.conversation_id == c.id);
-            view(c, session, now)
+            let contact = contacts.iter().find(|k| k.address == c.customer);
+            view(c, session, contact, now)
         })
         .filter(|v| state.is_none_or(|wanted| v.state == wanted))
         .collect())
@@ -240,7 +256,7 @@ pub async fn list_conversations(
 
 /// One conversation with its transcript, oldest message first.
 pub async fn get_conversation(
-    store: &dyn SessionStore,
+    store: &dyn ChannelStore,
     clock: &dyn Clock,
     id: &ConversationId,
 ) -> Result<Option<ConversationView>, StoreError> {
@@ -262,7 +278,10 @@ pub async fn get_conversation(
         Some(key) => store.sessions(&[key]).await?,
         None => Vec::new(),
     };
-    let mut view = view(conversation, sessions.first(), now);
+    let contacts = store
+        .contacts(std::slice::from_ref(&conversation.customer))
+        .await?;
+    let mut view = view(conversation, sessions.first(), contacts.first(), now);
     view.messages = Some(messages.into_iter().map(MessageView::from).collect());
     Ok(Some(view))
 }

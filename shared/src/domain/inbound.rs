@@ -199,6 +199,31 @@ impl InboundMessage {
         (!fields.is_empty()).then_some(Referral { fields })
     }
 
+    /// A short line for a notification: the text (at most 200 characters), else what was sent.
+    pub fn preview(&self) -> String {
+        if let Some(body) = self.body() {
+            let mut text: String = body.chars().take(200).collect();
+            if body.chars().nth(200).is_some() {
+                text.push('…');
+            }
+            return text;
+        }
+        if let Some(button) = self.button() {
+            return format!("[button] {}", button.text);
+        }
+        if let Some(location) = self.location() {
+            return match location.label.or(location.address) {
+                Some(name) => format!("[location] {name}"),
+                None => "[location]".to_owned(),
+            };
+        }
+        match self.media().first().and_then(|m| m.content_type.clone()) {
+            Some(kind) => format!("[media] {kind}"),
+            None if !self.media().is_empty() => "[media]".to_owned(),
+            None => format!("[{}]", self.message_type().unwrap_or("message")),
+        }
+    }
+
     /// The message the customer replied to, if any.
     pub fn replied_to(&self) -> Option<&str> {
         self.non_empty("OriginalRepliedMessageSid")
@@ -314,6 +339,28 @@ mod tests {
                     content_type: None
                 },
             ]
+        );
+    }
+
+    #[test]
+    fn the_preview_is_the_text_shortened_or_what_was_sent() {
+        assert_eq!(message(&[("Body", "Hi")]).preview(), "Hi");
+        let long = "é".repeat(250);
+        let preview = message(&[("Body", long.as_str())]).preview();
+        assert_eq!(preview.chars().count(), 201);
+        assert!(preview.ends_with('…'));
+        assert_eq!(
+            message(&[
+                ("NumMedia", "1"),
+                ("MediaUrl0", "https://x"),
+                ("MediaContentType0", "image/png")
+            ])
+            .preview(),
+            "[media] image/png"
+        );
+        assert_eq!(
+            message(&[("Latitude", "1"), ("Longitude", "2"), ("Label", "Home")]).preview(),
+            "[location] Home"
         );
     }
 

@@ -2,12 +2,14 @@
 //! No I/O, no AWS or HTTP types, no clock of its own.
 
 mod address;
+mod agents;
 mod ids;
 mod inbound;
 mod status;
 mod window;
 
 pub use address::WhatsAppAddress;
+pub use agents::{Presence, valid_agent_id};
 pub use ids::{AccountSid, ConversationId, MessageSid};
 pub use inbound::{ButtonReply, InboundError, InboundMessage, Location, Media, Referral};
 pub use status::{MessageStatus, StatusCallback, twilio_error_text};

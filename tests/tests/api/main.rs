@@ -8,3 +8,4 @@ mod local_api;
 mod reads;
 mod reply;
 mod routes;
+mod sns;

@@ -1,0 +1,114 @@
+//! notify-agent: the table's DynamoDB stream in, agent notifications (SNS) out. Failed records
+//! are reported one by one (`ReportBatchItemFailures`), so one bad record never blocks or
+//! repeats the others' notifications.
+
+use std::sync::Arc;
+
+use aws_lambda_events::dynamodb::{Event, EventRecord, UserIdentity};
+use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use lambda_runtime::{Error, LambdaEvent};
+use whatsapp_channel::app::notify::{ChangeKind, StreamChange, handle_change};
+use whatsapp_channel::ports::{AgentNotifier, ChannelStore, Clock};
+
+/// Everything the handler needs, built once per cold start.
+pub struct NotifyAgent {
+    store: Arc<dyn ChannelStore>,
+    notifier: Arc<dyn AgentNotifier>,
+    clock: Arc<dyn Clock>,
+}
+
+impl NotifyAgent {
+    pub fn new(
+        store: Arc<dyn ChannelStore>,
+        notifier: Arc<dyn AgentNotifier>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            store,
+            notifier,
+            clock,
+        }
+    }
+}
+
+fn image(item: &serde_dynamo::Item) -> Option<serde_dynamo::Item> {
+    (!item.is_empty()).then(|| item.clone())
+}
+
+/// A Lambda stream record as the use case reads it.
+pub fn to_change(record: &EventRecord) -> Option<StreamChange> {
+    let kind = match record.event_name.as_str() {
+        "INSERT" => ChangeKind::Insert,
+        "MODIFY" => ChangeKind::Modify,
+        "REMOVE" => ChangeKind::Remove,
+        _ => return None,
+    };
+    Some(StreamChange {
+        id: record.event_id.clone(),
+        kind,
+        old: image(&record.change.old_image),
+        new: image(&record.change.new_image),
+        // TTL deletions are made by the DynamoDB service principal.
+        by_ttl: record
+            .user_identity
+            .as_ref()
+            .map(|u| u.type_ == "Service" && u.principal_id == "dynamodb.amazonaws.com"),
+    })
+}
+
+/// The Lambda stream record for a change: what the event source mapping delivers. Used by
+/// `local-api`, which plays the event source mapping.
+pub fn to_event_record(change: &StreamChange, sequence_number: u64) -> EventRecord {
+    let mut record = EventRecord::default();
+    record.event_id = change.id.clone();
+    record.event_name = match change.kind {
+        ChangeKind::Insert => "INSERT",
+        ChangeKind::Modify => "MODIFY",
+        ChangeKind::Remove => "REMOVE",
+    }
+    .to_owned();
+    record.event_source = Some("aws:dynamodb".into());
+    record.event_version = Some("1.1".into());
+    record.change.old_image = change.old.clone().unwrap_or_default();
+    record.change.new_image = change.new.clone().unwrap_or_default();
+    record.change.sequence_number = Some(format!("{sequence_number:021}"));
+    if change.by_ttl == Some(true) {
+        let mut identity = UserIdentity::default();
+        identity.type_ = "Service".into();
+        identity.principal_id = "dynamodb.amazonaws.com".into();
+        record.user_identity = Some(identity);
+    }
+    record
+}
+
+pub async fn function_handler(
+    state: &NotifyAgent,
+    event: LambdaEvent<Event>,
+) -> Result<DynamoDbEventResponse, Error> {
+    let mut response = DynamoDbEventResponse::default();
+    for record in &event.payload.records {
+        let Some(change) = to_change(record) else {
+            continue;
+        };
+        let result = handle_change(
+            state.store.as_ref(),
+            state.notifier.as_ref(),
+            state.clock.as_ref(),
+            &change,
+        )
+        .await;
+        match result {
+            Ok(published) if published > 0 => {
+                tracing::info!(event_id = %change.id, published, "notified agents");
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::error!(error = ?e, event_id = %change.id, "record not handled; reported for retry");
+                let mut failure = DynamoDbBatchItemFailure::default();
+                failure.item_identifier = record.change.sequence_number.clone();
+                response.batch_item_failures.push(failure);
+            }
+        }
+    }
+    Ok(response)
+}

@@ -1,0 +1,25 @@
+use std::sync::Arc;
+
+use lambda_runtime::{Error, run, service_fn};
+use notify_agent::{NotifyAgent, function_handler};
+use whatsapp_channel::adapters::{
+    DynamoSessionStore, SnsAgentNotifier, SystemClock, dynamodb, sns,
+};
+use whatsapp_channel::config;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let sdk = config::aws().await;
+    let store = DynamoSessionStore::new(dynamodb::client(&sdk), config::required("TABLE_NAME")?);
+    let notifier = SnsAgentNotifier::new(
+        sns::client(&sdk),
+        config::required("AGENT_NOTIFICATIONS_TOPIC_ARN")?,
+    );
+    let state = NotifyAgent::new(
+        Arc::new(store),
+        Arc::new(notifier),
+        Arc::new(SystemClock::default()),
+    );
+    run(service_fn(|event| function_handler(&state, event))).await
+}

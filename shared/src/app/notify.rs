@@ -1,0 +1,343 @@
+//! notify-agent's use case: the table's stream is a transactional outbox. Each change that
+//! matters to agents becomes one SNS notification, published once per change even when the
+//! stream delivers a record again.
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::domain::{ConversationId, Presence, SessionWindow};
+use crate::ports::{
+    AgentNotifier, ChannelStore, Clock, Contact, ConversationRecord, ConversationState, Direction,
+    MessageRecord, Notification, NotifyError, SessionRecord, StoreError,
+};
+
+use super::rfc3339;
+
+/// A stream record, independent of who delivered it (Lambda, DynamoDB Streams, the embedded
+/// store).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamChange {
+    /// The record's event id: the key that keeps its notifications single.
+    pub id: String,
+    pub kind: ChangeKind,
+    /// The item before and after, in the table's item format.
+    pub old: Option<serde_dynamo::Item>,
+    pub new: Option<serde_dynamo::Item>,
+    /// `Some(true)` when the record says DynamoDB's TTL removed the item; `None` when the record
+    /// does not say (DynamoDB Local omits `userIdentity`).
+    pub by_ttl: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    Insert,
+    Modify,
+    Remove,
+}
+
+/// Why a change could not be handled: the record is reported and redelivered.
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyFailure {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Publish(#[from] NotifyError),
+}
+
+#[derive(Deserialize)]
+struct TypeTag {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PresenceItem {
+    agent_id: String,
+    status: Presence,
+}
+
+fn kind_of(item: Option<&serde_dynamo::Item>) -> Option<String> {
+    serde_dynamo::from_item::<_, TypeTag>(item?.clone())
+        .ok()?
+        .kind
+}
+
+fn read<T: serde::de::DeserializeOwned>(item: Option<&serde_dynamo::Item>) -> Option<T> {
+    serde_dynamo::from_item(item?.clone()).ok()
+}
+
+/// What a change means for agents.
+#[derive(Debug)]
+enum Meaning {
+    Requested(ConversationRecord),
+    Accepted(ConversationRecord),
+    MessageReceived(MessageRecord),
+    WindowClosed(SessionRecord),
+    AgentAvailable(String),
+    Nothing,
+}
+
+fn meaning(change: &StreamChange, now: DateTime<Utc>) -> Meaning {
+    let kind = kind_of(change.new.as_ref()).or_else(|| kind_of(change.old.as_ref()));
+    match (change.kind, kind.as_deref()) {
+        (ChangeKind::Insert, Some("conversation")) => read(change.new.as_ref())
+            .map(Meaning::Requested)
+            .unwrap_or(Meaning::Nothing),
+        (ChangeKind::Modify, Some("conversation")) => {
+            let old: Option<ConversationRecord> = read(change.old.as_ref());
+            let new: Option<ConversationRecord> = read(change.new.as_ref());
+            match (old, new) {
+                (Some(old), Some(new))
+                    if old.state == ConversationState::Requested
+                        && new.state == ConversationState::Active =>
+                {
+                    Meaning::Accepted(new)
+                }
+                _ => Meaning::Nothing,
+            }
+        }
+        (ChangeKind::Insert, Some("message")) => match read::<MessageRecord>(change.new.as_ref()) {
+            Some(m) if m.direction == Direction::Inbound => Meaning::MessageReceived(m),
+            _ => Meaning::Nothing,
+        },
+        (ChangeKind::Remove, Some("session")) => match read::<SessionRecord>(change.old.as_ref()) {
+            // Our code never deletes a session: a removal is the TTL's, or, where the record does
+            // not say, one whose window its timestamps show closed.
+            Some(s)
+                if change.by_ttl == Some(true)
+                    || (change.by_ttl.is_none()
+                        && !SessionWindow::new(s.last_inbound_at).is_open_at(now)) =>
+            {
+                Meaning::WindowClosed(s)
+            }
+            _ => Meaning::Nothing,
+        },
+        (ChangeKind::Insert | ChangeKind::Modify, Some("presence")) => {
+            let old: Option<PresenceItem> = read(change.old.as_ref());
+            let new: Option<PresenceItem> = read(change.new.as_ref());
+            match new {
+                Some(new)
+                    if new.status == Presence::Available
+                        && old.is_none_or(|o| o.status != Presence::Available) =>
+                {
+                    Meaning::AgentAvailable(new.agent_id)
+                }
+                _ => Meaning::Nothing,
+            }
+        }
+        _ => Meaning::Nothing,
+    }
+}
+
+fn customer(conversation: &ConversationRecord, contact: Option<&Contact>) -> Value {
+    let mut customer = json!({
+        "address": conversation.customer,
+        "profile_name": conversation.profile_name,
+        "authenticated": contact.is_some(),
+    });
+    if let Some(contact) = contact {
+        customer["name"] = json!(contact.name);
+        customer["contact_id"] = json!(contact.contact_id);
+        customer["summary"] = Value::Object(contact.summary.clone());
+    }
+    customer
+}
+
+/// The conversation request an agent sees.
+fn requested(
+    conversation: &ConversationRecord,
+    contact: Option<&Contact>,
+    agents: Vec<String>,
+    now: DateTime<Utc>,
+) -> Notification {
+    let window = SessionWindow::new(conversation.last_inbound_at);
+    Notification {
+        event_type: "conversation.requested".into(),
+        authenticated: contact.is_some(),
+        body: json!({
+            "event_type": "conversation.requested",
+            "conversation_id": conversation.id,
+            "customer": customer(conversation, contact),
+            "first_message_preview": conversation.preview,
+            "requested_at": rfc3339(conversation.started_at),
+            "wait_seconds": (now - conversation.started_at).num_seconds().max(0),
+            "window_expires_at": rfc3339(window.ends_at()),
+            "published_at": rfc3339(now),
+        }),
+        agent_ids: agents,
+    }
+}
+
+/// The notifications a change raises, each with the key that keeps it single.
+async fn notifications(
+    store: &dyn ChannelStore,
+    change: &StreamChange,
+    now: DateTime<Utc>,
+) -> Result<Vec<(String, Notification)>, StoreError> {
+    let contact_of = async |address: &str| -> Result<Option<Contact>, StoreError> {
+        Ok(store
+            .contacts(&[address.to_owned()])
+            .await?
+            .into_iter()
+            .next())
+    };
+    Ok(match meaning(change, now) {
+        Meaning::Nothing => Vec::new(),
+        Meaning::Requested(conversation) => {
+            let agents = store.available_agents().await?;
+            // Nobody available: the request waits; an agent who becomes available gets it.
+            if agents.is_empty() {
+                return Ok(Vec::new());
+            }
+            let contact = contact_of(&conversation.customer).await?;
+            vec![(
+                change.id.clone(),
+                requested(&conversation, contact.as_ref(), agents, now),
+            )]
+        }
+        Meaning::AgentAvailable(agent) => {
+            let waiting =
+                super::list_conversations(store, &FixedClock(now), Some("requested"), 100).await?;
+            let mut out = Vec::new();
+            for view in waiting {
+                let Ok(id) = ConversationId::parse(&view.id) else {
+                    continue;
+                };
+                let Some(mut conversation) = store.conversation(&id).await? else {
+                    continue;
+                };
+                conversation.last_inbound_at = conversation.last_inbound_at.max(
+                    DateTime::parse_from_rfc3339(&view.last_inbound_at)
+                        .map(|t| t.to_utc())
+                        .unwrap_or(conversation.last_inbound_at),
+                );
+                let contact = contact_of(&conversation.customer).await?;
+                out.push((
+                    format!("{}#{}", change.id, conversation.id),
+                    requested(&conversation, contact.as_ref(), vec![agent.clone()], now),
+                ));
+            }
+            out
+        }
+        Meaning::Accepted(conversation) => {
+            let accepted_by = conversation.assigned_agent.clone().unwrap_or_default();
+            let others: Vec<String> = store
+                .available_agents()
+                .await?
+                .into_iter()
+                .filter(|a| *a != accepted_by)
+                .collect();
+            if others.is_empty() {
+                return Ok(Vec::new());
+            }
+            let contact = contact_of(&conversation.customer).await?;
+            vec![(
+                change.id.clone(),
+                Notification {
+                    event_type: "conversation.accepted".into(),
+                    agent_ids: others,
+                    authenticated: contact.is_some(),
+                    body: json!({
+                        "event_type": "conversation.accepted",
+                        "conversation_id": conversation.id,
+                        "assigned_agent": accepted_by,
+                        "customer": customer(&conversation, contact.as_ref()),
+                        "published_at": rfc3339(now),
+                    }),
+                },
+            )]
+        }
+        Meaning::MessageReceived(message) => {
+            let Ok(id) = ConversationId::parse(&message.conversation_id) else {
+                return Ok(Vec::new());
+            };
+            let Some(conversation) = store.conversation(&id).await? else {
+                return Ok(Vec::new());
+            };
+            // A waiting conversation's follow-ups raise no new request.
+            let (ConversationState::Active, Some(agent)) =
+                (conversation.state, conversation.assigned_agent.clone())
+            else {
+                return Ok(Vec::new());
+            };
+            let contact = contact_of(&conversation.customer).await?;
+            vec![(
+                change.id.clone(),
+                Notification {
+                    event_type: "message.received".into(),
+                    agent_ids: vec![agent],
+                    authenticated: contact.is_some(),
+                    body: json!({
+                        "event_type": "message.received",
+                        "conversation_id": conversation.id,
+                        "message_id": message.id,
+                        "preview": message.body.clone().map(|b| b.chars().take(200).collect::<String>()),
+                        "media_count": message.media.len(),
+                        "received_at": rfc3339(message.created_at),
+                        "customer": customer(&conversation, contact.as_ref()),
+                        "window_expires_at": rfc3339(SessionWindow::new(message.created_at).ends_at()),
+                    }),
+                },
+            )]
+        }
+        Meaning::WindowClosed(session) => {
+            let Ok(id) = ConversationId::parse(&session.conversation_id) else {
+                return Ok(Vec::new());
+            };
+            // The transcript keeps the exact last customer message time after the item is gone.
+            store
+                .settle_conversation(&id, session.last_inbound_at)
+                .await?;
+            let Some(agent) = session.assigned_agent.clone() else {
+                return Ok(Vec::new());
+            };
+            let authenticated = contact_of(&session.customer).await?.is_some();
+            vec![(
+                change.id.clone(),
+                Notification {
+                    event_type: "window.closed".into(),
+                    agent_ids: vec![agent],
+                    authenticated,
+                    body: json!({
+                        "event_type": "window.closed",
+                        "conversation_id": session.conversation_id,
+                        "customer": {"address": session.customer, "profile_name": session.profile_name},
+                        "last_inbound_at": rfc3339(session.last_inbound_at),
+                        "window_expired_at": rfc3339(SessionWindow::new(session.last_inbound_at).ends_at()),
+                        "published_at": rfc3339(now),
+                    }),
+                },
+            )]
+        }
+    })
+}
+
+struct FixedClock(DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+/// Handles one stream record: publishes what it raises, each notification at most once per
+/// record even when the record comes again. Returns how many were published now.
+pub async fn handle_change(
+    store: &dyn ChannelStore,
+    notifier: &dyn AgentNotifier,
+    clock: &dyn Clock,
+    change: &StreamChange,
+) -> Result<usize, NotifyFailure> {
+    let now = clock.now();
+    let mut published = 0;
+    for (key, notification) in notifications(store, change, now).await? {
+        if !store.begin_notification(&key, now).await? {
+            continue;
+        }
+        notifier.publish(&notification).await?;
+        store.finish_notification(&key).await?;
+        published += 1;
+    }
+    Ok(published)
+}
