@@ -18,23 +18,25 @@ use lambda_http::aws_lambda_events::apigw::{
 };
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Body, Request};
+use notify_agent::NotifyAgent;
 use send_reply::SendReply;
 use tokio::net::TcpListener;
 use twilio_stub::TwilioStub;
 use webhook_ingest::WebhookIngest;
 use whatsapp_channel::adapters::{
-    DynamoSessionStore, InMemorySessionStore, SystemClock, TwilioConfig, TwilioReplySender,
-    dynamodb,
+    DynamoSessionStore, InMemorySessionStore, SnsAgentNotifier, StdoutNotifier, SystemClock,
+    TwilioConfig, TwilioReplySender, dynamodb,
 };
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::config::{self, WebhookConfig};
-use whatsapp_channel::ports::{Clock, SessionStore};
+use whatsapp_channel::ports::{AgentNotifier, ChannelStore, Clock, SessionStore};
 
 pub mod send;
+pub mod stream;
 pub mod twilio_stub;
 
 /// The product's HTTP routes, as template.yaml declares them.
-pub const ROUTES: [&str; 7] = [
+pub const ROUTES: [&str; 9] = [
     "POST /twilio/inbound",
     "POST /twilio/status",
     "GET /conversations",
@@ -42,6 +44,8 @@ pub const ROUTES: [&str; 7] = [
     "POST /conversations/{conversationId}/accept",
     "POST /conversations/{conversationId}/close",
     "POST /conversations/{conversationId}/messages",
+    "PUT /agents/{agentId}/presence",
+    "PUT /contacts/{address}",
 ];
 
 /// API Gateway's payload limit.
@@ -136,28 +140,78 @@ pub fn webhook_config(port: u16) -> (WebhookConfig, Vec<String>) {
     (config, defaulted)
 }
 
+/// The store behind every route, and what its stream comes from.
+pub struct Backing {
+    pub store: Arc<dyn ChannelStore>,
+    embedded: Option<Arc<InMemorySessionStore>>,
+    dynamodb: Option<(aws_config::SdkConfig, String)>,
+}
+
 /// Builds the store: the embedded one, or DynamoDB (table created if missing).
-pub async fn store(choice: &StoreChoice) -> Result<Arc<dyn SessionStore>, lambda_http::Error> {
+pub async fn store(choice: &StoreChoice) -> Result<Backing, lambda_http::Error> {
     Ok(match choice {
-        StoreChoice::Embedded => Arc::new(InMemorySessionStore::new()),
+        StoreChoice::Embedded => {
+            let memory = Arc::new(InMemorySessionStore::new());
+            Backing {
+                store: memory.clone(),
+                embedded: Some(memory),
+                dynamodb: None,
+            }
+        }
         StoreChoice::DynamoDb { table } => {
             let sdk = config::aws().await;
             let store = DynamoSessionStore::new(dynamodb::client(&sdk), table.clone());
             if store.create_table_if_missing().await? {
                 tracing::info!(table, "created the table");
             }
-            Arc::new(store)
+            Backing {
+                store: Arc::new(store),
+                embedded: None,
+                dynamodb: Some((sdk, table.clone())),
+            }
         }
     })
+}
+
+/// SNS when `AGENT_NOTIFICATIONS_TOPIC_ARN` is set (`AWS_ENDPOINT_URL_SNS` for an emulator),
+/// else JSON lines on stdout.
+pub async fn notifier() -> Arc<dyn AgentNotifier> {
+    match config::optional("AGENT_NOTIFICATIONS_TOPIC_ARN") {
+        Some(topic) => {
+            let sdk = config::aws().await;
+            Arc::new(SnsAgentNotifier::new(SnsAgentNotifier::client(&sdk), topic))
+        }
+        None => Arc::new(StdoutNotifier::new()),
+    }
+}
+
+/// Plays the event source mapping: the store's stream into notify-agent's handler.
+pub async fn start_notifications(
+    backing: &Backing,
+    notifier: Arc<dyn AgentNotifier>,
+    clock: Arc<SystemClock>,
+) -> Result<(), lambda_http::Error> {
+    let state = Arc::new(NotifyAgent::new(
+        backing.store.clone(),
+        notifier,
+        clock.clone(),
+    ));
+    if let Some(memory) = &backing.embedded {
+        stream::spawn_embedded(memory.clone(), state, clock);
+    } else if let Some((sdk, table)) = &backing.dynamodb {
+        stream::spawn_dynamodb(sdk, table, state).await?;
+    }
+    Ok(())
 }
 
 impl LocalApi {
     pub fn new(
         webhook: &WebhookConfig,
         twilio: &TwilioSide,
-        store: Arc<dyn SessionStore>,
+        store: Arc<dyn ChannelStore>,
         clock: Arc<SystemClock>,
     ) -> Result<Self, lambda_http::Error> {
+        let sessions: Arc<dyn SessionStore> = store.clone();
         let as_clock: Arc<dyn Clock> = clock.clone();
         let sender = TwilioReplySender::new(twilio.config.clone())?;
         let settings = ReplySettings {
@@ -165,9 +219,9 @@ impl LocalApi {
             status_callback: webhook.status_url.clone(),
         };
         Ok(Self {
-            webhook: WebhookIngest::new(webhook, store.clone(), as_clock.clone()),
-            agents: AgentApi::new(store.clone(), as_clock.clone()),
-            replies: SendReply::new(store, Arc::new(sender), as_clock, settings),
+            webhook: WebhookIngest::new(webhook, sessions.clone(), as_clock.clone()),
+            agents: AgentApi::new(store, as_clock.clone()),
+            replies: SendReply::new(sessions, Arc::new(sender), as_clock, settings),
             clock,
             twilio_stub: twilio.stubbed.then(|| TwilioStub {
                 account_sid: twilio.config.account_sid.clone(),

@@ -52,10 +52,16 @@ async fn main() -> Result<(), lambda_http::Error> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let choice = StoreChoice::from_env();
-            let store = local_api::store(&choice).await?;
+            let backing = local_api::store(&choice).await?;
             let twilio = local_api::twilio_side(cli.port, &webhook);
             let clock = Arc::new(SystemClock::default());
-            let api = Arc::new(LocalApi::new(&webhook, &twilio, store, clock)?);
+            let api = Arc::new(LocalApi::new(
+                &webhook,
+                &twilio,
+                backing.store.clone(),
+                clock.clone(),
+            )?);
+            local_api::start_notifications(&backing, local_api::notifier().await, clock).await?;
             let listener = TcpListener::bind(("127.0.0.1", cli.port)).await?;
             println!(
                 "whatsapp-channel local-api on http://127.0.0.1:{}",

@@ -30,13 +30,14 @@ pub async fn deliver(state: &NotifyAgent, changes: Vec<StreamChange>) {
     for attempt in 1..=ATTEMPTS {
         let mut event = Event::default();
         event.records = records.clone();
-        let response = match function_handler(state, LambdaEvent::new(event, Context::default())).await {
-            Ok(response) => response,
-            Err(e) => {
-                tracing::error!(error = %e, "notify-agent failed");
-                return;
-            }
-        };
+        let response =
+            match function_handler(state, LambdaEvent::new(event, Context::default())).await {
+                Ok(response) => response,
+                Err(e) => {
+                    tracing::error!(error = %e, "notify-agent failed");
+                    return;
+                }
+            };
         let Some(first_failed) = response
             .batch_item_failures
             .iter()
@@ -47,7 +48,10 @@ pub async fn deliver(state: &NotifyAgent, changes: Vec<StreamChange>) {
         };
         records.retain(|r| r.change.sequence_number.as_deref() >= Some(first_failed.as_str()));
         if attempt == ATTEMPTS {
-            tracing::error!(records = records.len(), "records failed {ATTEMPTS} times; in AWS they go to the on-failure queue");
+            tracing::error!(
+                records = records.len(),
+                "records failed {ATTEMPTS} times; in AWS they go to the on-failure queue"
+            );
             return;
         }
         tokio::time::sleep(Duration::from_millis(500 * attempt as u64)).await;
@@ -55,7 +59,11 @@ pub async fn deliver(state: &NotifyAgent, changes: Vec<StreamChange>) {
 }
 
 /// The embedded store's stream into notify-agent, and its TTL, on this process's clock.
-pub fn spawn_embedded(memory: Arc<InMemorySessionStore>, state: Arc<NotifyAgent>, clock: Arc<SystemClock>) {
+pub fn spawn_embedded(
+    memory: Arc<InMemorySessionStore>,
+    state: Arc<NotifyAgent>,
+    clock: Arc<SystemClock>,
+) {
     let mut changes = memory.stream();
     tokio::spawn(async move {
         while let Some(first) = changes.recv().await {
@@ -89,18 +97,56 @@ fn to_change(record: aws_sdk_dynamodbstreams::types::Record) -> Option<StreamCha
         _ => return None,
     };
     let data = record.dynamodb?;
-    let image = |item: Option<std::collections::HashMap<String, aws_sdk_dynamodbstreams::types::AttributeValue>>| {
-        item.filter(|i| !i.is_empty()).map(serde_dynamo::Item::from)
-    };
+    let image = |item: Option<
+        std::collections::HashMap<String, aws_sdk_dynamodbstreams::types::AttributeValue>,
+    >| { item.filter(|i| !i.is_empty()).map(serde_dynamo::Item::from) };
     Some(StreamChange {
         id: record.event_id?,
         kind,
         old: image(data.old_image),
         new: image(data.new_image),
         by_ttl: record.user_identity.map(|u| {
-            u.r#type.as_deref() == Some("Service") && u.principal_id.as_deref() == Some("dynamodb.amazonaws.com")
+            u.r#type.as_deref() == Some("Service")
+                && u.principal_id.as_deref() == Some("dynamodb.amazonaws.com")
         }),
     })
+}
+
+/// Adds an iterator for every shard not seen yet.
+async fn discover(
+    streams: &aws_sdk_dynamodbstreams::Client,
+    stream_arn: &str,
+    iterators: &mut std::collections::HashMap<String, Option<String>>,
+    start: ShardIteratorType,
+) {
+    let Ok(stream) = streams
+        .describe_stream()
+        .stream_arn(stream_arn)
+        .send()
+        .await
+    else {
+        return;
+    };
+    let shards = stream
+        .stream_description
+        .and_then(|d| d.shards)
+        .unwrap_or_default();
+    for shard in shards {
+        let Some(id) = shard.shard_id else { continue };
+        if iterators.contains_key(&id) {
+            continue;
+        }
+        let iterator = streams
+            .get_shard_iterator()
+            .stream_arn(stream_arn)
+            .shard_id(&id)
+            .shard_iterator_type(start.clone())
+            .send()
+            .await
+            .ok()
+            .and_then(|o| o.shard_iterator);
+        iterators.insert(id, iterator);
+    }
 }
 
 /// Polls the table's DynamoDB stream (the SDK's endpoint variables apply, so DynamoDB Local
@@ -118,39 +164,40 @@ pub async fn spawn_dynamodb(
         .table
         .and_then(|t| t.latest_stream_arn)
         .ok_or("the table has no stream; create it with StreamSpecification NEW_AND_OLD_IMAGES")?;
+    // Shards open now are read from their latest record, before this returns, so no change
+    // made after start-up is missed; shards that appear later are read from their beginning.
+    let mut iterators: std::collections::HashMap<String, Option<String>> = Default::default();
+    discover(
+        &streams,
+        &stream_arn,
+        &mut iterators,
+        ShardIteratorType::Latest,
+    )
+    .await;
     tokio::spawn(async move {
-        let mut iterators: std::collections::HashMap<String, Option<String>> = Default::default();
-        let mut first_pass = true;
         loop {
-            if let Ok(stream) = streams.describe_stream().stream_arn(&stream_arn).send().await {
-                let shards = stream.stream_description.and_then(|d| d.shards).unwrap_or_default();
-                for shard in shards {
-                    let Some(id) = shard.shard_id else { continue };
-                    if iterators.contains_key(&id) {
-                        continue;
-                    }
-                    let start = if first_pass { ShardIteratorType::Latest } else { ShardIteratorType::TrimHorizon };
-                    let iterator = streams
-                        .get_shard_iterator()
-                        .stream_arn(&stream_arn)
-                        .shard_id(&id)
-                        .shard_iterator_type(start)
-                        .send()
-                        .await
-                        .ok()
-                        .and_then(|o| o.shard_iterator);
-                    iterators.insert(id, iterator);
-                }
-            }
-            first_pass = false;
+            discover(
+                &streams,
+                &stream_arn,
+                &mut iterators,
+                ShardIteratorType::TrimHorizon,
+            )
+            .await;
             for _ in 0..20 {
                 let mut any = false;
                 for iterator in iterators.values_mut() {
-                    let Some(current) = iterator.clone() else { continue };
+                    let Some(current) = iterator.clone() else {
+                        continue;
+                    };
                     match streams.get_records().shard_iterator(current).send().await {
                         Ok(out) => {
                             *iterator = out.next_shard_iterator;
-                            let changes: Vec<_> = out.records.unwrap_or_default().into_iter().filter_map(to_change).collect();
+                            let changes: Vec<_> = out
+                                .records
+                                .unwrap_or_default()
+                                .into_iter()
+                                .filter_map(to_change)
+                                .collect();
                             if !changes.is_empty() {
                                 any = true;
                                 deliver(&state, changes).await;

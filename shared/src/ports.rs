@@ -509,6 +509,15 @@ pub struct Contact {
     pub summary: serde_json::Map<String, serde_json::Value>,
 }
 
+/// An available agent and since when: a conversation request goes to the agents available when
+/// it was made, and an agent who becomes available later gets the requests made before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AvailableAgent {
+    pub agent_id: String,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub available_since: DateTime<Utc>,
+}
+
 /// Agents' presence, the customer directory, and the markers that keep notifications single.
 #[async_trait]
 pub trait AgentDirectory: Send + Sync {
@@ -519,7 +528,8 @@ pub trait AgentDirectory: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
 
-    async fn available_agents(&self) -> Result<Vec<String>, StoreError>;
+    /// Available agents, each with the time they became available (kept while they stay so).
+    async fn available_agents(&self) -> Result<Vec<AvailableAgent>, StoreError>;
 
     /// Creates or replaces a contact; `true` when it is new.
     async fn put_contact(&self, contact: &Contact) -> Result<bool, StoreError>;

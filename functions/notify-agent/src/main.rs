@@ -13,7 +13,7 @@ async fn main() -> Result<(), Error> {
     let sdk = config::aws().await;
     let store = DynamoSessionStore::new(dynamodb::client(&sdk), config::required("TABLE_NAME")?);
     let notifier = SnsAgentNotifier::new(
-        sns::client(&sdk),
+        SnsAgentNotifier::client(&sdk),
         config::required("AGENT_NOTIFICATIONS_TOPIC_ARN")?,
     );
     let state = NotifyAgent::new(

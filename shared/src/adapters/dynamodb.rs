@@ -32,9 +32,10 @@ use crate::domain::{
     WINDOW, decide_session,
 };
 use crate::ports::{
-    AcceptOutcome, AgentDirectory, ClaimOutcome, CloseOutcome, Contact, ConversationRecord,
-    ConversationState, IdempotencyRecord, MessageRecord, SessionKey, SessionRecord, SessionStore,
-    SessionTouch, SessionTouched, StatusApplied, StoreError, Stored, StoredResponse,
+    AcceptOutcome, AgentDirectory, AvailableAgent, ClaimOutcome, CloseOutcome, Contact,
+    ConversationRecord, ConversationState, IdempotencyRecord, MessageRecord, SessionKey,
+    SessionRecord, SessionStore, SessionTouch, SessionTouched, StatusApplied, StoreError, Stored,
+    StoredResponse,
 };
 
 type Item = HashMap<String, AttributeValue>;
@@ -1011,15 +1012,21 @@ pub fn client(sdk: &aws_config::SdkConfig) -> Client {
 }
 
 /// An agent's presence as its DynamoDB item; in the available-agents index only while available.
-pub fn presence_item(agent: &str, presence: Presence, at: DateTime<Utc>) -> Item {
+pub fn presence_item(
+    agent: &str,
+    presence: Presence,
+    at: DateTime<Utc>,
+    available_since: Option<DateTime<Utc>>,
+) -> Item {
     let mut item = key(presence_pk(agent), "PRESENCE");
     item.insert("type".into(), s("presence"));
     item.insert("agent_id".into(), s(agent));
     item.insert("status".into(), s(presence.as_str()));
     item.insert("updated_at".into(), n(at.timestamp_millis()));
-    if presence == Presence::Available {
+    if let (Presence::Available, Some(since)) = (presence, available_since) {
         item.insert("gsi1pk".into(), s(AVAILABLE_AGENTS));
         item.insert("gsi1sk".into(), s(agent));
+        item.insert("available_since".into(), n(since.timestamp_millis()));
     }
     item
 }
@@ -1049,24 +1056,42 @@ impl AgentDirectory for DynamoSessionStore {
         presence: Presence,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let item = presence_item(agent, presence, at);
-        self.client
-            .put_item()
+        // In the available-agents index only while available; `available_since` survives a
+        // repeated "available".
+        let request = self
+            .client
+            .update_item()
             .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(unavailable)
+            .set_key(Some(key(presence_pk(agent), "PRESENCE")))
+            .expression_attribute_names("#type", "type")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":type", s("presence"))
+            .expression_attribute_values(":agent", s(agent))
+            .expression_attribute_values(":status", s(presence.as_str()))
+            .expression_attribute_values(":at", n(at.timestamp_millis()));
+        let request = if presence == Presence::Available {
+            request
+                .update_expression(
+                    "SET #type = :type, agent_id = :agent, #status = :status, updated_at = :at, \
+                     gsi1pk = :index, gsi1sk = :agent, \
+                     available_since = if_not_exists(available_since, :at)",
+                )
+                .expression_attribute_values(":index", s(AVAILABLE_AGENTS))
+        } else {
+            request.update_expression(
+                "SET #type = :type, agent_id = :agent, #status = :status, updated_at = :at \
+                 REMOVE gsi1pk, gsi1sk, available_since",
+            )
+        };
+        request.send().await.map(|_| ()).map_err(unavailable)
     }
 
-    async fn available_agents(&self) -> Result<Vec<String>, StoreError> {
-        Ok(self
-            .query_index(AVAILABLE_AGENTS.into(), false, None)
+    async fn available_agents(&self) -> Result<Vec<AvailableAgent>, StoreError> {
+        self.query_index(AVAILABLE_AGENTS.into(), false, None)
             .await?
             .into_iter()
-            .filter_map(|item| item.get("agent_id")?.as_s().ok().cloned())
-            .collect())
+            .map(from_item)
+            .collect()
     }
 
     async fn put_contact(&self, contact: &Contact) -> Result<bool, StoreError> {

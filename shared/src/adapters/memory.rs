@@ -17,9 +17,10 @@ use crate::domain::{
     WhatsAppAddress, decide_session,
 };
 use crate::ports::{
-    AcceptOutcome, AgentDirectory, ClaimOutcome, CloseOutcome, Contact, ConversationRecord,
-    ConversationState, IdempotencyRecord, MessageRecord, SessionKey, SessionRecord, SessionStore,
-    SessionTouch, SessionTouched, StatusApplied, StoreError, Stored, StoredResponse,
+    AcceptOutcome, AgentDirectory, AvailableAgent, ClaimOutcome, CloseOutcome, Contact,
+    ConversationRecord, ConversationState, IdempotencyRecord, MessageRecord, SessionKey,
+    SessionRecord, SessionStore, SessionTouch, SessionTouched, StatusApplied, StoreError, Stored,
+    StoredResponse,
 };
 
 #[derive(Debug, Default)]
@@ -30,7 +31,7 @@ struct Tables {
     /// Status callbacks that arrived before their reply was recorded under its sid.
     early_statuses: HashMap<String, (MessageStatus, Option<String>)>,
     idempotency: HashMap<String, IdempotencyRecord>,
-    presence: HashMap<String, Presence>,
+    presence: HashMap<String, (Presence, Option<DateTime<Utc>>)>,
     contacts: HashMap<String, Contact>,
     /// Notification markers: `true` once published.
     notifications: HashMap<String, bool>,
@@ -472,10 +473,20 @@ impl AgentDirectory for InMemorySessionStore {
         presence: Presence,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let old = self.tables().presence.insert(agent.to_owned(), presence);
-        let item = |p| {
+        let old = {
+            let mut tables = self.tables();
+            let previous = tables.presence.get(agent).copied();
+            let since = match (presence, previous) {
+                (Presence::Available, Some((Presence::Available, since))) => since,
+                (Presence::Available, _) => Some(at),
+                _ => None,
+            };
+            tables.presence.insert(agent.to_owned(), (presence, since));
+            previous
+        };
+        let item = |(p, since): (Presence, Option<DateTime<Utc>>)| {
             Some(serde_dynamo::Item::from(
-                crate::adapters::dynamodb::presence_item(agent, p, at),
+                crate::adapters::dynamodb::presence_item(agent, p, at, since),
             ))
         };
         let kind = if old.is_some() {
@@ -483,19 +494,25 @@ impl AgentDirectory for InMemorySessionStore {
         } else {
             ChangeKind::Insert
         };
-        self.emit(kind, old.and_then(item), item(presence), None);
+        let current = self.tables().presence.get(agent).copied();
+        self.emit(kind, old.and_then(item), current.and_then(item), None);
         Ok(())
     }
 
-    async fn available_agents(&self) -> Result<Vec<String>, StoreError> {
-        let mut agents: Vec<String> = self
+    async fn available_agents(&self) -> Result<Vec<AvailableAgent>, StoreError> {
+        let mut agents: Vec<AvailableAgent> = self
             .tables()
             .presence
             .iter()
-            .filter(|(_, p)| **p == Presence::Available)
-            .map(|(a, _)| a.clone())
+            .filter_map(|(agent, (p, since))| match (p, since) {
+                (Presence::Available, Some(since)) => Some(AvailableAgent {
+                    agent_id: agent.clone(),
+                    available_since: *since,
+                }),
+                _ => None,
+            })
             .collect();
-        agents.sort();
+        agents.sort_by(|a, b| a.agent_id.cmp(&b.agent_id));
         Ok(agents)
     }
 

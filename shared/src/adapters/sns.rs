@@ -66,11 +66,11 @@ pub enum SnsPublishError {
     /// SNS answered and refused the message (unknown topic, authorization, invalid attribute,
     /// throttling, KMS, …): the modeled error, with its code in its metadata.
     #[error("SNS refused the notification")]
-    Refused(#[source] PublishError),
+    Refused(#[source] Box<PublishError>),
     /// No answer from SNS: connection, timeout, or an unreadable response. The message may or
     /// may not have been published.
     #[error("SNS did not answer the publish request")]
-    Unanswered(#[source] SdkError<PublishError>),
+    Unanswered(#[source] Box<SdkError<PublishError>>),
     /// The request could not be built.
     #[error("the SNS publish request could not be built")]
     Build(#[source] BuildError),
@@ -79,8 +79,8 @@ pub enum SnsPublishError {
 impl SnsPublishError {
     fn from_sdk(error: SdkError<PublishError>) -> Self {
         match error {
-            SdkError::ServiceError(e) => Self::Refused(e.into_err()),
-            other => Self::Unanswered(other),
+            SdkError::ServiceError(e) => Self::Refused(Box::new(e.into_err())),
+            other => Self::Unanswered(Box::new(other)),
         }
     }
 }

@@ -55,6 +55,8 @@ struct TypeTag {
 struct PresenceItem {
     agent_id: String,
     status: Presence,
+    #[serde(default, with = "chrono::serde::ts_milliseconds_option")]
+    available_since: Option<DateTime<Utc>>,
 }
 
 fn kind_of(item: Option<&serde_dynamo::Item>) -> Option<String> {
@@ -74,7 +76,7 @@ enum Meaning {
     Accepted(ConversationRecord),
     MessageReceived(MessageRecord),
     WindowClosed(SessionRecord),
-    AgentAvailable(String),
+    AgentAvailable(String, DateTime<Utc>),
     Nothing,
 }
 
@@ -117,11 +119,12 @@ fn meaning(change: &StreamChange, now: DateTime<Utc>) -> Meaning {
             let old: Option<PresenceItem> = read(change.old.as_ref());
             let new: Option<PresenceItem> = read(change.new.as_ref());
             match new {
-                Some(new)
-                    if new.status == Presence::Available
-                        && old.is_none_or(|o| o.status != Presence::Available) =>
-                {
-                    Meaning::AgentAvailable(new.agent_id)
+                Some(PresenceItem {
+                    agent_id,
+                    status: Presence::Available,
+                    available_since: Some(since),
+                }) if old.is_none_or(|o| o.status != Presence::Available) => {
+                    Meaning::AgentAvailable(agent_id, since)
                 }
                 _ => Meaning::Nothing,
             }
@@ -185,7 +188,15 @@ async fn notifications(
     Ok(match meaning(change, now) {
         Meaning::Nothing => Vec::new(),
         Meaning::Requested(conversation) => {
-            let agents = store.available_agents().await?;
+            // Agents available when the request was made; those who become available later get
+            // it then (below), so nobody gets it twice.
+            let agents: Vec<String> = store
+                .available_agents()
+                .await?
+                .into_iter()
+                .filter(|a| a.available_since <= conversation.started_at)
+                .map(|a| a.agent_id)
+                .collect();
             // Nobody available: the request waits; an agent who becomes available gets it.
             if agents.is_empty() {
                 return Ok(Vec::new());
@@ -196,7 +207,7 @@ async fn notifications(
                 requested(&conversation, contact.as_ref(), agents, now),
             )]
         }
-        Meaning::AgentAvailable(agent) => {
+        Meaning::AgentAvailable(agent, since) => {
             let waiting =
                 super::list_conversations(store, &FixedClock(now), Some("requested"), 100).await?;
             let mut out = Vec::new();
@@ -207,6 +218,9 @@ async fn notifications(
                 let Some(mut conversation) = store.conversation(&id).await? else {
                     continue;
                 };
+                if conversation.started_at >= since {
+                    continue;
+                }
                 conversation.last_inbound_at = conversation.last_inbound_at.max(
                     DateTime::parse_from_rfc3339(&view.last_inbound_at)
                         .map(|t| t.to_utc())
@@ -226,6 +240,7 @@ async fn notifications(
                 .available_agents()
                 .await?
                 .into_iter()
+                .map(|a| a.agent_id)
                 .filter(|a| *a != accepted_by)
                 .collect();
             if others.is_empty() {

@@ -11,7 +11,7 @@ use lambda_http::{Body, Request, Response};
 use webhook_ingest::WebhookIngest;
 use whatsapp_channel::adapters::{DynamoSessionStore, InMemorySessionStore, ManualClock};
 use whatsapp_channel::config::WebhookConfig;
-use whatsapp_channel::ports::SessionStore;
+use whatsapp_channel::ports::{ChannelStore, SessionStore};
 use whatsapp_channel::testing::{events_webhook_config, inbound_params, signed_request};
 
 /// DynamoDB Local's endpoint. Tests that need it fail without it, in CI and out.
@@ -106,9 +106,9 @@ impl Dynamo {
 }
 
 /// Both stores behind the same port: DynamoDB Local and the in-memory twin.
-pub async fn stores() -> Vec<(&'static str, Arc<dyn SessionStore>)> {
+pub async fn stores() -> Vec<(&'static str, Arc<dyn ChannelStore>)> {
     vec![
-        ("dynamodb", dynamo().await.store as Arc<dyn SessionStore>),
+        ("dynamodb", dynamo().await.store as Arc<dyn ChannelStore>),
         ("memory", Arc::new(InMemorySessionStore::new())),
     ]
 }

@@ -12,11 +12,11 @@ async fn start(choice: StoreChoice) -> (String, tokio::sync::oneshot::Sender<()>
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let (webhook, _) = local_api::webhook_config(port);
-    let store = local_api::store(&choice).await.unwrap();
+    let backing = local_api::store(&choice).await.unwrap();
     let twilio = local_api::twilio_side(port, &webhook);
     assert!(twilio.stubbed, "tests run local-api on its Twilio stub");
     let api = Arc::new(
-        LocalApi::new(&webhook, &twilio, store, Arc::new(SystemClock::default())).unwrap(),
+        LocalApi::new(&webhook, &twilio, backing.store.clone(), Arc::new(SystemClock::default())).unwrap(),
     );
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(local_api::serve(listener, api, async {

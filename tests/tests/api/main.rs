@@ -5,6 +5,7 @@ mod events;
 mod helpers;
 mod inbound;
 mod local_api;
+mod notify;
 mod reads;
 mod reply;
 mod routes;

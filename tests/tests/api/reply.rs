@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use whatsapp_channel::adapters::{TwilioConfig, TwilioReplySender};
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::domain::{ConversationId, MessageSid, MessageStatus, StatusCallback};
-use whatsapp_channel::ports::SessionStore;
+use whatsapp_channel::ports::{ChannelStore, SessionStore};
 use whatsapp_channel::testing::{event_text, new_sid, params, signed_request};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -25,7 +25,7 @@ const WINDOW_TEXT: &str =
 
 /// The channel over one store, with Twilio stubbed by wiremock.
 struct Channel {
-    store: Arc<dyn SessionStore>,
+    store: Arc<dyn ChannelStore>,
     webhook: Webhook,
     agents: AgentApi,
     replies: SendReply,
@@ -39,7 +39,7 @@ fn twilio_created(sid: &str) -> ResponseTemplate {
     }))
 }
 
-async fn channel(store: Arc<dyn SessionStore>) -> Channel {
+async fn channel(store: Arc<dyn ChannelStore>) -> Channel {
     let twilio = MockServer::start().await;
     let webhook = Webhook::new(store.clone());
     let sender = TwilioReplySender::new(TwilioConfig {

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use whatsapp_channel::adapters::sns::{
     InjectedFailure, SnsPublishError, agent_ids_attribute_value, write_notification_line,
 };
-use whatsapp_channel::adapters::{RecordingNotifier, SnsAgentNotifier, StdoutNotifier};
+use whatsapp_channel::adapters::{RecordingNotifier, SnsAgentNotifier};
 use whatsapp_channel::ports::{AgentNotifier, Notification};
 
 /// moto server's endpoint (SNS, and the SQS queues it delivers to). Tests that need it fail
@@ -406,12 +406,6 @@ fn stdout_notifier_reports_a_failed_write() {
     }
     let sent = notification("window.closed", &[], false, json!({}));
     assert!(write_notification_line(&mut Broken, &sent).is_err());
-}
-
-#[tokio::test]
-async fn stdout_notifier_publishes() {
-    let sent = notification("window.closed", &["alice"], false, json!({ "n": 1 }));
-    StdoutNotifier::new().publish(&sent).await.expect("stdout");
 }
 
 #[tokio::test]
