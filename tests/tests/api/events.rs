@@ -26,6 +26,14 @@ fn every_event_file_deserializes_into_its_functions_event_type() {
                 lambda_http::request::from_str(&text)
                     .unwrap_or_else(|e| panic!("{file} is not a lambda_http request: {e}"));
             }
+            Some("notify-agent") => {
+                let event: aws_lambda_events::dynamodb::Event = serde_json::from_str(&text)
+                    .unwrap_or_else(|e| panic!("{file} is not a DynamoDB stream event: {e}"));
+                assert!(!event.records.is_empty(), "{file}");
+                for record in &event.records {
+                    assert!(notify_agent::to_change(record).is_some(), "{file}");
+                }
+            }
             other => panic!("{file}: no function {other:?} takes events"),
         }
         checked += 1;

@@ -37,27 +37,47 @@ impl Outbox {
     async fn drain(&mut self) -> Vec<StreamChange> {
         let mut delivered = Vec::new();
         while let Ok(change) = self.changes.try_recv() {
-            handle_change(self.memory.as_ref(), &self.notifier, self.webhook.clock.as_ref(), &change)
-                .await
-                .unwrap();
+            handle_change(
+                self.memory.as_ref(),
+                &self.notifier,
+                self.webhook.clock.as_ref(),
+                &change,
+            )
+            .await
+            .unwrap();
             delivered.push(change);
         }
         delivered
     }
 
     fn published(&self, event_type: &str) -> Vec<whatsapp_channel::ports::Notification> {
-        self.notifier.published().into_iter().filter(|n| n.event_type == event_type).collect()
+        self.notifier
+            .published()
+            .into_iter()
+            .filter(|n| n.event_type == event_type)
+            .collect()
     }
 }
 
 #[tokio::test]
 async fn a_new_conversation_is_offered_to_available_agents_only() {
     let mut o = outbox();
-    o.memory.set_presence("alice", Presence::Available, t0()).await.unwrap();
-    o.memory.set_presence("bob", Presence::Offline, t0()).await.unwrap();
-    o.memory.set_presence("carol", Presence::Busy, t0()).await.unwrap();
+    o.memory
+        .set_presence("alice", Presence::Available, t0())
+        .await
+        .unwrap();
+    o.memory
+        .set_presence("bob", Presence::Offline, t0())
+        .await
+        .unwrap();
+    o.memory
+        .set_presence("carol", Presence::Busy, t0())
+        .await
+        .unwrap();
     o.drain().await;
-    o.webhook.text(&new_sid(), CUSTOMER, "Where is my order?").await;
+    o.webhook
+        .text(&new_sid(), CUSTOMER, "Where is my order?")
+        .await;
     o.drain().await;
     let requests = o.published("conversation.requested");
     assert_eq!(requests.len(), 1);
@@ -75,7 +95,10 @@ async fn a_new_conversation_is_offered_to_available_agents_only() {
 #[tokio::test]
 async fn a_known_contacts_request_is_authenticated_and_carries_the_contact() {
     let mut o = outbox();
-    o.memory.set_presence("alice", Presence::Available, t0()).await.unwrap();
+    o.memory
+        .set_presence("alice", Presence::Available, t0())
+        .await
+        .unwrap();
     let mut summary = serde_json::Map::new();
     summary.insert("tier".into(), "gold".into());
     o.memory
@@ -99,7 +122,10 @@ async fn a_known_contacts_request_is_authenticated_and_carries_the_contact() {
 #[tokio::test]
 async fn follow_ups_and_retries_raise_no_new_request() {
     let mut o = outbox();
-    o.memory.set_presence("alice", Presence::Available, t0()).await.unwrap();
+    o.memory
+        .set_presence("alice", Presence::Available, t0())
+        .await
+        .unwrap();
     let sid = new_sid();
     o.webhook.text(&sid, CUSTOMER, "Hi").await;
     o.webhook.text(&sid, CUSTOMER, "Hi").await;
@@ -107,19 +133,30 @@ async fn follow_ups_and_retries_raise_no_new_request() {
     o.webhook.text(&new_sid(), CUSTOMER, "Anyone?").await;
     o.drain().await;
     assert_eq!(o.published("conversation.requested").len(), 1);
-    assert!(o.published("message.received").is_empty(), "nobody accepted yet");
+    assert!(
+        o.published("message.received").is_empty(),
+        "nobody accepted yet"
+    );
 }
 
 #[tokio::test]
 async fn a_redelivered_stream_record_publishes_once() {
     let mut o = outbox();
-    o.memory.set_presence("alice", Presence::Available, t0()).await.unwrap();
+    o.memory
+        .set_presence("alice", Presence::Available, t0())
+        .await
+        .unwrap();
     o.webhook.text(&new_sid(), CUSTOMER, "Hi").await;
     let delivered = o.drain().await;
     for change in &delivered {
-        let again = handle_change(o.memory.as_ref(), &o.notifier, o.webhook.clock.as_ref(), change)
-            .await
-            .unwrap();
+        let again = handle_change(
+            o.memory.as_ref(),
+            &o.notifier,
+            o.webhook.clock.as_ref(),
+            change,
+        )
+        .await
+        .unwrap();
         assert_eq!(again, 0);
     }
     assert_eq!(o.published("conversation.requested").len(), 1);
@@ -128,17 +165,38 @@ async fn a_redelivered_stream_record_publishes_once() {
 #[tokio::test]
 async fn a_failed_publish_is_reported_and_its_retry_publishes_once() {
     let mut o = outbox();
-    o.memory.set_presence("alice", Presence::Available, t0()).await.unwrap();
+    o.memory
+        .set_presence("alice", Presence::Available, t0())
+        .await
+        .unwrap();
     o.drain().await;
     o.webhook.text(&new_sid(), CUSTOMER, "Hi").await;
     let change = o.changes.try_recv().unwrap();
     o.notifier.fail_next(1);
-    let first = handle_change(o.memory.as_ref(), &o.notifier, o.webhook.clock.as_ref(), &change).await;
+    let first = handle_change(
+        o.memory.as_ref(),
+        &o.notifier,
+        o.webhook.clock.as_ref(),
+        &change,
+    )
+    .await;
     assert!(first.is_err());
     assert!(o.published("conversation.requested").is_empty());
-    let retry = handle_change(o.memory.as_ref(), &o.notifier, o.webhook.clock.as_ref(), &change).await;
+    let retry = handle_change(
+        o.memory.as_ref(),
+        &o.notifier,
+        o.webhook.clock.as_ref(),
+        &change,
+    )
+    .await;
     assert_eq!(retry.unwrap(), 1);
-    let again = handle_change(o.memory.as_ref(), &o.notifier, o.webhook.clock.as_ref(), &change).await;
+    let again = handle_change(
+        o.memory.as_ref(),
+        &o.notifier,
+        o.webhook.clock.as_ref(),
+        &change,
+    )
+    .await;
     assert_eq!(again.unwrap(), 0);
     assert_eq!(o.published("conversation.requested").len(), 1);
 }
@@ -148,14 +206,23 @@ async fn a_waiting_request_reaches_the_agent_who_becomes_available() {
     let mut o = outbox();
     o.webhook.text(&new_sid(), CUSTOMER, "Hi").await;
     o.drain().await;
-    assert!(o.notifier.published().is_empty(), "nobody available: the request waits");
-    o.memory.set_presence("dave", Presence::Available, t0() + TimeDelta::minutes(5)).await.unwrap();
+    assert!(
+        o.notifier.published().is_empty(),
+        "nobody available: the request waits"
+    );
+    o.memory
+        .set_presence("dave", Presence::Available, t0() + TimeDelta::minutes(5))
+        .await
+        .unwrap();
     o.drain().await;
     let requests = o.published("conversation.requested");
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].agent_ids, ["dave"]);
     // Available again while already available: nothing new.
-    o.memory.set_presence("dave", Presence::Available, t0() + TimeDelta::minutes(9)).await.unwrap();
+    o.memory
+        .set_presence("dave", Presence::Available, t0() + TimeDelta::minutes(9))
+        .await
+        .unwrap();
     o.drain().await;
     assert_eq!(o.published("conversation.requested").len(), 1);
 }
@@ -164,15 +231,26 @@ async fn a_waiting_request_reaches_the_agent_who_becomes_available() {
 async fn an_accept_tells_the_other_agents_and_later_messages_go_to_the_assigned_agent() {
     let mut o = outbox();
     for agent in ["alice", "bob"] {
-        o.memory.set_presence(agent, Presence::Available, t0()).await.unwrap();
+        o.memory
+            .set_presence(agent, Presence::Available, t0())
+            .await
+            .unwrap();
     }
     o.webhook.text(&new_sid(), CUSTOMER, "Hi").await;
     o.drain().await;
-    let id = whatsapp_channel::ports::SessionStore::list_conversations(o.memory.as_ref(), 1).await.unwrap()[0].id.clone();
+    let id = whatsapp_channel::ports::SessionStore::list_conversations(o.memory.as_ref(), 1)
+        .await
+        .unwrap()[0]
+        .id
+        .clone();
     let id = ConversationId::parse(&id).unwrap();
-    whatsapp_channel::ports::SessionStore::accept(o.memory.as_ref(), &id, "alice", t0()).await.unwrap();
+    whatsapp_channel::ports::SessionStore::accept(o.memory.as_ref(), &id, "alice", t0())
+        .await
+        .unwrap();
     o.webhook.clock.advance(TimeDelta::minutes(1));
-    o.webhook.text(&new_sid(), CUSTOMER, "It's order 1234").await;
+    o.webhook
+        .text(&new_sid(), CUSTOMER, "It's order 1234")
+        .await;
     o.drain().await;
     let accepted = o.published("conversation.accepted");
     assert_eq!(accepted.len(), 1);
@@ -225,7 +303,9 @@ async fn a_ttl_removal_tells_the_assigned_agent_the_window_closed_with_or_withou
         let conversation = store.list_conversations(1).await.unwrap().remove(0);
         o.webhook.clock.advance(TimeDelta::days(2));
         let change = ttl_removal(&session(&conversation, Some("alice")), by_ttl);
-        let published = handle_change(store, &o.notifier, o.webhook.clock.as_ref(), &change).await.unwrap();
+        let published = handle_change(store, &o.notifier, o.webhook.clock.as_ref(), &change)
+            .await
+            .unwrap();
         assert_eq!(published, 1, "{by_ttl:?}");
         let closed = &o.published("window.closed")[0];
         assert_eq!(closed.agent_ids, ["alice"]);
@@ -246,18 +326,37 @@ async fn a_removal_of_an_open_session_that_the_ttl_did_not_make_is_no_window_clo
     let conversation = store.list_conversations(1).await.unwrap().remove(0);
     for by_ttl in [Some(false), None] {
         let change = ttl_removal(&session(&conversation, Some("alice")), by_ttl);
-        assert_eq!(handle_change(store, &o.notifier, o.webhook.clock.as_ref(), &change).await.unwrap(), 0);
+        assert_eq!(
+            handle_change(store, &o.notifier, o.webhook.clock.as_ref(), &change)
+                .await
+                .unwrap(),
+            0
+        );
     }
 }
 
 #[tokio::test]
 async fn the_embedded_ttl_removes_expired_sessions_into_the_stream() {
     let mut o = outbox();
-    o.memory.set_presence("alice", Presence::Available, t0()).await.unwrap();
+    o.memory
+        .set_presence("alice", Presence::Available, t0())
+        .await
+        .unwrap();
     o.webhook.text(&new_sid(), CUSTOMER, "Hi").await;
     o.drain().await;
-    let id = whatsapp_channel::ports::SessionStore::list_conversations(o.memory.as_ref(), 1).await.unwrap()[0].id.clone();
-    whatsapp_channel::ports::SessionStore::accept(o.memory.as_ref(), &ConversationId::parse(&id).unwrap(), "alice", t0()).await.unwrap();
+    let id = whatsapp_channel::ports::SessionStore::list_conversations(o.memory.as_ref(), 1)
+        .await
+        .unwrap()[0]
+        .id
+        .clone();
+    whatsapp_channel::ports::SessionStore::accept(
+        o.memory.as_ref(),
+        &ConversationId::parse(&id).unwrap(),
+        "alice",
+        t0(),
+    )
+    .await
+    .unwrap();
     assert_eq!(o.memory.expire_sessions(t0() + TimeDelta::hours(23)), 0);
     o.webhook.clock.advance(TimeDelta::hours(25));
     assert_eq!(o.memory.expire_sessions(t0() + TimeDelta::hours(25)), 1);
