@@ -119,13 +119,17 @@ async fn discover(
     iterators: &mut std::collections::HashMap<String, Option<String>>,
     start: ShardIteratorType,
 ) {
-    let Ok(stream) = streams
+    let stream = match streams
         .describe_stream()
         .stream_arn(stream_arn)
         .send()
         .await
-    else {
-        return;
+    {
+        Ok(stream) => stream,
+        Err(e) => {
+            tracing::warn!(error = ?e, "describing the table's stream failed");
+            return;
+        }
     };
     let shards = stream
         .stream_description
@@ -158,7 +162,15 @@ pub async fn spawn_dynamodb(
     state: Arc<NotifyAgent>,
 ) -> Result<(), lambda_http::Error> {
     let tables = aws_sdk_dynamodb::Client::new(sdk);
-    let streams = aws_sdk_dynamodbstreams::Client::new(sdk);
+    // DynamoDB Local serves its streams on its own endpoint: without the SDK's own
+    // AWS_ENDPOINT_URL_DYNAMODB_STREAMS, follow AWS_ENDPOINT_URL_DYNAMODB.
+    let mut streams_config = aws_sdk_dynamodbstreams::config::Builder::from(sdk);
+    if whatsapp_channel::config::optional("AWS_ENDPOINT_URL_DYNAMODB_STREAMS").is_none()
+        && let Some(endpoint) = whatsapp_channel::config::optional("AWS_ENDPOINT_URL_DYNAMODB")
+    {
+        streams_config = streams_config.endpoint_url(endpoint);
+    }
+    let streams = aws_sdk_dynamodbstreams::Client::from_conf(streams_config.build());
     let described = tables.describe_table().table_name(table).send().await?;
     let stream_arn = described
         .table

@@ -16,7 +16,13 @@ async fn start(choice: StoreChoice) -> (String, tokio::sync::oneshot::Sender<()>
     let twilio = local_api::twilio_side(port, &webhook);
     assert!(twilio.stubbed, "tests run local-api on its Twilio stub");
     let api = Arc::new(
-        LocalApi::new(&webhook, &twilio, backing.store.clone(), Arc::new(SystemClock::default())).unwrap(),
+        LocalApi::new(
+            &webhook,
+            &twilio,
+            backing.store.clone(),
+            Arc::new(SystemClock::default()),
+        )
+        .unwrap(),
     );
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(local_api::serve(listener, api, async {

@@ -6,6 +6,7 @@ mod helpers;
 mod inbound;
 mod local_api;
 mod notify;
+mod notify_e2e;
 mod reads;
 mod reply;
 mod routes;

@@ -40,11 +40,11 @@ async fn sdk_config(endpoint: String) -> aws_config::SdkConfig {
 }
 
 /// A fresh topic on moto, and clients for adding agent queues to it.
-struct Topic {
-    sns: aws_sdk_sns::Client,
+pub(crate) struct Topic {
+    pub(crate) sns: aws_sdk_sns::Client,
     /// On the same moto server: its SNS delivers to its own SQS.
     sqs: aws_sdk_sqs::Client,
-    arn: String,
+    pub(crate) arn: String,
     notifier: SnsAgentNotifier,
 }
 
@@ -52,7 +52,7 @@ fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::now_v7().simple())
 }
 
-async fn topic() -> Topic {
+pub(crate) async fn topic() -> Topic {
     let sdk = sdk_config(sns_endpoint()).await;
     let sns = SnsAgentNotifier::client(&sdk);
     let sqs = aws_sdk_sqs::Client::new(&sdk);
@@ -115,7 +115,7 @@ impl Topic {
     }
 
     /// A queue receiving what is addressed to `agent`.
-    async fn agent_queue(&self, agent: &str) -> String {
+    pub(crate) async fn agent_queue(&self, agent: &str) -> String {
         self.queue(agent, Some(json!({ "agent_ids": [agent] })))
             .await
     }
@@ -146,7 +146,7 @@ impl Topic {
     }
 
     /// The bodies waiting on the queue, as JSON.
-    async fn bodies(&self, queue_url: &str) -> Vec<Value> {
+    pub(crate) async fn bodies(&self, queue_url: &str) -> Vec<Value> {
         self.drain(queue_url)
             .await
             .iter()
