@@ -2,9 +2,7 @@ use std::sync::Arc;
 
 use lambda_runtime::{Error, run, service_fn};
 use notify_agent::{NotifyAgent, function_handler};
-use whatsapp_channel::adapters::{
-    DynamoSessionStore, SnsAgentNotifier, SystemClock, dynamodb, sns,
-};
+use whatsapp_channel::adapters::{DynamoSessionStore, SnsAgentNotifier, SystemClock, dynamodb};
 use whatsapp_channel::config;
 
 #[tokio::main]

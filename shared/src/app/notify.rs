@@ -74,7 +74,7 @@ fn read<T: serde::de::DeserializeOwned>(item: Option<&serde_dynamo::Item>) -> Op
 enum Meaning {
     Requested(ConversationRecord),
     Accepted(ConversationRecord),
-    MessageReceived(MessageRecord),
+    MessageReceived(Box<MessageRecord>),
     WindowClosed(SessionRecord),
     AgentAvailable(String, DateTime<Utc>),
     Nothing,
@@ -100,7 +100,7 @@ fn meaning(change: &StreamChange, now: DateTime<Utc>) -> Meaning {
             }
         }
         (ChangeKind::Insert, Some("message")) => match read::<MessageRecord>(change.new.as_ref()) {
-            Some(m) if m.direction == Direction::Inbound => Meaning::MessageReceived(m),
+            Some(m) if m.direction == Direction::Inbound => Meaning::MessageReceived(Box::new(m)),
             _ => Meaning::Nothing,
         },
         (ChangeKind::Remove, Some("session")) => match read::<SessionRecord>(change.old.as_ref()) {

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use whatsapp_channel::adapters::{TwilioConfig, TwilioReplySender};
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::domain::{ConversationId, MessageSid, MessageStatus, StatusCallback};
-use whatsapp_channel::ports::{ChannelStore, SessionStore};
+use whatsapp_channel::ports::ChannelStore;
 use whatsapp_channel::testing::{event_text, new_sid, params, signed_request};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
