@@ -42,6 +42,18 @@ enum Command {
         #[arg(long)]
         url: Option<String>,
     },
+    /// Imports contacts (the customer directory) from a JSON-lines file into a running
+    /// local-api: one `{"address": "whatsapp:+…", "name": …, "contact_id": …, …}` per line.
+    ImportContacts {
+        /// The JSON-lines file.
+        file: std::path::PathBuf,
+        /// The running local-api; defaults to this port on 127.0.0.1.
+        #[arg(long)]
+        url: Option<String>,
+        /// The agent the import runs as.
+        #[arg(long, default_value = "admin")]
+        agent: String,
+    },
 }
 
 #[tokio::main]
@@ -62,6 +74,12 @@ async fn main() -> Result<(), lambda_http::Error> {
                 clock.clone(),
             )?);
             local_api::start_notifications(&backing, local_api::notifier().await, clock).await?;
+            match config::optional("AGENT_NOTIFICATIONS_TOPIC_ARN") {
+                Some(topic) => println!("  notifications: SNS topic {topic}"),
+                None => println!(
+                    "  notifications: JSON lines on stdout (set AGENT_NOTIFICATIONS_TOPIC_ARN for SNS)"
+                ),
+            }
             let listener = TcpListener::bind(("127.0.0.1", cli.port)).await?;
             println!(
                 "whatsapp-channel local-api on http://127.0.0.1:{}",
@@ -127,6 +145,15 @@ async fn main() -> Result<(), lambda_http::Error> {
                 send_inbound(&url, &webhook.auth_token, &account, &message).await?;
             println!("POST {url} MessageSid={sid} -> {status} {text}");
             if !(200..300).contains(&status) {
+                std::process::exit(1);
+            }
+        }
+        Command::ImportContacts { file, url, agent } => {
+            let base = url.unwrap_or_else(|| format!("http://127.0.0.1:{}", cli.port));
+            let text = std::fs::read_to_string(&file)?;
+            let (imported, failed) = local_api::send::import_contacts(&base, &agent, &text).await?;
+            println!("{imported} contacts imported, {failed} refused");
+            if failed > 0 {
                 std::process::exit(1);
             }
         }

@@ -88,3 +88,48 @@ pub async fn send_inbound(
     let status = response.status().as_u16();
     Ok((status, sid, response.text().await?))
 }
+
+/// PUTs each JSON line (`address`, `name`, `contact_id`, summary fields) to `/contacts/{address}`;
+/// returns how many were stored and how many refused (each refusal is printed with its line).
+pub async fn import_contacts(
+    base: &str,
+    agent: &str,
+    lines: &str,
+) -> Result<(usize, usize), reqwest::Error> {
+    let client = reqwest::Client::new();
+    let (mut imported, mut failed) = (0, 0);
+    for (number, line) in lines
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let contact: serde_json::Value = match serde_json::from_str(line) {
+            Ok(value) => value,
+            Err(e) => {
+                eprintln!("line {}: not JSON: {e}", number + 1);
+                failed += 1;
+                continue;
+            }
+        };
+        let address = contact["address"].as_str().unwrap_or_default();
+        let path: String = form_urlencoded::byte_serialize(address.as_bytes()).collect();
+        let response = client
+            .put(format!("{base}/contacts/{path}"))
+            .header("X-Agent-Id", agent)
+            .json(&contact)
+            .send()
+            .await?;
+        if response.status().is_success() {
+            imported += 1;
+        } else {
+            eprintln!(
+                "line {}: {} {}",
+                number + 1,
+                response.status(),
+                response.text().await?
+            );
+            failed += 1;
+        }
+    }
+    Ok((imported, failed))
+}

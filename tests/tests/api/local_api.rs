@@ -232,3 +232,50 @@ async fn replies_follow_the_24_hour_window_through_local_api_on_dynamodb_local()
     let table = format!("local-api-{}", uuid::Uuid::now_v7().simple());
     reply_window_through_local_api(StoreChoice::DynamoDb { table }).await;
 }
+
+#[tokio::test]
+async fn imported_contacts_make_their_senders_authenticated() {
+    let (base, _stop) = start(StoreChoice::Embedded).await;
+    let lines = concat!(
+        r#"{"address": "whatsapp:+447700900777", "name": "Zoë O'Brien", "contact_id": "C-1042", "tier": "gold"}"#,
+        "\n",
+        r#"{"address": "+447700900778", "name": "Not WhatsApp", "contact_id": "C-1043"}"#,
+        "\n",
+    );
+    let (imported, refused) = local_api::send::import_contacts(&base, "admin", lines)
+        .await
+        .unwrap();
+    assert_eq!((imported, refused), (1, 1));
+    let message = InboundToSend {
+        from: "whatsapp:+447700900777".into(),
+        to: "whatsapp:+14155238886".into(),
+        body: "Hi".into(),
+        profile_name: Some("zoe".into()),
+        media_url: None,
+        media_content_type: None,
+    };
+    let url = format!("{base}/twilio/inbound");
+    send_inbound(
+        &url,
+        local_api::LOCAL_AUTH_TOKEN,
+        LOCAL_ACCOUNT_SID,
+        &message,
+    )
+    .await
+    .unwrap();
+    let list: serde_json::Value = reqwest::Client::new()
+        .get(format!("{base}/conversations"))
+        .header("X-Agent-Id", "alice")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let customer = &list["conversations"][0]["customer"];
+    assert_eq!(customer["authenticated"], true);
+    assert_eq!(customer["contact_id"], "C-1042");
+    assert_eq!(customer["display_name"], "Zoë O'Brien");
+    assert_eq!(customer["profile_name"], "zoe");
+    assert_eq!(customer["summary"]["tier"], "gold");
+}
