@@ -3,6 +3,7 @@ use std::sync::Arc;
 use agent_api::{AgentApi, function_handler};
 use chrono::TimeDelta;
 use lambda_http::http::StatusCode;
+use whatsapp_channel::ports::AgentDirectory;
 use whatsapp_channel::testing::{event, new_sid};
 
 use crate::helpers::{Webhook, body_json, stores};
@@ -214,5 +215,55 @@ async fn the_accept_and_close_events_assign_then_close_a_conversation() {
             1,
             "{name}"
         );
+    }
+}
+
+#[tokio::test]
+async fn the_presence_and_contact_events_set_presence_and_add_a_contact() {
+    for (name, store) in stores().await {
+        let api = AgentApi::new(
+            store.clone(),
+            Arc::new(whatsapp_channel::adapters::SystemClock::default()),
+        );
+        let presence = function_handler(&api, event("agent-api.set-presence"))
+            .await
+            .unwrap();
+        assert_eq!(presence.status(), StatusCode::OK, "{name}");
+        assert_eq!(body_json(&presence)["status"], "available", "{name}");
+        let agents = store.available_agents().await.unwrap();
+        assert_eq!(agents.len(), 1, "{name}");
+        assert_eq!(agents[0].agent_id, "agent-alice", "{name}");
+
+        let created = function_handler(&api, event("agent-api.put-contact"))
+            .await
+            .unwrap();
+        assert_eq!(created.status(), StatusCode::CREATED, "{name}");
+        let replaced = function_handler(&api, event("agent-api.put-contact"))
+            .await
+            .unwrap();
+        assert_eq!(replaced.status(), StatusCode::OK, "{name}");
+        let contacts = store.contacts(&[CUSTOMER.to_owned()]).await.unwrap();
+        assert_eq!(contacts[0].contact_id, "C-1042", "{name}");
+        assert_eq!(contacts[0].summary["open_orders"], 2, "{name}");
+
+        // Another agent's presence, and a bad status, are refused.
+        let text = whatsapp_channel::testing::event_text("agent-api.set-presence");
+        let other = text.replace("\"sub\": \"agent-alice\"", "\"sub\": \"agent-bob\"");
+        let response = function_handler(&api, lambda_http::request::from_str(&other).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{name}");
+        let bad = text.replace("available", "napping");
+        let response = function_handler(&api, lambda_http::request::from_str(&bad).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{name}");
+        let bad_address = whatsapp_channel::testing::event_text("agent-api.put-contact")
+            .replace("whatsapp%3A%2B447700900123", "447700900123");
+        let response =
+            function_handler(&api, lambda_http::request::from_str(&bad_address).unwrap())
+                .await
+                .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{name}");
     }
 }
