@@ -4,8 +4,8 @@ pub const USAGE: &str = "\
 usage:
   cargo xtask test [--no-lint] [CARGO TEST ARGS...]
       install the tools (cached in target/xtask), start DynamoDB Local and moto,
-      run cargo fmt --check, cargo clippy -D warnings, cfn-lint template.yaml
-      and cargo test --workspace [CARGO TEST ARGS...] against the emulators
+      run cargo fmt --check, cargo clippy -D warnings, cfn-lint template.yaml,
+      sam validate --lint and cargo test --workspace [CARGO TEST ARGS...] against the emulators
       (without --workspace when -p/--package picks packages).
       --no-lint   skip cargo fmt and cargo clippy
       everything else (and everything after `--`) goes to cargo test,
@@ -17,7 +17,9 @@ usage:
   cargo xtask emulators --stop
       stop emulators recorded in target/xtask/emulators.pid
   cargo xtask install
-      only install DynamoDB Local and the Python tools (CI warm-up)";
+      only install DynamoDB Local and the Python tools (CI warm-up)
+  cargo xtask build
+      cargo lambda build --release --arm64 of every function, and each bootstrap's size";
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Cli {
@@ -25,6 +27,7 @@ pub enum Cli {
     Install,
     Test(TestArgs),
     Emulators(EmulatorsArgs),
+    Build,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -51,6 +54,10 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
         "install" => match args.next() {
             None => Ok(Cli::Install),
             Some(other) => Err(format!("`install` takes no arguments, got `{other}`")),
+        },
+        "build" => match args.next() {
+            None => Ok(Cli::Build),
+            Some(other) => Err(format!("`build` takes no arguments, got `{other}`")),
         },
         "emulators" => {
             let mut stop = false;

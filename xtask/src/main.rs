@@ -4,10 +4,11 @@
 //! Std only on purpose: it compiles in a few seconds on a fresh clone.
 //!
 //! ```text
-//! cargo xtask test [--no-lint] [CARGO TEST ARGS...]   fmt, clippy, cfn-lint, cargo test
+//! cargo xtask test [--no-lint] [CARGO TEST ARGS...]   fmt, clippy, cfn-lint, sam validate, cargo test
 //! cargo xtask emulators                                start both emulators, print exports
 //! cargo xtask emulators --stop                         stop emulators left running
 //! cargo xtask install                                  only install the tools (cache warm-up)
+//! cargo xtask build                                    cargo lambda build --release --arm64, sizes
 //! ```
 
 mod args;
@@ -68,6 +69,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         Cli::Install => install::install(&paths).map(|_| ()),
+        Cli::Build => build(&paths),
         Cli::Test(test_args) => test(&paths, &test_args),
         Cli::Emulators(EmulatorsArgs { stop: true }) => emulators::stop_recorded(&paths),
         Cli::Emulators(EmulatorsArgs { stop: false }) => emulators::run_foreground(&paths),
@@ -132,6 +134,38 @@ fn test(paths: &Paths, test_args: &TestArgs) -> Result<(), Error> {
     Ok(())
 }
 
+/// The Lambda functions, as `template.yaml` builds them (`BuildProperties: Binary`).
+const FUNCTIONS: &[&str] = &["webhook-ingest", "send-reply", "notify-agent", "agent-api"];
+
+/// `cargo xtask build`: every function's `bootstrap` for Lambda on arm64, with its size.
+fn build(paths: &Paths) -> Result<(), Error> {
+    let tools = install::install(paths)?;
+    let mut command = Command::new(tools.venv_bin.join("cargo-lambda"));
+    command
+        .current_dir(&paths.root)
+        .args(["lambda", "build", "--release", "--arm64"]);
+    for function in FUNCTIONS {
+        command.args(["--bin", function]);
+    }
+    run_step("cargo lambda build", &mut command)?;
+    for function in FUNCTIONS {
+        let bootstrap = paths
+            .root
+            .join("target/lambda")
+            .join(function)
+            .join("bootstrap");
+        let size = std::fs::metadata(&bootstrap)
+            .map_err(|e| format!("{}: {e}", bootstrap.display()))?
+            .len();
+        println!(
+            "{function:<16} {:>6.1} MiB  {}",
+            size as f64 / (1024.0 * 1024.0),
+            bootstrap.display()
+        );
+    }
+    Ok(())
+}
+
 /// Lints `template.yaml` at the workspace root, if there is one.
 fn cfn_lint(paths: &Paths, tools: &Tools) -> Result<(), Error> {
     let template = paths.root.join("template.yaml");
@@ -144,6 +178,16 @@ fn cfn_lint(paths: &Paths, tools: &Tools) -> Result<(), Error> {
         Command::new(tools.venv_bin.join("cfn-lint"))
             .current_dir(&paths.root)
             .args(["--non-zero-exit-code", "informational", "template.yaml"]),
+    )?;
+    // Offline: SAM's own transform checks plus its cfn-lint run; no AWS account is asked.
+    run_step(
+        "sam validate --lint",
+        Command::new(tools.venv_bin.join("sam"))
+            .current_dir(&paths.root)
+            .args(["validate", "--lint", "--template", "template.yaml"])
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env("SAM_CLI_TELEMETRY", "0"),
     )
 }
 
