@@ -53,6 +53,35 @@ pub struct SessionTouch {
     pub preview: Option<String>,
 }
 
+impl SessionTouch {
+    /// A new session and its conversation, `requested`, from this message.
+    pub fn start(&self) -> (SessionRecord, ConversationRecord) {
+        let id = ConversationId::generate();
+        let session = SessionRecord {
+            business: self.key.business.as_str().to_owned(),
+            customer: self.key.customer.as_str().to_owned(),
+            conversation_id: id.as_str().to_owned(),
+            profile_name: self.profile_name.clone(),
+            state: ConversationState::Requested,
+            assigned_agent: None,
+            started_at: self.at,
+            last_inbound_at: self.at,
+        };
+        let conversation = ConversationRecord {
+            id: id.as_str().to_owned(),
+            business: session.business.clone(),
+            customer: session.customer.clone(),
+            profile_name: session.profile_name.clone(),
+            state: ConversationState::Requested,
+            assigned_agent: None,
+            started_at: self.at,
+            last_inbound_at: self.at,
+            preview: self.preview.clone(),
+        };
+        (session, conversation)
+    }
+}
+
 /// What [`SessionStore::touch_session`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionTouched {

@@ -192,28 +192,8 @@ impl DynamoSessionStore {
         touch: &SessionTouch,
         previous: Option<&SessionRecord>,
     ) -> Result<Option<ConversationId>, StoreError> {
-        let id = ConversationId::generate();
-        let session = SessionRecord {
-            business: touch.key.business.as_str().to_owned(),
-            customer: touch.key.customer.as_str().to_owned(),
-            conversation_id: id.as_str().to_owned(),
-            profile_name: touch.profile_name.clone(),
-            state: ConversationState::Requested,
-            assigned_agent: None,
-            started_at: touch.at,
-            last_inbound_at: touch.at,
-        };
-        let conversation = ConversationRecord {
-            id: id.as_str().to_owned(),
-            business: session.business.clone(),
-            customer: session.customer.clone(),
-            profile_name: session.profile_name.clone(),
-            state: ConversationState::Requested,
-            assigned_agent: None,
-            started_at: touch.at,
-            last_inbound_at: touch.at,
-            preview: touch.preview.clone(),
-        };
+        let (session, conversation) = touch.start();
+        let id = parse_id(&conversation.id)?;
         let window_start = (touch.at - WINDOW).timestamp_millis();
         let put_session = Put::builder()
             .table_name(&self.table)

@@ -143,32 +143,6 @@ impl InMemorySessionStore {
     }
 }
 
-fn new_session(touch: &SessionTouch) -> (SessionRecord, ConversationRecord) {
-    let id = ConversationId::generate();
-    let session = SessionRecord {
-        business: touch.key.business.as_str().to_owned(),
-        customer: touch.key.customer.as_str().to_owned(),
-        conversation_id: id.as_str().to_owned(),
-        profile_name: touch.profile_name.clone(),
-        state: ConversationState::Requested,
-        assigned_agent: None,
-        started_at: touch.at,
-        last_inbound_at: touch.at,
-    };
-    let conversation = ConversationRecord {
-        id: id.as_str().to_owned(),
-        business: session.business.clone(),
-        customer: session.customer.clone(),
-        profile_name: session.profile_name.clone(),
-        state: ConversationState::Requested,
-        assigned_agent: None,
-        started_at: touch.at,
-        last_inbound_at: touch.at,
-        preview: touch.preview.clone(),
-    };
-    (session, conversation)
-}
-
 fn conversation_id(raw: &str) -> Result<ConversationId, StoreError> {
     ConversationId::parse(raw).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
@@ -201,7 +175,7 @@ impl SessionStore for InMemorySessionStore {
                 {
                     previous.last_inbound_at = old.last_inbound_at;
                 }
-                let (session, conversation) = new_session(touch);
+                let (session, conversation) = touch.start();
                 let id = conversation.id.clone();
                 tables.sessions.insert(touch.key.clone(), session);
                 tables

@@ -4,26 +4,35 @@ use local_api::send::{InboundToSend, send_inbound};
 use local_api::{LOCAL_ACCOUNT_SID, LocalApi, StoreChoice};
 use tokio::net::TcpListener;
 use whatsapp_channel::adapters::SystemClock;
+use whatsapp_channel::ports::AgentNotifier;
 
 use crate::helpers::dynamodb_endpoint;
 
 /// local-api on a free port over the given store; returns its base URL.
 async fn start(choice: StoreChoice) -> (String, tokio::sync::oneshot::Sender<()>) {
+    start_with(choice, None).await
+}
+
+/// local-api as `cargo run -p local-api` starts it, with notifications going to `notifier`
+/// (none: no event source); returns its base URL and the sender that stops it.
+pub(crate) async fn start_with(
+    choice: StoreChoice,
+    notifier: Option<Arc<dyn AgentNotifier>>,
+) -> (String, tokio::sync::oneshot::Sender<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let (webhook, _) = local_api::webhook_config(port);
     let backing = local_api::store(&choice).await.unwrap();
     let twilio = local_api::twilio_side(port, &webhook);
     assert!(twilio.stubbed, "tests run local-api on its Twilio stub");
-    let api = Arc::new(
-        LocalApi::new(
-            &webhook,
-            &twilio,
-            backing.store.clone(),
-            Arc::new(SystemClock::default()),
-        )
-        .unwrap(),
-    );
+    let clock = Arc::new(SystemClock::default());
+    let api =
+        Arc::new(LocalApi::new(&webhook, &twilio, backing.store.clone(), clock.clone()).unwrap());
+    if let Some(notifier) = notifier {
+        local_api::start_notifications(&backing, notifier, clock)
+            .await
+            .unwrap();
+    }
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(local_api::serve(listener, api, async {
         let _ = stopped.await;

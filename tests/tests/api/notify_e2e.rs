@@ -5,38 +5,16 @@
 use std::sync::Arc;
 
 use local_api::send::{InboundToSend, encode, inbound_params, new_message_sid};
-use local_api::{LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN, LocalApi, StoreChoice};
+use local_api::{LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN, StoreChoice};
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
-use whatsapp_channel::adapters::{SnsAgentNotifier, SystemClock};
+use whatsapp_channel::adapters::SnsAgentNotifier;
 use whatsapp_channel::twilio::RequestValidator;
 
 use crate::helpers::dynamodb_endpoint;
+use crate::local_api::start_with;
 use crate::sns::topic;
 
 const BUSINESS: &str = "whatsapp:+14155238886";
-
-async fn start(
-    choice: StoreChoice,
-    notifier: SnsAgentNotifier,
-) -> (String, tokio::sync::oneshot::Sender<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (webhook, _) = local_api::webhook_config(port);
-    let twilio = local_api::twilio_side(port, &webhook);
-    let backing = local_api::store(&choice).await.unwrap();
-    let clock = Arc::new(SystemClock::default());
-    let api =
-        Arc::new(LocalApi::new(&webhook, &twilio, backing.store.clone(), clock.clone()).unwrap());
-    local_api::start_notifications(&backing, Arc::new(notifier), clock)
-        .await
-        .unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(local_api::serve(listener, api, async {
-        let _ = stopped.await;
-    }));
-    (format!("http://127.0.0.1:{port}"), stop)
-}
 
 /// Posts a signed inbound message with a given sid (so a test can retry it).
 async fn post_inbound(base: &str, sid: &str, from: &str, body: &str) {
@@ -81,11 +59,8 @@ async fn available_agents_get_one_request_per_new_session(choice: StoreChoice) {
     let suffix = uuid::Uuid::now_v7().as_u128() % 100_000;
     let stranger = format!("whatsapp:+44770091{suffix:05}");
     let known = format!("whatsapp:+44770092{suffix:05}");
-    let (base, _stop) = start(
-        choice,
-        SnsAgentNotifier::new(topic.sns.clone(), topic.arn.clone()),
-    )
-    .await;
+    let notifier = SnsAgentNotifier::new(topic.sns.clone(), topic.arn.clone());
+    let (base, _stop) = start_with(choice, Some(Arc::new(notifier))).await;
 
     assert_eq!(
         put(

@@ -3,7 +3,6 @@ use std::sync::Arc;
 use agent_api::{AgentApi, function_handler};
 use chrono::TimeDelta;
 use lambda_http::http::StatusCode;
-use whatsapp_channel::ports::AgentDirectory;
 use whatsapp_channel::testing::{event, new_sid};
 
 use crate::helpers::{Webhook, body_json, stores};
