@@ -144,6 +144,13 @@ fn build(paths: &Paths) -> Result<(), Error> {
     command
         .current_dir(&paths.root)
         .args(["lambda", "build", "--release", "--arm64"]);
+    // cargo-lambda cross-compiles with Zig, which the venv's `ziglang` puts beside it.
+    if let Some((_, path)) = test_env(0, 0, &tools.venv_bin)
+        .into_iter()
+        .find(|(name, _)| name == "PATH")
+    {
+        command.env("PATH", path);
+    }
     for function in FUNCTIONS {
         command.args(["--bin", function]);
     }
