@@ -73,6 +73,15 @@ fn idempotency_pk(key: &str) -> String {
     format!("IDEMP#{key}")
 }
 
+/// The outcome of one conditional status write.
+enum StatusWrite {
+    Applied,
+    /// The condition did not hold; `recorded` says whether the sid is a recorded message.
+    Refused {
+        recorded: bool,
+    },
+}
+
 /// How long a status for an unknown sid waits for its reply to be recorded.
 const EARLY_STATUS_RETENTION: chrono::TimeDelta = chrono::TimeDelta::days(7);
 
@@ -251,41 +260,51 @@ impl DynamoSessionStore {
         }
     }
 
-    /// A callback for a sid we have not recorded yet (Twilio can call back before send-reply
-    /// has written the sid): kept, with a TTL, until the reply's completion merges it.
-    async fn keep_early_status(
+    /// One conditional status write. On a recorded message (it has its index keys) the status
+    /// moves up only; for a sid not recorded yet (`early`: Twilio can call back before
+    /// send-reply has written the sid) it is kept, with a TTL, until the reply's completion
+    /// merges it.
+    async fn write_status(
         &self,
         callback: &StatusCallback,
         at: DateTime<Utc>,
-    ) -> Result<StatusApplied, StoreError> {
-        let mut set = "SET #status = :status, status_rank = :rank, status_at = :at, \
-                       expires_at = :ttl, #type = :type"
-            .to_owned();
+        early: bool,
+    ) -> Result<StatusWrite, StoreError> {
+        let mut set = "SET #status = :status, status_rank = :rank, status_at = :at".to_owned();
         let mut request = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key(message_pk(callback.message_sid.as_str()), "MSG")))
-            .condition_expression(
-                "attribute_not_exists(pk) OR (attribute_not_exists(gsi1pk) AND status_rank < :rank)",
-            )
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .expression_attribute_names("#status", "status")
-            .expression_attribute_names("#type", "type")
             .expression_attribute_values(":status", s(callback.status.as_str()))
             .expression_attribute_values(":rank", n(callback.status.rank().into()))
-            .expression_attribute_values(":at", n(at.timestamp_millis()))
-            .expression_attribute_values(":type", s("early_status"))
-            .expression_attribute_values(":ttl", n((at + EARLY_STATUS_RETENTION).timestamp()));
+            .expression_attribute_values(":at", n(at.timestamp_millis()));
+        request = if early {
+            set.push_str(", expires_at = :ttl, #type = :type");
+            request
+                .condition_expression(
+                    "attribute_not_exists(pk) OR (attribute_not_exists(gsi1pk) AND status_rank < :rank)",
+                )
+                .expression_attribute_names("#type", "type")
+                .expression_attribute_values(":type", s("early_status"))
+                .expression_attribute_values(":ttl", n((at + EARLY_STATUS_RETENTION).timestamp()))
+        } else {
+            request.condition_expression("attribute_exists(gsi1pk) AND status_rank < :rank")
+        };
         if let Some(code) = &callback.error_code {
             set.push_str(", error_code = :code");
             request = request.expression_attribute_values(":code", s(code.clone()));
         }
         match request.update_expression(set).send().await {
-            Ok(_) => Ok(StatusApplied::Advanced),
+            Ok(_) => Ok(StatusWrite::Applied),
             Err(SdkError::ServiceError(e)) => match e.into_err() {
-                // The reply was recorded meanwhile, or a higher status came first: try once more
-                // on the recorded message.
-                UpdateItemError::ConditionalCheckFailedException(_) => Ok(StatusApplied::Ignored),
+                UpdateItemError::ConditionalCheckFailedException(failed) => {
+                    Ok(StatusWrite::Refused {
+                        recorded: failed.item.is_some_and(|item| item.contains_key("gsi1pk")),
+                    })
+                }
                 other => Err(unavailable(other)),
             },
             Err(e) => Err(unavailable(e)),
@@ -608,35 +627,21 @@ impl SessionStore for DynamoSessionStore {
         callback: &StatusCallback,
         at: DateTime<Utc>,
     ) -> Result<StatusApplied, StoreError> {
-        let sid = callback.message_sid.as_str();
-        let mut set = "SET #status = :status, status_rank = :rank, status_at = :at".to_owned();
-        let mut request = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(message_pk(sid), "MSG")))
-            .condition_expression("attribute_exists(pk) AND status_rank < :rank")
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":status", s(callback.status.as_str()))
-            .expression_attribute_values(":rank", n(callback.status.rank().into()))
-            .expression_attribute_values(":at", n(at.timestamp_millis()));
-        if let Some(code) = &callback.error_code {
-            set.push_str(", error_code = :code");
-            request = request.expression_attribute_values(":code", s(code.clone()));
-        }
-        match request.update_expression(set).send().await {
-            Ok(_) => Ok(StatusApplied::Advanced),
-            Err(SdkError::ServiceError(e)) => match e.into_err() {
-                UpdateItemError::ConditionalCheckFailedException(failed)
-                    if failed.item.is_none() =>
-                {
-                    self.keep_early_status(callback, at).await
+        let applied = |write| match write {
+            StatusWrite::Applied => StatusApplied::Advanced,
+            StatusWrite::Refused { .. } => StatusApplied::Ignored,
+        };
+        match self.write_status(callback, at, false).await? {
+            StatusWrite::Refused { recorded: false } => {
+                match self.write_status(callback, at, true).await? {
+                    // Recorded between the two writes: it is a message now.
+                    StatusWrite::Refused { recorded: true } => {
+                        Ok(applied(self.write_status(callback, at, false).await?))
+                    }
+                    early => Ok(applied(early)),
                 }
-                UpdateItemError::ConditionalCheckFailedException(_) => Ok(StatusApplied::Ignored),
-                other => Err(unavailable(other)),
-            },
-            Err(e) => Err(unavailable(e)),
+            }
+            recorded => Ok(applied(recorded)),
         }
     }
 

@@ -638,6 +638,16 @@ async fn a_status_that_arrives_before_the_reply_is_recorded_is_kept() {
             .apply_status(&early, crate::helpers::t0())
             .await
             .unwrap();
+        // A lower early status after it changes nothing.
+        let lower = StatusCallback {
+            status: MessageStatus::Sent,
+            ..early.clone()
+        };
+        assert_eq!(
+            store.apply_status(&lower, crate::helpers::t0()).await.unwrap(),
+            whatsapp_channel::ports::StatusApplied::Ignored,
+            "{name}"
+        );
         assert!(
             store.message(&early.message_sid).await.unwrap().is_none(),
             "{name}"
