@@ -284,6 +284,33 @@ pub enum AcceptOutcome {
     NotFound,
 }
 
+impl ConversationRecord {
+    /// Why `agent` cannot accept it now, if they cannot (`None`: it waits for an agent).
+    pub fn accept_refusal(&self, agent: &str) -> Option<AcceptOutcome> {
+        match self.state {
+            ConversationState::Requested => None,
+            ConversationState::Active if self.assigned_agent.as_deref() == Some(agent) => {
+                Some(AcceptOutcome::AlreadyYours(self.clone()))
+            }
+            ConversationState::Active => Some(AcceptOutcome::Taken {
+                by: self.assigned_agent.clone(),
+            }),
+            state => Some(AcceptOutcome::WrongState(state)),
+        }
+    }
+
+    /// Why `agent` cannot close it now, if they cannot (`None`: theirs and active).
+    pub fn close_refusal(&self, agent: &str) -> Option<CloseOutcome> {
+        if self.assigned_agent.as_deref() != Some(agent) {
+            return Some(match self.state {
+                ConversationState::Requested => CloseOutcome::NotAccepted,
+                _ => CloseOutcome::NotAssigned,
+            });
+        }
+        (self.state == ConversationState::Closed).then(|| CloseOutcome::AlreadyClosed(self.clone()))
+    }
+}
+
 /// What closing a conversation did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CloseOutcome {

@@ -783,19 +783,8 @@ impl SessionStore for DynamoSessionStore {
             let Some(conversation) = self.conversation(id).await? else {
                 return Ok(AcceptOutcome::NotFound);
             };
-            match conversation.state {
-                ConversationState::Requested => {}
-                ConversationState::Active
-                    if conversation.assigned_agent.as_deref() == Some(agent) =>
-                {
-                    return Ok(AcceptOutcome::AlreadyYours(conversation));
-                }
-                ConversationState::Active => {
-                    return Ok(AcceptOutcome::Taken {
-                        by: conversation.assigned_agent,
-                    });
-                }
-                state => return Ok(AcceptOutcome::WrongState(state)),
+            if let Some(refusal) = conversation.accept_refusal(agent) {
+                return Ok(refusal);
             }
             let condition = "#state = :requested";
             if let Some(updated) = self
@@ -832,14 +821,8 @@ impl SessionStore for DynamoSessionStore {
         let Some(conversation) = self.conversation(id).await? else {
             return Ok(CloseOutcome::NotFound);
         };
-        if conversation.assigned_agent.as_deref() != Some(agent) {
-            return Ok(match conversation.state {
-                ConversationState::Requested => CloseOutcome::NotAccepted,
-                _ => CloseOutcome::NotAssigned,
-            });
-        }
-        if conversation.state == ConversationState::Closed {
-            return Ok(CloseOutcome::AlreadyClosed(conversation));
+        if let Some(refusal) = conversation.close_refusal(agent) {
+            return Ok(refusal);
         }
         let condition = "#state = :active AND assigned_agent = :agent";
         match self

@@ -308,22 +308,12 @@ impl SessionStore for InMemorySessionStore {
         let Some(conversation) = tables.conversations.get_mut(id.as_str()) else {
             return Ok(AcceptOutcome::NotFound);
         };
-        let outcome = match conversation.state {
-            ConversationState::Requested => {
-                conversation.state = ConversationState::Active;
-                conversation.assigned_agent = Some(agent.to_owned());
-                AcceptOutcome::Accepted(conversation.clone())
-            }
-            ConversationState::Active if conversation.assigned_agent.as_deref() == Some(agent) => {
-                return Ok(AcceptOutcome::AlreadyYours(conversation.clone()));
-            }
-            ConversationState::Active => {
-                return Ok(AcceptOutcome::Taken {
-                    by: conversation.assigned_agent.clone(),
-                });
-            }
-            state => return Ok(AcceptOutcome::WrongState(state)),
-        };
+        if let Some(refusal) = conversation.accept_refusal(agent) {
+            return Ok(refusal);
+        }
+        conversation.state = ConversationState::Active;
+        conversation.assigned_agent = Some(agent.to_owned());
+        let outcome = AcceptOutcome::Accepted(conversation.clone());
         if let AcceptOutcome::Accepted(record) = &outcome {
             tables.mirror(record);
             drop(tables);
@@ -350,14 +340,8 @@ impl SessionStore for InMemorySessionStore {
         let Some(conversation) = tables.conversations.get_mut(id.as_str()) else {
             return Ok(CloseOutcome::NotFound);
         };
-        if conversation.assigned_agent.as_deref() != Some(agent) {
-            return Ok(match conversation.state {
-                ConversationState::Requested => CloseOutcome::NotAccepted,
-                _ => CloseOutcome::NotAssigned,
-            });
-        }
-        if conversation.state == ConversationState::Closed {
-            return Ok(CloseOutcome::AlreadyClosed(conversation.clone()));
+        if let Some(refusal) = conversation.close_refusal(agent) {
+            return Ok(refusal);
         }
         let old = conversation.clone();
         conversation.state = ConversationState::Closed;
