@@ -43,6 +43,16 @@ pub struct SessionKey {
     pub customer: WhatsAppAddress,
 }
 
+impl SessionKey {
+    /// The key of a stored record's addresses; `None` when they are not WhatsApp addresses.
+    pub fn parse(business: &str, customer: &str) -> Option<Self> {
+        Some(Self {
+            business: WhatsAppAddress::parse(business).ok()?,
+            customer: WhatsAppAddress::parse(customer).ok()?,
+        })
+    }
+}
+
 /// An inbound message's effect on its session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionTouch {

@@ -122,7 +122,7 @@ impl DynamoSessionStore {
         let ttl = SessionWindow::new(record.last_inbound_at).ttl_epoch_seconds();
         item.insert("expires_at".into(), n(ttl));
         item.insert("type".into(), s("session"));
-        let key = crate::adapters::memory::session_key(&record.business, &record.customer)
+        let key = SessionKey::parse(&record.business, &record.customer)
             .ok_or_else(|| StoreError::Corrupt("session addresses".into()))?;
         item.extend(self::key(session_pk(&key), "SESSION"));
         Ok(item)
@@ -343,9 +343,8 @@ impl DynamoSessionStore {
             }
         }
         let update_conversation = update_conversation.build().map_err(unavailable)?;
-        let session =
-            crate::adapters::memory::session_key(&conversation.business, &conversation.customer)
-                .ok_or_else(|| StoreError::Corrupt("conversation addresses".into()))?;
+        let session = SessionKey::parse(&conversation.business, &conversation.customer)
+            .ok_or_else(|| StoreError::Corrupt("conversation addresses".into()))?;
         let mirror = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(session_pk(&session), "SESSION")))

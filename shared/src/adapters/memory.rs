@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::Presence;
 use crate::domain::{
     ConversationId, ExistingSession, MessageSid, MessageStatus, SessionDecision, StatusCallback,
-    WhatsAppAddress, decide_session,
+    decide_session,
 };
 use crate::ports::{
     AcceptOutcome, AgentDirectory, AvailableAgent, ClaimOutcome, CloseOutcome, Contact,
@@ -40,7 +40,7 @@ struct Tables {
 impl Tables {
     /// Mirrors a conversation's state onto its customer's session while it is the current one.
     fn mirror(&mut self, conversation: &ConversationRecord) {
-        if let Some(key) = session_key(&conversation.business, &conversation.customer)
+        if let Some(key) = SessionKey::parse(&conversation.business, &conversation.customer)
             && let Some(session) = self.sessions.get_mut(&key)
             && session.conversation_id == conversation.id
         {
@@ -413,14 +413,6 @@ impl SessionStore for InMemorySessionStore {
         }
         Ok(())
     }
-}
-
-/// Session key of a stored record, for callers holding raw strings.
-pub fn session_key(business: &str, customer: &str) -> Option<SessionKey> {
-    Some(SessionKey {
-        business: WhatsAppAddress::parse(business).ok()?,
-        customer: WhatsAppAddress::parse(customer).ok()?,
-    })
 }
 
 #[async_trait]

@@ -224,7 +224,7 @@ pub(crate) fn view(
 }
 
 pub(crate) fn session_key_of(c: &ConversationRecord) -> Option<SessionKey> {
-    crate::adapters::memory::session_key(&c.business, &c.customer)
+    SessionKey::parse(&c.business, &c.customer)
 }
 
 /// States a conversation list can be filtered by.
