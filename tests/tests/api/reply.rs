@@ -644,7 +644,10 @@ async fn a_status_that_arrives_before_the_reply_is_recorded_is_kept() {
             ..early.clone()
         };
         assert_eq!(
-            store.apply_status(&lower, crate::helpers::t0()).await.unwrap(),
+            store
+                .apply_status(&lower, crate::helpers::t0())
+                .await
+                .unwrap(),
             whatsapp_channel::ports::StatusApplied::Ignored,
             "{name}"
         );
