@@ -99,3 +99,21 @@ pub fn route_path(request: &Request) -> String {
         _ => path.to_owned(),
     }
 }
+
+/// 401 for a request without an agent identity (no authorizer claims).
+pub fn unauthenticated() -> Response<Body> {
+    error(
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+        "The request carries no agent identity.",
+    )
+}
+
+/// The route path's segments, `/conversations/abc/accept` → `["conversations", "abc", "accept"]`.
+pub fn path_segments(request: &Request) -> Vec<String> {
+    route_path(request)
+        .trim_matches('/')
+        .split('/')
+        .map(str::to_owned)
+        .collect()
+}

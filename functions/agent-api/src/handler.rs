@@ -10,7 +10,7 @@ use whatsapp_channel::app::agents::{Accepted, Closed, accept_conversation, close
 use whatsapp_channel::domain::ConversationId;
 use whatsapp_channel::domain::{Presence, WhatsAppAddress, valid_agent_id};
 use whatsapp_channel::http::body_bytes;
-use whatsapp_channel::http::{agent_id, error, json, route_path};
+use whatsapp_channel::http::{agent_id, error, json, path_segments, unauthenticated};
 use whatsapp_channel::ports::{ChannelStore, Clock, Contact, StoreError};
 
 /// Conversations listed when the caller gives no `limit`, and the most it may ask for.
@@ -44,14 +44,10 @@ fn not_found() -> Response<Body> {
 
 pub async fn function_handler(state: &AgentApi, request: Request) -> Result<Response<Body>, Error> {
     let Some(agent) = agent_id(&request) else {
-        return Ok(error(
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
-            "The request carries no agent identity.",
-        ));
+        return Ok(unauthenticated());
     };
-    let path = route_path(&request);
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let segments = path_segments(&request);
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     match (request.method(), segments.as_slice()) {
         (&Method::GET, ["conversations"]) => list(state, &request).await,
         (&Method::GET, ["conversations", id]) => get(state, id).await,

@@ -10,7 +10,9 @@ use whatsapp_channel::app::reply::{
     expired_at_text, parse_reply, send_reply,
 };
 use whatsapp_channel::domain::ConversationId;
-use whatsapp_channel::http::{agent_id, body_bytes, error, json, route_path, with_body};
+use whatsapp_channel::http::{
+    agent_id, body_bytes, error, json, path_segments, unauthenticated, with_body,
+};
 use whatsapp_channel::ports::{Clock, ReplySender, SessionStore};
 
 /// Everything the handler needs, built once per cold start.
@@ -105,14 +107,10 @@ pub async fn function_handler(
     request: Request,
 ) -> Result<Response<Body>, Error> {
     let Some(agent) = agent_id(&request) else {
-        return Ok(error(
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
-            "The request carries no agent identity.",
-        ));
+        return Ok(unauthenticated());
     };
-    let path = route_path(&request);
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let segments = path_segments(&request);
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     let ["conversations", raw_id, "messages"] = segments.as_slice() else {
         return Ok(error(StatusCode::NOT_FOUND, "not_found", "No such route."));
     };
