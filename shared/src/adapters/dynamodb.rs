@@ -441,6 +441,50 @@ impl DynamoSessionStore {
             .map_err(unavailable)
     }
 
+    /// The items that exist for these (distinct) keys, 100 keys a `BatchGetItem`, unprocessed
+    /// keys retried a bounded number of times.
+    async fn batch_get<T: serde::de::DeserializeOwned>(
+        &self,
+        keys: Vec<Item>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in keys.chunks(100) {
+            let mut pending = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(chunk.to_vec()))
+                    .build()
+                    .map_err(unavailable)?,
+            );
+            for _ in 0..5 {
+                let Some(request) = pending.take() else { break };
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                if let Some(mut responses) = out.responses
+                    && let Some(items) = responses.remove(&self.table)
+                {
+                    for item in items {
+                        found.push(from_item(item)?);
+                    }
+                }
+                pending = out
+                    .unprocessed_keys
+                    .and_then(|mut u| u.remove(&self.table))
+                    .filter(|k| !k.keys().is_empty());
+            }
+            if pending.is_some() {
+                return Err(StoreError::Unavailable(
+                    "DynamoDB left keys unprocessed".into(),
+                ));
+            }
+        }
+        Ok(found)
+    }
+
     /// Creates the table if it does not exist: keys, index, stream and TTL as in template.yaml.
     pub async fn create_table_if_missing(&self) -> Result<bool, StoreError> {
         let exists = self
@@ -701,49 +745,13 @@ impl SessionStore for DynamoSessionStore {
         let mut unique: Vec<&SessionKey> = keys.iter().collect();
         unique.sort();
         unique.dedup();
-        let mut found = Vec::new();
-        // BatchGetItem takes 100 keys a call.
-        for chunk in unique.chunks(100) {
-            let mut pending = Some(
-                KeysAndAttributes::builder()
-                    .set_keys(Some(
-                        chunk
-                            .iter()
-                            .map(|k| key(session_pk(k), "SESSION"))
-                            .collect(),
-                    ))
-                    .build()
-                    .map_err(unavailable)?,
-            );
-            // Unprocessed keys are retried a bounded number of times.
-            for _ in 0..5 {
-                let Some(request) = pending.take() else { break };
-                let out = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.table, request)
-                    .send()
-                    .await
-                    .map_err(unavailable)?;
-                if let Some(mut responses) = out.responses
-                    && let Some(items) = responses.remove(&self.table)
-                {
-                    for item in items {
-                        found.push(from_item(item)?);
-                    }
-                }
-                pending = out
-                    .unprocessed_keys
-                    .and_then(|mut u| u.remove(&self.table))
-                    .filter(|k| !k.keys().is_empty());
-            }
-            if pending.is_some() {
-                return Err(StoreError::Unavailable(
-                    "DynamoDB left session keys unprocessed".into(),
-                ));
-            }
-        }
-        Ok(found)
+        self.batch_get(
+            unique
+                .iter()
+                .map(|k| key(session_pk(k), "SESSION"))
+                .collect(),
+        )
+        .await
     }
 
     async fn settle_conversation(
@@ -1081,33 +1089,13 @@ impl AgentDirectory for DynamoSessionStore {
         let mut unique: Vec<&String> = addresses.iter().collect();
         unique.sort();
         unique.dedup();
-        let mut found = Vec::new();
-        for chunk in unique.chunks(100) {
-            let request = KeysAndAttributes::builder()
-                .set_keys(Some(
-                    chunk
-                        .iter()
-                        .map(|a| key(contact_pk(a), "CONTACT"))
-                        .collect(),
-                ))
-                .build()
-                .map_err(unavailable)?;
-            let out = self
-                .client
-                .batch_get_item()
-                .request_items(&self.table, request)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            if let Some(mut responses) = out.responses
-                && let Some(items) = responses.remove(&self.table)
-            {
-                for item in items {
-                    found.push(from_item(item)?);
-                }
-            }
-        }
-        Ok(found)
+        self.batch_get(
+            unique
+                .iter()
+                .map(|a| key(contact_pk(a), "CONTACT"))
+                .collect(),
+        )
+        .await
     }
 
     async fn begin_notification(&self, key_: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
