@@ -1,6 +1,7 @@
 //! local-api as the event source mapping: the table's changes go to notify-agent's Lambda
 //! handler in batches, failed records are retried, as Lambda does with a DynamoDB stream.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -112,11 +113,22 @@ fn to_change(record: aws_sdk_dynamodbstreams::types::Record) -> Option<StreamCha
     })
 }
 
-/// Adds an iterator for every shard not seen yet.
+/// Where local-api is in one shard of the stream.
+struct Shard {
+    iterator: Option<String>,
+    /// The last record handed to notify-agent: a lost iterator resumes right after it.
+    last_sequence: Option<String>,
+    /// Where to start when no record was read yet.
+    start: ShardIteratorType,
+    /// The shard was split or closed and is read to its end.
+    closed: bool,
+}
+
+/// Adds every shard not seen yet, starting at `start`.
 async fn discover(
     streams: &aws_sdk_dynamodbstreams::Client,
     stream_arn: &str,
-    iterators: &mut std::collections::HashMap<String, Option<String>>,
+    shards: &mut HashMap<String, Shard>,
     start: ShardIteratorType,
 ) {
     let stream = match streams
@@ -131,31 +143,51 @@ async fn discover(
             return;
         }
     };
-    let shards = stream
+    let found = stream
         .stream_description
         .and_then(|d| d.shards)
         .unwrap_or_default();
-    for shard in shards {
+    for shard in found {
         let Some(id) = shard.shard_id else { continue };
-        if iterators.contains_key(&id) {
-            continue;
-        }
-        let iterator = streams
+        shards.entry(id).or_insert_with(|| Shard {
+            iterator: None,
+            last_sequence: None,
+            start: start.clone(),
+            closed: false,
+        });
+    }
+}
+
+/// Gets an iterator for every open shard that has none: after its last record, or at its start.
+async fn acquire(
+    streams: &aws_sdk_dynamodbstreams::Client,
+    stream_arn: &str,
+    shards: &mut HashMap<String, Shard>,
+) {
+    for (id, shard) in shards
+        .iter_mut()
+        .filter(|(_, s)| s.iterator.is_none() && !s.closed)
+    {
+        let request = streams
             .get_shard_iterator()
             .stream_arn(stream_arn)
-            .shard_id(&id)
-            .shard_iterator_type(start.clone())
-            .send()
-            .await
-            .ok()
-            .and_then(|o| o.shard_iterator);
-        iterators.insert(id, iterator);
+            .shard_id(id);
+        let request = match &shard.last_sequence {
+            Some(sequence) => request
+                .shard_iterator_type(ShardIteratorType::AfterSequenceNumber)
+                .sequence_number(sequence),
+            None => request.shard_iterator_type(shard.start.clone()),
+        };
+        match request.send().await {
+            Ok(out) => shard.iterator = out.shard_iterator,
+            Err(e) => tracing::warn!(error = ?e, shard = %id, "no iterator for a stream shard yet"),
+        }
     }
 }
 
 /// Polls the table's DynamoDB stream (the SDK's endpoint variables apply, so DynamoDB Local
 /// works) and feeds notify-agent. Shards open at start are read from their latest record;
-/// shards that appear later from their beginning.
+/// shards that appear later from their beginning; a failed read resumes after the last record.
 pub async fn spawn_dynamodb(
     sdk: &aws_config::SdkConfig,
     table: &str,
@@ -176,49 +208,65 @@ pub async fn spawn_dynamodb(
         .table
         .and_then(|t| t.latest_stream_arn)
         .ok_or("the table has no stream; create it with StreamSpecification NEW_AND_OLD_IMAGES")?;
-    // Shards open now are read from their latest record, before this returns, so no change
-    // made after start-up is missed; shards that appear later are read from their beginning.
-    let mut iterators: std::collections::HashMap<String, Option<String>> = Default::default();
+    // The shards open now get their LATEST iterator before this returns, so no change made
+    // after start-up is missed.
+    let mut shards: HashMap<String, Shard> = HashMap::new();
     discover(
         &streams,
         &stream_arn,
-        &mut iterators,
+        &mut shards,
         ShardIteratorType::Latest,
     )
     .await;
+    for _ in 0..10 {
+        acquire(&streams, &stream_arn, &mut shards).await;
+        if shards.values().all(|s| s.iterator.is_some()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // An iterator still missing is taken from the shard's start: a replay is harmless, the
+    // notification markers keep what was published single.
+    for shard in shards.values_mut().filter(|s| s.iterator.is_none()) {
+        shard.start = ShardIteratorType::TrimHorizon;
+    }
     tokio::spawn(async move {
         loop {
             discover(
                 &streams,
                 &stream_arn,
-                &mut iterators,
+                &mut shards,
                 ShardIteratorType::TrimHorizon,
             )
             .await;
             for _ in 0..20 {
+                acquire(&streams, &stream_arn, &mut shards).await;
                 let mut any = false;
-                for iterator in iterators.values_mut() {
-                    let Some(current) = iterator.clone() else {
+                for shard in shards.values_mut() {
+                    let Some(current) = shard.iterator.take() else {
                         continue;
                     };
                     match streams.get_records().shard_iterator(current).send().await {
                         Ok(out) => {
-                            *iterator = out.next_shard_iterator;
-                            let changes: Vec<_> = out
-                                .records
-                                .unwrap_or_default()
-                                .into_iter()
-                                .filter_map(to_change)
-                                .collect();
+                            shard.closed = out.next_shard_iterator.is_none();
+                            shard.iterator = out.next_shard_iterator;
+                            let records = out.records.unwrap_or_default();
+                            if let Some(sequence) = records
+                                .last()
+                                .and_then(|r| r.dynamodb.as_ref())
+                                .and_then(|d| d.sequence_number.clone())
+                            {
+                                shard.last_sequence = Some(sequence);
+                            }
+                            let changes: Vec<_> =
+                                records.into_iter().filter_map(to_change).collect();
                             if !changes.is_empty() {
                                 any = true;
                                 deliver(&state, changes).await;
                             }
                         }
-                        Err(e) => {
-                            tracing::warn!(error = ?e, "reading the table's stream failed");
-                            *iterator = None;
-                        }
+                        // The iterator is dropped; the next pass resumes after the last record.
+                        Err(e) => tracing::warn!(error = ?e, "reading the table's stream failed"),
                     }
                 }
                 if !any {
