@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use agent_api::AgentApi;
+use agent_console::ConsoleConfig;
 use base64::Engine;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
@@ -36,7 +37,9 @@ pub mod stream;
 pub mod twilio_stub;
 
 /// The product's HTTP routes, as template.yaml declares them.
-pub const ROUTES: [&str; 9] = [
+pub const ROUTES: [&str; 11] = [
+    "GET /",
+    "GET /console/{proxy+}",
     "POST /twilio/inbound",
     "POST /twilio/status",
     "GET /conversations",
@@ -61,6 +64,8 @@ pub struct LocalApi {
     pub webhook: WebhookIngest,
     pub agents: AgentApi,
     pub replies: SendReply,
+    /// The agent console, in local sign-in mode.
+    pub console: ConsoleConfig,
     pub clock: Arc<SystemClock>,
     /// Present when no Twilio account is configured: local-api answers for Twilio itself.
     pub twilio_stub: Option<TwilioStub>,
@@ -222,6 +227,7 @@ impl LocalApi {
             webhook: WebhookIngest::new(webhook, sessions.clone(), as_clock.clone()),
             agents: AgentApi::new(store, as_clock.clone()),
             replies: SendReply::new(sessions, Arc::new(sender), as_clock, settings),
+            console: ConsoleConfig::Local,
             clock,
             twilio_stub: twilio.stubbed.then(|| TwilioStub {
                 account_sid: twilio.config.account_sid.clone(),
@@ -272,6 +278,9 @@ impl LocalApi {
                 whatsapp_channel::http::body_bytes(&request),
             );
         }
+        if is_console_path(&path) {
+            return agent_console::function_handler(&self.console, &request);
+        }
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
         let result = if path.starts_with("/twilio/") {
             webhook_ingest::function_handler(&self.webhook, request).await
@@ -291,14 +300,32 @@ impl LocalApi {
     }
 }
 
+/// `GET /` and `GET /console/…`: the agent console, served without an agent identity (the page
+/// is public; every API call it makes carries one).
+fn is_console_path(path: &str) -> bool {
+    path == "/" || path == "/console" || path.starts_with("/console/")
+}
+
 /// The API Gateway event for an HTTP request. `X-Agent-Id` becomes the JWT authorizer's `sub`
-/// claim, as the HTTP API's authorizer would set it, and is not passed on as a header.
+/// claim and `X-Agent-Groups` (comma-separated) its `cognito:groups` claim, in the form the HTTP
+/// API's authorizer gives a list claim (`[admins ops]`); neither is passed on as a header.
 pub fn to_lambda_request(parts: hyper::http::request::Parts, body: &[u8]) -> Request {
     let mut headers = parts.headers;
-    let agent = headers
-        .remove("x-agent-id")
-        .and_then(|v| v.to_str().ok().map(str::to_owned))
-        .filter(|v| !v.is_empty());
+    let mut take = |name: &str| {
+        headers
+            .remove(name)
+            .and_then(|v| v.to_str().ok().map(str::to_owned))
+            .filter(|v| !v.trim().is_empty())
+    };
+    let agent = take("x-agent-id");
+    let groups = take("x-agent-groups").map(|raw| {
+        let names: Vec<&str> = raw
+            .split(',')
+            .map(str::trim)
+            .filter(|g| !g.is_empty())
+            .collect();
+        format!("[{}]", names.join(" "))
+    });
 
     let mut context = ApiGatewayV2httpRequestContext::default();
     context.route_key = Some("$default".into());
@@ -308,6 +335,9 @@ pub fn to_lambda_request(parts: hyper::http::request::Parts, body: &[u8]) -> Req
     if let Some(agent) = agent {
         let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
         jwt.claims.insert("sub".into(), agent);
+        if let Some(groups) = groups {
+            jwt.claims.insert("cognito:groups".into(), groups);
+        }
         let mut authorizer = ApiGatewayRequestAuthorizer::default();
         authorizer.jwt = Some(jwt);
         context.authorizer = Some(authorizer);
@@ -355,8 +385,16 @@ async fn handle(
             )));
         }
     };
-    let response = api.dispatch(to_lambda_request(parts, &bytes)).await;
+    let mut response = api.dispatch(to_lambda_request(parts, &bytes)).await;
     tracing::info!(%method, path, status = response.status().as_u16(), "request");
+    // The Date header tells the console the server's time; locally that is this process's
+    // clock, which `POST /local/clock` moves, so the console's countdown follows it.
+    let now = whatsapp_channel::ports::Clock::now(api.clock.as_ref());
+    if let Ok(date) = now.format("%a, %d %b %Y %H:%M:%S GMT").to_string().parse() {
+        response
+            .headers_mut()
+            .insert(lambda_http::http::header::DATE, date);
+    }
     Ok(to_hyper(response))
 }
 

@@ -85,6 +85,10 @@ async fn main() -> Result<(), lambda_http::Error> {
                 "whatsapp-channel local-api on http://127.0.0.1:{}",
                 cli.port
             );
+            println!(
+                "  agent console: http://127.0.0.1:{}/ (sign in with any agent ID)",
+                cli.port
+            );
             match &choice {
                 StoreChoice::Embedded => {
                     println!("  store: embedded (in memory; set TABLE_NAME for DynamoDB)")

@@ -1,0 +1,82 @@
+// The agent API, over fetch: same origin only, JSON in and out, errors as readable ApiErrors.
+
+/** An API failure an agent can read: `message` is the server's own `{"message"}` when it sent one. */
+export class ApiError extends Error {
+  constructor(status, code, message, body = null) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.body = body;
+  }
+}
+
+const GENERIC = {
+  400: "The server could not read that request.",
+  401: "Your sign-in has expired. Sign in again.",
+  403: "You are not allowed to do that.",
+  404: "Not found: it may have been removed.",
+  409: "That conflicts with a change made elsewhere; the view has been refreshed.",
+  413: "That is too large.",
+  415: "That kind of file cannot be sent on WhatsApp.",
+  422: "The server refused that content.",
+  429: "Too many requests; wait a moment and try again.",
+  502: "Twilio refused the request.",
+  503: "The service is busy; try again in a moment.",
+  504: "The service took too long to answer; try again.",
+};
+
+/**
+ * `auth.headers()` gives the identity headers of every request; `onUnauthorized()` is called on a
+ * 401 (back to sign-in); `clock.observeDateHeader()` learns the server's time from each answer.
+ */
+export function createApi({ auth, clock, onUnauthorized }) {
+  async function request(method, path, { body, headers = {} } = {}) {
+    const init = { method, headers: { Accept: "application/json", ...(await auth.headers()), ...headers } };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await fetch(path, init);
+    } catch {
+      throw new ApiError(0, "network", "The server could not be reached. Check your connection and try again.");
+    }
+    clock?.observeDateHeader(response.headers.get("Date"));
+    const text = await response.text();
+    let json = null;
+    if (text) {
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = null;
+      }
+    }
+    if (!response.ok) {
+      const error = new ApiError(
+        response.status,
+        json?.error ?? `http_${response.status}`,
+        json?.message ?? GENERIC[response.status] ?? `The server answered ${response.status}.`,
+        json,
+      );
+      if (response.status === 401) onUnauthorized?.(error);
+      throw error;
+    }
+    return json;
+  }
+
+  const enc = encodeURIComponent;
+  return {
+    listConversations: () => request("GET", "/conversations?limit=200"),
+    conversation: (id) => request("GET", `/conversations/${enc(id)}`),
+    accept: (id) => request("POST", `/conversations/${enc(id)}/accept`),
+    close: (id) => request("POST", `/conversations/${enc(id)}/close`),
+    send: (id, content, idempotencyKey) =>
+      request("POST", `/conversations/${enc(id)}/messages`, {
+        body: content,
+        headers: { "Idempotency-Key": idempotencyKey },
+      }),
+    setPresence: (agentId, status) => request("PUT", `/agents/${enc(agentId)}/presence`, { body: { status } }),
+  };
+}

@@ -1,0 +1,168 @@
+// The agent console: sign-in, then the desk (presence, queue, conversation, customer summary).
+// The server is the source of truth: the page renders what the API answers and polls it every
+// few seconds (the Live issue replaces polling with push).
+
+import { createApi } from "./api.js";
+import { beginOidcSignIn, restoreLocal, restoreOidc, signInLocal } from "./auth.js";
+import { ServerClock } from "./clock.js";
+import { ConversationPanel } from "./conversation.js";
+import { clearError, showError } from "./dom.js";
+import { Queue } from "./queue.js";
+import { CustomerSummary } from "./summary.js";
+
+const POLL_MS = 3000;
+const TICK_MS = 15000;
+const PRESENCE_KEY = "wa-console.presence";
+
+const $ = (selector) => document.querySelector(selector);
+
+async function main() {
+  let config;
+  try {
+    const response = await fetch("/console/config.json", { cache: "no-store" });
+    config = await response.json();
+  } catch {
+    showError($("#signin-error"), new Error("The console's configuration could not be loaded. Reload the page."));
+    $("#signin").hidden = false;
+    return;
+  }
+  let session = null;
+  try {
+    session = config.mode === "oidc" ? await restoreOidc(config) : restoreLocal();
+  } catch (error) {
+    showError($("#signin-error"), error);
+  }
+  if (session) startDesk(session);
+  else showSignIn(config);
+}
+
+function showSignIn(config) {
+  $("#desk").hidden = true;
+  $("#signin").hidden = false;
+  const local = config.mode !== "oidc";
+  $("#local-signin").hidden = !local;
+  $("#oidc-signin").hidden = local;
+  if (local) {
+    const form = $("#local-signin");
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const agentId = $("#agent-id").value.trim();
+      if (!/^[A-Za-z0-9._@+-]{1,128}$/.test(agentId)) {
+        showError($("#signin-error"), new Error("An agent ID is 1 to 128 letters, digits or . _ @ + -"));
+        $("#agent-id").focus();
+        return;
+      }
+      clearError($("#signin-error"));
+      startDesk(signInLocal(agentId, $("#agent-admin").checked));
+    });
+    $("#agent-id").focus();
+  } else {
+    $("#oidc-signin").addEventListener("click", () => beginOidcSignIn(config));
+  }
+}
+
+function startDesk(session) {
+  $("#signin").hidden = true;
+  $("#desk").hidden = false;
+  $("#agent-name").textContent = session.displayName;
+  $("#agent-role").textContent = session.isAdmin ? "Administrator" : "Agent";
+
+  const clock = new ServerClock();
+  const api = createApi({
+    auth: session,
+    clock,
+    onUnauthorized: () => session.signOut(),
+  });
+  const summary = new CustomerSummary($("#summary"));
+  const panel = new ConversationPanel({
+    root: $("#panel"),
+    api,
+    clock,
+    agentId: session.agentId,
+    onChanged: (conversation) => {
+      queue.upsert(conversation);
+      summary.show(conversation, queue.conversations);
+      refreshOpen();
+    },
+  });
+  const queue = new Queue({
+    root: $("#queue"),
+    agentId: session.agentId,
+    clock,
+    onAccept: async (id) => {
+      const conversation = await api.accept(id);
+      queue.upsert(conversation);
+      await open(id);
+    },
+    onOpen: (id) => open(id),
+  });
+
+  async function open(id) {
+    queue.select(id);
+    clearError($("#desk-error"));
+    try {
+      const conversation = await api.conversation(id);
+      panel.show(conversation);
+      summary.show(conversation, queue.conversations);
+      $("#panel").focus();
+    } catch (error) {
+      showError($("#desk-error"), error);
+    }
+  }
+
+  async function refreshOpen() {
+    if (!panel.id) return;
+    try {
+      panel.show(await api.conversation(panel.id));
+    } catch (error) {
+      if (error.status !== 401) showError($("#desk-error"), error);
+    }
+  }
+
+  async function refreshQueue() {
+    try {
+      const { conversations } = await api.listConversations();
+      queue.render(conversations);
+      clearError($("#desk-error"));
+    } catch (error) {
+      if (error.status !== 401) showError($("#desk-error"), error);
+    }
+  }
+
+  // Presence: the agent's choice, kept for this tab and sent again after a reload.
+  const presence = $("#presence");
+  const applyPresence = async (status) => {
+    clearError($("#presence-error"));
+    try {
+      await api.setPresence(session.agentId, status);
+      sessionStorage.setItem(PRESENCE_KEY, status);
+      queue.setAvailable(status === "available");
+    } catch (error) {
+      showError($("#presence-error"), error);
+      presence.value = sessionStorage.getItem(PRESENCE_KEY) ?? "offline";
+    }
+  };
+  presence.value = sessionStorage.getItem(PRESENCE_KEY) ?? "offline";
+  if (presence.value !== "offline") applyPresence(presence.value);
+  presence.addEventListener("change", () => applyPresence(presence.value));
+  $("#sign-out").addEventListener("click", () => {
+    sessionStorage.removeItem(PRESENCE_KEY);
+    api.setPresence(session.agentId, "offline").catch(() => {}).finally(() => session.signOut());
+  });
+
+  const poll = async () => {
+    if (document.visibilityState === "visible") await Promise.all([refreshQueue(), refreshOpen()]);
+    setTimeout(poll, POLL_MS);
+  };
+  poll();
+  setInterval(() => {
+    panel.refreshControls();
+    queue.render(queue.conversations);
+  }, TICK_MS);
+}
+
+window.addEventListener("unhandledrejection", (event) => {
+  console.error(event.reason);
+});
+
+main();

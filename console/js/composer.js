@@ -1,0 +1,156 @@
+// The composer: free text while the 24-hour window is open, an approved template at any time.
+// One Idempotency-Key per composed message, so a double click or a retry after a network error
+// sends it once; nothing looks sent until the server says it was.
+
+import { h, replaceChildren } from "./dom.js";
+
+export const WINDOW_EXPIRED_TEXT = "This conversation has exceeded the 24 hour limit to respond to the customer.";
+const CONTENT_SID = /^HX[0-9a-fA-F]{32}$/;
+
+function newKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export class Composer {
+  /** `send(content, key)` posts the reply and resolves with the stored message. */
+  constructor({ root, send, onSent }) {
+    this.send = send;
+    this.onSent = onSent;
+    this.key = null;
+    this.busy = false;
+
+    this.textarea = h("textarea", { id: "message-text", rows: 3, maxlength: 1600 });
+    this.sendButton = h("button", { type: "submit", class: "primary" }, "Send");
+    this.textError = h("p", { id: "message-error", class: "error", role: "alert", hidden: true });
+    this.textarea.setAttribute("aria-describedby", "message-hint message-error");
+    this.textForm = h(
+      "form",
+      { class: "composer", "aria-label": "Reply" },
+      h("label", { for: "message-text" }, "Message"),
+      this.textarea,
+      h("p", { id: "message-hint", class: "hint" }, "Enter sends; Shift+Enter adds a line."),
+      h("div", { class: "actions" }, this.sendButton),
+      this.textError,
+    );
+    this.textForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.sendText();
+    });
+    this.textarea.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        this.sendText();
+      }
+    });
+    // An edited draft is a new message: a new key, so it is never mistaken for the old one.
+    this.textarea.addEventListener("input", () => (this.key = null));
+
+    this.sidInput = h("input", { id: "template-sid", type: "text", autocomplete: "off", spellcheck: "false", placeholder: "HX…" });
+    this.variables = h("div", { class: "variables" });
+    this.templateError = h("p", { class: "error", role: "alert", hidden: true });
+    this.templateButton = h("button", { type: "submit", class: "primary" }, "Send template");
+    this.templateForm = h(
+      "form",
+      { class: "template", "aria-label": "Approved template" },
+      h("h3", {}, "Send an approved template"),
+      h("p", { class: "hint" }, "Templates approved by WhatsApp can be sent at any time, also after the 24-hour window."),
+      h("label", { for: "template-sid" }, "Content SID"),
+      this.sidInput,
+      this.variables,
+      h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: () => this.addVariable() }, "Add variable"), this.templateButton),
+      this.templateError,
+    );
+    this.templateForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.sendTemplate();
+    });
+    this.templateForm.addEventListener("input", () => (this.templateKey = null));
+    this.addVariable();
+
+    this.notice = h("p", { class: "notice", role: "status" });
+    this.templateToggle = h("details", { class: "template-toggle" }, h("summary", {}, "Use a template"), this.templateForm);
+    replaceChildren(root, this.notice, this.textForm, this.templateToggle);
+  }
+
+  addVariable() {
+    const n = this.variables.children.length + 1;
+    const id = `template-variable-${n}`;
+    this.variables.append(h("div", { class: "field" }, h("label", { for: id }, `Variable ${n}`), h("input", { id, type: "text", dataset: { name: String(n) } })));
+  }
+
+  /**
+   * What the agent may send: "text" (window open, assigned), "template" (window closed,
+   * assigned), or "none" with a reason.
+   */
+  setMode(mode, reason = "") {
+    this.mode = mode;
+    const text = mode === "text";
+    this.textarea.disabled = !text;
+    this.sendButton.disabled = !text || this.busy;
+    // Outside the window free text cannot go out at all: only the template form is offered.
+    this.textForm.hidden = mode !== "text";
+    this.templateToggle.hidden = mode === "none";
+    if (mode === "template") this.templateToggle.open = true;
+    this.notice.textContent = reason;
+    this.notice.hidden = !reason;
+  }
+
+  async sendText() {
+    if (this.busy || this.mode !== "text") return;
+    const body = this.textarea.value;
+    if (!body.trim()) {
+      this.showError(this.textError, "Write a message first.");
+      return;
+    }
+    this.key ??= newKey();
+    const sent = await this.post({ body }, this.key, this.textError, this.sendButton);
+    if (sent) {
+      this.textarea.value = "";
+      this.key = null;
+      this.textarea.focus();
+    }
+  }
+
+  async sendTemplate() {
+    if (this.busy) return;
+    const contentSid = this.sidInput.value.trim();
+    if (!CONTENT_SID.test(contentSid)) {
+      this.showError(this.templateError, "The Content SID is HX followed by 32 hexadecimal characters.");
+      this.sidInput.focus();
+      return;
+    }
+    const variables = {};
+    for (const input of this.variables.querySelectorAll("input")) {
+      if (input.value.trim()) variables[input.dataset.name] = input.value;
+    }
+    this.templateKey ??= newKey();
+    const sent = await this.post({ template: { content_sid: contentSid, variables } }, this.templateKey, this.templateError, this.templateButton);
+    if (sent) {
+      this.templateKey = null;
+      this.templateForm.reset();
+    }
+  }
+
+  async post(content, key, errorElement, button) {
+    this.busy = true;
+    button.disabled = true;
+    errorElement.hidden = true;
+    try {
+      const message = await this.send(content, key);
+      this.onSent?.(message);
+      return true;
+    } catch (error) {
+      this.showError(errorElement, error.message);
+      return false;
+    } finally {
+      this.busy = false;
+      button.disabled = button === this.sendButton ? this.mode !== "text" : false;
+    }
+  }
+
+  showError(element, message) {
+    element.textContent = message;
+    element.hidden = false;
+  }
+}

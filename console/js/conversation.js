@@ -1,0 +1,166 @@
+// The communication panel: who the customer is, the 24-hour window ticking on the server's
+// clock, the transcript, and the composer (free text or template, as the window allows).
+
+import { h, replaceChildren } from "./dom.js";
+import { customerName, phoneNumber } from "./customer.js";
+import { formatDuration, urgency, windowAt } from "./clock.js";
+import { Transcript } from "./transcript.js";
+import { Composer, WINDOW_EXPIRED_TEXT } from "./composer.js";
+
+export class ConversationPanel {
+  constructor({ root, api, clock, agentId, onChanged }) {
+    this.root = root;
+    this.api = api;
+    this.clock = clock;
+    this.agentId = agentId;
+    this.onChanged = onChanged;
+    this.conversation = null;
+    this.forcedExpired = false;
+    this.showEmpty();
+  }
+
+  showEmpty() {
+    this.conversation = null;
+    replaceChildren(
+      this.root,
+      h("div", { class: "empty-panel" }, h("h2", {}, "No conversation open"), h("p", {}, "Accept a request or pick one of your conversations.")),
+    );
+  }
+
+  get id() {
+    return this.conversation?.id ?? null;
+  }
+
+  /** Shows a conversation: rebuilt when it is another one, patched when it is the same. */
+  show(conversation) {
+    if (conversation.id !== this.id) this.build(conversation);
+    this.conversation = conversation;
+    this.forcedExpired &&= conversation.window?.open !== true || conversation.state === "expired";
+    this.title.textContent = customerName(conversation.customer);
+    this.subtitle.textContent = `${phoneNumber(conversation.customer.address)} · ${stateText(conversation, this.agentId)}`;
+    this.transcript.update(conversation.messages ?? []);
+    this.refreshControls();
+  }
+
+  build(conversation) {
+    this.forcedExpired = false;
+    this.title = h("h2", { id: "conversation-title" });
+    this.subtitle = h("p", { class: "muted" });
+    this.windowStatus = h("p", { class: "window", role: "timer", "aria-live": "off" });
+    this.expired = h("p", { class: "expired-banner", role: "status" });
+    this.error = h("p", { class: "error", role: "alert", hidden: true });
+    this.acceptButton = h("button", { type: "button", class: "primary", onclick: () => this.run(() => this.api.accept(this.id)) }, "Accept");
+    this.closeButton = h(
+      "button",
+      { type: "button", class: "secondary", onclick: () => this.run(() => this.api.close(this.id)) },
+      "Close conversation",
+    );
+    const log = h("div", { class: "transcript", role: "log", "aria-label": "Transcript", tabindex: "0" });
+    this.transcript = new Transcript(log, this.agentId);
+    const composerRoot = h("div", { class: "composer-area" });
+    this.composer = new Composer({
+      root: composerRoot,
+      send: (content, key) => this.send(content, key),
+      onSent: (message) => this.transcript.update([message]),
+    });
+    replaceChildren(
+      this.root,
+      h(
+        "section",
+        { class: "conversation", "aria-labelledby": "conversation-title" },
+        h(
+          "header",
+          { class: "conversation-header" },
+          h("div", {}, this.title, this.subtitle),
+          h("div", { class: "actions" }, this.acceptButton, this.closeButton),
+        ),
+        this.windowStatus,
+        this.error,
+        log,
+        this.expired,
+        composerRoot,
+      ),
+    );
+  }
+
+  async run(action) {
+    this.error.hidden = true;
+    try {
+      const updated = await action();
+      if (updated?.id) {
+        this.show({ ...updated, messages: this.conversation?.messages ?? [] });
+        this.onChanged?.(updated);
+      }
+    } catch (error) {
+      this.error.textContent = error.message;
+      this.error.hidden = false;
+    }
+  }
+
+  async send(content, key) {
+    try {
+      return await this.api.send(this.id, content, key);
+    } catch (error) {
+      if (error.code === "window_expired") {
+        // The server's clock says the window has closed: believe it, whatever the countdown said.
+        this.forcedExpired = true;
+        this.refreshControls();
+        throw new Error("Your message was not sent.");
+      }
+      throw error;
+    }
+  }
+
+  /** Re-evaluates the window on the server's clock; called on every update and every tick. */
+  refreshControls() {
+    const c = this.conversation;
+    if (!c) return;
+    const window = windowAt(c.window?.expires_at, this.clock.now());
+    const open = window.open && c.window?.open !== false && !this.forcedExpired && c.state !== "expired";
+    const mine = c.assigned_agent === this.agentId;
+    const closed = c.state === "closed";
+
+    this.acceptButton.hidden = c.state !== "requested";
+    this.closeButton.hidden = !(mine && !closed);
+
+    this.windowStatus.hidden = closed;
+    if (open) {
+      const level = urgency(window.msLeft);
+      this.windowStatus.className = `window ${level}`;
+      this.windowStatus.textContent = `Replies accepted for another ${formatDuration(window.msLeft)}.`;
+    } else {
+      this.windowStatus.className = "window closed";
+      this.windowStatus.textContent = `The 24-hour window closed ${closedAt(c.window?.expires_at)}. Only approved templates can be sent.`;
+    }
+    const showExpired = !open && !closed;
+    this.expired.hidden = !showExpired;
+    this.expired.textContent = showExpired ? WINDOW_EXPIRED_TEXT : "";
+
+    if (closed) this.composer.setMode("none", "This conversation is closed.");
+    else if (c.state === "requested" || !c.assigned_agent) this.composer.setMode("none", "Accept this conversation to reply.");
+    else if (!mine) this.composer.setMode("none", `Assigned to ${c.assigned_agent}.`);
+    else if (open) this.composer.setMode("text");
+    else this.composer.setMode("template");
+  }
+}
+
+function closedAt(iso) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "";
+  return `on ${date.toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" })}`;
+}
+
+function stateText(conversation, agentId) {
+  switch (conversation.state) {
+    case "requested":
+      return "Waiting for an agent";
+    case "active":
+      return conversation.assigned_agent === agentId ? "Active, assigned to you" : `Active, assigned to ${conversation.assigned_agent}`;
+    case "expired":
+      return "Window closed";
+    case "closed":
+      return "Closed";
+    default:
+      return conversation.state;
+  }
+}

@@ -1,0 +1,183 @@
+// The queue: incoming requests as notification cards, the agent's own conversations, and the
+// recently closed ones. Rendered from GET /conversations; cards are kept by id so that a poll
+// never re-creates (and re-announces) a card already shown.
+
+import { h, replaceChildren } from "./dom.js";
+import { customerKind, customerName, phoneNumber } from "./customer.js";
+import { formatDuration, windowAt } from "./clock.js";
+
+const RECENTLY_CLOSED = 10;
+
+export class Queue {
+  /**
+   * `root` holds the queue's regions; `onAccept(id)` and `onOpen(id)` are the desk's actions.
+   */
+  constructor({ root, agentId, clock, onAccept, onOpen }) {
+    this.agentId = agentId;
+    this.clock = clock;
+    this.onAccept = onAccept;
+    this.onOpen = onOpen;
+    this.cards = root.querySelector("#request-cards");
+    this.waitingNote = root.querySelector("#waiting-note");
+    this.waitingList = root.querySelector("#waiting-list");
+    this.mine = root.querySelector("#my-conversations");
+    this.closed = root.querySelector("#closed-conversations");
+    this.cardsById = new Map();
+    this.dismissed = new Set();
+    this.available = false;
+    this.selectedId = null;
+    this.conversations = [];
+  }
+
+  setAvailable(available) {
+    this.available = available;
+    this.render(this.conversations);
+  }
+
+  select(id) {
+    this.selectedId = id;
+    this.render(this.conversations);
+  }
+
+  /** A conversation the agent just accepted or closed, before the next poll. */
+  upsert(conversation) {
+    const others = this.conversations.filter((c) => c.id !== conversation.id);
+    this.render([conversation, ...others]);
+  }
+
+  render(conversations) {
+    this.conversations = conversations;
+    const requested = conversations.filter((c) => c.state === "requested");
+    const carded = this.available ? requested.filter((c) => !this.dismissed.has(c.id)) : [];
+    this.renderCards(carded);
+
+    const waiting = requested.filter((c) => !carded.includes(c));
+    this.waitingNote.textContent = this.available
+      ? waiting.length
+        ? `${waiting.length} dismissed request${waiting.length === 1 ? "" : "s"} still waiting.`
+        : requested.length
+          ? ""
+          : "No customer is waiting."
+      : `${requested.length} customer${requested.length === 1 ? "" : "s"} waiting. Set your presence to Available to take requests.`;
+    replaceChildren(this.waitingList, waiting.map((c) => this.row(c)));
+
+    const mine = conversations.filter(
+      (c) => c.assigned_agent === this.agentId && (c.state === "active" || c.state === "expired"),
+    );
+    replaceChildren(this.mine, mine.length ? mine.map((c) => this.row(c)) : h("li", { class: "empty" }, "None yet."));
+
+    const closed = conversations
+      .filter((c) => c.state === "closed" && c.assigned_agent === this.agentId)
+      .slice(0, RECENTLY_CLOSED);
+    replaceChildren(
+      this.closed,
+      closed.length ? closed.map((c) => this.row(c)) : h("li", { class: "empty" }, "None yet."),
+    );
+  }
+
+  renderCards(requests) {
+    const wanted = new Set(requests.map((c) => c.id));
+    for (const [id, card] of this.cardsById) {
+      if (!wanted.has(id)) {
+        card.remove();
+        this.cardsById.delete(id);
+      }
+    }
+    for (const conversation of requests) {
+      if (!this.cardsById.has(conversation.id)) {
+        const card = this.card(conversation);
+        this.cardsById.set(conversation.id, card);
+        this.cards.append(card);
+      }
+    }
+  }
+
+  card(conversation) {
+    const { customer } = conversation;
+    const name = customerName(customer);
+    const error = h("p", { class: "error", hidden: true });
+    const accept = h("button", { type: "button", class: "primary" }, "Accept");
+    accept.addEventListener("click", async () => {
+      accept.disabled = true;
+      error.hidden = true;
+      try {
+        await this.onAccept(conversation.id);
+      } catch (e) {
+        error.textContent = e.message;
+        error.hidden = false;
+        accept.disabled = false;
+      }
+    });
+    const dismiss = h(
+      "button",
+      {
+        type: "button",
+        class: "secondary",
+        "aria-label": `Dismiss request from ${name}`,
+        onclick: () => {
+          this.dismissed.add(conversation.id);
+          this.render(this.conversations);
+        },
+      },
+      "Dismiss",
+    );
+    const details = customer.authenticated
+      ? [
+          h("p", { class: "name" }, name),
+          h("p", {}, `Contact ID: ${customer.contact_id ?? "unknown"}`),
+          h("p", { class: "muted" }, phoneNumber(customer.address)),
+        ]
+      : [
+          h("p", { class: "name" }, customer.profile_name || "No WhatsApp profile name"),
+          h("p", {}, phoneNumber(customer.address)),
+        ];
+    return h(
+      "article",
+      {
+        role: "alert",
+        class: `card ${customer.authenticated ? "authenticated" : "unauthenticated"}`,
+        "aria-label": `Conversation request from ${name}`,
+        dataset: { conversationId: conversation.id },
+      },
+      h("p", { class: "kind" }, customerKind(customer)),
+      details,
+      h("p", { class: "muted" }, `Waiting since ${timeOfDay(conversation.started_at)}`),
+      h("div", { class: "actions" }, accept, dismiss),
+      error,
+    );
+  }
+
+  row(conversation) {
+    const name = customerName(conversation.customer);
+    const window = windowAt(conversation.window?.expires_at, this.clock.now());
+    const tag =
+      conversation.state === "closed"
+        ? "Closed"
+        : conversation.state === "requested"
+          ? "Waiting"
+          : window.open
+            ? `${formatDuration(window.msLeft)} left`
+            : "Window closed";
+    return h(
+      "li",
+      {},
+      h(
+        "button",
+        {
+          type: "button",
+          class: "row",
+          "aria-current": conversation.id === this.selectedId ? "true" : false,
+          onclick: () => this.onOpen(conversation.id),
+        },
+        h("span", { class: "name" }, name),
+        h("span", { class: `tag ${conversation.state}` }, tag),
+      ),
+    );
+  }
+}
+
+export function timeOfDay(iso) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "";
+  return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}

@@ -1,0 +1,109 @@
+// Starts local-api (embedded store, local Twilio stub) for a browser test, and speaks to it as
+// Twilio and as an administrator would.
+
+import { spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { createServer } from "node:net";
+
+/** Twilio's local test token, printed by local-api at start: not a secret. */
+const LOCAL_AUTH_TOKEN = "local-auth-token-not-a-secret";
+export const BUSINESS = "whatsapp:+14155238886";
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Spawns the binary at LOCAL_API_BIN and resolves once it listens. */
+export async function startLocalApi() {
+  const bin = process.env.LOCAL_API_BIN;
+  if (!bin) throw new Error("LOCAL_API_BIN is not set: run the browser tests through `cargo xtask test`.");
+  const port = await freePort();
+  const env = { ...process.env, RUST_LOG: "warn" };
+  for (const name of [
+    "TABLE_NAME",
+    "AGENT_NOTIFICATIONS_TOPIC_ARN",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_INBOUND_URL",
+    "TWILIO_STATUS_URL",
+    "TWILIO_API_BASE_URL",
+    "WHATSAPP_FROM",
+    "WHATSAPP_SENDERS",
+  ]) {
+    delete env[name];
+  }
+  const child = spawn(bin, ["--port", String(port)], { env, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stderr.on("data", (chunk) => (output += chunk));
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`local-api did not start in 30 s:\n${output}`)), 30_000);
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+      if (output.includes("local-api on")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`local-api exited (${code}):\n${output}`));
+    });
+  });
+  const base = `http://127.0.0.1:${port}`;
+  return { base, stop: () => child.kill("SIGTERM"), output: () => output };
+}
+
+/** Twilio's signature: HMAC-SHA1 over the URL and the sorted name+value pairs, base64. */
+export function twilioSignature(url, params, token = LOCAL_AUTH_TOKEN) {
+  const data = Object.keys(params)
+    .sort()
+    .reduce((acc, name) => acc + name + params[name], url);
+  return createHmac("sha1", token).update(data).digest("base64");
+}
+
+let sequence = 0;
+
+/** A correctly signed inbound WhatsApp message, as Twilio posts it. */
+export async function sendInbound(base, { from, body, profileName }) {
+  sequence += 1;
+  const params = {
+    MessageSid: `SM${String(Date.now()).padStart(16, "0")}${String(sequence).padStart(16, "0")}`,
+    AccountSid: "AC00000000000000000000000000000000",
+    From: from,
+    To: BUSINESS,
+    Body: body,
+    NumMedia: "0",
+    ...(profileName ? { ProfileName: profileName } : {}),
+  };
+  const url = `${base}/twilio/inbound`;
+  const response = await fetch(url, {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/x-www-form-urlencoded",
+      "X-Twilio-Signature": twilioSignature(url, params),
+    },
+    body: new URLSearchParams(params).toString(),
+  });
+  if (response.status !== 200) throw new Error(`inbound answered ${response.status}: ${await response.text()}`);
+}
+
+export async function agentCall(base, agent, method, path, body, groups) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      "X-Agent-Id": agent,
+      ...(groups ? { "X-Agent-Groups": groups } : {}),
+      ...(body ? { "Content-Type": "application/json" } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  return { status: response.status, json: text ? JSON.parse(text) : null };
+}
