@@ -2,12 +2,16 @@
 
 pub const USAGE: &str = "\
 usage:
-  cargo xtask test [--no-lint] [CARGO TEST ARGS...]
+  cargo xtask test [--no-lint] [--no-console] [CARGO TEST ARGS...]
       install the tools (cached in target/xtask), start DynamoDB Local and moto,
       run cargo fmt --check, cargo clippy -D warnings, cfn-lint template.yaml,
       sam validate --lint and cargo test --workspace [CARGO TEST ARGS...] against the emulators
       (without --workspace when -p/--package picks packages).
-      --no-lint   skip cargo fmt and cargo clippy
+      then the console: node --test console/tests/unit, and the agent's path in headless
+      Chromium (Debian's chromium, installed with apt-get when missing, driven by npm's
+      playwright-core) against local-api; screenshots in target/console-screenshots
+      --no-lint      skip cargo fmt and cargo clippy
+      --no-console   skip the console's tests (and the Chromium install)
       everything else (and everything after `--`) goes to cargo test,
       e.g. `cargo xtask test -p xtask` or `cargo xtask test -- --nocapture`
   cargo xtask emulators
@@ -34,6 +38,8 @@ pub enum Cli {
 pub struct TestArgs {
     /// Run `cargo fmt --check` and `cargo clippy` (off with `--no-lint`).
     pub lint: bool,
+    /// Run the console's node and browser tests (off with `--no-console`).
+    pub console: bool,
     /// Passed verbatim to `cargo test` (see `cargo_test_command`).
     pub cargo_test_args: Vec<String>,
 }
@@ -98,6 +104,7 @@ impl TestArgs {
 /// `--` itself with what follows, goes to cargo test unchanged.
 fn parse_test(args: impl Iterator<Item = String>) -> TestArgs {
     let mut lint = true;
+    let mut console = true;
     let mut cargo_test_args = Vec::new();
     let mut passthrough = false;
     for arg in args {
@@ -107,6 +114,7 @@ fn parse_test(args: impl Iterator<Item = String>) -> TestArgs {
         }
         match arg.as_str() {
             "--no-lint" => lint = false,
+            "--no-console" => console = false,
             "--" => {
                 passthrough = true;
                 cargo_test_args.push(arg);
@@ -116,6 +124,7 @@ fn parse_test(args: impl Iterator<Item = String>) -> TestArgs {
     }
     TestArgs {
         lint,
+        console,
         cargo_test_args,
     }
 }
@@ -131,8 +140,21 @@ mod tests {
     fn test_args(lint: bool, rest: &[&str]) -> Cli {
         Cli::Test(TestArgs {
             lint,
+            console: true,
             cargo_test_args: rest.iter().map(|s| s.to_string()).collect(),
         })
+    }
+
+    #[test]
+    fn no_console_is_taken_out_and_skips_only_the_console_tests() {
+        assert_eq!(
+            parse_strs(&["test", "--no-console", "-p", "xtask"]),
+            Ok(Cli::Test(TestArgs {
+                lint: true,
+                console: false,
+                cargo_test_args: vec!["-p".into(), "xtask".into()],
+            }))
+        );
     }
 
     #[test]

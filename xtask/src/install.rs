@@ -174,12 +174,12 @@ pub fn find_jar(dir: &Path) -> Option<PathBuf> {
     found.into_iter().next()
 }
 
-fn marker_matches(dir: &Path, spec: &str) -> bool {
+pub(crate) fn marker_matches(dir: &Path, spec: &str) -> bool {
     fs::read_to_string(dir.join(MARKER)).is_ok_and(|content| content.trim() == spec)
 }
 
 /// Written last, atomically: its presence means the install finished.
-fn write_marker(dir: &Path, spec: &str) -> Result<(), Error> {
+pub(crate) fn write_marker(dir: &Path, spec: &str) -> Result<(), Error> {
     let tmp = dir.join(format!("{MARKER}.tmp"));
     fs::write(&tmp, format!("{spec}\n"))
         .and_then(|()| fs::rename(&tmp, dir.join(MARKER)))
@@ -187,7 +187,7 @@ fn write_marker(dir: &Path, spec: &str) -> Result<(), Error> {
 }
 
 /// Deletes a half-finished or outdated install.
-fn start_fresh(dir: &Path) -> Result<(), Error> {
+pub(crate) fn start_fresh(dir: &Path) -> Result<(), Error> {
     if dir.exists() {
         eprintln!("xtask: removing incomplete or outdated {}", dir.display());
         fs::remove_dir_all(dir).map_err(|e| format!("cannot remove {}: {e}", dir.display()))?;
@@ -197,7 +197,7 @@ fn start_fresh(dir: &Path) -> Result<(), Error> {
 
 /// Runs an install command with its output appended to `log`; on failure
 /// prints the log's tail.
-fn run_logged(command: &mut Command, log: &Path) -> Result<(), Error> {
+pub(crate) fn run_logged(command: &mut Command, log: &Path) -> Result<(), Error> {
     let open = || {
         File::options()
             .create(true)

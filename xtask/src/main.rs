@@ -4,7 +4,9 @@
 //! Std only on purpose: it compiles in a few seconds on a fresh clone.
 //!
 //! ```text
-//! cargo xtask test [--no-lint] [CARGO TEST ARGS...]   fmt, clippy, cfn-lint, sam validate, cargo test
+//! cargo xtask test [--no-lint] [--no-console] [CARGO TEST ARGS...]
+//!                                                      fmt, clippy, cfn-lint, sam validate, cargo test,
+//!                                                      the console in headless Chromium
 //! cargo xtask emulators                                start both emulators, print exports
 //! cargo xtask emulators --stop                         stop emulators left running
 //! cargo xtask install                                  only install the tools (cache warm-up)
@@ -12,6 +14,7 @@
 //! ```
 
 mod args;
+mod console;
 mod emulators;
 mod install;
 mod sys;
@@ -87,6 +90,11 @@ fn main() -> ExitCode {
 fn test(paths: &Paths, test_args: &TestArgs) -> Result<(), Error> {
     let started = Instant::now();
     let tools = install::install(paths)?;
+    let browser = if test_args.console {
+        Some(console::install(paths)?)
+    } else {
+        None
+    };
 
     // Start the emulators first so that their start-up (a few seconds of JVM
     // and Python) overlaps with fmt and clippy; readiness is awaited just
@@ -125,8 +133,12 @@ fn test(paths: &Paths, test_args: &TestArgs) -> Result<(), Error> {
         .args(test_args.cargo_test_command());
     apply_test_env(&mut cargo_test, &emulators, &tools);
     run_step("cargo test", &mut cargo_test)?;
-
     drop(emulators);
+
+    match &browser {
+        Some(browser) => console::test(paths, browser, &cargo)?,
+        None => eprintln!("xtask: --no-console: skipping the console's tests"),
+    }
     eprintln!(
         "xtask: all steps passed in {:.0}s",
         started.elapsed().as_secs_f64()

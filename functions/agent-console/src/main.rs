@@ -5,8 +5,9 @@ use lambda_http::{Error, run, service_fn};
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
     let config = ConsoleConfig::oidc_from_env()?;
-    run(service_fn(|request| async {
-        Ok::<_, Error>(function_handler(&config, &request))
+    let config = &config;
+    run(service_fn(move |request| async move {
+        Ok::<_, Error>(function_handler(config, &request))
     }))
     .await
 }

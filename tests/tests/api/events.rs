@@ -17,7 +17,7 @@ fn every_event_file_deserializes_into_its_functions_event_type() {
         }
         let text = std::fs::read_to_string(&path).unwrap();
         match function_of(&file) {
-            Some("webhook-ingest" | "agent-api" | "send-reply") => {
+            Some("webhook-ingest" | "agent-api" | "send-reply" | "agent-console") => {
                 let event: ApiGatewayV2httpRequest =
                     serde_json::from_str(&text).unwrap_or_else(|e| {
                         panic!("{file} is not an HTTP API (payload 2.0) event: {e}")
