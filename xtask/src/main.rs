@@ -147,7 +147,13 @@ fn test(paths: &Paths, test_args: &TestArgs) -> Result<(), Error> {
 }
 
 /// The Lambda functions, as `template.yaml` builds them (`BuildProperties: Binary`).
-const FUNCTIONS: &[&str] = &["webhook-ingest", "send-reply", "notify-agent", "agent-api"];
+const FUNCTIONS: &[&str] = &[
+    "webhook-ingest",
+    "send-reply",
+    "notify-agent",
+    "agent-api",
+    "agent-console",
+];
 
 /// `cargo xtask build`: every function's `bootstrap` for Lambda on arm64, with its size.
 fn build(paths: &Paths) -> Result<(), Error> {

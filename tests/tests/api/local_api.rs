@@ -288,3 +288,75 @@ async fn imported_contacts_make_their_senders_authenticated() {
     assert_eq!(customer["profile_name"], "zoe");
     assert_eq!(customer["summary"]["tier"], "gold");
 }
+
+#[tokio::test]
+async fn local_api_serves_the_agent_console_in_local_sign_in_mode() {
+    let (base, _stop) = start(StoreChoice::Embedded).await;
+    let client = reqwest::Client::new();
+    let page = client.get(format!("{base}/")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+    assert!(page.text().await.unwrap().contains("Agent console"));
+
+    let config: serde_json::Value = client
+        .get(format!("{base}/console/config.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(config, serde_json::json!({"mode": "local"}));
+}
+
+#[tokio::test]
+async fn the_date_header_follows_local_apis_clock_so_the_console_counts_down_on_it() {
+    let (base, _stop) = start(StoreChoice::Embedded).await;
+    let client = reqwest::Client::new();
+    let date = |response: &reqwest::Response| {
+        let raw = response.headers()["date"].to_str().unwrap().to_owned();
+        chrono::DateTime::parse_from_rfc2822(&raw.replace("GMT", "+0000")).unwrap()
+    };
+    let before = date(&client.get(format!("{base}/")).send().await.unwrap());
+    let moved = client
+        .post(format!("{base}/local/clock"))
+        .body(r#"{"advance_seconds": 86400}"#)
+        .send()
+        .await
+        .unwrap();
+    let after = date(&moved);
+    let jump = (after - before).num_seconds();
+    assert!(
+        (86_400..86_460).contains(&jump),
+        "the Date header moved {jump} s"
+    );
+}
+
+#[test]
+fn x_agent_groups_become_the_cognito_groups_claim_and_never_reach_a_handler_as_headers() {
+    use lambda_http::RequestExt;
+    use lambda_http::request::RequestContext;
+    let (parts, ()) = lambda_http::http::Request::builder()
+        .uri("/contacts/x")
+        .header("X-Agent-Id", "alice")
+        .header("X-Agent-Groups", "admins, ops")
+        .body(())
+        .unwrap()
+        .into_parts();
+    let request = local_api::to_lambda_request(parts, b"");
+    assert!(request.headers().get("x-agent-groups").is_none());
+    assert!(request.headers().get("x-agent-id").is_none());
+    let Some(RequestContext::ApiGatewayV2(context)) = request.request_context_ref() else {
+        panic!("not an HTTP API request");
+    };
+    let claims = &context
+        .authorizer
+        .as_ref()
+        .unwrap()
+        .jwt
+        .as_ref()
+        .unwrap()
+        .claims;
+    assert_eq!(claims["sub"], "alice");
+    assert_eq!(claims["cognito:groups"], "[admins ops]");
+}

@@ -1,0 +1,89 @@
+// Refusals the server gives while the page still shows an older state: the page's timers are
+// paused (Playwright's clock), so no poll can hide the race, and each refusal must be explained
+// next to the control that caused it.
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+
+import { agentCall, sendInbound, startLocalApi } from "./local-api.mjs";
+
+const WINDOW_EXPIRED = "This conversation has exceeded the 24 hour limit to respond to the customer.";
+const required = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the browser tests through \`cargo xtask test\`.`);
+  return value;
+};
+
+let server;
+let browser;
+let page;
+const pageErrors = [];
+
+before(async () => {
+  const { chromium } = await import(pathToFileURL(join(required("PLAYWRIGHT_CORE"), "index.mjs")).href);
+  server = await startLocalApi();
+  browser = await chromium.launch({
+    executablePath: required("CHROMIUM_PATH"),
+    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  page.setDefaultTimeout(10_000);
+  page.on("pageerror", (error) => pageErrors.push(error.message));
+  await sendInbound(server.base, { from: "whatsapp:+447700900011", body: "First", profileName: "Kim" });
+  await sendInbound(server.base, { from: "whatsapp:+447700900012", body: "Second", profileName: "Lou" });
+  await page.clock.install();
+  await page.goto(server.base + "/");
+  await page.getByRole("textbox", { name: "Agent ID" }).fill("agent-eve");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("combobox", { name: "Presence" }).selectOption("available");
+  await page.getByRole("alert", { name: "Conversation request from Kim" }).waitFor();
+  // From here on, no timer runs unless the test moves the clock.
+  await page.clock.pauseAt(Date.now() + 1_000);
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+test("accepting a request another agent took first is explained on its card", async () => {
+  const { json } = await agentCall(server.base, "agent-fay", "GET", "/conversations");
+  const kim = json.conversations.find((c) => c.customer.profile_name === "Kim");
+  assert.equal((await agentCall(server.base, "agent-fay", "POST", `/conversations/${kim.id}/accept`)).status, 200);
+
+  const card = page.getByRole("alert", { name: "Conversation request from Kim" });
+  await card.getByRole("button", { name: "Accept" }).click();
+  await card.getByText("Another agent accepted this conversation first.").waitFor();
+  // The next poll removes the card.
+  await page.clock.runFor(3_500);
+  await card.waitFor({ state: "detached" });
+});
+
+test("a reply the server refuses after 24 hours shows the exact text, whatever the page thought", async () => {
+  await page.getByRole("alert", { name: "Conversation request from Lou" }).getByRole("button", { name: "Accept" }).click();
+  const message = page.getByRole("textbox", { name: "Message" });
+  await message.waitFor();
+  const moved = await fetch(`${server.base}/local/clock`, { method: "POST", body: JSON.stringify({ advance_seconds: 86_400 }) });
+  assert.equal(moved.status, 200);
+  await message.fill("Are you still there?");
+  await message.press("Enter");
+  await page.getByText(WINDOW_EXPIRED, { exact: true }).waitFor();
+  await message.waitFor({ state: "hidden" });
+  await page.getByRole("textbox", { name: "Content SID" }).waitFor();
+  const { json } = await agentCall(server.base, "agent-eve", "GET", "/conversations");
+  const lou = json.conversations.find((c) => c.customer.profile_name === "Lou");
+  const transcript = await agentCall(server.base, "agent-eve", "GET", `/conversations/${lou.id}`);
+  assert.equal(transcript.json.messages.filter((m) => m.direction === "outbound").length, 0, "the refused reply was stored");
+});
+
+test("an invalid template is explained next to its form and nothing is sent", async () => {
+  await page.getByRole("textbox", { name: "Content SID" }).fill("HX123");
+  await page.getByRole("button", { name: "Send template" }).click();
+  await page.getByText("The Content SID is HX followed by 32 hexadecimal characters.").waitFor();
+});
+
+test("the page threw no error", () => {
+  assert.deepEqual(pageErrors, []);
+});
