@@ -1,10 +1,12 @@
 // The agent console: sign-in, then the desk (presence, queue, conversation, customer summary).
-// The server is the source of truth: the page renders what the API answers and polls it every
-// few seconds (the Live issue replaces polling with push).
+// The server is the source of truth: the page renders what the API answers. Changes arrive over
+// the live channel (a WebSocket); the page re-syncs over REST after every (re)connect, and polls
+// every few seconds only while the channel is down.
 
 import { createApi } from "./api.js";
 import { beginOidcSignIn, restoreLocal, restoreOidc, signInLocal } from "./auth.js";
 import { ServerClock } from "./clock.js";
+import { LiveChannel, liveUrl } from "./live.js";
 import { ConversationPanel } from "./conversation.js";
 import { clearError, showError } from "./dom.js";
 import { Queue } from "./queue.js";
@@ -12,6 +14,7 @@ import { CustomerSummary } from "./summary.js";
 
 const POLL_MS = 3000;
 const TICK_MS = 15000;
+const CONFLICT_SHOWN_MS = 4000;
 const PRESENCE_KEY = "wa-console.presence";
 
 const $ = (selector) => document.querySelector(selector);
@@ -32,7 +35,7 @@ async function main() {
   } catch (error) {
     showError($("#signin-error"), error);
   }
-  if (session) startDesk(session);
+  if (session) startDesk(session, config);
   else showSignIn(config);
 }
 
@@ -53,7 +56,7 @@ function showSignIn(config) {
         return;
       }
       clearError($("#signin-error"));
-      startDesk(signInLocal(agentId, $("#agent-admin").checked));
+      startDesk(signInLocal(agentId, $("#agent-admin").checked), config);
     });
     $("#agent-id").focus();
   } else {
@@ -61,7 +64,7 @@ function showSignIn(config) {
   }
 }
 
-function startDesk(session) {
+function startDesk(session, config) {
   $("#signin").hidden = true;
   $("#desk").hidden = false;
   $("#agent-name").textContent = session.displayName;
@@ -90,7 +93,14 @@ function startDesk(session) {
     agentId: session.agentId,
     clock,
     onAccept: async (id) => {
-      const conversation = await api.accept(id);
+      let conversation;
+      try {
+        conversation = await api.accept(id);
+      } catch (error) {
+        // Taken by someone else: the card says so for a moment, then the queue re-syncs.
+        if (error.status === 409) setTimeout(refreshQueue, CONFLICT_SHOWN_MS);
+        throw error;
+      }
       queue.upsert(conversation);
       await open(id);
     },
@@ -150,8 +160,24 @@ function startDesk(session) {
     api.setPresence(session.agentId, "offline").catch(() => {}).finally(() => session.signOut());
   });
 
+  const refreshAll = () => Promise.all([refreshQueue(), refreshOpen()]);
+  const live = new LiveChannel({
+    url: () => liveUrl(config, session),
+    onState: (connected) => {
+      $("#live-status").textContent = connected ? "Live" : "Reconnecting…";
+      $("#live-status").dataset.connected = String(connected);
+      // Whatever happened while the socket was down is read once over REST.
+      if (connected) refreshAll();
+    },
+    onEvent: (event) => {
+      refreshQueue();
+      if (event.conversation_id && event.conversation_id === panel.id) refreshOpen();
+    },
+  });
+  live.start();
+
   const poll = async () => {
-    if (document.visibilityState === "visible") await Promise.all([refreshQueue(), refreshOpen()]);
+    if (!live.connected && document.visibilityState === "visible") await refreshAll();
     setTimeout(poll, POLL_MS);
   };
   poll();

@@ -167,13 +167,16 @@ function oidcSession(config, initial) {
     agentId: accessClaims.sub ?? claims.sub,
     displayName: claims.email ?? claims["cognito:username"] ?? claims.name ?? accessClaims.sub,
     isAdmin: groups.includes(config.admin_group ?? "admins"),
-    async headers() {
+    /** The token the API and the live channel take, refreshed first when it is about to expire. */
+    async token() {
       if (tokens.refresh_token && tokens.expires_at - REFRESH_MARGIN_MS <= Date.now()) {
         refreshing ??= refresh().finally(() => (refreshing = null));
         await refreshing.catch(() => {});
       }
-      const token = config.api_token === "id_token" ? tokens.id_token : tokens.access_token;
-      return { Authorization: `Bearer ${token}` };
+      return config.api_token === "id_token" ? tokens.id_token : tokens.access_token;
+    },
+    async headers() {
+      return { Authorization: `Bearer ${await this.token()}` };
     },
     signOut() {
       sessionStorage.removeItem(TOKENS_KEY);

@@ -32,6 +32,7 @@ use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::config::{self, WebhookConfig};
 use whatsapp_channel::ports::{AgentNotifier, ChannelStore, Clock, SessionStore};
 
+pub mod live;
 pub mod send;
 pub mod stream;
 pub mod twilio_stub;
@@ -66,6 +67,8 @@ pub struct LocalApi {
     pub replies: SendReply,
     /// The agent console, in local sign-in mode.
     pub console: ConsoleConfig,
+    /// `GET /ws`: the agents' open live sockets.
+    pub live: Arc<live::LiveHub>,
     pub clock: Arc<SystemClock>,
     /// Present when no Twilio account is configured: local-api answers for Twilio itself.
     pub twilio_stub: Option<TwilioStub>,
@@ -190,12 +193,18 @@ pub async fn notifier() -> Arc<dyn AgentNotifier> {
     }
 }
 
-/// Plays the event source mapping: the store's stream into notify-agent's handler.
+/// Plays the event source mapping: the store's stream into notify-agent's handler, whose
+/// notifications go to `notifier` and to the agents' live sockets (`GET /ws`).
 pub async fn start_notifications(
     backing: &Backing,
     notifier: Arc<dyn AgentNotifier>,
+    live: Arc<live::LiveHub>,
     clock: Arc<SystemClock>,
 ) -> Result<(), lambda_http::Error> {
+    let notifier: Arc<dyn AgentNotifier> = Arc::new(live::PushingNotifier {
+        inner: notifier,
+        hub: live,
+    });
     let state = Arc::new(NotifyAgent::new(
         backing.store.clone(),
         notifier,
@@ -228,6 +237,7 @@ impl LocalApi {
             agents: AgentApi::new(store, as_clock.clone()),
             replies: SendReply::new(sessions, Arc::new(sender), as_clock, settings),
             console: ConsoleConfig::Local,
+            live: live::LiveHub::new(),
             clock,
             twilio_stub: twilio.stubbed.then(|| TwilioStub {
                 account_sid: twilio.config.account_sid.clone(),
@@ -372,6 +382,9 @@ async fn handle(
     api: Arc<LocalApi>,
     request: hyper::Request<Incoming>,
 ) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
+    if request.uri().path() == "/ws" && request.method() == hyper::Method::GET {
+        return Ok(live::upgrade(api.live.clone(), request));
+    }
     let (parts, body) = request.into_parts();
     let method = parts.method.clone();
     let path = parts.uri.path().to_owned();
@@ -415,6 +428,7 @@ pub async fn serve(
             let service = hyper::service::service_fn(move |request| handle(api.clone(), request));
             if let Err(e) = http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades()
                 .await
             {
                 tracing::debug!(error = %e, "connection closed with an error");

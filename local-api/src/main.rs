@@ -73,7 +73,13 @@ async fn main() -> Result<(), lambda_http::Error> {
                 backing.store.clone(),
                 clock.clone(),
             )?);
-            local_api::start_notifications(&backing, local_api::notifier().await, clock).await?;
+            local_api::start_notifications(
+                &backing,
+                local_api::notifier().await,
+                api.live.clone(),
+                clock,
+            )
+            .await?;
             match config::optional("AGENT_NOTIFICATIONS_TOPIC_ARN") {
                 Some(topic) => println!("  notifications: SNS topic {topic}"),
                 None => println!(
@@ -87,6 +93,10 @@ async fn main() -> Result<(), lambda_http::Error> {
             );
             println!(
                 "  agent console: http://127.0.0.1:{}/ (sign in with any agent ID)",
+                cli.port
+            );
+            println!(
+                "  live:   ws://127.0.0.1:{}/ws?agent=<agent id> (each notification as a JSON frame)",
                 cli.port
             );
             match &choice {

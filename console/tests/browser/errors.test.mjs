@@ -1,6 +1,6 @@
-// Refusals the server gives while the page still shows an older state: the page's timers are
-// paused (Playwright's clock), so no poll can hide the race, and each refusal must be explained
-// next to the control that caused it.
+// Refusals the server gives while the page still shows an older state. The live socket is down
+// (refused by the test) and the page's timers are paused (Playwright's clock), so no frame and
+// no poll can hide the race; each refusal must be explained next to the control that caused it.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -33,6 +33,7 @@ before(async () => {
   page.on("pageerror", (error) => pageErrors.push(error.message));
   await sendInbound(server.base, { from: "whatsapp:+447700900011", body: "First", profileName: "Kim" });
   await sendInbound(server.base, { from: "whatsapp:+447700900012", body: "Second", profileName: "Lou" });
+  await page.routeWebSocket(/\/ws/, (socket) => socket.close());
   await page.clock.install();
   await page.goto(server.base + "/");
   await page.getByRole("textbox", { name: "Agent ID" }).fill("agent-eve");
@@ -56,8 +57,8 @@ test("accepting a request another agent took first is explained on its card", as
   const card = page.getByRole("alert", { name: "Conversation request from Kim" });
   await card.getByRole("button", { name: "Accept" }).click();
   await card.getByText("Another agent accepted this conversation first.").waitFor();
-  // The next poll removes the card.
-  await page.clock.runFor(3_500);
+  // A moment later the queue re-syncs and the card goes.
+  await page.clock.runFor(4_500);
   await card.waitFor({ state: "detached" });
 });
 

@@ -30,11 +30,15 @@ pub struct OidcConfig {
     pub scopes: String,
     /// The group whose members the console shows as administrators.
     pub admin_group: String,
+    /// The WebSocket API's stage URL (`wss://…/live`); the console polls when there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live_url: Option<String>,
 }
 
 impl ConsoleConfig {
     /// The deployed console: `OIDC_AUTHORIZATION_ENDPOINT`, `OIDC_TOKEN_ENDPOINT`,
-    /// `OIDC_CLIENT_ID` (required), `OIDC_END_SESSION_ENDPOINT`, `OIDC_SCOPES`, `ADMIN_GROUP`.
+    /// `OIDC_CLIENT_ID` (required), `OIDC_END_SESSION_ENDPOINT`, `OIDC_SCOPES`, `ADMIN_GROUP`,
+    /// `LIVE_URL`.
     pub fn oidc_from_env() -> Result<Self, config::MissingVariable> {
         Ok(Self::Oidc(OidcConfig {
             authorization_endpoint: config::required("OIDC_AUTHORIZATION_ENDPOINT")?,
@@ -44,6 +48,7 @@ impl ConsoleConfig {
             scopes: config::optional("OIDC_SCOPES")
                 .unwrap_or_else(|| "openid email profile".into()),
             admin_group: config::optional("ADMIN_GROUP").unwrap_or_else(|| "admins".into()),
+            live_url: config::optional("LIVE_URL"),
         }))
     }
 

@@ -28,6 +28,7 @@ fn oidc() -> ConsoleConfig {
         client_id: "1example23456789abcdefghij".into(),
         scopes: "openid email profile".into(),
         admin_group: "admins".into(),
+        live_url: Some("wss://xyz789.execute-api.eu-west-1.amazonaws.com/live".into()),
     })
 }
 
@@ -96,6 +97,10 @@ fn the_config_document_tells_the_page_how_agents_sign_in() {
     assert_eq!(json["mode"], "oidc");
     assert_eq!(json["client_id"], "1example23456789abcdefghij");
     assert_eq!(json["admin_group"], "admins");
+    assert_eq!(
+        json["live_url"],
+        "wss://xyz789.execute-api.eu-west-1.amazonaws.com/live"
+    );
 
     let local = function_handler(&ConsoleConfig::Local, &event("agent-console.config.json"));
     let json: serde_json::Value = serde_json::from_str(text(local.body())).unwrap();

@@ -1,7 +1,8 @@
 use std::collections::BTreeSet;
 
-/// The `RouteKey`s template.yaml declares.
-fn template_routes() -> BTreeSet<String> {
+/// The `RouteKey`s template.yaml declares (the HTTP API's `METHOD /path` and the WebSocket
+/// API's `$connect`, `$disconnect`).
+fn template_route_keys() -> BTreeSet<String> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
     std::fs::read_to_string(path)
         .unwrap()
@@ -14,7 +15,20 @@ fn template_routes() -> BTreeSet<String> {
 #[test]
 fn template_yaml_and_local_api_serve_the_same_routes() {
     let local: BTreeSet<String> = local_api::ROUTES.iter().map(|r| r.to_string()).collect();
-    assert_eq!(template_routes(), local);
+    let http: BTreeSet<String> = template_route_keys()
+        .into_iter()
+        .filter(|key| !key.starts_with('$'))
+        .collect();
+    assert_eq!(http, local);
+}
+
+#[test]
+fn template_yaml_declares_the_live_websocket_routes() {
+    let keys = template_route_keys();
+    assert!(
+        keys.contains("$connect") && keys.contains("$disconnect"),
+        "{keys:?}"
+    );
 }
 
 #[test]
