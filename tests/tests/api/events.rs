@@ -34,6 +34,22 @@ fn every_event_file_deserializes_into_its_functions_event_type() {
                     assert!(notify_agent::to_change(record).is_some(), "{file}");
                 }
             }
+            Some("live-authorizer") => {
+                let event: aws_lambda_events::apigw::ApiGatewayCustomAuthorizerRequestTypeRequest =
+                    serde_json::from_str(&text)
+                        .unwrap_or_else(|e| panic!("{file} is not a REQUEST authorizer event: {e}"));
+                assert_eq!(event.type_.as_deref(), Some("REQUEST"), "{file}");
+                assert!(
+                    event
+                        .method_arn
+                        .is_some_and(|arn| arn.ends_with("/$connect")),
+                    "{file}"
+                );
+                assert!(
+                    event.query_string_parameters.first("token").is_some(),
+                    "{file}"
+                );
+            }
             other => panic!("{file}: no function {other:?} takes events"),
         }
         checked += 1;
