@@ -7,15 +7,15 @@ use chrono::{DateTime, TimeDelta, Utc};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 use send_reply::{SendReply, function_handler};
-use whatsapp_channel::adapters::{InMemorySessionStore, ManualClock};
+use whatsapp_channel::adapters::{InMemoryChannelStore, ManualClock};
 use whatsapp_channel::app::receive_inbound;
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::domain::{ConversationId, InboundMessage};
-use whatsapp_channel::ports::{ReplyContent, SessionStore};
+use whatsapp_channel::ports::{ConversationStore, ReplyContent, SessionStore};
 use whatsapp_channel::testing::{RecordingSender, event_for_conversation, inbound_params, new_sid};
 
 struct Harness {
-    store: Arc<InMemorySessionStore>,
+    store: Arc<InMemoryChannelStore>,
     clock: Arc<ManualClock>,
     sender: Arc<RecordingSender>,
     state: SendReply,
@@ -30,7 +30,7 @@ fn t0() -> DateTime<Utc> {
 
 /// A customer wrote at t0 and agent-alice (the events' caller) accepted.
 async fn harness() -> Harness {
-    let store = Arc::new(InMemorySessionStore::new());
+    let store = Arc::new(InMemoryChannelStore::new());
     let clock = Arc::new(ManualClock::at(t0()));
     let sender = Arc::new(RecordingSender::default());
     let message =

@@ -6,7 +6,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use webhook_ingest::{EMPTY_TWIML, WebhookIngest, content_type, function_handler};
-use whatsapp_channel::adapters::{InMemorySessionStore, ManualClock};
+use whatsapp_channel::adapters::{InMemoryChannelStore, ManualClock};
 use whatsapp_channel::domain::{ConversationId, MessageSid, MessageStatus};
 use whatsapp_channel::ports::{Direction, MessageRecord, ReplyContent, SessionStore};
 use whatsapp_channel::testing::{
@@ -15,7 +15,7 @@ use whatsapp_channel::testing::{
 };
 
 struct Harness {
-    store: Arc<InMemorySessionStore>,
+    store: Arc<InMemoryChannelStore>,
     clock: Arc<ManualClock>,
     state: WebhookIngest,
 }
@@ -27,7 +27,7 @@ fn start() -> DateTime<Utc> {
 }
 
 fn harness() -> Harness {
-    let store = Arc::new(InMemorySessionStore::new());
+    let store = Arc::new(InMemoryChannelStore::new());
     let clock = Arc::new(ManualClock::at(start()));
     let state = WebhookIngest::new(&events_webhook_config(), store.clone(), clock.clone());
     Harness {

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use webhook_ingest::WebhookIngest;
-use whatsapp_channel::adapters::{DynamoSessionStore, InMemorySessionStore, ManualClock};
+use whatsapp_channel::adapters::{DynamoChannelStore, InMemoryChannelStore, ManualClock};
 use whatsapp_channel::config::WebhookConfig;
 use whatsapp_channel::ports::{ChannelStore, SessionStore};
 use whatsapp_channel::testing::{events_webhook_config, inbound_params, signed_request};
@@ -62,7 +62,7 @@ impl Intercept for RequestCounter {
 
 pub struct Dynamo {
     pub client: Client,
-    pub store: Arc<DynamoSessionStore>,
+    pub store: Arc<DynamoChannelStore>,
     pub requests: RequestCounter,
 }
 
@@ -81,7 +81,7 @@ pub async fn dynamo() -> Dynamo {
         .build();
     let client = Client::from_conf(conf);
     let table = format!("test-{}", uuid::Uuid::now_v7().simple());
-    let store = DynamoSessionStore::new(client.clone(), table);
+    let store = DynamoChannelStore::new(client.clone(), table);
     assert!(store.create_table_if_missing().await.unwrap());
     requests.take();
     Dynamo {
@@ -109,7 +109,7 @@ impl Dynamo {
 pub async fn stores() -> Vec<(&'static str, Arc<dyn ChannelStore>)> {
     vec![
         ("dynamodb", dynamo().await.store as Arc<dyn ChannelStore>),
-        ("memory", Arc::new(InMemorySessionStore::new())),
+        ("memory", Arc::new(InMemoryChannelStore::new())),
     ]
 }
 
