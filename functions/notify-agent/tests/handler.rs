@@ -10,13 +10,7 @@ use notify_agent::{NotifyAgent, function_handler};
 use whatsapp_channel::adapters::{InMemoryChannelStore, ManualClock, RecordingNotifier};
 use whatsapp_channel::domain::Presence;
 use whatsapp_channel::ports::AgentStore;
-use whatsapp_channel::testing::event_text;
-
-fn t0() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z")
-        .unwrap()
-        .to_utc()
-}
+use whatsapp_channel::testing::{event_text, t0};
 
 struct Harness {
     store: Arc<InMemoryChannelStore>,

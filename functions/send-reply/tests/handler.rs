@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::TimeDelta;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 use send_reply::{SendReply, function_handler};
@@ -12,7 +12,9 @@ use whatsapp_channel::app::receive_inbound;
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::domain::{ConversationId, InboundMessage};
 use whatsapp_channel::ports::{ConversationStore, ReplyContent, SessionStore};
-use whatsapp_channel::testing::{RecordingSender, event_for_conversation, inbound_params, new_sid};
+use whatsapp_channel::testing::{
+    RecordingSender, event_for_conversation, inbound_params, new_sid, t0,
+};
 
 struct Harness {
     store: Arc<InMemoryChannelStore>,
@@ -20,12 +22,6 @@ struct Harness {
     sender: Arc<RecordingSender>,
     state: SendReply,
     conversation: String,
-}
-
-fn t0() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z")
-        .unwrap()
-        .to_utc()
 }
 
 /// A customer wrote at t0 and agent-alice (the events' caller) accepted.

@@ -38,7 +38,7 @@ struct Tables {
 impl Tables {
     /// Mirrors a conversation's state onto its customer's session while it is the current one.
     fn mirror(&mut self, conversation: &ConversationRecord) {
-        if let Some(key) = SessionKey::parse(&conversation.business, &conversation.customer)
+        if let Some(key) = SessionKey::of(conversation)
             && let Some(session) = self.sessions.get_mut(&key)
             && session.conversation_id == conversation.id
         {
@@ -95,27 +95,18 @@ impl InMemoryChannelStore {
     /// What DynamoDB's TTL does, eventually: removes session items whose window has closed.
     /// Returns how many it removed.
     pub fn expire_sessions(&self, now: DateTime<Utc>) -> usize {
-        let expired: Vec<SessionRecord> = {
-            let mut tables = self.tables();
-            let keys: Vec<SessionKey> = tables
-                .sessions
-                .iter()
-                .filter(|(_, s)| !SessionWindow::new(s.last_inbound_at).is_open_at(now))
-                .map(|(k, _)| k.clone())
-                .collect();
-            keys.iter()
-                .filter_map(|k| tables.sessions.remove(k))
-                .collect()
-        };
-        for session in &expired {
-            self.emit(
-                ChangeKind::Remove,
-                Some(StoredItem::Session(session.clone())),
-                None,
-                Some(true),
-            );
+        let expired: Vec<SessionRecord> = self
+            .tables()
+            .sessions
+            .extract_if(|_, s| !SessionWindow::new(s.last_inbound_at).is_open_at(now))
+            .map(|(_, s)| s)
+            .collect();
+        let removed = expired.len();
+        for session in expired {
+            let old = Some(StoredItem::Session(session));
+            self.emit(ChangeKind::Remove, old, None, Some(true));
         }
-        expired.len()
+        removed
     }
 
     fn tables(&self) -> std::sync::MutexGuard<'_, Tables> {

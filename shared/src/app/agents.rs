@@ -77,10 +77,10 @@ pub async fn set_presence(
 /// Why a contact is refused before anything is stored.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidContact {
-    /// Not a JSON object (400).
+    /// Not a JSON object.
     #[error("the body is not a JSON object")]
     Malformed,
-    /// An object without a usable name or contact id (422).
+    /// An object without a usable name or contact id.
     #[error("name and contact_id are required, non-empty strings")]
     Incomplete,
 }

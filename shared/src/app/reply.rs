@@ -49,10 +49,10 @@ struct TemplateBody {
 /// Why a reply body is refused before anything happens.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidReply {
-    /// Not JSON of the expected shape (400).
+    /// Not JSON of the expected shape.
     #[error("the body is not a JSON reply: {0}")]
     Malformed(String),
-    /// JSON, but not a reply that can be sent (422).
+    /// JSON, but not a reply that can be sent.
     #[error("{0}")]
     Unsendable(&'static str),
 }
