@@ -25,7 +25,7 @@ use tokio::net::TcpListener;
 use twilio_stub::TwilioStub;
 use webhook_ingest::WebhookIngest;
 use whatsapp_channel::adapters::{
-    DynamoSessionStore, InMemorySessionStore, SnsAgentNotifier, StdoutNotifier, SystemClock,
+    DynamoChannelStore, InMemoryChannelStore, SnsAgentNotifier, StdoutNotifier, SystemClock,
     TwilioConfig, TwilioReplySender, dynamodb,
 };
 use whatsapp_channel::app::reply::ReplySettings;
@@ -151,7 +151,7 @@ pub fn webhook_config(port: u16) -> (WebhookConfig, Vec<String>) {
 /// The store behind every route, and what its stream comes from.
 pub struct Backing {
     pub store: Arc<dyn ChannelStore>,
-    embedded: Option<Arc<InMemorySessionStore>>,
+    embedded: Option<Arc<InMemoryChannelStore>>,
     dynamodb: Option<(aws_config::SdkConfig, String)>,
 }
 
@@ -159,7 +159,7 @@ pub struct Backing {
 pub async fn store(choice: &StoreChoice) -> Result<Backing, lambda_http::Error> {
     Ok(match choice {
         StoreChoice::Embedded => {
-            let memory = Arc::new(InMemorySessionStore::new());
+            let memory = Arc::new(InMemoryChannelStore::new());
             Backing {
                 store: memory.clone(),
                 embedded: Some(memory),
@@ -168,7 +168,7 @@ pub async fn store(choice: &StoreChoice) -> Result<Backing, lambda_http::Error> 
         }
         StoreChoice::DynamoDb { table } => {
             let sdk = config::aws().await;
-            let store = DynamoSessionStore::new(dynamodb::client(&sdk), table.clone());
+            let store = DynamoChannelStore::new(dynamodb::client(&sdk), table.clone());
             if store.create_table_if_missing().await? {
                 tracing::info!(table, "created the table");
             }
@@ -234,8 +234,8 @@ impl LocalApi {
         };
         Ok(Self {
             webhook: WebhookIngest::new(webhook, sessions.clone(), as_clock.clone()),
-            agents: AgentApi::new(store, as_clock.clone()),
-            replies: SendReply::new(sessions, Arc::new(sender), as_clock, settings),
+            agents: AgentApi::new(store.clone(), as_clock.clone()),
+            replies: SendReply::new(store, Arc::new(sender), as_clock, settings),
             console: ConsoleConfig::Local,
             live: live::LiveHub::new(),
             clock,

@@ -10,9 +10,9 @@ use aws_lambda_events::dynamodb::Event;
 use aws_sdk_dynamodbstreams::types::{OperationType, ShardIteratorType};
 use lambda_runtime::{Context, LambdaEvent};
 use notify_agent::{NotifyAgent, function_handler, to_event_record};
-use whatsapp_channel::adapters::{InMemorySessionStore, SystemClock};
-use whatsapp_channel::app::notify::{ChangeKind, StreamChange};
-use whatsapp_channel::ports::Clock;
+use whatsapp_channel::adapters::dynamodb::stream::decode;
+use whatsapp_channel::adapters::{InMemoryChannelStore, SystemClock};
+use whatsapp_channel::ports::{ChangeKind, Clock, StreamChange};
 
 /// Records in one invocation, as the template's `BatchSize`.
 const BATCH: usize = 100;
@@ -61,7 +61,7 @@ pub async fn deliver(state: &NotifyAgent, changes: Vec<StreamChange>) {
 
 /// The embedded store's stream into notify-agent, and its TTL, on this process's clock.
 pub fn spawn_embedded(
-    memory: Arc<InMemorySessionStore>,
+    memory: Arc<InMemoryChannelStore>,
     state: Arc<NotifyAgent>,
     clock: Arc<SystemClock>,
 ) {
@@ -100,7 +100,7 @@ fn to_change(record: aws_sdk_dynamodbstreams::types::Record) -> Option<StreamCha
     let data = record.dynamodb?;
     let image = |item: Option<
         std::collections::HashMap<String, aws_sdk_dynamodbstreams::types::AttributeValue>,
-    >| { item.filter(|i| !i.is_empty()).map(serde_dynamo::Item::from) };
+    >| { item.map(serde_dynamo::Item::from).and_then(decode) };
     Some(StreamChange {
         id: record.event_id?,
         kind,

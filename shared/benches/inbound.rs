@@ -6,7 +6,7 @@ use std::hint::black_box;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
-use whatsapp_channel::adapters::{InMemorySessionStore, ManualClock};
+use whatsapp_channel::adapters::{InMemoryChannelStore, ManualClock};
 use whatsapp_channel::app::receive_inbound;
 use whatsapp_channel::domain::InboundMessage;
 use whatsapp_channel::form;
@@ -41,7 +41,7 @@ fn inbound_path(c: &mut Criterion) {
 
     let message = InboundMessage::from_params(form::decode_strict(BODY.as_bytes()).expect("form"))
         .expect("message");
-    let store = InMemorySessionStore::new();
+    let store = InMemoryChannelStore::new();
     let clock = ManualClock::at(t0());
     c.bench_function("inbound: decide + store (in-memory, follow-up)", |b| {
         b.iter(|| {

@@ -1,4 +1,5 @@
-//! Configuration from the environment (names in DESIGN §3), read once per cold start.
+//! Configuration from the environment (the names in the README's "Configuration"), read once per
+//! cold start.
 
 use std::env;
 

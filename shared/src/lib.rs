@@ -1,7 +1,9 @@
 //! whatsapp-channel: the domain, ports, use cases and adapters shared by every function.
 //!
-//! Arrows point one way: `functions/*` and `local-api` use [`app`] (use cases), which speaks to
-//! [`ports`]; [`adapters`] implement the ports for DynamoDB and for memory. [`domain`] is pure.
+//! Arrows point one way: `functions/*` and `local-api` call [`app`] (use cases), which speaks to
+//! [`ports`]; [`adapters`] implement the ports (DynamoDB, in memory, SNS, Twilio's REST API,
+//! clocks). [`domain`] is pure. [`http`] is the functions' HTTP edge: it maps the use cases'
+//! outcomes to status codes and JSON bodies. [`twilio`] checks Twilio's request signatures.
 
 pub mod adapters;
 pub mod app;

@@ -160,3 +160,25 @@ pub fn event_for_conversation(name: &str, id: &str) -> Request {
     let text = event_text(name).replace("01a20a57-f1b0-7342-9a4c-552c53ee9bf3", id);
     lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{e}"))
 }
+
+/// The tests' reference time, 2026-11-23T10:00:00Z.
+pub fn t0() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z")
+        .map(|t| t.to_utc())
+        .unwrap_or_default()
+}
+
+/// A response's body as text, whatever form it has.
+pub fn body_text(response: &lambda_http::Response<lambda_http::Body>) -> String {
+    match response.body() {
+        lambda_http::Body::Text(t) => t.clone(),
+        lambda_http::Body::Binary(b) => String::from_utf8_lossy(b).into_owned(),
+        _ => String::new(),
+    }
+}
+
+/// A response's body as JSON; panics when it is not JSON.
+pub fn body_json(response: &lambda_http::Response<lambda_http::Body>) -> serde_json::Value {
+    let text = body_text(response);
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}

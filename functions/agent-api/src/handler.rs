@@ -1,4 +1,5 @@
-//! agent-api: the agents' side. Read routes: the queue and a conversation's transcript.
+//! agent-api: the agents' side: the queue, a conversation's transcript,
+//! accept and close, the agent's presence and the customer directory.
 
 use std::sync::Arc;
 
@@ -6,12 +7,13 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Error, Request, RequestExt, Response};
 use serde_json::json;
 use whatsapp_channel::app;
-use whatsapp_channel::app::agents::{Accepted, Closed, accept_conversation, close_conversation};
-use whatsapp_channel::domain::ConversationId;
-use whatsapp_channel::domain::{Presence, WhatsAppAddress, valid_agent_id};
-use whatsapp_channel::http::body_bytes;
-use whatsapp_channel::http::{agent_id, error, json, path_segments, unauthenticated};
-use whatsapp_channel::ports::{ChannelStore, Clock, Contact, StoreError};
+use whatsapp_channel::app::agents::{
+    AcceptAnswer, CloseAnswer, accept_conversation, close_conversation, parse_contact,
+    parse_presence, put_contact, set_presence,
+};
+use whatsapp_channel::domain::{AgentId, ConversationId, ViewState, WhatsAppAddress};
+use whatsapp_channel::http::{ApiError, agent_id, body_bytes, json, path_segments};
+use whatsapp_channel::ports::{ChannelStore, Clock};
 
 /// Conversations listed when the caller gives no `limit`, and the most it may ask for.
 pub const DEFAULT_LIMIT: usize = 100;
@@ -29,234 +31,155 @@ impl AgentApi {
     }
 }
 
-fn unavailable(e: &StoreError) -> Response<Body> {
-    tracing::error!(error = ?e, "store request failed");
-    error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "store_unavailable",
-        "The conversation store did not answer; try again.",
-    )
+type Answer = Result<Response<Body>, ApiError>;
+
+fn no_conversation() -> ApiError {
+    ApiError::not_found("No such conversation.")
 }
 
-fn not_found() -> Response<Body> {
-    error(StatusCode::NOT_FOUND, "not_found", "No such conversation.")
+fn conversation_id(raw: &str) -> Result<ConversationId, ApiError> {
+    ConversationId::parse(raw).map_err(|_| no_conversation())
 }
 
 pub async fn function_handler(state: &AgentApi, request: Request) -> Result<Response<Body>, Error> {
-    let Some(agent) = agent_id(&request) else {
-        return Ok(unauthenticated());
-    };
-    let segments = path_segments(&request);
+    Ok(route(state, &request).await.unwrap_or_else(Response::from))
+}
+
+async fn route(state: &AgentApi, request: &Request) -> Answer {
+    let agent = agent_id(request).ok_or_else(ApiError::unauthenticated)?;
+    let segments = path_segments(request);
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     match (request.method(), segments.as_slice()) {
-        (&Method::GET, ["conversations"]) => list(state, &request).await,
+        (&Method::GET, ["conversations"]) => list(state, request).await,
         (&Method::GET, ["conversations", id]) => get(state, id).await,
         (&Method::POST, ["conversations", id, "accept"]) => accept(state, id, &agent).await,
         (&Method::POST, ["conversations", id, "close"]) => close(state, id, &agent).await,
-        (&Method::PUT, ["agents", id, "presence"]) => presence(state, &request, id, &agent).await,
-        (&Method::PUT, ["contacts", address]) => contact(state, &request, address).await,
-        (_, ["agents", _, "presence"] | ["contacts", _]) => Ok(error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "This route takes PUT.",
-        )),
+        (&Method::PUT, ["agents", id, "presence"]) => presence(state, request, id, &agent).await,
+        (&Method::PUT, ["contacts", address]) => contact(state, request, address).await,
+        (_, ["agents", _, "presence"] | ["contacts", _]) => {
+            Err(ApiError::method_not_allowed("This route takes PUT."))
+        }
         (
             _,
             ["conversations"] | ["conversations", _] | ["conversations", _, "accept" | "close"],
-        ) => Ok(error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
+        ) => Err(ApiError::method_not_allowed(
             "This route does not take that method.",
         )),
-        _ => Ok(error(StatusCode::NOT_FOUND, "not_found", "No such route.")),
+        _ => Err(ApiError::no_route()),
     }
 }
 
-async fn list(state: &AgentApi, request: &Request) -> Result<Response<Body>, Error> {
+async fn list(state: &AgentApi, request: &Request) -> Answer {
     let query = request.query_string_parameters();
-    let wanted = query.first("state");
-    if let Some(wanted) = wanted
-        && !app::STATES.contains(&wanted)
-    {
-        return Ok(error(
-            StatusCode::BAD_REQUEST,
-            "invalid_state",
-            "state must be one of requested, active, closed, expired.",
-        ));
-    }
+    let wanted = query
+        .first("state")
+        .map(str::parse::<ViewState>)
+        .transpose()
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_state",
+                "state must be one of requested, active, closed, expired.",
+            )
+        })?;
     let limit = match query.first("limit").map(str::parse::<usize>) {
         None => DEFAULT_LIMIT,
         Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
         Some(_) => {
-            return Ok(error(
+            return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_limit",
                 "limit must be a whole number from 1 to 500.",
             ));
         }
     };
-    match app::list_conversations(state.store.as_ref(), state.clock.as_ref(), wanted, limit).await {
-        Ok(conversations) => Ok(json(
-            StatusCode::OK,
-            &json!({ "conversations": conversations }),
-        )),
-        Err(e) => Ok(unavailable(&e)),
-    }
+    let conversations =
+        app::list_conversations(state.store.as_ref(), state.clock.as_ref(), wanted, limit).await?;
+    Ok(json(
+        StatusCode::OK,
+        &json!({ "conversations": conversations }),
+    ))
 }
 
-async fn get(state: &AgentApi, raw_id: &str) -> Result<Response<Body>, Error> {
-    let Ok(id) = ConversationId::parse(raw_id) else {
-        return Ok(not_found());
-    };
-    match app::get_conversation(state.store.as_ref(), state.clock.as_ref(), &id).await {
-        Ok(Some(conversation)) => Ok(json(StatusCode::OK, &conversation)),
-        Ok(None) => Ok(not_found()),
-        Err(e) => Ok(unavailable(&e)),
-    }
+async fn get(state: &AgentApi, raw_id: &str) -> Answer {
+    let id = conversation_id(raw_id)?;
+    let conversation = app::get_conversation(state.store.as_ref(), state.clock.as_ref(), &id)
+        .await?
+        .ok_or_else(no_conversation)?;
+    Ok(json(StatusCode::OK, &conversation))
 }
 
-async fn accept(state: &AgentApi, raw_id: &str, agent: &str) -> Result<Response<Body>, Error> {
-    let Ok(id) = ConversationId::parse(raw_id) else {
-        return Ok(not_found());
-    };
-    match accept_conversation(state.store.as_ref(), state.clock.as_ref(), &id, agent).await {
-        Ok(Accepted::Yours(view)) => Ok(json(StatusCode::OK, &view)),
-        Ok(Accepted::Taken { by }) => Ok(json(
+async fn accept(state: &AgentApi, raw_id: &str, agent: &AgentId) -> Answer {
+    let id = conversation_id(raw_id)?;
+    match accept_conversation(state.store.as_ref(), state.clock.as_ref(), &id, agent).await? {
+        AcceptAnswer::Yours(view) => Ok(json(StatusCode::OK, &view)),
+        AcceptAnswer::Taken { by } => Err(ApiError::new(
             StatusCode::CONFLICT,
-            &json!({
-                "error": "already_accepted",
-                "message": "Another agent accepted this conversation first.",
-                "assigned_agent": by,
-            }),
-        )),
-        Ok(Accepted::Closed) => Ok(error(
-            StatusCode::CONFLICT,
-            "conversation_closed",
-            "The conversation is closed.",
-        )),
-        Ok(Accepted::NotFound) => Ok(not_found()),
-        Err(e) => Ok(unavailable(&e)),
+            "already_accepted",
+            "Another agent accepted this conversation first.",
+        )
+        .with("assigned_agent", by)),
+        AcceptAnswer::ConversationClosed => Err(ApiError::conversation_closed()),
+        AcceptAnswer::NotFound => Err(no_conversation()),
     }
 }
 
-async fn close(state: &AgentApi, raw_id: &str, agent: &str) -> Result<Response<Body>, Error> {
-    let Ok(id) = ConversationId::parse(raw_id) else {
-        return Ok(not_found());
-    };
-    match close_conversation(state.store.as_ref(), state.clock.as_ref(), &id, agent).await {
-        Ok(Closed::Done(view)) => Ok(json(StatusCode::OK, &view)),
-        Ok(Closed::NotAssigned) => Ok(error(
+async fn close(state: &AgentApi, raw_id: &str, agent: &AgentId) -> Answer {
+    let id = conversation_id(raw_id)?;
+    match close_conversation(state.store.as_ref(), state.clock.as_ref(), &id, agent).await? {
+        CloseAnswer::Done(view) => Ok(json(StatusCode::OK, &view)),
+        CloseAnswer::NotAssigned => Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "not_assigned",
             "Only the assigned agent may close this conversation.",
         )),
-        Ok(Closed::NotAccepted) => Ok(error(
+        CloseAnswer::NotAccepted => Err(ApiError::new(
             StatusCode::CONFLICT,
             "not_accepted",
             "Nobody has accepted this conversation yet.",
         )),
-        Ok(Closed::NotFound) => Ok(not_found()),
-        Err(e) => Ok(unavailable(&e)),
+        CloseAnswer::NotFound => Err(no_conversation()),
     }
 }
 
-async fn presence(
-    state: &AgentApi,
-    request: &Request,
-    raw_id: &str,
-    caller: &str,
-) -> Result<Response<Body>, Error> {
+async fn presence(state: &AgentApi, request: &Request, raw_id: &str, caller: &AgentId) -> Answer {
     let id = percent_encoding::percent_decode_str(raw_id).decode_utf8_lossy();
-    if id != caller || !valid_agent_id(&id) {
-        return Ok(error(
-            StatusCode::FORBIDDEN,
-            "not_your_presence",
-            "Agents set their own presence only.",
-        ));
-    }
-    let Ok(body) = serde_json::from_slice::<serde_json::Value>(body_bytes(request)) else {
-        return Ok(error(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-            "Send {\"status\": \"available\"|\"busy\"|\"do_not_disturb\"|\"away\"|\"offline\"}.",
-        ));
-    };
-    let Some(status) = body["status"]
-        .as_str()
-        .and_then(|s| s.parse::<Presence>().ok())
-    else {
-        return Ok(error(
-            StatusCode::BAD_REQUEST,
-            "invalid_status",
-            "status must be one of available, busy, do_not_disturb, away, offline.",
-        ));
-    };
-    let now = state.clock.now();
-    match state.store.set_presence(&id, status, now).await {
-        Ok(()) => Ok(json(
-            StatusCode::OK,
-            &json!({
-                "agent_id": id,
-                "status": status.as_str(),
-                "updated_at": now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            }),
-        )),
-        Err(e) => Ok(unavailable(&e)),
-    }
+    let agent = AgentId::parse(&id)
+        .ok()
+        .filter(|agent| agent == caller)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                "not_your_presence",
+                "Agents set their own presence only.",
+            )
+        })?;
+    let status = parse_presence(body_bytes(request))?;
+    let now = set_presence(state.store.as_ref(), state.clock.as_ref(), &agent, status).await?;
+    Ok(json(
+        StatusCode::OK,
+        &json!({
+            "agent_id": agent.as_str(),
+            "status": status.as_str(),
+            "updated_at": now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        }),
+    ))
 }
 
-async fn contact(
-    state: &AgentApi,
-    request: &Request,
-    raw_address: &str,
-) -> Result<Response<Body>, Error> {
+async fn contact(state: &AgentApi, request: &Request, raw_address: &str) -> Answer {
     let decoded = percent_encoding::percent_decode_str(raw_address).decode_utf8_lossy();
-    let Ok(address) = WhatsAppAddress::parse(&decoded) else {
-        return Ok(error(
+    let address = WhatsAppAddress::parse(&decoded).map_err(|_| {
+        ApiError::new(
             StatusCode::BAD_REQUEST,
             "invalid_address",
             "The address must be a URL-encoded whatsapp:+E164 number, e.g. whatsapp%3A%2B447700900123.",
-        ));
+        )
+    })?;
+    let contact = parse_contact(&address, body_bytes(request))?;
+    let status = if put_contact(state.store.as_ref(), &contact).await? {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
     };
-    let Ok(serde_json::Value::Object(mut fields)) =
-        serde_json::from_slice::<serde_json::Value>(body_bytes(request))
-    else {
-        return Ok(error(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-            "Send a JSON object with name, contact_id and any summary fields.",
-        ));
-    };
-    let text = |v: Option<serde_json::Value>| match v {
-        Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Some(s),
-        _ => None,
-    };
-    let (Some(name), Some(contact_id)) = (
-        text(fields.remove("name")),
-        text(fields.remove("contact_id")),
-    ) else {
-        return Ok(error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_contact",
-            "name and contact_id are required, non-empty strings.",
-        ));
-    };
-    fields.remove("address");
-    let contact = Contact {
-        address: address.as_str().to_owned(),
-        name,
-        contact_id,
-        summary: fields,
-    };
-    match state.store.put_contact(&contact).await {
-        Ok(created) => {
-            let status = if created {
-                StatusCode::CREATED
-            } else {
-                StatusCode::OK
-            };
-            Ok(json(status, &contact))
-        }
-        Err(e) => Ok(unavailable(&e)),
-    }
+    Ok(json(status, &contact))
 }

@@ -2,14 +2,14 @@ use std::sync::Arc;
 
 use agent_api::{AgentApi, function_handler};
 use lambda_http::{Error, run, service_fn};
-use whatsapp_channel::adapters::{DynamoSessionStore, SystemClock, dynamodb};
+use whatsapp_channel::adapters::{DynamoChannelStore, SystemClock, dynamodb};
 use whatsapp_channel::config;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
     let sdk = config::aws().await;
-    let store = DynamoSessionStore::new(dynamodb::client(&sdk), config::required("TABLE_NAME")?);
+    let store = DynamoChannelStore::new(dynamodb::client(&sdk), config::required("TABLE_NAME")?);
     let state = AgentApi::new(Arc::new(store), Arc::new(SystemClock::default()));
     run(service_fn(|request| function_handler(&state, request))).await
 }

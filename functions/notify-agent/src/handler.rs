@@ -7,8 +7,9 @@ use std::sync::Arc;
 use aws_lambda_events::dynamodb::{Event, EventRecord, UserIdentity};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use lambda_runtime::{Error, LambdaEvent};
-use whatsapp_channel::app::notify::{ChangeKind, StreamChange, handle_change};
-use whatsapp_channel::ports::{AgentNotifier, ChannelStore, Clock};
+use whatsapp_channel::adapters::dynamodb::stream::{decode, encode};
+use whatsapp_channel::app::notify::handle_change;
+use whatsapp_channel::ports::{AgentNotifier, ChangeKind, ChannelStore, Clock, StreamChange};
 
 /// Everything the handler needs, built once per cold start.
 pub struct NotifyAgent {
@@ -31,11 +32,7 @@ impl NotifyAgent {
     }
 }
 
-fn image(item: &serde_dynamo::Item) -> Option<serde_dynamo::Item> {
-    (!item.is_empty()).then(|| item.clone())
-}
-
-/// A Lambda stream record as the use case reads it.
+/// A Lambda stream record as the use case reads it: its images decoded by the DynamoDB adapter.
 pub fn to_change(record: &EventRecord) -> Option<StreamChange> {
     let kind = match record.event_name.as_str() {
         "INSERT" => ChangeKind::Insert,
@@ -46,8 +43,8 @@ pub fn to_change(record: &EventRecord) -> Option<StreamChange> {
     Some(StreamChange {
         id: record.event_id.clone(),
         kind,
-        old: image(&record.change.old_image),
-        new: image(&record.change.new_image),
+        old: decode(record.change.old_image.clone()),
+        new: decode(record.change.new_image.clone()),
         // TTL deletions are made by the DynamoDB service principal.
         by_ttl: record
             .user_identity
@@ -69,8 +66,8 @@ pub fn to_event_record(change: &StreamChange, sequence_number: u64) -> EventReco
     .to_owned();
     record.event_source = Some("aws:dynamodb".into());
     record.event_version = Some("1.1".into());
-    record.change.old_image = change.old.clone().unwrap_or_default();
-    record.change.new_image = change.new.clone().unwrap_or_default();
+    record.change.old_image = change.old.as_ref().and_then(encode).unwrap_or_default();
+    record.change.new_image = change.new.as_ref().and_then(encode).unwrap_or_default();
     record.change.sequence_number = Some(format!("{sequence_number:021}"));
     if change.by_ttl == Some(true) {
         let mut identity = UserIdentity::default();

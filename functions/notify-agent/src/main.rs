@@ -2,14 +2,14 @@ use std::sync::Arc;
 
 use lambda_runtime::{Error, run, service_fn};
 use notify_agent::{NotifyAgent, function_handler};
-use whatsapp_channel::adapters::{DynamoSessionStore, SnsAgentNotifier, SystemClock, dynamodb};
+use whatsapp_channel::adapters::{DynamoChannelStore, SnsAgentNotifier, SystemClock, dynamodb};
 use whatsapp_channel::config;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let sdk = config::aws().await;
-    let store = DynamoSessionStore::new(dynamodb::client(&sdk), config::required("TABLE_NAME")?);
+    let store = DynamoChannelStore::new(dynamodb::client(&sdk), config::required("TABLE_NAME")?);
     let notifier = SnsAgentNotifier::new(
         SnsAgentNotifier::client(&sdk),
         config::required("AGENT_NOTIFICATIONS_TOPIC_ARN")?,

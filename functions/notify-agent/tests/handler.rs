@@ -7,25 +7,19 @@ use aws_lambda_events::dynamodb::Event;
 use chrono::{DateTime, TimeDelta, Utc};
 use lambda_runtime::{Context, LambdaEvent};
 use notify_agent::{NotifyAgent, function_handler};
-use whatsapp_channel::adapters::{InMemorySessionStore, ManualClock, RecordingNotifier};
+use whatsapp_channel::adapters::{InMemoryChannelStore, ManualClock, RecordingNotifier};
 use whatsapp_channel::domain::Presence;
-use whatsapp_channel::ports::AgentDirectory;
-use whatsapp_channel::testing::event_text;
-
-fn t0() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z")
-        .unwrap()
-        .to_utc()
-}
+use whatsapp_channel::ports::AgentStore;
+use whatsapp_channel::testing::{event_text, t0};
 
 struct Harness {
-    store: Arc<InMemorySessionStore>,
+    store: Arc<InMemoryChannelStore>,
     notifier: Arc<RecordingNotifier>,
     state: NotifyAgent,
 }
 
 fn harness(now: DateTime<Utc>) -> Harness {
-    let store = Arc::new(InMemorySessionStore::new());
+    let store = Arc::new(InMemoryChannelStore::new());
     let notifier = Arc::new(RecordingNotifier::new());
     let state = NotifyAgent::new(
         store.clone(),

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use lambda_http::{Error, run, service_fn};
 use send_reply::{SendReply, function_handler};
 use whatsapp_channel::adapters::{
-    DynamoSessionStore, SystemClock, TwilioConfig, TwilioReplySender, dynamodb,
+    DynamoChannelStore, SystemClock, TwilioConfig, TwilioReplySender, dynamodb,
 };
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::config;
@@ -13,7 +13,7 @@ async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
     // Built once per cold start: the SDK configuration, the token (one SSM read), the clients.
     let sdk = config::aws().await;
-    let store = DynamoSessionStore::new(dynamodb::client(&sdk), config::required("TABLE_NAME")?);
+    let store = DynamoChannelStore::new(dynamodb::client(&sdk), config::required("TABLE_NAME")?);
     let sender = TwilioReplySender::new(TwilioConfig {
         api_base_url: config::optional("TWILIO_API_BASE_URL")
             .unwrap_or_else(|| "https://api.twilio.com".into()),

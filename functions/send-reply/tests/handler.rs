@@ -3,34 +3,30 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::TimeDelta;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 use send_reply::{SendReply, function_handler};
-use whatsapp_channel::adapters::{InMemorySessionStore, ManualClock};
+use whatsapp_channel::adapters::{InMemoryChannelStore, ManualClock};
 use whatsapp_channel::app::receive_inbound;
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::domain::{ConversationId, InboundMessage};
-use whatsapp_channel::ports::{ReplyContent, SessionStore};
-use whatsapp_channel::testing::{RecordingSender, event_for_conversation, inbound_params, new_sid};
+use whatsapp_channel::ports::{ConversationStore, ReplyContent, SessionStore};
+use whatsapp_channel::testing::{
+    RecordingSender, event_for_conversation, inbound_params, new_sid, t0,
+};
 
 struct Harness {
-    store: Arc<InMemorySessionStore>,
+    store: Arc<InMemoryChannelStore>,
     clock: Arc<ManualClock>,
     sender: Arc<RecordingSender>,
     state: SendReply,
     conversation: String,
 }
 
-fn t0() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z")
-        .unwrap()
-        .to_utc()
-}
-
 /// A customer wrote at t0 and agent-alice (the events' caller) accepted.
 async fn harness() -> Harness {
-    let store = Arc::new(InMemorySessionStore::new());
+    let store = Arc::new(InMemoryChannelStore::new());
     let clock = Arc::new(ManualClock::at(t0()));
     let sender = Arc::new(RecordingSender::default());
     let message =

@@ -178,7 +178,7 @@ async fn status(
     let callback = match StatusCallback::from_params(params) {
         Ok(callback) => callback,
         // A status Twilio added after this was written: acknowledged, nothing to move.
-        Err(InboundError::Invalid(e)) if e.what == "MessageStatus" => {
+        Err(InboundError::UnknownStatus(e)) => {
             tracing::warn!(error = %e, "status callback with an unknown status ignored");
             return Ok(empty(StatusCode::NO_CONTENT));
         }

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use lambda_http::{Error, run, service_fn};
 use webhook_ingest::{WebhookIngest, function_handler};
-use whatsapp_channel::adapters::{DynamoSessionStore, SystemClock};
+use whatsapp_channel::adapters::{DynamoChannelStore, SystemClock};
 use whatsapp_channel::config::{self, WebhookConfig};
 
 #[tokio::main]
@@ -11,7 +11,7 @@ async fn main() -> Result<(), Error> {
     // Built once per cold start; no network here beyond loading the SDK configuration.
     let sdk = config::aws().await;
     let webhook = WebhookConfig::load(&sdk).await?;
-    let store = DynamoSessionStore::new(
+    let store = DynamoChannelStore::new(
         whatsapp_channel::adapters::dynamodb::client(&sdk),
         config::required("TABLE_NAME")?,
     );

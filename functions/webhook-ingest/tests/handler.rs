@@ -2,33 +2,27 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::TimeDelta;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use webhook_ingest::{EMPTY_TWIML, WebhookIngest, content_type, function_handler};
-use whatsapp_channel::adapters::{InMemorySessionStore, ManualClock};
+use whatsapp_channel::adapters::{InMemoryChannelStore, ManualClock};
 use whatsapp_channel::domain::{ConversationId, MessageSid, MessageStatus};
 use whatsapp_channel::ports::{Direction, MessageRecord, ReplyContent, SessionStore};
 use whatsapp_channel::testing::{
-    encode, event, events_webhook_config, inbound_params, new_sid, params, signed_request,
-    webhook_request,
+    body_text, encode, event, events_webhook_config, inbound_params, new_sid, params,
+    signed_request, t0, webhook_request,
 };
 
 struct Harness {
-    store: Arc<InMemorySessionStore>,
+    store: Arc<InMemoryChannelStore>,
     clock: Arc<ManualClock>,
     state: WebhookIngest,
 }
 
-fn start() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z")
-        .unwrap()
-        .to_utc()
-}
-
 fn harness() -> Harness {
-    let store = Arc::new(InMemorySessionStore::new());
-    let clock = Arc::new(ManualClock::at(start()));
+    let store = Arc::new(InMemoryChannelStore::new());
+    let clock = Arc::new(ManualClock::at(t0()));
     let state = WebhookIngest::new(&events_webhook_config(), store.clone(), clock.clone());
     Harness {
         store,
@@ -47,14 +41,6 @@ impl Harness {
             .message(&MessageSid::parse(sid).unwrap())
             .await
             .unwrap()
-    }
-}
-
-fn body_text(response: &Response<Body>) -> String {
-    match response.body() {
-        Body::Text(t) => t.clone(),
-        Body::Binary(b) => String::from_utf8_lossy(b).into_owned(),
-        _ => String::new(),
     }
 }
 
@@ -80,7 +66,7 @@ async fn a_signed_text_message_is_stored_and_answered_with_empty_twiml() {
         Some("Hi! Order #1234 – where is it? 😕")
     );
     assert_eq!(stored.direction, Direction::Inbound);
-    assert_eq!(stored.created_at, start());
+    assert_eq!(stored.created_at, t0());
     assert!(
         stored
             .params
@@ -301,7 +287,7 @@ async fn seed_outbound(h: &Harness, sid: &str, status: MessageStatus) {
         &ReplyContent::Text {
             body: "Your order ships today".into(),
         },
-        start(),
+        t0(),
     );
     record.status = status;
     h.store.put_message(&record).await.unwrap();

@@ -7,20 +7,18 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
-use crate::adapters::DynamoSessionStore;
-use crate::app::notify::{ChangeKind, StreamChange};
 use chrono::{DateTime, Utc};
 
-use crate::domain::Presence;
 use crate::domain::{
-    ConversationId, ExistingSession, MessageSid, MessageStatus, SessionDecision, StatusCallback,
-    decide_session,
+    ConversationId, ExistingSession, MessageSid, MessageStatus, Presence, SessionDecision,
+    SessionWindow, StatusCallback, decide_session,
 };
 use crate::ports::{
-    AcceptOutcome, AgentDirectory, AvailableAgent, ClaimOutcome, CloseOutcome, Contact,
-    ConversationRecord, ConversationState, IdempotencyRecord, MessageRecord, SessionKey,
-    SessionRecord, SessionStore, SessionTouch, SessionTouched, StatusApplied, StoreError, Stored,
-    StoredResponse,
+    AcceptResult, AgentStore, AvailableAgent, ChangeKind, ClaimOutcome, CloseResult, Contact,
+    ContactStore, ConversationRecord, ConversationState, ConversationStore, IdempotencyRecord,
+    MessageRecord, NotificationLog, PresenceRecord, ReplyStore, SessionKey, SessionRecord,
+    SessionStore, SessionTouch, SessionTouched, StatusApplied, StoreError, Stored, StoredItem,
+    StoredResponse, StreamChange,
 };
 
 #[derive(Debug, Default)]
@@ -31,7 +29,7 @@ struct Tables {
     /// Status callbacks that arrived before their reply was recorded under its sid.
     early_statuses: HashMap<String, (MessageStatus, Option<String>)>,
     idempotency: HashMap<String, IdempotencyRecord>,
-    presence: HashMap<String, (Presence, Option<DateTime<Utc>>)>,
+    presence: HashMap<String, PresenceRecord>,
     contacts: HashMap<String, Contact>,
     /// Notification markers: `true` once published.
     notifications: HashMap<String, bool>,
@@ -40,7 +38,7 @@ struct Tables {
 impl Tables {
     /// Mirrors a conversation's state onto its customer's session while it is the current one.
     fn mirror(&mut self, conversation: &ConversationRecord) {
-        if let Some(key) = SessionKey::parse(&conversation.business, &conversation.customer)
+        if let Some(key) = SessionKey::of(conversation)
             && let Some(session) = self.sessions.get_mut(&key)
             && session.conversation_id == conversation.id
         {
@@ -52,25 +50,19 @@ impl Tables {
 
 /// One lock over everything: each port call is atomic, as each DynamoDB request is.
 #[derive(Debug, Default)]
-pub struct InMemorySessionStore {
+pub struct InMemoryChannelStore {
     tables: Mutex<Tables>,
     /// The embedded twin of the table's stream: the records notify-agent consumes.
     stream: Mutex<Option<UnboundedSender<StreamChange>>>,
 }
 
-fn stream_item(
-    item: Result<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>, StoreError>,
-) -> Option<serde_dynamo::Item> {
-    item.ok().map(serde_dynamo::Item::from)
-}
-
-impl InMemorySessionStore {
+impl InMemoryChannelStore {
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Starts the stream: every later change that matters to notify-agent is sent here, in the
-    /// table's item format, as DynamoDB Streams would deliver it.
+    /// Starts the stream: every later change that matters to notify-agent is sent here, typed,
+    /// as the DynamoDB adapter decodes what DynamoDB Streams delivers.
     pub fn stream(&self) -> UnboundedReceiver<StreamChange> {
         let (sender, receiver) = unbounded_channel();
         *self.stream.lock().unwrap_or_else(|e| e.into_inner()) = Some(sender);
@@ -80,8 +72,8 @@ impl InMemorySessionStore {
     fn emit(
         &self,
         kind: ChangeKind,
-        old: Option<serde_dynamo::Item>,
-        new: Option<serde_dynamo::Item>,
+        old: Option<StoredItem>,
+        new: Option<StoredItem>,
         by_ttl: Option<bool>,
     ) {
         if let Some(sender) = self
@@ -103,29 +95,18 @@ impl InMemorySessionStore {
     /// What DynamoDB's TTL does, eventually: removes session items whose window has closed.
     /// Returns how many it removed.
     pub fn expire_sessions(&self, now: DateTime<Utc>) -> usize {
-        let expired: Vec<SessionRecord> = {
-            let mut tables = self.tables();
-            let keys: Vec<SessionKey> = tables
-                .sessions
-                .iter()
-                .filter(|(_, s)| {
-                    !crate::domain::SessionWindow::new(s.last_inbound_at).is_open_at(now)
-                })
-                .map(|(k, _)| k.clone())
-                .collect();
-            keys.iter()
-                .filter_map(|k| tables.sessions.remove(k))
-                .collect()
-        };
-        for session in &expired {
-            self.emit(
-                ChangeKind::Remove,
-                stream_item(DynamoSessionStore::session_item(session)),
-                None,
-                Some(true),
-            );
+        let expired: Vec<SessionRecord> = self
+            .tables()
+            .sessions
+            .extract_if(|_, s| !SessionWindow::new(s.last_inbound_at).is_open_at(now))
+            .map(|(_, s)| s)
+            .collect();
+        let removed = expired.len();
+        for session in expired {
+            let old = Some(StoredItem::Session(session));
+            self.emit(ChangeKind::Remove, old, None, Some(true));
         }
-        expired.len()
+        removed
     }
 
     fn tables(&self) -> std::sync::MutexGuard<'_, Tables> {
@@ -148,7 +129,7 @@ fn conversation_id(raw: &str) -> Result<ConversationId, StoreError> {
 }
 
 #[async_trait]
-impl SessionStore for InMemorySessionStore {
+impl SessionStore for InMemoryChannelStore {
     async fn touch_session(&self, touch: &SessionTouch) -> Result<SessionTouched, StoreError> {
         let mut tables = self.tables();
         let existing = tables.sessions.get(&touch.key).cloned();
@@ -185,7 +166,7 @@ impl SessionStore for InMemorySessionStore {
                 self.emit(
                     ChangeKind::Insert,
                     None,
-                    stream_item(DynamoSessionStore::conversation_item(&conversation)),
+                    Some(StoredItem::Conversation(conversation)),
                     None,
                 );
                 id
@@ -195,6 +176,14 @@ impl SessionStore for InMemorySessionStore {
             conversation_id: conversation_id(&id)?,
             decision,
         })
+    }
+
+    async fn sessions(&self, keys: &[SessionKey]) -> Result<Vec<SessionRecord>, StoreError> {
+        let tables = self.tables();
+        Ok(keys
+            .iter()
+            .filter_map(|k| tables.sessions.get(k).cloned())
+            .collect())
     }
 
     async fn put_message(&self, message: &MessageRecord) -> Result<Stored, StoreError> {
@@ -207,7 +196,7 @@ impl SessionStore for InMemorySessionStore {
         self.emit(
             ChangeKind::Insert,
             None,
-            stream_item(DynamoSessionStore::message_item(message)),
+            Some(StoredItem::Message(Box::new(message.clone()))),
             None,
         );
         Ok(Stored::Inserted)
@@ -246,6 +235,24 @@ impl SessionStore for InMemorySessionStore {
         Ok(self.tables().messages.get(id.as_str()).cloned())
     }
 
+    async fn conversation_messages(
+        &self,
+        id: &ConversationId,
+    ) -> Result<Vec<MessageRecord>, StoreError> {
+        let mut messages: Vec<_> = self
+            .tables()
+            .messages
+            .values()
+            .filter(|m| m.conversation_id == id.as_str())
+            .cloned()
+            .collect();
+        messages.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+        Ok(messages)
+    }
+}
+
+#[async_trait]
+impl ConversationStore for InMemoryChannelStore {
     async fn list_conversations(
         &self,
         limit: usize,
@@ -264,29 +271,6 @@ impl SessionStore for InMemorySessionStore {
         Ok(self.tables().conversations.get(id.as_str()).cloned())
     }
 
-    async fn conversation_messages(
-        &self,
-        id: &ConversationId,
-    ) -> Result<Vec<MessageRecord>, StoreError> {
-        let mut messages: Vec<_> = self
-            .tables()
-            .messages
-            .values()
-            .filter(|m| m.conversation_id == id.as_str())
-            .cloned()
-            .collect();
-        messages.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
-        Ok(messages)
-    }
-
-    async fn sessions(&self, keys: &[SessionKey]) -> Result<Vec<SessionRecord>, StoreError> {
-        let tables = self.tables();
-        Ok(keys
-            .iter()
-            .filter_map(|k| tables.sessions.get(k).cloned())
-            .collect())
-    }
-
     async fn settle_conversation(
         &self,
         id: &ConversationId,
@@ -303,18 +287,18 @@ impl SessionStore for InMemorySessionStore {
         id: &ConversationId,
         agent: &str,
         _at: DateTime<Utc>,
-    ) -> Result<AcceptOutcome, StoreError> {
+    ) -> Result<AcceptResult, StoreError> {
         let mut tables = self.tables();
         let Some(conversation) = tables.conversations.get_mut(id.as_str()) else {
-            return Ok(AcceptOutcome::NotFound);
+            return Ok(AcceptResult::NotFound);
         };
         if let Some(refusal) = conversation.accept_refusal(agent) {
             return Ok(refusal);
         }
         conversation.state = ConversationState::Active;
         conversation.assigned_agent = Some(agent.to_owned());
-        let outcome = AcceptOutcome::Accepted(conversation.clone());
-        if let AcceptOutcome::Accepted(record) = &outcome {
+        let outcome = AcceptResult::Accepted(conversation.clone());
+        if let AcceptResult::Accepted(record) = &outcome {
             tables.mirror(record);
             drop(tables);
             let mut old = record.clone();
@@ -322,8 +306,8 @@ impl SessionStore for InMemorySessionStore {
             old.assigned_agent = None;
             self.emit(
                 ChangeKind::Modify,
-                stream_item(DynamoSessionStore::conversation_item(&old)),
-                stream_item(DynamoSessionStore::conversation_item(record)),
+                Some(StoredItem::Conversation(old)),
+                Some(StoredItem::Conversation(record.clone())),
                 None,
             );
         }
@@ -335,10 +319,10 @@ impl SessionStore for InMemorySessionStore {
         id: &ConversationId,
         agent: &str,
         _at: DateTime<Utc>,
-    ) -> Result<CloseOutcome, StoreError> {
+    ) -> Result<CloseResult, StoreError> {
         let mut tables = self.tables();
         let Some(conversation) = tables.conversations.get_mut(id.as_str()) else {
-            return Ok(CloseOutcome::NotFound);
+            return Ok(CloseResult::NotFound);
         };
         if let Some(refusal) = conversation.close_refusal(agent) {
             return Ok(refusal);
@@ -350,13 +334,16 @@ impl SessionStore for InMemorySessionStore {
         drop(tables);
         self.emit(
             ChangeKind::Modify,
-            stream_item(DynamoSessionStore::conversation_item(&old)),
-            stream_item(DynamoSessionStore::conversation_item(&record)),
+            Some(StoredItem::Conversation(old)),
+            Some(StoredItem::Conversation(record.clone())),
             None,
         );
-        Ok(CloseOutcome::Closed(record))
+        Ok(CloseResult::Closed(record))
     }
+}
 
+#[async_trait]
+impl ReplyStore for InMemoryChannelStore {
     async fn claim_reply(
         &self,
         claim: &IdempotencyRecord,
@@ -416,36 +403,43 @@ impl SessionStore for InMemorySessionStore {
 }
 
 #[async_trait]
-impl AgentDirectory for InMemorySessionStore {
+impl AgentStore for InMemoryChannelStore {
     async fn set_presence(
         &self,
         agent: &str,
         presence: Presence,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let old = {
+        let (old, new) = {
             let mut tables = self.tables();
-            let previous = tables.presence.get(agent).copied();
-            let since = match (presence, previous) {
-                (Presence::Available, Some((Presence::Available, since))) => since,
+            let previous = tables.presence.get(agent).cloned();
+            let since = match (presence, &previous) {
+                (Presence::Available, Some(p)) if p.status == Presence::Available => {
+                    p.available_since
+                }
                 (Presence::Available, _) => Some(at),
                 _ => None,
             };
-            tables.presence.insert(agent.to_owned(), (presence, since));
-            previous
-        };
-        let item = |(p, since): (Presence, Option<DateTime<Utc>>)| {
-            Some(serde_dynamo::Item::from(
-                crate::adapters::dynamodb::presence_item(agent, p, at, since),
-            ))
+            let record = PresenceRecord {
+                agent_id: agent.to_owned(),
+                status: presence,
+                updated_at: at,
+                available_since: since,
+            };
+            tables.presence.insert(agent.to_owned(), record.clone());
+            (previous, record)
         };
         let kind = if old.is_some() {
             ChangeKind::Modify
         } else {
             ChangeKind::Insert
         };
-        let current = self.tables().presence.get(agent).copied();
-        self.emit(kind, old.and_then(item), current.and_then(item), None);
+        self.emit(
+            kind,
+            old.map(StoredItem::Presence),
+            Some(StoredItem::Presence(new)),
+            None,
+        );
         Ok(())
     }
 
@@ -453,11 +447,11 @@ impl AgentDirectory for InMemorySessionStore {
         let mut agents: Vec<AvailableAgent> = self
             .tables()
             .presence
-            .iter()
-            .filter_map(|(agent, (p, since))| match (p, since) {
+            .values()
+            .filter_map(|p| match (p.status, p.available_since) {
                 (Presence::Available, Some(since)) => Some(AvailableAgent {
-                    agent_id: agent.clone(),
-                    available_since: *since,
+                    agent_id: p.agent_id.clone(),
+                    available_since: since,
                 }),
                 _ => None,
             })
@@ -465,7 +459,10 @@ impl AgentDirectory for InMemorySessionStore {
         agents.sort_by(|a, b| a.agent_id.cmp(&b.agent_id));
         Ok(agents)
     }
+}
 
+#[async_trait]
+impl ContactStore for InMemoryChannelStore {
     async fn put_contact(&self, contact: &Contact) -> Result<bool, StoreError> {
         Ok(self
             .tables()
@@ -481,7 +478,10 @@ impl AgentDirectory for InMemorySessionStore {
             .filter_map(|a| tables.contacts.get(a).cloned())
             .collect())
     }
+}
 
+#[async_trait]
+impl NotificationLog for InMemoryChannelStore {
     async fn begin_notification(&self, key: &str, _at: DateTime<Utc>) -> Result<bool, StoreError> {
         let mut tables = self.tables();
         let published = tables.notifications.entry(key.to_owned()).or_insert(false);

@@ -1,13 +1,14 @@
-//! Adapters: the ports implemented on DynamoDB, in memory, and on the system clock.
+//! Adapters: the ports implemented on DynamoDB, in memory, on SNS, on Twilio's REST API, and on
+//! the system clock.
 
 pub mod clock;
 pub mod dynamodb;
 pub mod memory;
 pub mod sns;
-pub mod twilio;
+pub mod twilio_rest;
 
 pub use clock::{ManualClock, SystemClock};
-pub use dynamodb::DynamoSessionStore;
-pub use memory::InMemorySessionStore;
+pub use dynamodb::DynamoChannelStore;
+pub use memory::InMemoryChannelStore;
 pub use sns::{RecordingNotifier, SnsAgentNotifier, StdoutNotifier};
-pub use twilio::{TwilioConfig, TwilioReplySender};
+pub use twilio_rest::{TwilioConfig, TwilioReplySender};

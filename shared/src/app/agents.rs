@@ -1,40 +1,22 @@
-//! The agent's side: accept and close a conversation.
+//! The agent's side: accept and close a conversation, set their presence, keep the customer
+//! directory.
 
-use crate::domain::ConversationId;
-use crate::ports::{
-    AcceptOutcome, ChannelStore, Clock, CloseOutcome, ConversationRecord, StoreError,
-};
+use chrono::{DateTime, Utc};
 
-use super::{ConversationView, session_key_of, view};
-
-/// The conversation as an agent sees it after a change.
-async fn current_view(
-    store: &dyn ChannelStore,
-    clock: &dyn Clock,
-    conversation: ConversationRecord,
-) -> Result<ConversationView, StoreError> {
-    let sessions = match session_key_of(&conversation) {
-        Some(key) => store.sessions(&[key]).await?,
-        None => Vec::new(),
-    };
-    let session = sessions
-        .iter()
-        .find(|s| s.conversation_id == conversation.id);
-    let contacts = store
-        .contacts(std::slice::from_ref(&conversation.customer))
-        .await?;
-    Ok(view(conversation, session, contacts.first(), clock.now()))
-}
+use super::{ConversationView, load_context};
+use crate::domain::{AgentId, ConversationId, Presence, WhatsAppAddress};
+use crate::ports::{AcceptResult, ChannelStore, Clock, CloseResult, Contact, StoreError};
 
 /// Accepting, as the agent sees it.
 #[derive(Debug)]
-pub enum Accepted {
+pub enum AcceptAnswer {
     /// Accepted now, or already by this agent (an accept is safe to retry).
     Yours(Box<ConversationView>),
     Taken {
         by: Option<String>,
     },
-    Closed,
+    /// It no longer waits for an agent.
+    ConversationClosed,
     NotFound,
 }
 
@@ -42,21 +24,21 @@ pub async fn accept_conversation(
     store: &dyn ChannelStore,
     clock: &dyn Clock,
     id: &ConversationId,
-    agent: &str,
-) -> Result<Accepted, StoreError> {
-    Ok(match store.accept(id, agent, clock.now()).await? {
-        AcceptOutcome::Accepted(c) | AcceptOutcome::AlreadyYours(c) => {
-            Accepted::Yours(Box::new(current_view(store, clock, c).await?))
+    agent: &AgentId,
+) -> Result<AcceptAnswer, StoreError> {
+    Ok(match store.accept(id, agent.as_str(), clock.now()).await? {
+        AcceptResult::Accepted(c) | AcceptResult::AlreadyYours(c) => {
+            AcceptAnswer::Yours(Box::new(load_context(store, c).await?.view(clock)))
         }
-        AcceptOutcome::Taken { by } => Accepted::Taken { by },
-        AcceptOutcome::WrongState(_) => Accepted::Closed,
-        AcceptOutcome::NotFound => Accepted::NotFound,
+        AcceptResult::Taken { by } => AcceptAnswer::Taken { by },
+        AcceptResult::WrongState(_) => AcceptAnswer::ConversationClosed,
+        AcceptResult::NotFound => AcceptAnswer::NotFound,
     })
 }
 
 /// Closing, as the agent sees it.
 #[derive(Debug)]
-pub enum Closed {
+pub enum CloseAnswer {
     /// Closed now, or already by this agent.
     Done(Box<ConversationView>),
     NotAssigned,
@@ -68,14 +50,86 @@ pub async fn close_conversation(
     store: &dyn ChannelStore,
     clock: &dyn Clock,
     id: &ConversationId,
-    agent: &str,
-) -> Result<Closed, StoreError> {
-    Ok(match store.close(id, agent, clock.now()).await? {
-        CloseOutcome::Closed(c) | CloseOutcome::AlreadyClosed(c) => {
-            Closed::Done(Box::new(current_view(store, clock, c).await?))
+    agent: &AgentId,
+) -> Result<CloseAnswer, StoreError> {
+    Ok(match store.close(id, agent.as_str(), clock.now()).await? {
+        CloseResult::Closed(c) | CloseResult::AlreadyClosed(c) => {
+            CloseAnswer::Done(Box::new(load_context(store, c).await?.view(clock)))
         }
-        CloseOutcome::NotAssigned => Closed::NotAssigned,
-        CloseOutcome::NotAccepted => Closed::NotAccepted,
-        CloseOutcome::NotFound => Closed::NotFound,
+        CloseResult::NotAssigned => CloseAnswer::NotAssigned,
+        CloseResult::NotAccepted => CloseAnswer::NotAccepted,
+        CloseResult::NotFound => CloseAnswer::NotFound,
     })
+}
+
+/// Sets an agent's own presence; returns when it was set.
+pub async fn set_presence(
+    store: &dyn ChannelStore,
+    clock: &dyn Clock,
+    agent: &AgentId,
+    presence: Presence,
+) -> Result<DateTime<Utc>, StoreError> {
+    let now = clock.now();
+    store.set_presence(agent.as_str(), presence, now).await?;
+    Ok(now)
+}
+
+/// Why a contact is refused before anything is stored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidContact {
+    /// Not a JSON object.
+    #[error("the body is not a JSON object")]
+    Malformed,
+    /// An object without a usable name or contact id.
+    #[error("name and contact_id are required, non-empty strings")]
+    Incomplete,
+}
+
+/// Reads a contact for `address` from a JSON object: `name`, `contact_id`, and the rest kept as
+/// its summary.
+pub fn parse_contact(address: &WhatsAppAddress, raw: &[u8]) -> Result<Contact, InvalidContact> {
+    let Ok(serde_json::Value::Object(mut fields)) = serde_json::from_slice(raw) else {
+        return Err(InvalidContact::Malformed);
+    };
+    let text = |v: Option<serde_json::Value>| match v {
+        Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Some(s),
+        _ => None,
+    };
+    let (Some(name), Some(contact_id)) = (
+        text(fields.remove("name")),
+        text(fields.remove("contact_id")),
+    ) else {
+        return Err(InvalidContact::Incomplete);
+    };
+    fields.remove("address");
+    Ok(Contact {
+        address: address.as_str().to_owned(),
+        name,
+        contact_id,
+        summary: fields,
+    })
+}
+
+/// Creates or replaces a contact; `true` when it is new.
+pub async fn put_contact(store: &dyn ChannelStore, contact: &Contact) -> Result<bool, StoreError> {
+    store.put_contact(contact).await
+}
+
+/// Why a presence body is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidPresence {
+    #[error("the body is not JSON")]
+    Malformed,
+    #[error("status is not a presence status")]
+    UnknownStatus,
+}
+
+/// Reads `{"status": "available"|…}`.
+pub fn parse_presence(raw: &[u8]) -> Result<Presence, InvalidPresence> {
+    let body: serde_json::Value =
+        serde_json::from_slice(raw).map_err(|_| InvalidPresence::Malformed)?;
+    body["status"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .ok_or(InvalidPresence::UnknownStatus)
 }

@@ -1,40 +1,17 @@
 //! notify-agent's use case: the table's stream is a transactional outbox. Each change that
 //! matters to agents becomes one SNS notification, published once per change even when the
-//! stream delivers a record again.
+//! stream delivers a record again. It reads typed [`StreamChange`]s: the adapters decode the
+//! table's items.
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::domain::{ConversationId, Presence, SessionWindow};
+use super::views::rfc3339;
+use crate::domain::{ConversationId, ConversationState, Presence, SessionWindow, ViewState};
 use crate::ports::{
-    AgentNotifier, ChannelStore, Clock, Contact, ConversationRecord, ConversationState, Direction,
-    MessageRecord, Notification, NotifyError, SessionRecord, StoreError,
+    AgentNotifier, ChangeKind, ChannelStore, Clock, Contact, ConversationRecord, Direction,
+    MessageRecord, Notification, NotifyError, SessionRecord, StoreError, StoredItem, StreamChange,
 };
-
-use super::rfc3339;
-
-/// A stream record, independent of who delivered it (Lambda, DynamoDB Streams, the embedded
-/// store).
-#[derive(Debug, Clone, PartialEq)]
-pub struct StreamChange {
-    /// The record's event id: the key that keeps its notifications single.
-    pub id: String,
-    pub kind: ChangeKind,
-    /// The item before and after, in the table's item format.
-    pub old: Option<serde_dynamo::Item>,
-    pub new: Option<serde_dynamo::Item>,
-    /// `Some(true)` when the record says DynamoDB's TTL removed the item; `None` when the record
-    /// does not say (DynamoDB Local omits `userIdentity`).
-    pub by_ttl: Option<bool>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChangeKind {
-    Insert,
-    Modify,
-    Remove,
-}
 
 /// Why a change could not be handled: the record is reported and redelivered.
 #[derive(Debug, thiserror::Error)]
@@ -43,30 +20,6 @@ pub enum NotifyFailure {
     Store(#[from] StoreError),
     #[error(transparent)]
     Publish(#[from] NotifyError),
-}
-
-#[derive(Deserialize)]
-struct TypeTag {
-    #[serde(rename = "type")]
-    kind: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct PresenceItem {
-    agent_id: String,
-    status: Presence,
-    #[serde(default, with = "chrono::serde::ts_milliseconds_option")]
-    available_since: Option<DateTime<Utc>>,
-}
-
-fn kind_of(item: Option<&serde_dynamo::Item>) -> Option<String> {
-    serde_dynamo::from_item::<_, TypeTag>(item?.clone())
-        .ok()?
-        .kind
-}
-
-fn read<T: serde::de::DeserializeOwned>(item: Option<&serde_dynamo::Item>) -> Option<T> {
-    serde_dynamo::from_item(item?.clone()).ok()
 }
 
 /// What a change means for agents.
@@ -81,50 +34,33 @@ enum Meaning {
 }
 
 fn meaning(change: &StreamChange, now: DateTime<Utc>) -> Meaning {
-    let kind = kind_of(change.new.as_ref()).or_else(|| kind_of(change.old.as_ref()));
-    match (change.kind, kind.as_deref()) {
-        (ChangeKind::Insert, Some("conversation")) => read(change.new.as_ref())
-            .map(Meaning::Requested)
-            .unwrap_or(Meaning::Nothing),
-        (ChangeKind::Modify, Some("conversation")) => {
-            let old: Option<ConversationRecord> = read(change.old.as_ref());
-            let new: Option<ConversationRecord> = read(change.new.as_ref());
-            match (old, new) {
-                (Some(old), Some(new))
-                    if old.state == ConversationState::Requested
-                        && new.state == ConversationState::Active =>
-                {
-                    Meaning::Accepted(new)
-                }
-                _ => Meaning::Nothing,
-            }
+    use StoredItem as I;
+    match (change.kind, change.old.as_ref(), change.new.as_ref()) {
+        (ChangeKind::Insert, _, Some(I::Conversation(new))) => Meaning::Requested(new.clone()),
+        (ChangeKind::Modify, Some(I::Conversation(old)), Some(I::Conversation(new)))
+            if old.state == ConversationState::Requested
+                && new.state == ConversationState::Active =>
+        {
+            Meaning::Accepted(new.clone())
         }
-        (ChangeKind::Insert, Some("message")) => match read::<MessageRecord>(change.new.as_ref()) {
-            Some(m) if m.direction == Direction::Inbound => Meaning::MessageReceived(Box::new(m)),
-            _ => Meaning::Nothing,
-        },
-        (ChangeKind::Remove, Some("session")) => match read::<SessionRecord>(change.old.as_ref()) {
-            // Our code never deletes a session: a removal is the TTL's, or, where the record does
-            // not say, one whose window its timestamps show closed.
-            Some(s)
-                if change.by_ttl == Some(true)
-                    || (change.by_ttl.is_none()
-                        && !SessionWindow::new(s.last_inbound_at).is_open_at(now)) =>
-            {
-                Meaning::WindowClosed(s)
-            }
-            _ => Meaning::Nothing,
-        },
-        (ChangeKind::Insert | ChangeKind::Modify, Some("presence")) => {
-            let old: Option<PresenceItem> = read(change.old.as_ref());
-            let new: Option<PresenceItem> = read(change.new.as_ref());
-            match new {
-                Some(PresenceItem {
-                    agent_id,
-                    status: Presence::Available,
-                    available_since: Some(since),
-                }) if old.is_none_or(|o| o.status != Presence::Available) => {
-                    Meaning::AgentAvailable(agent_id, since)
+        (ChangeKind::Insert, _, Some(I::Message(m))) if m.direction == Direction::Inbound => {
+            Meaning::MessageReceived(m.clone())
+        }
+        // Our code never deletes a session: a removal is the TTL's, or, where the record does
+        // not say, one whose window its timestamps show closed.
+        (ChangeKind::Remove, Some(I::Session(s)), _)
+            if change.by_ttl == Some(true)
+                || (change.by_ttl.is_none()
+                    && !SessionWindow::new(s.last_inbound_at).is_open_at(now)) =>
+        {
+            Meaning::WindowClosed(s.clone())
+        }
+        (ChangeKind::Insert | ChangeKind::Modify, old, Some(I::Presence(new))) => {
+            let was_available =
+                matches!(old, Some(I::Presence(o)) if o.status == Presence::Available);
+            match (new.status, new.available_since) {
+                (Presence::Available, Some(since)) if !was_available => {
+                    Meaning::AgentAvailable(new.agent_id.clone(), since)
                 }
                 _ => Meaning::Nothing,
             }
@@ -209,7 +145,8 @@ async fn notifications(
         }
         Meaning::AgentAvailable(agent, since) => {
             let waiting =
-                super::list_conversations(store, &FixedClock(now), Some("requested"), 100).await?;
+                super::list_conversations(store, &FixedClock(now), Some(ViewState::Requested), 100)
+                    .await?;
             let mut out = Vec::new();
             for view in waiting {
                 let Ok(id) = ConversationId::parse(&view.id) else {

@@ -6,16 +6,17 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Deserialize;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::domain::{ConversationId, MessageStatus, SessionWindow};
-use crate::ports::{
-    ClaimOutcome, Clock, ConversationState, IdempotencyRecord, MessageRecord, OutboundRequest,
-    ReplyContent, ReplySender, SendError, SessionStore, StoreError, StoredResponse,
+use super::{MessageView, current_session};
+use crate::domain::{
+    AgentId, ConversationId, ConversationState, ConversationWindow, MessageStatus, ReplyContent,
+    is_recipient_error,
 };
-
-use super::{MessageView, rfc3339, session_key_of};
+use crate::ports::{
+    ChannelStore, ClaimOutcome, Clock, IdempotencyRecord, MessageRecord, OutboundRequest,
+    ReplySender, ReplyStore, SendError, SentMessage, StoreError, StoredResponse,
+};
 
 /// The refusal text the product promises, word for word.
 pub const WINDOW_EXPIRED_MESSAGE: &str =
@@ -48,10 +49,10 @@ struct TemplateBody {
 /// Why a reply body is refused before anything happens.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidReply {
-    /// Not JSON of the expected shape (400).
+    /// Not JSON of the expected shape.
     #[error("the body is not a JSON reply: {0}")]
     Malformed(String),
-    /// JSON, but not a reply that can be sent (422).
+    /// JSON, but not a reply that can be sent.
     #[error("{0}")]
     Unsendable(&'static str),
 }
@@ -123,7 +124,7 @@ pub fn parse_reply(raw: &[u8]) -> Result<ReplyContent, InvalidReply> {
 #[derive(Debug, Clone)]
 pub struct ReplyRequest {
     pub conversation_id: ConversationId,
-    pub agent: String,
+    pub agent: AgentId,
     /// The client's `Idempotency-Key`; without one, every request is a new reply.
     pub idempotency_key: Option<String>,
     pub content: ReplyContent,
@@ -167,29 +168,43 @@ fn fingerprint(id: &ConversationId, content: &ReplyContent) -> String {
     hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn response(status: u16, body: serde_json::Value) -> StoredResponse {
-    StoredResponse {
-        status,
-        body: body.to_string(),
-    }
+/// What became of a reply that reached the sending stage. The handler turns it into the
+/// answer a retry with the same key gets again.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReplyOutcome {
+    /// Twilio accepted it.
+    Sent(Box<MessageView>),
+    /// Twilio refused it: nothing was sent.
+    Rejected {
+        twilio_status: u16,
+        code: Option<u32>,
+        message: String,
+        /// The refusal is about the message or its recipient (the agent can act), not our setup.
+        about_recipient: bool,
+        message_id: String,
+    },
+    /// Twilio kept rate limiting the account: nothing was sent.
+    RateLimited { message_id: String },
+    /// Twilio did not answer: it may have been sent, and is never resent.
+    Unreachable { message_id: String },
+    /// The send happened, but its outcome could not be recorded.
+    NotRecorded,
 }
 
-/// Twilio codes that are about the message or recipient (the agent can act), not our setup.
-fn is_recipient_error(code: Option<u32>) -> bool {
-    matches!(
-        code,
-        Some(21211 | 21408 | 21610 | 21612 | 21614 | 21617 | 63016 | 63024)
-    )
-}
+/// Turns an outcome into the answer kept under the idempotency key (the function's HTTP
+/// response).
+pub type Respond = dyn Fn(&ReplyOutcome) -> StoredResponse + Send + Sync;
 
 /// Sends a reply. Refusals come back as [`ReplyRefused`]; anything that reached the sending stage
-/// comes back as the HTTP answer to give, which a retry with the same key gets again.
+/// comes back as the answer `respond` gives its outcome, which a retry with the same key gets
+/// again.
 pub async fn send_reply(
-    store: &dyn SessionStore,
+    store: &dyn ChannelStore,
     sender: &dyn ReplySender,
     clock: &dyn Clock,
     settings: &ReplySettings,
     request: &ReplyRequest,
+    respond: &Respond,
 ) -> Result<StoredResponse, ReplyRefused> {
     let now = clock.now();
     let id = &request.conversation_id;
@@ -200,27 +215,23 @@ pub async fn send_reply(
     match (&conversation.assigned_agent, conversation.state) {
         (_, ConversationState::Closed) => return Err(ReplyRefused::Closed),
         (None, _) => return Err(ReplyRefused::NotAccepted),
-        (Some(agent), _) if *agent != request.agent => return Err(ReplyRefused::NotAssigned),
+        (Some(agent), _) if agent != request.agent.as_str() => {
+            return Err(ReplyRefused::NotAssigned);
+        }
         _ => {}
     }
 
     // Open only while this conversation is its customer's current session and
     // now < last_inbound_at + 24h; a missing (TTL-deleted) session item is a closed window.
-    let sessions = match session_key_of(&conversation) {
-        Some(key) => store.sessions(&[key]).await?,
-        None => Vec::new(),
-    };
-    let current = sessions
-        .iter()
-        .find(|s| s.conversation_id == conversation.id);
-    let last_inbound_at = current
-        .map(|s| s.last_inbound_at)
-        .unwrap_or(conversation.last_inbound_at)
-        .max(conversation.last_inbound_at);
-    let window = SessionWindow::new(last_inbound_at);
-    if request.content.is_free_form() && !(current.is_some() && window.is_open_at(now)) {
+    let session = current_session(store, &conversation).await?;
+    let window = ConversationWindow::at(
+        conversation.last_inbound_at,
+        session.map(|s| s.last_inbound_at),
+        now,
+    );
+    if request.content.is_free_form() && !window.open {
         return Err(ReplyRefused::WindowExpired {
-            expired_at: window.ends_at(),
+            expired_at: window.window.ends_at(),
         });
     }
 
@@ -237,7 +248,7 @@ pub async fn send_reply(
     let pending = MessageRecord::outbound(
         claim.message_id.clone(),
         id,
-        &request.agent,
+        request.agent.as_str(),
         &request.content,
         now,
     );
@@ -256,12 +267,12 @@ pub async fn send_reply(
         status_callback: settings.status_callback.clone(),
     };
     let result = sender.send(&outbound).await;
-    finish(store, &claim, pending, result).await
+    Ok(finish(store, &claim, pending, result, respond).await)
 }
 
 /// A retry with a used key: the first answer, once the first request has one.
 async fn replay(
-    store: &dyn SessionStore,
+    store: &dyn ReplyStore,
     claim: &IdempotencyRecord,
     mut existing: IdempotencyRecord,
 ) -> Result<StoredResponse, ReplyRefused> {
@@ -285,28 +296,29 @@ async fn replay(
 }
 
 async fn finish(
-    store: &dyn SessionStore,
+    store: &dyn ReplyStore,
     claim: &IdempotencyRecord,
     mut pending: MessageRecord,
-    result: Result<crate::ports::SentMessage, SendError>,
-) -> Result<StoredResponse, ReplyRefused> {
+    result: Result<SentMessage, SendError>,
+    respond: &Respond,
+) -> StoredResponse {
     let pending_id = pending.id.clone();
     let stored = match result {
         Ok(sent) => {
             let mut record = pending.clone();
             record.id = sent.sid;
             record.status = sent.status;
-            let answer = response(
-                201,
-                serde_json::to_value(MessageView::from(record.clone())).unwrap_or_default(),
-            );
+            let answer = respond(&ReplyOutcome::Sent(Box::new(MessageView::from(
+                record.clone(),
+            ))));
             store
                 .complete_reply(&claim.key, &pending_id, &record, &answer)
                 .await
                 .map(|()| answer)
         }
         Err(error) => {
-            let (status, body) = match &error {
+            let message_id = pending_id.clone();
+            let outcome = match error {
                 SendError::Rejected {
                     http_status,
                     code,
@@ -315,48 +327,29 @@ async fn finish(
                     pending.status = MessageStatus::Failed;
                     pending.error_code = code.map(|c| c.to_string());
                     pending.error_message = Some(message.clone());
-                    let status = if is_recipient_error(*code) { 422 } else { 502 };
-                    (
-                        status,
-                        json!({
-                            "error": "twilio_rejected",
-                            "message": format!("Twilio refused the message: {message}"),
-                            "twilio_code": code,
-                            "twilio_status": http_status,
-                            "message_id": pending_id,
-                        }),
-                    )
+                    ReplyOutcome::Rejected {
+                        twilio_status: http_status,
+                        code,
+                        message,
+                        about_recipient: is_recipient_error(code),
+                        message_id,
+                    }
                 }
                 SendError::RateLimited => {
                     pending.status = MessageStatus::Failed;
                     pending.error_code = Some("20429".into());
                     pending.error_message = Some("Twilio kept rate limiting; not sent.".into());
-                    (
-                        503,
-                        json!({
-                            "error": "twilio_rate_limited",
-                            "message": "Twilio is rate limiting the account; the message was not sent. Try again shortly.",
-                            "twilio_code": 20429,
-                            "message_id": pending_id,
-                        }),
-                    )
+                    ReplyOutcome::RateLimited { message_id }
                 }
                 SendError::Unreachable(reason) => {
                     // It may have been sent: it stays pending, visible, and is never resent.
                     pending.error_message = Some(format!(
                         "Twilio did not answer ({reason}); it may have been sent."
                     ));
-                    (
-                        504,
-                        json!({
-                            "error": "twilio_unreachable",
-                            "message": "Twilio did not answer; the message may have been sent and is not retried.",
-                            "message_id": pending_id,
-                        }),
-                    )
+                    ReplyOutcome::Unreachable { message_id }
                 }
             };
-            let answer = response(status, body);
+            let answer = respond(&outcome);
             store
                 .fail_reply(&claim.key, &pending, &answer)
                 .await
@@ -365,18 +358,15 @@ async fn finish(
     };
     // The send happened; a failed bookkeeping write must not turn it into an error the agent
     // would retry with a new key.
-    Ok(stored.unwrap_or_else(|e| {
+    stored.unwrap_or_else(|e| {
         tracing::error!(error = ?e, key = %claim.key, "reply outcome not recorded");
-        response(
-            500,
-            json!({"error": "store_unavailable", "message": "The reply's outcome could not be recorded; check the transcript before sending again."}),
-        )
-    }))
+        respond(&ReplyOutcome::NotRecorded)
+    })
 }
 
 /// The `window_expired_at` of a refusal, RFC 3339.
 pub fn expired_at_text(at: DateTime<Utc>) -> String {
-    rfc3339(at)
+    super::views::rfc3339(at)
 }
 
 #[cfg(test)]

@@ -61,6 +61,39 @@ pub fn valid_agent_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 128 && !id.chars().any(|c| c.is_control() || c == '#')
 }
 
+/// An agent, as the HTTP API's authorizer names them (the JWT `sub` claim).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AgentId(String);
+
+impl AgentId {
+    /// The caller named by the authorizer: trusted as given, as the claims are.
+    pub fn from_claim(sub: impl Into<String>) -> Self {
+        Self(sub.into())
+    }
+
+    /// An agent id from a URL or a body: bounded and free of key separators.
+    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
+        if valid_agent_id(raw) {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(InvalidValue {
+                what: "agent id",
+                reason: "empty, longer than 128 characters, or containing # or a control character",
+            })
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AgentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,9 @@ pub enum InboundError {
     Repeated(&'static str),
     #[error(transparent)]
     Invalid(#[from] InvalidValue),
+    /// A status Twilio added after this was written.
+    #[error(transparent)]
+    UnknownStatus(InvalidValue),
 }
 
 /// One attachment of an inbound message.

@@ -1,19 +1,27 @@
-//! Pure domain: validated values, the inbound message, the 24-hour window and status ranks.
-//! No I/O, no AWS or HTTP types, no clock of its own.
+//! Pure domain: validated values, the inbound message, the conversation's lifecycle, the 24-hour
+//! window and status ranks. No I/O, no AWS or HTTP types, no clock of its own.
 
 mod address;
 mod agents;
+mod conversation;
 mod ids;
 mod inbound;
+mod reply;
 mod status;
 mod window;
 
 pub use address::WhatsAppAddress;
-pub use agents::{Presence, valid_agent_id};
+pub use agents::{AgentId, Presence, valid_agent_id};
+pub use conversation::{
+    AcceptRefusal, CloseRefusal, ConversationState, ViewState, accept_refusal, close_refusal,
+};
 pub use ids::{AccountSid, ConversationId, MessageSid};
 pub use inbound::{ButtonReply, InboundError, InboundMessage, Location, Media, Referral};
-pub use status::{MessageStatus, StatusCallback, twilio_error_text};
-pub use window::{ExistingSession, SessionDecision, SessionWindow, WINDOW, decide_session};
+pub use reply::ReplyContent;
+pub use status::{MessageStatus, StatusCallback, is_recipient_error, twilio_error_text};
+pub use window::{
+    ConversationWindow, ExistingSession, SessionDecision, SessionWindow, WINDOW, decide_session,
+};
 
 /// A value that failed validation at the edge.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

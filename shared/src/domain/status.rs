@@ -106,6 +106,19 @@ impl FromStr for MessageStatus {
     }
 }
 
+impl serde::Serialize for MessageStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for MessageStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        raw.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// What a Twilio error code on a message means for the agent, for the codes a WhatsApp channel
 /// meets (https://www.twilio.com/docs/api/errors).
 pub fn twilio_error_text(code: &str) -> Option<&'static str> {
@@ -126,6 +139,14 @@ pub fn twilio_error_text(code: &str) -> Option<&'static str> {
     })
 }
 
+/// Twilio codes that are about the message or its recipient (the agent can act), not our setup.
+pub fn is_recipient_error(code: Option<u32>) -> bool {
+    matches!(
+        code,
+        Some(21211 | 21408 | 21610 | 21612 | 21614 | 21617 | 63016 | 63024)
+    )
+}
+
 /// A delivery status callback for one of our outbound messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusCallback {
@@ -138,7 +159,9 @@ pub struct StatusCallback {
 impl StatusCallback {
     pub fn from_params(params: &[(String, String)]) -> Result<Self, InboundError> {
         let message_sid = MessageSid::parse(required(params, "MessageSid")?)?;
-        let status = required(params, "MessageStatus")?.parse()?;
+        let status = required(params, "MessageStatus")?
+            .parse()
+            .map_err(InboundError::UnknownStatus)?;
         let non_empty = |name| -> Result<Option<String>, InboundError> {
             Ok(single(params, name)?
                 .filter(|v| !v.is_empty())

@@ -74,12 +74,71 @@ pub fn decide_session(existing: Option<ExistingSession>, now: DateTime<Utc>) -> 
     }
 }
 
+/// The window of one conversation as agents see it: counted from its last customer message,
+/// and open only while it is still its customer's current session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConversationWindow {
+    pub window: SessionWindow,
+    /// Whether free-form replies are allowed now.
+    pub open: bool,
+}
+
+impl ConversationWindow {
+    /// The one window rule. `conversation_last_inbound_at` is the durable conversation's;
+    /// `current_session_last_inbound_at` is its customer's session item's, when that item still
+    /// belongs to this conversation (a missing, TTL-deleted item is a closed window).
+    pub fn at(
+        conversation_last_inbound_at: DateTime<Utc>,
+        current_session_last_inbound_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let last_inbound_at = current_session_last_inbound_at
+            .unwrap_or(conversation_last_inbound_at)
+            .max(conversation_last_inbound_at);
+        let window = SessionWindow::new(last_inbound_at);
+        Self {
+            window,
+            open: current_session_last_inbound_at.is_some() && window.is_open_at(now),
+        }
+    }
+
+    pub fn last_inbound_at(&self) -> DateTime<Utc> {
+        self.window.last_inbound_at
+    }
+
+    /// Whole seconds left, 0 when closed.
+    pub fn seconds_left(&self, now: DateTime<Utc>) -> i64 {
+        if self.open {
+            self.window.seconds_left(now)
+        } else {
+            0
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn at(rfc3339: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(rfc3339).unwrap().to_utc()
+    }
+
+    #[test]
+    fn a_conversation_without_its_current_session_has_a_closed_window() {
+        let last = at("2026-11-23T10:00:00Z");
+        let now = at("2026-11-23T11:00:00Z");
+        assert!(!ConversationWindow::at(last, None, now).open);
+        assert!(ConversationWindow::at(last, Some(last), now).open);
+        let later = at("2026-11-23T10:30:00Z");
+        assert_eq!(
+            ConversationWindow::at(last, Some(later), now).last_inbound_at(),
+            later
+        );
+        assert_eq!(
+            ConversationWindow::at(later, Some(last), now).last_inbound_at(),
+            later
+        );
     }
 
     #[test]

@@ -5,13 +5,13 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Credentials, Intercept, Region, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
-use chrono::{DateTime, Utc};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use webhook_ingest::WebhookIngest;
-use whatsapp_channel::adapters::{DynamoSessionStore, InMemorySessionStore, ManualClock};
+use whatsapp_channel::adapters::{DynamoChannelStore, InMemoryChannelStore, ManualClock};
 use whatsapp_channel::config::WebhookConfig;
 use whatsapp_channel::ports::{ChannelStore, SessionStore};
+pub use whatsapp_channel::testing::{body_json, t0};
 use whatsapp_channel::testing::{events_webhook_config, inbound_params, signed_request};
 
 /// DynamoDB Local's endpoint. Tests that need it fail without it, in CI and out.
@@ -62,7 +62,7 @@ impl Intercept for RequestCounter {
 
 pub struct Dynamo {
     pub client: Client,
-    pub store: Arc<DynamoSessionStore>,
+    pub store: Arc<DynamoChannelStore>,
     pub requests: RequestCounter,
 }
 
@@ -81,7 +81,7 @@ pub async fn dynamo() -> Dynamo {
         .build();
     let client = Client::from_conf(conf);
     let table = format!("test-{}", uuid::Uuid::now_v7().simple());
-    let store = DynamoSessionStore::new(client.clone(), table);
+    let store = DynamoChannelStore::new(client.clone(), table);
     assert!(store.create_table_if_missing().await.unwrap());
     requests.take();
     Dynamo {
@@ -109,14 +109,8 @@ impl Dynamo {
 pub async fn stores() -> Vec<(&'static str, Arc<dyn ChannelStore>)> {
     vec![
         ("dynamodb", dynamo().await.store as Arc<dyn ChannelStore>),
-        ("memory", Arc::new(InMemorySessionStore::new())),
+        ("memory", Arc::new(InMemoryChannelStore::new())),
     ]
-}
-
-pub fn t0() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z")
-        .unwrap()
-        .to_utc()
 }
 
 /// webhook-ingest over a store, with a clock the test moves.
@@ -152,13 +146,4 @@ impl Webhook {
         );
         self.call(request).await.status()
     }
-}
-
-pub fn body_json(response: &Response<Body>) -> serde_json::Value {
-    let text = match response.body() {
-        Body::Text(t) => t.clone(),
-        Body::Binary(b) => String::from_utf8_lossy(b).into_owned(),
-        _ => String::new(),
-    };
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }

@@ -1,11 +1,12 @@
 use std::sync::Arc;
 
 use chrono::TimeDelta;
-use whatsapp_channel::adapters::{InMemorySessionStore, RecordingNotifier};
-use whatsapp_channel::app::notify::{ChangeKind, StreamChange, handle_change};
+use whatsapp_channel::adapters::{InMemoryChannelStore, RecordingNotifier};
+use whatsapp_channel::app::notify::handle_change;
 use whatsapp_channel::domain::{ConversationId, Presence};
 use whatsapp_channel::ports::{
-    AgentDirectory, ChannelStore, Contact, ConversationRecord, ConversationState, SessionRecord,
+    AgentStore, ChangeKind, ChannelStore, Contact, ContactStore, ConversationRecord,
+    ConversationState, SessionRecord, StoredItem, StreamChange,
 };
 use whatsapp_channel::testing::new_sid;
 
@@ -15,14 +16,14 @@ const CUSTOMER: &str = "whatsapp:+447700900123";
 
 /// The embedded store's stream, fed to notify-agent's use case as Lambda would feed it.
 struct Outbox {
-    memory: Arc<InMemorySessionStore>,
+    memory: Arc<InMemoryChannelStore>,
     changes: tokio::sync::mpsc::UnboundedReceiver<StreamChange>,
     notifier: RecordingNotifier,
     webhook: Webhook,
 }
 
 fn outbox() -> Outbox {
-    let memory = Arc::new(InMemorySessionStore::new());
+    let memory = Arc::new(InMemoryChannelStore::new());
     let changes = memory.stream();
     Outbox {
         webhook: Webhook::new(memory.clone()),
@@ -238,13 +239,13 @@ async fn an_accept_tells_the_other_agents_and_later_messages_go_to_the_assigned_
     }
     o.webhook.text(&new_sid(), CUSTOMER, "Hi").await;
     o.drain().await;
-    let id = whatsapp_channel::ports::SessionStore::list_conversations(o.memory.as_ref(), 1)
+    let id = whatsapp_channel::ports::ConversationStore::list_conversations(o.memory.as_ref(), 1)
         .await
         .unwrap()[0]
         .id
         .clone();
     let id = ConversationId::parse(&id).unwrap();
-    whatsapp_channel::ports::SessionStore::accept(o.memory.as_ref(), &id, "alice", t0())
+    whatsapp_channel::ports::ConversationStore::accept(o.memory.as_ref(), &id, "alice", t0())
         .await
         .unwrap();
     o.webhook.clock.advance(TimeDelta::minutes(1));
@@ -279,18 +280,10 @@ fn ttl_removal(session: &SessionRecord, by_ttl: Option<bool>) -> StreamChange {
     StreamChange {
         id: uuid::Uuid::now_v7().to_string(),
         kind: ChangeKind::Remove,
-        old: whatsapp_channel::adapters::DynamoSessionStore::session_item(session)
-            .ok()
-            .map(serde_dynamo_item),
+        old: Some(StoredItem::Session(session.clone())),
         new: None,
         by_ttl,
     }
-}
-
-fn serde_dynamo_item(
-    item: std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
-) -> serde_dynamo::Item {
-    serde_dynamo::Item::from(item)
 }
 
 #[tokio::test]
@@ -344,12 +337,12 @@ async fn the_embedded_ttl_removes_expired_sessions_into_the_stream() {
         .unwrap();
     o.webhook.text(&new_sid(), CUSTOMER, "Hi").await;
     o.drain().await;
-    let id = whatsapp_channel::ports::SessionStore::list_conversations(o.memory.as_ref(), 1)
+    let id = whatsapp_channel::ports::ConversationStore::list_conversations(o.memory.as_ref(), 1)
         .await
         .unwrap()[0]
         .id
         .clone();
-    whatsapp_channel::ports::SessionStore::accept(
+    whatsapp_channel::ports::ConversationStore::accept(
         o.memory.as_ref(),
         &ConversationId::parse(&id).unwrap(),
         "alice",

@@ -165,7 +165,7 @@ async fn an_unknown_or_malformed_conversation_id_is_404_and_a_bad_state_filter_i
 #[tokio::test]
 async fn a_request_without_an_agent_identity_is_401() {
     let api = AgentApi::new(
-        Arc::new(whatsapp_channel::adapters::InMemorySessionStore::new()),
+        Arc::new(whatsapp_channel::adapters::InMemoryChannelStore::new()),
         Arc::new(whatsapp_channel::adapters::SystemClock::default()),
     );
     let text = whatsapp_channel::testing::event_text("agent-api.list-conversations");

@@ -1,0 +1,101 @@
+//! [`AgentStore`] and [`NotificationLog`] on the table: presence, and the markers that keep
+//! notifications single.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
+
+use super::conditions::conditional;
+use super::items::{
+    AVAILABLE_AGENTS, EXPIRES_AT, TYPE, from_item, n, notification_key, presence_key, s, tag,
+};
+use super::{DynamoChannelStore, unavailable};
+use crate::domain::Presence;
+use crate::ports::{AgentStore, AvailableAgent, NotificationLog, StoreError};
+
+/// How long a notification marker outlives its stream record (streams keep records 24 h).
+const NOTIFICATION_MARKER_RETENTION: chrono::TimeDelta = chrono::TimeDelta::days(2);
+
+#[async_trait]
+impl AgentStore for DynamoChannelStore {
+    async fn set_presence(
+        &self,
+        agent: &str,
+        presence: Presence,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        // In the available-agents index only while available; `available_since` survives a
+        // repeated "available".
+        let request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(presence_key(agent)))
+            .expression_attribute_names("#type", TYPE)
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":type", s(tag::PRESENCE))
+            .expression_attribute_values(":agent", s(agent))
+            .expression_attribute_values(":status", s(presence.as_str()))
+            .expression_attribute_values(":at", n(at.timestamp_millis()));
+        let request = if presence == Presence::Available {
+            request
+                .update_expression(
+                    "SET #type = :type, agent_id = :agent, #status = :status, updated_at = :at, \
+                     gsi1pk = :index, gsi1sk = :agent, \
+                     available_since = if_not_exists(available_since, :at)",
+                )
+                .expression_attribute_values(":index", s(AVAILABLE_AGENTS))
+        } else {
+            request.update_expression(
+                "SET #type = :type, agent_id = :agent, #status = :status, updated_at = :at \
+                 REMOVE gsi1pk, gsi1sk, available_since",
+            )
+        };
+        request.send().await.map(|_| ()).map_err(unavailable)
+    }
+
+    async fn available_agents(&self) -> Result<Vec<AvailableAgent>, StoreError> {
+        self.query_index(AVAILABLE_AGENTS.into(), false, None)
+            .await?
+            .into_iter()
+            .map(from_item)
+            .collect()
+    }
+}
+
+#[async_trait]
+impl NotificationLog for DynamoChannelStore {
+    async fn begin_notification(&self, key_: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let mut item = notification_key(key_);
+        item.insert(TYPE.into(), s(tag::NOTIFICATION));
+        item.insert("published".into(), AttributeValue::Bool(false));
+        item.insert(
+            EXPIRES_AT.into(),
+            n((at + NOTIFICATION_MARKER_RETENTION).timestamp()),
+        );
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk) OR published = :no")
+            .expression_attribute_values(":no", AttributeValue::Bool(false))
+            .send()
+            .await;
+        // Published before: the marker says so.
+        Ok(conditional(result)?.is_ok())
+    }
+
+    async fn finish_notification(&self, key_: &str) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(notification_key(key_)))
+            .update_expression("SET published = :yes")
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(unavailable)
+    }
+}

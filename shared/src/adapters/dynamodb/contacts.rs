@@ -1,0 +1,35 @@
+//! [`ContactStore`] on the table: the customer directory.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::ReturnValue;
+
+use super::items::{TYPE, contact_key, s, tag, to_item};
+use super::{DynamoChannelStore, unavailable};
+use crate::ports::{Contact, ContactStore, StoreError};
+
+#[async_trait]
+impl ContactStore for DynamoChannelStore {
+    async fn put_contact(&self, contact: &Contact) -> Result<bool, StoreError> {
+        let mut item = to_item(contact)?;
+        item.insert(TYPE.into(), s(tag::CONTACT));
+        item.extend(contact_key(&contact.address));
+        let out = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out.attributes.is_none_or(|a| a.is_empty()))
+    }
+
+    async fn contacts(&self, addresses: &[String]) -> Result<Vec<Contact>, StoreError> {
+        let mut unique: Vec<&String> = addresses.iter().collect();
+        unique.sort();
+        unique.dedup();
+        self.batch_get(unique.iter().map(|a| contact_key(a)).collect())
+            .await
+    }
+}

@@ -1,0 +1,223 @@
+//! [`ConversationStore`] on the table: the queue, and each conversation's lifecycle.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
+use chrono::{DateTime, Utc};
+
+use super::conditions::{conditional, failed_condition, transaction};
+use super::items::{CONVERSATIONS, conversation_key, from_item, n, s, session_key};
+use super::{DynamoChannelStore, unavailable};
+use crate::domain::{ConversationId, ConversationState};
+use crate::ports::{
+    AcceptResult, CloseResult, ConversationRecord, ConversationStore, SessionKey, StoreError,
+};
+
+/// A conversation's moves that agents make, each a conditional update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Transition {
+    /// `requested` to `active`, assigned to the caller.
+    Accept,
+    /// `active` to `closed`, by its assigned agent.
+    Close,
+}
+
+impl Transition {
+    fn to(self) -> ConversationState {
+        match self {
+            Self::Accept => ConversationState::Active,
+            Self::Close => ConversationState::Closed,
+        }
+    }
+
+    /// The state it starts from, and its placeholder in [`Self::condition`].
+    fn from(self) -> (&'static str, ConversationState) {
+        match self {
+            Self::Accept => (":requested", ConversationState::Requested),
+            Self::Close => (":active", ConversationState::Active),
+        }
+    }
+
+    fn condition(self) -> &'static str {
+        match self {
+            Self::Accept => "#state = :requested",
+            Self::Close => "#state = :active AND assigned_agent = :agent",
+        }
+    }
+}
+
+impl DynamoChannelStore {
+    /// Moves a conversation (and its session, while current) along `transition`. Returns the
+    /// updated conversation, or `None` when the conversation was not in the state it starts from.
+    async fn transition(
+        &self,
+        conversation: &ConversationRecord,
+        transition: Transition,
+        agent: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<ConversationRecord>, StoreError> {
+        let to = transition.to().as_str();
+        let (placeholder, from) = transition.from();
+        let update_conversation = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(conversation_key(&conversation.id)))
+            .update_expression("SET #state = :to, assigned_agent = :agent, updated_at = :at")
+            .condition_expression(transition.condition())
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":to", s(to))
+            .expression_attribute_values(":agent", s(agent))
+            .expression_attribute_values(":at", n(at.timestamp_millis()))
+            .expression_attribute_values(placeholder, s(from.as_str()))
+            .build()
+            .map_err(unavailable)?;
+        let session = SessionKey::of(conversation)
+            .ok_or_else(|| StoreError::Corrupt("conversation addresses".into()))?;
+        let mirror = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(session_key(&session)))
+            .update_expression("SET #state = :to, assigned_agent = :agent")
+            .condition_expression("conversation_id = :id")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":to", s(to))
+            .expression_attribute_values(":agent", s(agent))
+            .expression_attribute_values(":id", s(conversation.id.clone()))
+            .build()
+            .map_err(unavailable)?;
+        // With the session mirrored while it is this conversation's; else the conversation alone.
+        for items in [
+            vec![update_conversation.clone(), mirror],
+            vec![update_conversation],
+        ] {
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(
+                    items
+                        .into_iter()
+                        .map(|u| TransactWriteItem::builder().update(u).build())
+                        .collect(),
+                ))
+                .send()
+                .await;
+            match transaction(result)? {
+                Ok(_) => {
+                    let mut updated = conversation.clone();
+                    updated.state = transition.to();
+                    updated.assigned_agent = Some(agent.to_owned());
+                    return Ok(Some(updated));
+                }
+                Err(reasons) if failed_condition(reasons.first()) => return Ok(None),
+                // Only the mirror failed: the session is another conversation's now.
+                Err(reasons) if failed_condition(reasons.get(1)) => {}
+                Err(_) => {
+                    return Err(StoreError::Unavailable(
+                        "the state transaction was cancelled".into(),
+                    ));
+                }
+            }
+        }
+        Ok(None)
+    }
+}
+
+#[async_trait]
+impl ConversationStore for DynamoChannelStore {
+    async fn list_conversations(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<ConversationRecord>, StoreError> {
+        self.query_index(CONVERSATIONS.into(), true, Some(limit))
+            .await?
+            .into_iter()
+            .map(from_item)
+            .collect()
+    }
+
+    async fn conversation(
+        &self,
+        id: &ConversationId,
+    ) -> Result<Option<ConversationRecord>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(conversation_key(id.as_str())))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        out.item.map(from_item).transpose()
+    }
+
+    async fn settle_conversation(
+        &self,
+        id: &ConversationId,
+        last_inbound_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(conversation_key(id.as_str())))
+            .update_expression("SET last_inbound_at = :last")
+            .condition_expression("attribute_exists(pk) AND last_inbound_at < :last")
+            .expression_attribute_values(":last", n(last_inbound_at.timestamp_millis()))
+            .send()
+            .await;
+        // Already as late or later: nothing to settle.
+        conditional(result).map(|_| ())
+    }
+
+    async fn accept(
+        &self,
+        id: &ConversationId,
+        agent: &str,
+        at: DateTime<Utc>,
+    ) -> Result<AcceptResult, StoreError> {
+        // Two attempts: the first read may be stale by the time the conditional write runs.
+        for _ in 0..2 {
+            let Some(conversation) = self.conversation(id).await? else {
+                return Ok(AcceptResult::NotFound);
+            };
+            if let Some(refusal) = conversation.accept_refusal(agent) {
+                return Ok(refusal);
+            }
+            if let Some(updated) = self
+                .transition(&conversation, Transition::Accept, agent, at)
+                .await?
+            {
+                return Ok(AcceptResult::Accepted(updated));
+            }
+        }
+        match self.conversation(id).await? {
+            Some(c) if c.assigned_agent.as_deref() == Some(agent) => {
+                Ok(AcceptResult::AlreadyYours(c))
+            }
+            Some(c) if c.state == ConversationState::Active => Ok(AcceptResult::Taken {
+                by: c.assigned_agent,
+            }),
+            Some(c) => Ok(AcceptResult::WrongState(c.state)),
+            None => Ok(AcceptResult::NotFound),
+        }
+    }
+
+    async fn close(
+        &self,
+        id: &ConversationId,
+        agent: &str,
+        at: DateTime<Utc>,
+    ) -> Result<CloseResult, StoreError> {
+        let Some(conversation) = self.conversation(id).await? else {
+            return Ok(CloseResult::NotFound);
+        };
+        if let Some(refusal) = conversation.close_refusal(agent) {
+            return Ok(refusal);
+        }
+        match self
+            .transition(&conversation, Transition::Close, agent, at)
+            .await?
+        {
+            Some(updated) => Ok(CloseResult::Closed(updated)),
+            // Closed concurrently by the same agent.
+            None => Ok(CloseResult::AlreadyClosed(conversation)),
+        }
+    }
+}

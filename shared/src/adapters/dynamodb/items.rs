@@ -1,0 +1,177 @@
+//! The table's items: keys, type tags and codecs. One table, string keys `pk`/`sk`, one index
+//! `gsi1` (projection ALL), TTL on `expires_at`; the README's "Table design" shows the same:
+//!
+//! | item (`type`) | `pk` | `sk` | `gsi1pk` | `gsi1sk` |
+//! | --- | --- | --- | --- | --- |
+//! | session (`session`, TTL `expires_at`) | `SESSION#{business}#{customer}` | `SESSION` | | |
+//! | conversation (`conversation`) | `CONV#{id}` | `CONV` | `CONVERSATIONS` | `{id}` (UUIDv7: by creation) |
+//! | message (`message`) | `MSG#{MessageSid}` | `MSG` | `CONV#{conversation id}` | `{created_at ms, 15 digits}#{sid}` |
+//! | pending reply (`message`) | `MSG#pending-{uuid}` | `MSG` | `CONV#{conversation id}` | as a message |
+//! | early status (`early_status`, TTL 7 days) | `MSG#{sid}` | `MSG` | | |
+//! | idempotency key (`idempotency`, TTL 24 h) | `IDEMP#{agent}#{Idempotency-Key}` | `IDEMP` | | |
+//! | agent presence (`presence`) | `AGENT#{agentId}` | `PRESENCE` | `AGENTS#available` (only while available) | agent id |
+//! | contact (`contact`) | `CONTACT#{whatsapp:+E164}` | `CONTACT` | | |
+//! | notification marker (`notification`, TTL 2 days) | `NOTIFY#{event id}[#{conversation}]` | `NOTIFY` | | |
+//!
+//! A message is keyed by its sid alone, so retries collide whatever conversation they land in and
+//! status callbacks (which know only the sid) update it directly.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
+
+use crate::domain::{Presence, SessionWindow};
+use crate::ports::{
+    ConversationRecord, IdempotencyRecord, MessageRecord, PresenceRecord, SessionKey,
+    SessionRecord, StoreError,
+};
+
+pub type Item = HashMap<String, AttributeValue>;
+
+/// The one index.
+pub const INDEX: &str = "gsi1";
+/// The attribute that names an item's kind.
+pub const TYPE: &str = "type";
+/// The TTL attribute (epoch seconds).
+pub const EXPIRES_AT: &str = "expires_at";
+
+/// The values of [`TYPE`].
+pub mod tag {
+    pub const SESSION: &str = "session";
+    pub const CONVERSATION: &str = "conversation";
+    pub const MESSAGE: &str = "message";
+    pub const EARLY_STATUS: &str = "early_status";
+    pub const IDEMPOTENCY: &str = "idempotency";
+    pub const PRESENCE: &str = "presence";
+    pub const CONTACT: &str = "contact";
+    pub const NOTIFICATION: &str = "notification";
+}
+
+/// The index partition of all conversations.
+pub const CONVERSATIONS: &str = "CONVERSATIONS";
+/// The index partition of available agents: the presence item is in it only while available.
+pub const AVAILABLE_AGENTS: &str = "AGENTS#available";
+
+pub fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+pub fn n(v: i64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+pub fn key(pk: String, sk: &str) -> Item {
+    HashMap::from([("pk".into(), s(pk)), ("sk".into(), s(sk))])
+}
+
+pub fn session_key(key: &SessionKey) -> Item {
+    self::key(
+        format!("SESSION#{}#{}", key.business, key.customer),
+        "SESSION",
+    )
+}
+
+pub fn conversation_pk(id: &str) -> String {
+    format!("CONV#{id}")
+}
+
+pub fn conversation_key(id: &str) -> Item {
+    key(conversation_pk(id), "CONV")
+}
+
+pub fn message_key(sid: &str) -> Item {
+    key(format!("MSG#{sid}"), "MSG")
+}
+
+pub fn idempotency_key(key: &str) -> Item {
+    self::key(format!("IDEMP#{key}"), "IDEMP")
+}
+
+pub fn presence_key(agent: &str) -> Item {
+    key(format!("AGENT#{agent}"), "PRESENCE")
+}
+
+pub fn contact_key(address: &str) -> Item {
+    key(format!("CONTACT#{address}"), "CONTACT")
+}
+
+pub fn notification_key(key: &str) -> Item {
+    self::key(format!("NOTIFY#{key}"), "NOTIFY")
+}
+
+pub fn to_item<T: serde::Serialize>(record: &T) -> Result<Item, StoreError> {
+    serde_dynamo::to_item(record).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+pub fn from_item<T: serde::de::DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+    serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// A session as its item (with the TTL attribute).
+pub fn session_item(record: &SessionRecord) -> Result<Item, StoreError> {
+    let mut item = to_item(record)?;
+    let ttl = SessionWindow::new(record.last_inbound_at).ttl_epoch_seconds();
+    item.insert(EXPIRES_AT.into(), n(ttl));
+    item.insert(TYPE.into(), s(tag::SESSION));
+    let key = record
+        .key()
+        .ok_or_else(|| StoreError::Corrupt("session addresses".into()))?;
+    item.extend(session_key(&key));
+    Ok(item)
+}
+
+/// A conversation as its item.
+pub fn conversation_item(record: &ConversationRecord) -> Result<Item, StoreError> {
+    let mut item = to_item(record)?;
+    item.insert(TYPE.into(), s(tag::CONVERSATION));
+    item.insert("gsi1pk".into(), s(CONVERSATIONS));
+    item.insert("gsi1sk".into(), s(record.id.clone()));
+    item.extend(conversation_key(&record.id));
+    Ok(item)
+}
+
+/// A message as its item.
+pub fn message_item(record: &MessageRecord) -> Result<Item, StoreError> {
+    let mut item = to_item(record)?;
+    item.insert(TYPE.into(), s(tag::MESSAGE));
+    item.insert("status_rank".into(), n(record.status.rank().into()));
+    item.insert("gsi1pk".into(), s(conversation_pk(&record.conversation_id)));
+    item.insert(
+        "gsi1sk".into(),
+        s(format!(
+            "{:015}#{}",
+            record.created_at.timestamp_millis(),
+            record.id
+        )),
+    );
+    item.extend(message_key(&record.id));
+    Ok(item)
+}
+
+/// An idempotency key as its item, kept until `expires_at`.
+pub fn idempotency_item(
+    record: &IdempotencyRecord,
+    expires_at: DateTime<Utc>,
+) -> Result<Item, StoreError> {
+    let mut item = to_item(record)?;
+    item.insert(TYPE.into(), s(tag::IDEMPOTENCY));
+    item.insert(EXPIRES_AT.into(), n(expires_at.timestamp()));
+    item.extend(idempotency_key(&record.key));
+    Ok(item)
+}
+
+/// An agent's presence as its item; in the available-agents index only while available.
+pub fn presence_item(record: &PresenceRecord) -> Item {
+    let mut item = presence_key(&record.agent_id);
+    item.insert(TYPE.into(), s(tag::PRESENCE));
+    item.insert("agent_id".into(), s(record.agent_id.clone()));
+    item.insert("status".into(), s(record.status.as_str()));
+    item.insert("updated_at".into(), n(record.updated_at.timestamp_millis()));
+    if let (Presence::Available, Some(since)) = (record.status, record.available_since) {
+        item.insert("gsi1pk".into(), s(AVAILABLE_AGENTS));
+        item.insert("gsi1sk".into(), s(record.agent_id.clone()));
+        item.insert("available_since".into(), n(since.timestamp_millis()));
+    }
+    item
+}

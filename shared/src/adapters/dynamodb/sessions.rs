@@ -1,0 +1,298 @@
+//! [`SessionStore`] on the table: sessions, and the messages of their conversations.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{
+    Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
+use chrono::{DateTime, Utc};
+
+use super::conditions::{conditional, failed_condition, transaction};
+use super::items::{
+    Item, TYPE, conversation_item, conversation_key, conversation_pk, from_item, message_item,
+    message_key, n, s, session_item, session_key, tag,
+};
+use super::{DynamoChannelStore, unavailable};
+use crate::domain::{
+    ConversationId, ConversationState, ExistingSession, MessageSid, SessionDecision, SessionWindow,
+    StatusCallback, WINDOW, decide_session,
+};
+use crate::ports::{
+    MessageRecord, SessionKey, SessionRecord, SessionStore, SessionTouch, SessionTouched,
+    StatusApplied, StoreError, Stored,
+};
+
+/// A lost race for a new session is retried this many times before giving up.
+const TOUCH_ATTEMPTS: usize = 4;
+
+/// How long a status for an unknown sid waits for its reply to be recorded.
+const EARLY_STATUS_RETENTION: chrono::TimeDelta = chrono::TimeDelta::days(7);
+
+/// The outcome of one conditional status write.
+enum StatusWrite {
+    Applied,
+    /// The condition did not hold; `recorded` says whether the sid is a recorded message.
+    Refused {
+        recorded: bool,
+    },
+}
+
+pub(super) fn parse_id(raw: &str) -> Result<ConversationId, StoreError> {
+    ConversationId::parse(raw).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+impl DynamoChannelStore {
+    /// Refreshes an open session in one conditional update; on failure DynamoDB hands back the
+    /// item as it was, so the decision needs no read.
+    async fn refresh(
+        &self,
+        touch: &SessionTouch,
+    ) -> Result<Result<SessionRecord, Option<Item>>, StoreError> {
+        let now = touch.at.timestamp_millis();
+        let window_start = (touch.at - WINDOW).timestamp_millis();
+        let ttl = SessionWindow::new(touch.at).ttl_epoch_seconds();
+        let mut set = "SET last_inbound_at = :now, expires_at = :ttl".to_owned();
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(session_key(&touch.key)))
+            .condition_expression(
+                "last_inbound_at > :window_start AND last_inbound_at < :now AND #state <> :closed",
+            )
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":closed", s(ConversationState::Closed.as_str()))
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":window_start", n(window_start))
+            .expression_attribute_values(":ttl", n(ttl))
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        if let Some(name) = &touch.profile_name {
+            set.push_str(", profile_name = :profile");
+            request = request.expression_attribute_values(":profile", s(name.clone()));
+        }
+        match conditional(request.update_expression(set).send().await)? {
+            Ok(out) => Ok(Ok(from_item(out.attributes.unwrap_or_default())?)),
+            Err(old) => Ok(Err(old)),
+        }
+    }
+
+    /// Creates the session and its conversation at once, unless another request just did.
+    async fn start(
+        &self,
+        touch: &SessionTouch,
+        previous: Option<&SessionRecord>,
+    ) -> Result<Option<ConversationId>, StoreError> {
+        let (session, conversation) = touch.start();
+        let id = parse_id(&conversation.id)?;
+        let window_start = (touch.at - WINDOW).timestamp_millis();
+        let put_session = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(session_item(&session)?))
+            .condition_expression(
+                "attribute_not_exists(pk) OR last_inbound_at <= :window_start OR #state = :closed",
+            )
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":closed", s(ConversationState::Closed.as_str()))
+            .expression_attribute_values(":window_start", n(window_start))
+            .build()
+            .map_err(unavailable)?;
+        let put_conversation = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(conversation_item(&conversation)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(unavailable)?;
+        let mut items = vec![
+            TransactWriteItem::builder().put(put_session).build(),
+            TransactWriteItem::builder().put(put_conversation).build(),
+        ];
+        if let Some(old) = previous {
+            // The replaced conversation keeps its exact last_inbound_at after its session goes.
+            let update_old = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(conversation_key(&old.conversation_id)))
+                .update_expression("SET last_inbound_at = :last")
+                .condition_expression("attribute_exists(pk)")
+                .expression_attribute_values(":last", n(old.last_inbound_at.timestamp_millis()))
+                .build()
+                .map_err(unavailable)?;
+            items.push(TransactWriteItem::builder().update(update_old).build());
+        }
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        match transaction(result)? {
+            Ok(_) => Ok(Some(id)),
+            Err(reasons) if reasons.iter().any(|r| failed_condition(Some(r))) => Ok(None),
+            Err(_) => Err(StoreError::Unavailable(
+                "the session transaction was cancelled".into(),
+            )),
+        }
+    }
+
+    /// One conditional status write. On a recorded message (it has its index keys) the status
+    /// moves up only; for a sid not recorded yet (`early`: Twilio can call back before
+    /// send-reply has written the sid) it is kept, with a TTL, until the reply's completion
+    /// merges it.
+    async fn write_status(
+        &self,
+        callback: &StatusCallback,
+        at: DateTime<Utc>,
+        early: bool,
+    ) -> Result<StatusWrite, StoreError> {
+        let mut set = "SET #status = :status, status_rank = :rank, status_at = :at".to_owned();
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(message_key(callback.message_sid.as_str())))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":status", s(callback.status.as_str()))
+            .expression_attribute_values(":rank", n(callback.status.rank().into()))
+            .expression_attribute_values(":at", n(at.timestamp_millis()));
+        request = if early {
+            set.push_str(", expires_at = :ttl, #type = :type");
+            request
+                .condition_expression(
+                    "attribute_not_exists(pk) OR (attribute_not_exists(gsi1pk) AND status_rank < :rank)",
+                )
+                .expression_attribute_names("#type", TYPE)
+                .expression_attribute_values(":type", s(tag::EARLY_STATUS))
+                .expression_attribute_values(":ttl", n((at + EARLY_STATUS_RETENTION).timestamp()))
+        } else {
+            request.condition_expression("attribute_exists(gsi1pk) AND status_rank < :rank")
+        };
+        if let Some(code) = &callback.error_code {
+            set.push_str(", error_code = :code");
+            request = request.expression_attribute_values(":code", s(code.clone()));
+        }
+        match conditional(request.update_expression(set).send().await)? {
+            Ok(_) => Ok(StatusWrite::Applied),
+            Err(old) => Ok(StatusWrite::Refused {
+                recorded: old.is_some_and(|item| item.contains_key("gsi1pk")),
+            }),
+        }
+    }
+}
+
+#[async_trait]
+impl SessionStore for DynamoChannelStore {
+    async fn touch_session(&self, touch: &SessionTouch) -> Result<SessionTouched, StoreError> {
+        for _ in 0..TOUCH_ATTEMPTS {
+            let old = match self.refresh(touch).await? {
+                Ok(session) => {
+                    return Ok(SessionTouched {
+                        conversation_id: parse_id(&session.conversation_id)?,
+                        decision: SessionDecision::Refresh,
+                    });
+                }
+                Err(None) => None,
+                Err(Some(item)) => Some(from_item::<SessionRecord>(item)?),
+            };
+            let existing = old.as_ref().map(|o| ExistingSession {
+                last_inbound_at: o.last_inbound_at,
+                closed: o.state == ConversationState::Closed,
+            });
+            match decide_session(existing, touch.at) {
+                SessionDecision::KeepNewer => {
+                    let old = old.ok_or_else(|| StoreError::Corrupt("session vanished".into()))?;
+                    return Ok(SessionTouched {
+                        conversation_id: parse_id(&old.conversation_id)?,
+                        decision: SessionDecision::KeepNewer,
+                    });
+                }
+                SessionDecision::Start => {
+                    if let Some(id) = self.start(touch, old.as_ref()).await? {
+                        return Ok(SessionTouched {
+                            conversation_id: id,
+                            decision: SessionDecision::Start,
+                        });
+                    }
+                    // Another request started it first: refresh that one.
+                }
+                // The item changed between the update and now: try again.
+                SessionDecision::Refresh => {}
+            }
+        }
+        Err(StoreError::Unavailable(
+            "the session kept changing under concurrent requests".into(),
+        ))
+    }
+
+    async fn sessions(&self, keys: &[SessionKey]) -> Result<Vec<SessionRecord>, StoreError> {
+        let mut unique: Vec<&SessionKey> = keys.iter().collect();
+        unique.sort();
+        unique.dedup();
+        self.batch_get(unique.iter().map(|k| session_key(k)).collect())
+            .await
+    }
+
+    async fn put_message(&self, message: &MessageRecord) -> Result<Stored, StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(message_item(message)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match conditional(result)? {
+            Ok(_) => Ok(Stored::Inserted),
+            Err(_) => Ok(Stored::Duplicate),
+        }
+    }
+
+    async fn apply_status(
+        &self,
+        callback: &StatusCallback,
+        at: DateTime<Utc>,
+    ) -> Result<StatusApplied, StoreError> {
+        let applied = |write| match write {
+            StatusWrite::Applied => StatusApplied::Advanced,
+            StatusWrite::Refused { .. } => StatusApplied::Ignored,
+        };
+        match self.write_status(callback, at, false).await? {
+            StatusWrite::Refused { recorded: false } => {
+                match self.write_status(callback, at, true).await? {
+                    // Recorded between the two writes: it is a message now.
+                    StatusWrite::Refused { recorded: true } => {
+                        Ok(applied(self.write_status(callback, at, false).await?))
+                    }
+                    early => Ok(applied(early)),
+                }
+            }
+            recorded => Ok(applied(recorded)),
+        }
+    }
+
+    async fn message(&self, id: &MessageSid) -> Result<Option<MessageRecord>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(message_key(id.as_str())))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        // A status that arrived before its reply was recorded is no message yet.
+        out.item
+            .filter(|item| item.contains_key("gsi1pk"))
+            .map(from_item)
+            .transpose()
+    }
+
+    async fn conversation_messages(
+        &self,
+        id: &ConversationId,
+    ) -> Result<Vec<MessageRecord>, StoreError> {
+        self.query_index(conversation_pk(id.as_str()), false, None)
+            .await?
+            .into_iter()
+            .map(from_item)
+            .collect()
+    }
+}

@@ -1,0 +1,158 @@
+//! What agents read: conversations and messages as JSON-ready views.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+
+use crate::domain::{
+    ButtonReply, ConversationWindow, Location, ViewState, WhatsAppAddress, twilio_error_text,
+};
+use crate::ports::{
+    Contact, ConversationRecord, Direction, MessageRecord, SessionRecord, TemplateRef,
+};
+
+pub(crate) fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CustomerView {
+    pub address: String,
+    pub display_name: String,
+    pub authenticated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_id: Option<String>,
+    /// The WhatsApp profile name the customer gave themself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile_name: Option<String>,
+    /// A known contact's summary fields.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WindowView {
+    pub open: bool,
+    pub expires_at: String,
+    pub seconds_left: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MediaView {
+    pub url: String,
+    pub content_type: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MessageView {
+    pub id: String,
+    pub direction: Direction,
+    pub body: Option<String>,
+    pub media: Vec<MediaView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub button: Option<ButtonReply>,
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    /// What the error means for the agent (e.g. 63016: a template is needed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<TemplateRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
+    pub created_at: String,
+}
+
+impl From<MessageRecord> for MessageView {
+    fn from(m: MessageRecord) -> Self {
+        Self {
+            id: m.id,
+            direction: m.direction,
+            body: m.body,
+            media: m
+                .media
+                .into_iter()
+                .map(|media| MediaView {
+                    url: media.url,
+                    content_type: media.content_type,
+                })
+                .collect(),
+            location: m.location,
+            button: m.button,
+            status: m.status.as_str().to_owned(),
+            error_message: m.error_message.or_else(|| {
+                m.error_code
+                    .as_deref()
+                    .and_then(twilio_error_text)
+                    .map(str::to_owned)
+            }),
+            error_code: m.error_code,
+            template: m.template,
+            agent_id: m.agent_id,
+            created_at: rfc3339(m.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConversationView {
+    pub id: String,
+    pub customer: CustomerView,
+    /// `requested`, `active`, `closed`, or `expired` once the window closed on an open one.
+    pub state: ViewState,
+    pub assigned_agent: Option<String>,
+    pub window: WindowView,
+    pub started_at: String,
+    pub last_inbound_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub messages: Option<Vec<MessageView>>,
+}
+
+/// A conversation's live facts: from its session item while that item is still this
+/// conversation's, else from the durable conversation item.
+pub(crate) fn view(
+    conversation: ConversationRecord,
+    session: Option<&SessionRecord>,
+    contact: Option<&Contact>,
+    now: DateTime<Utc>,
+) -> ConversationView {
+    let current = session.filter(|s| s.conversation_id == conversation.id);
+    let window = ConversationWindow::at(
+        conversation.last_inbound_at,
+        current.map(|s| s.last_inbound_at),
+        now,
+    );
+    // The conversation item owns state and assignment; the session has the freshest name.
+    let profile_name = current
+        .and_then(|s| s.profile_name.clone())
+        .or_else(|| conversation.profile_name.clone());
+    let display_name = profile_name.clone().unwrap_or_else(|| {
+        WhatsAppAddress::parse(&conversation.customer)
+            .map(|a| a.e164().to_owned())
+            .unwrap_or_else(|_| conversation.customer.clone())
+    });
+    ConversationView {
+        id: conversation.id,
+        customer: CustomerView {
+            address: conversation.customer,
+            // A known contact's name is the one agents know them by.
+            display_name: contact.map(|c| c.name.clone()).unwrap_or(display_name),
+            authenticated: contact.is_some(),
+            contact_id: contact.map(|c| c.contact_id.clone()),
+            profile_name,
+            summary: contact.map(|c| c.summary.clone()).filter(|s| !s.is_empty()),
+        },
+        state: ViewState::of(conversation.state, window.open),
+        assigned_agent: conversation.assigned_agent,
+        window: WindowView {
+            open: window.open,
+            expires_at: rfc3339(window.window.ends_at()),
+            seconds_left: window.seconds_left(now),
+        },
+        started_at: rfc3339(conversation.started_at),
+        last_inbound_at: rfc3339(window.last_inbound_at()),
+        messages: None,
+    }
+}

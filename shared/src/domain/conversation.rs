@@ -1,0 +1,178 @@
+//! A conversation's lifecycle: its stored state, the state agents see, and who may move it.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use super::InvalidValue;
+
+/// A conversation's lifecycle as stored. Whether its window is open is never stored: it is
+/// decided from `last_inbound_at` on every read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationState {
+    /// Waiting for an agent to accept.
+    Requested,
+    /// Accepted by an agent.
+    Active,
+    /// Closed by an agent.
+    Closed,
+}
+
+impl ConversationState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Requested => "requested",
+            Self::Active => "active",
+            Self::Closed => "closed",
+        }
+    }
+}
+
+/// The state agents see: the stored state, or `expired` once the window closed on a
+/// conversation nobody closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ViewState {
+    Requested,
+    Active,
+    Closed,
+    Expired,
+}
+
+impl ViewState {
+    pub const ALL: [ViewState; 4] = [Self::Requested, Self::Active, Self::Closed, Self::Expired];
+
+    /// A closed conversation stays closed; any other is expired once its window is shut.
+    pub fn of(state: ConversationState, window_open: bool) -> Self {
+        match state {
+            ConversationState::Closed => Self::Closed,
+            _ if !window_open => Self::Expired,
+            ConversationState::Requested => Self::Requested,
+            ConversationState::Active => Self::Active,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Requested => "requested",
+            Self::Active => "active",
+            Self::Closed => "closed",
+            Self::Expired => "expired",
+        }
+    }
+}
+
+impl fmt::Display for ViewState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ViewState {
+    type Err = InvalidValue;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or(InvalidValue {
+                what: "conversation state",
+                reason: "not one of requested, active, closed, expired",
+            })
+    }
+}
+
+impl PartialEq<&str> for ViewState {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// Why an agent cannot accept a conversation now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AcceptRefusal {
+    /// The caller had already accepted it: the same answer again.
+    AlreadyYours,
+    /// Another agent accepted it first.
+    Taken { by: Option<String> },
+    /// It is not waiting for an agent (closed).
+    WrongState(ConversationState),
+}
+
+/// Why `agent` cannot accept a conversation in `state` assigned to `assigned`, if they cannot
+/// (`None`: it waits for an agent).
+pub fn accept_refusal(
+    state: ConversationState,
+    assigned: Option<&str>,
+    agent: &str,
+) -> Option<AcceptRefusal> {
+    match state {
+        ConversationState::Requested => None,
+        ConversationState::Active if assigned == Some(agent) => Some(AcceptRefusal::AlreadyYours),
+        ConversationState::Active => Some(AcceptRefusal::Taken {
+            by: assigned.map(str::to_owned),
+        }),
+        state => Some(AcceptRefusal::WrongState(state)),
+    }
+}
+
+/// Why an agent cannot close a conversation now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseRefusal {
+    /// Closed already, by this agent.
+    AlreadyClosed,
+    /// The caller is not its assigned agent.
+    NotAssigned,
+    /// Nobody accepted it yet.
+    NotAccepted,
+}
+
+/// Why `agent` cannot close a conversation, if they cannot (`None`: theirs and active).
+pub fn close_refusal(
+    state: ConversationState,
+    assigned: Option<&str>,
+    agent: &str,
+) -> Option<CloseRefusal> {
+    if assigned != Some(agent) {
+        return Some(match state {
+            ConversationState::Requested => CloseRefusal::NotAccepted,
+            _ => CloseRefusal::NotAssigned,
+        });
+    }
+    (state == ConversationState::Closed).then_some(CloseRefusal::AlreadyClosed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_closed_conversation_shows_closed_even_with_its_window_open_or_shut() {
+        assert_eq!(
+            ViewState::of(ConversationState::Closed, true),
+            ViewState::Closed
+        );
+        assert_eq!(
+            ViewState::of(ConversationState::Closed, false),
+            ViewState::Closed
+        );
+        assert_eq!(
+            ViewState::of(ConversationState::Active, false),
+            ViewState::Expired
+        );
+        assert_eq!(
+            ViewState::of(ConversationState::Requested, true),
+            ViewState::Requested
+        );
+    }
+
+    #[test]
+    fn view_states_parse_from_their_names_only() {
+        for state in ViewState::ALL {
+            assert_eq!(state.as_str().parse::<ViewState>(), Ok(state));
+        }
+        assert!("open".parse::<ViewState>().is_err());
+    }
+}

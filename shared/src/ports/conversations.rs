@@ -1,0 +1,113 @@
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::StoreError;
+pub use crate::domain::ConversationState;
+use crate::domain::{AcceptRefusal, CloseRefusal, ConversationId, accept_refusal, close_refusal};
+
+/// A conversation: one session of a customer, durable after the session item is gone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationRecord {
+    pub id: String,
+    pub business: String,
+    pub customer: String,
+    #[serde(default)]
+    pub profile_name: Option<String>,
+    pub state: ConversationState,
+    #[serde(default)]
+    pub assigned_agent: Option<String>,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub started_at: DateTime<Utc>,
+    /// Exact while the conversation is current; set again when a later session replaces it
+    /// or when its session item expires.
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub last_inbound_at: DateTime<Utc>,
+    /// The first message, shortened, for the conversation request.
+    #[serde(default)]
+    pub preview: Option<String>,
+}
+
+impl ConversationRecord {
+    /// Why `agent` cannot accept it now, if they cannot (`None`: it waits for an agent).
+    pub fn accept_refusal(&self, agent: &str) -> Option<AcceptResult> {
+        accept_refusal(self.state, self.assigned_agent.as_deref(), agent).map(|r| match r {
+            AcceptRefusal::AlreadyYours => AcceptResult::AlreadyYours(self.clone()),
+            AcceptRefusal::Taken { by } => AcceptResult::Taken { by },
+            AcceptRefusal::WrongState(state) => AcceptResult::WrongState(state),
+        })
+    }
+
+    /// Why `agent` cannot close it now, if they cannot (`None`: theirs and active).
+    pub fn close_refusal(&self, agent: &str) -> Option<CloseResult> {
+        close_refusal(self.state, self.assigned_agent.as_deref(), agent).map(|r| match r {
+            CloseRefusal::AlreadyClosed => CloseResult::AlreadyClosed(self.clone()),
+            CloseRefusal::NotAssigned => CloseResult::NotAssigned,
+            CloseRefusal::NotAccepted => CloseResult::NotAccepted,
+        })
+    }
+}
+
+/// What accepting a conversation did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AcceptResult {
+    Accepted(ConversationRecord),
+    /// The caller had already accepted it: the same answer again.
+    AlreadyYours(ConversationRecord),
+    /// Another agent accepted it first.
+    Taken {
+        by: Option<String>,
+    },
+    /// It is not waiting for an agent (closed).
+    WrongState(ConversationState),
+    NotFound,
+}
+
+/// What closing a conversation did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CloseResult {
+    Closed(ConversationRecord),
+    AlreadyClosed(ConversationRecord),
+    /// The caller is not its assigned agent.
+    NotAssigned,
+    /// Nobody accepted it yet.
+    NotAccepted,
+    NotFound,
+}
+
+/// Conversations: the agents' queue and each conversation's lifecycle.
+#[async_trait]
+pub trait ConversationStore: Send + Sync {
+    /// Newest first, at most `limit`.
+    async fn list_conversations(&self, limit: usize)
+    -> Result<Vec<ConversationRecord>, StoreError>;
+
+    async fn conversation(
+        &self,
+        id: &ConversationId,
+    ) -> Result<Option<ConversationRecord>, StoreError>;
+
+    /// Records a conversation's final `last_inbound_at` (when its session item expires); never
+    /// moves it back.
+    async fn settle_conversation(
+        &self,
+        id: &ConversationId,
+        last_inbound_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// Assigns a waiting conversation to `agent`; exactly one of concurrent accepts wins.
+    async fn accept(
+        &self,
+        id: &ConversationId,
+        agent: &str,
+        at: DateTime<Utc>,
+    ) -> Result<AcceptResult, StoreError>;
+
+    /// Closes an accepted conversation, by its assigned agent only.
+    async fn close(
+        &self,
+        id: &ConversationId,
+        agent: &str,
+        at: DateTime<Utc>,
+    ) -> Result<CloseResult, StoreError>;
+}

@@ -1,0 +1,51 @@
+//! Ports: what the use cases need from the outside world, one trait per role, each with the
+//! records it exchanges beside it. The rules those records obey live in [`crate::domain`].
+//!
+//! The store is split by aggregate ([`SessionStore`] for sessions and their messages,
+//! [`ConversationStore`], [`ReplyStore`] for idempotent replies, [`AgentStore`],
+//! [`ContactStore`], [`NotificationLog`]); a function asks for the umbrella [`ChannelStore`].
+
+pub mod agents;
+pub mod clock;
+pub mod contacts;
+pub mod conversations;
+pub mod notifier;
+pub mod replies;
+pub mod sender;
+pub mod sessions;
+pub mod stream;
+
+pub use agents::{AgentStore, AvailableAgent, PresenceRecord};
+pub use clock::Clock;
+pub use contacts::{Contact, ContactStore};
+pub use conversations::{
+    AcceptResult, CloseResult, ConversationRecord, ConversationState, ConversationStore,
+};
+pub use notifier::{AgentNotifier, Notification, NotificationLog, NotifyError};
+pub use replies::{ClaimOutcome, IdempotencyRecord, ReplyStore, StoredResponse};
+pub use sender::{OutboundRequest, ReplyContent, ReplySender, SendError, SentMessage};
+pub use sessions::{
+    Direction, MessageRecord, SessionKey, SessionRecord, SessionStore, SessionTouch,
+    SessionTouched, StatusApplied, Stored, TemplateRef,
+};
+pub use stream::{ChangeKind, StoredItem, StreamChange};
+
+/// A storage failure: the request did not complete, or an item could not be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the store did not complete the request")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("a stored item could not be read: {0}")]
+    Corrupt(String),
+}
+
+/// The whole table: what a function asks for.
+pub trait ChannelStore:
+    SessionStore + ConversationStore + ReplyStore + AgentStore + ContactStore + NotificationLog
+{
+}
+
+impl<T> ChannelStore for T where
+    T: SessionStore + ConversationStore + ReplyStore + AgentStore + ContactStore + NotificationLog
+{
+}

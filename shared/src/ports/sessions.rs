@@ -1,0 +1,272 @@
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{ConversationRecord, ReplyContent, StoreError};
+use crate::domain::{
+    ButtonReply, ConversationId, ConversationState, InboundMessage, Location, Media, MessageSid,
+    MessageStatus, Referral, SessionDecision, StatusCallback, WhatsAppAddress,
+};
+
+/// Identifies a customer's session: one per (business number, customer address).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SessionKey {
+    pub business: WhatsAppAddress,
+    pub customer: WhatsAppAddress,
+}
+
+impl SessionKey {
+    /// The key of a stored record's addresses; `None` when they are not WhatsApp addresses.
+    pub fn parse(business: &str, customer: &str) -> Option<Self> {
+        Some(Self {
+            business: WhatsAppAddress::parse(business).ok()?,
+            customer: WhatsAppAddress::parse(customer).ok()?,
+        })
+    }
+
+    /// The session key of a conversation's customer.
+    pub fn of(conversation: &ConversationRecord) -> Option<Self> {
+        Self::parse(&conversation.business, &conversation.customer)
+    }
+}
+
+/// An inbound message's effect on its session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionTouch {
+    pub key: SessionKey,
+    pub at: DateTime<Utc>,
+    pub profile_name: Option<String>,
+    /// What the message says, shortened: kept on a new conversation for its request.
+    pub preview: Option<String>,
+}
+
+impl SessionTouch {
+    /// A new session and its conversation, `requested`, from this message.
+    pub fn start(&self) -> (SessionRecord, ConversationRecord) {
+        let id = ConversationId::generate();
+        let session = SessionRecord {
+            business: self.key.business.as_str().to_owned(),
+            customer: self.key.customer.as_str().to_owned(),
+            conversation_id: id.as_str().to_owned(),
+            profile_name: self.profile_name.clone(),
+            state: ConversationState::Requested,
+            assigned_agent: None,
+            started_at: self.at,
+            last_inbound_at: self.at,
+        };
+        let conversation = ConversationRecord {
+            id: id.as_str().to_owned(),
+            business: session.business.clone(),
+            customer: session.customer.clone(),
+            profile_name: session.profile_name.clone(),
+            state: ConversationState::Requested,
+            assigned_agent: None,
+            started_at: self.at,
+            last_inbound_at: self.at,
+            preview: self.preview.clone(),
+        };
+        (session, conversation)
+    }
+}
+
+/// What [`SessionStore::touch_session`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionTouched {
+    pub conversation_id: ConversationId,
+    pub decision: SessionDecision,
+}
+
+/// The live session of a customer. Its item carries the table's TTL (`expires_at`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    pub business: String,
+    pub customer: String,
+    pub conversation_id: String,
+    #[serde(default)]
+    pub profile_name: Option<String>,
+    pub state: ConversationState,
+    #[serde(default)]
+    pub assigned_agent: Option<String>,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub started_at: DateTime<Utc>,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub last_inbound_at: DateTime<Utc>,
+}
+
+impl SessionRecord {
+    /// Its key; `None` when its addresses are not WhatsApp addresses.
+    pub fn key(&self) -> Option<SessionKey> {
+        SessionKey::parse(&self.business, &self.customer)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Inbound,
+    Outbound,
+}
+
+/// One message of a transcript, inbound or outbound. Durable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageRecord {
+    /// Twilio's MessageSid.
+    pub id: String,
+    pub conversation_id: String,
+    pub direction: Direction,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub media: Vec<Media>,
+    #[serde(default)]
+    pub location: Option<Location>,
+    #[serde(default)]
+    pub button: Option<ButtonReply>,
+    #[serde(default)]
+    pub referral: Option<Referral>,
+    #[serde(default)]
+    pub replied_to: Option<String>,
+    pub status: MessageStatus,
+    #[serde(default)]
+    pub error_code: Option<String>,
+    #[serde(default)]
+    pub error_message: Option<String>,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub created_at: DateTime<Utc>,
+    /// Every webhook parameter as received.
+    #[serde(default)]
+    pub params: Vec<(String, String)>,
+    /// The approved template an outbound message used.
+    #[serde(default)]
+    pub template: Option<TemplateRef>,
+    /// The agent who sent an outbound message.
+    #[serde(default)]
+    pub agent_id: Option<String>,
+}
+
+/// The template of an outbound message: Twilio Content API `HX…` id and its variables.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateRef {
+    pub content_sid: String,
+    pub variables: std::collections::BTreeMap<String, String>,
+}
+
+impl MessageRecord {
+    pub fn inbound(
+        msg: &InboundMessage,
+        conversation_id: &ConversationId,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id: msg.message_sid.as_str().to_owned(),
+            conversation_id: conversation_id.as_str().to_owned(),
+            direction: Direction::Inbound,
+            body: msg.body().map(str::to_owned),
+            media: msg.media(),
+            location: msg.location(),
+            button: msg.button(),
+            referral: msg.referral(),
+            replied_to: msg.replied_to().map(str::to_owned),
+            status: MessageStatus::Received,
+            error_code: None,
+            error_message: None,
+            created_at: at,
+            params: msg.params().to_vec(),
+            template: None,
+            agent_id: None,
+        }
+    }
+
+    /// An agent's reply as recorded before Twilio is called: status `pending`, a local id.
+    pub fn outbound(
+        id: String,
+        conversation_id: &ConversationId,
+        agent_id: &str,
+        content: &ReplyContent,
+        at: DateTime<Utc>,
+    ) -> Self {
+        let (body, media, template) = match content {
+            ReplyContent::Text { body } => (Some(body.clone()), vec![], None),
+            ReplyContent::Media { url, caption } => (
+                caption.clone(),
+                vec![Media {
+                    url: url.clone(),
+                    content_type: None,
+                }],
+                None,
+            ),
+            ReplyContent::Template {
+                content_sid,
+                variables,
+            } => (
+                None,
+                vec![],
+                Some(TemplateRef {
+                    content_sid: content_sid.clone(),
+                    variables: variables.clone(),
+                }),
+            ),
+        };
+        Self {
+            id,
+            conversation_id: conversation_id.as_str().to_owned(),
+            direction: Direction::Outbound,
+            body,
+            media,
+            location: None,
+            button: None,
+            referral: None,
+            replied_to: None,
+            status: MessageStatus::Pending,
+            error_code: None,
+            error_message: None,
+            created_at: at,
+            params: vec![],
+            template,
+            agent_id: Some(agent_id.to_owned()),
+        }
+    }
+}
+
+/// Whether a conditional insert wrote anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    Inserted,
+    Duplicate,
+}
+
+/// Whether a status callback moved a message's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusApplied {
+    Advanced,
+    Ignored,
+}
+
+/// Customers' sessions and the messages of their conversations.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Opens, refreshes or keeps the customer's session for an inbound message at `touch.at`,
+    /// following [`crate::domain::decide_session`]. Concurrent first messages make one session.
+    async fn touch_session(&self, touch: &SessionTouch) -> Result<SessionTouched, StoreError>;
+
+    /// The session items that exist for these keys (expired ones included).
+    async fn sessions(&self, keys: &[SessionKey]) -> Result<Vec<SessionRecord>, StoreError>;
+
+    /// Stores a message once: a second message with the same id is a [`Stored::Duplicate`].
+    async fn put_message(&self, message: &MessageRecord) -> Result<Stored, StoreError>;
+
+    /// Moves a message's status forward only (by [`MessageStatus::rank`]).
+    async fn apply_status(
+        &self,
+        callback: &StatusCallback,
+        at: DateTime<Utc>,
+    ) -> Result<StatusApplied, StoreError>;
+
+    async fn message(&self, id: &MessageSid) -> Result<Option<MessageRecord>, StoreError>;
+
+    /// The transcript, oldest first.
+    async fn conversation_messages(
+        &self,
+        id: &ConversationId,
+    ) -> Result<Vec<MessageRecord>, StoreError>;
+}

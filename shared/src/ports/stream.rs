@@ -1,0 +1,34 @@
+//! The table's change stream as the use cases read it: typed items, whoever delivered them
+//! (Lambda's event source mapping, DynamoDB Streams, the embedded store).
+
+use super::{ConversationRecord, MessageRecord, PresenceRecord, SessionRecord};
+
+/// One change of one item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamChange {
+    /// The record's event id: the key that keeps its notifications single.
+    pub id: String,
+    pub kind: ChangeKind,
+    /// The item before and after; `None` when absent or of a kind the use cases ignore.
+    pub old: Option<StoredItem>,
+    pub new: Option<StoredItem>,
+    /// `Some(true)` when the record says DynamoDB's TTL removed the item; `None` when the record
+    /// does not say (DynamoDB Local omits `userIdentity`).
+    pub by_ttl: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    Insert,
+    Modify,
+    Remove,
+}
+
+/// An item of the table, decoded.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoredItem {
+    Session(SessionRecord),
+    Conversation(ConversationRecord),
+    Message(Box<MessageRecord>),
+    Presence(PresenceRecord),
+}

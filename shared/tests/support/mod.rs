@@ -1,0 +1,3 @@
+//! Support shared by the test binaries of this package.
+
+pub mod openapi;
