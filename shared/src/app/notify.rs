@@ -28,6 +28,7 @@ enum Meaning {
     Requested(ConversationRecord),
     Accepted(ConversationRecord),
     MessageReceived(Box<MessageRecord>),
+    StatusChanged(Box<MessageRecord>),
     WindowClosed(SessionRecord),
     AgentAvailable(String, DateTime<Utc>),
     Nothing,
@@ -45,6 +46,12 @@ fn meaning(change: &StreamChange, now: DateTime<Utc>) -> Meaning {
         }
         (ChangeKind::Insert, _, Some(I::Message(m))) if m.direction == Direction::Inbound => {
             Meaning::MessageReceived(m.clone())
+        }
+        // A reply's delivery moved (a status callback, or the send failed).
+        (ChangeKind::Modify, Some(I::Message(old)), Some(I::Message(new)))
+            if new.direction == Direction::Outbound && old.status != new.status =>
+        {
+            Meaning::StatusChanged(new.clone())
         }
         // Our code never deletes a session: a removal is the TTL's, or, where the record does
         // not say, one whose window its timestamps show closed.
@@ -229,6 +236,35 @@ async fn notifications(
                         "received_at": rfc3339(message.created_at),
                         "customer": customer(&conversation, contact.as_ref()),
                         "window_expires_at": rfc3339(SessionWindow::new(message.created_at).ends_at()),
+                    }),
+                },
+            )]
+        }
+        Meaning::StatusChanged(message) => {
+            let Ok(id) = ConversationId::parse(&message.conversation_id) else {
+                return Ok(Vec::new());
+            };
+            // The agent answering the conversation now sees how its replies fare.
+            let Some(agent) = store
+                .conversation(&id)
+                .await?
+                .and_then(|c| c.assigned_agent)
+            else {
+                return Ok(Vec::new());
+            };
+            vec![(
+                change.id.clone(),
+                Notification {
+                    event_type: "message.status".into(),
+                    agent_ids: vec![agent],
+                    authenticated: false,
+                    body: json!({
+                        "event_type": "message.status",
+                        "conversation_id": message.conversation_id,
+                        "message_id": message.id,
+                        "status": message.status.as_str(),
+                        "error_code": message.error_code,
+                        "published_at": rfc3339(now),
                     }),
                 },
             )]

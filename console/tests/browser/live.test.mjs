@@ -1,0 +1,71 @@
+// The live channel in the browser: a request reaches the console as a WebSocket frame and its
+// card appears, and an idle console with an open socket does not poll the queue.
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+
+import { sendInbound, startLocalApi } from "./local-api.mjs";
+
+const required = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the browser tests through \`cargo xtask test\`.`);
+  return value;
+};
+
+let server;
+let browser;
+let page;
+const frames = [];
+const listRequests = [];
+const pageErrors = [];
+
+before(async () => {
+  const { chromium } = await import(pathToFileURL(join(required("PLAYWRIGHT_CORE"), "index.mjs")).href);
+  server = await startLocalApi();
+  browser = await chromium.launch({
+    executablePath: required("CHROMIUM_PATH"),
+    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  page.setDefaultTimeout(10_000);
+  page.on("pageerror", (error) => pageErrors.push(error.message));
+  page.on("websocket", (socket) => {
+    socket.on("framereceived", ({ payload }) => frames.push({ at: Date.now(), json: JSON.parse(payload) }));
+  });
+  page.on("request", (request) => {
+    if (new URL(request.url()).pathname === "/conversations") listRequests.push(Date.now());
+  });
+  await page.goto(server.base + "/");
+  await page.getByRole("textbox", { name: "Agent ID" }).fill("agent-live");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("combobox", { name: "Presence" }).selectOption("available");
+  await page.getByRole("status").filter({ hasText: "Live" }).waitFor();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+test("a new request arrives as a WebSocket frame and its card appears", async () => {
+  const sent = Date.now();
+  await sendInbound(server.base, { from: "whatsapp:+447700900077", body: "Hello?", profileName: "Noor" });
+  await page.getByRole("alert", { name: "Conversation request from Noor" }).waitFor();
+  const frame = frames.find((f) => f.json.event_type === "conversation.requested");
+  assert.ok(frame, "no conversation.requested frame came over the socket");
+  assert.equal(frame.json.customer.profile_name, "Noor");
+  console.log(`webhook → frame: ${frame.at - sent} ms`);
+});
+
+test("an idle console with its socket open makes at most 2 queue requests in 20 s", async () => {
+  const from = Date.now();
+  await new Promise((resolve) => setTimeout(resolve, 20_000));
+  const during = listRequests.filter((at) => at >= from).length;
+  assert.ok(during <= 2, `${during} GET /conversations in 20 s`);
+});
+
+test("the page threw no error", () => {
+  assert.deepEqual(pageErrors, []);
+});

@@ -1,0 +1,102 @@
+//! [`ConversationStore`] in memory: the queue, accept and close.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::InMemoryChannelStore;
+use crate::domain::ConversationId;
+use crate::ports::{
+    AcceptResult, ChangeKind, CloseResult, ConversationRecord, ConversationState,
+    ConversationStore, StoreError, StoredItem,
+};
+
+#[async_trait]
+impl ConversationStore for InMemoryChannelStore {
+    async fn list_conversations(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<ConversationRecord>, StoreError> {
+        let mut all: Vec<_> = self.tables().conversations.values().cloned().collect();
+        // UUIDv7 ids sort by creation, as the table's index does.
+        all.sort_by(|a, b| b.id.cmp(&a.id));
+        all.truncate(limit);
+        Ok(all)
+    }
+
+    async fn conversation(
+        &self,
+        id: &ConversationId,
+    ) -> Result<Option<ConversationRecord>, StoreError> {
+        Ok(self.tables().conversations.get(id.as_str()).cloned())
+    }
+
+    async fn settle_conversation(
+        &self,
+        id: &ConversationId,
+        last_inbound_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if let Some(c) = self.tables().conversations.get_mut(id.as_str()) {
+            c.last_inbound_at = c.last_inbound_at.max(last_inbound_at);
+        }
+        Ok(())
+    }
+
+    async fn accept(
+        &self,
+        id: &ConversationId,
+        agent: &str,
+        _at: DateTime<Utc>,
+    ) -> Result<AcceptResult, StoreError> {
+        let mut tables = self.tables();
+        let Some(conversation) = tables.conversations.get_mut(id.as_str()) else {
+            return Ok(AcceptResult::NotFound);
+        };
+        if let Some(refusal) = conversation.accept_refusal(agent) {
+            return Ok(refusal);
+        }
+        conversation.state = ConversationState::Active;
+        conversation.assigned_agent = Some(agent.to_owned());
+        let outcome = AcceptResult::Accepted(conversation.clone());
+        if let AcceptResult::Accepted(record) = &outcome {
+            tables.mirror(record);
+            drop(tables);
+            let mut old = record.clone();
+            old.state = ConversationState::Requested;
+            old.assigned_agent = None;
+            self.emit(
+                ChangeKind::Modify,
+                Some(StoredItem::Conversation(old)),
+                Some(StoredItem::Conversation(record.clone())),
+                None,
+            );
+        }
+        Ok(outcome)
+    }
+
+    async fn close(
+        &self,
+        id: &ConversationId,
+        agent: &str,
+        _at: DateTime<Utc>,
+    ) -> Result<CloseResult, StoreError> {
+        let mut tables = self.tables();
+        let Some(conversation) = tables.conversations.get_mut(id.as_str()) else {
+            return Ok(CloseResult::NotFound);
+        };
+        if let Some(refusal) = conversation.close_refusal(agent) {
+            return Ok(refusal);
+        }
+        let old = conversation.clone();
+        conversation.state = ConversationState::Closed;
+        let record = conversation.clone();
+        tables.mirror(&record);
+        drop(tables);
+        self.emit(
+            ChangeKind::Modify,
+            Some(StoredItem::Conversation(old)),
+            Some(StoredItem::Conversation(record.clone())),
+            None,
+        );
+        Ok(CloseResult::Closed(record))
+    }
+}

@@ -1,0 +1,134 @@
+//! The in-memory twin of the DynamoDB store: same semantics, conditional writes included, for
+//! fast tests and the embedded `local-api`.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::{MessageStatus, SessionWindow};
+use crate::ports::{
+    ChangeKind, Contact, ConversationRecord, IdempotencyRecord, MessageRecord, PresenceRecord,
+    SessionKey, SessionRecord, StoredItem, StreamChange,
+};
+
+#[derive(Debug, Default)]
+pub(super) struct Tables {
+    sessions: HashMap<SessionKey, SessionRecord>,
+    conversations: HashMap<String, ConversationRecord>,
+    messages: HashMap<String, MessageRecord>,
+    /// Status callbacks that arrived before their reply was recorded under its sid.
+    early_statuses: HashMap<String, (MessageStatus, Option<String>)>,
+    idempotency: HashMap<String, IdempotencyRecord>,
+    presence: HashMap<String, PresenceRecord>,
+    contacts: HashMap<String, Contact>,
+    /// Notification markers: `true` once published.
+    notifications: HashMap<String, bool>,
+}
+
+impl Tables {
+    /// Mirrors a conversation's state onto its customer's session while it is the current one.
+    pub(super) fn mirror(&mut self, conversation: &ConversationRecord) {
+        if let Some(key) = SessionKey::of(conversation)
+            && let Some(session) = self.sessions.get_mut(&key)
+            && session.conversation_id == conversation.id
+        {
+            session.state = conversation.state;
+            session.assigned_agent = conversation.assigned_agent.clone();
+        }
+    }
+}
+
+/// One lock over everything: each port call is atomic, as each DynamoDB request is.
+#[derive(Debug, Default)]
+pub struct InMemoryChannelStore {
+    tables: Mutex<Tables>,
+    /// The embedded twin of the table's stream: the records notify-agent consumes.
+    stream: Mutex<Option<UnboundedSender<StreamChange>>>,
+}
+
+impl InMemoryChannelStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Starts the stream: every later change that matters to notify-agent is sent here, typed,
+    /// as the DynamoDB adapter decodes what DynamoDB Streams delivers.
+    pub fn stream(&self) -> UnboundedReceiver<StreamChange> {
+        let (sender, receiver) = unbounded_channel();
+        *self.stream.lock().unwrap_or_else(|e| e.into_inner()) = Some(sender);
+        receiver
+    }
+
+    pub(super) fn emit(
+        &self,
+        kind: ChangeKind,
+        old: Option<StoredItem>,
+        new: Option<StoredItem>,
+        by_ttl: Option<bool>,
+    ) {
+        if let Some(sender) = self
+            .stream
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            let _ = sender.send(StreamChange {
+                id: uuid::Uuid::now_v7().to_string(),
+                kind,
+                old,
+                new,
+                by_ttl,
+            });
+        }
+    }
+
+    /// A message item put (no `old`) or changed, as the stream shows it.
+    pub(super) fn message_changed(&self, old: Option<MessageRecord>, new: MessageRecord) {
+        let kind = if old.is_some() {
+            ChangeKind::Modify
+        } else {
+            ChangeKind::Insert
+        };
+        let item = |m| Some(StoredItem::Message(Box::new(m)));
+        self.emit(kind, old.and_then(item), item(new), None);
+    }
+
+    /// What DynamoDB's TTL does, eventually: removes session items whose window has closed.
+    /// Returns how many it removed.
+    pub fn expire_sessions(&self, now: DateTime<Utc>) -> usize {
+        let expired: Vec<SessionRecord> = self
+            .tables()
+            .sessions
+            .extract_if(|_, s| !SessionWindow::new(s.last_inbound_at).is_open_at(now))
+            .map(|(_, s)| s)
+            .collect();
+        let removed = expired.len();
+        for session in expired {
+            let old = Some(StoredItem::Session(session));
+            self.emit(ChangeKind::Remove, old, None, Some(true));
+        }
+        removed
+    }
+
+    pub(super) fn tables(&self) -> std::sync::MutexGuard<'_, Tables> {
+        self.tables.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Number of stored messages, for tests.
+    pub fn message_count(&self) -> usize {
+        self.tables().messages.len()
+    }
+
+    /// Number of stored conversations, for tests.
+    pub fn conversation_count(&self) -> usize {
+        self.tables().conversations.len()
+    }
+}
+
+mod agents;
+mod conversations;
+mod replies;
+mod sessions;
