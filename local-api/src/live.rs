@@ -22,10 +22,13 @@ use tokio_tungstenite::tungstenite::protocol::Role;
 use whatsapp_channel::domain::valid_agent_id;
 use whatsapp_channel::ports::{AgentNotifier, Notification, NotifyError};
 
+/// Each agent's open sockets: an id and the sender of its frames.
+type Sockets = HashMap<String, Vec<(u64, mpsc::UnboundedSender<String>)>>;
+
 /// The open sockets, by agent.
 #[derive(Default)]
 pub struct LiveHub {
-    sockets: Mutex<HashMap<String, Vec<(u64, mpsc::UnboundedSender<String>)>>>,
+    sockets: Mutex<Sockets>,
     next_id: AtomicU64,
 }
 
@@ -72,9 +75,7 @@ impl LiveHub {
         self.lock().values().map(Vec::len).sum()
     }
 
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<String, Vec<(u64, mpsc::UnboundedSender<String>)>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Sockets> {
         self.sockets.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

@@ -153,6 +153,8 @@ const FUNCTIONS: &[&str] = &[
     "notify-agent",
     "agent-api",
     "agent-console",
+    "live-authorizer",
+    "live-connections",
 ];
 
 /// `cargo xtask build`: every function's `bootstrap` for Lambda on arm64, with its size.

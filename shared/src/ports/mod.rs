@@ -7,6 +7,7 @@
 
 pub mod agents;
 pub mod clock;
+pub mod connections;
 pub mod contacts;
 pub mod conversations;
 pub mod notifier;
@@ -17,6 +18,7 @@ pub mod stream;
 
 pub use agents::{AgentStore, AvailableAgent, PresenceRecord};
 pub use clock::Clock;
+pub use connections::{ConnectionStore, LiveConnection, LivePoster, PostError, Posted};
 pub use contacts::{Contact, ContactStore};
 pub use conversations::{
     AcceptResult, CloseResult, ConversationRecord, ConversationState, ConversationStore,

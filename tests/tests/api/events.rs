@@ -34,6 +34,20 @@ fn every_event_file_deserializes_into_its_functions_event_type() {
                     assert!(notify_agent::to_change(record).is_some(), "{file}");
                 }
             }
+            Some("live-connections") => {
+                let event: aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest =
+                    serde_json::from_str(&text)
+                        .unwrap_or_else(|e| panic!("{file} is not a WebSocket event: {e}"));
+                assert!(event.request_context.connection_id.is_some(), "{file}");
+                assert!(
+                    event
+                        .request_context
+                        .authorizer
+                        .fields
+                        .contains_key("agent_id"),
+                    "{file}"
+                );
+            }
             Some("live-authorizer") => {
                 let event: aws_lambda_events::apigw::ApiGatewayCustomAuthorizerRequestTypeRequest =
                     serde_json::from_str(&text)

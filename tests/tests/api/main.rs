@@ -4,6 +4,7 @@
 mod events;
 mod helpers;
 mod inbound;
+mod live;
 mod local_api;
 mod notify;
 mod notify_e2e;

@@ -11,6 +11,7 @@
 //! | idempotency key (`idempotency`, TTL 24 h) | `IDEMP#{agent}#{Idempotency-Key}` | `IDEMP` | | |
 //! | agent presence (`presence`) | `AGENT#{agentId}` | `PRESENCE` | `AGENTS#available` (only while available) | agent id |
 //! | contact (`contact`) | `CONTACT#{whatsapp:+E164}` | `CONTACT` | | |
+//! | live connection (`connection`, TTL 3 h) | `AGENT#{agentId}` | `CONN#{connectionId}` | | |
 //! | notification marker (`notification`, TTL 2 days) | `NOTIFY#{event id}[#{conversation}]` | `NOTIFY` | | |
 //!
 //! A message is keyed by its sid alone, so retries collide whatever conversation they land in and
@@ -46,6 +47,7 @@ pub mod tag {
     pub const PRESENCE: &str = "presence";
     pub const CONTACT: &str = "contact";
     pub const NOTIFICATION: &str = "notification";
+    pub const CONNECTION: &str = "connection";
 }
 
 /// The index partition of all conversations.
@@ -90,6 +92,11 @@ pub fn idempotency_key(key: &str) -> Item {
 
 pub fn presence_key(agent: &str) -> Item {
     key(format!("AGENT#{agent}"), "PRESENCE")
+}
+
+/// A live connection, in its agent's partition beside the presence item.
+pub fn connection_key(agent: &str, connection_id: &str) -> Item {
+    key(format!("AGENT#{agent}"), &format!("CONN#{connection_id}"))
 }
 
 pub fn contact_key(address: &str) -> Item {

@@ -4,6 +4,7 @@
 
 mod agents;
 mod conditions;
+mod connections;
 mod contacts;
 mod conversations;
 pub mod items;

@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{MessageStatus, SessionWindow};
 use crate::ports::{
-    ChangeKind, Contact, ConversationRecord, IdempotencyRecord, MessageRecord, PresenceRecord,
-    SessionKey, SessionRecord, StoredItem, StreamChange,
+    ChangeKind, Contact, ConversationRecord, IdempotencyRecord, LiveConnection, MessageRecord,
+    PresenceRecord, SessionKey, SessionRecord, StoredItem, StreamChange,
 };
 
 #[derive(Debug, Default)]
@@ -26,6 +26,8 @@ pub(super) struct Tables {
     contacts: HashMap<String, Contact>,
     /// Notification markers: `true` once published.
     notifications: HashMap<String, bool>,
+    /// Live connections by agent.
+    connections: HashMap<String, Vec<LiveConnection>>,
 }
 
 impl Tables {
@@ -129,6 +131,7 @@ impl InMemoryChannelStore {
 }
 
 mod agents;
+mod connections;
 mod conversations;
 mod replies;
 mod sessions;

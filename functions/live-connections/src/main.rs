@@ -1,0 +1,15 @@
+use std::sync::Arc;
+
+use lambda_runtime::{Error, run, service_fn};
+use live_connections::{LiveConnections, function_handler};
+use whatsapp_channel::adapters::{DynamoChannelStore, SystemClock, dynamodb};
+use whatsapp_channel::config;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let sdk = config::aws().await;
+    let store = DynamoChannelStore::new(dynamodb::client(&sdk), config::required("TABLE_NAME")?);
+    let state = LiveConnections::new(Arc::new(store), Arc::new(SystemClock::default()));
+    run(service_fn(|event| function_handler(&state, event))).await
+}
