@@ -7,18 +7,11 @@
 // Run: LOCAL_API_BIN=target/debug/local-api CHROMIUM_PATH=/usr/bin/chromium \
 //      PLAYWRIGHT_CORE=target/xtask/browser/node_modules/playwright-core node console/bench/transcript.mjs
 
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-
-import { sendInbound, startLocalApi } from "../tests/browser/local-api.mjs";
+import { launchChromium, sendInbound, startLocalApi } from "../tests/browser/local-api.mjs";
 
 const MESSAGES = Number(process.env.MESSAGES ?? 500);
-const { chromium } = await import(pathToFileURL(join(process.env.PLAYWRIGHT_CORE, "index.mjs")).href);
 const server = await startLocalApi();
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH,
-  args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launchChromium();
 try {
   const started = Date.now();
   for (let i = 0; i < MESSAGES; i += 1) {

