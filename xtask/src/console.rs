@@ -110,12 +110,17 @@ pub fn test(paths: &Paths, browser: &Browser, cargo: &Path) -> Result<(), Error>
             .current_dir(&console)
             .args(["--test", "tests/unit/"]),
     )?;
-    // The console is embedded in local-api at compile time: build it with today's files.
+    // The console is embedded in local-api at compile time. `cargo test --workspace` has built
+    // it already (local-api's own tests need the binary); this is a no-op then, and builds it
+    // with the same features when the tests were filtered.
     run_step(
-        "cargo build -p local-api",
-        Command::new(cargo)
-            .current_dir(&paths.root)
-            .args(["build", "-p", "local-api"]),
+        "local-api binary",
+        Command::new(cargo).current_dir(&paths.root).args([
+            "test",
+            "--workspace",
+            "--no-run",
+            "--quiet",
+        ]),
     )?;
     let target = paths
         .cache
