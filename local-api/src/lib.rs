@@ -234,7 +234,10 @@ impl LocalApi {
         };
         Ok(Self {
             webhook: WebhookIngest::new(webhook, sessions.clone(), as_clock.clone()),
-            agents: AgentApi::new(store.clone(), as_clock.clone()),
+            agents: AgentApi::new(store.clone(), as_clock.clone()).with_admin_group(
+                config::optional("ADMIN_GROUP")
+                    .unwrap_or_else(|| whatsapp_channel::http::DEFAULT_ADMIN_GROUP.into()),
+            ),
             replies: SendReply::new(store, Arc::new(sender), as_clock, settings),
             console: ConsoleConfig::Local,
             live: live::LiveHub::new(),

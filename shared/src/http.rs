@@ -88,6 +88,47 @@ pub fn agent_id(request: &Request) -> Option<AgentId> {
     }
 }
 
+/// The group that may change shared data (contacts, later quick replies) when `ADMIN_GROUP` is
+/// not set.
+pub const DEFAULT_ADMIN_GROUP: &str = "admins";
+
+/// The caller's groups: the JWT's `cognito:groups` claim, which the HTTP API's authorizer hands
+/// over as one string, `[admins ops]` (a JSON-looking `["admins","ops"]` is read too).
+pub fn agent_groups(request: &Request) -> Vec<String> {
+    let Some(RequestContext::ApiGatewayV2(context)) = request.request_context_ref() else {
+        return Vec::new();
+    };
+    let Some(raw) = context
+        .authorizer
+        .as_ref()
+        .and_then(|a| a.jwt.as_ref())
+        .and_then(|jwt| jwt.claims.get("cognito:groups"))
+    else {
+        return Vec::new();
+    };
+    raw.trim()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .split([' ', ','])
+        .map(|g| g.trim().trim_matches('"'))
+        .filter(|g| !g.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// 403 `forbidden` unless the caller is in `admin_group`.
+pub fn require_admin(request: &Request, admin_group: &str) -> Result<(), ApiError> {
+    if agent_groups(request).iter().any(|g| g == admin_group) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Only administrators may change the customer directory.",
+        ))
+    }
+}
+
 /// The request path without an API Gateway stage prefix, e.g. `/conversations/abc`.
 pub fn route_path(request: &Request) -> String {
     let raw = request.raw_http_path();
@@ -298,6 +339,11 @@ impl From<InvalidContact> for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_contact",
                 "name and contact_id are required, non-empty strings.",
+            ),
+            InvalidContact::TooLarge => Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "contact_too_large",
+                "A contact's name is at most 200 characters, its contact_id 128, and its other fields 4 KB of JSON.",
             ),
         }
     }

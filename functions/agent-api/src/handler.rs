@@ -12,7 +12,9 @@ use whatsapp_channel::app::agents::{
     parse_presence, put_contact, set_presence,
 };
 use whatsapp_channel::domain::{AgentId, ConversationId, ViewState, WhatsAppAddress};
-use whatsapp_channel::http::{ApiError, agent_id, body_bytes, json, path_segments};
+use whatsapp_channel::http::{
+    ApiError, DEFAULT_ADMIN_GROUP, agent_id, body_bytes, json, path_segments, require_admin,
+};
 use whatsapp_channel::ports::{ChannelStore, Clock};
 
 /// Conversations listed when the caller gives no `limit`, and the most it may ask for.
@@ -23,11 +25,23 @@ pub const MAX_LIMIT: usize = 500;
 pub struct AgentApi {
     store: Arc<dyn ChannelStore>,
     clock: Arc<dyn Clock>,
+    /// The JWT group whose members may change the customer directory.
+    admin_group: String,
 }
 
 impl AgentApi {
     pub fn new(store: Arc<dyn ChannelStore>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+        Self {
+            store,
+            clock,
+            admin_group: DEFAULT_ADMIN_GROUP.to_owned(),
+        }
+    }
+
+    /// Another administrators' group than `admins` (`ADMIN_GROUP`).
+    pub fn with_admin_group(mut self, group: impl Into<String>) -> Self {
+        self.admin_group = group.into();
+        self
     }
 }
 
@@ -167,6 +181,7 @@ async fn presence(state: &AgentApi, request: &Request, raw_id: &str, caller: &Ag
 }
 
 async fn contact(state: &AgentApi, request: &Request, raw_address: &str) -> Answer {
+    require_admin(request, &state.admin_group)?;
     let decoded = percent_encoding::percent_decode_str(raw_address).decode_utf8_lossy();
     let address = WhatsAppAddress::parse(&decoded).map_err(|_| {
         ApiError::new(

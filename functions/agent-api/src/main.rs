@@ -10,6 +10,9 @@ async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
     let sdk = config::aws().await;
     let store = DynamoChannelStore::new(dynamodb::client(&sdk), config::required("TABLE_NAME")?);
-    let state = AgentApi::new(Arc::new(store), Arc::new(SystemClock::default()));
+    let mut state = AgentApi::new(Arc::new(store), Arc::new(SystemClock::default()));
+    if let Some(group) = config::optional("ADMIN_GROUP") {
+        state = state.with_admin_group(group);
+    }
     run(service_fn(|request| function_handler(&state, request))).await
 }

@@ -212,3 +212,57 @@ async fn a_contact_without_a_name_is_422() {
     assert_eq!(body_json(&response)["error"], "invalid_contact");
     assert!(h.store.list_conversations(1).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn only_administrators_may_write_the_customer_directory() {
+    let h = harness();
+    let text = event_text("agent-api.put-contact");
+    for groups in ["", "[agents]", "[ops admins-of-nothing]"] {
+        let not_admin = text.replace(
+            r#""cognito:groups": "[admins]""#,
+            &format!(r#""cognito:groups": "{groups}""#),
+        );
+        assert_ne!(not_admin, text);
+        let response = h
+            .call(lambda_http::request::from_str(&not_admin).unwrap())
+            .await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{groups}");
+        assert_eq!(body_json(&response)["error"], "forbidden");
+    }
+    assert!(
+        h.store
+            .contacts(&[CUSTOMER.to_owned()])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The HTTP API hands list claims over as one string; a JSON-looking list is read too.
+    let json_list = text.replace(
+        r#""cognito:groups": "[admins]""#,
+        r#""cognito:groups": "[\"ops\",\"admins\"]""#,
+    );
+    assert_ne!(json_list, text);
+    let response = h
+        .call(lambda_http::request::from_str(&json_list).unwrap())
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn a_contact_past_its_bounds_is_413_and_nothing_is_stored() {
+    let h = harness();
+    let text = event_text("agent-api.put-contact");
+    let huge = format!("\\\"notes\\\": \\\"{}\\\", \\\"name\\\"", "x".repeat(5000));
+    let response = h
+        .call(lambda_http::request::from_str(&text.replace("\\\"name\\\"", &huge)).unwrap())
+        .await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(body_json(&response)["error"], "contact_too_large");
+    assert!(
+        h.store
+            .contacts(&[CUSTOMER.to_owned()])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

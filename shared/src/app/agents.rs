@@ -83,7 +83,16 @@ pub enum InvalidContact {
     /// An object without a usable name or contact id.
     #[error("name and contact_id are required, non-empty strings")]
     Incomplete,
+    /// Past the bounds that keep a conversation request's notification well inside SNS's
+    /// 256 KB.
+    #[error("the contact is larger than a contact may be")]
+    TooLarge,
 }
+
+/// A contact's bounds: its name and id in characters, its other fields as JSON bytes.
+pub const MAX_CONTACT_NAME_CHARS: usize = 200;
+pub const MAX_CONTACT_ID_CHARS: usize = 128;
+pub const MAX_CONTACT_SUMMARY_BYTES: usize = 4096;
 
 /// Reads a contact for `address` from a JSON object: `name`, `contact_id`, and the rest kept as
 /// its summary.
@@ -102,6 +111,13 @@ pub fn parse_contact(address: &WhatsAppAddress, raw: &[u8]) -> Result<Contact, I
         return Err(InvalidContact::Incomplete);
     };
     fields.remove("address");
+    let summary_bytes = serde_json::to_vec(&fields).map_or(usize::MAX, |v| v.len());
+    if name.chars().count() > MAX_CONTACT_NAME_CHARS
+        || contact_id.chars().count() > MAX_CONTACT_ID_CHARS
+        || summary_bytes > MAX_CONTACT_SUMMARY_BYTES
+    {
+        return Err(InvalidContact::TooLarge);
+    }
     Ok(Contact {
         address: address.as_str().to_owned(),
         name,

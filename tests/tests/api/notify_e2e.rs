@@ -41,9 +41,14 @@ async fn post_inbound(base: &str, sid: &str, from: &str, body: &str) {
 }
 
 async fn put(base: &str, path: &str, agent: &str, body: Value) -> u16 {
+    put_in_groups(base, path, agent, "", body).await
+}
+
+async fn put_in_groups(base: &str, path: &str, agent: &str, groups: &str, body: Value) -> u16 {
     reqwest::Client::new()
         .put(format!("{base}{path}"))
         .header("X-Agent-Id", agent)
+        .header("X-Agent-Groups", groups)
         .json(&body)
         .send()
         .await
@@ -97,7 +102,15 @@ async fn available_agents_get_one_request_per_new_session(choice: StoreChoice) {
         known.replace(':', "%3A").replace('+', "%2B")
     );
     let contact = json!({"name": "Zoë O'Brien", "contact_id": "C-1042", "tier": "gold"});
-    assert_eq!(put(&base, &contact_path, "alice", contact).await, 201);
+    // The directory is shared data: an agent outside the admins group may not write it.
+    assert_eq!(
+        put(&base, &contact_path, "alice", contact.clone()).await,
+        403
+    );
+    assert_eq!(
+        put_in_groups(&base, &contact_path, "alice", "admins", contact).await,
+        201
+    );
     // The presence change reaches notify-agent before the requests are made.
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
 
