@@ -107,8 +107,22 @@ function formatTime(iso) {
     : date.toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
 }
 
+/** Only http(s) addresses become links or sources: never `javascript:` or `data:`. */
+export function safeUrl(raw) {
+  if (typeof raw !== "string" || !raw) return null;
+  try {
+    const url = new URL(raw, location.href);
+    return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
 function mediaElement(media, index, outbound) {
   const type = media.content_type ?? "";
+  const url = safeUrl(media.url);
+  if (!url) return h("p", { class: "media muted" }, `Attachment ${index + 1} (its address cannot be opened)`);
+  media = { ...media, url };
   const label = `${outbound ? "Attachment sent" : "Attachment from the customer"} ${index + 1}${type ? ` (${type})` : ""}`;
   const link = h("a", { href: media.url, target: "_blank", rel: "noopener noreferrer" }, `Open ${label.toLowerCase()}`);
   if (type.startsWith("image/")) {
