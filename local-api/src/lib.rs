@@ -28,6 +28,7 @@ use whatsapp_channel::adapters::{
     DynamoChannelStore, InMemoryChannelStore, SnsAgentNotifier, StdoutNotifier, SystemClock,
     TwilioConfig, TwilioReplySender, dynamodb,
 };
+use whatsapp_channel::app::live::PushingNotifier;
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::config::{self, WebhookConfig};
 use whatsapp_channel::ports::{AgentNotifier, ChannelStore, Clock, SessionStore};
@@ -69,6 +70,8 @@ pub struct LocalApi {
     pub console: ConsoleConfig,
     /// `GET /ws`: the agents' open live sockets.
     pub live: Arc<live::LiveHub>,
+    /// The store behind every route (`GET /ws` records connections in it).
+    pub store: Arc<dyn ChannelStore>,
     pub clock: Arc<SystemClock>,
     /// Present when no Twilio account is configured: local-api answers for Twilio itself.
     pub twilio_stub: Option<TwilioStub>,
@@ -201,9 +204,10 @@ pub async fn start_notifications(
     live: Arc<live::LiveHub>,
     clock: Arc<SystemClock>,
 ) -> Result<(), lambda_http::Error> {
-    let notifier: Arc<dyn AgentNotifier> = Arc::new(live::PushingNotifier {
+    let notifier: Arc<dyn AgentNotifier> = Arc::new(PushingNotifier {
         inner: notifier,
-        hub: live,
+        connections: backing.store.clone(),
+        poster: live,
     });
     let state = Arc::new(NotifyAgent::new(
         backing.store.clone(),
@@ -238,9 +242,10 @@ impl LocalApi {
                 config::optional("ADMIN_GROUP")
                     .unwrap_or_else(|| whatsapp_channel::http::DEFAULT_ADMIN_GROUP.into()),
             ),
-            replies: SendReply::new(store, Arc::new(sender), as_clock, settings),
+            replies: SendReply::new(store.clone(), Arc::new(sender), as_clock, settings),
             console: ConsoleConfig::Local,
             live: live::LiveHub::new(),
+            store,
             clock,
             twilio_stub: twilio.stubbed.then(|| TwilioStub {
                 account_sid: twilio.config.account_sid.clone(),
@@ -386,7 +391,12 @@ async fn handle(
     request: hyper::Request<Incoming>,
 ) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
     if request.uri().path() == "/ws" && request.method() == hyper::Method::GET {
-        return Ok(live::upgrade(api.live.clone(), request));
+        let live = live::Live {
+            hub: api.live.clone(),
+            connections: api.store.clone(),
+            clock: api.clock.clone(),
+        };
+        return Ok(live::upgrade(live, request));
     }
     let (parts, body) = request.into_parts();
     let method = parts.method.clone();

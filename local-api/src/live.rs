@@ -1,10 +1,9 @@
-//! `GET /ws?agent=<agent id>`: the live channel locally. Every notification notify-agent's
-//! handler publishes (fed by local-api's in-process stream) is also sent, as the same JSON an
-//! SNS subscriber gets, as one text frame to each open socket of each agent it addresses. In AWS
-//! the API Gateway WebSocket API plays this part; the frames are the same.
+//! `GET /ws?agent=<agent id>`: the live channel locally, on the path it takes in AWS. Opening a
+//! socket is `$connect` (a connection recorded in the store), closing it `$disconnect`, and
+//! notify-agent's notifications reach the sockets through the same fan-out use case
+//! (`app::live::push`), with this hub in the place of API Gateway's PostToConnection.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -19,17 +18,14 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::Role;
+use whatsapp_channel::app;
 use whatsapp_channel::domain::valid_agent_id;
-use whatsapp_channel::ports::{AgentNotifier, Notification, NotifyError};
+use whatsapp_channel::ports::{Clock, ConnectionStore, LivePoster, PostError, Posted};
 
-/// Each agent's open sockets: an id and the sender of its frames.
-type Sockets = HashMap<String, Vec<(u64, mpsc::UnboundedSender<String>)>>;
-
-/// The open sockets, by agent.
+/// The open sockets, by connection id: local-api's stand-in for API Gateway's connections.
 #[derive(Default)]
 pub struct LiveHub {
-    sockets: Mutex<Sockets>,
-    next_id: AtomicU64,
+    sockets: Mutex<HashMap<String, mpsc::UnboundedSender<String>>>,
 }
 
 impl LiveHub {
@@ -37,63 +33,44 @@ impl LiveHub {
         Arc::new(Self::default())
     }
 
-    fn subscribe(&self, agent: &str) -> (u64, mpsc::UnboundedReceiver<String>) {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+    fn open(&self, connection_id: &str) -> mpsc::UnboundedReceiver<String> {
         let (tx, rx) = mpsc::unbounded_channel();
-        self.lock()
-            .entry(agent.to_owned())
-            .or_default()
-            .push((id, tx));
-        (id, rx)
+        self.lock().insert(connection_id.to_owned(), tx);
+        rx
     }
 
-    fn unsubscribe(&self, agent: &str, id: u64) {
-        let mut sockets = self.lock();
-        if let Some(list) = sockets.get_mut(agent) {
-            list.retain(|(socket, _)| *socket != id);
-            if list.is_empty() {
-                sockets.remove(agent);
-            }
-        }
+    fn close(&self, connection_id: &str) {
+        self.lock().remove(connection_id);
     }
 
-    /// Sends `frame` to every socket of `agents`; a closed socket is dropped, never an error.
-    pub fn push(&self, agents: &[String], frame: &str) -> usize {
-        let mut sent = 0;
-        let mut sockets = self.lock();
-        for agent in agents {
-            if let Some(list) = sockets.get_mut(agent) {
-                list.retain(|(_, tx)| tx.send(frame.to_owned()).is_ok());
-                sent += list.len();
-            }
-        }
-        sent
-    }
-
-    /// How many sockets are open, for tests and the start-up banner.
+    /// How many sockets are open.
     pub fn open_sockets(&self) -> usize {
-        self.lock().values().map(Vec::len).sum()
+        self.lock().len()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Sockets> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, mpsc::UnboundedSender<String>>> {
         self.sockets.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
-/// Publishes as `inner` does, then pushes the same notification to the agents' open sockets.
-pub struct PushingNotifier {
-    pub inner: Arc<dyn AgentNotifier>,
-    pub hub: Arc<LiveHub>,
+/// PostToConnection, locally: a socket that is not open any more is Gone, as API Gateway says.
+#[async_trait]
+impl LivePoster for LiveHub {
+    async fn post(&self, connection_id: &str, frame: &[u8]) -> Result<Posted, PostError> {
+        let text = String::from_utf8_lossy(frame).into_owned();
+        match self.lock().get(connection_id).map(|tx| tx.send(text)) {
+            Some(Ok(())) => Ok(Posted::Delivered),
+            _ => Ok(Posted::Gone),
+        }
+    }
 }
 
-#[async_trait]
-impl AgentNotifier for PushingNotifier {
-    async fn publish(&self, notification: &Notification) -> Result<(), NotifyError> {
-        self.inner.publish(notification).await?;
-        self.hub
-            .push(&notification.agent_ids, &notification.body.to_string());
-        Ok(())
-    }
+/// What a socket needs: the hub, and the store and clock `$connect` and `$disconnect` use.
+#[derive(Clone)]
+pub struct Live {
+    pub hub: Arc<LiveHub>,
+    pub connections: Arc<dyn ConnectionStore>,
+    pub clock: Arc<dyn Clock>,
 }
 
 fn plain(status: StatusCode, code: &str, message: &str) -> Response<Full<Bytes>> {
@@ -108,7 +85,7 @@ fn plain(status: StatusCode, code: &str, message: &str) -> Response<Full<Bytes>>
 }
 
 /// Answers the WebSocket handshake of `GET /ws?agent=`, then serves the socket until it closes.
-pub fn upgrade(hub: Arc<LiveHub>, mut request: hyper::Request<Incoming>) -> Response<Full<Bytes>> {
+pub fn upgrade(live: Live, mut request: hyper::Request<Incoming>) -> Response<Full<Bytes>> {
     let agent = request
         .uri()
         .query()
@@ -152,7 +129,7 @@ pub fn upgrade(hub: Arc<LiveHub>, mut request: hyper::Request<Incoming>) -> Resp
                 let socket =
                     WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None)
                         .await;
-                serve_socket(hub, &agent, socket).await;
+                serve_socket(live, &agent, socket).await;
             }
             Err(e) => tracing::debug!(error = %e, "WebSocket upgrade failed"),
         }
@@ -175,11 +152,24 @@ pub fn upgrade(hub: Arc<LiveHub>, mut request: hyper::Request<Incoming>) -> Resp
 }
 
 async fn serve_socket(
-    hub: Arc<LiveHub>,
+    live: Live,
     agent: &str,
     socket: WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>,
 ) {
-    let (id, mut frames) = hub.subscribe(agent);
+    let connection_id = uuid::Uuid::now_v7().simple().to_string();
+    let mut frames = live.hub.open(&connection_id);
+    if let Err(e) = app::live::connect(
+        live.connections.as_ref(),
+        live.clock.as_ref(),
+        agent,
+        &connection_id,
+    )
+    .await
+    {
+        tracing::warn!(error = %e, "the live connection could not be recorded");
+        live.hub.close(&connection_id);
+        return;
+    }
     tracing::debug!(agent, "live socket open");
     let (mut sink, mut incoming) = socket.split();
     loop {
@@ -199,6 +189,9 @@ async fn serve_socket(
             },
         }
     }
-    hub.unsubscribe(agent, id);
+    live.hub.close(&connection_id);
+    if let Err(e) = app::live::disconnect(live.connections.as_ref(), agent, &connection_id).await {
+        tracing::warn!(error = %e, "the live connection could not be forgotten");
+    }
     tracing::debug!(agent, "live socket closed");
 }

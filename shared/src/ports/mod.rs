@@ -43,11 +43,23 @@ pub enum StoreError {
 
 /// The whole table: what a function asks for.
 pub trait ChannelStore:
-    SessionStore + ConversationStore + ReplyStore + AgentStore + ContactStore + NotificationLog
+    SessionStore
+    + ConversationStore
+    + ReplyStore
+    + AgentStore
+    + ContactStore
+    + NotificationLog
+    + ConnectionStore
 {
 }
 
 impl<T> ChannelStore for T where
-    T: SessionStore + ConversationStore + ReplyStore + AgentStore + ContactStore + NotificationLog
+    T: SessionStore
+        + ConversationStore
+        + ReplyStore
+        + AgentStore
+        + ContactStore
+        + NotificationLog
+        + ConnectionStore
 {
 }
