@@ -37,7 +37,8 @@ export class ConversationPanel {
     this.conversation = conversation;
     this.forcedExpired &&= conversation.window?.open !== true || conversation.state === "expired";
     this.title.textContent = customerName(conversation.customer);
-    this.subtitle.textContent = `${phoneNumber(conversation.customer.address)} · ${stateText(conversation, this.agentId)}`;
+    const to = conversation.business_number ? ` · to ${phoneNumber(conversation.business_number)}` : "";
+    this.subtitle.textContent = `${phoneNumber(conversation.customer.address)}${to} · ${stateText(conversation, this.agentId)}`;
     this.transcript.update(conversation.messages ?? []);
     this.refreshControls();
   }

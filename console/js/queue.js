@@ -141,6 +141,9 @@ export class Queue {
       },
       h("p", { class: "kind" }, customerKind(customer)),
       details,
+      conversation.business_number
+        ? h("p", { class: "muted" }, `Wrote to ${phoneNumber(conversation.business_number)}`)
+        : null,
       h("p", { class: "muted" }, `Waiting since ${timeOfDay(conversation.started_at)}`),
       h("div", { class: "actions" }, accept, dismiss),
       error,

@@ -30,7 +30,8 @@ use whatsapp_channel::adapters::{
 };
 use whatsapp_channel::app::live::PushingNotifier;
 use whatsapp_channel::app::reply::ReplySettings;
-use whatsapp_channel::config::{self, WebhookConfig};
+use whatsapp_channel::config::{self, ConfigError, WebhookConfig};
+use whatsapp_channel::domain::{Senders, WhatsAppAddress};
 use whatsapp_channel::ports::{AgentNotifier, ChannelStore, Clock, SessionStore};
 
 pub mod live;
@@ -61,6 +62,10 @@ pub const LOCAL_ACCOUNT_SID: &str = "AC00000000000000000000000000000000";
 /// Twilio's WhatsApp sandbox number.
 pub const LOCAL_WHATSAPP_FROM: &str = "whatsapp:+14155238886";
 
+fn local_sender() -> WhatsAppAddress {
+    WhatsAppAddress::parse(LOCAL_WHATSAPP_FROM).expect("the sandbox number is a WhatsApp address")
+}
+
 /// The handlers' state, built once, as each function's `main` builds it.
 pub struct LocalApi {
     pub webhook: WebhookIngest,
@@ -80,7 +85,6 @@ pub struct LocalApi {
 /// Twilio's REST side: a real account from the environment, or the local stub.
 pub struct TwilioSide {
     pub config: TwilioConfig,
-    pub whatsapp_from: String,
     /// True when `config` points at local-api's own stub.
     pub stubbed: bool,
 }
@@ -88,8 +92,6 @@ pub struct TwilioSide {
 /// The Twilio account from `TWILIO_ACCOUNT_SID` (+ token, `TWILIO_API_BASE_URL`), or the local
 /// stub on this port when no account is configured.
 pub fn twilio_side(port: u16, webhook: &WebhookConfig) -> TwilioSide {
-    let whatsapp_from =
-        config::optional("WHATSAPP_FROM").unwrap_or_else(|| LOCAL_WHATSAPP_FROM.to_owned());
     match config::optional("TWILIO_ACCOUNT_SID") {
         Some(account_sid) => TwilioSide {
             config: TwilioConfig {
@@ -98,7 +100,6 @@ pub fn twilio_side(port: u16, webhook: &WebhookConfig) -> TwilioSide {
                 account_sid,
                 auth_token: webhook.auth_token.clone(),
             },
-            whatsapp_from,
             stubbed: false,
         },
         None => TwilioSide {
@@ -107,7 +108,6 @@ pub fn twilio_side(port: u16, webhook: &WebhookConfig) -> TwilioSide {
                 account_sid: LOCAL_ACCOUNT_SID.into(),
                 auth_token: webhook.auth_token.clone(),
             },
-            whatsapp_from,
             stubbed: true,
         },
     }
@@ -129,7 +129,7 @@ impl StoreChoice {
 }
 
 /// Twilio settings from the environment, or local defaults for the given port.
-pub fn webhook_config(port: u16) -> (WebhookConfig, Vec<String>) {
+pub fn webhook_config(port: u16) -> Result<(WebhookConfig, Vec<String>), ConfigError> {
     let mut defaulted = Vec::new();
     let mut var = |name: &'static str, default: String| {
         config::optional(name).unwrap_or_else(|| {
@@ -137,7 +137,7 @@ pub fn webhook_config(port: u16) -> (WebhookConfig, Vec<String>) {
             default
         })
     };
-    let config = WebhookConfig {
+    let mut config = WebhookConfig {
         auth_token: var("TWILIO_AUTH_TOKEN", LOCAL_AUTH_TOKEN.into()),
         inbound_url: var(
             "TWILIO_INBOUND_URL",
@@ -147,8 +147,16 @@ pub fn webhook_config(port: u16) -> (WebhookConfig, Vec<String>) {
             "TWILIO_STATUS_URL",
             format!("http://127.0.0.1:{port}/twilio/status"),
         ),
+        senders: Senders::from(local_sender()),
     };
-    (config, defaulted)
+    match config::senders() {
+        Ok(senders) => config.senders = senders,
+        Err(ConfigError::Missing(_)) => {
+            defaulted.push(format!("WHATSAPP_SENDERS={LOCAL_WHATSAPP_FROM}"))
+        }
+        Err(e) => return Err(e),
+    }
+    Ok((config, defaulted))
 }
 
 /// The store behind every route, and what its stream comes from.
@@ -233,7 +241,6 @@ impl LocalApi {
         let as_clock: Arc<dyn Clock> = clock.clone();
         let sender = TwilioReplySender::new(twilio.config.clone())?;
         let settings = ReplySettings {
-            whatsapp_from: twilio.whatsapp_from.clone(),
             status_callback: webhook.status_url.clone(),
         };
         Ok(Self {

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use local_api::send::{InboundToSend, send_inbound};
-use local_api::{LOCAL_ACCOUNT_SID, LOCAL_WHATSAPP_FROM, LocalApi, StoreChoice};
+use local_api::{LOCAL_ACCOUNT_SID, LocalApi, StoreChoice};
 use tokio::net::TcpListener;
 use whatsapp_channel::adapters::SystemClock;
 use whatsapp_channel::config;
@@ -27,7 +27,8 @@ enum Command {
         /// The customer, `whatsapp:+E164`.
         #[arg(long, default_value = "whatsapp:+447700900123")]
         from: String,
-        /// Our business sender; defaults to WHATSAPP_FROM or Twilio's sandbox number.
+        /// The business number written to; defaults to the first of WHATSAPP_SENDERS (or
+        /// WHATSAPP_FROM, or Twilio's sandbox number).
         #[arg(long)]
         to: Option<String>,
         #[arg(long, default_value = "Hi, where is my order?")]
@@ -60,7 +61,7 @@ enum Command {
 async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let cli = Cli::parse();
-    let (webhook, defaulted) = local_api::webhook_config(cli.port);
+    let (webhook, defaulted) = local_api::webhook_config(cli.port)?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let choice = StoreChoice::from_env();
@@ -105,6 +106,7 @@ async fn main() -> Result<(), lambda_http::Error> {
                 }
                 StoreChoice::DynamoDb { table } => println!("  store: DynamoDB table {table}"),
             }
+            println!("  senders: {}", webhook.senders);
             for line in &defaulted {
                 println!("  local default: {line}");
             }
@@ -141,9 +143,7 @@ async fn main() -> Result<(), lambda_http::Error> {
             media_url,
             url,
         } => {
-            let to = to
-                .or_else(|| config::optional("WHATSAPP_FROM"))
-                .unwrap_or_else(|| LOCAL_WHATSAPP_FROM.into());
+            let to = to.unwrap_or_else(|| webhook.senders.first().to_string());
             let account =
                 config::optional("TWILIO_ACCOUNT_SID").unwrap_or_else(|| LOCAL_ACCOUNT_SID.into());
             let url = url.unwrap_or(webhook.inbound_url);

@@ -3,6 +3,8 @@
 
 use std::env;
 
+use crate::domain::{InvalidValue, Senders};
+
 /// A required variable is missing or empty.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the environment variable {0} is not set")]
@@ -13,6 +15,12 @@ pub struct MissingVariable(pub &'static str);
 pub enum ConfigError {
     #[error(transparent)]
     Missing(#[from] MissingVariable),
+    #[error("the environment variable {name} is not valid: {source}")]
+    Invalid {
+        name: &'static str,
+        #[source]
+        source: InvalidValue,
+    },
     #[error("the Twilio auth token could not be read from SSM parameter {name}")]
     Parameter {
         name: String,
@@ -36,6 +44,8 @@ pub struct WebhookConfig {
     /// The exact URLs configured in Twilio: signatures are checked against these strings.
     pub inbound_url: String,
     pub status_url: String,
+    /// The numbers customers may write to (`WHATSAPP_SENDERS`).
+    pub senders: Senders,
 }
 
 impl std::fmt::Debug for WebhookConfig {
@@ -44,6 +54,7 @@ impl std::fmt::Debug for WebhookConfig {
             .field("auth_token", &"<redacted>")
             .field("inbound_url", &self.inbound_url)
             .field("status_url", &self.status_url)
+            .field("senders", &self.senders.to_string())
             .finish()
     }
 }
@@ -56,8 +67,20 @@ impl WebhookConfig {
             auth_token: twilio_auth_token(sdk).await?,
             inbound_url: required("TWILIO_INBOUND_URL")?,
             status_url: required("TWILIO_STATUS_URL")?,
+            senders: senders()?,
         })
     }
+}
+
+/// The business's senders: `WHATSAPP_SENDERS` (comma-separated), or the one-number form
+/// `WHATSAPP_FROM` that earlier set-ups use.
+pub fn senders() -> Result<Senders, ConfigError> {
+    for name in ["WHATSAPP_SENDERS", "WHATSAPP_FROM"] {
+        if let Some(raw) = optional(name) {
+            return Senders::parse(&raw).map_err(|source| ConfigError::Invalid { name, source });
+        }
+    }
+    Err(MissingVariable("WHATSAPP_SENDERS (or WHATSAPP_FROM)").into())
 }
 
 /// The Twilio auth token: a plain variable locally, an SSM SecureString in AWS.

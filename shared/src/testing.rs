@@ -45,6 +45,8 @@ pub fn events_webhook_config() -> WebhookConfig {
         auth_token: var("TWILIO_AUTH_TOKEN"),
         inbound_url: var("TWILIO_INBOUND_URL"),
         status_url: var("TWILIO_STATUS_URL"),
+        senders: crate::domain::Senders::parse(&var("WHATSAPP_SENDERS"))
+            .unwrap_or_else(|e| panic!("events/env.json WHATSAPP_SENDERS: {e}")),
     }
 }
 

@@ -89,6 +89,7 @@ test("both kinds of request card appear without a reload once the agent is avail
   await assertText(unknown, "Unauthenticated customer");
   await assertText(unknown, "Sam Customer");
   await assertText(unknown, "+447700900002");
+  await assertText(unknown, "Wrote to +14155238886");
   await unknown.getByRole("button", { name: "Dismiss request from Sam Customer" }).waitFor();
   await screenshot("02-request-cards");
 });

@@ -107,8 +107,23 @@ async fn list(state: &AgentApi, request: &Request) -> Answer {
             ));
         }
     };
+    let number = query
+        .first("number")
+        .map(WhatsAppAddress::parse)
+        .transpose()
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_number",
+                "number must be a business sender as whatsapp:+E164, URL-encoded.",
+            )
+        })?;
+    let filter = app::ListFilter {
+        state: wanted,
+        number,
+    };
     let conversations =
-        app::list_conversations(state.store.as_ref(), state.clock.as_ref(), wanted, limit).await?;
+        app::list_conversations(state.store.as_ref(), state.clock.as_ref(), &filter, limit).await?;
     Ok(json(
         StatusCode::OK,
         &json!({ "conversations": conversations }),

@@ -21,7 +21,6 @@ async fn main() -> Result<(), Error> {
         auth_token: config::twilio_auth_token(&sdk).await?,
     })?;
     let settings = ReplySettings {
-        whatsapp_from: config::required("WHATSAPP_FROM")?,
         status_callback: config::required("TWILIO_STATUS_URL")?,
     };
     let state = SendReply::new(

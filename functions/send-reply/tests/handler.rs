@@ -41,7 +41,6 @@ async fn harness() -> Harness {
         .unwrap();
     clock.advance(TimeDelta::minutes(1));
     let settings = ReplySettings {
-        whatsapp_from: "whatsapp:+14155238886".into(),
         status_callback: "https://example.com/twilio/status".into(),
     };
     let state = SendReply::new(store.clone(), sender.clone(), clock.clone(), settings);

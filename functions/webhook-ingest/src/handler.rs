@@ -9,7 +9,7 @@ use lambda_http::http::{Method, StatusCode, header};
 use lambda_http::{Body, Error, Request, RequestExt, Response};
 use whatsapp_channel::app;
 use whatsapp_channel::config::WebhookConfig;
-use whatsapp_channel::domain::{InboundError, InboundMessage, StatusCallback};
+use whatsapp_channel::domain::{InboundError, InboundMessage, Senders, StatusCallback};
 use whatsapp_channel::form;
 use whatsapp_channel::http::{body_bytes, empty, error, route_path, with_body};
 use whatsapp_channel::ports::{Clock, SessionStore};
@@ -26,6 +26,8 @@ pub struct WebhookIngest {
     validator: RequestValidator,
     inbound_url: String,
     status_url: String,
+    /// The numbers customers may write to; a message to any other is refused.
+    senders: Senders,
     store: Arc<dyn SessionStore>,
     clock: Arc<dyn Clock>,
 }
@@ -40,6 +42,7 @@ impl WebhookIngest {
             validator: RequestValidator::new(config.auth_token.clone()),
             inbound_url: config.inbound_url.clone(),
             status_url: config.status_url.clone(),
+            senders: config.senders.clone(),
             store,
             clock,
         }
@@ -149,6 +152,20 @@ async fn inbound(
         Ok(message) => message,
         Err(e) => return Ok(malformed(&e.to_string())),
     };
+    if !state.senders.contains(&message.to) {
+        // The business number is ours to log; the customer's is not.
+        tracing::warn!(
+            message_sid = %message.message_sid,
+            to = %message.to,
+            "refused a message to a number that is not one of WHATSAPP_SENDERS"
+        );
+        return Ok(error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_sender",
+            "This message is to a number that is not one of this channel's WhatsApp senders \
+             (WHATSAPP_SENDERS); nothing was stored.",
+        ));
+    }
     match app::receive_inbound(state.store.as_ref(), state.clock.as_ref(), &message).await {
         Ok(receipt) => {
             tracing::info!(

@@ -8,7 +8,9 @@ use lambda_http::{Body, Request, Response};
 use webhook_ingest::{EMPTY_TWIML, WebhookIngest, content_type, function_handler};
 use whatsapp_channel::adapters::{InMemoryChannelStore, ManualClock};
 use whatsapp_channel::domain::{ConversationId, MessageSid, MessageStatus};
-use whatsapp_channel::ports::{Direction, MessageRecord, ReplyContent, SessionStore};
+use whatsapp_channel::ports::{
+    ConversationStore, Direction, MessageRecord, ReplyContent, SessionStore,
+};
 use whatsapp_channel::testing::{
     body_text, encode, event, events_webhook_config, inbound_params, new_sid, params,
     signed_request, t0, webhook_request,
@@ -147,6 +149,38 @@ async fn a_badly_signed_event_is_refused_with_403_and_nothing_is_stored() {
     assert_eq!(error_code(&response), "invalid_signature");
     assert_eq!(h.store.message_count(), 0);
     assert_eq!(h.store.conversation_count(), 0);
+}
+
+#[tokio::test]
+async fn a_signed_message_to_a_number_that_is_not_a_sender_is_refused_and_nothing_is_stored() {
+    let h = harness();
+    let response = h.call(event("webhook-ingest.inbound-unknown-sender")).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_code(&response), "unknown_sender");
+    assert_eq!(h.store.message_count(), 0);
+    assert_eq!(h.store.conversation_count(), 0);
+}
+
+#[tokio::test]
+async fn a_message_to_the_second_sender_opens_a_conversation_on_that_number() {
+    let h = harness();
+    let mut message = inbound_params(&new_sid(), "whatsapp:+447700900123", "Hello");
+    for (name, value) in &mut message {
+        if name == "To" {
+            *value = "whatsapp:+14155238887".into();
+        }
+    }
+    let response = h
+        .call(signed_request(
+            &events_webhook_config(),
+            "/twilio/inbound",
+            &message,
+        ))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let conversations = h.store.list_conversations(10).await.unwrap();
+    assert_eq!(conversations.len(), 1);
+    assert_eq!(conversations[0].business, "whatsapp:+14155238887");
 }
 
 #[tokio::test]

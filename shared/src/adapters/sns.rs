@@ -11,6 +11,8 @@
 //!     value must be a non-empty string (`[]` is one) and a valid JSON array for filtering;
 //!     moto 5.2 accepts it (the integration tests publish one). `[]` matches no agent's filter,
 //!     so it reaches only unfiltered subscriptions (an audit queue, say);
+//!   - `business_number` (`String`), the conversation's business number `whatsapp:+E164`, so that a
+//!     subscription can filter by number;
 //!   - `authenticated` (`String`), `"true"` or `"false"`.
 //!
 //! The endpoint is the SDK's own (`AWS_ENDPOINT_URL_SNS` / `AWS_ENDPOINT_URL`): emulators need no
@@ -29,6 +31,8 @@ use crate::ports::{AgentNotifier, Notification, NotifyError};
 
 /// Message attribute: the notification's event type (`String`).
 pub const EVENT_TYPE_ATTRIBUTE: &str = "event_type";
+/// The conversation's business number, `whatsapp:+E164`.
+pub const BUSINESS_NUMBER_ATTRIBUTE: &str = "business_number";
 /// Message attribute: the addressed agents (`String.Array`).
 pub const AGENT_IDS_ATTRIBUTE: &str = "agent_ids";
 /// Message attribute: whether the customer is a known contact (`String`, `true`/`false`).
@@ -122,6 +126,10 @@ impl AgentNotifier for SnsAgentNotifier {
                     "String.Array",
                     agent_ids_attribute_value(&notification.agent_ids),
                 )?,
+            )
+            .message_attributes(
+                BUSINESS_NUMBER_ATTRIBUTE,
+                attribute("String", notification.business_number.clone())?,
             )
             .message_attributes(
                 AUTHENTICATED_ATTRIBUTE,

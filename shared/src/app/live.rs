@@ -125,6 +125,7 @@ mod tests {
     fn notification(agents: &[&str]) -> Notification {
         Notification {
             event_type: "conversation.requested".into(),
+            business_number: "whatsapp:+14155238886".into(),
             agent_ids: agents.iter().map(|a| a.to_string()).collect(),
             authenticated: false,
             body: json!({"event_type": "conversation.requested", "conversation_id": "c1"}),

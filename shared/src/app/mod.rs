@@ -9,7 +9,9 @@ pub mod views;
 
 pub use views::{ConversationView, CustomerView, MediaView, MessageView, WindowView};
 
-use crate::domain::{ConversationId, InboundMessage, SessionDecision, StatusCallback, ViewState};
+use crate::domain::{
+    ConversationId, InboundMessage, SessionDecision, StatusCallback, ViewState, WhatsAppAddress,
+};
 use crate::ports::{
     ChannelStore, Clock, Contact, ConversationRecord, Direction, MessageRecord, SessionKey,
     SessionRecord, SessionStore, SessionTouch, StatusApplied, StoreError, Stored,
@@ -119,15 +121,32 @@ pub async fn load_context(
     })
 }
 
-/// The agents' queue: newest conversations first, optionally of one state.
+/// Which conversations the agents' queue lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListFilter {
+    /// Only this view state.
+    pub state: Option<ViewState>,
+    /// Only conversations with this business number.
+    pub number: Option<WhatsAppAddress>,
+}
+
+/// The agents' queue: newest conversations first, optionally of one state or one number.
 pub async fn list_conversations(
     store: &dyn ChannelStore,
     clock: &dyn Clock,
-    state: Option<ViewState>,
+    filter: &ListFilter,
     limit: usize,
 ) -> Result<Vec<ConversationView>, StoreError> {
     let now = clock.now();
-    let conversations = store.list_conversations(limit).await?;
+    let state = filter.state;
+    let conversations = match &filter.number {
+        Some(number) => {
+            store
+                .list_number_conversations(number.as_str(), limit)
+                .await?
+        }
+        None => store.list_conversations(limit).await?,
+    };
     let keys: Vec<SessionKey> = conversations.iter().filter_map(SessionKey::of).collect();
     let sessions = store.sessions(&keys).await?;
     let addresses: Vec<String> = conversations.iter().map(|c| c.customer.clone()).collect();

@@ -100,10 +100,12 @@ fn requested(
     let window = SessionWindow::new(conversation.last_inbound_at);
     Notification {
         event_type: "conversation.requested".into(),
+        business_number: conversation.business.clone(),
         authenticated: contact.is_some(),
         body: json!({
             "event_type": "conversation.requested",
             "conversation_id": conversation.id,
+            "business_number": conversation.business,
             "customer": customer(conversation, contact),
             "first_message_preview": conversation.preview,
             "requested_at": rfc3339(conversation.started_at),
@@ -151,9 +153,16 @@ async fn notifications(
             )]
         }
         Meaning::AgentAvailable(agent, since) => {
-            let waiting =
-                super::list_conversations(store, &FixedClock(now), Some(ViewState::Requested), 100)
-                    .await?;
+            let waiting = super::list_conversations(
+                store,
+                &FixedClock(now),
+                &super::ListFilter {
+                    state: Some(ViewState::Requested),
+                    number: None,
+                },
+                100,
+            )
+            .await?;
             let mut out = Vec::new();
             for view in waiting {
                 let Ok(id) = ConversationId::parse(&view.id) else {
@@ -195,11 +204,13 @@ async fn notifications(
                 change.id.clone(),
                 Notification {
                     event_type: "conversation.accepted".into(),
+                    business_number: conversation.business.clone(),
                     agent_ids: others,
                     authenticated: contact.is_some(),
                     body: json!({
                         "event_type": "conversation.accepted",
                         "conversation_id": conversation.id,
+                        "business_number": conversation.business,
                         "assigned_agent": accepted_by,
                         "customer": customer(&conversation, contact.as_ref()),
                         "published_at": rfc3339(now),
@@ -225,11 +236,13 @@ async fn notifications(
                 change.id.clone(),
                 Notification {
                     event_type: "message.received".into(),
+                    business_number: conversation.business.clone(),
                     agent_ids: vec![agent],
                     authenticated: contact.is_some(),
                     body: json!({
                         "event_type": "message.received",
                         "conversation_id": conversation.id,
+                        "business_number": conversation.business,
                         "message_id": message.id,
                         "preview": message.body.clone().map(|b| b.chars().take(200).collect::<String>()),
                         "media_count": message.media.len(),
@@ -245,10 +258,10 @@ async fn notifications(
                 return Ok(Vec::new());
             };
             // The agent answering the conversation now sees how its replies fare.
-            let Some(agent) = store
+            let Some((agent, business)) = store
                 .conversation(&id)
                 .await?
-                .and_then(|c| c.assigned_agent)
+                .and_then(|c| Some((c.assigned_agent?, c.business)))
             else {
                 return Ok(Vec::new());
             };
@@ -256,11 +269,13 @@ async fn notifications(
                 change.id.clone(),
                 Notification {
                     event_type: "message.status".into(),
+                    business_number: business.clone(),
                     agent_ids: vec![agent],
                     authenticated: false,
                     body: json!({
                         "event_type": "message.status",
                         "conversation_id": message.conversation_id,
+                        "business_number": business,
                         "message_id": message.id,
                         "status": message.status.as_str(),
                         "error_code": message.error_code,
@@ -285,11 +300,13 @@ async fn notifications(
                 change.id.clone(),
                 Notification {
                     event_type: "window.closed".into(),
+                    business_number: session.business.clone(),
                     agent_ids: vec![agent],
                     authenticated,
                     body: json!({
                         "event_type": "window.closed",
                         "conversation_id": session.conversation_id,
+                        "business_number": session.business,
                         "customer": {"address": session.customer, "profile_name": session.profile_name},
                         "last_inbound_at": rfc3339(session.last_inbound_at),
                         "window_expired_at": rfc3339(SessionWindow::new(session.last_inbound_at).ends_at()),

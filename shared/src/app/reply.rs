@@ -130,11 +130,9 @@ pub struct ReplyRequest {
     pub content: ReplyContent,
 }
 
-/// Where replies come from and where their statuses go.
+/// Where replies' statuses go. Replies come `From` their conversation's business number.
 #[derive(Debug, Clone)]
 pub struct ReplySettings {
-    /// `WHATSAPP_FROM`.
-    pub whatsapp_from: String,
     /// `TWILIO_STATUS_URL`.
     pub status_callback: String,
 }
@@ -262,7 +260,8 @@ pub async fn send_reply(
 
     let outbound = OutboundRequest {
         to: conversation.customer.clone(),
-        from: settings.whatsapp_from.clone(),
+        // The number the customer wrote to: a reply from any other is a stranger's.
+        from: conversation.business.clone(),
         content: request.content.clone(),
         status_callback: settings.status_callback.clone(),
     };

@@ -99,6 +99,8 @@ impl From<MessageRecord> for MessageView {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ConversationView {
     pub id: String,
+    /// The business's number the customer wrote to; replies go `From` it.
+    pub business_number: String,
     pub customer: CustomerView,
     /// `requested`, `active`, `closed`, or `expired` once the window closed on an open one.
     pub state: ViewState,
@@ -135,6 +137,7 @@ pub(crate) fn view(
     });
     ConversationView {
         id: conversation.id,
+        business_number: conversation.business,
         customer: CustomerView {
             address: conversation.customer,
             // A known contact's name is the one agents know them by.

@@ -46,9 +46,92 @@ impl fmt::Display for WhatsAppAddress {
     }
 }
 
+/// The business's WhatsApp senders (`WHATSAPP_SENDERS`): the numbers customers write to and
+/// replies come from. Never empty; in the order configured, without repeats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Senders(Vec<WhatsAppAddress>);
+
+impl Senders {
+    /// A comma-separated list of `whatsapp:+E164` addresses.
+    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
+        let mut senders: Vec<WhatsAppAddress> = Vec::new();
+        for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let address = WhatsAppAddress::parse(part).map_err(|e| InvalidValue {
+                what: "WhatsApp sender",
+                reason: e.reason,
+            })?;
+            if !senders.contains(&address) {
+                senders.push(address);
+            }
+        }
+        if senders.is_empty() {
+            return Err(InvalidValue {
+                what: "WhatsApp senders",
+                reason: "at least one whatsapp:+E164 sender is needed",
+            });
+        }
+        Ok(Self(senders))
+    }
+
+    /// Whether customers may write to `number`.
+    pub fn contains(&self, number: &WhatsAppAddress) -> bool {
+        self.0.contains(number)
+    }
+
+    /// The sender a business-started conversation uses when none is chosen: the first one.
+    pub fn first(&self) -> &WhatsAppAddress {
+        &self.0[0]
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &WhatsAppAddress> {
+        self.0.iter()
+    }
+}
+
+impl From<WhatsAppAddress> for Senders {
+    fn from(one: WhatsAppAddress) -> Self {
+        Self(vec![one])
+    }
+}
+
+impl fmt::Display for Senders {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let all: Vec<&str> = self.0.iter().map(WhatsAppAddress::as_str).collect();
+        f.write_str(&all.join(","))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn senders_are_a_comma_separated_list_kept_in_order_without_repeats() {
+        let senders =
+            Senders::parse(" whatsapp:+14155238886, whatsapp:+447700900123,whatsapp:+14155238886,")
+                .unwrap();
+        let listed: Vec<&str> = senders.iter().map(WhatsAppAddress::as_str).collect();
+        assert_eq!(listed, ["whatsapp:+14155238886", "whatsapp:+447700900123"]);
+        assert_eq!(senders.first().as_str(), "whatsapp:+14155238886");
+        assert!(senders.contains(&WhatsAppAddress::parse("whatsapp:+447700900123").unwrap()));
+        assert!(!senders.contains(&WhatsAppAddress::parse("whatsapp:+447700900999").unwrap()));
+        assert_eq!(
+            senders.to_string(),
+            "whatsapp:+14155238886,whatsapp:+447700900123"
+        );
+    }
+
+    #[test]
+    fn an_empty_or_invalid_sender_list_is_refused() {
+        for raw in [
+            "",
+            " , ",
+            "+14155238886",
+            "whatsapp:+14155238886,sms:+447700900123",
+        ] {
+            assert!(Senders::parse(raw).is_err(), "{raw:?} was accepted");
+        }
+    }
 
     #[test]
     fn a_whatsapp_address_with_an_e164_number_is_accepted() {

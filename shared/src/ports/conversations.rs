@@ -82,6 +82,13 @@ pub trait ConversationStore: Send + Sync {
     async fn list_conversations(&self, limit: usize)
     -> Result<Vec<ConversationRecord>, StoreError>;
 
+    /// Newest first, at most `limit`, of the conversations with the business number `business`.
+    async fn list_number_conversations(
+        &self,
+        business: &str,
+        limit: usize,
+    ) -> Result<Vec<ConversationRecord>, StoreError>;
+
     async fn conversation(
         &self,
         id: &ConversationId,

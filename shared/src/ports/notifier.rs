@@ -9,6 +9,9 @@ use super::StoreError;
 pub struct Notification {
     /// `conversation.requested`, `conversation.accepted`, `window.closed`, `message.received`.
     pub event_type: String,
+    /// The business number of the conversation (message attribute `business_number`), so that
+    /// a subscription can filter by number.
+    pub business_number: String,
     /// The agents addressed (message attribute `agent_ids`, String.Array).
     pub agent_ids: Vec<String>,
     /// Whether the customer matched a known contact (message attribute `authenticated`).

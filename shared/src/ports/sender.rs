@@ -8,7 +8,7 @@ pub use crate::domain::ReplyContent;
 pub struct OutboundRequest {
     /// The customer, `whatsapp:+E164`.
     pub to: String,
-    /// Our sender, `WHATSAPP_FROM`.
+    /// Our sender: the conversation's business number, one of `WHATSAPP_SENDERS`.
     pub from: String,
     pub content: ReplyContent,
     /// `TWILIO_STATUS_URL`, sent with every message.

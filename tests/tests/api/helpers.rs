@@ -146,4 +146,22 @@ impl Webhook {
         );
         self.call(request).await.status()
     }
+
+    /// A signed text message from `customer` to the business number `business`.
+    pub async fn text_to(
+        &self,
+        sid: &str,
+        customer: &str,
+        business: &str,
+        body: &str,
+    ) -> StatusCode {
+        let mut params = inbound_params(sid, customer, body);
+        for (name, value) in &mut params {
+            if name == "To" {
+                *value = business.to_owned();
+            }
+        }
+        let request = signed_request(&self.config, "/twilio/inbound", &params);
+        self.call(request).await.status()
+    }
 }

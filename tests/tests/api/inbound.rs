@@ -113,10 +113,14 @@ async fn a_message_after_the_window_closed_starts_a_new_session_though_the_old_i
             .clock
             .advance(TimeDelta::hours(24) + TimeDelta::seconds(1));
         webhook.text(&new_sid(), CUSTOMER, "after").await;
-        let conversations =
-            app::list_conversations(store.as_ref(), webhook.clock.as_ref(), None, 10)
-                .await
-                .unwrap();
+        let conversations = app::list_conversations(
+            store.as_ref(),
+            webhook.clock.as_ref(),
+            &Default::default(),
+            10,
+        )
+        .await
+        .unwrap();
         assert_eq!(conversations.len(), 2, "{name}");
         let (newest, oldest) = (&conversations[0], &conversations[1]);
         assert!(newest.window.open, "{name}");

@@ -106,6 +106,7 @@ async fn a_push_on_dynamodb_local_forgets_a_gone_connection() {
     let poster = RecordingLivePoster::new(&["gone="], &[]);
     let notification = Notification {
         event_type: "message.received".into(),
+        business_number: "whatsapp:+14155238886".into(),
         agent_ids: vec!["alice".into()],
         authenticated: false,
         body: serde_json::json!({"event_type": "message.received"}),

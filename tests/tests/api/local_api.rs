@@ -21,7 +21,7 @@ pub(crate) async fn start_with(
 ) -> (String, tokio::sync::oneshot::Sender<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    let (webhook, _) = local_api::webhook_config(port);
+    let (webhook, _) = local_api::webhook_config(port).unwrap();
     let backing = local_api::store(&choice).await.unwrap();
     let twilio = local_api::twilio_side(port, &webhook);
     assert!(twilio.stubbed, "tests run local-api on its Twilio stub");

@@ -51,6 +51,58 @@ async fn agents_list_conversations_with_customer_state_and_window() {
     }
 }
 
+/// `GET /conversations?<query>` as an agent.
+fn list(query: &str) -> lambda_http::Request {
+    let mut text: serde_json::Value = serde_json::from_str(&whatsapp_channel::testing::event_text(
+        "agent-api.list-requested",
+    ))
+    .unwrap();
+    text["rawQueryString"] = query.into();
+    let pairs: serde_json::Map<String, serde_json::Value> =
+        form_urlencoded::parse(query.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned().into()))
+            .collect();
+    text["queryStringParameters"] = pairs.into();
+    lambda_http::request::from_str(&text.to_string()).unwrap()
+}
+
+#[tokio::test]
+async fn the_queue_filtered_by_number_lists_exactly_that_numbers_conversations() {
+    for (name, store) in stores().await {
+        let webhook = Webhook::new(store.clone());
+        let first = "whatsapp:+14155238886";
+        let second = "whatsapp:+14155238887";
+        for (i, business) in [first, second, first].into_iter().enumerate() {
+            let customer = format!("whatsapp:+44770090010{i}");
+            let status = webhook.text_to(&new_sid(), &customer, business, "Hi").await;
+            assert_eq!(status, StatusCode::OK, "{name}");
+        }
+        let api = AgentApi::new(store.clone(), webhook.clock.clone());
+        for (number, expected) in [(first, 2), (second, 1)] {
+            let query = format!("number={}", urlencoding(number));
+            let response = function_handler(&api, list(&query)).await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{name}");
+            let body = body_json(&response);
+            let listed = body["conversations"].as_array().unwrap();
+            assert_eq!(listed.len(), expected, "{name} {number}: {body}");
+            assert!(
+                listed.iter().all(|c| c["business_number"] == number),
+                "{name}: {body}"
+            );
+        }
+        let all = body_json(&function_handler(&api, list("")).await.unwrap());
+        assert_eq!(all["conversations"].as_array().unwrap().len(), 3, "{name}");
+        let refused = function_handler(&api, list("number=%2B14155238886"))
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{name}");
+    }
+}
+
+fn urlencoding(raw: &str) -> String {
+    form_urlencoded::byte_serialize(raw.as_bytes()).collect()
+}
+
 #[tokio::test]
 async fn a_conversation_shows_its_messages_in_order_with_media_and_location() {
     for (name, store) in stores().await {

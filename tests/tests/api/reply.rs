@@ -49,7 +49,6 @@ async fn channel(store: Arc<dyn ChannelStore>) -> Channel {
     })
     .unwrap();
     let settings = ReplySettings {
-        whatsapp_from: "whatsapp:+14155238886".into(),
         status_callback: webhook.config.status_url.clone(),
     };
     Channel {
@@ -227,6 +226,49 @@ async fn an_accepted_conversation_gets_the_agents_reply_through_twilio() {
         assert_eq!(messages.len(), 2, "{name}: {transcript}");
         assert_eq!(messages[1]["id"], sid.as_str(), "{name}: {transcript:#}");
         assert_eq!(messages[1]["agent_id"], "alice", "{name}");
+    }
+}
+
+#[tokio::test]
+async fn a_customer_who_wrote_to_the_second_sender_gets_the_reply_from_the_second() {
+    for (name, store) in stores().await {
+        let c = channel(store).await;
+        c.mount_created(&new_sid()).await;
+        let second = "whatsapp:+14155238887";
+        let status = c
+            .webhook
+            .text_to(&new_sid(), CUSTOMER, second, "Hello, second shop")
+            .await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        c.webhook.clock.advance(TimeDelta::seconds(1));
+        let id = c.store.list_conversations(1).await.unwrap()[0].id.clone();
+        assert_eq!(
+            c.accept(&id, "alice").await.status(),
+            StatusCode::OK,
+            "{name}"
+        );
+        assert_eq!(
+            body_json(&c.accept(&id, "alice").await)["business_number"],
+            second,
+            "{name}"
+        );
+
+        let reply = c.reply(&id, "alice", json!({"body": "Hi!"}), None).await;
+        assert_eq!(reply.status(), StatusCode::CREATED, "{name}");
+        let template = c
+            .reply(
+                &id,
+                "alice",
+                json!({"template": {"content_sid": TEMPLATE, "variables": {"1": "Zoë"}}}),
+                None,
+            )
+            .await;
+        assert_eq!(template.status(), StatusCode::CREATED, "{name}");
+        let forms = c.twilio_forms().await;
+        assert_eq!(forms.len(), 2, "{name}");
+        for form in &forms {
+            assert_eq!(field(form, "From"), Some(second), "{name}");
+        }
     }
 }
 

@@ -163,6 +163,7 @@ fn notification(
 ) -> Notification {
     Notification {
         event_type: event_type.to_owned(),
+        business_number: "whatsapp:+14155238886".into(),
         agent_ids: agents.iter().map(|a| (*a).to_owned()).collect(),
         authenticated,
         body,
@@ -187,6 +188,31 @@ async fn an_agents_filtered_queue_receives_only_the_notifications_addressed_to_t
     to_alice.sort_by_key(|b| b["n"].as_u64());
     assert_eq!(to_alice, vec![json!({ "n": 0 }), json!({ "n": 2 })]);
     assert_eq!(topic.bodies(&bob).await, vec![json!({ "n": 1 })]);
+}
+
+#[tokio::test]
+async fn a_subscription_filtered_by_business_number_receives_only_that_numbers_notifications() {
+    let topic = topic().await;
+    let second = topic
+        .queue(
+            "second-number",
+            Some(json!({ "business_number": ["whatsapp:+14155238887"] })),
+        )
+        .await;
+    for (n, number) in ["whatsapp:+14155238886", "whatsapp:+14155238887"]
+        .into_iter()
+        .enumerate()
+    {
+        let mut sent = notification(
+            "conversation.requested",
+            &["alice"],
+            false,
+            json!({ "n": n }),
+        );
+        sent.business_number = number.into();
+        topic.notifier.publish(&sent).await.expect("publish");
+    }
+    assert_eq!(topic.bodies(&second).await, vec![json!({ "n": 1 })]);
 }
 
 #[tokio::test]
@@ -309,6 +335,7 @@ async fn the_body_arrives_as_the_json_published_with_the_attributes_as_sent() {
         HashMap::from([
             ("event_type", ("String", Some("conversation.requested"))),
             ("agent_ids", ("String.Array", Some(r#"["alice","bob"]"#))),
+            ("business_number", ("String", Some("whatsapp:+14155238886"))),
             ("authenticated", ("String", Some("true"))),
         ])
     );

@@ -132,6 +132,23 @@ impl ConversationStore for DynamoChannelStore {
             .collect()
     }
 
+    async fn list_number_conversations(
+        &self,
+        business: &str,
+        limit: usize,
+    ) -> Result<Vec<ConversationRecord>, StoreError> {
+        self.query_index_where(
+            CONVERSATIONS.into(),
+            true,
+            Some(limit),
+            Some(("business", s(business))),
+        )
+        .await?
+        .into_iter()
+        .map(from_item)
+        .collect()
+    }
+
     async fn conversation(
         &self,
         id: &ConversationId,

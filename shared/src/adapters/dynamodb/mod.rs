@@ -16,9 +16,9 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::client::Waiters;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-    KeysAndAttributes, Projection, ProjectionType, ScalarAttributeType, StreamSpecification,
-    StreamViewType, TimeToLiveSpecification, TransactWriteItem,
+    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
+    KeyType, KeysAndAttributes, Projection, ProjectionType, ScalarAttributeType,
+    StreamSpecification, StreamViewType, TimeToLiveSpecification, TransactWriteItem,
 };
 
 pub use items::INDEX;
@@ -195,10 +195,23 @@ impl DynamoChannelStore {
         newest_first: bool,
         limit: Option<usize>,
     ) -> Result<Vec<Item>, StoreError> {
+        self.query_index_where(partition, newest_first, limit, None)
+            .await
+    }
+
+    /// As [`Self::query_index`], keeping only the items whose `attribute` equals `value`. The
+    /// filter runs after DynamoDB reads a page, so pages are read until `limit` items match.
+    async fn query_index_where(
+        &self,
+        partition: String,
+        newest_first: bool,
+        limit: Option<usize>,
+        only: Option<(&'static str, AttributeValue)>,
+    ) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start = None;
         loop {
-            let page = self
+            let mut query = self
                 .client
                 .query()
                 .table_name(&self.table)
@@ -206,11 +219,16 @@ impl DynamoChannelStore {
                 .key_condition_expression("gsi1pk = :pk")
                 .expression_attribute_values(":pk", s(partition.clone()))
                 .scan_index_forward(!newest_first)
-                .set_limit(limit.map(|l| i32::try_from(l).unwrap_or(i32::MAX)))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(unavailable)?;
+                .set_exclusive_start_key(start);
+            query = match &only {
+                // DynamoDB's Limit counts items read, not items kept: no Limit with a filter.
+                Some((attribute, value)) => query
+                    .filter_expression("#only = :only")
+                    .expression_attribute_names("#only", *attribute)
+                    .expression_attribute_values(":only", value.clone()),
+                None => query.set_limit(limit.map(|l| i32::try_from(l).unwrap_or(i32::MAX))),
+            };
+            let page = query.send().await.map_err(unavailable)?;
             items.extend(page.items.unwrap_or_default());
             start = page.last_evaluated_key;
             let full = limit.is_some_and(|l| items.len() >= l);

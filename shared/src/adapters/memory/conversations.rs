@@ -23,6 +23,23 @@ impl ConversationStore for InMemoryChannelStore {
         Ok(all)
     }
 
+    async fn list_number_conversations(
+        &self,
+        business: &str,
+        limit: usize,
+    ) -> Result<Vec<ConversationRecord>, StoreError> {
+        let mut all: Vec<_> = self
+            .tables()
+            .conversations
+            .values()
+            .filter(|c| c.business == business)
+            .cloned()
+            .collect();
+        all.sort_by(|a, b| b.id.cmp(&a.id));
+        all.truncate(limit);
+        Ok(all)
+    }
+
     async fn conversation(
         &self,
         id: &ConversationId,
