@@ -33,6 +33,7 @@ use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::config::{self, ConfigError, WebhookConfig};
 use whatsapp_channel::domain::{Senders, WhatsAppAddress};
 use whatsapp_channel::ports::{AgentNotifier, ChannelStore, Clock, SessionStore};
+use window_deadlines::WindowDeadlines;
 
 pub mod live;
 pub mod send;
@@ -66,6 +67,9 @@ fn local_sender() -> WhatsAppAddress {
     WhatsAppAddress::parse(LOCAL_WHATSAPP_FROM).expect("the sandbox number is a WhatsApp address")
 }
 
+/// The most one `POST /local/clock` moves the clock: 366 days.
+pub const MAX_CLOCK_ADVANCE_SECONDS: i64 = 366 * 24 * 3600;
+
 /// The handlers' state, built once, as each function's `main` builds it.
 pub struct LocalApi {
     pub webhook: WebhookIngest,
@@ -78,6 +82,8 @@ pub struct LocalApi {
     /// The store behind every route (`GET /ws` records connections in it).
     pub store: Arc<dyn ChannelStore>,
     pub clock: Arc<SystemClock>,
+    /// Wakes the window-warnings run when `POST /local/clock` moves the clock.
+    pub deadline_kick: Arc<tokio::sync::Notify>,
     /// Present when no Twilio account is configured: local-api answers for Twilio itself.
     pub twilio_stub: Option<TwilioStub>,
 }
@@ -209,25 +215,41 @@ pub async fn notifier() -> Arc<dyn AgentNotifier> {
 pub async fn start_notifications(
     backing: &Backing,
     notifier: Arc<dyn AgentNotifier>,
-    live: Arc<live::LiveHub>,
-    clock: Arc<SystemClock>,
+    api: &LocalApi,
 ) -> Result<(), lambda_http::Error> {
     let notifier: Arc<dyn AgentNotifier> = Arc::new(PushingNotifier {
         inner: notifier,
         connections: backing.store.clone(),
-        poster: live,
+        poster: api.live.clone(),
     });
-    let state = Arc::new(NotifyAgent::new(
-        backing.store.clone(),
-        notifier,
-        clock.clone(),
-    ));
+    let warnings = config::window_warnings()?;
+    let state = Arc::new(
+        NotifyAgent::new(backing.store.clone(), notifier.clone(), api.clock.clone())
+            .with_warnings(warnings.clone()),
+    );
     if let Some(memory) = &backing.embedded {
-        stream::spawn_embedded(memory.clone(), state, clock);
+        stream::spawn_embedded(memory.clone(), state, api.clock.clone());
     } else if let Some((sdk, table)) = &backing.dynamodb {
         stream::spawn_dynamodb(sdk, table, state).await?;
     }
+    let deadlines =
+        WindowDeadlines::new(backing.store.clone(), notifier, api.clock.clone(), warnings);
+    tokio::spawn(run_deadlines(deadlines, api.deadline_kick.clone()));
     Ok(())
+}
+
+/// Plays the every-minute schedule on local-api's own clock: every few seconds, and at once
+/// after `POST /local/clock` moves the clock.
+async fn run_deadlines(deadlines: WindowDeadlines, kick: Arc<tokio::sync::Notify>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = kick.notified() => {}
+        }
+        // Errors are logged by the handler; the next run catches up.
+        let _ = window_deadlines::run_once(&deadlines).await;
+    }
 }
 
 impl LocalApi {
@@ -254,6 +276,7 @@ impl LocalApi {
             live: live::LiveHub::new(),
             store,
             clock,
+            deadline_kick: Arc::new(tokio::sync::Notify::new()),
             twilio_stub: twilio.stubbed.then(|| TwilioStub {
                 account_sid: twilio.config.account_sid.clone(),
                 auth_token: twilio.config.auth_token.clone(),
@@ -268,15 +291,16 @@ impl LocalApi {
         let seconds = serde_json::from_slice::<serde_json::Value>(body)
             .ok()
             .and_then(|v| v["advance_seconds"].as_i64())
-            .filter(|s| *s >= 0);
+            .filter(|s| (0..=MAX_CLOCK_ADVANCE_SECONDS).contains(s));
         let Some(seconds) = seconds else {
             return whatsapp_channel::http::error(
                 StatusCode::BAD_REQUEST,
                 "invalid_clock",
-                "Send {\"advance_seconds\": N} with N >= 0.",
+                "Send {\"advance_seconds\": N} with N from 0 to 31622400 (366 days).",
             );
         };
         self.clock.advance(chrono::TimeDelta::seconds(seconds));
+        self.deadline_kick.notify_one();
         let now = whatsapp_channel::ports::Clock::now(self.clock.as_ref());
         whatsapp_channel::http::json(
             StatusCode::OK,

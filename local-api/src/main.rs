@@ -74,13 +74,7 @@ async fn main() -> Result<(), lambda_http::Error> {
                 backing.store.clone(),
                 clock.clone(),
             )?);
-            local_api::start_notifications(
-                &backing,
-                local_api::notifier().await,
-                api.live.clone(),
-                clock,
-            )
-            .await?;
+            local_api::start_notifications(&backing, local_api::notifier().await, &api).await?;
             match config::optional("AGENT_NOTIFICATIONS_TOPIC_ARN") {
                 Some(topic) => println!("  notifications: SNS topic {topic}"),
                 None => println!(

@@ -3,7 +3,7 @@
 
 use std::env;
 
-use crate::domain::{InvalidValue, Senders};
+use crate::domain::{InvalidValue, Senders, WindowWarnings};
 
 /// A required variable is missing or empty.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -69,6 +69,17 @@ impl WebhookConfig {
             status_url: required("TWILIO_STATUS_URL")?,
             senders: senders()?,
         })
+    }
+}
+
+/// When agents are warned before a window ends: `WINDOW_WARNINGS` (`2h,15m` when unset).
+pub fn window_warnings() -> Result<WindowWarnings, ConfigError> {
+    match optional("WINDOW_WARNINGS") {
+        Some(raw) => WindowWarnings::parse(&raw).map_err(|source| ConfigError::Invalid {
+            name: "WINDOW_WARNINGS",
+            source,
+        }),
+        None => Ok(WindowWarnings::default()),
     }
 }
 

@@ -8,7 +8,9 @@ use aws_lambda_events::dynamodb::{Event, EventRecord, UserIdentity};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use lambda_runtime::{Error, LambdaEvent};
 use whatsapp_channel::adapters::dynamodb::stream::{decode, encode};
+use whatsapp_channel::app::deadline::arm_for_change;
 use whatsapp_channel::app::notify::handle_change;
+use whatsapp_channel::domain::WindowWarnings;
 use whatsapp_channel::ports::{AgentNotifier, ChangeKind, ChannelStore, Clock, StreamChange};
 
 /// Everything the handler needs, built once per cold start.
@@ -16,6 +18,8 @@ pub struct NotifyAgent {
     store: Arc<dyn ChannelStore>,
     notifier: Arc<dyn AgentNotifier>,
     clock: Arc<dyn Clock>,
+    /// When windows' warnings are due (`WINDOW_WARNINGS`): filed as windows move.
+    warnings: WindowWarnings,
 }
 
 impl NotifyAgent {
@@ -28,7 +32,14 @@ impl NotifyAgent {
             store,
             notifier,
             clock,
+            warnings: WindowWarnings::default(),
         }
+    }
+
+    /// Other warning lead times than `2h,15m`.
+    pub fn with_warnings(mut self, warnings: WindowWarnings) -> Self {
+        self.warnings = warnings;
+        self
     }
 }
 
@@ -87,13 +98,20 @@ pub async fn function_handler(
         let Some(change) = to_change(record) else {
             continue;
         };
-        let result = handle_change(
-            state.store.as_ref(),
-            state.notifier.as_ref(),
-            state.clock.as_ref(),
-            &change,
-        )
-        .await;
+        // The window's warnings are filed first: a failure retries the record, and filing
+        // again changes nothing.
+        let result = match arm_for_change(state.store.as_ref(), &state.warnings, &change).await {
+            Ok(_) => {
+                handle_change(
+                    state.store.as_ref(),
+                    state.notifier.as_ref(),
+                    state.clock.as_ref(),
+                    &change,
+                )
+                .await
+            }
+            Err(e) => Err(e.into()),
+        };
         match result {
             Ok(published) if published > 0 => {
                 tracing::info!(event_id = %change.id, published, "notified agents");

@@ -30,6 +30,7 @@ async fn main() -> Result<(), Error> {
         }),
         None => sns,
     };
-    let state = NotifyAgent::new(store, notifier, Arc::new(SystemClock::default()));
+    let state = NotifyAgent::new(store, notifier, Arc::new(SystemClock::default()))
+        .with_warnings(config::window_warnings()?);
     run(service_fn(|event| function_handler(&state, event))).await
 }

@@ -2,6 +2,7 @@
 //! function's handler turns them into HTTP (or stream) answers.
 
 pub mod agents;
+pub mod deadline;
 pub mod live;
 pub mod notify;
 pub mod reply;

@@ -4,6 +4,7 @@
 mod address;
 mod agents;
 mod conversation;
+mod deadline;
 mod ids;
 mod inbound;
 mod reply;
@@ -15,6 +16,7 @@ pub use agents::{AgentId, Presence, valid_agent_id};
 pub use conversation::{
     AcceptRefusal, CloseRefusal, ConversationState, ViewState, accept_refusal, close_refusal,
 };
+pub use deadline::{WindowWarnings, minute_of};
 pub use ids::{AccountSid, ConversationId, MessageSid};
 pub use inbound::{ButtonReply, InboundError, InboundMessage, Location, Media, Referral};
 pub use reply::ReplyContent;

@@ -3,13 +3,14 @@
 //!
 //! The store is split by aggregate ([`SessionStore`] for sessions and their messages,
 //! [`ConversationStore`], [`ReplyStore`] for idempotent replies, [`AgentStore`],
-//! [`ContactStore`], [`NotificationLog`]); a function asks for the umbrella [`ChannelStore`].
+//! [`ContactStore`], [`NotificationLog`], [`ConnectionStore`], [`DeadlineStore`]); a function asks for the umbrella [`ChannelStore`].
 
 pub mod agents;
 pub mod clock;
 pub mod connections;
 pub mod contacts;
 pub mod conversations;
+pub mod deadlines;
 pub mod notifier;
 pub mod replies;
 pub mod sender;
@@ -23,6 +24,7 @@ pub use contacts::{Contact, ContactStore};
 pub use conversations::{
     AcceptResult, CloseResult, ConversationRecord, ConversationState, ConversationStore,
 };
+pub use deadlines::{Deadline, DeadlineStore};
 pub use notifier::{AgentNotifier, Notification, NotificationLog, NotifyError};
 pub use replies::{ClaimOutcome, IdempotencyRecord, ReplyStore, StoredResponse};
 pub use sender::{OutboundRequest, ReplyContent, ReplySender, SendError, SentMessage};
@@ -50,6 +52,7 @@ pub trait ChannelStore:
     + ContactStore
     + NotificationLog
     + ConnectionStore
+    + DeadlineStore
 {
 }
 
@@ -61,5 +64,6 @@ impl<T> ChannelStore for T where
         + ContactStore
         + NotificationLog
         + ConnectionStore
+        + DeadlineStore
 {
 }

@@ -29,7 +29,7 @@ pub(crate) async fn start_with(
     let api =
         Arc::new(LocalApi::new(&webhook, &twilio, backing.store.clone(), clock.clone()).unwrap());
     if let Some(notifier) = notifier {
-        local_api::start_notifications(&backing, notifier, api.live.clone(), clock)
+        local_api::start_notifications(&backing, notifier, &api)
             .await
             .unwrap();
     }

@@ -13,6 +13,8 @@
 //! | contact (`contact`) | `CONTACT#{whatsapp:+E164}` | `CONTACT` | | |
 //! | live connection (`connection`, TTL 3 h) | `AGENT#{agentId}` | `CONN#{connectionId}` | | |
 //! | notification marker (`notification`, TTL 2 days) | `NOTIFY#{event id}[#{conversation}]` | `NOTIFY` | | |
+//! | window warning (`deadline`, TTL 2 days after due) | `DUE#{epoch minute due}` | `WARN#{conversation}#{last inbound ms}#{2h\|15m}` | | |
+//! | scheduler cursor (`deadline_cursor`) | `DUE#CURSOR` | `DUE` | | |
 //!
 //! A message is keyed by its sid alone, so retries collide whatever conversation they land in and
 //! status callbacks (which know only the sid) update it directly.
@@ -48,6 +50,8 @@ pub mod tag {
     pub const CONTACT: &str = "contact";
     pub const NOTIFICATION: &str = "notification";
     pub const CONNECTION: &str = "connection";
+    pub const DEADLINE: &str = "deadline";
+    pub const DEADLINE_CURSOR: &str = "deadline_cursor";
 }
 
 /// The index partition of all conversations.

@@ -7,6 +7,7 @@ mod conditions;
 mod connections;
 mod contacts;
 mod conversations;
+mod deadlines;
 pub mod items;
 mod replies;
 mod sessions;

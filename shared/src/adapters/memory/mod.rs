@@ -1,7 +1,7 @@
 //! The in-memory twin of the DynamoDB store: same semantics, conditional writes included, for
 //! fast tests and the embedded `local-api`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{MessageStatus, SessionWindow};
 use crate::ports::{
-    ChangeKind, Contact, ConversationRecord, IdempotencyRecord, LiveConnection, MessageRecord,
-    PresenceRecord, SessionKey, SessionRecord, StoredItem, StreamChange,
+    ChangeKind, Contact, ConversationRecord, Deadline, IdempotencyRecord, LiveConnection,
+    MessageRecord, PresenceRecord, SessionKey, SessionRecord, StoredItem, StreamChange,
 };
 
 #[derive(Debug, Default)]
@@ -28,6 +28,9 @@ pub(super) struct Tables {
     notifications: HashMap<String, bool>,
     /// Live connections by agent.
     connections: HashMap<String, Vec<LiveConnection>>,
+    /// The deadline index: minute, then the warning's notification key.
+    deadlines: BTreeMap<i64, BTreeMap<String, Deadline>>,
+    deadline_cursor: Option<i64>,
 }
 
 impl Tables {
@@ -133,5 +136,6 @@ impl InMemoryChannelStore {
 mod agents;
 mod connections;
 mod conversations;
+mod deadlines;
 mod replies;
 mod sessions;

@@ -27,12 +27,23 @@ impl SessionStore for InMemoryChannelStore {
         );
         let id = match (decision, existing) {
             (SessionDecision::Refresh, Some(old)) => {
-                let session = tables.sessions.entry(touch.key.clone()).or_insert(old);
+                let session = tables
+                    .sessions
+                    .entry(touch.key.clone())
+                    .or_insert(old.clone());
                 session.last_inbound_at = touch.at;
                 if touch.profile_name.is_some() {
                     session.profile_name = touch.profile_name.clone();
                 }
-                session.conversation_id.clone()
+                let (id, new) = (session.conversation_id.clone(), session.clone());
+                drop(tables);
+                self.emit(
+                    ChangeKind::Modify,
+                    Some(StoredItem::Session(old)),
+                    Some(StoredItem::Session(new)),
+                    None,
+                );
+                id
             }
             (SessionDecision::KeepNewer, Some(old)) => old.conversation_id,
             (_, old) => {
@@ -43,11 +54,22 @@ impl SessionStore for InMemoryChannelStore {
                 }
                 let (session, conversation) = touch.start();
                 let id = conversation.id.clone();
-                tables.sessions.insert(touch.key.clone(), session);
+                let replaced = tables.sessions.insert(touch.key.clone(), session.clone());
                 tables
                     .conversations
                     .insert(id.clone(), conversation.clone());
                 drop(tables);
+                let kind = if replaced.is_some() {
+                    ChangeKind::Modify
+                } else {
+                    ChangeKind::Insert
+                };
+                self.emit(
+                    kind,
+                    replaced.map(StoredItem::Session),
+                    Some(StoredItem::Session(session)),
+                    None,
+                );
                 self.emit(
                     ChangeKind::Insert,
                     None,
