@@ -155,6 +155,7 @@ const FUNCTIONS: &[&str] = &[
     "agent-console",
     "live-authorizer",
     "live-connections",
+    "window-deadlines",
 ];
 
 /// `cargo xtask build`: every function's `bootstrap` for Lambda on arm64, with its size.

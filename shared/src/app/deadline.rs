@@ -125,10 +125,10 @@ async fn warning(
         return Ok(None);
     };
     let window = SessionWindow::new(session.last_inbound_at);
-    if session.last_inbound_at != deadline.last_inbound_at
-        || !window.is_open_at(now)
-        || session.state == ConversationState::Closed
-    {
+    // Stored times are milliseconds; a clock may carry more.
+    let same_window =
+        session.last_inbound_at.timestamp_millis() == deadline.last_inbound_at.timestamp_millis();
+    if !same_window || !window.is_open_at(now) || session.state == ConversationState::Closed {
         return Ok(None);
     }
     // The assigned agent; while nobody has accepted, the agents who could.

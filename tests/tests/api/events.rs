@@ -34,6 +34,12 @@ fn every_event_file_deserializes_into_its_functions_event_type() {
                     assert!(notify_agent::to_change(record).is_some(), "{file}");
                 }
             }
+            Some("window-deadlines") => {
+                let event: aws_lambda_events::eventbridge::EventBridgeEvent<serde_json::Value> =
+                    serde_json::from_str(&text)
+                        .unwrap_or_else(|e| panic!("{file} is not an EventBridge event: {e}"));
+                assert_eq!(event.detail_type, "Scheduled Event", "{file}");
+            }
             Some("live-connections") => {
                 let event: aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest =
                     serde_json::from_str(&text)
