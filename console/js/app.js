@@ -170,6 +170,10 @@ function startDesk(session, config) {
       if (connected) refreshAll();
     },
     onEvent: (event) => {
+      if (event.event_type === "window.closing") {
+        queue.warn(event);
+        panel.warn(event);
+      }
       refreshQueue();
       if (event.conversation_id && event.conversation_id === panel.id) refreshOpen();
     },

@@ -53,3 +53,10 @@ export function urgency(msLeft) {
   if (msLeft <= 2 * 60 * 60 * 1000) return "soon";
   return "ok";
 }
+
+/** "14:05": the local time of day of an RFC 3339 time, or "" when it is not one. */
+export function timeOfDay(iso) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "";
+  return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}

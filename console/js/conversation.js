@@ -3,7 +3,7 @@
 
 import { h, replaceChildren } from "./dom.js";
 import { customerName, phoneNumber } from "./customer.js";
-import { formatDuration, urgency, windowAt } from "./clock.js";
+import { formatDuration, timeOfDay, urgency, windowAt } from "./clock.js";
 import { Transcript } from "./transcript.js";
 import { Composer, WINDOW_EXPIRED_TEXT } from "./composer.js";
 
@@ -49,6 +49,8 @@ export class ConversationPanel {
     this.subtitle = h("p", { class: "muted" });
     this.windowStatus = h("p", { class: "window", role: "timer", "aria-live": "off" });
     this.expired = h("p", { class: "expired-banner", role: "status" });
+    this.closing = h("p", { class: "closing-banner", role: "alert", hidden: true });
+    this.closingWarning = null;
     this.error = h("p", { class: "error", role: "alert", hidden: true });
     this.acceptButton = h("button", { type: "button", class: "primary", onclick: () => this.run(() => this.api.accept(this.id)) }, "Accept");
     this.closeButton = h(
@@ -76,6 +78,7 @@ export class ConversationPanel {
           h("div", { class: "actions" }, this.acceptButton, this.closeButton),
         ),
         this.windowStatus,
+        this.closing,
         this.error,
         log,
         this.expired,
@@ -112,6 +115,13 @@ export class ConversationPanel {
     }
   }
 
+  /** A `window.closing` notification: shown while it is about this conversation's current window. */
+  warn(event) {
+    if (event.conversation_id !== this.id) return;
+    this.closingWarning = event;
+    this.refreshControls();
+  }
+
   /** Re-evaluates the window on the server's clock; called on every update and every tick. */
   refreshControls() {
     const c = this.conversation;
@@ -133,6 +143,16 @@ export class ConversationPanel {
       this.windowStatus.className = "window closed";
       this.windowStatus.textContent = `The 24-hour window closed ${closedAt(c.window?.expires_at)}. Only approved templates can be sent.`;
     }
+    // A warning stands while the window it was about is still the conversation's and still open.
+    const warning = this.closingWarning;
+    const warned =
+      open && !closed && warning && Date.parse(warning.expires_at) === Date.parse(c.window?.expires_at);
+    this.closing.hidden = !warned;
+    this.closing.textContent = warned
+      ? `The 24-hour window closes at ${timeOfDay(warning.expires_at)}, in ${formatDuration(window.msLeft)}. ` +
+        "Reply now: after that, only an approved template can be sent."
+      : "";
+
     const showExpired = !open && !closed;
     this.expired.hidden = !showExpired;
     this.expired.textContent = showExpired ? WINDOW_EXPIRED_TEXT : "";

@@ -4,7 +4,7 @@
 
 import { h, replaceChildren } from "./dom.js";
 import { customerKind, customerName, phoneNumber } from "./customer.js";
-import { formatDuration, windowAt } from "./clock.js";
+import { formatDuration, timeOfDay, windowAt } from "./clock.js";
 
 const RECENTLY_CLOSED = 10;
 
@@ -26,6 +26,8 @@ export class Queue {
     this.dismissed = new Set();
     this.available = false;
     this.selectedId = null;
+    /** `window.closing` warnings by conversation id. */
+    this.closing = new Map();
     this.conversations = [];
   }
 
@@ -150,16 +152,38 @@ export class Queue {
     );
   }
 
+  /** A `window.closing` notification: the conversation is highlighted until its window moves or ends. */
+  warn(event) {
+    this.closing.set(event.conversation_id, event);
+    this.render(this.conversations);
+  }
+
+  /** Whether a warning stands for the conversation's current, still open window. */
+  isClosing(conversation, window) {
+    const warning = this.closing.get(conversation.id);
+    return Boolean(
+      warning &&
+        window.open &&
+        conversation.state !== "closed" &&
+        Date.parse(warning.expires_at) === Date.parse(conversation.window?.expires_at),
+    );
+  }
+
   row(conversation) {
     const name = customerName(conversation.customer);
     const window = windowAt(conversation.window?.expires_at, this.clock.now());
+    const closing = this.isClosing(conversation, window);
     const tag =
       conversation.state === "closed"
         ? "Closed"
         : conversation.state === "requested"
-          ? "Waiting"
+          ? closing
+            ? `Waiting, closes in ${formatDuration(window.msLeft)}`
+            : "Waiting"
           : window.open
-            ? `${formatDuration(window.msLeft)} left`
+            ? closing
+              ? `Closes in ${formatDuration(window.msLeft)}`
+              : `${formatDuration(window.msLeft)} left`
             : "Window closed";
     return h(
       "li",
@@ -168,7 +192,7 @@ export class Queue {
         "button",
         {
           type: "button",
-          class: "row",
+          class: closing ? "row closing" : "row",
           "aria-current": conversation.id === this.selectedId ? "true" : false,
           onclick: () => this.onOpen(conversation.id),
         },
@@ -177,10 +201,4 @@ export class Queue {
       ),
     );
   }
-}
-
-export function timeOfDay(iso) {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return "";
-  return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }

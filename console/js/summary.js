@@ -3,7 +3,7 @@
 
 import { h, replaceChildren } from "./dom.js";
 import { customerKind, customerName, phoneNumber } from "./customer.js";
-import { timeOfDay } from "./queue.js";
+import { timeOfDay } from "./clock.js";
 
 export class CustomerSummary {
   constructor(root) {

@@ -54,6 +54,31 @@ test("an idle console with its socket open makes at most 2 queue requests in 20 
   assert.ok(during <= 2, `${during} GET /conversations in 20 s`);
 });
 
+test("a window.closing warning highlights the conversation and warns in its panel", async () => {
+  await sendInbound(server.base, { from: "whatsapp:+447700900078", body: "Are you there?", profileName: "Ines" });
+  const card = page.getByRole("alert", { name: "Conversation request from Ines" });
+  await card.getByRole("button", { name: "Accept" }).click();
+  await page.getByRole("heading", { name: "Ines" }).waitFor();
+  // 22 h after the customer's message: the 2-hour warning is due.
+  const moved = await fetch(`${server.base}/local/clock`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ advance_seconds: 22 * 3600 }),
+  });
+  assert.equal(moved.status, 200);
+  // On the server's clock (read from the answers' Date header): under 2 h left.
+  await page
+    .getByRole("alert")
+    .filter({ hasText: /The 24-hour window closes at .*, in 1 h 5\d min\. Reply now/ })
+    .waitFor();
+  const row = page.locator("button.row.closing", { hasText: "Ines" });
+  await row.waitFor();
+  assert.match(await row.textContent(), /Closes in 1 h 5\d min/);
+  const frame = frames.find((f) => f.json.event_type === "window.closing");
+  assert.equal(frame?.json.warning, "2h");
+  await page.screenshot({ path: `${process.env.SCREENSHOT_DIR}/08-window-closing.png` });
+});
+
 test("the page threw no error", () => {
   assert.deepEqual(pageErrors, []);
 });
