@@ -19,7 +19,7 @@ use lambda_http::aws_lambda_events::apigw::{
 };
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Body, Request};
-use notify_agent::NotifyAgent;
+use notify_agent::{Deferred, NotifyAgent};
 use send_reply::SendReply;
 use tokio::net::TcpListener;
 use twilio_stub::TwilioStub;
@@ -32,7 +32,7 @@ use whatsapp_channel::app::live::PushingNotifier;
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::config::{self, ConfigError, WebhookConfig};
 use whatsapp_channel::domain::{Senders, WhatsAppAddress};
-use whatsapp_channel::ports::{AgentNotifier, ChannelStore, Clock, SessionStore};
+use whatsapp_channel::ports::{AgentNotifier, ChannelStore, Clock, ReplySender, SessionStore};
 use window_deadlines::WindowDeadlines;
 
 pub mod live;
@@ -41,7 +41,7 @@ pub mod stream;
 pub mod twilio_stub;
 
 /// The product's HTTP routes, as template.yaml declares them.
-pub const ROUTES: [&str; 11] = [
+pub const ROUTES: [&str; 12] = [
     "GET /",
     "GET /console/{proxy+}",
     "POST /twilio/inbound",
@@ -51,6 +51,7 @@ pub const ROUTES: [&str; 11] = [
     "POST /conversations/{conversationId}/accept",
     "POST /conversations/{conversationId}/close",
     "POST /conversations/{conversationId}/messages",
+    "DELETE /conversations/{conversationId}/messages/{messageId}",
     "PUT /agents/{agentId}/presence",
     "PUT /contacts/{address}",
 ];
@@ -82,6 +83,9 @@ pub struct LocalApi {
     /// The store behind every route (`GET /ws` records connections in it).
     pub store: Arc<dyn ChannelStore>,
     pub clock: Arc<SystemClock>,
+    /// Twilio (or the stub), for deferred replies sent from the stream as in AWS.
+    pub sender: Arc<dyn ReplySender>,
+    pub reply_settings: ReplySettings,
     /// Wakes the window-warnings run when `POST /local/clock` moves the clock.
     pub deadline_kick: Arc<tokio::sync::Notify>,
     /// Present when no Twilio account is configured: local-api answers for Twilio itself.
@@ -225,7 +229,12 @@ pub async fn start_notifications(
     let warnings = config::window_warnings()?;
     let state = Arc::new(
         NotifyAgent::new(backing.store.clone(), notifier.clone(), api.clock.clone())
-            .with_warnings(warnings.clone()),
+            .with_warnings(warnings.clone())
+            .with_deferred(Deferred {
+                sender: api.sender.clone(),
+                settings: api.reply_settings.clone(),
+                max_wait: config::deferred_max_wait()?,
+            }),
     );
     if let Some(memory) = &backing.embedded {
         stream::spawn_embedded(memory.clone(), state, api.clock.clone());
@@ -261,7 +270,7 @@ impl LocalApi {
     ) -> Result<Self, lambda_http::Error> {
         let sessions: Arc<dyn SessionStore> = store.clone();
         let as_clock: Arc<dyn Clock> = clock.clone();
-        let sender = TwilioReplySender::new(twilio.config.clone())?;
+        let sender: Arc<dyn ReplySender> = Arc::new(TwilioReplySender::new(twilio.config.clone())?);
         let settings = ReplySettings {
             status_callback: webhook.status_url.clone(),
         };
@@ -271,7 +280,9 @@ impl LocalApi {
                 config::optional("ADMIN_GROUP")
                     .unwrap_or_else(|| whatsapp_channel::http::DEFAULT_ADMIN_GROUP.into()),
             ),
-            replies: SendReply::new(store.clone(), Arc::new(sender), as_clock, settings),
+            replies: SendReply::new(store.clone(), sender.clone(), as_clock, settings.clone()),
+            sender,
+            reply_settings: settings,
             console: ConsoleConfig::Local,
             live: live::LiveHub::new(),
             store,
@@ -333,7 +344,10 @@ impl LocalApi {
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
         let result = if path.starts_with("/twilio/") {
             webhook_ingest::function_handler(&self.webhook, request).await
-        } else if matches!(segments.as_slice(), ["conversations", _, "messages"]) {
+        } else if matches!(
+            segments.as_slice(),
+            ["conversations", _, "messages"] | ["conversations", _, "messages", _]
+        ) {
             send_reply::function_handler(&self.replies, request).await
         } else {
             agent_api::function_handler(&self.agents, request).await

@@ -83,6 +83,24 @@ pub fn window_warnings() -> Result<WindowWarnings, ConfigError> {
     }
 }
 
+/// How long a deferred reply waits for its customer: `DEFERRED_MAX_WAIT_DAYS` (1 to 365,
+/// 28 when unset).
+pub fn deferred_max_wait() -> Result<chrono::TimeDelta, ConfigError> {
+    let Some(raw) = optional("DEFERRED_MAX_WAIT_DAYS") else {
+        return Ok(crate::ports::deferred::DEFAULT_DEFERRED_MAX_WAIT);
+    };
+    match raw.trim().parse::<i64>() {
+        Ok(days) if (1..=365).contains(&days) => Ok(chrono::TimeDelta::days(days)),
+        _ => Err(ConfigError::Invalid {
+            name: "DEFERRED_MAX_WAIT_DAYS",
+            source: InvalidValue {
+                what: "deferred replies' wait",
+                reason: "a whole number of days from 1 to 365",
+            },
+        }),
+    }
+}
+
 /// The business's senders: `WHATSAPP_SENDERS` (comma-separated), or the one-number form
 /// `WHATSAPP_FROM` that earlier set-ups use.
 pub fn senders() -> Result<Senders, ConfigError> {

@@ -403,3 +403,45 @@ pub fn reply_response(outcome: &ReplyOutcome) -> StoredResponse {
         body: body.to_string(),
     }
 }
+
+impl From<crate::app::deferred::DeferRefused> for ApiError {
+    fn from(reason: crate::app::deferred::DeferRefused) -> Self {
+        use crate::app::deferred::DeferRefused as R;
+        match reason {
+            R::NotFound => Self::not_found("No such conversation."),
+            R::NoSuchReply => Self::not_found("No such reply in this conversation."),
+            R::NotAccepted => Self::new(
+                StatusCode::CONFLICT,
+                "not_accepted",
+                "Accept the conversation before replying.",
+            ),
+            R::NotAssigned => Self::new(
+                StatusCode::FORBIDDEN,
+                "not_assigned",
+                "Another agent is assigned to this conversation.",
+            ),
+            R::Closed => Self::conversation_closed(),
+            R::WindowOpen => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "window_open",
+                "The 24-hour window is open: send the reply now. defer is for a closed window.",
+            ),
+            R::Template => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_reply",
+                "A template can be sent at any time: send it without defer.",
+            ),
+            R::KeyReused => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "This Idempotency-Key was used for a different request.",
+            ),
+            R::NotDeferred => Self::new(
+                StatusCode::CONFLICT,
+                "not_deferred",
+                "This reply is no longer deferred: it was sent, cancelled or expired.",
+            ),
+            R::Store(e) => e.into(),
+        }
+    }
+}

@@ -9,9 +9,13 @@ use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse
 use lambda_runtime::{Error, LambdaEvent};
 use whatsapp_channel::adapters::dynamodb::stream::{decode, encode};
 use whatsapp_channel::app::deadline::arm_for_change;
+use whatsapp_channel::app::deferred::{DeferredSending, release_for_change};
 use whatsapp_channel::app::notify::handle_change;
+use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::domain::WindowWarnings;
-use whatsapp_channel::ports::{AgentNotifier, ChangeKind, ChannelStore, Clock, StreamChange};
+use whatsapp_channel::ports::{
+    AgentNotifier, ChangeKind, ChannelStore, Clock, ReplySender, StoreError, StreamChange,
+};
 
 /// Everything the handler needs, built once per cold start.
 pub struct NotifyAgent {
@@ -20,6 +24,16 @@ pub struct NotifyAgent {
     clock: Arc<dyn Clock>,
     /// When windows' warnings are due (`WINDOW_WARNINGS`): filed as windows move.
     warnings: WindowWarnings,
+    /// Sends deferred replies when their customer opens a new window; `None`: kept unsent.
+    deferred: Option<Deferred>,
+}
+
+/// What sending deferred replies needs.
+pub struct Deferred {
+    pub sender: Arc<dyn ReplySender>,
+    pub settings: ReplySettings,
+    /// How long a deferred reply waits at most (`DEFERRED_MAX_WAIT_DAYS`, 28 by default).
+    pub max_wait: chrono::TimeDelta,
 }
 
 impl NotifyAgent {
@@ -33,7 +47,14 @@ impl NotifyAgent {
             notifier,
             clock,
             warnings: WindowWarnings::default(),
+            deferred: None,
         }
+    }
+
+    /// Sends deferred replies through `deferred.sender` when their customer writes again.
+    pub fn with_deferred(mut self, deferred: Deferred) -> Self {
+        self.deferred = Some(deferred);
+        self
     }
 
     /// Other warning lead times than `2h,15m`.
@@ -89,6 +110,25 @@ pub fn to_event_record(change: &StreamChange, sequence_number: u64) -> EventReco
     record
 }
 
+/// What a change does before agents are told: a moved window files its warnings, and a new
+/// window sends the deferred replies that waited for it. Both are safe to repeat.
+async fn before_notifying(state: &NotifyAgent, change: &StreamChange) -> Result<(), StoreError> {
+    arm_for_change(state.store.as_ref(), &state.warnings, change).await?;
+    if let Some(deferred) = &state.deferred {
+        let sending = DeferredSending {
+            sender: deferred.sender.as_ref(),
+            settings: &deferred.settings,
+            max_wait: deferred.max_wait,
+        };
+        let sent =
+            release_for_change(state.store.as_ref(), &sending, state.clock.now(), change).await?;
+        if sent > 0 {
+            tracing::info!(event_id = %change.id, sent, "deferred replies sent");
+        }
+    }
+    Ok(())
+}
+
 pub async fn function_handler(
     state: &NotifyAgent,
     event: LambdaEvent<Event>,
@@ -100,8 +140,8 @@ pub async fn function_handler(
         };
         // The window's warnings are filed first: a failure retries the record, and filing
         // again changes nothing.
-        let result = match arm_for_change(state.store.as_ref(), &state.warnings, &change).await {
-            Ok(_) => {
+        let result = match before_notifying(state, &change).await {
+            Ok(()) => {
                 handle_change(
                     state.store.as_ref(),
                     state.notifier.as_ref(),

@@ -1,11 +1,13 @@
 use std::sync::Arc;
 
 use lambda_runtime::{Error, run, service_fn};
-use notify_agent::{NotifyAgent, function_handler};
+use notify_agent::{Deferred, NotifyAgent, function_handler};
 use whatsapp_channel::adapters::{
-    ApiGatewayLivePoster, DynamoChannelStore, SnsAgentNotifier, SystemClock, dynamodb,
+    ApiGatewayLivePoster, DynamoChannelStore, SnsAgentNotifier, SystemClock, TwilioConfig,
+    TwilioReplySender, dynamodb,
 };
 use whatsapp_channel::app::live::PushingNotifier;
+use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::config;
 use whatsapp_channel::ports::AgentNotifier;
 
@@ -30,7 +32,23 @@ async fn main() -> Result<(), Error> {
         }),
         None => sns,
     };
-    let state = NotifyAgent::new(store, notifier, Arc::new(SystemClock::default()))
+    let mut state = NotifyAgent::new(store, notifier, Arc::new(SystemClock::default()))
         .with_warnings(config::window_warnings()?);
+    // Deferred replies go out from here, the moment the stream shows their customer's new window.
+    if let Some(account_sid) = config::optional("TWILIO_ACCOUNT_SID") {
+        let sender = TwilioReplySender::new(TwilioConfig {
+            api_base_url: config::optional("TWILIO_API_BASE_URL")
+                .unwrap_or_else(|| "https://api.twilio.com".into()),
+            account_sid,
+            auth_token: config::twilio_auth_token(&sdk).await?,
+        })?;
+        state = state.with_deferred(Deferred {
+            sender: Arc::new(sender),
+            settings: ReplySettings {
+                status_callback: config::required("TWILIO_STATUS_URL")?,
+            },
+            max_wait: config::deferred_max_wait()?,
+        });
+    }
     run(service_fn(|event| function_handler(&state, event))).await
 }

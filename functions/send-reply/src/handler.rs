@@ -4,10 +4,11 @@ use std::sync::Arc;
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Error, Request, Response};
+use whatsapp_channel::app::deferred::{DeferRequest, cancel_deferred, defer_reply, wants_defer};
 use whatsapp_channel::app::reply::{ReplyRequest, ReplySettings, parse_reply, send_reply};
 use whatsapp_channel::domain::ConversationId;
 use whatsapp_channel::http::{
-    ApiError, agent_id, body_bytes, path_segments, reply_response, with_body,
+    ApiError, agent_id, body_bytes, empty, json, path_segments, reply_response, with_body,
 };
 use whatsapp_channel::ports::{ChannelStore, Clock, ReplySender};
 
@@ -61,14 +62,26 @@ async fn reply(state: &SendReply, request: &Request) -> Result<Response<Body>, A
     let agent = agent_id(request).ok_or_else(ApiError::unauthenticated)?;
     let segments = path_segments(request);
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let ["conversations", raw_id, "messages"] = segments.as_slice() else {
-        return Err(ApiError::no_route());
+    let (raw_id, message_id) = match segments.as_slice() {
+        ["conversations", raw_id, "messages"] => (*raw_id, None),
+        ["conversations", raw_id, "messages", message_id] => (*raw_id, Some(*message_id)),
+        _ => return Err(ApiError::no_route()),
     };
+    let conversation_id =
+        ConversationId::parse(raw_id).map_err(|_| ApiError::not_found("No such conversation."))?;
+    if let Some(message_id) = message_id {
+        if request.method() != Method::DELETE {
+            return Err(ApiError::method_not_allowed(
+                "A reply is cancelled with DELETE.",
+            ));
+        }
+        cancel_deferred(state.store.as_ref(), &agent, &conversation_id, message_id).await?;
+        tracing::info!(conversation_id = %conversation_id, message_id, "deferred reply cancelled");
+        return Ok(empty(StatusCode::NO_CONTENT));
+    }
     if request.method() != Method::POST {
         return Err(ApiError::method_not_allowed("Replies are POST requests."));
     }
-    let conversation_id =
-        ConversationId::parse(raw_id).map_err(|_| ApiError::not_found("No such conversation."))?;
     let idempotency_key = idempotency_key(request).map_err(|()| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -77,6 +90,17 @@ async fn reply(state: &SendReply, request: &Request) -> Result<Response<Body>, A
         )
     })?;
     let content = parse_reply(body_bytes(request))?;
+    if wants_defer(body_bytes(request))? {
+        let deferred = DeferRequest {
+            conversation_id,
+            agent,
+            idempotency_key,
+            content,
+        };
+        let message = defer_reply(state.store.as_ref(), state.clock.now(), &deferred).await?;
+        tracing::info!(conversation_id = %deferred.conversation_id, "reply deferred");
+        return Ok(json(StatusCode::ACCEPTED, &message));
+    }
     let reply = ReplyRequest {
         conversation_id,
         agent,

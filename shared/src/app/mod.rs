@@ -3,6 +3,7 @@
 
 pub mod agents;
 pub mod deadline;
+pub mod deferred;
 pub mod live;
 pub mod notify;
 pub mod reply;

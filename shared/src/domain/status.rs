@@ -22,13 +22,17 @@ pub enum MessageStatus {
     Undelivered,
     Failed,
     Canceled,
+    /// An agent's reply kept while the window is closed, sent when the customer writes again.
+    Deferred,
+    /// A deferred reply whose customer did not write again in time: never sent.
+    Expired,
 }
 
 /// Rank of the final statuses: nothing moves a message out of them.
 const FINAL_RANK: u8 = 10;
 
 impl MessageStatus {
-    pub const ALL: [MessageStatus; 13] = [
+    pub const ALL: [MessageStatus; 15] = [
         Self::Pending,
         Self::Received,
         Self::Queued,
@@ -42,6 +46,8 @@ impl MessageStatus {
         Self::Undelivered,
         Self::Failed,
         Self::Canceled,
+        Self::Deferred,
+        Self::Expired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -59,6 +65,8 @@ impl MessageStatus {
             Self::Undelivered => "undelivered",
             Self::Failed => "failed",
             Self::Canceled => "canceled",
+            Self::Deferred => "deferred",
+            Self::Expired => "expired",
         }
     }
 
@@ -66,13 +74,13 @@ impl MessageStatus {
     /// lower rank. queued/accepted/scheduled < sending < sent < delivered < read < final.
     pub fn rank(self) -> u8 {
         match self {
-            Self::Pending => 0,
+            Self::Pending | Self::Deferred => 0,
             Self::Received | Self::Queued | Self::Accepted | Self::Scheduled => 1,
             Self::Sending => 2,
             Self::Sent => 3,
             Self::Delivered | Self::PartiallyDelivered => 4,
             Self::Read => 5,
-            Self::Undelivered | Self::Failed | Self::Canceled => FINAL_RANK,
+            Self::Undelivered | Self::Failed | Self::Canceled | Self::Expired => FINAL_RANK,
         }
     }
 

@@ -11,6 +11,7 @@ pub mod connections;
 pub mod contacts;
 pub mod conversations;
 pub mod deadlines;
+pub mod deferred;
 pub mod notifier;
 pub mod replies;
 pub mod sender;
@@ -25,6 +26,7 @@ pub use conversations::{
     AcceptResult, CloseResult, ConversationRecord, ConversationState, ConversationStore,
 };
 pub use deadlines::{Deadline, DeadlineStore};
+pub use deferred::{DeferredMarker, DeferredStore};
 pub use notifier::{AgentNotifier, Notification, NotificationLog, NotifyError};
 pub use replies::{ClaimOutcome, IdempotencyRecord, ReplyStore, StoredResponse};
 pub use sender::{OutboundRequest, ReplyContent, ReplySender, SendError, SentMessage};
@@ -53,6 +55,7 @@ pub trait ChannelStore:
     + NotificationLog
     + ConnectionStore
     + DeadlineStore
+    + DeferredStore
 {
 }
 
@@ -65,5 +68,6 @@ impl<T> ChannelStore for T where
         + NotificationLog
         + ConnectionStore
         + DeadlineStore
+        + DeferredStore
 {
 }

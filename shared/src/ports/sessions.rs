@@ -178,6 +178,26 @@ impl MessageRecord {
     }
 
     /// An agent's reply as recorded before Twilio is called: status `pending`, a local id.
+    /// What an outbound message says, as it would be sent again; `None` for an inbound one or a
+    /// record that is no reply.
+    pub fn content(&self) -> Option<ReplyContent> {
+        if self.direction != Direction::Outbound {
+            return None;
+        }
+        match (&self.template, self.media.first(), &self.body) {
+            (Some(t), _, _) => Some(ReplyContent::Template {
+                content_sid: t.content_sid.clone(),
+                variables: t.variables.clone(),
+            }),
+            (None, Some(media), caption) => Some(ReplyContent::Media {
+                url: media.url.clone(),
+                caption: caption.clone(),
+            }),
+            (None, None, Some(body)) => Some(ReplyContent::Text { body: body.clone() }),
+            (None, None, None) => None,
+        }
+    }
+
     pub fn outbound(
         id: String,
         conversation_id: &ConversationId,

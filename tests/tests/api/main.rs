@@ -2,6 +2,7 @@
 //! and the same behaviour on the embedded store.
 
 mod deadline;
+mod deferred;
 mod events;
 mod helpers;
 mod inbound;

@@ -2,6 +2,7 @@
 //! every other failure (which is [`StoreError::Unavailable`]).
 
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
@@ -21,6 +22,15 @@ pub(super) trait ConditionalError:
 }
 
 impl ConditionalError for PutItemError {
+    fn condition_failed(self) -> Result<Option<Item>, Self> {
+        match self {
+            Self::ConditionalCheckFailedException(failed) => Ok(failed.item),
+            other => Err(other),
+        }
+    }
+}
+
+impl ConditionalError for DeleteItemError {
     fn condition_failed(self) -> Result<Option<Item>, Self> {
         match self {
             Self::ConditionalCheckFailedException(failed) => Ok(failed.item),

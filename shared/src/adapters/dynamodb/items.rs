@@ -15,6 +15,7 @@
 //! | notification marker (`notification`, TTL 2 days) | `NOTIFY#{event id}[#{conversation}]` | `NOTIFY` | | |
 //! | window warning (`deadline`, TTL 2 days after due) | `DUE#{epoch minute due}` | `WARN#{conversation}#{last inbound ms}#{2h\|15m}` | | |
 //! | scheduler cursor (`deadline_cursor`) | `DUE#CURSOR` | `DUE` | | |
+//! | deferred replies' marker (`deferred_marker`) | `DEFER#{business}#{customer}` | `DEFER` | | |
 //!
 //! A message is keyed by its sid alone, so retries collide whatever conversation they land in and
 //! status callbacks (which know only the sid) update it directly.
@@ -52,6 +53,7 @@ pub mod tag {
     pub const CONNECTION: &str = "connection";
     pub const DEADLINE: &str = "deadline";
     pub const DEADLINE_CURSOR: &str = "deadline_cursor";
+    pub const DEFERRED_MARKER: &str = "deferred_marker";
 }
 
 /// The index partition of all conversations.

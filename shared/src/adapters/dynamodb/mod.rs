@@ -8,6 +8,7 @@ mod connections;
 mod contacts;
 mod conversations;
 mod deadlines;
+mod deferred;
 pub mod items;
 mod replies;
 mod sessions;

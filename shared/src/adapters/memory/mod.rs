@@ -10,8 +10,9 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{MessageStatus, SessionWindow};
 use crate::ports::{
-    ChangeKind, Contact, ConversationRecord, Deadline, IdempotencyRecord, LiveConnection,
-    MessageRecord, PresenceRecord, SessionKey, SessionRecord, StoredItem, StreamChange,
+    ChangeKind, Contact, ConversationRecord, Deadline, DeferredMarker, IdempotencyRecord,
+    LiveConnection, MessageRecord, PresenceRecord, SessionKey, SessionRecord, StoredItem,
+    StreamChange,
 };
 
 #[derive(Debug, Default)]
@@ -31,6 +32,8 @@ pub(super) struct Tables {
     /// The deadline index: minute, then the warning's notification key.
     deadlines: BTreeMap<i64, BTreeMap<String, Deadline>>,
     deadline_cursor: Option<i64>,
+    /// Deferred replies' markers by customer session key.
+    deferred: HashMap<SessionKey, DeferredMarker>,
 }
 
 impl Tables {
@@ -137,5 +140,6 @@ mod agents;
 mod connections;
 mod conversations;
 mod deadlines;
+mod deferred;
 mod replies;
 mod sessions;

@@ -1,0 +1,116 @@
+//! [`DeferredStore`] on the table: the customer's marker (`DEFER#{business}#{customer}`) and the
+//! deferred messages' conditional moves.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
+
+use super::conditions::conditional;
+use super::items::{TYPE, from_item, key, message_item, message_key, n, s, tag, to_item};
+use super::{DynamoChannelStore, unavailable};
+use crate::domain::MessageStatus;
+use crate::ports::{DeferredMarker, DeferredStore, MessageRecord, SessionKey, StoreError};
+
+fn marker_key(key_: &SessionKey) -> super::items::Item {
+    key(
+        format!("DEFER#{}#{}", key_.business, key_.customer),
+        "DEFER",
+    )
+}
+
+#[async_trait]
+impl DeferredStore for DynamoChannelStore {
+    async fn mark_deferred(&self, marker: &DeferredMarker) -> Result<(), StoreError> {
+        let session = SessionKey::parse(&marker.business, &marker.customer)
+            .ok_or_else(|| StoreError::Corrupt("deferred marker addresses".into()))?;
+        let mut item = to_item(marker)?;
+        item.extend(marker_key(&session));
+        item.insert(TYPE.into(), s(tag::DEFERRED_MARKER));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(unavailable)
+    }
+
+    async fn deferred_marker(
+        &self,
+        key_: &SessionKey,
+    ) -> Result<Option<DeferredMarker>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(marker_key(key_)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        out.item.map(from_item).transpose()
+    }
+
+    async fn clear_deferred(
+        &self,
+        key_: &SessionKey,
+        conversation_id: &str,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(marker_key(key_)))
+            .condition_expression("conversation_id = :id")
+            .expression_attribute_values(":id", s(conversation_id))
+            .send()
+            .await;
+        // A later conversation's marker stays.
+        conditional(result).map(|_| ())
+    }
+
+    async fn leave_deferred(
+        &self,
+        message_id: &str,
+        to: MessageStatus,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(message_key(message_id)))
+            .update_expression("SET #status = :to, status_rank = :rank")
+            .condition_expression("#status = :deferred")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":to", s(to.as_str()))
+            .expression_attribute_values(":rank", n(to.rank().into()))
+            .expression_attribute_values(":deferred", s(MessageStatus::Deferred.as_str()))
+            .send()
+            .await;
+        Ok(conditional(result)?.is_ok())
+    }
+
+    async fn replace_message(&self, old_id: &str, sent: &MessageRecord) -> Result<(), StoreError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(message_item(sent)?))
+            .build()
+            .map_err(unavailable)?;
+        if old_id == sent.id {
+            // A transaction may not touch one item twice: the record changes in place.
+            return self
+                .transact(vec![TransactWriteItem::builder().put(put).build()])
+                .await;
+        }
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(message_key(old_id)))
+            .build()
+            .map_err(unavailable)?;
+        self.transact(vec![
+            TransactWriteItem::builder().delete(delete).build(),
+            TransactWriteItem::builder().put(put).build(),
+        ])
+        .await
+    }
+}

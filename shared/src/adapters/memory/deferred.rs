@@ -1,0 +1,71 @@
+//! [`DeferredStore`] in memory: markers by customer, and the deferred messages' moves.
+
+use async_trait::async_trait;
+
+use super::InMemoryChannelStore;
+use crate::domain::MessageStatus;
+use crate::ports::{DeferredMarker, DeferredStore, MessageRecord, SessionKey, StoreError};
+
+#[async_trait]
+impl DeferredStore for InMemoryChannelStore {
+    async fn mark_deferred(&self, marker: &DeferredMarker) -> Result<(), StoreError> {
+        let key = SessionKey::parse(&marker.business, &marker.customer)
+            .ok_or_else(|| StoreError::Corrupt("deferred marker addresses".into()))?;
+        self.tables().deferred.insert(key, marker.clone());
+        Ok(())
+    }
+
+    async fn deferred_marker(
+        &self,
+        key: &SessionKey,
+    ) -> Result<Option<DeferredMarker>, StoreError> {
+        Ok(self.tables().deferred.get(key).cloned())
+    }
+
+    async fn clear_deferred(
+        &self,
+        key: &SessionKey,
+        conversation_id: &str,
+    ) -> Result<(), StoreError> {
+        let mut tables = self.tables();
+        if tables
+            .deferred
+            .get(key)
+            .is_some_and(|m| m.conversation_id == conversation_id)
+        {
+            tables.deferred.remove(key);
+        }
+        Ok(())
+    }
+
+    async fn leave_deferred(
+        &self,
+        message_id: &str,
+        to: MessageStatus,
+    ) -> Result<bool, StoreError> {
+        let mut tables = self.tables();
+        let Some(message) = tables.messages.get_mut(message_id) else {
+            return Ok(false);
+        };
+        if message.status != MessageStatus::Deferred {
+            return Ok(false);
+        }
+        let old = message.clone();
+        message.status = to;
+        let new = message.clone();
+        drop(tables);
+        self.message_changed(Some(old), new);
+        Ok(true)
+    }
+
+    async fn replace_message(&self, old_id: &str, sent: &MessageRecord) -> Result<(), StoreError> {
+        let mut tables = self.tables();
+        let old = tables.messages.remove(old_id);
+        tables.messages.insert(sent.id.clone(), sent.clone());
+        drop(tables);
+        // The same id: the record changed in place; another: a new item.
+        let old = old.filter(|_| old_id == sent.id);
+        self.message_changed(old, sent.clone());
+        Ok(())
+    }
+}
