@@ -7,11 +7,12 @@ use whatsapp_channel::adapters::{
 };
 use whatsapp_channel::app::live::PushingNotifier;
 use whatsapp_channel::config;
+use whatsapp_channel::metrics::Metrics;
 use whatsapp_channel::ports::AgentNotifier;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    whatsapp_channel::logging::init();
     let sdk = config::aws().await;
     let store = Arc::new(DynamoChannelStore::new(
         dynamodb::client(&sdk),
@@ -30,6 +31,7 @@ async fn main() -> Result<(), Error> {
         }),
         None => sns,
     };
-    let state = NotifyAgent::new(store, notifier, Arc::new(SystemClock::default()));
+    let state = NotifyAgent::new(store, notifier, Arc::new(SystemClock::default()))
+        .with_metrics(Metrics::lambda("notify-agent"));
     run(service_fn(|event| function_handler(&state, event))).await
 }
