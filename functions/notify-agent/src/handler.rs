@@ -85,7 +85,7 @@ struct CountingNotifier<'a> {
 }
 
 #[async_trait]
-impl AgentNotifier for CountingNotifier<'_> {
+impl<'a> AgentNotifier for CountingNotifier<'a> {
     async fn publish(&self, notification: &Notification) -> Result<(), NotifyError> {
         let result = self.inner.publish(notification).await;
         let name = match result {

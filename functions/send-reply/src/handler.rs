@@ -59,7 +59,7 @@ struct MeasuredSender<'a> {
 }
 
 #[async_trait]
-impl ReplySender for MeasuredSender<'_> {
+impl<'a> ReplySender for MeasuredSender<'a> {
     async fn send(&self, request: &OutboundRequest) -> Result<SentMessage, SendError> {
         let started = Instant::now();
         let result = self.inner.send(request).await;

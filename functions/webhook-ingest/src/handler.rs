@@ -112,6 +112,12 @@ pub async fn function_handler(
         .get("x-twilio-signature")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
+    tracing::debug!(
+        path,
+        bytes = body.len(),
+        signed = !signature.is_empty(),
+        "webhook request"
+    );
     let (signed_url, json_body) = signed_url(url, &request);
     let lenient = form::decode_lenient(body);
     let valid = if json_body {

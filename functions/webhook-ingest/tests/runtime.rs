@@ -141,6 +141,20 @@ async fn start_runtime_api(
     (address, receiver)
 }
 
+/// Reads a pipe to its end while the process runs, so a full pipe never blocks it.
+fn read_all<R>(pipe: Option<R>) -> tokio::task::JoinHandle<String>
+where
+    R: tokio::io::AsyncRead + Unpin + Send + 'static,
+{
+    tokio::spawn(async move {
+        let mut text = String::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_string(&mut text).await;
+        }
+        text
+    })
+}
+
 /// `events/webhook-ingest.inbound-text.json` without its signature header.
 fn unsigned_event() -> String {
     let mut event: Value = serde_json::from_str(&event_text("webhook-ingest.inbound-text")).unwrap();
@@ -191,6 +205,8 @@ async fn the_lambda_binary_prints_emf_metrics_and_json_logs_without_personal_dat
         .kill_on_drop(true)
         .spawn()
         .unwrap();
+    let stdout = read_all(child.stdout.take());
+    let stderr = read_all(child.stderr.take());
 
     let mut responses = Vec::new();
     while responses.len() < expected {
@@ -200,23 +216,9 @@ async fn the_lambda_binary_prints_emf_metrics_and_json_logs_without_personal_dat
         }
     }
     child.start_kill().unwrap();
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .await
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .await
-        .unwrap();
     let _ = child.wait().await;
+    let stdout = stdout.await.unwrap();
+    let stderr = stderr.await.unwrap();
     assert_eq!(
         responses.len(),
         expected,
