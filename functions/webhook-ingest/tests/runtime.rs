@@ -174,7 +174,7 @@ async fn the_lambda_binary_prints_emf_metrics_and_json_logs_without_personal_dat
         ("req-first".to_owned(), event_text("webhook-ingest.inbound-text")),
         ("req-retry".to_owned(), event_text("webhook-ingest.inbound-text")),
         (
-            "req-forged".to_owned(),
+            "req-bad-signature".to_owned(),
             event_text("webhook-ingest.inbound-bad-signature"),
         ),
         ("req-unsigned".to_owned(), unsigned_event()),
@@ -238,7 +238,7 @@ async fn the_lambda_binary_prints_emf_metrics_and_json_logs_without_personal_dat
         [
             ("req-first".into(), "response".into(), 200),
             ("req-retry".into(), "response".into(), 200),
-            ("req-forged".into(), "response".into(), 403),
+            ("req-bad-signature".into(), "response".into(), 403),
             ("req-unsigned".into(), "response".into(), 403),
         ],
         "stdout:\n{stdout}\nstderr:\n{stderr}"
