@@ -316,7 +316,13 @@ mod tests {
 
     #[test]
     fn what_is_not_a_number_never_becomes_a_dimension_value() {
-        for raw in ["", "whatsapp:", "Zoë", "+1 415 523 8886", "whatsapp:+1415523888612345"] {
+        for raw in [
+            "",
+            "whatsapp:",
+            "Zoë",
+            "+1 415 523 8886",
+            "whatsapp:+1415523888612345",
+        ] {
             let doc = emitted(Metric::count("InboundMessages").business(raw));
             assert!(doc.get("BusinessNumber").is_none(), "{raw:?}");
         }

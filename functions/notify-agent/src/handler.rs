@@ -71,7 +71,10 @@ fn business_of(change: &StreamChange) -> Option<&str> {
                 Direction::Inbound => "To",
                 Direction::Outbound => "From",
             };
-            m.params.iter().find(|(n, _)| n == ours).map(|(_, v)| v.as_str())
+            m.params
+                .iter()
+                .find(|(n, _)| n == ours)
+                .map(|(_, v)| v.as_str())
         }
         StoredItem::Presence(_) => None,
     }

@@ -78,7 +78,9 @@ impl<'a> ReplySender for MeasuredSender<'a> {
             }
             Err(SendError::Rejected {
                 code, http_status, ..
-            }) => emit(Metric::count("TwilioErrors").error_code(code.unwrap_or(u32::from(*http_status)))),
+            }) => emit(
+                Metric::count("TwilioErrors").error_code(code.unwrap_or(u32::from(*http_status))),
+            ),
             Err(SendError::RateLimited) => emit(Metric::count("TwilioErrors").error_code(20429)),
             Err(SendError::Unreachable(_)) => {
                 emit(Metric::count("TwilioErrors").error_code("unreachable"));

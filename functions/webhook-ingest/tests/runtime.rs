@@ -95,7 +95,10 @@ async fn runtime_api(
                 "Lambda-Runtime-Invoked-Function-Arn",
                 "arn:aws:lambda:us-east-1:123456789012:function:webhook-ingest-test",
             )
-            .header("Lambda-Runtime-Trace-Id", "Root=1-5759e988-bd862e3fe1be46a994272793")
+            .header(
+                "Lambda-Runtime-Trace-Id",
+                "Root=1-5759e988-bd862e3fe1be46a994272793",
+            )
             .body(Full::new(Bytes::from(event)))
             .unwrap();
         return Ok(response);
@@ -157,7 +160,8 @@ where
 
 /// `events/webhook-ingest.inbound-text.json` without its signature header.
 fn unsigned_event() -> String {
-    let mut event: Value = serde_json::from_str(&event_text("webhook-ingest.inbound-text")).unwrap();
+    let mut event: Value =
+        serde_json::from_str(&event_text("webhook-ingest.inbound-text")).unwrap();
     event["headers"]
         .as_object_mut()
         .unwrap()
@@ -171,8 +175,14 @@ async fn the_lambda_binary_prints_emf_metrics_and_json_logs_without_personal_dat
     let table = fresh_table(&endpoint).await;
     let config = events_webhook_config();
     let events = vec![
-        ("req-first".to_owned(), event_text("webhook-ingest.inbound-text")),
-        ("req-retry".to_owned(), event_text("webhook-ingest.inbound-text")),
+        (
+            "req-first".to_owned(),
+            event_text("webhook-ingest.inbound-text"),
+        ),
+        (
+            "req-retry".to_owned(),
+            event_text("webhook-ingest.inbound-text"),
+        ),
         (
             "req-bad-signature".to_owned(),
             event_text("webhook-ingest.inbound-bad-signature"),
@@ -188,8 +198,14 @@ async fn the_lambda_binary_prints_emf_metrics_and_json_logs_without_personal_dat
         .env("AWS_LAMBDA_FUNCTION_NAME", "webhook-ingest-test")
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/webhook-ingest-test")
-        .env("AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/23/[$LATEST]0123456789abcdef")
+        .env(
+            "AWS_LAMBDA_LOG_GROUP_NAME",
+            "/aws/lambda/webhook-ingest-test",
+        )
+        .env(
+            "AWS_LAMBDA_LOG_STREAM_NAME",
+            "2026/11/23/[$LATEST]0123456789abcdef",
+        )
         .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
         .env("AWS_LAMBDA_LOG_LEVEL", "DEBUG")
         .env("AWS_REGION", "us-east-1")
@@ -230,7 +246,11 @@ async fn the_lambda_binary_prints_emf_metrics_and_json_logs_without_personal_dat
         .iter()
         .map(|(id, kind, body)| {
             let body: Value = serde_json::from_str(body).unwrap_or_default();
-            (id.clone(), kind.clone(), body["statusCode"].as_i64().unwrap_or(0))
+            (
+                id.clone(),
+                kind.clone(),
+                body["statusCode"].as_i64().unwrap_or(0),
+            )
         })
         .collect();
     assert_eq!(
@@ -259,7 +279,10 @@ async fn the_lambda_binary_prints_emf_metrics_and_json_logs_without_personal_dat
             .collect()
     };
     for doc in &emf {
-        assert_eq!(doc["_aws"]["CloudWatchMetrics"][0]["Namespace"], "WhatsAppChannel");
+        assert_eq!(
+            doc["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+            "WhatsAppChannel"
+        );
         assert_eq!(doc["Function"], "webhook-ingest-test");
     }
     let inbound = with("InboundMessages");
@@ -277,23 +300,39 @@ async fn the_lambda_binary_prints_emf_metrics_and_json_logs_without_personal_dat
     // message SID; no text, full number, name, token or signature anywhere in the output.
     let logs: Vec<&Value> = lines.iter().filter(|l| l.get("_aws").is_none()).collect();
     assert!(logs.iter().all(|l| l["level"].is_string()), "{stdout}");
-    assert!(logs.iter().any(|l| l["level"] == "DEBUG"), "no DEBUG line: {stdout}");
+    assert!(
+        logs.iter().any(|l| l["level"] == "DEBUG"),
+        "no DEBUG line: {stdout}"
+    );
     let stored = logs
         .iter()
         .find(|l| l["message"] == "inbound message")
         .unwrap_or_else(|| panic!("no inbound message line: {stdout}"));
     assert_eq!(stored["span"]["requestId"], "req-first");
     assert_eq!(stored["message_sid"], "SM0000000000000000000000000000a001");
-    assert!(stored["conversation_id"].as_str().is_some_and(|c| c.len() == 36));
+    assert!(
+        stored["conversation_id"]
+            .as_str()
+            .is_some_and(|c| c.len() == 36)
+    );
     let mut forbidden = event_secrets();
-    for name in ["webhook-ingest.inbound-text", "webhook-ingest.inbound-bad-signature"] {
+    for name in [
+        "webhook-ingest.inbound-text",
+        "webhook-ingest.inbound-bad-signature",
+    ] {
         forbidden.extend(personal_values(&event_params(name)));
         forbidden.extend(event_signature(name));
     }
     assert!(forbidden.contains(&"Hi! Order #1234 – where is it? 😕".to_owned()));
     assert!(forbidden.contains(&config.auth_token));
     for value in &forbidden {
-        assert!(!stdout.contains(value.as_str()), "stdout contains {value:?}:\n{stdout}");
-        assert!(!stderr.contains(value.as_str()), "stderr contains {value:?}:\n{stderr}");
+        assert!(
+            !stdout.contains(value.as_str()),
+            "stdout contains {value:?}:\n{stdout}"
+        );
+        assert!(
+            !stderr.contains(value.as_str()),
+            "stderr contains {value:?}:\n{stderr}"
+        );
     }
 }

@@ -108,7 +108,13 @@ mod tests {
 
     #[test]
     fn what_is_not_a_number_is_masked_entirely() {
-        for raw in ["", "whatsapp:+12", "Zoë", "+44 7700 900123", "whatsapp:+4477009001234567"] {
+        for raw in [
+            "",
+            "whatsapp:+12",
+            "Zoë",
+            "+44 7700 900123",
+            "whatsapp:+4477009001234567",
+        ] {
             assert_eq!(mask_number(raw), "…", "{raw:?}");
         }
     }
