@@ -239,7 +239,7 @@ impl From<ApiError> for Response<Body> {
 /// The store did not answer: 503, try again.
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        tracing::error!(error = ?e, "store request failed");
+        tracing::error!(error = %crate::logging::chain(&e), "store request failed");
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "store_unavailable",
@@ -279,7 +279,7 @@ impl From<ReplyRefused> for ApiError {
                 "Another agent is assigned to this conversation.",
             ),
             ReplyRefused::Closed => Self::conversation_closed(),
-            ReplyRefused::WindowExpired { expired_at } => Self::new(
+            ReplyRefused::WindowExpired { expired_at, .. } => Self::new(
                 StatusCode::CONFLICT,
                 "window_expired",
                 WINDOW_EXPIRED_MESSAGE,

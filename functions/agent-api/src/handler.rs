@@ -8,13 +8,14 @@ use lambda_http::{Body, Error, Request, RequestExt, Response};
 use serde_json::json;
 use whatsapp_channel::app;
 use whatsapp_channel::app::agents::{
-    AcceptAnswer, CloseAnswer, accept_conversation, close_conversation, parse_contact,
+    AcceptAnswer, Acceptance, CloseAnswer, accept_conversation, close_conversation, parse_contact,
     parse_presence, put_contact, set_presence,
 };
 use whatsapp_channel::domain::{AgentId, ConversationId, ViewState, WhatsAppAddress};
 use whatsapp_channel::http::{
     ApiError, DEFAULT_ADMIN_GROUP, agent_id, body_bytes, json, path_segments, require_admin,
 };
+use whatsapp_channel::metrics::{Metric, Metrics};
 use whatsapp_channel::ports::{ChannelStore, Clock};
 
 /// Conversations listed when the caller gives no `limit`, and the most it may ask for.
@@ -27,6 +28,7 @@ pub struct AgentApi {
     clock: Arc<dyn Clock>,
     /// The JWT group whose members may change the customer directory.
     admin_group: String,
+    metrics: Metrics,
 }
 
 impl AgentApi {
@@ -35,7 +37,14 @@ impl AgentApi {
             store,
             clock,
             admin_group: DEFAULT_ADMIN_GROUP.to_owned(),
+            metrics: Metrics::disabled(),
         }
+    }
+
+    /// Emits the function's metrics (EMF) to `metrics`; none by default.
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// Another administrators' group than `admins` (`ADMIN_GROUP`).
@@ -141,7 +150,16 @@ async fn get(state: &AgentApi, raw_id: &str) -> Answer {
 async fn accept(state: &AgentApi, raw_id: &str, agent: &AgentId) -> Answer {
     let id = conversation_id(raw_id)?;
     match accept_conversation(state.store.as_ref(), state.clock.as_ref(), &id, agent).await? {
-        AcceptAnswer::Yours(view) => Ok(json(StatusCode::OK, &view)),
+        AcceptAnswer::Yours(view, acceptance) => {
+            if let Some(Acceptance { business, waited }) = acceptance {
+                let waited_ms = waited.num_milliseconds();
+                let metrics = &state.metrics;
+                metrics.emit(Metric::count("Accepts").business(&business));
+                metrics.emit(Metric::millis("TimeToAccept", waited_ms).business(&business));
+                tracing::info!(conversation_id = %id, agent_id = %agent, waited_ms, "conversation accepted");
+            }
+            Ok(json(StatusCode::OK, &view))
+        }
         AcceptAnswer::Taken { by } => Err(ApiError::new(
             StatusCode::CONFLICT,
             "already_accepted",

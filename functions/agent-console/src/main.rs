@@ -3,7 +3,7 @@ use lambda_http::{Error, run, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_http::tracing::init_default_subscriber();
+    whatsapp_channel::logging::init();
     let config = ConsoleConfig::oidc_from_env()?;
     let config = &config;
     run(service_fn(move |request| async move {

@@ -7,7 +7,7 @@ use whatsapp_channel::config;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    whatsapp_channel::logging::init();
     let sdk = config::aws().await;
     let store = DynamoChannelStore::new(dynamodb::client(&sdk), config::required("TABLE_NAME")?);
     let state = LiveConnections::new(Arc::new(store), Arc::new(SystemClock::default()));

@@ -4,17 +4,21 @@
 
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use aws_lambda_events::dynamodb::{Event, EventRecord, UserIdentity};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use lambda_runtime::{Error, LambdaEvent};
 use whatsapp_channel::adapters::dynamodb::stream::{decode, encode};
 use whatsapp_channel::app::deadline::arm_for_change;
 use whatsapp_channel::app::deferred::{DeferredSending, release_for_change};
-use whatsapp_channel::app::notify::handle_change;
+use whatsapp_channel::app::notify::handle_change_reported;
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::domain::WindowWarnings;
+use whatsapp_channel::logging::chain;
+use whatsapp_channel::metrics::{Metric, Metrics};
 use whatsapp_channel::ports::{
-    AgentNotifier, ChangeKind, ChannelStore, Clock, ReplySender, StoreError, StreamChange,
+    AgentNotifier, ChangeKind, ChannelStore, Clock, Direction, Notification, NotifyError,
+    ReplySender, StoreError, StoredItem, StreamChange,
 };
 
 /// Everything the handler needs, built once per cold start.
@@ -22,6 +26,7 @@ pub struct NotifyAgent {
     store: Arc<dyn ChannelStore>,
     notifier: Arc<dyn AgentNotifier>,
     clock: Arc<dyn Clock>,
+    metrics: Metrics,
     /// When windows' warnings are due (`WINDOW_WARNINGS`): filed as windows move.
     warnings: WindowWarnings,
     /// Sends deferred replies when their customer opens a new window; `None`: kept unsent.
@@ -46,6 +51,7 @@ impl NotifyAgent {
             store,
             notifier,
             clock,
+            metrics: Metrics::disabled(),
             warnings: WindowWarnings::default(),
             deferred: None,
         }
@@ -61,6 +67,69 @@ impl NotifyAgent {
     pub fn with_warnings(mut self, warnings: WindowWarnings) -> Self {
         self.warnings = warnings;
         self
+    }
+    /// Emits the function's metrics (EMF) to `metrics`; none by default.
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
+    }
+}
+
+/// The item a change is about, new image first.
+fn item(change: &StreamChange) -> Option<&StoredItem> {
+    change.new.as_ref().or(change.old.as_ref())
+}
+
+/// The conversation a change belongs to, for the log line.
+fn conversation_of(change: &StreamChange) -> Option<&str> {
+    match item(change)? {
+        StoredItem::Conversation(c) => Some(&c.id),
+        StoredItem::Session(s) => Some(&s.conversation_id),
+        StoredItem::Message(m) => Some(&m.conversation_id),
+        StoredItem::Presence(_) => None,
+    }
+}
+
+/// The business number a change belongs to, where its item tells.
+fn business_of(change: &StreamChange) -> Option<&str> {
+    match item(change)? {
+        StoredItem::Conversation(c) => Some(&c.business),
+        StoredItem::Session(s) => Some(&s.business),
+        StoredItem::Message(m) => {
+            let ours = match m.direction {
+                Direction::Inbound => "To",
+                Direction::Outbound => "From",
+            };
+            m.params
+                .iter()
+                .find(|(n, _)| n == ours)
+                .map(|(_, v)| v.as_str())
+        }
+        StoredItem::Presence(_) => None,
+    }
+}
+
+/// Counts what the notifier publishes and what it fails to, per business number.
+struct CountingNotifier<'a> {
+    inner: &'a dyn AgentNotifier,
+    metrics: &'a Metrics,
+    business: Option<&'a str>,
+}
+
+#[async_trait]
+impl<'a> AgentNotifier for CountingNotifier<'a> {
+    async fn publish(&self, notification: &Notification) -> Result<(), NotifyError> {
+        let result = self.inner.publish(notification).await;
+        let name = match result {
+            Ok(()) => "NotificationsPublished",
+            Err(_) => "NotificationFailures",
+        };
+        let business = notification.body["business_number"]
+            .as_str()
+            .or(self.business)
+            .unwrap_or_default();
+        self.metrics.emit(Metric::count(name).business(business));
+        result
     }
 }
 
@@ -138,13 +207,18 @@ pub async fn function_handler(
         let Some(change) = to_change(record) else {
             continue;
         };
-        // The window's warnings are filed first: a failure retries the record, and filing
-        // again changes nothing.
+        let notifier = CountingNotifier {
+            inner: state.notifier.as_ref(),
+            metrics: &state.metrics,
+            business: business_of(&change),
+        };
+        // The window's warnings are filed and deferred replies released first: a failure
+        // retries the record, and doing either again changes nothing.
         let result = match before_notifying(state, &change).await {
             Ok(()) => {
-                handle_change(
+                handle_change_reported(
                     state.store.as_ref(),
-                    state.notifier.as_ref(),
+                    &notifier,
                     state.clock.as_ref(),
                     &change,
                 )
@@ -152,13 +226,21 @@ pub async fn function_handler(
             }
             Err(e) => Err(e.into()),
         };
+        let conversation_id = conversation_of(&change);
         match result {
-            Ok(published) if published > 0 => {
-                tracing::info!(event_id = %change.id, published, "notified agents");
+            Ok(report) => {
+                if let Some(business) = &report.no_agent_for {
+                    state
+                        .metrics
+                        .emit(Metric::count("NoAgentAvailable").business(business));
+                    tracing::info!(event_id = %change.id, conversation_id, "conversation request waits: no agent available");
+                }
+                if report.published > 0 {
+                    tracing::info!(event_id = %change.id, conversation_id, published = report.published, "notified agents");
+                }
             }
-            Ok(_) => {}
             Err(e) => {
-                tracing::error!(error = ?e, event_id = %change.id, "record not handled; reported for retry");
+                tracing::error!(error = %chain(&e), event_id = %change.id, conversation_id, "record not handled; reported for retry");
                 let mut failure = DynamoDbBatchItemFailure::default();
                 failure.item_identifier = record.change.sequence_number.clone();
                 response.batch_item_failures.push(failure);

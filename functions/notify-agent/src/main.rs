@@ -9,11 +9,12 @@ use whatsapp_channel::adapters::{
 use whatsapp_channel::app::live::PushingNotifier;
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::config;
+use whatsapp_channel::metrics::Metrics;
 use whatsapp_channel::ports::AgentNotifier;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    whatsapp_channel::logging::init();
     let sdk = config::aws().await;
     let store = Arc::new(DynamoChannelStore::new(
         dynamodb::client(&sdk),
@@ -33,7 +34,8 @@ async fn main() -> Result<(), Error> {
         None => sns,
     };
     let mut state = NotifyAgent::new(store, notifier, Arc::new(SystemClock::default()))
-        .with_warnings(config::window_warnings()?);
+        .with_warnings(config::window_warnings()?)
+        .with_metrics(Metrics::lambda("notify-agent"));
     // Deferred replies go out from here, the moment the stream shows their customer's new window.
     if let Some(account_sid) = config::optional("TWILIO_ACCOUNT_SID") {
         let sender = TwilioReplySender::new(TwilioConfig {

@@ -1,16 +1,23 @@
 //! send-reply: an agent's reply to a customer through Twilio.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
+use async_trait::async_trait;
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Error, Request, Response};
 use whatsapp_channel::app::deferred::{DeferRequest, cancel_deferred, defer_reply, wants_defer};
-use whatsapp_channel::app::reply::{ReplyRequest, ReplySettings, parse_reply, send_reply};
+use whatsapp_channel::app::reply::{
+    ReplyRefused, ReplyRequest, ReplySettings, parse_reply, send_reply,
+};
 use whatsapp_channel::domain::ConversationId;
 use whatsapp_channel::http::{
     ApiError, agent_id, body_bytes, empty, json, path_segments, reply_response, with_body,
 };
-use whatsapp_channel::ports::{ChannelStore, Clock, ReplySender};
+use whatsapp_channel::metrics::{Metric, Metrics};
+use whatsapp_channel::ports::{
+    ChannelStore, Clock, OutboundRequest, ReplyContent, ReplySender, SendError, SentMessage,
+};
 
 /// Everything the handler needs, built once per cold start.
 pub struct SendReply {
@@ -18,6 +25,7 @@ pub struct SendReply {
     sender: Arc<dyn ReplySender>,
     clock: Arc<dyn Clock>,
     settings: ReplySettings,
+    metrics: Metrics,
 }
 
 impl SendReply {
@@ -32,7 +40,57 @@ impl SendReply {
             sender,
             clock,
             settings,
+            metrics: Metrics::disabled(),
         }
+    }
+
+    /// Emits the function's metrics (EMF) to `metrics`; none by default.
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
+    }
+}
+
+/// Measures each Twilio call: what was sent, what Twilio refused, how long it took, per
+/// business number (the request's `From`). Keeps the sid for the log line.
+struct MeasuredSender<'a> {
+    inner: &'a dyn ReplySender,
+    metrics: &'a Metrics,
+    sid: Mutex<Option<String>>,
+}
+
+#[async_trait]
+impl<'a> ReplySender for MeasuredSender<'a> {
+    async fn send(&self, request: &OutboundRequest) -> Result<SentMessage, SendError> {
+        let started = Instant::now();
+        let result = self.inner.send(request).await;
+        let millis = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        let business = request.from.as_str();
+        let emit = |metric: Metric| self.metrics.emit(metric.business(business));
+        match &result {
+            Ok(sent) => {
+                emit(Metric::count(match request.content {
+                    ReplyContent::Template { .. } => "TemplatesSent",
+                    _ => "RepliesSent",
+                }));
+                if let Ok(mut sid) = self.sid.lock() {
+                    *sid = Some(sent.sid.clone());
+                }
+            }
+            Err(SendError::Rejected {
+                code, http_status, ..
+            }) => emit(
+                Metric::count("TwilioErrors").error_code(code.unwrap_or(u32::from(*http_status))),
+            ),
+            Err(SendError::RateLimited) => emit(Metric::count("TwilioErrors").error_code(20429)),
+            Err(SendError::Unreachable(_)) => {
+                emit(Metric::count("TwilioErrors").error_code("unreachable"));
+                // No answer: a timeout is not a latency.
+                return result;
+            }
+        }
+        emit(Metric::millis("TwilioLatency", millis));
+        result
     }
 }
 
@@ -107,16 +165,29 @@ async fn reply(state: &SendReply, request: &Request) -> Result<Response<Body>, A
         idempotency_key,
         content,
     };
-    let answer = send_reply(
+    let sender = MeasuredSender {
+        inner: state.sender.as_ref(),
+        metrics: &state.metrics,
+        sid: Mutex::new(None),
+    };
+    let result = send_reply(
         state.store.as_ref(),
-        state.sender.as_ref(),
+        &sender,
         state.clock.as_ref(),
         &state.settings,
         &reply,
         &reply_response,
     )
-    .await?;
+    .await;
+    if let Err(ReplyRefused::WindowExpired { business, .. }) = &result {
+        state
+            .metrics
+            .emit(Metric::count("WindowRefusals").business(business));
+        tracing::info!(conversation_id = %reply.conversation_id, "reply refused: the 24-hour window has closed");
+    }
+    let answer = result?;
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    tracing::info!(conversation_id = %reply.conversation_id, status = answer.status, "reply");
+    let message_sid = sender.sid.lock().ok().and_then(|mut s| s.take());
+    tracing::info!(conversation_id = %reply.conversation_id, message_sid = message_sid.as_deref(), status = answer.status, "reply");
     Ok(with_body(status, "application/json", answer.body))
 }

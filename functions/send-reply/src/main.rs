@@ -7,10 +7,11 @@ use whatsapp_channel::adapters::{
 };
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::config;
+use whatsapp_channel::metrics::Metrics;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_http::tracing::init_default_subscriber();
+    whatsapp_channel::logging::init();
     // Built once per cold start: the SDK configuration, the token (one SSM read), the clients.
     let sdk = config::aws().await;
     let store = DynamoChannelStore::new(dynamodb::client(&sdk), config::required("TABLE_NAME")?);
@@ -28,6 +29,7 @@ async fn main() -> Result<(), Error> {
         Arc::new(sender),
         Arc::new(SystemClock::default()),
         settings,
-    );
+    )
+    .with_metrics(Metrics::lambda("send-reply"));
     run(service_fn(|request| function_handler(&state, request))).await
 }

@@ -9,10 +9,15 @@ use lambda_http::http::{Method, StatusCode, header};
 use lambda_http::{Body, Error, Request, RequestExt, Response};
 use whatsapp_channel::app;
 use whatsapp_channel::config::WebhookConfig;
-use whatsapp_channel::domain::{InboundError, InboundMessage, Senders, StatusCallback};
+use whatsapp_channel::domain::{
+    InboundError, InboundMessage, MessageStatus, Senders, SessionDecision, StatusCallback,
+    mask_number,
+};
 use whatsapp_channel::form;
 use whatsapp_channel::http::{body_bytes, empty, error, route_path, with_body};
-use whatsapp_channel::ports::{Clock, SessionStore};
+use whatsapp_channel::logging::chain;
+use whatsapp_channel::metrics::{Metric, Metrics};
+use whatsapp_channel::ports::{Clock, SessionStore, StatusApplied, Stored};
 use whatsapp_channel::twilio::RequestValidator;
 
 /// The answer Twilio expects: empty TwiML (no automatic reply).
@@ -30,6 +35,7 @@ pub struct WebhookIngest {
     senders: Senders,
     store: Arc<dyn SessionStore>,
     clock: Arc<dyn Clock>,
+    metrics: Metrics,
 }
 
 impl WebhookIngest {
@@ -45,7 +51,14 @@ impl WebhookIngest {
             senders: config.senders.clone(),
             store,
             clock,
+            metrics: Metrics::disabled(),
         }
+    }
+
+    /// Emits the function's metrics (EMF) to `metrics`; none by default.
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 }
 
@@ -103,6 +116,12 @@ pub async fn function_handler(
         .get("x-twilio-signature")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
+    tracing::debug!(
+        path,
+        bytes = body.len(),
+        signed = !signature.is_empty(),
+        "webhook request"
+    );
     let (signed_url, json_body) = signed_url(url, &request);
     let lenient = form::decode_lenient(body);
     let valid = if json_body {
@@ -113,8 +132,10 @@ pub async fn function_handler(
         state.validator.validate(&signed_url, &lenient, signature)
     };
     if !valid {
+        signature_failure(state, &lenient, !signature.is_empty());
         tracing::warn!(
             path,
+            signed = !signature.is_empty(),
             "refused a request whose X-Twilio-Signature does not match"
         );
         return Ok(error(
@@ -144,6 +165,31 @@ pub async fn function_handler(
     }
 }
 
+/// The first value of a form parameter.
+fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// A refused signature, counted per business number when the request was signed at all (a
+/// rotated token); an unsigned request is nobody's traffic and counts for the function only.
+fn signature_failure(state: &WebhookIngest, params: &[(String, String)], signed: bool) {
+    let mut metric = Metric::count("SignatureFailures");
+    if signed {
+        // Unverified: only one of our own senders becomes a dimension value, so that forged
+        // requests cannot mint metrics (each distinct value is billed).
+        if let Some(to) = param(params, "To").filter(|to| {
+            whatsapp_channel::domain::WhatsAppAddress::parse(to)
+                .is_ok_and(|a| state.senders.contains(&a))
+        }) {
+            metric = metric.business(to);
+        }
+    }
+    state.metrics.emit(metric);
+}
+
 async fn inbound(
     state: &WebhookIngest,
     params: Vec<(String, String)>,
@@ -159,6 +205,7 @@ async fn inbound(
             to = %message.to,
             "refused a message to a number that is not one of WHATSAPP_SENDERS"
         );
+        state.metrics.emit(Metric::count("UnknownSender"));
         return Ok(error(
             StatusCode::UNPROCESSABLE_ENTITY,
             "unknown_sender",
@@ -168,9 +215,22 @@ async fn inbound(
     }
     match app::receive_inbound(state.store.as_ref(), state.clock.as_ref(), &message).await {
         Ok(receipt) => {
+            let business = message.to.as_str();
+            let metric = match receipt.stored {
+                Stored::Inserted => "InboundMessages",
+                Stored::Duplicate => "DuplicateDeliveries",
+            };
+            state.metrics.emit(Metric::count(metric).business(business));
+            if receipt.session == SessionDecision::Start && receipt.stored == Stored::Inserted {
+                state
+                    .metrics
+                    .emit(Metric::count("NewConversations").business(business));
+            }
             tracing::info!(
                 message_sid = %message.message_sid,
                 conversation_id = %receipt.conversation_id,
+                business = message.to.e164(),
+                customer = %message.from.masked(),
                 session = ?receipt.session,
                 stored = ?receipt.stored,
                 "inbound message"
@@ -182,7 +242,7 @@ async fn inbound(
             ))
         }
         Err(e) => {
-            tracing::error!(error = ?e, message_sid = %message.message_sid, "inbound message not stored");
+            tracing::error!(error = %chain(&e), message_sid = %message.message_sid, "inbound message not stored");
             Ok(unavailable())
         }
     }
@@ -203,11 +263,34 @@ async fn status(
     };
     match app::receive_status(state.store.as_ref(), state.clock.as_ref(), &callback).await {
         Ok(applied) => {
-            tracing::info!(message_sid = %callback.message_sid, status = %callback.status, ?applied, "status callback");
+            // A status callback's From is the business sender of the reply.
+            let business = param(params, "From").unwrap_or_default();
+            state
+                .metrics
+                .emit(Metric::count("StatusCallbacks").business(business));
+            let failed = matches!(
+                callback.status,
+                MessageStatus::Failed | MessageStatus::Undelivered
+            );
+            if failed && applied == StatusApplied::Advanced {
+                state.metrics.emit(
+                    Metric::count("DeliveryFailures")
+                        .business(business)
+                        .error_code(callback.error_code.as_deref().unwrap_or("none")),
+                );
+            }
+            tracing::info!(
+                message_sid = %callback.message_sid,
+                status = %callback.status,
+                error_code = callback.error_code.as_deref(),
+                customer = %mask_number(param(params, "To").unwrap_or_default()),
+                ?applied,
+                "status callback"
+            );
             Ok(empty(StatusCode::NO_CONTENT))
         }
         Err(e) => {
-            tracing::error!(error = ?e, message_sid = %callback.message_sid, "status not stored");
+            tracing::error!(error = %chain(&e), message_sid = %callback.message_sid, "status not stored");
             Ok(unavailable())
         }
     }

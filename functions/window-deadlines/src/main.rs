@@ -11,7 +11,7 @@ use window_deadlines::{WindowDeadlines, function_handler};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    whatsapp_channel::logging::init();
     let sdk = config::aws().await;
     let store = Arc::new(DynamoChannelStore::new(
         dynamodb::client(&sdk),

@@ -1,7 +1,7 @@
 //! The agent's side: accept and close a conversation, set their presence, keep the customer
 //! directory.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{ConversationView, load_context};
 use crate::domain::{AgentId, ConversationId, Presence, WhatsAppAddress};
@@ -10,8 +10,9 @@ use crate::ports::{AcceptResult, ChannelStore, Clock, CloseResult, Contact, Stor
 /// Accepting, as the agent sees it.
 #[derive(Debug)]
 pub enum AcceptAnswer {
-    /// Accepted now, or already by this agent (an accept is safe to retry).
-    Yours(Box<ConversationView>),
+    /// Accepted now (with the [`Acceptance`]), or already by this agent (an accept is safe to
+    /// retry).
+    Yours(Box<ConversationView>, Option<Acceptance>),
     Taken {
         by: Option<String>,
     },
@@ -20,15 +21,33 @@ pub enum AcceptAnswer {
     NotFound,
 }
 
+/// An accept that happened now, not a retry: how long the customer waited for an agent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Acceptance {
+    /// The conversation's business number.
+    pub business: String,
+    /// From the conversation request to this accept.
+    pub waited: TimeDelta,
+}
+
 pub async fn accept_conversation(
     store: &dyn ChannelStore,
     clock: &dyn Clock,
     id: &ConversationId,
     agent: &AgentId,
 ) -> Result<AcceptAnswer, StoreError> {
-    Ok(match store.accept(id, agent.as_str(), clock.now()).await? {
-        AcceptResult::Accepted(c) | AcceptResult::AlreadyYours(c) => {
-            AcceptAnswer::Yours(Box::new(load_context(store, c).await?.view(clock)))
+    let now = clock.now();
+    Ok(match store.accept(id, agent.as_str(), now).await? {
+        AcceptResult::Accepted(c) => {
+            let acceptance = Acceptance {
+                business: c.business.clone(),
+                waited: now - c.started_at,
+            };
+            let view = load_context(store, c).await?.view(clock);
+            AcceptAnswer::Yours(Box::new(view), Some(acceptance))
+        }
+        AcceptResult::AlreadyYours(c) => {
+            AcceptAnswer::Yours(Box::new(load_context(store, c).await?.view(clock)), None)
         }
         AcceptResult::Taken { by } => AcceptAnswer::Taken { by },
         AcceptResult::WrongState(_) => AcceptAnswer::ConversationClosed,

@@ -334,15 +334,43 @@ pub async fn handle_change(
     clock: &dyn Clock,
     change: &StreamChange,
 ) -> Result<usize, NotifyFailure> {
+    Ok(handle_change_reported(store, notifier, clock, change)
+        .await?
+        .published)
+}
+
+/// What handling one stream record did, for the function's metrics and log line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChangeReport {
+    /// Notifications published now.
+    pub published: usize,
+    /// A new conversation request nobody was available for: its business number.
+    pub no_agent_for: Option<String>,
+}
+
+/// [`handle_change`], telling also whether a conversation request found no available agent.
+pub async fn handle_change_reported(
+    store: &dyn ChannelStore,
+    notifier: &dyn AgentNotifier,
+    clock: &dyn Clock,
+    change: &StreamChange,
+) -> Result<ChangeReport, NotifyFailure> {
     let now = clock.now();
-    let mut published = 0;
-    for (key, notification) in notifications(store, change, now).await? {
+    let pending = notifications(store, change, now).await?;
+    let mut report = ChangeReport::default();
+    if pending.is_empty()
+        && let Meaning::Requested(conversation) = meaning(change, now)
+    {
+        // A request raises no notification only when no agent is available.
+        report.no_agent_for = Some(conversation.business);
+    }
+    for (key, notification) in pending {
         if !store.begin_notification(&key, now).await? {
             continue;
         }
         notifier.publish(&notification).await?;
         store.finish_notification(&key).await?;
-        published += 1;
+        report.published += 1;
     }
-    Ok(published)
+    Ok(report)
 }

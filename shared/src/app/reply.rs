@@ -149,7 +149,11 @@ pub enum ReplyRefused {
     #[error("the conversation is closed")]
     Closed,
     #[error("{WINDOW_EXPIRED_MESSAGE}")]
-    WindowExpired { expired_at: DateTime<Utc> },
+    WindowExpired {
+        expired_at: DateTime<Utc>,
+        /// The conversation's business number, for the refusal's metric.
+        business: String,
+    },
     #[error("this Idempotency-Key was used for another request")]
     KeyReused,
     #[error("a request with this Idempotency-Key is still being sent")]
@@ -230,6 +234,7 @@ pub async fn send_reply(
     if request.content.is_free_form() && !window.open {
         return Err(ReplyRefused::WindowExpired {
             expired_at: window.window.ends_at(),
+            business: conversation.business.clone(),
         });
     }
 
@@ -358,7 +363,7 @@ async fn finish(
     // The send happened; a failed bookkeeping write must not turn it into an error the agent
     // would retry with a new key.
     stored.unwrap_or_else(|e| {
-        tracing::error!(error = ?e, key = %claim.key, "reply outcome not recorded");
+        tracing::error!(error = %crate::logging::chain(&e), key = %claim.key, "reply outcome not recorded");
         respond(&ReplyOutcome::NotRecorded)
     })
 }

@@ -38,6 +38,40 @@ impl WhatsAppAddress {
     pub fn e164(&self) -> &str {
         &self.0["whatsapp:".len()..]
     }
+
+    /// The number as logs may show it: country code and last 3 digits, `+44…123`.
+    pub fn masked(&self) -> String {
+        mask_number(self.e164())
+    }
+}
+
+/// Country calling codes of two digits (ITU-T E.164); `1` and `7` are the one-digit codes and
+/// every other code has three digits. Codes are prefix-free, so the first digits decide.
+const TWO_DIGIT_CODES: &[&str] = &[
+    "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46", "47",
+    "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63", "64", "65",
+    "66", "81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98",
+];
+
+/// Masks a phone number (`+447700900123`, `whatsapp:+447700900123`, `447700900123`) to its
+/// country code and last 3 digits, `+44…123`, for logs. Anything that is not a plausible
+/// number becomes `…`: a log never shows more than 3 of its digits plus the country code.
+pub fn mask_number(raw: &str) -> String {
+    let digits = raw
+        .strip_prefix("whatsapp:")
+        .unwrap_or(raw)
+        .trim_start_matches('+');
+    if !(7..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return "…".to_owned();
+    }
+    let code_len = if digits.starts_with(['1', '7']) {
+        1
+    } else if TWO_DIGIT_CODES.iter().any(|c| digits.starts_with(c)) {
+        2
+    } else {
+        3
+    };
+    format!("+{}…{}", &digits[..code_len], &digits[digits.len() - 3..])
 }
 
 impl fmt::Display for WhatsAppAddress {
@@ -138,6 +172,34 @@ mod tests {
         let address = WhatsAppAddress::parse("whatsapp:+447700900123").unwrap();
         assert_eq!(address.as_str(), "whatsapp:+447700900123");
         assert_eq!(address.e164(), "+447700900123");
+    }
+
+    #[test]
+    fn a_number_is_masked_to_its_country_code_and_last_three_digits() {
+        let cases = [
+            ("whatsapp:+447700900123", "+44…123"),
+            ("whatsapp:+14155238886", "+1…886"),
+            ("whatsapp:+5215512345678", "+52…678"),
+            ("whatsapp:+35312345678", "+353…678"),
+            ("whatsapp:+79161234567", "+7…567"),
+        ];
+        for (raw, masked) in cases {
+            assert_eq!(WhatsAppAddress::parse(raw).unwrap().masked(), masked);
+        }
+        assert_eq!(mask_number("+447700900123"), "+44…123");
+    }
+
+    #[test]
+    fn what_is_not_a_number_is_masked_entirely() {
+        for raw in [
+            "",
+            "whatsapp:+12",
+            "Zoë",
+            "+44 7700 900123",
+            "whatsapp:+4477009001234567",
+        ] {
+            assert_eq!(mask_number(raw), "…", "{raw:?}");
+        }
     }
 
     #[test]

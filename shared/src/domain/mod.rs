@@ -11,7 +11,7 @@ mod reply;
 mod status;
 mod window;
 
-pub use address::{Senders, WhatsAppAddress};
+pub use address::{Senders, WhatsAppAddress, mask_number};
 pub use agents::{AgentId, Presence, valid_agent_id};
 pub use conversation::{
     AcceptRefusal, CloseRefusal, ConversationState, ViewState, accept_refusal, close_refusal,
