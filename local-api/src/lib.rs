@@ -25,21 +25,22 @@ use tokio::net::TcpListener;
 use twilio_stub::TwilioStub;
 use webhook_ingest::WebhookIngest;
 use whatsapp_channel::adapters::{
-    DynamoChannelStore, InMemoryChannelStore, SnsAgentNotifier, StdoutNotifier, SystemClock,
-    TwilioConfig, TwilioReplySender, dynamodb,
+    DynamoChannelStore, InMemoryChannelStore, InMemoryMediaStore, SnsAgentNotifier,
+    StdoutNotifier, SystemClock, TwilioConfig, TwilioMediaFetcher, TwilioReplySender, dynamodb,
 };
 use whatsapp_channel::app::live::PushingNotifier;
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::config::{self, WebhookConfig};
-use whatsapp_channel::ports::{AgentNotifier, ChannelStore, Clock, SessionStore};
+use whatsapp_channel::ports::{AgentNotifier, ChannelStore, Clock, MediaStore, SessionStore};
 
 pub mod live;
+pub mod media;
 pub mod send;
 pub mod stream;
 pub mod twilio_stub;
 
 /// The product's HTTP routes, as template.yaml declares them.
-pub const ROUTES: [&str; 11] = [
+pub const ROUTES: [&str; 13] = [
     "GET /",
     "GET /console/{proxy+}",
     "POST /twilio/inbound",
@@ -49,6 +50,8 @@ pub const ROUTES: [&str; 11] = [
     "POST /conversations/{conversationId}/accept",
     "POST /conversations/{conversationId}/close",
     "POST /conversations/{conversationId}/messages",
+    "GET /conversations/{conversationId}/messages/{messageId}/media/{index}",
+    "POST /conversations/{conversationId}/media",
     "PUT /agents/{agentId}/presence",
     "PUT /contacts/{address}",
 ];
@@ -75,6 +78,10 @@ pub struct LocalApi {
     pub clock: Arc<SystemClock>,
     /// Present when no Twilio account is configured: local-api answers for Twilio itself.
     pub twilio_stub: Option<TwilioStub>,
+    /// Media kept in this process (no `MEDIA_BUCKET`): served at `GET /local/media/{key}`.
+    pub local_media: Option<Arc<InMemoryMediaStore>>,
+    /// Twilio's media side, kept for [`Self::with_media_store`].
+    media_fetcher: Arc<TwilioMediaFetcher>,
 }
 
 /// Twilio's REST side: a real account from the environment, or the local stub.
@@ -232,16 +239,22 @@ impl LocalApi {
         let sessions: Arc<dyn SessionStore> = store.clone();
         let as_clock: Arc<dyn Clock> = clock.clone();
         let sender = TwilioReplySender::new(twilio.config.clone())?;
+        let media_fetcher = Arc::new(TwilioMediaFetcher::new(&twilio.config)?);
+        let local_media = Arc::new(InMemoryMediaStore::new(media::share_base(
+            &webhook.inbound_url,
+        )));
         let settings = ReplySettings {
             whatsapp_from: twilio.whatsapp_from.clone(),
             status_callback: webhook.status_url.clone(),
         };
         Ok(Self {
             webhook: WebhookIngest::new(webhook, sessions.clone(), as_clock.clone()),
-            agents: AgentApi::new(store.clone(), as_clock.clone()).with_admin_group(
-                config::optional("ADMIN_GROUP")
-                    .unwrap_or_else(|| whatsapp_channel::http::DEFAULT_ADMIN_GROUP.into()),
-            ),
+            agents: AgentApi::new(store.clone(), as_clock.clone())
+                .with_admin_group(
+                    config::optional("ADMIN_GROUP")
+                        .unwrap_or_else(|| whatsapp_channel::http::DEFAULT_ADMIN_GROUP.into()),
+                )
+                .with_media(local_media.clone(), media_fetcher.clone()),
             replies: SendReply::new(store.clone(), Arc::new(sender), as_clock, settings),
             console: ConsoleConfig::Local,
             live: live::LiveHub::new(),
@@ -251,7 +264,16 @@ impl LocalApi {
                 account_sid: twilio.config.account_sid.clone(),
                 auth_token: twilio.config.auth_token.clone(),
             }),
+            local_media: Some(local_media),
+            media_fetcher,
         })
+    }
+
+    /// Media in a bucket (`MEDIA_BUCKET`) instead of this process's memory.
+    pub fn with_media_store(mut self, store: Arc<dyn MediaStore>) -> Self {
+        self.agents = self.agents.with_media(store, self.media_fetcher.clone());
+        self.local_media = None;
+        self
     }
 
     /// `POST /local/clock` `{"advance_seconds": N}`: moves this process's clock forward, to see
@@ -282,6 +304,22 @@ impl LocalApi {
         let path = request.uri().path().to_owned();
         if path == "/local/clock" && request.method() == lambda_http::http::Method::POST {
             return self.advance_clock(whatsapp_channel::http::body_bytes(&request));
+        }
+        if let Some(key) = path.strip_prefix(media::PREFIX) {
+            return media::serve(self.local_media.as_deref(), key);
+        }
+        if path.starts_with(twilio_stub::CDN_PREFIX) {
+            return twilio_stub::cdn_file();
+        }
+        if let Some(stub) = &self.twilio_stub
+            && path.starts_with(twilio_stub::PREFIX)
+            && request.method() == lambda_http::http::Method::GET
+        {
+            let authorization = request
+                .headers()
+                .get("authorization")
+                .and_then(|v| v.to_str().ok());
+            return stub.media(&path, authorization);
         }
         if let Some(stub) = &self.twilio_stub
             && path.starts_with(twilio_stub::PREFIX)

@@ -1,5 +1,8 @@
 //! agent-api: the agents' side: the queue, a conversation's transcript,
-//! accept and close, the agent's presence and the customer directory.
+//! accept and close, the agent's presence and the customer directory, and media (inbound
+//! attachments through us, agents' uploads).
+
+mod media;
 
 use std::sync::Arc;
 
@@ -15,7 +18,9 @@ use whatsapp_channel::domain::{AgentId, ConversationId, ViewState, WhatsAppAddre
 use whatsapp_channel::http::{
     ApiError, DEFAULT_ADMIN_GROUP, agent_id, body_bytes, json, path_segments, require_admin,
 };
-use whatsapp_channel::ports::{ChannelStore, Clock};
+use whatsapp_channel::ports::{ChannelStore, Clock, MediaFetcher, MediaStore};
+
+pub use media::{MediaSide, media_response};
 
 /// Conversations listed when the caller gives no `limit`, and the most it may ask for.
 pub const DEFAULT_LIMIT: usize = 100;
@@ -27,6 +32,8 @@ pub struct AgentApi {
     clock: Arc<dyn Clock>,
     /// The JWT group whose members may change the customer directory.
     admin_group: String,
+    /// The media bucket (or its in-memory twin) and Twilio's media; `None`: media routes 503.
+    media: Option<MediaSide>,
 }
 
 impl AgentApi {
@@ -35,7 +42,14 @@ impl AgentApi {
             store,
             clock,
             admin_group: DEFAULT_ADMIN_GROUP.to_owned(),
+            media: None,
         }
+    }
+
+    /// Media: where copies and uploads are kept, and how inbound attachments are fetched.
+    pub fn with_media(mut self, store: Arc<dyn MediaStore>, fetcher: Arc<dyn MediaFetcher>) -> Self {
+        self.media = Some(MediaSide { store, fetcher });
+        self
     }
 
     /// Another administrators' group than `admins` (`ADMIN_GROUP`).
@@ -45,7 +59,7 @@ impl AgentApi {
     }
 }
 
-type Answer = Result<Response<Body>, ApiError>;
+pub(crate) type Answer = Result<Response<Body>, ApiError>;
 
 fn no_conversation() -> ApiError {
     ApiError::not_found("No such conversation.")
@@ -56,6 +70,12 @@ fn conversation_id(raw: &str) -> Result<ConversationId, ApiError> {
 }
 
 pub async fn function_handler(state: &AgentApi, request: Request) -> Result<Response<Body>, Error> {
+    // An upload takes the request by value: its body becomes the file without a copy.
+    if media::is_upload(&request) {
+        return Ok(media::upload(state, request)
+            .await
+            .unwrap_or_else(Response::from));
+    }
     Ok(route(state, &request).await.unwrap_or_else(Response::from))
 }
 
@@ -70,12 +90,18 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
         (&Method::POST, ["conversations", id, "close"]) => close(state, id, &agent).await,
         (&Method::PUT, ["agents", id, "presence"]) => presence(state, request, id, &agent).await,
         (&Method::PUT, ["contacts", address]) => contact(state, request, address).await,
+        (&Method::GET, ["conversations", id, "messages", message, "media", index]) => {
+            media::open(state, id, message, index).await
+        }
         (_, ["agents", _, "presence"] | ["contacts", _]) => {
             Err(ApiError::method_not_allowed("This route takes PUT."))
         }
         (
             _,
-            ["conversations"] | ["conversations", _] | ["conversations", _, "accept" | "close"],
+            ["conversations"]
+            | ["conversations", _]
+            | ["conversations", _, "accept" | "close" | "media"]
+            | ["conversations", _, "messages", _, "media", _],
         ) => Err(ApiError::method_not_allowed(
             "This route does not take that method.",
         )),

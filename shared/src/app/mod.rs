@@ -3,6 +3,7 @@
 
 pub mod agents;
 pub mod live;
+pub mod media;
 pub mod notify;
 pub mod reply;
 pub mod views;

@@ -4,7 +4,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::domain::{
-    ButtonReply, ConversationWindow, Location, ViewState, WhatsAppAddress, twilio_error_text,
+    ButtonReply, ConversationWindow, Location, ViewState, WhatsAppAddress, media_route,
+    twilio_error_text,
 };
 use crate::ports::{
     Contact, ConversationRecord, Direction, MessageRecord, SessionRecord, TemplateRef,
@@ -71,11 +72,17 @@ impl From<MessageRecord> for MessageView {
             id: m.id,
             direction: m.direction,
             body: m.body,
+            // An inbound attachment is opened through our route (Twilio's URL wants the
+            // account's credentials); an agent's attachment is the address it was sent from.
             media: m
                 .media
                 .into_iter()
-                .map(|media| MediaView {
-                    url: media.url,
+                .enumerate()
+                .map(|(index, media)| MediaView {
+                    url: match m.direction {
+                        Direction::Inbound => media_route(&m.conversation_id, &m.id, index),
+                        Direction::Outbound => media.url,
+                    },
                     content_type: media.content_type,
                 })
                 .collect(),

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod connections;
 pub mod contacts;
 pub mod conversations;
+pub mod media;
 pub mod notifier;
 pub mod replies;
 pub mod sender;
@@ -23,6 +24,7 @@ pub use contacts::{Contact, ContactStore};
 pub use conversations::{
     AcceptResult, CloseResult, ConversationRecord, ConversationState, ConversationStore,
 };
+pub use media::{FetchError, MediaAccess, MediaFetcher, MediaFile, MediaStore, MediaStoreError};
 pub use notifier::{AgentNotifier, Notification, NotificationLog, NotifyError};
 pub use replies::{ClaimOutcome, IdempotencyRecord, ReplyStore, StoredResponse};
 pub use sender::{OutboundRequest, ReplyContent, ReplySender, SendError, SentMessage};

@@ -135,3 +135,6 @@ mod connections;
 mod conversations;
 mod replies;
 mod sessions;
+mod media;
+
+pub use media::InMemoryMediaStore;
