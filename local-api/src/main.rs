@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 use local_api::send::{InboundToSend, send_inbound};
 use local_api::{LOCAL_ACCOUNT_SID, LOCAL_WHATSAPP_FROM, LocalApi, StoreChoice};
 use tokio::net::TcpListener;
-use whatsapp_channel::adapters::SystemClock;
+use whatsapp_channel::adapters::{S3MediaStore, SystemClock};
 use whatsapp_channel::config;
 
 /// The whole WhatsApp channel on one local port, over the Lambda handlers.
@@ -67,12 +67,15 @@ async fn main() -> Result<(), lambda_http::Error> {
             let backing = local_api::store(&choice).await?;
             let twilio = local_api::twilio_side(cli.port, &webhook);
             let clock = Arc::new(SystemClock::default());
-            let api = Arc::new(LocalApi::new(
-                &webhook,
-                &twilio,
-                backing.store.clone(),
-                clock.clone(),
-            )?);
+            let mut api = LocalApi::new(&webhook, &twilio, backing.store.clone(), clock.clone())?;
+            if let Some(bucket) = config::optional("MEDIA_BUCKET") {
+                let sdk = config::aws().await;
+                api = api.with_media_store(Arc::new(S3MediaStore::new(
+                    S3MediaStore::client(&sdk),
+                    bucket,
+                )));
+            }
+            let api = Arc::new(api);
             local_api::start_notifications(
                 &backing,
                 local_api::notifier().await,
@@ -104,6 +107,13 @@ async fn main() -> Result<(), lambda_http::Error> {
                     println!("  store: embedded (in memory; set TABLE_NAME for DynamoDB)")
                 }
                 StoreChoice::DynamoDb { table } => println!("  store: DynamoDB table {table}"),
+            }
+            match config::optional("MEDIA_BUCKET") {
+                Some(bucket) => println!("  media: S3 bucket {bucket}"),
+                None => println!(
+                    "  media: in memory, uploads shared at {}",
+                    local_api::media::share_base(&webhook.inbound_url)
+                ),
             }
             for line in &defaulted {
                 println!("  local default: {line}");
