@@ -91,7 +91,7 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
         (&Method::PUT, ["agents", id, "presence"]) => presence(state, request, id, &agent).await,
         (&Method::PUT, ["contacts", address]) => contact(state, request, address).await,
         (&Method::GET, ["conversations", id, "messages", message, "media", index]) => {
-            media::open(state, id, message, index).await
+            media::open(state, request, id, message, index).await
         }
         (_, ["agents", _, "presence"] | ["contacts", _]) => {
             Err(ApiError::method_not_allowed("This route takes PUT."))

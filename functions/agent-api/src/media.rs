@@ -121,8 +121,24 @@ fn refused(e: MediaRefused) -> ApiError {
     }
 }
 
+/// Whether the caller asked for the address rather than a redirect (`Accept: application/json`):
+/// the console then loads the short-lived address itself, with no credentials and no CORS.
+fn wants_address(request: &Request) -> bool {
+    request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.trim().starts_with("application/json"))
+}
+
 /// `GET /conversations/{conversationId}/messages/{messageId}/media/{index}`.
-pub async fn open(state: &AgentApi, raw_id: &str, raw_message: &str, raw_index: &str) -> Answer {
+pub async fn open(
+    state: &AgentApi,
+    request: &Request,
+    raw_id: &str,
+    raw_message: &str,
+    raw_index: &str,
+) -> Answer {
     let media = state.media.as_ref().ok_or_else(unavailable)?;
     let no_media = || ApiError::not_found("No such attachment.");
     let id = ConversationId::parse(raw_id).map_err(|_| no_media())?;
@@ -142,7 +158,17 @@ pub async fn open(state: &AgentApi, raw_id: &str, raw_message: &str, raw_index: 
     )
     .await
     .map_err(refused)?;
-    Ok(media_response(access))
+    Ok(match access {
+        MediaAccess::Redirect(url) if wants_address(request) => {
+            let mut response = json(StatusCode::OK, &json!({ "url": url }));
+            response.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-store"),
+            );
+            response
+        }
+        access => media_response(access),
+    })
 }
 
 fn upload_refused(e: UploadRefused) -> ApiError {

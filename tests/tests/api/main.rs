@@ -6,6 +6,7 @@ mod helpers;
 mod inbound;
 mod live;
 mod local_api;
+mod media;
 mod notify;
 mod notify_e2e;
 mod reads;
