@@ -25,8 +25,8 @@ use tokio::net::TcpListener;
 use twilio_stub::TwilioStub;
 use webhook_ingest::WebhookIngest;
 use whatsapp_channel::adapters::{
-    DynamoChannelStore, InMemoryChannelStore, InMemoryMediaStore, SnsAgentNotifier,
-    StdoutNotifier, SystemClock, TwilioConfig, TwilioMediaFetcher, TwilioReplySender, dynamodb,
+    DynamoChannelStore, InMemoryChannelStore, InMemoryMediaStore, SnsAgentNotifier, StdoutNotifier,
+    SystemClock, TwilioConfig, TwilioMediaFetcher, TwilioReplySender, dynamodb,
 };
 use whatsapp_channel::app::live::PushingNotifier;
 use whatsapp_channel::app::reply::ReplySettings;

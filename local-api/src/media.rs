@@ -24,11 +24,7 @@ pub fn share_base(inbound_url: &str) -> String {
 pub fn serve(store: Option<&InMemoryMediaStore>, key: &str) -> Response<Body> {
     match store.and_then(|s| s.get(key)) {
         Some(file) => media_response(MediaAccess::Bytes(file.as_ref().clone())),
-        None => whatsapp_channel::http::error(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "No such file.",
-        ),
+        None => whatsapp_channel::http::error(StatusCode::NOT_FOUND, "not_found", "No such file."),
     }
 }
 

@@ -30,9 +30,10 @@ const PIXEL_PNG: &[u8] = &[
 /// `GET /local/twilio-cdn/…`: the stub's "CDN", which takes no credentials.
 pub fn cdn_file() -> Response<Body> {
     let mut response = Response::new(Body::Binary(PIXEL_PNG.to_vec()));
-    response
-        .headers_mut()
-        .insert("content-type", lambda_http::http::HeaderValue::from_static("image/png"));
+    response.headers_mut().insert(
+        "content-type",
+        lambda_http::http::HeaderValue::from_static("image/png"),
+    );
     response
 }
 
@@ -52,8 +53,14 @@ impl TwilioStub {
     /// `GET /local/twilio/2010-04-01/Accounts/{AccountSid}/Messages/{MM…}/Media/{ME…}`: with
     /// the account's Basic credentials, a redirect to the stub's CDN, as Twilio answers.
     pub fn media(&self, path: &str, authorization: Option<&str>) -> Response<Body> {
-        let account = format!("{PREFIX}/2010-04-01/Accounts/{}/Messages/", self.account_sid);
-        let Some(rest) = path.strip_prefix(&account).filter(|r| r.contains("/Media/")) else {
+        let account = format!(
+            "{PREFIX}/2010-04-01/Accounts/{}/Messages/",
+            self.account_sid
+        );
+        let Some(rest) = path
+            .strip_prefix(&account)
+            .filter(|r| r.contains("/Media/"))
+        else {
             return error(
                 StatusCode::NOT_FOUND,
                 "not_found",

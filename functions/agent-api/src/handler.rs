@@ -47,7 +47,11 @@ impl AgentApi {
     }
 
     /// Media: where copies and uploads are kept, and how inbound attachments are fetched.
-    pub fn with_media(mut self, store: Arc<dyn MediaStore>, fetcher: Arc<dyn MediaFetcher>) -> Self {
+    pub fn with_media(
+        mut self,
+        store: Arc<dyn MediaStore>,
+        fetcher: Arc<dyn MediaFetcher>,
+    ) -> Self {
         self.media = Some(MediaSide { store, fetcher });
         self
     }

@@ -12,7 +12,9 @@ use whatsapp_channel::adapters::{InMemoryChannelStore, InMemoryMediaStore, Manua
 use whatsapp_channel::app::receive_inbound;
 use whatsapp_channel::domain::InboundMessage;
 use whatsapp_channel::ports::{FetchError, MediaFetcher, MediaFile};
-use whatsapp_channel::testing::{body_json, event_for_conversation, event_text, inbound_params, t0};
+use whatsapp_channel::testing::{
+    body_json, event_for_conversation, event_text, inbound_params, t0,
+};
 
 const CUSTOMER: &str = "whatsapp:+447700900123";
 /// The MessageSid of `events/agent-api.open-media.json`.
@@ -122,7 +124,9 @@ async fn an_inbound_attachment_is_fetched_once_and_served_with_its_type() {
 #[tokio::test]
 async fn a_media_url_off_twilio_is_refused_and_unknown_attachments_are_404() {
     let h = harness();
-    let id = h.customer_sends_image("https://evil.example.com/m.jpg").await;
+    let id = h
+        .customer_sends_image("https://evil.example.com/m.jpg")
+        .await;
     let refused = h
         .call(event_for_conversation("agent-api.open-media", &id))
         .await;

@@ -55,7 +55,11 @@ impl S3MediaStore {
         &self.bucket
     }
 
-    async fn presigned_get(&self, key: &str, valid_for: Duration) -> Result<String, MediaStoreError> {
+    async fn presigned_get(
+        &self,
+        key: &str,
+        valid_for: Duration,
+    ) -> Result<String, MediaStoreError> {
         let presigning = PresigningConfig::expires_in(valid_for).map_err(failed)?;
         let request = self
             .client

@@ -40,10 +40,7 @@ fn origin(url: &Url) -> Origin {
 }
 
 fn is_loopback(url: &Url) -> bool {
-    matches!(
-        url.host_str(),
-        Some("127.0.0.1" | "localhost" | "[::1]")
-    )
+    matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"))
 }
 
 /// Fetches inbound media from Twilio. Build it once per cold start and share it.
@@ -120,11 +117,7 @@ impl TwilioMediaFetcher {
         }
         let capacity = usize::try_from(announced.unwrap_or(0).min(self.max_bytes)).unwrap_or(0);
         let mut bytes = Vec::with_capacity(capacity);
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| self.unreachable(e))?
-        {
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.unreachable(e))? {
             if (bytes.len() + chunk.len()) as u64 > self.max_bytes {
                 return Err(too_large);
             }

@@ -112,6 +112,14 @@ pub async fn upload_media(
         return Err(UploadRefused::TooLarge);
     }
     let key = upload_key(conversation);
-    media.put(&key, MediaFile { content_type, bytes }).await?;
+    media
+        .put(
+            &key,
+            MediaFile {
+                content_type,
+                bytes,
+            },
+        )
+        .await?;
     Ok(media.share(&key, UPLOAD_LINK_VALIDITY).await?)
 }

@@ -54,7 +54,11 @@ pub fn upload_type(content_type: &str) -> Option<String> {
 }
 
 /// Where the copy of an inbound message's attachment lives in the media bucket.
-pub fn inbound_media_key(conversation: &ConversationId, message: &MessageSid, index: usize) -> String {
+pub fn inbound_media_key(
+    conversation: &ConversationId,
+    message: &MessageSid,
+    index: usize,
+) -> String {
     format!(
         "inbound/{}/{}/{index}",
         conversation.as_str(),
@@ -119,7 +123,9 @@ mod tests {
             inbound_media_key(&conversation, &message, 0),
             "inbound/01a20a57-f1b0-7342-9a4c-552c53ee9bf3/MM0123456789abcdef0123456789abcdef/0"
         );
-        assert!(upload_key(&conversation).starts_with("uploads/01a20a57-f1b0-7342-9a4c-552c53ee9bf3/"));
+        assert!(
+            upload_key(&conversation).starts_with("uploads/01a20a57-f1b0-7342-9a4c-552c53ee9bf3/")
+        );
         assert_ne!(upload_key(&conversation), upload_key(&conversation));
         assert_eq!(
             media_route("c", "MM1", 2),

@@ -144,7 +144,9 @@ fn agent_request(
 }
 
 fn media_path(sid: &str) -> String {
-    format!("/2010-04-01/Accounts/{ACCOUNT}/Messages/{sid}/Media/ME0123456789abcdef0123456789abcdef")
+    format!(
+        "/2010-04-01/Accounts/{ACCOUNT}/Messages/{sid}/Media/ME0123456789abcdef0123456789abcdef"
+    )
 }
 
 fn location(response: &Response<Body>) -> String {
@@ -180,12 +182,10 @@ impl Channel {
     async fn twilio_serves(&self, sid: &str) {
         Mock::given(method("GET"))
             .and(path(media_path(sid)))
-            .respond_with(
-                ResponseTemplate::new(307).insert_header(
-                    "location",
-                    format!("{}/v1/photo.jpg?Expires=1&Signature=cdn", self.cdn.uri()),
-                ),
-            )
+            .respond_with(ResponseTemplate::new(307).insert_header(
+                "location",
+                format!("{}/v1/photo.jpg?Expires=1&Signature=cdn", self.cdn.uri()),
+            ))
             .mount(&self.twilio)
             .await;
         Mock::given(method("GET"))
@@ -201,13 +201,25 @@ impl Channel {
             .unwrap()
     }
 
-    async fn open(&self, id: &str, sid: &str, index: usize, accept: Option<&str>) -> Response<Body> {
+    async fn open(
+        &self,
+        id: &str,
+        sid: &str,
+        index: usize,
+        accept: Option<&str>,
+    ) -> Response<Body> {
         let route = format!("/conversations/{id}/messages/{sid}/media/{index}");
         self.agent(agent_request("GET", &route, "alice", None, accept))
             .await
     }
 
-    async fn upload(&self, id: &str, agent: &str, content_type: &str, bytes: &[u8]) -> Response<Body> {
+    async fn upload(
+        &self,
+        id: &str,
+        agent: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Response<Body> {
         let route = format!("/conversations/{id}/media");
         self.agent(agent_request(
             "POST",
@@ -264,8 +276,14 @@ async fn an_inbound_image_opens_through_the_media_route_with_credentials_for_twi
 
     // The transcript points at our route, not at Twilio.
     let transcript = body_json(
-        &c.agent(agent_request("GET", &format!("/conversations/{id}"), "alice", None, None))
-            .await,
+        &c.agent(agent_request(
+            "GET",
+            &format!("/conversations/{id}"),
+            "alice",
+            None,
+            None,
+        ))
+        .await,
     );
     let route = format!("/conversations/{id}/messages/{sid}/media/0");
     assert_eq!(transcript["messages"][0]["media"][0]["url"], route.as_str());
@@ -275,7 +293,12 @@ async fn an_inbound_image_opens_through_the_media_route_with_credentials_for_twi
     );
 
     let opened = c.open(&id, &sid, 0, None).await;
-    assert_eq!(opened.status(), StatusCode::FOUND, "{:?}", body_json(&opened));
+    assert_eq!(
+        opened.status(),
+        StatusCode::FOUND,
+        "{:?}",
+        body_json(&opened)
+    );
     let copy = reqwest::get(location(&opened)).await.unwrap();
     assert_eq!(copy.status().as_u16(), 200);
     assert_eq!(copy.headers()["content-type"], "image/jpeg");
@@ -301,7 +324,13 @@ async fn an_inbound_image_opens_through_the_media_route_with_credentials_for_twi
     assert_eq!(again.status(), StatusCode::OK);
     let url = body_json(&again)["url"].as_str().unwrap().to_owned();
     assert_eq!(
-        reqwest::get(url).await.unwrap().bytes().await.unwrap().as_ref(),
+        reqwest::get(url)
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .as_ref(),
         PHOTO
     );
     assert_eq!(c.twilio.received_requests().await.unwrap().len(), 1);
@@ -339,7 +368,11 @@ async fn unknown_attachments_are_404_and_twilio_refusing_the_file_is_502() {
         .customer_sends_image(&sid, &format!("{}{}", c.twilio.uri(), media_path(&sid)))
         .await;
 
-    for (message, index) in [(sid.as_str(), 1), ("MM0123456789abcdef0123456789abcdef", 0), ("x", 0)] {
+    for (message, index) in [
+        (sid.as_str(), 1),
+        ("MM0123456789abcdef0123456789abcdef", 0),
+        ("x", 0),
+    ] {
         let missing = c.open(&id, message, index, None).await;
         assert_eq!(missing.status(), StatusCode::NOT_FOUND, "{message} {index}");
         assert_eq!(body_json(&missing)["error"], "not_found");
@@ -361,7 +394,13 @@ async fn an_agents_upload_goes_out_as_media_url_and_is_fetchable_without_credent
     let id = c
         .customer_sends_image(&new_media_sid(), "https://api.twilio.com/unused")
         .await;
-    let accept = agent_request("POST", &format!("/conversations/{id}/accept"), "alice", None, None);
+    let accept = agent_request(
+        "POST",
+        &format!("/conversations/{id}/accept"),
+        "alice",
+        None,
+        None,
+    );
     assert_eq!(c.agent(accept).await.status(), StatusCode::OK);
 
     // Only the assigned agent attaches.
@@ -370,8 +409,16 @@ async fn an_agents_upload_goes_out_as_media_url_and_is_fetchable_without_credent
         StatusCode::FORBIDDEN
     );
     let uploaded = c.upload(&id, "alice", "image/png", PNG).await;
-    assert_eq!(uploaded.status(), StatusCode::CREATED, "{:?}", body_json(&uploaded));
-    let media_url = body_json(&uploaded)["media_url"].as_str().unwrap().to_owned();
+    assert_eq!(
+        uploaded.status(),
+        StatusCode::CREATED,
+        "{:?}",
+        body_json(&uploaded)
+    );
+    let media_url = body_json(&uploaded)["media_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     // What Twilio will do: fetch it, with no credentials of any kind.
     let fetched = reqwest::Client::new().get(&media_url).send().await.unwrap();
@@ -392,11 +439,15 @@ async fn an_agents_upload_goes_out_as_media_url_and_is_fetchable_without_credent
         "alice",
         Some((
             "application/json",
-            json!({"media_url": media_url, "body": "Your label"}).to_string().as_bytes(),
+            json!({"media_url": media_url, "body": "Your label"})
+                .to_string()
+                .as_bytes(),
         )),
         None,
     );
-    let sent = send_reply::function_handler(&c.replies, reply).await.unwrap();
+    let sent = send_reply::function_handler(&c.replies, reply)
+        .await
+        .unwrap();
     assert_eq!(sent.status(), StatusCode::CREATED, "{:?}", body_json(&sent));
     let forms: Vec<Vec<(String, String)>> = c
         .twilio
@@ -424,7 +475,13 @@ async fn an_executable_gets_415_and_a_file_over_the_limit_413_and_nothing_is_sto
     let id = c
         .customer_sends_image(&new_media_sid(), "https://api.twilio.com/unused")
         .await;
-    let accept = agent_request("POST", &format!("/conversations/{id}/accept"), "alice", None, None);
+    let accept = agent_request(
+        "POST",
+        &format!("/conversations/{id}/accept"),
+        "alice",
+        None,
+        None,
+    );
     assert_eq!(c.agent(accept).await.status(), StatusCode::OK);
 
     for content_type in [
@@ -434,7 +491,11 @@ async fn an_executable_gets_415_and_a_file_over_the_limit_413_and_nothing_is_sto
         "text/html",
     ] {
         let refused = c.upload(&id, "alice", content_type, b"MZ\x90\x00").await;
-        assert_eq!(refused.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type}");
+        assert_eq!(
+            refused.status(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{content_type}"
+        );
         assert_eq!(body_json(&refused)["error"], "unsupported_media_type");
     }
     let too_large = vec![0u8; MAX_UPLOAD_BYTES + 1];
@@ -444,7 +505,12 @@ async fn an_executable_gets_415_and_a_file_over_the_limit_413_and_nothing_is_sto
     assert_eq!(c.uploads_in_bucket().await, 0);
 
     let unknown = c
-        .upload("01a20a57-f1b0-7342-9a4c-552c53ee9bf3", "alice", "image/png", PNG)
+        .upload(
+            "01a20a57-f1b0-7342-9a4c-552c53ee9bf3",
+            "alice",
+            "image/png",
+            PNG,
+        )
         .await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
 }

@@ -133,8 +133,8 @@ impl InMemoryChannelStore {
 mod agents;
 mod connections;
 mod conversations;
+mod media;
 mod replies;
 mod sessions;
-mod media;
 
 pub use media::InMemoryMediaStore;
