@@ -82,7 +82,8 @@ test("an agent's attachment is uploaded, then sent with its caption", async () =
   const log = page.getByRole("log", { name: "Transcript" });
   const sent = log.locator(".message.outbound", { hasText: "Your return label" });
   await sent.getByText(/Queued|Sent|Delivered/).waitFor();
-  await sent.getByRole("img", { name: /Attachment sent 1/ }).waitFor();
+  // The reply records the address it was sent from (its type is Twilio's business).
+  await sent.getByRole("link", { name: /Open attachment sent 1/ }).waitFor();
 
   const { json } = await agentCall(server.base, "agent-ada", "GET", "/conversations");
   const conversation = json.conversations.find((c) => c.customer.address === ADA);
