@@ -38,6 +38,9 @@ enum Command {
         /// One media URL, as a media message.
         #[arg(long)]
         media_url: Option<String>,
+        /// Its content type (`MediaContentType0`), e.g. image/png.
+        #[arg(long, requires = "media_url")]
+        media_content_type: Option<String>,
         /// The webhook URL; defaults to TWILIO_INBOUND_URL or the local one.
         #[arg(long)]
         url: Option<String>,
@@ -149,6 +152,7 @@ async fn main() -> Result<(), lambda_http::Error> {
             body,
             profile_name,
             media_url,
+            media_content_type,
             url,
         } => {
             let to = to
@@ -163,7 +167,7 @@ async fn main() -> Result<(), lambda_http::Error> {
                 body,
                 profile_name,
                 media_url,
-                media_content_type: None,
+                media_content_type,
             };
             let (status, sid, text) =
                 send_inbound(&url, &webhook.auth_token, &account, &message).await?;
