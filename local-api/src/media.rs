@@ -20,9 +20,11 @@ pub fn share_base(inbound_url: &str) -> String {
     format!("{origin}{PREFIX}")
 }
 
-/// `GET /local/media/{key}`: the file, or 404.
+/// `GET /local/media/{key}`: an agent's upload, or 404. Copies of customers' media are never
+/// served here: they open through the agents' route only.
 pub fn serve(store: Option<&InMemoryMediaStore>, key: &str) -> Response<Body> {
-    match store.and_then(|s| s.get(key)) {
+    let shared = store.filter(|_| key.starts_with("uploads/") && !key.contains(".."));
+    match shared.and_then(|s| s.get(key)) {
         Some(file) => media_response(MediaAccess::Bytes(file.as_ref().clone())),
         None => whatsapp_channel::http::error(StatusCode::NOT_FOUND, "not_found", "No such file."),
     }

@@ -574,6 +574,9 @@ async fn through_local_api_an_inbound_image_opens_and_an_upload_is_sent_as_media
     assert!(image.bytes().await.unwrap().starts_with(b"\x89PNG"));
     let anonymous = client.get(format!("{base}{route}")).send().await.unwrap();
     assert_eq!(anonymous.status().as_u16(), 401);
+    // The copy is not shared at local-api's address for uploads.
+    let copy = format!("{base}/local/media/inbound/{id}/{sid}/0");
+    assert_eq!(reqwest::get(copy).await.unwrap().status().as_u16(), 404);
 
     let accepted = client
         .post(format!("{base}/conversations/{id}/accept"))
