@@ -602,6 +602,10 @@ async fn through_local_api_an_inbound_image_opens_and_an_upload_is_sent_as_media
         media_url.starts_with(&format!("{base}/local/media/uploads/{id}/")),
         "{media_url}"
     );
+    // Twilio sends HEAD and GET to a media URL; local-api answers both without credentials.
+    let head = client.head(&media_url).send().await.unwrap();
+    assert_eq!(head.status().as_u16(), 200);
+    assert_eq!(head.headers()["content-type"], "application/pdf");
     let fetched = reqwest::get(&media_url).await.unwrap();
     assert_eq!(fetched.headers()["content-type"], "application/pdf");
     assert_eq!(fetched.bytes().await.unwrap().as_ref(), b"%PDF-1.4 a label");
