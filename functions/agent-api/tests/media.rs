@@ -10,8 +10,8 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use whatsapp_channel::adapters::{InMemoryChannelStore, InMemoryMediaStore, ManualClock};
 use whatsapp_channel::app::receive_inbound;
-use whatsapp_channel::domain::InboundMessage;
-use whatsapp_channel::ports::{FetchError, MediaFetcher, MediaFile};
+use whatsapp_channel::domain::{ConversationId, InboundMessage, ReplyContent};
+use whatsapp_channel::ports::{FetchError, MediaFetcher, MediaFile, MessageRecord, SessionStore};
 use whatsapp_channel::testing::{
     body_json, event_for_conversation, event_text, inbound_params, t0,
 };
@@ -146,6 +146,30 @@ async fn a_media_url_off_twilio_is_refused_and_unknown_attachments_are_404() {
         .call(lambda_http::request::from_str(&event_text("agent-api.open-media")).unwrap())
         .await;
     assert_eq!(elsewhere.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_agents_own_attachment_does_not_open_through_the_customers_route() {
+    let h = harness();
+    let id = h.customer_sends_image("https://api.twilio.com/x").await;
+    let conversation = ConversationId::parse(&id).unwrap();
+    let reply = MessageRecord::outbound(
+        "MM0000000000000000000000000000b001".into(),
+        &conversation,
+        "agent-alice",
+        &ReplyContent::Media {
+            url: "https://api.twilio.com/2010-04-01/x".into(),
+            caption: None,
+        },
+        t0(),
+    );
+    h.store.put_message(&reply).await.unwrap();
+    let text = event_text("agent-api.open-media")
+        .replace("01a20a57-f1b0-7342-9a4c-552c53ee9bf3", &id)
+        .replace(SID, "MM0000000000000000000000000000b001");
+    let refused = h.call(lambda_http::request::from_str(&text).unwrap()).await;
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    assert_eq!(h.twilio.fetches.load(Ordering::SeqCst), 0);
 }
 
 #[tokio::test]

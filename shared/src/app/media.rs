@@ -8,7 +8,7 @@ use crate::domain::{
     upload_type,
 };
 use crate::ports::{
-    ConversationStore, FetchError, MediaAccess, MediaFetcher, MediaFile, MediaStore,
+    ConversationStore, Direction, FetchError, MediaAccess, MediaFetcher, MediaFile, MediaStore,
     MediaStoreError, SessionStore, StoreError,
 };
 
@@ -46,6 +46,12 @@ pub async fn open_inbound_media(
         .ok_or(MediaRefused::NotFound(
             "No such message in this conversation.",
         ))?;
+    // An agent's attachment is at the address it was sent from; only a customer's come here.
+    if record.direction != Direction::Inbound {
+        return Err(MediaRefused::NotFound(
+            "Only a customer's attachments open through this route.",
+        ));
+    }
     let attachment = record.media.get(index).ok_or(MediaRefused::NotFound(
         "The message has no attachment with this index.",
     ))?;
