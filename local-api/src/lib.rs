@@ -40,7 +40,7 @@ pub mod stream;
 pub mod twilio_stub;
 
 /// The product's HTTP routes, as template.yaml declares them.
-pub const ROUTES: [&str; 13] = [
+pub const ROUTES: [&str; 15] = [
     "GET /",
     "GET /console/{proxy+}",
     "POST /twilio/inbound",
@@ -52,6 +52,8 @@ pub const ROUTES: [&str; 13] = [
     "POST /conversations/{conversationId}/messages",
     "GET /conversations/{conversationId}/messages/{messageId}/media/{index}",
     "POST /conversations/{conversationId}/media",
+    "GET /media/{key+}",
+    "HEAD /media/{key+}",
     "PUT /agents/{agentId}/presence",
     "PUT /contacts/{address}",
 ];
@@ -78,10 +80,9 @@ pub struct LocalApi {
     pub clock: Arc<SystemClock>,
     /// Present when no Twilio account is configured: local-api answers for Twilio itself.
     pub twilio_stub: Option<TwilioStub>,
-    /// Media kept in this process (no `MEDIA_BUCKET`): served at `GET /local/media/{key}`.
-    pub local_media: Option<Arc<InMemoryMediaStore>>,
-    /// Twilio's media side, kept for [`Self::with_media_store`].
+    /// Twilio's media side and this local-api's public URL, kept for [`Self::with_media_store`].
     media_fetcher: Arc<TwilioMediaFetcher>,
+    public_url: String,
 }
 
 /// Twilio's REST side: a real account from the environment, or the local stub.
@@ -240,9 +241,8 @@ impl LocalApi {
         let as_clock: Arc<dyn Clock> = clock.clone();
         let sender = TwilioReplySender::new(twilio.config.clone())?;
         let media_fetcher = Arc::new(TwilioMediaFetcher::new(&twilio.config)?);
-        let local_media = Arc::new(InMemoryMediaStore::new(media::share_base(
-            &webhook.inbound_url,
-        )));
+        let public_url = media::public_url(&webhook.inbound_url);
+        let local_media: Arc<dyn MediaStore> = Arc::new(InMemoryMediaStore::new());
         let settings = ReplySettings {
             whatsapp_from: twilio.whatsapp_from.clone(),
             status_callback: webhook.status_url.clone(),
@@ -254,7 +254,7 @@ impl LocalApi {
                     config::optional("ADMIN_GROUP")
                         .unwrap_or_else(|| whatsapp_channel::http::DEFAULT_ADMIN_GROUP.into()),
                 )
-                .with_media(local_media.clone(), media_fetcher.clone()),
+                .with_media(local_media, media_fetcher.clone(), public_url.clone()),
             replies: SendReply::new(store.clone(), Arc::new(sender), as_clock, settings),
             console: ConsoleConfig::Local,
             live: live::LiveHub::new(),
@@ -264,15 +264,16 @@ impl LocalApi {
                 account_sid: twilio.config.account_sid.clone(),
                 auth_token: twilio.config.auth_token.clone(),
             }),
-            local_media: Some(local_media),
             media_fetcher,
+            public_url,
         })
     }
 
     /// Media in a bucket (`MEDIA_BUCKET`) instead of this process's memory.
     pub fn with_media_store(mut self, store: Arc<dyn MediaStore>) -> Self {
-        self.agents = self.agents.with_media(store, self.media_fetcher.clone());
-        self.local_media = None;
+        self.agents =
+            self.agents
+                .with_media(store, self.media_fetcher.clone(), self.public_url.clone());
         self
     }
 
@@ -304,9 +305,6 @@ impl LocalApi {
         let path = request.uri().path().to_owned();
         if path == "/local/clock" && request.method() == lambda_http::http::Method::POST {
             return self.advance_clock(whatsapp_channel::http::body_bytes(&request));
-        }
-        if let Some(key) = path.strip_prefix(media::PREFIX) {
-            return media::serve(self.local_media.as_deref(), key);
         }
         if path.starts_with(twilio_stub::CDN_PREFIX) {
             return twilio_stub::cdn_file();

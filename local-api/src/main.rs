@@ -114,8 +114,8 @@ async fn main() -> Result<(), lambda_http::Error> {
             match config::optional("MEDIA_BUCKET") {
                 Some(bucket) => println!("  media: S3 bucket {bucket}"),
                 None => println!(
-                    "  media: in memory, uploads shared at {}",
-                    local_api::media::share_base(&webhook.inbound_url)
+                    "  media: in memory, uploads given to Twilio at {}/media/…",
+                    local_api::media::public_url(&webhook.inbound_url)
                 ),
             }
             for line in &defaulted {

@@ -90,7 +90,7 @@ test("an agent's attachment is uploaded, then sent with its caption", async () =
   const full = await agentCall(server.base, "agent-ada", "GET", `/conversations/${conversation.id}`);
   const outbound = full.json.messages.find((m) => m.direction === "outbound");
   const mediaUrl = outbound.media[0].url;
-  assert.match(mediaUrl, new RegExp(`^${server.base}/local/media/uploads/${conversation.id}/`));
+  assert.match(mediaUrl, new RegExp(`^${server.base}/media/uploads/${conversation.id}/`));
   // What Twilio does with it: a GET without any credentials.
   const fetched = await fetch(mediaUrl);
   assert.equal(fetched.status, 200);

@@ -46,13 +46,19 @@ impl AgentApi {
         }
     }
 
-    /// Media: where copies and uploads are kept, and how inbound attachments are fetched.
+    /// Media: where copies and uploads are kept, how inbound attachments are fetched, and the
+    /// API's public URL, under which an upload's address (`{public_url}/media/{key}`) is given.
     pub fn with_media(
         mut self,
         store: Arc<dyn MediaStore>,
         fetcher: Arc<dyn MediaFetcher>,
+        public_url: impl Into<String>,
     ) -> Self {
-        self.media = Some(MediaSide { store, fetcher });
+        self.media = Some(MediaSide {
+            store,
+            fetcher,
+            public_url: public_url.into().trim_end_matches('/').to_owned(),
+        });
         self
     }
 
@@ -74,6 +80,12 @@ fn conversation_id(raw: &str) -> Result<ConversationId, ApiError> {
 }
 
 pub async fn function_handler(state: &AgentApi, request: Request) -> Result<Response<Body>, Error> {
+    // An upload's public address: Twilio fetches it without credentials.
+    if media::is_shared(&request) {
+        return Ok(media::shared(state, &request)
+            .await
+            .unwrap_or_else(Response::from));
+    }
     // An upload takes the request by value: its body becomes the file without a copy.
     if media::is_upload(&request) {
         return Ok(media::upload(state, request)

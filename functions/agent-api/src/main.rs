@@ -26,7 +26,9 @@ async fn main() -> Result<(), Error> {
             auth_token: config::twilio_auth_token(&sdk).await?,
         })?;
         let media = S3MediaStore::new(S3MediaStore::client(&sdk), bucket);
-        state = state.with_media(Arc::new(media), Arc::new(fetcher));
+        // Uploads are given to Twilio at this API's own `/media/{key}` (it answers HEAD too).
+        let public_url = config::required("PUBLIC_API_URL")?;
+        state = state.with_media(Arc::new(media), Arc::new(fetcher), public_url);
     }
     run(service_fn(|request| function_handler(&state, request))).await
 }

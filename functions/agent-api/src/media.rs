@@ -1,13 +1,17 @@
 //! Media routes: `GET /conversations/{conversationId}/messages/{messageId}/media/{index}` (an
-//! inbound attachment, through us) and `POST /conversations/{conversationId}/media` (an agent's
-//! attachment for a reply).
+//! inbound attachment, through us), `POST /conversations/{conversationId}/media` (an agent's
+//! attachment for a reply) and `GET`/`HEAD /media/{key+}` (that attachment's public address,
+//! which Twilio fetches: it sends HEAD and GET, and an S3 URL presigned for GET answers 403 to
+//! HEAD).
 
 use std::sync::Arc;
 
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
-use whatsapp_channel::app::media::{MediaRefused, UploadRefused, open_inbound_media, upload_media};
+use whatsapp_channel::app::media::{
+    MediaRefused, UploadRefused, open_inbound_media, shared_upload, upload_media,
+};
 use whatsapp_channel::domain::{
     ConversationId, MAX_INBOUND_MEDIA_BYTES, MAX_UPLOAD_BYTES, MessageSid, UPLOAD_TYPES,
 };
@@ -20,6 +24,8 @@ use crate::{AgentApi, Answer};
 pub struct MediaSide {
     pub store: Arc<dyn MediaStore>,
     pub fetcher: Arc<dyn MediaFetcher>,
+    /// The API as Twilio reaches it, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com`.
+    pub public_url: String,
 }
 
 fn unavailable() -> ApiError {
@@ -218,7 +224,7 @@ pub async fn upload(state: &AgentApi, request: Request) -> Answer {
         Body::Text(text) => text.into_bytes(),
         _ => Vec::new(),
     };
-    let url = upload_media(
+    let key = upload_media(
         state.store.as_ref(),
         media.store.as_ref(),
         &id,
@@ -228,5 +234,35 @@ pub async fn upload(state: &AgentApi, request: Request) -> Answer {
     )
     .await
     .map_err(upload_refused)?;
+    let url = format!("{}/media/{key}", media.public_url);
     Ok(json(StatusCode::CREATED, &json!({ "media_url": url })))
+}
+
+/// `GET`/`HEAD /media/{key+}`: no agent identity, the address itself is the capability.
+pub fn is_shared(request: &Request) -> bool {
+    (request.method() == Method::GET || request.method() == Method::HEAD)
+        && path_segments(request).first().is_some_and(|s| s == "media")
+}
+
+/// An agent's upload at its public address, while that is valid (6 hours); 404 otherwise.
+pub async fn shared(state: &AgentApi, request: &Request) -> Answer {
+    let media = state.media.as_ref().ok_or_else(unavailable)?;
+    let segments = path_segments(request);
+    let key = segments.get(1..).unwrap_or_default().join("/");
+    let file = shared_upload(media.store.as_ref(), &key, state.clock.now())
+        .await
+        .map_err(|e| store_unavailable(&e))?
+        .ok_or_else(|| ApiError::not_found("No such file, or its address has expired."))?;
+    let mut response = media_response(MediaAccess::Bytes(file));
+    if request.method() == Method::HEAD {
+        let length = match response.body() {
+            Body::Binary(bytes) => bytes.len(),
+            _ => 0,
+        };
+        *response.body_mut() = Body::Empty;
+        response
+            .headers_mut()
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    }
+    Ok(response)
 }

@@ -19,7 +19,7 @@ use whatsapp_channel::testing::{
 const CUSTOMER: &str = "whatsapp:+447700900123";
 /// The MessageSid of `events/agent-api.open-media.json`.
 const SID: &str = "MM0000000000000000000000000000a002";
-const SHARE_BASE: &str = "http://127.0.0.1:3000/local/media/";
+const PUBLIC_URL: &str = "http://127.0.0.1:3000";
 
 #[derive(Default)]
 struct TwilioTwin {
@@ -49,10 +49,13 @@ struct Harness {
 
 fn harness() -> Harness {
     let store = Arc::new(InMemoryChannelStore::new());
-    let media = Arc::new(InMemoryMediaStore::new(SHARE_BASE));
+    let media = Arc::new(InMemoryMediaStore::new());
     let twilio = Arc::new(TwilioTwin::default());
-    let api = AgentApi::new(store.clone(), Arc::new(ManualClock::at(t0())))
-        .with_media(media.clone(), twilio.clone());
+    let api = AgentApi::new(store.clone(), Arc::new(ManualClock::at(t0()))).with_media(
+        media.clone(),
+        twilio.clone(),
+        PUBLIC_URL,
+    );
     Harness {
         store,
         media,
@@ -188,7 +191,7 @@ async fn the_assigned_agents_upload_is_stored_and_shared() {
         .as_str()
         .unwrap()
         .to_owned();
-    let key = h.media.key_of(&url).unwrap();
+    let key = url.strip_prefix(&format!("{PUBLIC_URL}/media/")).unwrap();
     assert!(key.starts_with(&format!("uploads/{id}/")), "{key}");
     let file = h.media.get(key).unwrap();
     assert_eq!(file.content_type, "image/png");

@@ -107,7 +107,24 @@ impl MediaStore for S3MediaStore {
         )))
     }
 
-    async fn share(&self, key: &str, valid_for: Duration) -> Result<String, MediaStoreError> {
-        self.presigned_get(key, valid_for).await
+    async fn read(&self, key: &str) -> Result<Option<MediaFile>, MediaStoreError> {
+        let object = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await;
+        let object = match object {
+            Ok(object) => object,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
+            Err(e) => return Err(failed(e)),
+        };
+        let content_type = object.content_type.clone().unwrap_or_default();
+        let bytes = object.body.collect().await.map_err(failed)?.into_bytes();
+        Ok(Some(MediaFile {
+            content_type,
+            bytes: Vec::from(bytes),
+        }))
     }
 }

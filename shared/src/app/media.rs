@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use crate::domain::{
     AgentId, ConversationId, MAX_UPLOAD_BYTES, MessageSid, inbound_media_key, upload_key,
     upload_type,
@@ -91,8 +93,8 @@ pub enum UploadRefused {
     Media(#[from] MediaStoreError),
 }
 
-/// Stores an agent's attachment for `conversation` and answers the address Twilio will fetch it
-/// from (valid for [`UPLOAD_LINK_VALIDITY`]). Only the assigned agent may attach.
+/// Stores an agent's attachment for `conversation` and answers its key, which the public address
+/// Twilio fetches it from names (see [`shared_upload`]). Only the assigned agent may attach.
 pub async fn upload_media(
     store: &dyn ConversationStore,
     media: &dyn MediaStore,
@@ -127,5 +129,60 @@ pub async fn upload_media(
             },
         )
         .await?;
-    Ok(media.share(&key, UPLOAD_LINK_VALIDITY).await?)
+    Ok(key)
+}
+
+/// The upload a public address names, while that address is valid: `uploads/{conversation}/
+/// {UUIDv7}` made less than [`UPLOAD_LINK_VALIDITY`] ago (the UUIDv7 carries its creation time,
+/// so the address expires without any state). Anything else, a customer's media included, is
+/// `None`.
+pub async fn shared_upload(
+    media: &dyn MediaStore,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<MediaFile>, MediaStoreError> {
+    let Some(made) = upload_time(key) else {
+        return Ok(None);
+    };
+    let validity = chrono::TimeDelta::from_std(UPLOAD_LINK_VALIDITY).unwrap_or_default();
+    if now - made >= validity {
+        return Ok(None);
+    }
+    media.read(key).await
+}
+
+/// When the upload `uploads/{conversation id}/{UUIDv7, simple}` was made.
+fn upload_time(key: &str) -> Option<DateTime<Utc>> {
+    let mut parts = key.split('/');
+    let (Some("uploads"), Some(conversation), Some(name), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    ConversationId::parse(conversation).ok()?;
+    let id = uuid::Uuid::try_parse(name).ok()?;
+    let (seconds, nanos) = id.get_timestamp()?.to_unix();
+    DateTime::from_timestamp(i64::try_from(seconds).ok()?, nanos)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_upload_key_carries_its_creation_time_and_nothing_else_is_one() {
+        let conversation = ConversationId::parse("01a20a57-f1b0-7342-9a4c-552c53ee9bf3").unwrap();
+        let made = upload_time(&upload_key(&conversation)).unwrap();
+        assert!((Utc::now() - made).num_seconds().abs() < 5);
+        for other in [
+            "inbound/01a20a57-f1b0-7342-9a4c-552c53ee9bf3/MM1/0",
+            "uploads/01a20a57-f1b0-7342-9a4c-552c53ee9bf3",
+            "uploads/x/01a20a57f1b073429a4c552c53ee9bf3",
+            "uploads/01a20a57-f1b0-7342-9a4c-552c53ee9bf3/../x",
+            "uploads/01a20a57-f1b0-7342-9a4c-552c53ee9bf3/a/b",
+            "uploads/01a20a57-f1b0-7342-9a4c-552c53ee9bf3/not-a-uuid",
+        ] {
+            assert_eq!(upload_time(other), None, "{other}");
+        }
+    }
 }

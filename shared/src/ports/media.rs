@@ -1,5 +1,3 @@
-use std::time::Duration;
-
 use async_trait::async_trait;
 
 /// A whole file with its media type. Passed by value: the bytes are held once.
@@ -41,9 +39,9 @@ pub trait MediaStore: Send + Sync {
     /// How an agent opens the file under `key`; `None` when there is none.
     async fn open(&self, key: &str) -> Result<Option<MediaAccess>, MediaStoreError>;
 
-    /// An address anyone holding it may GET for `valid_for`, without credentials: what Twilio
-    /// fetches an agent's attachment from.
-    async fn share(&self, key: &str, valid_for: Duration) -> Result<String, MediaStoreError>;
+    /// The whole file under `key` (an agent's attachment, at most 4 MiB), `None` when there is
+    /// none: what the public address of an upload answers Twilio with.
+    async fn read(&self, key: &str) -> Result<Option<MediaFile>, MediaStoreError>;
 }
 
 /// Why a Twilio media URL's file was not fetched.

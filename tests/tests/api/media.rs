@@ -15,7 +15,7 @@ use whatsapp_channel::adapters::{
 };
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::domain::MAX_UPLOAD_BYTES;
-use whatsapp_channel::ports::ChannelStore;
+use whatsapp_channel::ports::{ChannelStore, Clock};
 use whatsapp_channel::testing::{event_text, inbound_params, signed_request};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -28,6 +28,8 @@ const MESSAGES: &str = "/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/
 /// Not a real JPEG: the bytes only have to arrive unchanged.
 const PHOTO: &[u8] = b"\xff\xd8\xff\xe0 a customer's photo \x00\x01\x02\xff\xd9";
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n an agent's label \x00\xff";
+/// The API's public URL, under which an upload's address is given.
+const PUBLIC_URL: &str = "https://abc123defg.execute-api.eu-west-1.amazonaws.com";
 
 /// moto server's S3. Tests that need it fail without it, in CI and out.
 fn s3_endpoint() -> String {
@@ -92,6 +94,7 @@ async fn channel() -> Channel {
     let agents = AgentApi::new(store.clone(), webhook.clock.clone()).with_media(
         Arc::new(S3MediaStore::new(s3.clone(), bucket.clone())),
         Arc::new(TwilioMediaFetcher::new(&config).unwrap()),
+        PUBLIC_URL,
     );
     let replies = SendReply::new(
         store.clone(),
@@ -140,6 +143,18 @@ fn agent_request(
     if let Some(accept) = accept {
         event["headers"]["accept"] = accept.into();
     }
+    lambda_http::request::from_str(&event.to_string()).unwrap()
+}
+
+/// A request without any agent identity (no authorizer claims), as Twilio's would be.
+fn anonymous_request(method: &str, path: &str) -> Request {
+    let mut event: Value =
+        serde_json::from_str(&event_text("agent-api.list-conversations")).unwrap();
+    event["rawPath"] = path.into();
+    event["routeKey"] = "$default".into();
+    event["requestContext"]["http"]["method"] = method.into();
+    event["requestContext"]["http"]["path"] = path.into();
+    event["requestContext"]["authorizer"] = Value::Null;
     lambda_http::request::from_str(&event.to_string()).unwrap()
 }
 
@@ -420,11 +435,40 @@ async fn an_agents_upload_goes_out_as_media_url_and_is_fetchable_without_credent
         .unwrap()
         .to_owned();
 
-    // What Twilio will do: fetch it, with no credentials of any kind.
-    let fetched = reqwest::Client::new().get(&media_url).send().await.unwrap();
-    assert_eq!(fetched.status().as_u16(), 200);
+    // What Twilio will do: HEAD, then GET, with no credentials of any kind.
+    let address = media_url
+        .strip_prefix(&format!("{PUBLIC_URL}/media/uploads/{id}/"))
+        .map(|name| format!("/media/uploads/{id}/{name}"))
+        .unwrap_or_else(|| panic!("{media_url}"));
+    let head = c.agent(anonymous_request("HEAD", &address)).await;
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(head.headers()["content-type"], "image/png");
+    assert_eq!(
+        head.headers()["content-length"],
+        PNG.len().to_string().as_str()
+    );
+    let fetched = c.agent(anonymous_request("GET", &address)).await;
+    assert_eq!(fetched.status(), StatusCode::OK);
     assert_eq!(fetched.headers()["content-type"], "image/png");
-    assert_eq!(fetched.bytes().await.unwrap().as_ref(), PNG);
+    assert!(matches!(fetched.body(), Body::Binary(bytes) if bytes == PNG));
+    // The copy is in the bucket on moto, as stored.
+    let key = address.trim_start_matches("/media/");
+    let object =
+        c.s3.get_object()
+            .bucket(&c.bucket)
+            .key(key)
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(object.content_type.as_deref(), Some("image/png"));
+    // A customer's media never opens at such an address.
+    let inbound = c
+        .agent(anonymous_request(
+            "GET",
+            &format!("/media/inbound/{id}/x/0"),
+        ))
+        .await;
+    assert_eq!(inbound.status(), StatusCode::NOT_FOUND);
 
     Mock::given(method("POST"))
         .and(path(MESSAGES))
@@ -467,6 +511,14 @@ async fn an_agents_upload_goes_out_as_media_url_and_is_fetchable_without_credent
     };
     assert_eq!(field("MediaUrl").as_deref(), Some(media_url.as_str()));
     assert_eq!(field("Body").as_deref(), Some("Your label"));
+
+    // Six hours after the upload, the address answers no more.
+    let since_upload = chrono::Utc::now() - c.webhook.clock.now();
+    c.webhook
+        .clock
+        .advance(since_upload + chrono::TimeDelta::hours(6));
+    let expired = c.agent(anonymous_request("GET", &address)).await;
+    assert_eq!(expired.status(), StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -575,7 +627,7 @@ async fn through_local_api_an_inbound_image_opens_and_an_upload_is_sent_as_media
     let anonymous = client.get(format!("{base}{route}")).send().await.unwrap();
     assert_eq!(anonymous.status().as_u16(), 401);
     // The copy is not shared at local-api's address for uploads.
-    let copy = format!("{base}/local/media/inbound/{id}/{sid}/0");
+    let copy = format!("{base}/media/inbound/{id}/{sid}/0");
     assert_eq!(reqwest::get(copy).await.unwrap().status().as_u16(), 404);
 
     let accepted = client
@@ -599,7 +651,7 @@ async fn through_local_api_an_inbound_image_opens_and_an_upload_is_sent_as_media
         .unwrap()
         .to_owned();
     assert!(
-        media_url.starts_with(&format!("{base}/local/media/uploads/{id}/")),
+        media_url.starts_with(&format!("{base}/media/uploads/{id}/")),
         "{media_url}"
     );
     // Twilio sends HEAD and GET to a media URL; local-api answers both without credentials.
