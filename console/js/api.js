@@ -31,11 +31,16 @@ const GENERIC = {
  * 401 (back to sign-in); `clock.observeDateHeader()` learns the server's time from each answer.
  */
 export function createApi({ auth, clock, onUnauthorized }) {
-  async function request(method, path, { body, headers = {} } = {}) {
+  async function request(method, path, { body, file, headers = {} } = {}) {
     const init = { method, headers: { Accept: "application/json", ...(await auth.headers()), ...headers } };
     if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
+    }
+    if (file !== undefined) {
+      // The file as it is: its bytes, typed by its own Content-Type.
+      init.headers["Content-Type"] = file.type || "application/octet-stream";
+      init.body = file;
     }
     let response;
     try {
@@ -78,5 +83,30 @@ export function createApi({ auth, clock, onUnauthorized }) {
         headers: { "Idempotency-Key": idempotencyKey },
       }),
     setPresence: (agentId, status) => request("PUT", `/agents/${enc(agentId)}/presence`, { body: { status } }),
+    upload: (id, file) => request("POST", `/conversations/${enc(id)}/media`, { file }),
+    media: (path) => openMedia(path),
   };
+
+  /**
+   * A customer's attachment, through our route and with the agent's identity: in AWS the
+   * route answers the address of a short-lived copy (asked as JSON), locally the bytes, which
+   * become a blob: URL. Resolves with an address an <img>, <audio> or link can use.
+   */
+  async function openMedia(path) {
+    let response;
+    try {
+      response = await fetch(path, { headers: { Accept: "application/json", ...(await auth.headers()) } });
+    } catch {
+      throw new ApiError(0, "network", "The attachment could not be loaded.");
+    }
+    const type = response.headers.get("Content-Type") ?? "";
+    if (type.startsWith("application/json")) {
+      const json = await response.json().catch(() => null);
+      if (response.ok && typeof json?.url === "string") return json.url;
+      if (response.status === 401) onUnauthorized?.(new ApiError(401, "unauthenticated", GENERIC[401]));
+      throw new ApiError(response.status, json?.error ?? `http_${response.status}`, json?.message ?? GENERIC[response.status] ?? "The attachment could not be loaded.", json);
+    }
+    if (!response.ok) throw new ApiError(response.status, `http_${response.status}`, GENERIC[response.status] ?? "The attachment could not be loaded.");
+    return URL.createObjectURL(await response.blob());
+  }
 }

@@ -6,6 +6,28 @@ import { h, replaceChildren } from "./dom.js";
 
 export const WINDOW_EXPIRED_TEXT = "This conversation has exceeded the 24 hour limit to respond to the customer.";
 const CONTENT_SID = /^HX[0-9a-fA-F]{32}$/;
+/** What WhatsApp takes from a business, as the server checks it (415 otherwise). */
+export const ATTACHMENT_TYPES = [
+  "image/jpeg", "image/png", "audio/ogg", "audio/mpeg", "audio/aac", "audio/mp4", "audio/amr",
+  "video/mp4", "video/3gpp", "application/pdf", "application/msword",
+  "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+  "application/vnd.ms-excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+  "application/vnd.ms-powerpoint",
+  "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+  "text/plain", "text/vcard", "text/x-vcard",
+];
+/** The server's limit for one attachment (Lambda's 6 MB request, base64-encoded). */
+export const MAX_ATTACHMENT_BYTES = 4 * 1024 * 1024;
+
+/** Why this file cannot be attached, or null when it can. */
+export function attachmentProblem(file) {
+  if (!ATTACHMENT_TYPES.includes((file.type || "").toLowerCase())) {
+    return `${file.name} cannot be sent on WhatsApp: attach an image (JPEG, PNG), audio, video (MP4), a PDF, an office document or plain text.`;
+  }
+  if (file.size > MAX_ATTACHMENT_BYTES) return `${file.name} is larger than 4 MB.`;
+  if (file.size === 0) return `${file.name} is empty.`;
+  return null;
+}
 
 function newKey() {
   if (crypto.randomUUID) return crypto.randomUUID();
@@ -13,10 +35,16 @@ function newKey() {
 }
 
 export class Composer {
-  /** `send(content, key)` posts the reply and resolves with the stored message. */
-  constructor({ root, send, onSent }) {
+  /**
+   * `send(content, key)` posts the reply and resolves with the stored message; `upload(file)`
+   * stores an attachment and resolves with `{media_url}`.
+   */
+  constructor({ root, send, upload, onSent }) {
     this.send = send;
+    this.upload = upload;
     this.onSent = onSent;
+    /** The chosen attachment and, once uploaded, its address: a retry does not upload again. */
+    this.attachment = null;
     this.key = null;
     this.busy = false;
 
@@ -24,13 +52,24 @@ export class Composer {
     this.sendButton = h("button", { type: "submit", class: "primary" }, "Send");
     this.textError = h("p", { id: "message-error", class: "error", role: "alert", hidden: true });
     this.textarea.setAttribute("aria-describedby", "message-hint message-error");
+    this.fileInput = h("input", { id: "message-file", type: "file", accept: ATTACHMENT_TYPES.join(",") });
+    this.fileName = h("span", { class: "attachment-name", role: "status" });
+    this.removeButton = h("button", { type: "button", class: "secondary", hidden: true, onclick: () => this.clearAttachment() }, "Remove attachment");
+    this.fileInput.addEventListener("change", () => this.chooseFile(this.fileInput.files?.[0] ?? null));
     this.textForm = h(
       "form",
       { class: "composer", "aria-label": "Reply" },
       h("label", { for: "message-text" }, "Message"),
       this.textarea,
-      h("p", { id: "message-hint", class: "hint" }, "Enter sends; Shift+Enter adds a line."),
-      h("div", { class: "actions" }, this.sendButton),
+      h("p", { id: "message-hint", class: "hint" }, "Enter sends; Shift+Enter adds a line. With an attachment the message is its caption."),
+      h(
+        "div",
+        { class: "actions" },
+        h("div", { class: "attach" }, h("label", { for: "message-file" }, "Attach file"), this.fileInput),
+        this.fileName,
+        this.removeButton,
+        this.sendButton,
+      ),
       this.textError,
     );
     this.textForm.addEventListener("submit", (event) => {
@@ -87,6 +126,7 @@ export class Composer {
     this.mode = mode;
     const text = mode === "text";
     this.textarea.disabled = !text;
+    this.fileInput.disabled = !text;
     this.sendButton.disabled = !text || this.busy;
     // Outside the window free text cannot go out at all: only the template form is offered.
     this.textForm.hidden = mode !== "text";
@@ -96,9 +136,33 @@ export class Composer {
     this.notice.hidden = !reason;
   }
 
+  chooseFile(file) {
+    this.textError.hidden = true;
+    this.key = null;
+    if (!file) return this.clearAttachment();
+    const problem = attachmentProblem(file);
+    if (problem) {
+      this.clearAttachment();
+      this.showError(this.textError, problem);
+      return;
+    }
+    this.attachment = { file, url: null };
+    this.fileName.textContent = `Attached: ${file.name}`;
+    this.removeButton.hidden = false;
+  }
+
+  clearAttachment() {
+    this.attachment = null;
+    this.fileInput.value = "";
+    this.fileName.textContent = "";
+    this.removeButton.hidden = true;
+    this.key = null;
+  }
+
   async sendText() {
     if (this.busy || this.mode !== "text") return;
     const body = this.textarea.value;
+    if (this.attachment) return this.sendAttachment(body);
     if (!body.trim()) {
       this.showError(this.textError, "Write a message first.");
       return;
@@ -108,6 +172,36 @@ export class Composer {
     if (sent) {
       this.textarea.value = "";
       this.key = null;
+      this.textarea.focus();
+    }
+  }
+
+  /** Uploads the attachment (once), then sends it with the message as its caption. */
+  async sendAttachment(caption) {
+    const attachment = this.attachment;
+    if (!attachment.url) {
+      this.busy = true;
+      this.sendButton.disabled = true;
+      this.textError.hidden = true;
+      this.fileName.textContent = `Uploading ${attachment.file.name}…`;
+      try {
+        attachment.url = (await this.upload(attachment.file)).media_url;
+      } catch (error) {
+        this.showError(this.textError, error.message);
+        return;
+      } finally {
+        this.busy = false;
+        this.sendButton.disabled = this.mode !== "text";
+        this.fileName.textContent = this.attachment ? `Attached: ${attachment.file.name}` : "";
+      }
+    }
+    const content = { media_url: attachment.url };
+    if (caption.trim()) content.body = caption;
+    this.key ??= newKey();
+    const sent = await this.post(content, this.key, this.textError, this.sendButton);
+    if (sent) {
+      this.textarea.value = "";
+      this.clearAttachment();
       this.textarea.focus();
     }
   }

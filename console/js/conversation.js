@@ -59,11 +59,12 @@ export class ConversationPanel {
       "Close conversation",
     );
     const log = h("div", { class: "transcript", role: "log", "aria-label": "Transcript", tabindex: "0" });
-    this.transcript = new Transcript(log, this.agentId);
+    this.transcript = new Transcript(log, this.agentId, (path) => this.api.media(path));
     const composerRoot = h("div", { class: "composer-area" });
     this.composer = new Composer({
       root: composerRoot,
       send: (content, key) => this.send(content, key),
+      upload: (file) => this.api.upload(this.id, file),
       onSent: (message) => this.transcript.update([message]),
     });
     replaceChildren(

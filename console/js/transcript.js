@@ -5,9 +5,11 @@ import { h } from "./dom.js";
 import { explainError, isFailure, laterStatus, statusLabel } from "./status.js";
 
 export class Transcript {
-  constructor(element, agentId) {
+  /** `openMedia(path)` loads one of our media routes with the agent's identity (api.media). */
+  constructor(element, agentId, openMedia = null) {
     this.element = element;
     this.agentId = agentId;
+    this.openMedia = openMedia;
     this.nodes = new Map();
   }
 
@@ -77,7 +79,7 @@ export class Transcript {
     if (message.template && !message.body) {
       children.push(h("p", { class: "body muted" }, `Template ${message.template.content_sid ?? ""}`));
     }
-    message.media?.forEach((media, index) => children.push(mediaElement(media, index, outbound)));
+    message.media?.forEach((media, index) => children.push(mediaElement(media, index, outbound, this.openMedia)));
     if (message.location) children.push(locationElement(message.location));
     if (message.button) {
       children.push(h("p", { class: "body" }, `Button reply: ${message.button.text ?? message.button.payload ?? ""}`));
@@ -118,12 +120,18 @@ export function safeUrl(raw) {
   }
 }
 
-function mediaElement(media, index, outbound) {
+/** Our own media route (a customer's attachment): it needs the agent's identity. */
+export function isMediaRoute(raw) {
+  return typeof raw === "string" && /^\/conversations\/[^/]+\/messages\/[^/]+\/media\/\d+$/.test(raw);
+}
+
+function mediaElement(media, index, outbound, openMedia) {
   const type = media.content_type ?? "";
+  if (openMedia && isMediaRoute(media.url)) return routedMedia(media.url, type, mediaLabel(outbound, index, type), openMedia);
   const url = safeUrl(media.url);
   if (!url) return h("p", { class: "media muted" }, `Attachment ${index + 1} (its address cannot be opened)`);
   media = { ...media, url };
-  const label = `${outbound ? "Attachment sent" : "Attachment from the customer"} ${index + 1}${type ? ` (${type})` : ""}`;
+  const label = mediaLabel(outbound, index, type);
   const link = h("a", { href: media.url, target: "_blank", rel: "noopener noreferrer" }, `Open ${label.toLowerCase()}`);
   if (type.startsWith("image/")) {
     const image = h("img", { src: media.url, alt: label, loading: "lazy", decoding: "async" });
@@ -133,6 +141,49 @@ function mediaElement(media, index, outbound) {
   if (type.startsWith("audio/")) return h("figure", { class: "media" }, h("audio", { src: media.url, controls: true, "aria-label": label }), link);
   if (type.startsWith("video/")) return h("figure", { class: "media" }, h("video", { src: media.url, controls: true, "aria-label": label, preload: "metadata" }), link);
   return h("p", { class: "media" }, link);
+}
+
+function mediaLabel(outbound, index, type) {
+  return `${outbound ? "Attachment sent" : "Attachment from the customer"} ${index + 1}${type ? ` (${type})` : ""}`;
+}
+
+/**
+ * A customer's attachment through our route: an image, audio or video is loaded at once (with
+ * the agent's identity) and shown from the address that gives; a document when its link is used.
+ */
+function routedMedia(path, type, label, openMedia) {
+  let loading = null;
+  const load = () => (loading ??= openMedia(path));
+  const problem = h("span", { class: "error", role: "status" });
+  const link = h("a", { href: path, target: "_blank", rel: "noopener noreferrer" }, `Open ${label.toLowerCase()}`);
+  link.addEventListener("click", async (event) => {
+    if (link.dataset.ready) return;
+    event.preventDefault();
+    try {
+      const url = await load();
+      window.open(url, "_blank", "noopener");
+    } catch (error) {
+      problem.textContent = ` ${error.message}`;
+    }
+  });
+  const kind = type.split("/")[0];
+  const player =
+    kind === "image"
+      ? h("img", { alt: label, decoding: "async" })
+      : kind === "audio" || kind === "video"
+        ? h(kind, { controls: true, "aria-label": label, preload: "metadata" })
+        : null;
+  if (!player) return h("p", { class: "media" }, link, problem);
+  load()
+    .then((url) => {
+      player.src = url;
+      link.href = url;
+      link.dataset.ready = "true";
+    })
+    .catch((error) => {
+      player.replaceWith(h("span", { class: "muted" }, `${label} could not be loaded: ${error.message}`));
+    });
+  return h("figure", { class: "media" }, player, kind === "image" ? null : link, problem);
 }
 
 function locationElement(location) {

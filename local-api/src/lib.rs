@@ -25,23 +25,26 @@ use tokio::net::TcpListener;
 use twilio_stub::TwilioStub;
 use webhook_ingest::WebhookIngest;
 use whatsapp_channel::adapters::{
-    DynamoChannelStore, InMemoryChannelStore, SnsAgentNotifier, StdoutNotifier, SystemClock,
-    TwilioConfig, TwilioReplySender, dynamodb,
+    DynamoChannelStore, InMemoryChannelStore, InMemoryMediaStore, SnsAgentNotifier, StdoutNotifier,
+    SystemClock, TwilioConfig, TwilioMediaFetcher, TwilioReplySender, dynamodb,
 };
 use whatsapp_channel::app::live::PushingNotifier;
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::config::{self, ConfigError, WebhookConfig};
 use whatsapp_channel::domain::{Senders, WhatsAppAddress};
-use whatsapp_channel::ports::{AgentNotifier, ChannelStore, Clock, ReplySender, SessionStore};
+use whatsapp_channel::ports::{
+    AgentNotifier, ChannelStore, Clock, MediaStore, ReplySender, SessionStore,
+};
 use window_deadlines::WindowDeadlines;
 
 pub mod live;
+pub mod media;
 pub mod send;
 pub mod stream;
 pub mod twilio_stub;
 
 /// The product's HTTP routes, as template.yaml declares them.
-pub const ROUTES: [&str; 12] = [
+pub const ROUTES: [&str; 16] = [
     "GET /",
     "GET /console/{proxy+}",
     "POST /twilio/inbound",
@@ -52,6 +55,10 @@ pub const ROUTES: [&str; 12] = [
     "POST /conversations/{conversationId}/close",
     "POST /conversations/{conversationId}/messages",
     "DELETE /conversations/{conversationId}/messages/{messageId}",
+    "GET /conversations/{conversationId}/messages/{messageId}/media/{index}",
+    "POST /conversations/{conversationId}/media",
+    "GET /media/{key+}",
+    "HEAD /media/{key+}",
     "PUT /agents/{agentId}/presence",
     "PUT /contacts/{address}",
 ];
@@ -90,6 +97,9 @@ pub struct LocalApi {
     pub deadline_kick: Arc<tokio::sync::Notify>,
     /// Present when no Twilio account is configured: local-api answers for Twilio itself.
     pub twilio_stub: Option<TwilioStub>,
+    /// Twilio's media side and this local-api's public URL, kept for [`Self::with_media_store`].
+    media_fetcher: Arc<TwilioMediaFetcher>,
+    public_url: String,
 }
 
 /// Twilio's REST side: a real account from the environment, or the local stub.
@@ -271,15 +281,20 @@ impl LocalApi {
         let sessions: Arc<dyn SessionStore> = store.clone();
         let as_clock: Arc<dyn Clock> = clock.clone();
         let sender: Arc<dyn ReplySender> = Arc::new(TwilioReplySender::new(twilio.config.clone())?);
+        let media_fetcher = Arc::new(TwilioMediaFetcher::new(&twilio.config)?);
+        let public_url = media::public_url(&webhook.inbound_url);
+        let local_media: Arc<dyn MediaStore> = Arc::new(InMemoryMediaStore::new());
         let settings = ReplySettings {
             status_callback: webhook.status_url.clone(),
         };
         Ok(Self {
             webhook: WebhookIngest::new(webhook, sessions.clone(), as_clock.clone()),
-            agents: AgentApi::new(store.clone(), as_clock.clone()).with_admin_group(
-                config::optional("ADMIN_GROUP")
-                    .unwrap_or_else(|| whatsapp_channel::http::DEFAULT_ADMIN_GROUP.into()),
-            ),
+            agents: AgentApi::new(store.clone(), as_clock.clone())
+                .with_admin_group(
+                    config::optional("ADMIN_GROUP")
+                        .unwrap_or_else(|| whatsapp_channel::http::DEFAULT_ADMIN_GROUP.into()),
+                )
+                .with_media(local_media, media_fetcher.clone(), public_url.clone()),
             replies: SendReply::new(store.clone(), sender.clone(), as_clock, settings.clone()),
             sender,
             reply_settings: settings,
@@ -292,7 +307,17 @@ impl LocalApi {
                 account_sid: twilio.config.account_sid.clone(),
                 auth_token: twilio.config.auth_token.clone(),
             }),
+            media_fetcher,
+            public_url,
         })
+    }
+
+    /// Media in a bucket (`MEDIA_BUCKET`) instead of this process's memory.
+    pub fn with_media_store(mut self, store: Arc<dyn MediaStore>) -> Self {
+        self.agents =
+            self.agents
+                .with_media(store, self.media_fetcher.clone(), self.public_url.clone());
+        self
     }
 
     /// `POST /local/clock` `{"advance_seconds": N}`: moves this process's clock forward, to see
@@ -324,6 +349,19 @@ impl LocalApi {
         let path = request.uri().path().to_owned();
         if path == "/local/clock" && request.method() == lambda_http::http::Method::POST {
             return self.advance_clock(whatsapp_channel::http::body_bytes(&request));
+        }
+        if path.starts_with(twilio_stub::CDN_PREFIX) {
+            return twilio_stub::cdn_file();
+        }
+        if let Some(stub) = &self.twilio_stub
+            && path.starts_with(twilio_stub::PREFIX)
+            && request.method() == lambda_http::http::Method::GET
+        {
+            let authorization = request
+                .headers()
+                .get("authorization")
+                .and_then(|v| v.to_str().ok());
+            return stub.media(&path, authorization);
         }
         if let Some(stub) = &self.twilio_stub
             && path.starts_with(twilio_stub::PREFIX)

@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 use local_api::send::{InboundToSend, send_inbound};
 use local_api::{LOCAL_ACCOUNT_SID, LocalApi, StoreChoice};
 use tokio::net::TcpListener;
-use whatsapp_channel::adapters::SystemClock;
+use whatsapp_channel::adapters::{S3MediaStore, SystemClock};
 use whatsapp_channel::config;
 
 /// The whole WhatsApp channel on one local port, over the Lambda handlers.
@@ -39,6 +39,9 @@ enum Command {
         /// One media URL, as a media message.
         #[arg(long)]
         media_url: Option<String>,
+        /// Its content type (`MediaContentType0`), e.g. image/png.
+        #[arg(long, requires = "media_url")]
+        media_content_type: Option<String>,
         /// The webhook URL; defaults to TWILIO_INBOUND_URL or the local one.
         #[arg(long)]
         url: Option<String>,
@@ -68,12 +71,15 @@ async fn main() -> Result<(), lambda_http::Error> {
             let backing = local_api::store(&choice).await?;
             let twilio = local_api::twilio_side(cli.port, &webhook);
             let clock = Arc::new(SystemClock::default());
-            let api = Arc::new(LocalApi::new(
-                &webhook,
-                &twilio,
-                backing.store.clone(),
-                clock.clone(),
-            )?);
+            let mut api = LocalApi::new(&webhook, &twilio, backing.store.clone(), clock.clone())?;
+            if let Some(bucket) = config::optional("MEDIA_BUCKET") {
+                let sdk = config::aws().await;
+                api = api.with_media_store(Arc::new(S3MediaStore::new(
+                    S3MediaStore::client(&sdk),
+                    bucket,
+                )));
+            }
+            let api = Arc::new(api);
             local_api::start_notifications(&backing, local_api::notifier().await, &api).await?;
             match config::optional("AGENT_NOTIFICATIONS_TOPIC_ARN") {
                 Some(topic) => println!("  notifications: SNS topic {topic}"),
@@ -101,6 +107,13 @@ async fn main() -> Result<(), lambda_http::Error> {
                 StoreChoice::DynamoDb { table } => println!("  store: DynamoDB table {table}"),
             }
             println!("  senders: {}", webhook.senders);
+            match config::optional("MEDIA_BUCKET") {
+                Some(bucket) => println!("  media: S3 bucket {bucket}"),
+                None => println!(
+                    "  media: in memory, uploads given to Twilio at {}/media/…",
+                    local_api::media::public_url(&webhook.inbound_url)
+                ),
+            }
             for line in &defaulted {
                 println!("  local default: {line}");
             }
@@ -135,6 +148,7 @@ async fn main() -> Result<(), lambda_http::Error> {
             body,
             profile_name,
             media_url,
+            media_content_type,
             url,
         } => {
             let to = to.unwrap_or_else(|| webhook.senders.first().to_string());
@@ -147,7 +161,7 @@ async fn main() -> Result<(), lambda_http::Error> {
                 body,
                 profile_name,
                 media_url,
-                media_content_type: None,
+                media_content_type,
             };
             let (status, sid, text) =
                 send_inbound(&url, &webhook.auth_token, &account, &message).await?;

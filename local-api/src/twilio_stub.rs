@@ -15,6 +15,27 @@ use crate::send::{encode, new_message_sid};
 
 /// The path prefix the stub serves under; `TWILIO_API_BASE_URL` points here locally.
 pub const PREFIX: &str = "/local/twilio";
+/// Where the stub's media redirect to, as Twilio's redirect to its CDN: no credentials needed.
+pub const CDN_PREFIX: &str = "/local/twilio-cdn/";
+
+/// A 1×1 PNG: every medium the stub serves.
+const PIXEL_PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0,
+    0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+/// `GET /local/twilio-cdn/…`: the stub's "CDN", which takes no credentials.
+pub fn cdn_file() -> Response<Body> {
+    let mut response = Response::new(Body::Binary(PIXEL_PNG.to_vec()));
+    response.headers_mut().insert(
+        "content-type",
+        lambda_http::http::HeaderValue::from_static("image/png"),
+    );
+    response
+}
 
 #[derive(Debug, Clone)]
 pub struct TwilioStub {
@@ -27,6 +48,37 @@ impl TwilioStub {
         let expected = base64::engine::general_purpose::STANDARD
             .encode(format!("{}:{}", self.account_sid, self.auth_token));
         authorization.and_then(|h| h.strip_prefix("Basic ")) == Some(expected.as_str())
+    }
+
+    /// `GET /local/twilio/2010-04-01/Accounts/{AccountSid}/Messages/{MM…}/Media/{ME…}`: with
+    /// the account's Basic credentials, a redirect to the stub's CDN, as Twilio answers.
+    pub fn media(&self, path: &str, authorization: Option<&str>) -> Response<Body> {
+        let account = format!(
+            "{PREFIX}/2010-04-01/Accounts/{}/Messages/",
+            self.account_sid
+        );
+        let Some(rest) = path
+            .strip_prefix(&account)
+            .filter(|r| r.contains("/Media/"))
+        else {
+            return error(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "The local Twilio stub serves this account's media only.",
+            );
+        };
+        if !self.authorized(authorization) {
+            return json(
+                StatusCode::UNAUTHORIZED,
+                &json!({"code": 20003, "message": "Authenticate", "status": 401}),
+            );
+        }
+        let mut response = Response::new(Body::Empty);
+        *response.status_mut() = StatusCode::TEMPORARY_REDIRECT;
+        if let Ok(location) = format!("{CDN_PREFIX}{rest}").parse() {
+            response.headers_mut().insert("location", location);
+        }
+        response
     }
 
     /// `POST /local/twilio/2010-04-01/Accounts/{AccountSid}/Messages.json`.

@@ -73,10 +73,11 @@ export function twilioSignature(url, params, token = LOCAL_AUTH_TOKEN) {
 let sequence = 0;
 
 /** A correctly signed inbound WhatsApp message, as Twilio posts it. */
-export async function sendInbound(base, { from, body, profileName }) {
+export async function sendInbound(base, { from, body, profileName, media }) {
   sequence += 1;
+  const sid = `${media ? "MM" : "SM"}${String(Date.now()).padStart(16, "0")}${String(sequence).padStart(16, "0")}`;
   const params = {
-    MessageSid: `SM${String(Date.now()).padStart(16, "0")}${String(sequence).padStart(16, "0")}`,
+    MessageSid: sid,
     AccountSid: "AC00000000000000000000000000000000",
     From: from,
     To: BUSINESS,
@@ -84,6 +85,15 @@ export async function sendInbound(base, { from, body, profileName }) {
     NumMedia: "0",
     ...(profileName ? { ProfileName: profileName } : {}),
   };
+  if (media) {
+    // Twilio's media URL: here local-api's Twilio stub, which wants the account's credentials.
+    Object.assign(params, {
+      NumMedia: "1",
+      MessageType: "image",
+      MediaUrl0: `${base}/local/twilio/2010-04-01/Accounts/AC00000000000000000000000000000000/Messages/${sid}/Media/ME${sid.slice(2)}`,
+      MediaContentType0: media.contentType,
+    });
+  }
   const url = `${base}/twilio/inbound`;
   const response = await fetch(url, {
     method: "POST",
@@ -94,6 +104,7 @@ export async function sendInbound(base, { from, body, profileName }) {
     body: new URLSearchParams(params).toString(),
   });
   if (response.status !== 200) throw new Error(`inbound answered ${response.status}: ${await response.text()}`);
+  return sid;
 }
 
 export async function agentCall(base, agent, method, path, body, groups) {

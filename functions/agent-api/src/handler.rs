@@ -1,5 +1,8 @@
 //! agent-api: the agents' side: the queue, a conversation's transcript,
-//! accept and close, the agent's presence and the customer directory.
+//! accept and close, the agent's presence and the customer directory, and media (inbound
+//! attachments through us, agents' uploads).
+
+mod media;
 
 use std::sync::Arc;
 
@@ -16,7 +19,9 @@ use whatsapp_channel::http::{
     ApiError, DEFAULT_ADMIN_GROUP, agent_id, body_bytes, json, path_segments, require_admin,
 };
 use whatsapp_channel::metrics::{Metric, Metrics};
-use whatsapp_channel::ports::{ChannelStore, Clock};
+use whatsapp_channel::ports::{ChannelStore, Clock, MediaFetcher, MediaStore};
+
+pub use media::{MediaSide, media_response};
 
 /// Conversations listed when the caller gives no `limit`, and the most it may ask for.
 pub const DEFAULT_LIMIT: usize = 100;
@@ -29,6 +34,8 @@ pub struct AgentApi {
     /// The JWT group whose members may change the customer directory.
     admin_group: String,
     metrics: Metrics,
+    /// The media bucket (or its in-memory twin) and Twilio's media; `None`: media routes 503.
+    media: Option<MediaSide>,
 }
 
 impl AgentApi {
@@ -38,12 +45,29 @@ impl AgentApi {
             clock,
             admin_group: DEFAULT_ADMIN_GROUP.to_owned(),
             metrics: Metrics::disabled(),
+            media: None,
         }
     }
 
     /// Emits the function's metrics (EMF) to `metrics`; none by default.
     pub fn with_metrics(mut self, metrics: Metrics) -> Self {
         self.metrics = metrics;
+        self
+    }
+
+    /// Media: where copies and uploads are kept, how inbound attachments are fetched, and the
+    /// API's public URL, under which an upload's address (`{public_url}/media/{key}`) is given.
+    pub fn with_media(
+        mut self,
+        store: Arc<dyn MediaStore>,
+        fetcher: Arc<dyn MediaFetcher>,
+        public_url: impl Into<String>,
+    ) -> Self {
+        self.media = Some(MediaSide {
+            store,
+            fetcher,
+            public_url: public_url.into().trim_end_matches('/').to_owned(),
+        });
         self
     }
 
@@ -54,7 +78,7 @@ impl AgentApi {
     }
 }
 
-type Answer = Result<Response<Body>, ApiError>;
+pub(crate) type Answer = Result<Response<Body>, ApiError>;
 
 fn no_conversation() -> ApiError {
     ApiError::not_found("No such conversation.")
@@ -65,6 +89,18 @@ fn conversation_id(raw: &str) -> Result<ConversationId, ApiError> {
 }
 
 pub async fn function_handler(state: &AgentApi, request: Request) -> Result<Response<Body>, Error> {
+    // An upload's public address: Twilio fetches it without credentials.
+    if media::is_shared(&request) {
+        return Ok(media::shared(state, &request)
+            .await
+            .unwrap_or_else(Response::from));
+    }
+    // An upload takes the request by value: its body becomes the file without a copy.
+    if media::is_upload(&request) {
+        return Ok(media::upload(state, request)
+            .await
+            .unwrap_or_else(Response::from));
+    }
     Ok(route(state, &request).await.unwrap_or_else(Response::from))
 }
 
@@ -79,12 +115,18 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
         (&Method::POST, ["conversations", id, "close"]) => close(state, id, &agent).await,
         (&Method::PUT, ["agents", id, "presence"]) => presence(state, request, id, &agent).await,
         (&Method::PUT, ["contacts", address]) => contact(state, request, address).await,
+        (&Method::GET, ["conversations", id, "messages", message, "media", index]) => {
+            media::open(state, request, id, message, index).await
+        }
         (_, ["agents", _, "presence"] | ["contacts", _]) => {
             Err(ApiError::method_not_allowed("This route takes PUT."))
         }
         (
             _,
-            ["conversations"] | ["conversations", _] | ["conversations", _, "accept" | "close"],
+            ["conversations"]
+            | ["conversations", _]
+            | ["conversations", _, "accept" | "close" | "media"]
+            | ["conversations", _, "messages", _, "media", _],
         ) => Err(ApiError::method_not_allowed(
             "This route does not take that method.",
         )),

@@ -2,7 +2,9 @@ use std::sync::Arc;
 
 use agent_api::{AgentApi, function_handler};
 use lambda_http::{Error, run, service_fn};
-use whatsapp_channel::adapters::{DynamoChannelStore, SystemClock, dynamodb};
+use whatsapp_channel::adapters::{
+    DynamoChannelStore, S3MediaStore, SystemClock, TwilioConfig, TwilioMediaFetcher, dynamodb,
+};
 use whatsapp_channel::config;
 use whatsapp_channel::metrics::Metrics;
 
@@ -15,6 +17,20 @@ async fn main() -> Result<(), Error> {
         .with_metrics(Metrics::lambda("agent-api"));
     if let Some(group) = config::optional("ADMIN_GROUP") {
         state = state.with_admin_group(group);
+    }
+    // Media: copies and uploads in the bucket; inbound attachments fetched from Twilio with the
+    // account's credentials (the token read once, from SSM in AWS).
+    if let Some(bucket) = config::optional("MEDIA_BUCKET") {
+        let fetcher = TwilioMediaFetcher::new(&TwilioConfig {
+            api_base_url: config::optional("TWILIO_API_BASE_URL")
+                .unwrap_or_else(|| "https://api.twilio.com".into()),
+            account_sid: config::required("TWILIO_ACCOUNT_SID")?,
+            auth_token: config::twilio_auth_token(&sdk).await?,
+        })?;
+        let media = S3MediaStore::new(S3MediaStore::client(&sdk), bucket);
+        // Uploads are given to Twilio at this API's own `/media/{key}` (it answers HEAD too).
+        let public_url = config::required("PUBLIC_API_URL")?;
+        state = state.with_media(Arc::new(media), Arc::new(fetcher), public_url);
     }
     run(service_fn(|request| function_handler(&state, request))).await
 }

@@ -360,14 +360,25 @@ fn jitter() -> f64 {
 }
 
 /// `^AC[0-9a-fA-F]{32}$`, the spec's pattern for the path's AccountSid.
-fn is_account_sid(sid: &str) -> bool {
+pub(crate) fn is_account_sid(sid: &str) -> bool {
     sid.len() == 34 && sid.starts_with("AC") && sid.bytes().skip(2).all(|b| b.is_ascii_hexdigit())
 }
 
 /// The Messages endpoint under `base`, and whether `base` is a loopback host. Credentials only
 /// go to `twilio.com`/`*.twilio.com` over https, or to `127.0.0.1`/`localhost`/`[::1]`.
 fn endpoint(base: &str, account_sid: &str) -> Result<(Url, bool), TwilioConfigError> {
-    let mut url = Url::parse(base.trim()).map_err(|_| TwilioConfigError::InvalidBaseUrl)?;
+    let (mut url, loopback) = checked_base(base)?;
+    url.path_segments_mut()
+        .map_err(|()| TwilioConfigError::InvalidBaseUrl)?
+        .pop_if_empty()
+        .extend(["2010-04-01", "Accounts", account_sid, "Messages.json"]);
+    Ok((url, loopback))
+}
+
+/// `TWILIO_API_BASE_URL` parsed, and whether it is a loopback host: only `twilio.com` or
+/// `*.twilio.com` over https, or `127.0.0.1`/`localhost`/`[::1]`, may receive the credentials.
+pub(crate) fn checked_base(base: &str) -> Result<(Url, bool), TwilioConfigError> {
+    let url = Url::parse(base.trim()).map_err(|_| TwilioConfigError::InvalidBaseUrl)?;
     let scheme = url.scheme().to_owned();
     if scheme != "https" && scheme != "http" {
         return Err(TwilioConfigError::InsecureScheme { scheme });
@@ -396,10 +407,6 @@ fn endpoint(base: &str, account_sid: &str) -> Result<(Url, bool), TwilioConfigEr
             return Err(TwilioConfigError::InsecureScheme { scheme });
         }
     }
-    url.path_segments_mut()
-        .map_err(|()| TwilioConfigError::InvalidBaseUrl)?
-        .pop_if_empty()
-        .extend(["2010-04-01", "Accounts", account_sid, "Messages.json"]);
     Ok((url, loopback))
 }
 

@@ -5,6 +5,7 @@ pub mod agents;
 pub mod deadline;
 pub mod deferred;
 pub mod live;
+pub mod media;
 pub mod notify;
 pub mod reply;
 pub mod views;

@@ -57,8 +57,16 @@ pub enum InvalidReply {
     Unsendable(&'static str),
 }
 
+/// An https URL; or http on a loopback host, which is where local-api and the tests' S3 keep
+/// an agent's upload (Twilio itself can only ever fetch https).
 fn is_https_url(raw: &str) -> bool {
-    raw.strip_prefix("https://").is_some_and(|rest| {
+    let https = raw.strip_prefix("https://");
+    let local = raw.strip_prefix("http://").filter(|rest| {
+        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        let name = host.rsplit_once(':').map_or(host, |(name, _)| name);
+        matches!(name, "127.0.0.1" | "localhost" | "[::1]")
+    });
+    https.or(local).is_some_and(|rest| {
         let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
         !host.is_empty() && !raw.chars().any(char::is_whitespace) && raw.len() <= 2048
     })
@@ -422,12 +430,22 @@ mod tests {
         );
         for url in [
             "http://cdn.example.com/a.jpg",
+            "http://127.0.0.1@evil.example.com/a.jpg",
+            "http://localhost.evil.example.com/a.jpg",
             "ftp://x/y",
             "https://",
             "https:// x",
         ] {
             let raw = format!(r#"{{"media_url": "{url}"}}"#);
             assert!(parse_reply(raw.as_bytes()).is_err(), "{url}");
+        }
+        // local-api's and the tests' uploads live on a loopback host
+        for url in [
+            "http://127.0.0.1:3000/local/media/uploads/x",
+            "http://localhost:5000/bucket/uploads/x?X-Amz-Signature=1",
+        ] {
+            let raw = format!(r#"{{"media_url": "{url}"}}"#);
+            assert!(parse_reply(raw.as_bytes()).is_ok(), "{url}");
         }
     }
 

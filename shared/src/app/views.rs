@@ -4,7 +4,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::domain::{
-    ButtonReply, ConversationWindow, Location, ViewState, WhatsAppAddress, twilio_error_text,
+    ButtonReply, ConversationWindow, Location, ViewState, WhatsAppAddress, media_route,
+    twilio_error_text,
 };
 use crate::ports::{
     Contact, ConversationRecord, Direction, MessageRecord, SessionRecord, TemplateRef,
@@ -67,18 +68,25 @@ pub struct MessageView {
 
 impl From<MessageRecord> for MessageView {
     fn from(m: MessageRecord) -> Self {
+        // An inbound attachment is opened through our route (Twilio's URL wants the
+        // account's credentials); an agent's attachment is the address it was sent from.
+        let media = m
+            .media
+            .into_iter()
+            .enumerate()
+            .map(|(index, media)| MediaView {
+                url: match m.direction {
+                    Direction::Inbound => media_route(&m.conversation_id, &m.id, index),
+                    Direction::Outbound => media.url,
+                },
+                content_type: media.content_type,
+            })
+            .collect();
         Self {
             id: m.id,
             direction: m.direction,
             body: m.body,
-            media: m
-                .media
-                .into_iter()
-                .map(|media| MediaView {
-                    url: media.url,
-                    content_type: media.content_type,
-                })
-                .collect(),
+            media,
             location: m.location,
             button: m.button,
             status: m.status.as_str().to_owned(),

@@ -7,6 +7,7 @@ mod conversation;
 mod deadline;
 mod ids;
 mod inbound;
+mod media;
 mod reply;
 mod status;
 mod window;
@@ -19,6 +20,10 @@ pub use conversation::{
 pub use deadline::{WindowWarnings, minute_of};
 pub use ids::{AccountSid, ConversationId, MessageSid};
 pub use inbound::{ButtonReply, InboundError, InboundMessage, Location, Media, Referral};
+pub use media::{
+    MAX_INBOUND_MEDIA_BYTES, MAX_UPLOAD_BYTES, UPLOAD_TYPES, inbound_media_key, media_route,
+    upload_key, upload_type,
+};
 pub use reply::ReplyContent;
 pub use status::{MessageStatus, StatusCallback, is_recipient_error, twilio_error_text};
 pub use window::{

@@ -12,6 +12,7 @@ pub mod contacts;
 pub mod conversations;
 pub mod deadlines;
 pub mod deferred;
+pub mod media;
 pub mod notifier;
 pub mod replies;
 pub mod sender;
@@ -27,6 +28,7 @@ pub use conversations::{
 };
 pub use deadlines::{Deadline, DeadlineStore};
 pub use deferred::{DeferredMarker, DeferredStore};
+pub use media::{FetchError, MediaAccess, MediaFetcher, MediaFile, MediaStore, MediaStoreError};
 pub use notifier::{AgentNotifier, Notification, NotificationLog, NotifyError};
 pub use replies::{ClaimOutcome, IdempotencyRecord, ReplyStore, StoredResponse};
 pub use sender::{OutboundRequest, ReplyContent, ReplySender, SendError, SentMessage};

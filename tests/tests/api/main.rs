@@ -8,6 +8,8 @@ mod helpers;
 mod inbound;
 mod live;
 mod local_api;
+mod media;
+mod media_local;
 mod notify;
 mod notify_e2e;
 mod reads;

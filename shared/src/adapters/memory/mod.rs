@@ -141,5 +141,8 @@ mod connections;
 mod conversations;
 mod deadlines;
 mod deferred;
+mod media;
 mod replies;
 mod sessions;
+
+pub use media::InMemoryMediaStore;

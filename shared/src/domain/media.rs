@@ -1,0 +1,135 @@
+//! Media rules: which files an agent may send, how large a file may be, and where a copy lives.
+//! Pure: no I/O.
+
+use super::{ConversationId, MessageSid};
+
+/// The largest inbound file we copy: WhatsApp's own limit per message (16 MB; images 5 MB).
+pub const MAX_INBOUND_MEDIA_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The largest file an agent may upload. Lambda takes at most 6 MB per invocation and API
+/// Gateway hands it a binary body base64-encoded (4 bytes for every 3), so 4 MiB (5.6 MB as
+/// base64, plus the event's headers) is what reliably gets through; it is below WhatsApp's
+/// 5 MB for images and 16 MB for the rest.
+pub const MAX_UPLOAD_BYTES: usize = 4 * 1024 * 1024;
+
+/// The types WhatsApp takes from a business (Twilio's accepted MIME types for WhatsApp):
+/// JPEG and PNG images, common audio and video, PDF, office documents, plain text.
+pub const UPLOAD_TYPES: [&str; 19] = [
+    "image/jpeg",
+    "image/png",
+    "audio/ogg",
+    "audio/mpeg",
+    "audio/aac",
+    "audio/mp4",
+    "audio/amr",
+    "video/mp4",
+    "video/3gpp",
+    "application/pdf",
+    "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "text/plain",
+    "text/vcard",
+    "text/x-vcard",
+];
+
+/// The media type of a `Content-Type` header (`image/PNG; charset=x` → `image/png`), if it is
+/// one an agent may send.
+pub fn upload_type(content_type: &str) -> Option<String> {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let essence = if essence == "image/jpg" {
+        "image/jpeg".to_owned()
+    } else {
+        essence
+    };
+    UPLOAD_TYPES.contains(&essence.as_str()).then_some(essence)
+}
+
+/// Where the copy of an inbound message's attachment lives in the media bucket.
+pub fn inbound_media_key(
+    conversation: &ConversationId,
+    message: &MessageSid,
+    index: usize,
+) -> String {
+    format!(
+        "inbound/{}/{}/{index}",
+        conversation.as_str(),
+        message.as_str()
+    )
+}
+
+/// Where an agent's upload lives: under its conversation, named by a fresh UUIDv7.
+pub fn upload_key(conversation: &ConversationId) -> String {
+    format!(
+        "uploads/{}/{}",
+        conversation.as_str(),
+        uuid::Uuid::now_v7().simple()
+    )
+}
+
+/// Our route for an inbound attachment: what agents open instead of Twilio's URL.
+pub fn media_route(conversation: &str, message: &str, index: usize) -> String {
+    format!("/conversations/{conversation}/messages/{message}/media/{index}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whatsapp_types_are_accepted_whatever_their_case_and_parameters() {
+        assert_eq!(upload_type("image/jpeg").as_deref(), Some("image/jpeg"));
+        assert_eq!(upload_type("Image/PNG").as_deref(), Some("image/png"));
+        assert_eq!(upload_type("image/jpg").as_deref(), Some("image/jpeg"));
+        assert_eq!(
+            upload_type("text/plain; charset=utf-8").as_deref(),
+            Some("text/plain")
+        );
+        assert_eq!(
+            upload_type("application/pdf").as_deref(),
+            Some("application/pdf")
+        );
+        assert_eq!(upload_type("audio/ogg").as_deref(), Some("audio/ogg"));
+    }
+
+    #[test]
+    fn executables_and_unknown_types_are_refused() {
+        for refused in [
+            "application/x-msdownload",
+            "application/octet-stream",
+            "application/x-sh",
+            "text/html",
+            "image/svg+xml",
+            "",
+            "image",
+        ] {
+            assert_eq!(upload_type(refused), None, "{refused}");
+        }
+    }
+
+    #[test]
+    fn keys_name_the_conversation_message_and_index() {
+        let conversation = ConversationId::parse("01a20a57-f1b0-7342-9a4c-552c53ee9bf3").unwrap();
+        let message = MessageSid::parse("MM0123456789abcdef0123456789abcdef").unwrap();
+        assert_eq!(
+            inbound_media_key(&conversation, &message, 0),
+            "inbound/01a20a57-f1b0-7342-9a4c-552c53ee9bf3/MM0123456789abcdef0123456789abcdef/0"
+        );
+        assert!(
+            upload_key(&conversation).starts_with("uploads/01a20a57-f1b0-7342-9a4c-552c53ee9bf3/")
+        );
+        assert_ne!(upload_key(&conversation), upload_key(&conversation));
+        assert_eq!(
+            media_route("c", "MM1", 2),
+            "/conversations/c/messages/MM1/media/2"
+        );
+    }
+}

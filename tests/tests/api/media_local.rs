@@ -1,0 +1,124 @@
+//! Media as a new user tries them: local-api (embedded store, media in memory) and its Twilio
+//! stub, over HTTP.
+
+use serde_json::{Value, json};
+
+const CUSTOMER: &str = "whatsapp:+447700900123";
+
+fn new_media_sid() -> String {
+    format!("MM{}", uuid::Uuid::now_v7().simple())
+}
+
+/// As a new user tries it: local-api (embedded store, in-memory media) and its Twilio stub.
+#[tokio::test]
+async fn through_local_api_an_inbound_image_opens_and_an_upload_is_sent_as_media_url() {
+    let (base, _stop) = crate::local_api::start_with(local_api::StoreChoice::Embedded, None).await;
+    let sid = new_media_sid();
+    let message = local_api::send::InboundToSend {
+        from: CUSTOMER.into(),
+        to: "whatsapp:+14155238886".into(),
+        body: String::new(),
+        profile_name: Some("Zoë".into()),
+        media_url: Some(format!(
+            "{base}/local/twilio/2010-04-01/Accounts/{}/Messages/{sid}/Media/ME1",
+            local_api::LOCAL_ACCOUNT_SID
+        )),
+        media_content_type: Some("image/png".into()),
+    };
+    let (status, sid, _) = local_api::send::send_inbound(
+        &format!("{base}/twilio/inbound"),
+        local_api::LOCAL_AUTH_TOKEN,
+        local_api::LOCAL_ACCOUNT_SID,
+        &message,
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 200);
+
+    let client = reqwest::Client::new();
+    let get = |path: String| {
+        client
+            .get(format!("{base}{path}"))
+            .header("X-Agent-Id", "alice")
+    };
+    let list: Value = get("/conversations".into())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = list["conversations"][0]["id"].as_str().unwrap().to_owned();
+    let transcript: Value = get(format!("/conversations/{id}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let route = transcript["messages"][0]["media"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(route, format!("/conversations/{id}/messages/{sid}/media/0"));
+
+    let image = get(route.clone()).send().await.unwrap();
+    assert_eq!(image.status().as_u16(), 200);
+    assert_eq!(image.headers()["content-type"], "image/png");
+    assert!(image.bytes().await.unwrap().starts_with(b"\x89PNG"));
+    let anonymous = client.get(format!("{base}{route}")).send().await.unwrap();
+    assert_eq!(anonymous.status().as_u16(), 401);
+    // The copy is not shared at local-api's address for uploads.
+    let copy = format!("{base}/media/inbound/{id}/{sid}/0");
+    assert_eq!(reqwest::get(copy).await.unwrap().status().as_u16(), 404);
+
+    let accepted = client
+        .post(format!("{base}/conversations/{id}/accept"))
+        .header("X-Agent-Id", "alice")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status().as_u16(), 200);
+    let uploaded = client
+        .post(format!("{base}/conversations/{id}/media"))
+        .header("X-Agent-Id", "alice")
+        .header("Content-Type", "application/pdf")
+        .body(b"%PDF-1.4 a label".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uploaded.status().as_u16(), 201);
+    let media_url = uploaded.json::<Value>().await.unwrap()["media_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        media_url.starts_with(&format!("{base}/media/uploads/{id}/")),
+        "{media_url}"
+    );
+    // Twilio sends HEAD and GET to a media URL; local-api answers both without credentials.
+    let head = client.head(&media_url).send().await.unwrap();
+    assert_eq!(head.status().as_u16(), 200);
+    assert_eq!(head.headers()["content-type"], "application/pdf");
+    let fetched = reqwest::get(&media_url).await.unwrap();
+    assert_eq!(fetched.headers()["content-type"], "application/pdf");
+    assert_eq!(fetched.bytes().await.unwrap().as_ref(), b"%PDF-1.4 a label");
+
+    let sent = client
+        .post(format!("{base}/conversations/{id}/messages"))
+        .header("X-Agent-Id", "alice")
+        .json(&json!({"media_url": media_url}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status().as_u16(), 201);
+    let refused = client
+        .post(format!("{base}/conversations/{id}/media"))
+        .header("X-Agent-Id", "alice")
+        .header("Content-Type", "application/x-msdownload")
+        .body(b"MZ".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 415);
+}
