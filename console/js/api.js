@@ -82,6 +82,7 @@ export function createApi({ auth, clock, onUnauthorized }) {
         body: content,
         headers: { "Idempotency-Key": idempotencyKey },
       }),
+    cancelDeferred: (id, messageId) => request("DELETE", `/conversations/${enc(id)}/messages/${enc(messageId)}`),
     setPresence: (agentId, status) => request("PUT", `/agents/${enc(agentId)}/presence`, { body: { status } }),
     upload: (id, file) => request("POST", `/conversations/${enc(id)}/media`, { file }),
     media: (path) => openMedia(path),

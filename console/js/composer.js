@@ -2,6 +2,7 @@
 // One Idempotency-Key per composed message, so a double click or a retry after a network error
 // sends it once; nothing looks sent until the server says it was.
 
+import { DeferForm } from "./deferred.js";
 import { h, replaceChildren } from "./dom.js";
 
 export const WINDOW_EXPIRED_TEXT = "This conversation has exceeded the 24 hour limit to respond to the customer.";
@@ -109,7 +110,8 @@ export class Composer {
 
     this.notice = h("p", { class: "notice", role: "status" });
     this.templateToggle = h("details", { class: "template-toggle" }, h("summary", {}, "Use a template"), this.templateForm);
-    replaceChildren(root, this.notice, this.textForm, this.templateToggle);
+    this.deferForm = new DeferForm({ send: (content, key) => this.send(content, key), onSent: (message) => this.onSent?.(message) });
+    replaceChildren(root, this.notice, this.textForm, this.templateToggle, this.deferForm.form);
   }
 
   addVariable() {
@@ -131,6 +133,8 @@ export class Composer {
     // Outside the window free text cannot go out at all: only the template form is offered.
     this.textForm.hidden = mode !== "text";
     this.templateToggle.hidden = mode === "none";
+    // Once the window closed, a reply can also wait for the customer's next message.
+    this.deferForm.form.hidden = mode !== "template";
     if (mode === "template") this.templateToggle.open = true;
     this.notice.textContent = reason;
     this.notice.hidden = !reason;

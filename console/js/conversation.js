@@ -39,6 +39,7 @@ export class ConversationPanel {
     this.title.textContent = customerName(conversation.customer);
     const to = conversation.business_number ? ` · to ${phoneNumber(conversation.business_number)}` : "";
     this.subtitle.textContent = `${phoneNumber(conversation.customer.address)}${to} · ${stateText(conversation, this.agentId)}`;
+    if (conversation.messages) this.transcript.removeMissing(conversation.messages);
     this.transcript.update(conversation.messages ?? []);
     this.refreshControls();
   }
@@ -60,6 +61,11 @@ export class ConversationPanel {
     );
     const log = h("div", { class: "transcript", role: "log", "aria-label": "Transcript", tabindex: "0" });
     this.transcript = new Transcript(log, this.agentId, (path) => this.api.media(path));
+    this.transcript.onCancel = (messageId) =>
+      this.run(async () => {
+        await this.api.cancelDeferred(this.id, messageId);
+        this.show(await this.api.conversation(this.id));
+      });
     const composerRoot = h("div", { class: "composer-area" });
     this.composer = new Composer({
       root: composerRoot,

@@ -15,6 +15,8 @@ const LABELS = {
   failed: "Failed",
   canceled: "Canceled",
   received: "Received",
+  deferred: "Deferred: goes out when the customer writes again",
+  expired: "Expired: the customer did not write again in time; not sent",
 };
 
 const RANKS = {
@@ -31,6 +33,8 @@ const RANKS = {
   undelivered: 10,
   failed: 10,
   canceled: 10,
+  deferred: 0,
+  expired: 10,
 };
 
 /** The word for a status, e.g. "delivered" → "Delivered". */

@@ -10,7 +10,20 @@ export class Transcript {
     this.element = element;
     this.agentId = agentId;
     this.openMedia = openMedia;
+    /** `onCancel(messageId)` cancels a deferred reply (set by the conversation panel). */
+    this.onCancel = null;
     this.nodes = new Map();
+  }
+
+  /** Drops the messages the server no longer lists (a deferred reply that went out under Twilio's sid). */
+  removeMissing(messages) {
+    const ids = new Set(messages.map((m) => m.id));
+    for (const [id, node] of this.nodes) {
+      if (!ids.has(id)) {
+        node.element.remove();
+        this.nodes.delete(id);
+      }
+    }
   }
 
   /** Adds new messages in order and moves statuses forward; returns how many were added. */
@@ -29,6 +42,7 @@ export class Transcript {
           explained: false,
           statusElement: element.querySelector(".status"),
           errorElement: element.querySelector(".error"),
+          cancelButton: element.querySelector("button.cancel-deferred"),
         };
         this.nodes.set(message.id, node);
         this.patchStatus(node, message);
@@ -54,6 +68,7 @@ export class Transcript {
     node.statusElement.textContent = label;
     node.statusElement.dataset.status = status;
     node.statusElement.className = `status ${isFailure(status) ? "failed" : ""}`;
+    if (node.cancelButton) node.cancelButton.hidden = status !== "deferred";
     if (isFailure(status)) {
       const code = message.error_code ? `Error ${message.error_code}: ` : "";
       node.errorElement.textContent = `${code}${explainError(message.error_code, message.error_message)}`;
@@ -86,7 +101,23 @@ export class Transcript {
     }
     const statusElement = h("span", { class: "status" });
     const errorElement = h("p", { class: "error", hidden: true });
-    if (outbound) children.push(h("p", { class: "delivery" }, statusElement), errorElement);
+    const cancel =
+      outbound && message.status === "deferred"
+        ? h(
+            "button",
+            {
+              type: "button",
+              class: "secondary cancel-deferred",
+              "aria-label": "Cancel deferred reply",
+              onclick: (event) => {
+                event.currentTarget.disabled = true;
+                this.onCancel?.(message.id);
+              },
+            },
+            "Cancel",
+          )
+        : null;
+    if (outbound) children.push(h("p", { class: "delivery" }, statusElement, cancel), errorElement);
     return h(
       "div",
       { class: `message ${message.direction}`, dataset: { messageId: message.id } },

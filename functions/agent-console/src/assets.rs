@@ -26,7 +26,7 @@ macro_rules! assets {
 }
 
 /// Every file the console loads. `every_console_file_is_served` keeps this list complete.
-static FILES: [(&str, &str, &[u8]); 15] = assets![
+static FILES: [(&str, &str, &[u8]); 16] = assets![
     "index.html" => "text/html; charset=utf-8",
     "styles.css" => "text/css; charset=utf-8",
     "js/api.js" => "text/javascript; charset=utf-8",
@@ -36,6 +36,7 @@ static FILES: [(&str, &str, &[u8]); 15] = assets![
     "js/composer.js" => "text/javascript; charset=utf-8",
     "js/conversation.js" => "text/javascript; charset=utf-8",
     "js/customer.js" => "text/javascript; charset=utf-8",
+    "js/deferred.js" => "text/javascript; charset=utf-8",
     "js/dom.js" => "text/javascript; charset=utf-8",
     "js/live.js" => "text/javascript; charset=utf-8",
     "js/queue.js" => "text/javascript; charset=utf-8",
