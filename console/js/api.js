@@ -108,6 +108,10 @@ export function createApi({ auth, clock, onUnauthorized }) {
       throw new ApiError(response.status, json?.error ?? `http_${response.status}`, json?.message ?? GENERIC[response.status] ?? "The attachment could not be loaded.", json);
     }
     if (!response.ok) throw new ApiError(response.status, `http_${response.status}`, GENERIC[response.status] ?? "The attachment could not be loaded.");
-    return URL.createObjectURL(await response.blob());
+    // A blob: URL is of the console's own origin: only pictures, sound and video keep their
+    // type; anything else (an HTML page, an SVG) becomes bytes to download, never a page.
+    const blob = await response.blob();
+    const inline = /^(image\/(jpeg|png|gif|webp)|audio\/|video\/)/i.test(blob.type);
+    return URL.createObjectURL(inline ? blob : new Blob([blob], { type: "application/octet-stream" }));
   }
 }

@@ -350,8 +350,9 @@ impl LocalApi {
         if path == "/local/clock" && request.method() == lambda_http::http::Method::POST {
             return self.advance_clock(whatsapp_channel::http::body_bytes(&request));
         }
+        let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
         if path.starts_with(twilio_stub::CDN_PREFIX) {
-            return twilio_stub::cdn_file();
+            return twilio_stub::cdn_file(header("authorization"));
         }
         if let Some(stub) = &self.twilio_stub
             && path.starts_with(twilio_stub::PREFIX)
@@ -361,7 +362,7 @@ impl LocalApi {
                 .headers()
                 .get("authorization")
                 .and_then(|v| v.to_str().ok());
-            return stub.media(&path, authorization);
+            return stub.media(&path, authorization, header("host"));
         }
         if let Some(stub) = &self.twilio_stub
             && path.starts_with(twilio_stub::PREFIX)

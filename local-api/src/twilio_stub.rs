@@ -27,8 +27,16 @@ const PIXEL_PNG: &[u8] = &[
     0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
 ];
 
-/// `GET /local/twilio-cdn/…`: the stub's "CDN", which takes no credentials.
-pub fn cdn_file() -> Response<Body> {
+/// `GET /local/twilio-cdn/…`: the stub's "CDN", which takes no credentials and refuses a
+/// request that carries some (they would have leaked past Twilio's origin).
+pub fn cdn_file(authorization: Option<&str>) -> Response<Body> {
+    if authorization.is_some() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "credentials_sent_to_cdn",
+            "The CDN got an Authorization header: credentials go to Twilio's API origin only.",
+        );
+    }
     let mut response = Response::new(Body::Binary(PIXEL_PNG.to_vec()));
     response.headers_mut().insert(
         "content-type",
@@ -52,7 +60,12 @@ impl TwilioStub {
 
     /// `GET /local/twilio/2010-04-01/Accounts/{AccountSid}/Messages/{MM…}/Media/{ME…}`: with
     /// the account's Basic credentials, a redirect to the stub's CDN, as Twilio answers.
-    pub fn media(&self, path: &str, authorization: Option<&str>) -> Response<Body> {
+    pub fn media(
+        &self,
+        path: &str,
+        authorization: Option<&str>,
+        host: Option<&str>,
+    ) -> Response<Body> {
         let account = format!(
             "{PREFIX}/2010-04-01/Accounts/{}/Messages/",
             self.account_sid
@@ -75,7 +88,14 @@ impl TwilioStub {
         }
         let mut response = Response::new(Body::Empty);
         *response.status_mut() = StatusCode::TEMPORARY_REDIRECT;
-        if let Ok(location) = format!("{CDN_PREFIX}{rest}").parse() {
+        // Another origin, as Twilio's CDN is: `localhost` for `127.0.0.1`, same port.
+        let cdn_host = match host {
+            Some(host) if host.starts_with("127.0.0.1") => {
+                format!("http://{}", host.replacen("127.0.0.1", "localhost", 1))
+            }
+            _ => String::new(),
+        };
+        if let Ok(location) = format!("{cdn_host}{CDN_PREFIX}{rest}").parse() {
             response.headers_mut().insert("location", location);
         }
         response

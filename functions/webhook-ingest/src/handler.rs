@@ -132,7 +132,7 @@ pub async fn function_handler(
         state.validator.validate(&signed_url, &lenient, signature)
     };
     if !valid {
-        signature_failure(state, &lenient, !signature.is_empty());
+        signature_failure(state, route, &lenient, !signature.is_empty());
         tracing::warn!(
             path,
             signed = !signature.is_empty(),
@@ -175,12 +175,22 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 /// A refused signature, counted per business number when the request was signed at all (a
 /// rotated token); an unsigned request is nobody's traffic and counts for the function only.
-fn signature_failure(state: &WebhookIngest, params: &[(String, String)], signed: bool) {
+fn signature_failure(
+    state: &WebhookIngest,
+    route: Route,
+    params: &[(String, String)],
+    signed: bool,
+) {
+    // Our number: the `To` of a customer's message, the `From` of a status callback.
+    let ours = match route {
+        Route::Inbound => "To",
+        Route::Status => "From",
+    };
     let mut metric = Metric::count("SignatureFailures");
     if signed {
         // Unverified: only one of our own senders becomes a dimension value, so that forged
         // requests cannot mint metrics (each distinct value is billed).
-        if let Some(to) = param(params, "To").filter(|to| {
+        if let Some(to) = param(params, ours).filter(|to| {
             whatsapp_channel::domain::WhatsAppAddress::parse(to)
                 .is_ok_and(|a| state.senders.contains(&a))
         }) {

@@ -9,6 +9,7 @@ use lambda_runtime::{Error, LambdaEvent};
 use serde::Serialize;
 use whatsapp_channel::app::deadline::send_due_warnings;
 use whatsapp_channel::domain::WindowWarnings;
+use whatsapp_channel::logging::chain;
 use whatsapp_channel::ports::{AgentNotifier, ChannelStore, Clock};
 
 /// Everything the handler needs, built once per cold start.
@@ -60,7 +61,12 @@ pub async fn run_once(state: &WindowDeadlines) -> Result<RunSummary, Error> {
         &state.warnings,
     )
     .await
-    .inspect_err(|e| tracing::error!(error = ?e, "window warnings not sent; the run is retried"))?;
+    .map_err(|e| {
+        // The cause's text only: never a Debug dump, which could hold a stored item's values.
+        let cause = chain(&e);
+        tracing::error!(error = %cause, "window warnings not sent; the next run catches up");
+        Error::from(format!("window warnings not sent: {cause}"))
+    })?;
     if run.sent > 0 {
         tracing::info!(sent = run.sent, stale = run.stale, "window warnings sent");
     }

@@ -73,13 +73,36 @@ impl S3MediaStore {
     }
 }
 
+/// Whether a file of this type may be shown in the browser rather than downloaded.
+fn opens_inline(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    matches!(
+        essence.as_str(),
+        "image/jpeg" | "image/png" | "image/gif" | "image/webp"
+    ) || essence.starts_with("audio/")
+        || essence.starts_with("video/")
+}
+
 #[async_trait]
 impl MediaStore for S3MediaStore {
     async fn put(&self, key: &str, file: MediaFile) -> Result<(), MediaStoreError> {
+        // Only media a browser shows as media may open inline; anything else (an HTML page, an
+        // SVG with script, a document) downloads, so nobody's file runs on the bucket's origin.
+        let disposition = if opens_inline(&file.content_type) {
+            "inline"
+        } else {
+            "attachment"
+        };
         self.client
             .put_object()
             .bucket(&self.bucket)
             .key(key)
+            .content_disposition(disposition)
             .content_type(file.content_type)
             // The Vec becomes the request body as it is: no second copy.
             .body(ByteStream::from(file.bytes))
@@ -126,5 +149,31 @@ impl MediaStore for S3MediaStore {
             content_type,
             bytes: Vec::from(bytes),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::opens_inline;
+
+    #[test]
+    fn only_pictures_sound_and_video_open_inline() {
+        for inline in [
+            "image/jpeg",
+            "image/PNG",
+            "audio/ogg; codecs=opus",
+            "video/mp4",
+        ] {
+            assert!(opens_inline(inline), "{inline}");
+        }
+        for download in [
+            "text/html",
+            "image/svg+xml",
+            "application/pdf",
+            "",
+            "text/plain",
+        ] {
+            assert!(!opens_inline(download), "{download}");
+        }
     }
 }

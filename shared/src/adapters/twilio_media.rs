@@ -5,7 +5,8 @@
 //!   `TWILIO_API_BASE_URL`. A media URL on any other origin is refused before any request.
 //! - Twilio answers with a redirect to a short-lived CDN address. Redirects are followed here,
 //!   not by the HTTP client, so that no hop off Twilio's origin carries the credentials; at most
-//!   [`MAX_REDIRECTS`], https only (http for a loopback host, in tests).
+//!   [`MAX_REDIRECTS`], https only (http to a loopback host only when Twilio's base is loopback:
+//!   local runs and tests).
 //! - The file is read once into one buffer, never past [`MAX_INBOUND_MEDIA_BYTES`], within
 //!   [`FETCH_BUDGET`] for all hops.
 
@@ -50,6 +51,9 @@ pub struct TwilioMediaFetcher {
     auth_token: String,
     client: reqwest::Client,
     max_bytes: u64,
+    /// Plain http is followed only when Twilio's base itself is loopback (local runs, tests):
+    /// in AWS a redirect to `http://127.0.0.1…` (the Lambda runtime API) is refused.
+    loopback_allowed: bool,
 }
 
 impl fmt::Debug for TwilioMediaFetcher {
@@ -79,6 +83,7 @@ impl TwilioMediaFetcher {
             return Err(TwilioConfigError::EmptyAuthToken);
         }
         let (base, _) = checked_base(&config.api_base_url)?;
+        let loopback_allowed = is_loopback(&base);
         let client = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
@@ -90,6 +95,7 @@ impl TwilioMediaFetcher {
             auth_token: config.auth_token.clone(),
             client,
             max_bytes,
+            loopback_allowed,
         })
     }
 
@@ -158,8 +164,8 @@ impl MediaFetcher for TwilioMediaFetcher {
                 let next = current.join(location).map_err(|_| {
                     FetchError::Unreachable("a redirect to an invalid address".into())
                 })?;
-                let secure =
-                    next.scheme() == "https" || (next.scheme() == "http" && is_loopback(&next));
+                let secure = next.scheme() == "https"
+                    || (self.loopback_allowed && next.scheme() == "http" && is_loopback(&next));
                 if !secure {
                     return Err(FetchError::Unreachable(
                         "a redirect to an address that is not https".into(),

@@ -38,6 +38,7 @@ const OWN_CRATES: &[&str] = &[
     "agent_console",
     "live_authorizer",
     "live_connections",
+    "window_deadlines",
 ];
 
 /// How to log, from Lambda's variables.
