@@ -16,6 +16,7 @@ pub mod logging;
 pub mod metrics;
 pub mod ports;
 pub mod twilio;
+pub mod wiring;
 
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -3,14 +3,11 @@ use std::sync::Arc;
 use lambda_runtime::{Error, run, service_fn};
 use notify_agent::{Deferred, NotifyAgent, function_handler};
 use whatsapp_channel::adapters::{
-    ApiGatewayLivePoster, DynamoChannelStore, SnsAgentNotifier, SystemClock, TwilioConfig,
-    TwilioReplySender, dynamodb,
+    DynamoChannelStore, SystemClock, TwilioConfig, TwilioReplySender, dynamodb,
 };
-use whatsapp_channel::app::live::PushingNotifier;
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::config;
 use whatsapp_channel::metrics::Metrics;
-use whatsapp_channel::ports::AgentNotifier;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -20,19 +17,7 @@ async fn main() -> Result<(), Error> {
         dynamodb::client(&sdk),
         config::required("TABLE_NAME")?,
     ));
-    let sns: Arc<dyn AgentNotifier> = Arc::new(SnsAgentNotifier::new(
-        SnsAgentNotifier::client(&sdk),
-        config::required("AGENT_NOTIFICATIONS_TOPIC_ARN")?,
-    ));
-    // With the live channel deployed, every notification is also pushed to the agents' consoles.
-    let notifier: Arc<dyn AgentNotifier> = match config::optional("LIVE_ENDPOINT") {
-        Some(endpoint) => Arc::new(PushingNotifier {
-            inner: sns,
-            connections: store.clone(),
-            poster: Arc::new(ApiGatewayLivePoster::new(&sdk, &endpoint)),
-        }),
-        None => sns,
-    };
+    let notifier = whatsapp_channel::wiring::agent_notifier(&sdk, store.clone())?;
     let mut state = NotifyAgent::new(store, notifier, Arc::new(SystemClock::default()))
         .with_warnings(config::window_warnings()?)
         .with_metrics(Metrics::lambda("notify-agent"));

@@ -6,11 +6,9 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use sha2::{Digest, Sha256};
 
-use super::reply::{InvalidReply, ReplySettings};
-use super::{MessageView, current_session};
-use crate::domain::{
-    AgentId, ConversationId, ConversationState, ConversationWindow, MessageStatus, ReplyContent,
-};
+use super::MessageView;
+use super::reply::{InvalidReply, NotAnswerable, ReplySettings, answerable};
+use crate::domain::{AgentId, ConversationId, MessageStatus, ReplyContent};
 use crate::ports::{
     ChannelStore, DeferredMarker, MessageRecord, OutboundRequest, ReplySender, SendError,
     SessionKey, StoreError, StoredItem, StreamChange,
@@ -34,6 +32,18 @@ pub struct DeferRequest {
     pub agent: AgentId,
     pub idempotency_key: Option<String>,
     pub content: ReplyContent,
+}
+
+impl From<NotAnswerable> for DeferRefused {
+    fn from(reason: NotAnswerable) -> Self {
+        match reason {
+            NotAnswerable::NotFound => Self::NotFound,
+            NotAnswerable::NotAccepted => Self::NotAccepted,
+            NotAnswerable::NotAssigned => Self::NotAssigned,
+            NotAnswerable::Closed => Self::Closed,
+            NotAnswerable::Store(e) => Self::Store(e),
+        }
+    }
 }
 
 /// Why a reply cannot be deferred, or a deferred one cancelled.
@@ -91,24 +101,7 @@ pub async fn defer_reply(
         return Err(DeferRefused::Template);
     }
     let id = &request.conversation_id;
-    let conversation = store
-        .conversation(id)
-        .await?
-        .ok_or(DeferRefused::NotFound)?;
-    match (&conversation.assigned_agent, conversation.state) {
-        (_, ConversationState::Closed) => return Err(DeferRefused::Closed),
-        (None, _) => return Err(DeferRefused::NotAccepted),
-        (Some(agent), _) if agent != request.agent.as_str() => {
-            return Err(DeferRefused::NotAssigned);
-        }
-        _ => {}
-    }
-    let session = current_session(store, &conversation).await?;
-    let window = ConversationWindow::at(
-        conversation.last_inbound_at,
-        session.map(|s| s.last_inbound_at),
-        now,
-    );
+    let (conversation, window) = answerable(store, id, &request.agent, now).await?;
     if window.open {
         return Err(DeferRefused::WindowOpen);
     }

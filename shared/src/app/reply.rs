@@ -14,8 +14,8 @@ use crate::domain::{
     is_recipient_error,
 };
 use crate::ports::{
-    ChannelStore, ClaimOutcome, Clock, IdempotencyRecord, MessageRecord, OutboundRequest,
-    ReplySender, ReplyStore, SendError, SentMessage, StoreError, StoredResponse,
+    ChannelStore, ClaimOutcome, Clock, ConversationRecord, IdempotencyRecord, MessageRecord,
+    OutboundRequest, ReplySender, ReplyStore, SendError, SentMessage, StoreError, StoredResponse,
 };
 
 /// The refusal text the product promises, word for word.
@@ -145,6 +145,63 @@ pub struct ReplySettings {
     pub status_callback: String,
 }
 
+/// Why an agent cannot answer a conversation at all.
+#[derive(Debug, thiserror::Error)]
+pub enum NotAnswerable {
+    #[error("no such conversation")]
+    NotFound,
+    #[error("no agent has accepted this conversation")]
+    NotAccepted,
+    #[error("another agent is assigned to this conversation")]
+    NotAssigned,
+    #[error("the conversation is closed")]
+    Closed,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The conversation `agent` answers (theirs, accepted, not closed) and its window now. The
+/// window is open only while this conversation is its customer's current session and
+/// `now < last_inbound_at + 24h`; a missing (TTL-deleted) session item is a closed window.
+pub(crate) async fn answerable(
+    store: &dyn ChannelStore,
+    id: &ConversationId,
+    agent: &AgentId,
+    now: DateTime<Utc>,
+) -> Result<(ConversationRecord, ConversationWindow), NotAnswerable> {
+    let conversation = store
+        .conversation(id)
+        .await?
+        .ok_or(NotAnswerable::NotFound)?;
+    match (&conversation.assigned_agent, conversation.state) {
+        (_, ConversationState::Closed) => return Err(NotAnswerable::Closed),
+        (None, _) => return Err(NotAnswerable::NotAccepted),
+        (Some(assigned), _) if assigned != agent.as_str() => {
+            return Err(NotAnswerable::NotAssigned);
+        }
+        _ => {}
+    }
+    let session = current_session(store, &conversation).await?;
+    let window = ConversationWindow::at(
+        conversation.last_inbound_at,
+        session.map(|s| s.last_inbound_at),
+        now,
+    );
+    Ok((conversation, window))
+}
+
+impl From<NotAnswerable> for ReplyRefused {
+    fn from(reason: NotAnswerable) -> Self {
+        match reason {
+            NotAnswerable::NotFound => Self::NotFound,
+            NotAnswerable::NotAccepted => Self::NotAccepted,
+            NotAnswerable::NotAssigned => Self::NotAssigned,
+            NotAnswerable::Closed => Self::Closed,
+            NotAnswerable::Store(e) => Self::Store(e),
+        }
+    }
+}
+
 /// A reply refused before anything was sent.
 #[derive(Debug, thiserror::Error)]
 pub enum ReplyRefused {
@@ -218,27 +275,7 @@ pub async fn send_reply(
 ) -> Result<StoredResponse, ReplyRefused> {
     let now = clock.now();
     let id = &request.conversation_id;
-    let conversation = store
-        .conversation(id)
-        .await?
-        .ok_or(ReplyRefused::NotFound)?;
-    match (&conversation.assigned_agent, conversation.state) {
-        (_, ConversationState::Closed) => return Err(ReplyRefused::Closed),
-        (None, _) => return Err(ReplyRefused::NotAccepted),
-        (Some(agent), _) if agent != request.agent.as_str() => {
-            return Err(ReplyRefused::NotAssigned);
-        }
-        _ => {}
-    }
-
-    // Open only while this conversation is its customer's current session and
-    // now < last_inbound_at + 24h; a missing (TTL-deleted) session item is a closed window.
-    let session = current_session(store, &conversation).await?;
-    let window = ConversationWindow::at(
-        conversation.last_inbound_at,
-        session.map(|s| s.last_inbound_at),
-        now,
-    );
+    let (conversation, window) = answerable(store, id, &request.agent, now).await?;
     if request.content.is_free_form() && !window.open {
         return Err(ReplyRefused::WindowExpired {
             expired_at: window.window.ends_at(),
