@@ -1,13 +1,12 @@
 //! window-deadlines: runs every minute (an EventBridge schedule) and sends the `window.closing`
-//! warnings that are due, each once. Missed runs are caught up from the stored cursor; a failed
-//! run is an error, so Lambda retries it and the notification markers keep warnings single.
+//! warnings that are due, each once. A missed or failed run is caught up by the next one from the
+//! stored cursor, and the notification markers keep every warning single.
 
 use std::sync::Arc;
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use lambda_runtime::{Error, LambdaEvent};
-use serde::Serialize;
-use whatsapp_channel::app::deadline::send_due_warnings;
+use whatsapp_channel::app::deadline::{WarningRun, send_due_warnings};
 use whatsapp_channel::domain::WindowWarnings;
 use whatsapp_channel::logging::chain;
 use whatsapp_channel::ports::{AgentNotifier, ChannelStore, Clock};
@@ -36,24 +35,16 @@ impl WindowDeadlines {
     }
 }
 
-/// What a run did, as the invocation's result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct RunSummary {
-    pub minutes: usize,
-    pub sent: usize,
-    pub stale: usize,
-}
-
 /// The scheduled invocation: the event says only that a minute passed; the clock says which.
 pub async fn function_handler(
     state: &WindowDeadlines,
     _event: LambdaEvent<EventBridgeEvent<serde_json::Value>>,
-) -> Result<RunSummary, Error> {
+) -> Result<WarningRun, Error> {
     run_once(state).await
 }
 
 /// One run: every warning due by now and not yet sent.
-pub async fn run_once(state: &WindowDeadlines) -> Result<RunSummary, Error> {
+pub async fn run_once(state: &WindowDeadlines) -> Result<WarningRun, Error> {
     let run = send_due_warnings(
         state.store.as_ref(),
         state.notifier.as_ref(),
@@ -70,9 +61,5 @@ pub async fn run_once(state: &WindowDeadlines) -> Result<RunSummary, Error> {
     if run.sent > 0 {
         tracing::info!(sent = run.sent, stale = run.stale, "window warnings sent");
     }
-    Ok(RunSummary {
-        minutes: run.minutes,
-        sent: run.sent,
-        stale: run.stale,
-    })
+    Ok(run)
 }

@@ -6,12 +6,13 @@ use std::sync::Arc;
 use chrono::TimeDelta;
 use lambda_runtime::{Context, LambdaEvent};
 use whatsapp_channel::adapters::{InMemoryChannelStore, ManualClock, RecordingNotifier};
+use whatsapp_channel::app::deadline::WarningRun;
 use whatsapp_channel::app::deadline::arm_for_change;
 use whatsapp_channel::app::receive_inbound;
 use whatsapp_channel::domain::{ConversationId, InboundMessage, Presence, WindowWarnings};
 use whatsapp_channel::ports::{AgentStore, ConversationStore};
 use whatsapp_channel::testing::{event_text, inbound_params, new_sid, t0};
-use window_deadlines::{RunSummary, WindowDeadlines, function_handler, run_once};
+use window_deadlines::{WindowDeadlines, function_handler, run_once};
 
 const CUSTOMER: &str = "whatsapp:+447700900123";
 
@@ -66,7 +67,7 @@ impl Harness {
         }
     }
 
-    async fn run_at(&self, after: TimeDelta) -> RunSummary {
+    async fn run_at(&self, after: TimeDelta) -> WarningRun {
         self.clock.set(t0() + after);
         run_once(&self.state).await.expect("a run")
     }

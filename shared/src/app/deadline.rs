@@ -53,8 +53,8 @@ pub async fn arm_for_change(
     Ok(due.len())
 }
 
-/// What one run did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// What one run did (window-deadlines' invocation result).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct WarningRun {
     /// Minutes of the deadline index read.
     pub minutes: usize,

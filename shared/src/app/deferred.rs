@@ -7,11 +7,11 @@ use chrono::{DateTime, TimeDelta, Utc};
 use sha2::{Digest, Sha256};
 
 use super::MessageView;
-use super::reply::{InvalidReply, NotAnswerable, ReplySettings, answerable};
+use super::reply::{InvalidReply, NotAnswerable, ReplySettings, answerable, record_unsent};
 use crate::domain::{AgentId, ConversationId, MessageStatus, ReplyContent};
 use crate::ports::{
-    ChannelStore, DeferredMarker, MessageRecord, OutboundRequest, ReplySender, SendError,
-    SessionKey, StoreError, StoredItem, StreamChange,
+    ChannelStore, DeferredMarker, MessageRecord, OutboundRequest, ReplySender, SessionKey,
+    StoreError, StoredItem, StreamChange,
 };
 
 /// Whether a reply body asks to be deferred (`"defer": true`).
@@ -255,26 +255,7 @@ async fn send_one(
             message.id = sent.sid;
             message.status = sent.status;
         }
-        Err(SendError::Rejected {
-            code,
-            message: text,
-            ..
-        }) => {
-            message.status = MessageStatus::Failed;
-            message.error_code = code.map(|c| c.to_string());
-            message.error_message = Some(text);
-        }
-        Err(SendError::RateLimited) => {
-            message.status = MessageStatus::Failed;
-            message.error_code = Some("20429".into());
-            message.error_message = Some("Twilio kept rate limiting; not sent.".into());
-        }
-        Err(SendError::Unreachable(reason)) => {
-            // It may have been sent: it stays pending, visible, and is never resent.
-            message.error_message = Some(format!(
-                "Twilio did not answer ({reason}); it may have been sent."
-            ));
-        }
+        Err(error) => record_unsent(&mut message, &error),
     }
     store.replace_message(&old_id, &message).await
 }

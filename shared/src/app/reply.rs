@@ -367,36 +367,21 @@ async fn finish(
         }
         Err(error) => {
             let message_id = pending_id.clone();
+            record_unsent(&mut pending, &error);
             let outcome = match error {
                 SendError::Rejected {
                     http_status,
                     code,
                     message,
-                } => {
-                    pending.status = MessageStatus::Failed;
-                    pending.error_code = code.map(|c| c.to_string());
-                    pending.error_message = Some(message.clone());
-                    ReplyOutcome::Rejected {
-                        twilio_status: http_status,
-                        code,
-                        message,
-                        about_recipient: is_recipient_error(code),
-                        message_id,
-                    }
-                }
-                SendError::RateLimited => {
-                    pending.status = MessageStatus::Failed;
-                    pending.error_code = Some("20429".into());
-                    pending.error_message = Some("Twilio kept rate limiting; not sent.".into());
-                    ReplyOutcome::RateLimited { message_id }
-                }
-                SendError::Unreachable(reason) => {
-                    // It may have been sent: it stays pending, visible, and is never resent.
-                    pending.error_message = Some(format!(
-                        "Twilio did not answer ({reason}); it may have been sent."
-                    ));
-                    ReplyOutcome::Unreachable { message_id }
-                }
+                } => ReplyOutcome::Rejected {
+                    twilio_status: http_status,
+                    code,
+                    message,
+                    about_recipient: is_recipient_error(code),
+                    message_id,
+                },
+                SendError::RateLimited => ReplyOutcome::RateLimited { message_id },
+                SendError::Unreachable(_) => ReplyOutcome::Unreachable { message_id },
             };
             let answer = respond(&outcome);
             store
@@ -411,6 +396,28 @@ async fn finish(
         tracing::error!(error = %crate::logging::chain(&e), key = %claim.key, "reply outcome not recorded");
         respond(&ReplyOutcome::NotRecorded)
     })
+}
+
+/// What a send that Twilio refused, or did not answer, leaves on its record. An unanswered one
+/// may have been sent: it stays pending, visible, and is never resent.
+pub(crate) fn record_unsent(record: &mut MessageRecord, error: &SendError) {
+    match error {
+        SendError::Rejected { code, message, .. } => {
+            record.status = MessageStatus::Failed;
+            record.error_code = code.map(|c| c.to_string());
+            record.error_message = Some(message.clone());
+        }
+        SendError::RateLimited => {
+            record.status = MessageStatus::Failed;
+            record.error_code = Some("20429".into());
+            record.error_message = Some("Twilio kept rate limiting; not sent.".into());
+        }
+        SendError::Unreachable(reason) => {
+            record.error_message = Some(format!(
+                "Twilio did not answer ({reason}); it may have been sent."
+            ));
+        }
+    }
 }
 
 /// The `window_expired_at` of a refusal, RFC 3339.
