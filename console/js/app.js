@@ -82,6 +82,9 @@ function startDesk(session, config) {
     api,
     clock,
     agentId: session.agentId,
+    // One place keeps the warnings (the queue): a warning that arrives while the panel is still
+    // loading its conversation is shown once it is.
+    closingWarning: (id) => queue.closing.get(id),
     onChanged: (conversation) => {
       queue.upsert(conversation);
       summary.show(conversation, queue.conversations);

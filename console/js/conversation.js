@@ -8,12 +8,14 @@ import { Transcript } from "./transcript.js";
 import { Composer, WINDOW_EXPIRED_TEXT } from "./composer.js";
 
 export class ConversationPanel {
-  constructor({ root, api, clock, agentId, onChanged }) {
+  /** `closingWarning(id)` is the standing `window.closing` warning of a conversation, if any. */
+  constructor({ root, api, clock, agentId, onChanged, closingWarning = () => null }) {
     this.root = root;
     this.api = api;
     this.clock = clock;
     this.agentId = agentId;
     this.onChanged = onChanged;
+    this.closingWarning = closingWarning;
     this.conversation = null;
     this.forcedExpired = false;
     this.showEmpty();
@@ -51,7 +53,6 @@ export class ConversationPanel {
     this.windowStatus = h("p", { class: "window", role: "timer", "aria-live": "off" });
     this.expired = h("p", { class: "expired-banner", role: "status" });
     this.closing = h("p", { class: "closing-banner", role: "alert", hidden: true });
-    this.closingWarning = null;
     this.error = h("p", { class: "error", role: "alert", hidden: true });
     this.acceptButton = h("button", { type: "button", class: "primary", onclick: () => this.run(() => this.api.accept(this.id)) }, "Accept");
     this.closeButton = h(
@@ -122,11 +123,9 @@ export class ConversationPanel {
     }
   }
 
-  /** A `window.closing` notification: shown while it is about this conversation's current window. */
+  /** A `window.closing` notification arrived: shown if it is about this conversation. */
   warn(event) {
-    if (event.conversation_id !== this.id) return;
-    this.closingWarning = event;
-    this.refreshControls();
+    if (event.conversation_id === this.id) this.refreshControls();
   }
 
   /** Re-evaluates the window on the server's clock; called on every update and every tick. */
@@ -151,7 +150,7 @@ export class ConversationPanel {
       this.windowStatus.textContent = `The 24-hour window closed ${closedAt(c.window?.expires_at)}. Only approved templates can be sent.`;
     }
     // A warning stands while the window it was about is still the conversation's and still open.
-    const warning = this.closingWarning;
+    const warning = this.closingWarning(c.id);
     const warned =
       open && !closed && warning && Date.parse(warning.expires_at) === Date.parse(c.window?.expires_at);
     this.closing.hidden = !warned;
