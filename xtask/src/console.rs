@@ -102,7 +102,7 @@ fn install_playwright(paths: &Paths) -> Result<PathBuf, Error> {
 }
 
 /// `node --test` over `console/tests/unit`, then the browser tests against a fresh local-api.
-pub fn test(paths: &Paths, browser: &Browser, cargo: &Path) -> Result<(), Error> {
+pub fn test(paths: &Paths, browser: &Browser) -> Result<(), Error> {
     let console = paths.root.join("console");
     run_step(
         "console unit tests",
@@ -115,12 +115,7 @@ pub fn test(paths: &Paths, browser: &Browser, cargo: &Path) -> Result<(), Error>
     // with the same features when the tests were filtered.
     run_step(
         "local-api binary",
-        Command::new(cargo).current_dir(&paths.root).args([
-            "test",
-            "--workspace",
-            "--no-run",
-            "--quiet",
-        ]),
+        crate::cargo_command(paths).args(["test", "--workspace", "--no-run", "--quiet"]),
     )?;
     let target = paths
         .cache

@@ -101,17 +101,15 @@ fn test(paths: &Paths, test_args: &TestArgs) -> Result<(), Error> {
     // before `cargo test`. The guard stops them on every return path.
     let mut emulators = Emulators::spawn(paths, &tools)?;
 
-    let cargo = cargo_bin();
+    report_disk(paths);
     if test_args.lint {
         run_step(
             "cargo fmt",
-            Command::new(&cargo)
-                .current_dir(&paths.root)
-                .args(["fmt", "--all", "--check"]),
+            cargo_command(paths).args(["fmt", "--all", "--check"]),
         )?;
         run_step(
             "cargo clippy",
-            Command::new(&cargo).current_dir(&paths.root).args([
+            cargo_command(paths).args([
                 "clippy",
                 "--workspace",
                 "--all-targets",
@@ -127,16 +125,17 @@ fn test(paths: &Paths, test_args: &TestArgs) -> Result<(), Error> {
     cfn_lint(paths, &tools)?;
 
     emulators.wait_ready()?;
-    let mut cargo_test = Command::new(&cargo);
-    cargo_test
-        .current_dir(&paths.root)
-        .args(test_args.cargo_test_command());
+    report_disk(paths);
+    let mut cargo_test = cargo_command(paths);
+    cargo_test.args(test_args.cargo_test_command());
     apply_test_env(&mut cargo_test, &emulators, &tools);
-    run_step("cargo test", &mut cargo_test)?;
+    let tested = run_step("cargo test", &mut cargo_test);
+    report_disk(paths);
+    tested?;
     drop(emulators);
 
     match &browser {
-        Some(browser) => console::test(paths, browser, &cargo)?,
+        Some(browser) => console::test(paths, browser)?,
         None => eprintln!("xtask: --no-console: skipping the console's tests"),
     }
     eprintln!(
@@ -317,6 +316,37 @@ pub fn print_log_tail(log: &Path, lines: usize) {
 }
 
 /// The cargo that runs us (`$CARGO`), so the same toolchain is used.
+/// A cargo command in the workspace root. Under CI (`CI` set) incremental compilation is off:
+/// a clean clone gains nothing from it, and its caches took gigabytes of a CI disk that a clean
+/// run once filled (`No space left on device` while linking a test binary).
+pub fn cargo_command(paths: &Paths) -> Command {
+    let mut command = Command::new(cargo_bin());
+    command.current_dir(&paths.root);
+    if std::env::var_os("CI").is_some() && std::env::var_os("CARGO_INCREMENTAL").is_none() {
+        command.env("CARGO_INCREMENTAL", "0");
+    }
+    command
+}
+
+/// Prints the space left where the build writes, so that a run that fills the disk says so
+/// before the linker fails with a bus error.
+fn report_disk(paths: &Paths) {
+    let output = Command::new("df").args(["-Pk"]).arg(&paths.root).output();
+    let free_kib = output.ok().and_then(|o| {
+        let text = String::from_utf8_lossy(&o.stdout).into_owned();
+        let line = text.lines().nth(1)?.to_string();
+        line.split_whitespace().nth(3)?.parse::<u64>().ok()
+    });
+    match free_kib {
+        Some(kib) => eprintln!(
+            "xtask: disk: {:.1} GiB free beside {}",
+            kib as f64 / (1024.0 * 1024.0),
+            paths.root.display()
+        ),
+        None => eprintln!("xtask: disk: free space unknown (df gave nothing)"),
+    }
+}
+
 fn cargo_bin() -> PathBuf {
     std::env::var_os("CARGO")
         .map(PathBuf::from)
