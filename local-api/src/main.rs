@@ -46,6 +46,8 @@ enum Command {
         #[arg(long)]
         url: Option<String>,
     },
+    /// Prints the OpenAPI 3.1 document of every route (what `GET /openapi.json` serves).
+    Openapi,
     /// Imports contacts (the customer directory) from a JSON-lines file into a running
     /// local-api: one `{"address": "whatsapp:+…", "name": …, "contact_id": …, …}` per line.
     ImportContacts {
@@ -129,6 +131,7 @@ async fn main() -> Result<(), lambda_http::Error> {
             println!(
                 "  local:  POST /local/clock {{\"advance_seconds\": N}} moves this process's clock forward"
             );
+            println!("          GET /openapi.json: the OpenAPI 3.1 document of every route");
             println!(
                 "  try:    cargo run -p local-api -- send-inbound --port {} --body \"Hi\"",
                 cli.port
@@ -169,6 +172,9 @@ async fn main() -> Result<(), lambda_http::Error> {
             if !(200..300).contains(&status) {
                 std::process::exit(1);
             }
+        }
+        Command::Openapi => {
+            println!("{:#}", local_api::openapi::document());
         }
         Command::ImportContacts { file, url, agent } => {
             let base = url.unwrap_or_else(|| format!("http://127.0.0.1:{}", cli.port));

@@ -1,0 +1,420 @@
+//! The API's contract: an OpenAPI 3.1 document of every HTTP route of template.yaml, served by
+//! local-api at `GET /openapi.json` (and printed by `local-api openapi`).
+//!
+//! It lives here, not in the shared crate, so that no Lambda binary carries it. The view types
+//! it describes are plain `serde` structs; their enumerations come from the Rust types (see
+//! [`schemas`]), and `cargo xtask test` runs schemathesis against a running local-api, which
+//! fails on any response (status, content type or body) this document does not allow.
+//!
+//! Adding a route: one [`Operation`] in [`operations`], beside its entry in `ROUTES` and
+//! template.yaml; its path parameters are read from the path itself.
+
+mod schemas;
+
+use serde_json::{Map, Value, json};
+
+pub use schemas::schema_ref;
+
+/// The document, as served at `GET /openapi.json`.
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for operation in operations() {
+        let item = paths
+            .entry(operation.path)
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(item) = item {
+            item.insert(
+                operation.method.to_ascii_lowercase(),
+                Value::Object(operation.body),
+            );
+        }
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "whatsapp-channel",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "A WhatsApp channel for customer-service agents, through Twilio. Every JSON error is {\"error\": \"<machine code>\", \"message\": \"<human text>\"}; times are RFC 3339 UTC. The 24-hour rule: free-form replies only while now < last_inbound_at + 24 h.",
+            "license": { "name": "Apache-2.0", "identifier": "Apache-2.0" }
+        },
+        "servers": [
+            { "url": "http://127.0.0.1:3000", "description": "local-api (`cargo run -p local-api`)" }
+        ],
+        "tags": [
+            { "name": "conversations", "description": "The queue, transcripts, accept and close" },
+            { "name": "replies", "description": "send-reply: replies through Twilio, deferred replies" },
+            { "name": "media", "description": "Attachments both ways" },
+            { "name": "agents", "description": "Presence and the customer directory" },
+            { "name": "twilio", "description": "Twilio's webhooks (signed, no agent)" },
+            { "name": "console", "description": "The agent console's files" }
+        ],
+        "paths": paths,
+        "components": schemas::components(),
+    })
+}
+
+/// Every route of template.yaml as `METHOD /path`, read back from the document.
+pub fn routes() -> Vec<String> {
+    let document = document();
+    let mut routes = Vec::new();
+    if let Some(paths) = document["paths"].as_object() {
+        for (path, item) in paths {
+            for method in item.as_object().into_iter().flat_map(|m| m.keys()) {
+                routes.push(format!("{} {path}", method.to_ascii_uppercase()));
+            }
+        }
+    }
+    routes
+}
+
+/// One operation (a method on a path) under construction.
+pub struct Operation {
+    method: &'static str,
+    path: String,
+    body: Map<String, Value>,
+}
+
+/// The `{name}` (or greedy `{name+}`) parameters of a path template.
+fn path_parameter_names(path: &str) -> Vec<&str> {
+    path.split('/')
+        .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+        .collect()
+}
+
+impl Operation {
+    /// `GET /conversations` and the like; each path parameter becomes a required string.
+    pub fn new(method: &'static str, path: &str, summary: &str, tag: &str) -> Self {
+        let mut body = Map::new();
+        body.insert("summary".into(), summary.into());
+        body.insert("tags".into(), json!([tag]));
+        body.insert("operationId".into(), operation_id(method, path).into());
+        body.insert("responses".into(), json!({}));
+        let mut operation = Self {
+            method,
+            path: path.to_owned(),
+            body,
+        };
+        for name in path_parameter_names(path) {
+            let greedy = name.ends_with('+');
+            let description = if greedy {
+                "The rest of the path, slashes included (API Gateway's greedy parameter)."
+            } else {
+                ""
+            };
+            operation.parameter(json!({
+                "name": name,
+                "in": "path",
+                "required": true,
+                "description": description,
+                "schema": { "type": "string", "minLength": 1 },
+            }));
+        }
+        operation
+    }
+
+    fn parameter(&mut self, parameter: Value) {
+        let list = self
+            .body
+            .entry("parameters")
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(list) = list {
+            list.retain(|p| p["name"] != parameter["name"] || p["in"] != parameter["in"]);
+            list.push(parameter);
+        }
+    }
+
+    /// A longer description.
+    pub fn describe(mut self, text: &str) -> Self {
+        self.body.insert("description".into(), text.into());
+        self
+    }
+
+    /// A path parameter's schema, when it is more than a string.
+    pub fn path_schema(mut self, name: &str, schema: Value, description: &str) -> Self {
+        self.parameter(json!({
+            "name": name, "in": "path", "required": true,
+            "description": description, "schema": schema,
+        }));
+        self
+    }
+
+    pub fn query(mut self, name: &str, schema: Value, description: &str) -> Self {
+        self.parameter(json!({
+            "name": name, "in": "query", "required": false,
+            "description": description, "schema": schema,
+        }));
+        self
+    }
+
+    pub fn header(mut self, name: &str, required: bool, schema: Value, description: &str) -> Self {
+        self.parameter(json!({
+            "name": name, "in": "header", "required": required,
+            "description": description, "schema": schema,
+        }));
+        self
+    }
+
+    /// An agent's route: the JWT authorizer in AWS, `X-Agent-Id` on local-api; 401 without.
+    pub fn agent(mut self) -> Self {
+        self.body.insert(
+            "security".into(),
+            json!([{ "agentJwt": [] }, { "localAgent": [] }]),
+        );
+        self.error(401, &["unauthenticated"])
+    }
+
+    /// No authorizer.
+    pub fn public(mut self) -> Self {
+        self.body.insert("security".into(), json!([]));
+        self
+    }
+
+    pub fn request(mut self, media_type: &str, schema: Value, required: bool) -> Self {
+        let body = self
+            .body
+            .entry("requestBody")
+            .or_insert_with(|| json!({ "required": required, "content": {} }));
+        body["content"][media_type] = json!({ "schema": schema });
+        self
+    }
+
+    fn response(mut self, status: u16, response: Value) -> Self {
+        self.body["responses"][status.to_string()] = response;
+        self
+    }
+
+    /// A JSON body of `schema`.
+    pub fn json(self, status: u16, description: &str, schema: Value) -> Self {
+        self.response(
+            status,
+            json!({
+                "description": description,
+                "content": { "application/json": { "schema": schema } },
+            }),
+        )
+    }
+
+    /// A body of any of these media types, as bytes.
+    pub fn bytes(self, status: u16, description: &str, media_types: &[&str]) -> Self {
+        let content: Map<String, Value> = media_types
+            .iter()
+            .map(|t| ((*t).to_owned(), json!({ "schema": { "type": "string" } })))
+            .collect();
+        self.response(
+            status,
+            json!({ "description": description, "content": content }),
+        )
+    }
+
+    /// No body.
+    pub fn empty(self, status: u16, description: &str) -> Self {
+        self.response(status, json!({ "description": description }))
+    }
+
+    /// An error body `{"error", "message", …}` whose `error` is one of `codes`.
+    pub fn error(self, status: u16, codes: &[&str]) -> Self {
+        self.response(
+            status,
+            json!({
+                "description": codes.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "),
+                "content": { "application/json": { "schema": {
+                    "allOf": [
+                        schema_ref("Error"),
+                        { "properties": { "error": { "enum": codes } } }
+                    ]
+                } } },
+            }),
+        )
+    }
+
+    /// A response header.
+    pub fn response_header(mut self, status: u16, name: &str, required: bool) -> Self {
+        self.body["responses"][status.to_string()]["headers"][name] =
+            json!({ "required": required, "schema": { "type": "string" } });
+        self
+    }
+
+    /// An OpenAPI link from this operation's `status` answer to another operation, with its
+    /// parameters as runtime expressions: what lets schemathesis's stateful phase walk on
+    /// from a listed conversation.
+    pub fn link(mut self, status: u16, name: &str, operation_id: &str, parameters: Value) -> Self {
+        self.body["responses"][status.to_string()]["links"][name] =
+            json!({ "operationId": operation_id, "parameters": parameters });
+        self
+    }
+}
+
+/// `get_conversations_conversationid_accept`: stable and readable.
+fn operation_id(method: &str, path: &str) -> String {
+    let mut id = method.to_ascii_lowercase();
+    for segment in path.split('/').filter(|s| !s.is_empty()) {
+        id.push('_');
+        id.extend(
+            segment
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .map(|c| c.to_ascii_lowercase()),
+        );
+    }
+    if path == "/" {
+        id.push_str("_console");
+    }
+    id
+}
+
+const STORE: &[&str] = &["store_unavailable"];
+
+fn twilio_signature(operation: Operation) -> Operation {
+    operation
+        .public()
+        .header(
+            "X-Twilio-Signature",
+            true,
+            json!({ "type": "string" }),
+            "Base64 HMAC-SHA1, with the account's auth token, of the exact URL configured in Twilio followed by the form's parameters sorted by name (each name then value).",
+        )
+        .error(400, &["malformed_form"])
+        .error(403, &["invalid_signature"])
+        .error(413, &["payload_too_large"])
+}
+
+/// Every route, in template.yaml's order.
+pub fn operations() -> Vec<Operation> {
+    use crate::openapi::schemas::schema_ref as s;
+    let conversation_id = "/conversations/{conversationId}";
+    let by_id = json!({ "conversationId": "$response.body#/conversations/0/id" });
+    vec![
+        Operation::new("GET", "/", "The agent console's page", "console")
+            .public()
+            .bytes(200, "index.html", &["text/html; charset=utf-8"])
+            .response_header(200, "ETag", true)
+            .empty(304, "Not modified (`If-None-Match`)"),
+        Operation::new("GET", "/console/{proxy+}", "The console's CSS, JS modules and config.json", "console")
+            .public()
+            .bytes(200, "The file", &[
+                "text/css; charset=utf-8",
+                "text/javascript; charset=utf-8",
+                "text/html; charset=utf-8",
+                "application/json",
+            ])
+            .empty(304, "Not modified (`If-None-Match`)")
+            .error(404, &["not_found"]),
+        twilio_signature(
+            Operation::new("POST", "/twilio/inbound", "Twilio's inbound WhatsApp message", "twilio")
+                .describe("Stored once per MessageSid; opens or refreshes the customer's 24-hour session.")
+                .request("application/x-www-form-urlencoded", s("TwilioInbound"), true),
+        )
+        .bytes(200, "Empty TwiML", &["text/xml"])
+        .error(422, &["unknown_sender"])
+        .error(500, STORE),
+        twilio_signature(
+            Operation::new("POST", "/twilio/status", "Twilio's status callback", "twilio")
+                .describe("Moves an outbound message's status forward only.")
+                .request("application/x-www-form-urlencoded", s("TwilioStatus"), true),
+        )
+        .empty(204, "Applied, or older than the stored status")
+        .error(500, STORE),
+        Operation::new("GET", "/conversations", "The queue, newest first", "conversations")
+            .agent()
+            .query("state", json!({ "enum": ["requested", "active", "closed", "expired"] }), "Only conversations in this state.")
+            .query("number", json!({ "type": "string" }), "Only this business number's (`whatsapp:+E164`, URL-encoded).")
+            .query("limit", json!({ "type": "integer", "minimum": 1, "maximum": 500 }), "At most this many (default 100).")
+            .json(200, "The conversations", s("ConversationList"))
+            .link(200, "GetConversation", "get_conversations_conversationid", by_id.clone())
+            .link(200, "AcceptConversation", "post_conversations_conversationid_accept", by_id.clone())
+            .link(200, "CloseConversation", "post_conversations_conversationid_close", by_id.clone())
+            .link(200, "Reply", "post_conversations_conversationid_messages", by_id)
+            .error(400, &["invalid_state", "invalid_number", "invalid_limit"])
+            .error(503, STORE),
+        Operation::new("GET", conversation_id, "A conversation with its transcript", "conversations")
+            .agent()
+            .json(200, "The conversation with `messages`, oldest first", s("Conversation"))
+            .error(404, &["not_found"])
+            .error(503, STORE),
+        Operation::new("POST", "/conversations/{conversationId}/accept", "Accept a conversation request", "conversations")
+            .agent()
+            .json(200, "Accepted by the caller (also for a repeated accept)", s("Conversation"))
+            .error(404, &["not_found"])
+            .error(409, &["already_accepted", "conversation_closed"])
+            .error(503, STORE),
+        Operation::new("POST", "/conversations/{conversationId}/close", "Close a conversation", "conversations")
+            .agent()
+            .json(200, "Closed", s("Conversation"))
+            .error(403, &["not_assigned"])
+            .error(404, &["not_found"])
+            .error(409, &["not_accepted"])
+            .error(503, STORE),
+        Operation::new("POST", "/conversations/{conversationId}/messages", "Reply to the customer", "replies")
+            .agent()
+            .describe("Free-form replies only while the 24-hour window is open; templates at any time.")
+            .header("Idempotency-Key", false, json!({ "type": "string" }), "1–255 visible ASCII characters, scoped to the agent, kept 24 h: a retry gets the first answer.")
+            .request("application/json", s("Reply"), true)
+            .json(201, "Sent to Twilio: `id` is Twilio's sid, status `queued`", s("Message"))
+            .json(202, "Deferred (`defer: true` while the window is closed)", s("Message"))
+            .error(400, &["invalid_json", "invalid_idempotency_key"])
+            .error(403, &["not_assigned"])
+            .error(404, &["not_found"])
+            .error(409, &["window_expired", "not_accepted", "conversation_closed", "request_in_progress"])
+            .error(422, &["invalid_reply", "idempotency_key_reused", "twilio_rejected", "window_open"])
+            .error(500, STORE)
+            .error(502, &["twilio_rejected"])
+            .error(503, &["twilio_rate_limited", "store_unavailable"])
+            .error(504, &["twilio_unreachable"]),
+        Operation::new("DELETE", "/conversations/{conversationId}/messages/{messageId}", "Cancel a deferred reply", "replies")
+            .agent()
+            .empty(204, "Cancelled: it is never sent")
+            .error(403, &["not_assigned"])
+            .error(404, &["not_found"])
+            .error(409, &["not_deferred", "not_accepted", "conversation_closed"])
+            .error(503, STORE),
+        Operation::new("GET", "/conversations/{conversationId}/messages/{messageId}/media/{index}", "A customer's attachment", "media")
+            .agent()
+            .path_schema("index", json!({ "type": "integer", "minimum": 0 }), "The attachment's position in the message.")
+            .header("Accept", false, json!({ "type": "string" }), "`application/json` asks for `{\"url\"}` instead of a redirect.")
+            .bytes(200, "Locally the bytes, with their content type; with `Accept: application/json` in AWS, `{\"url\"}`", &["*/*"])
+            .empty(302, "In AWS: to a presigned GET of the copy, valid 5 minutes")
+            .response_header(302, "Location", true)
+            .error(404, &["not_found"])
+            .error(502, &["media_url_not_twilio", "twilio_media_refused", "twilio_media_unreachable", "media_too_large"])
+            .error(503, &["media_unavailable", "media_store_unavailable", "store_unavailable"]),
+        Operation::new("POST", "/conversations/{conversationId}/media", "Upload an attachment for a reply", "media")
+            .agent()
+            .request("*/*", json!({ "type": "string", "contentMediaType": "application/octet-stream" }), true)
+            .json(201, "Stored; send `media_url` with a reply", s("MediaUpload"))
+            .error(400, &["empty_media"])
+            .error(403, &["not_assigned"])
+            .error(404, &["not_found"])
+            .error(413, &["media_too_large"])
+            .error(415, &["unsupported_media_type"])
+            .error(503, &["media_unavailable", "media_store_unavailable", "store_unavailable"]),
+        Operation::new("GET", "/media/{key+}", "An agent's upload at its public address", "media")
+            .public()
+            .describe("No authorizer: the address is the capability (Twilio fetches it).")
+            .bytes(200, "The upload, with its content type", &["*/*"])
+            .error(404, &["not_found"])
+            .error(503, &["media_unavailable", "media_store_unavailable"]),
+        Operation::new("HEAD", "/media/{key+}", "An upload's headers", "media")
+            .public()
+            .empty(200, "The upload's Content-Type and Content-Length")
+            .empty(404, "No such upload")
+            .empty(503, "Media are not configured or the store did not answer"),
+        Operation::new("PUT", "/agents/{agentId}/presence", "Set the caller's presence", "agents")
+            .agent()
+            .request("application/json", s("PresenceRequest"), true)
+            .json(200, "The presence now", s("Presence"))
+            .error(400, &["invalid_json", "invalid_status"])
+            .error(403, &["not_your_presence"])
+            .error(503, STORE),
+        Operation::new("PUT", "/contacts/{address}", "Create or replace a contact (admins)", "agents")
+            .agent()
+            .path_schema("address", json!({ "type": "string", "minLength": 1, "examples": ["whatsapp:+447700900123"] }), "The customer's `whatsapp:+E164`, URL-encoded.")
+            .request("application/json", s("ContactRequest"), true)
+            .json(200, "Replaced", s("Contact"))
+            .json(201, "Created", s("Contact"))
+            .error(400, &["invalid_address", "invalid_json"])
+            .error(403, &["forbidden"])
+            .error(413, &["contact_too_large"])
+            .error(422, &["invalid_contact"])
+            .error(503, STORE),
+    ]
+}
