@@ -4,8 +4,9 @@
 //! Std only on purpose: it compiles in a few seconds on a fresh clone.
 //!
 //! ```text
-//! cargo xtask test [--no-lint] [--no-console] [CARGO TEST ARGS...]
+//! cargo xtask test [--no-lint] [--no-contract] [--no-console] [CARGO TEST ARGS...]
 //!                                                      fmt, clippy, cfn-lint, sam validate, cargo test,
+//!                                                      schemathesis against local-api,
 //!                                                      the console in headless Chromium
 //! cargo xtask emulators                                start both emulators, print exports
 //! cargo xtask emulators --stop                         stop emulators left running
@@ -15,6 +16,7 @@
 
 mod args;
 mod console;
+mod contract;
 mod emulators;
 mod install;
 mod sys;
@@ -133,6 +135,12 @@ fn test(paths: &Paths, test_args: &TestArgs) -> Result<(), Error> {
     report_disk(paths);
     tested?;
     drop(emulators);
+
+    if test_args.contract {
+        contract::test(paths, &tools)?;
+    } else {
+        eprintln!("xtask: --no-contract: skipping schemathesis against local-api");
+    }
 
     match &browser {
         Some(browser) => console::test(paths, browser)?,
