@@ -7,7 +7,8 @@ use whatsapp_channel::domain::{AccountSid, ConversationId, MessageSid, WhatsAppA
 
 fuzz_target!(|text: &str| {
     if let Ok(address) = WhatsAppAddress::parse(text) {
-        let again = WhatsAppAddress::parse(address.as_str()).expect("a parsed address parses again");
+        let again =
+            WhatsAppAddress::parse(address.as_str()).expect("a parsed address parses again");
         assert_eq!(again, address);
         let _ = (address.e164(), address.masked());
     }

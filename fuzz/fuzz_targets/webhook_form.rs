@@ -12,11 +12,18 @@ fuzz_target!(|body: &[u8]| {
     let Ok(params) = decode_strict(body) else {
         return;
     };
-    assert_eq!(params, lenient, "the strict reader accepted what the lenient one reads otherwise");
+    assert_eq!(
+        params, lenient,
+        "the strict reader accepted what the lenient one reads otherwise"
+    );
     let _ = StatusCallback::from_params(&params);
     if let Ok(message) = InboundMessage::from_params(params) {
         assert!(message.media().len() <= 10);
         let _ = (message.location(), message.button(), message.referral());
-        let _ = (message.preview(), message.replied_to(), message.profile_name());
+        let _ = (
+            message.preview(),
+            message.replied_to(),
+            message.profile_name(),
+        );
     }
 });
