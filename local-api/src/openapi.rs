@@ -283,6 +283,12 @@ pub fn operations() -> Vec<Operation> {
     use crate::openapi::schemas::schema_ref as s;
     let conversation_id = "/conversations/{conversationId}";
     let by_id = json!({ "conversationId": "$response.body#/conversations/0/id" });
+    let first_message = json!({
+        "conversationId": "$response.body#/id",
+        "messageId": "$response.body#/messages/0/id",
+    });
+    let mut first_attachment = first_message.clone();
+    first_attachment["index"] = json!(0);
     vec![
         Operation::new("GET", "/", "The agent console's page", "console")
             .public()
@@ -329,6 +335,9 @@ pub fn operations() -> Vec<Operation> {
         Operation::new("GET", conversation_id, "A conversation with its transcript", "conversations")
             .agent()
             .json(200, "The conversation with `messages`, oldest first", s("Conversation"))
+            .link(200, "FirstAttachment", "get_conversations_conversationid_messages_messageid_media_index", first_attachment)
+            .link(200, "CancelFirstMessage", "delete_conversations_conversationid_messages_messageid", first_message)
+            .link(200, "Upload", "post_conversations_conversationid_media", json!({ "conversationId": "$response.body#/id" }))
             .error(404, &["not_found"])
             .error(503, STORE),
         Operation::new("POST", "/conversations/{conversationId}/accept", "Accept a conversation request", "conversations")

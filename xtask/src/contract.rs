@@ -97,15 +97,34 @@ fn start_local_api(paths: &Paths, port: u16) -> Result<LocalApi, Error> {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    // One conversation in the queue, so that the document's links from `GET /conversations`
-    // lead schemathesis's stateful phase to a real conversation.
-    run_step(
-        "local-api send-inbound (seed)",
-        Command::new(&bin)
-            .args(["send-inbound", "--port", &port.to_string()])
-            .args(["--body", "Hello from the contract test"])
-            .stdout(Stdio::null()),
-    )?;
+    // Two conversations in the queue, a text and an image (from local-api's Twilio stub), so
+    // that the document's links lead schemathesis's stateful phase from `GET /conversations` to
+    // real conversations, messages and an attachment.
+    let image = format!(
+        "http://127.0.0.1:{port}/local/twilio/2010-04-01/Accounts/AC00000000000000000000000000000000/Messages/MM00000000000000000000000000000001/Media/ME1"
+    );
+    let seeds: [&[&str]; 2] = [
+        &["--body", "Hello from the contract test"],
+        &[
+            "--from",
+            "whatsapp:+447700900124",
+            "--body",
+            "A picture",
+            "--media-url",
+            &image,
+            "--media-content-type",
+            "image/png",
+        ],
+    ];
+    for seed in seeds {
+        run_step(
+            "local-api send-inbound (seed)",
+            Command::new(&bin)
+                .args(["send-inbound", "--port", &port.to_string()])
+                .args(seed)
+                .stdout(Stdio::null()),
+        )?;
+    }
     Ok(api)
 }
 
