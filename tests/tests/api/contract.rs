@@ -1,0 +1,351 @@
+//! The OpenAPI document against real answers, inside `cargo test`: an agent's whole path through
+//! local-api (embedded store, its Twilio stub), each response checked against the operation's
+//! documented status, content type and schema. schemathesis (`cargo xtask test`) fuzzes the
+//! refusals; this walks the successes it rarely reaches (a reply, a deferred reply and its
+//! cancellation, an upload), so a view type that drifts from the document fails here.
+
+use local_api::StoreChoice;
+use local_api::send::{InboundToSend, send_inbound};
+use serde_json::Value;
+
+use crate::local_api::start_with;
+
+/// Where `value` breaks `schema` (the subset of JSON Schema the document uses), as
+/// `path: reason` lines.
+fn violations(document: &Value, schema: &Value, value: &Value, at: &str, out: &mut Vec<String>) {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let target = document
+            .pointer(reference.trim_start_matches('#'))
+            .unwrap_or(&Value::Null);
+        return violations(document, target, value, at, out);
+    }
+    for part in schema["allOf"].as_array().into_iter().flatten() {
+        violations(document, part, value, at, out);
+    }
+    if let Some(options) = schema["enum"].as_array()
+        && !options.contains(value)
+    {
+        out.push(format!("{at}: {value} is not one of {options:?}"));
+    }
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(one) => vec![one.as_str()],
+        Value::Array(many) => many.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let is = |ty: &str| match ty {
+        "object" => value.is_object(),
+        "array" => value.is_array(),
+        "string" => value.is_string(),
+        "integer" => value.is_i64() || value.is_u64(),
+        "number" => value.is_number(),
+        "boolean" => value.is_boolean(),
+        "null" => value.is_null(),
+        _ => true,
+    };
+    if !types.is_empty() && !types.iter().any(|ty| is(ty)) {
+        out.push(format!("{at}: {value} is not of type {types:?}"));
+    }
+    if schema["format"] == "date-time"
+        && let Some(text) = value.as_str()
+        && chrono::DateTime::parse_from_rfc3339(text).is_err()
+    {
+        out.push(format!("{at}: {text} is not an RFC 3339 date-time"));
+    }
+    if let Some(object) = value.as_object() {
+        for name in schema["required"].as_array().into_iter().flatten() {
+            let name = name.as_str().unwrap_or_default();
+            if !object.contains_key(name) {
+                out.push(format!("{at}: `{name}` is missing"));
+            }
+        }
+        if let Some(properties) = schema["properties"].as_object() {
+            for (name, property) in properties {
+                if let Some(field) = object.get(name) {
+                    violations(document, property, field, &format!("{at}.{name}"), out);
+                }
+            }
+        }
+    }
+    if let (Some(items), Some(list)) = (schema.get("items"), value.as_array()) {
+        for (i, item) in list.iter().enumerate() {
+            violations(document, items, item, &format!("{at}[{i}]"), out);
+        }
+    }
+}
+
+/// Checks one answer against the document's `method` on `path` (as templated there).
+async fn conforms(
+    document: &Value,
+    method: &str,
+    path: &str,
+    response: reqwest::Response,
+) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let bytes = response.bytes().await.unwrap();
+    let operation = &document["paths"][path][method.to_ascii_lowercase()];
+    assert!(
+        operation.is_object(),
+        "{method} {path} is not in the document"
+    );
+    let documented = &operation["responses"][status.to_string()];
+    assert!(
+        documented.is_object(),
+        "{method} {path} answered {status}, which the document does not list: {}",
+        String::from_utf8_lossy(&bytes)
+    );
+    let Some(content) = documented["content"].as_object() else {
+        assert!(
+            bytes.is_empty(),
+            "{method} {path} {status} has a body the document does not"
+        );
+        return (status, Value::Null);
+    };
+    let media = content
+        .iter()
+        .find(|(media, _)| *media == "*/*" || content_type.starts_with(media.as_str()))
+        .map(|(_, media)| media);
+    let Some(media) = media else {
+        panic!("{method} {path} {status}: content type {content_type:?} is not one of {content:?}");
+    };
+    if !content_type.starts_with("application/json") {
+        return (status, Value::Null);
+    }
+    let body: Value = serde_json::from_slice(&bytes).unwrap();
+    let mut found = Vec::new();
+    violations(document, &media["schema"], &body, "body", &mut found);
+    assert!(
+        found.is_empty(),
+        "{method} {path} {status} does not match the document:\n{}\n{body:#}",
+        found.join("\n")
+    );
+    (status, body)
+}
+
+#[tokio::test]
+async fn an_agents_whole_path_answers_as_the_openapi_document_says() {
+    let (base, _stop) = start_with(StoreChoice::Embedded, None).await;
+    let document = local_api::openapi::document();
+    let client = reqwest::Client::new();
+    let as_agent = |request: reqwest::RequestBuilder, agent: &str| {
+        request
+            .header("X-Agent-Id", agent)
+            .header("X-Agent-Groups", "admins")
+    };
+    let customer = "whatsapp:+447700900123";
+    let message = InboundToSend {
+        from: customer.into(),
+        to: local_api::LOCAL_WHATSAPP_FROM.into(),
+        body: "Where is my order?".into(),
+        profile_name: Some("Zoë".into()),
+        media_url: None,
+        media_content_type: None,
+    };
+    let (status, _, _) = send_inbound(
+        &format!("{base}/twilio/inbound"),
+        local_api::LOCAL_AUTH_TOKEN,
+        local_api::LOCAL_ACCOUNT_SID,
+        &message,
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 200);
+    let unsigned = client
+        .post(format!("{base}/twilio/status"))
+        .form(&[("MessageSid", "SM0123456789abcdef0123456789abcdef")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        conforms(&document, "POST", "/twilio/status", unsigned)
+            .await
+            .0,
+        403
+    );
+
+    let presence = as_agent(client.put(format!("{base}/agents/alice/presence")), "alice")
+        .json(&serde_json::json!({"status": "available"}))
+        .send()
+        .await
+        .unwrap();
+    let path = "/agents/{agentId}/presence";
+    assert_eq!(conforms(&document, "PUT", path, presence).await.0, 200);
+    let contact_url = format!("{base}/contacts/whatsapp%3A%2B447700900123");
+    for expected in [201, 200] {
+        let contact = as_agent(client.put(&contact_url), "alice")
+            .json(&serde_json::json!({"name": "Zoë", "contact_id": "C-1", "tier": "gold"}))
+            .send()
+            .await
+            .unwrap();
+        let answer = conforms(&document, "PUT", "/contacts/{address}", contact).await;
+        assert_eq!(answer.0, expected);
+    }
+
+    let list = as_agent(client.get(format!("{base}/conversations")), "alice")
+        .send()
+        .await
+        .unwrap();
+    let (_, list) = conforms(&document, "GET", "/conversations", list).await;
+    let id = list["conversations"][0]["id"].as_str().unwrap().to_owned();
+    let one = "/conversations/{conversationId}";
+    let read = as_agent(client.get(format!("{base}/conversations/{id}")), "alice")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(conforms(&document, "GET", one, read).await.0, 200);
+    let accept = "/conversations/{conversationId}/accept";
+    let accepted = as_agent(
+        client.post(format!("{base}/conversations/{id}/accept")),
+        "alice",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(conforms(&document, "POST", accept, accepted).await.0, 200);
+    let taken = as_agent(
+        client.post(format!("{base}/conversations/{id}/accept")),
+        "bob",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(conforms(&document, "POST", accept, taken).await.0, 409);
+
+    let replies = "/conversations/{conversationId}/messages";
+    let reply = |body: Value, key: &str| {
+        as_agent(
+            client.post(format!("{base}/conversations/{id}/messages")),
+            "alice",
+        )
+        .header("Idempotency-Key", key)
+        .json(&body)
+        .send()
+    };
+    let sent = reply(serde_json::json!({"body": "It ships today."}), "k1")
+        .await
+        .unwrap();
+    assert_eq!(conforms(&document, "POST", replies, sent).await.0, 201);
+    let upload = as_agent(
+        client.post(format!("{base}/conversations/{id}/media")),
+        "alice",
+    )
+    .header("content-type", "image/png")
+    .body(vec![0x89, b'P', b'N', b'G'])
+    .send()
+    .await
+    .unwrap();
+    let media = "/conversations/{conversationId}/media";
+    let (status, uploaded) = conforms(&document, "POST", media, upload).await;
+    assert_eq!(status, 201);
+    let address = uploaded["media_url"].as_str().unwrap();
+    let key = &address[address.find("/media/").unwrap()..];
+    let shared = client.get(format!("{base}{key}")).send().await.unwrap();
+    assert_eq!(
+        conforms(&document, "GET", "/media/{key+}", shared).await.0,
+        200
+    );
+
+    let moved = client
+        .post(format!("{base}/local/clock"))
+        .json(&serde_json::json!({"advance_seconds": 86_401}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), 200);
+    let late = reply(serde_json::json!({"body": "Still there?"}), "k2")
+        .await
+        .unwrap();
+    let (status, refused) = conforms(&document, "POST", replies, late).await;
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (409, Some("window_expired"))
+    );
+    let deferred = reply(
+        serde_json::json!({"body": "Your refund went out.", "defer": true}),
+        "k3",
+    )
+    .await
+    .unwrap();
+    let (status, deferred) = conforms(&document, "POST", replies, deferred).await;
+    assert_eq!(status, 202);
+    let cancel_url = format!(
+        "{base}/conversations/{id}/messages/{}",
+        deferred["id"].as_str().unwrap()
+    );
+    let cancel = "/conversations/{conversationId}/messages/{messageId}";
+    for expected in [204, 409] {
+        let cancelled = as_agent(client.delete(&cancel_url), "alice")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            conforms(&document, "DELETE", cancel, cancelled).await.0,
+            expected
+        );
+    }
+
+    let close = "/conversations/{conversationId}/close";
+    let not_yours = as_agent(
+        client.post(format!("{base}/conversations/{id}/close")),
+        "bob",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(conforms(&document, "POST", close, not_yours).await.0, 403);
+    let closed = as_agent(
+        client.post(format!("{base}/conversations/{id}/close")),
+        "alice",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(conforms(&document, "POST", close, closed).await.0, 200);
+    let missing = as_agent(
+        client.get(format!(
+            "{base}/conversations/01a20a57-f1b0-7342-9a4c-552c53ee9bf3"
+        )),
+        "alice",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(conforms(&document, "GET", one, missing).await.0, 404);
+    let anonymous = client
+        .get(format!("{base}/conversations"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        conforms(&document, "GET", "/conversations", anonymous)
+            .await
+            .0,
+        401
+    );
+}
+
+#[test]
+fn the_document_checker_finds_a_missing_field_a_wrong_type_and_an_unknown_code() {
+    let document = local_api::openapi::document();
+    let conversation = serde_json::json!({ "$ref": "#/components/schemas/Conversation" });
+    let mut found = Vec::new();
+    violations(
+        &document,
+        &conversation,
+        &serde_json::json!({"id": 7, "state": "lost"}),
+        "body",
+        &mut found,
+    );
+    let text = found.join("\n");
+    assert!(text.contains("body.id: 7 is not of type"), "{text}");
+    assert!(
+        text.contains("body.state: \"lost\" is not one of"),
+        "{text}"
+    );
+    assert!(text.contains("`customer` is missing"), "{text}");
+}
