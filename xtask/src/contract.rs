@@ -59,7 +59,18 @@ const LOCAL_API_VARS_TO_CLEAR: &[&str] = &[
     "MEDIA_BUCKET",
 ];
 
-fn start_local_api(paths: &Paths, port: u16) -> Result<LocalApi, Error> {
+/// Whether `XTASK_CONTRACT_DYNAMODB` asks for local-api on DynamoDB Local.
+pub fn on_dynamodb() -> bool {
+    std::env::var("XTASK_CONTRACT_DYNAMODB").is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+/// `dynamodb`: the emulators' variables, to run local-api on DynamoDB Local instead of its
+/// embedded store.
+fn start_local_api(
+    paths: &Paths,
+    port: u16,
+    dynamodb: Option<&[(String, String)]>,
+) -> Result<LocalApi, Error> {
     let bin = local_api_bin(paths);
     let log = paths.logs.join("contract-local-api.log");
     let out = File::create(&log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
@@ -74,6 +85,14 @@ fn start_local_api(paths: &Paths, port: u16) -> Result<LocalApi, Error> {
         .stderr(err);
     for var in LOCAL_API_VARS_TO_CLEAR {
         command.env_remove(var);
+    }
+    if let Some(vars) = dynamodb {
+        for var in crate::AWS_VARS_TO_CLEAR {
+            command.env_remove(var);
+        }
+        command
+            .envs(vars.iter().map(|(k, v)| (k, v)))
+            .env("TABLE_NAME", format!("contract-{port}"));
     }
     sys::die_with_parent(&mut command);
     eprintln!(
@@ -155,14 +174,18 @@ pub fn schemathesis_args(config: &Path, port: u16, max_examples: u32, seed: u64)
 }
 
 /// Runs the contract step: local-api (already built by `cargo test`), then schemathesis.
-pub fn test(paths: &Paths, tools: &Tools) -> Result<(), Error> {
+pub fn test(
+    paths: &Paths,
+    tools: &Tools,
+    dynamodb: Option<&[(String, String)]>,
+) -> Result<(), Error> {
     // A no-op after `cargo test --workspace` (same features), as for the console's step.
     run_step(
         "local-api binary",
         crate::cargo_command(paths).args(["test", "--workspace", "--no-run", "--quiet"]),
     )?;
     let port = free_port()?;
-    let _api = start_local_api(paths, port)?;
+    let _api = start_local_api(paths, port, dynamodb)?;
     let max_examples = env_number("XTASK_SCHEMATHESIS_EXAMPLES", DEFAULT_MAX_EXAMPLES);
     let seed = env_number("XTASK_SCHEMATHESIS_SEED", DEFAULT_SEED);
     run_step(

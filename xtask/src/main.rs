@@ -134,13 +134,21 @@ fn test(paths: &Paths, test_args: &TestArgs) -> Result<(), Error> {
     let tested = run_step("cargo test", &mut cargo_test);
     report_disk(paths);
     tested?;
-    drop(emulators);
 
     if test_args.contract {
-        contract::test(paths, &tools)?;
+        // On the embedded store by default; XTASK_CONTRACT_DYNAMODB=1 puts local-api on
+        // DynamoDB Local (a table of its own), while the emulators still run.
+        let table = contract::on_dynamodb().then(|| {
+            test_env(emulators.ddb_port, emulators.moto_port, &tools.venv_bin)
+                .into_iter()
+                .filter(|(name, _)| name != "PATH")
+                .collect::<Vec<_>>()
+        });
+        contract::test(paths, &tools, table.as_deref())?;
     } else {
         eprintln!("xtask: --no-contract: skipping schemathesis against local-api");
     }
+    drop(emulators);
 
     match &browser {
         Some(browser) => console::test(paths, browser)?,
