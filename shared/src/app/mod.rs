@@ -4,62 +4,21 @@
 pub mod agents;
 pub mod deadline;
 pub mod deferred;
+pub mod inbound;
 pub mod live;
 pub mod media;
 pub mod notify;
 pub mod reply;
 pub mod views;
 
+pub use inbound::{InboundReceipt, receive_inbound};
 pub use views::{ConversationView, CustomerView, MediaView, MessageView, WindowView};
 
-use crate::domain::{
-    ConversationId, InboundMessage, SessionDecision, StatusCallback, ViewState, WhatsAppAddress,
-};
+use crate::domain::{ConversationId, StatusCallback, ViewState, WhatsAppAddress};
 use crate::ports::{
-    ChannelStore, Clock, Contact, ConversationRecord, Direction, MessageRecord, SessionKey,
-    SessionRecord, SessionStore, SessionTouch, StatusApplied, StoreError, Stored,
+    ChannelStore, Clock, Contact, ConversationRecord, Direction, SessionKey, SessionRecord,
+    SessionStore, StatusApplied, StoreError,
 };
-
-/// What storing an inbound message did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InboundReceipt {
-    pub conversation_id: ConversationId,
-    pub session: SessionDecision,
-    pub stored: Stored,
-}
-
-/// An inbound message: the session first (it names the conversation), then the message, each a
-/// single conditional write.
-pub async fn receive_inbound(
-    store: &dyn SessionStore,
-    clock: &dyn Clock,
-    message: &InboundMessage,
-) -> Result<InboundReceipt, StoreError> {
-    let now = clock.now();
-    let touched = store
-        .touch_session(&SessionTouch {
-            key: SessionKey {
-                business: message.to.clone(),
-                customer: message.from.clone(),
-            },
-            at: now,
-            profile_name: message.profile_name().map(str::to_owned),
-            preview: Some(message.preview()),
-        })
-        .await?;
-    let stored = store
-        .put_message(&MessageRecord::inbound(
-            message,
-            &touched.conversation_id,
-            now,
-        ))
-        .await?;
-    Ok(InboundReceipt {
-        conversation_id: touched.conversation_id,
-        session: touched.decision,
-        stored,
-    })
-}
 
 /// A delivery status callback: moves the message's status forward only.
 pub async fn receive_status(
