@@ -74,9 +74,10 @@ fn malformed(reason: &str) -> Response<Body> {
 
 fn unavailable() -> Response<Body> {
     error(
-        StatusCode::INTERNAL_SERVER_ERROR,
+        StatusCode::SERVICE_UNAVAILABLE,
         "store_unavailable",
-        "The message could not be stored; Twilio's fallback URL, if any, takes over.",
+        "The message could not be stored now; Twilio retries it when the webhook URL asks for \
+         retries (#rc=…&rp=all), and the retry is stored exactly once.",
     )
 }
 

@@ -83,6 +83,9 @@ pub async fn load_context(
     })
 }
 
+/// Conversations read per page while looking for those of one state.
+const QUEUE_PAGE: usize = 100;
+
 /// Which conversations the agents' queue lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListFilter {
@@ -93,6 +96,10 @@ pub struct ListFilter {
 }
 
 /// The agents' queue: newest conversations first, optionally of one state or one number.
+///
+/// The state is filtered before the limit: pages of the index are read, newest first, until
+/// `limit` conversations in that state are found or the index ends, so an old waiting request
+/// is never hidden behind newer conversations in other states.
 pub async fn list_conversations(
     store: &dyn ChannelStore,
     clock: &dyn Clock,
@@ -100,28 +107,40 @@ pub async fn list_conversations(
     limit: usize,
 ) -> Result<Vec<ConversationView>, StoreError> {
     let now = clock.now();
-    let state = filter.state;
-    let conversations = match &filter.number {
-        Some(number) => {
-            store
-                .list_number_conversations(number.as_str(), limit)
-                .await?
-        }
-        None => store.list_conversations(limit).await?,
+    let number = filter.number.as_ref().map(WhatsAppAddress::as_str);
+    let page_size = if filter.state.is_some() {
+        limit.max(QUEUE_PAGE)
+    } else {
+        limit
     };
-    let keys: Vec<SessionKey> = conversations.iter().filter_map(SessionKey::of).collect();
-    let sessions = store.sessions(&keys).await?;
-    let addresses: Vec<String> = conversations.iter().map(|c| c.customer.clone()).collect();
-    let contacts = store.contacts(&addresses).await?;
-    Ok(conversations
-        .into_iter()
-        .map(|c| {
-            let session = sessions.iter().find(|s| s.conversation_id == c.id);
-            let contact = contacts.iter().find(|k| k.address == c.customer);
-            views::view(c, session, contact, now)
-        })
-        .filter(|v| state.is_none_or(|wanted| v.state == wanted))
-        .collect())
+    let mut out = Vec::new();
+    let mut before: Option<String> = None;
+    loop {
+        let conversations = store
+            .conversations_page(number, before.as_deref(), page_size)
+            .await?;
+        let read = conversations.len();
+        before = conversations.last().map(|c| c.id.clone());
+        let keys: Vec<SessionKey> = conversations.iter().filter_map(SessionKey::of).collect();
+        let sessions = store.sessions(&keys).await?;
+        let addresses: Vec<String> = conversations.iter().map(|c| c.customer.clone()).collect();
+        let contacts = store.contacts(&addresses).await?;
+        out.extend(
+            conversations
+                .into_iter()
+                .map(|c| {
+                    let session = sessions.iter().find(|s| s.conversation_id == c.id);
+                    let contact = contacts.iter().find(|k| k.address == c.customer);
+                    views::view(c, session, contact, now)
+                })
+                .filter(|v| filter.state.is_none_or(|wanted| v.state == wanted)),
+        );
+        if out.len() >= limit || read < page_size {
+            break;
+        }
+    }
+    out.truncate(limit);
+    Ok(out)
 }
 
 /// One conversation with its transcript, oldest message first.

@@ -4,14 +4,17 @@
 mod deadline;
 mod deferred;
 mod events;
+mod fault_proxy;
 mod helpers;
 mod inbound;
+mod inbound_faults;
 mod live;
 mod local_api;
 mod media;
 mod media_local;
 mod notify;
 mod notify_e2e;
+mod queue;
 mod reads;
 mod reply;
 mod routes;

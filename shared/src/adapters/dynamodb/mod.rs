@@ -201,6 +201,51 @@ impl DynamoChannelStore {
             .await
     }
 
+    /// Newest first, at most `limit` of one partition whose sort keys are below `before`,
+    /// keeping only the items whose `attribute` equals `value` when asked.
+    async fn query_index_page(
+        &self,
+        partition: String,
+        before: Option<&str>,
+        limit: usize,
+        only: Option<(&'static str, AttributeValue)>,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let mut query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(INDEX)
+                .expression_attribute_values(":pk", s(partition.clone()))
+                .scan_index_forward(false)
+                .set_exclusive_start_key(start);
+            query = match before {
+                Some(before) => query
+                    .key_condition_expression("gsi1pk = :pk AND gsi1sk < :before")
+                    .expression_attribute_values(":before", s(before)),
+                None => query.key_condition_expression("gsi1pk = :pk"),
+            };
+            query = match &only {
+                // DynamoDB's Limit counts items read, not items kept: no Limit with a filter.
+                Some((attribute, value)) => query
+                    .filter_expression("#only = :only")
+                    .expression_attribute_names("#only", *attribute)
+                    .expression_attribute_values(":only", value.clone()),
+                None => query.limit(i32::try_from(limit).unwrap_or(i32::MAX)),
+            };
+            let page = query.send().await.map_err(unavailable)?;
+            items.extend(page.items.unwrap_or_default());
+            start = page.last_evaluated_key;
+            if start.is_none() || items.len() >= limit {
+                break;
+            }
+        }
+        items.truncate(limit);
+        Ok(items)
+    }
+
     /// As [`Self::query_index`], keeping only the items whose `attribute` equals `value`. The
     /// filter runs after DynamoDB reads a page, so pages are read until `limit` items match.
     async fn query_index_where(
