@@ -92,6 +92,44 @@ async fn a_follow_up_whose_session_write_keeps_failing_gets_a_5xx_leaves_the_win
 }
 
 #[tokio::test]
+async fn a_message_whose_write_keeps_failing_gets_a_5xx_leaves_the_window_unmoved_and_its_retry_stores_it_once()
+ {
+    let dynamo = faulty_dynamo().await;
+    let store = dynamo.store.clone();
+    let webhook = Webhook::new(store.clone());
+    webhook.text(&new_sid(), CUSTOMER, "first").await;
+    webhook.clock.advance(TimeDelta::hours(23));
+
+    dynamo.faults.fail("PutItem", Fault::ServerError, 1_000);
+    let sid = new_sid();
+    assert_eq!(
+        webhook.text(&sid, CUSTOMER, "are you there?").await,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    let session = store
+        .session(&key(&webhook, CUSTOMER))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        session.last_inbound_at,
+        t0(),
+        "no window for a message nobody can see"
+    );
+
+    dynamo.faults.heal();
+    webhook.clock.advance(TimeDelta::seconds(20));
+    assert_eq!(
+        webhook.text(&sid, CUSTOMER, "are you there?").await,
+        StatusCode::OK
+    );
+    let id = only_conversation(store.as_ref()).await;
+    let messages = store.conversation_messages(&id).await.unwrap();
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[1].id, sid);
+}
+
+#[tokio::test]
 async fn a_first_message_whose_conversation_write_fails_is_completed_by_its_retry() {
     let dynamo = faulty_dynamo().await;
     let store = dynamo.store.clone();
