@@ -36,6 +36,7 @@ use whatsapp_channel::ports::{AgentNotifier, ChannelStore, Clock, MediaStore, Re
 use window_deadlines::WindowDeadlines;
 
 pub mod live;
+pub mod load;
 pub mod media;
 pub mod send;
 pub mod stream;

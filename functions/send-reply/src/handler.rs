@@ -177,7 +177,7 @@ async fn reply(state: &SendReply, request: &Request) -> Result<Response<Body>, A
         agent,
         idempotency_key,
         content,
-        deadline: invocation_deadline(&request),
+        deadline: invocation_deadline(request),
     };
     let sender = MeasuredSender {
         inner: state.sender.as_ref(),

@@ -179,10 +179,11 @@ impl ReplySender for TwilioReplySender {
         let budget = request.budget.map_or(SEND_BUDGET, |b| b.min(SEND_BUDGET));
         let mut attempt = 1;
         loop {
-            let timeout = self
-                .request_timeout
-                .min(budget.saturating_sub(started.elapsed()))
-                .max(MIN_ATTEMPT_TIME);
+            let timeout = self.request_timeout.min(
+                budget
+                    .saturating_sub(started.elapsed())
+                    .max(MIN_ATTEMPT_TIME),
+            );
             let response = self
                 .client
                 .post(self.endpoint.clone())

@@ -98,7 +98,10 @@ pub async fn receive_inbound(
     clock: &dyn Clock,
     message: &InboundMessage,
 ) -> Result<InboundReceipt, StoreError> {
+    // At the precision the store keeps (milliseconds), so that the time read back from a
+    // stored message or session compares equal to the time it was written with.
     let now = clock.now();
+    let now = DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now);
     let key = SessionKey {
         business: message.to.clone(),
         customer: message.from.clone(),
@@ -146,7 +149,9 @@ pub async fn receive_inbound(
         stored,
     };
     for _ in 0..STEPS {
-        match step(session.as_ref(), &conversation, at, exists) {
+        let next = step(session.as_ref(), &conversation, at, exists);
+        tracing::debug!(message_sid = %sid, step = ?next, exists, conversation = %conversation, "inbound step");
+        match next {
             Step::Settled => {
                 let decision = match stored {
                     Stored::Inserted => SessionDecision::KeepNewer,

@@ -273,3 +273,34 @@ async fn under_concurrent_duplicate_deliveries_every_message_is_stored_once_and_
         }
     }
 }
+
+#[tokio::test]
+async fn concurrent_copies_of_a_message_received_between_two_milliseconds_all_get_200() {
+    for (name, store) in stores().await {
+        let webhook = Arc::new(Webhook::new(store.clone()));
+        webhook.text(&new_sid(), CUSTOMER, "first").await;
+        // A clock finer than the store's milliseconds.
+        webhook
+            .clock
+            .advance(TimeDelta::minutes(1) + TimeDelta::nanoseconds(123_456));
+        let sid = new_sid();
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..8 {
+            let (webhook, sid) = (webhook.clone(), sid.clone());
+            tasks.spawn(async move { webhook.text(&sid, CUSTOMER, "again").await });
+        }
+        while let Some(status) = tasks.join_next().await {
+            assert_eq!(status.unwrap(), StatusCode::OK, "{name}");
+        }
+        let session = store
+            .session(&key(&webhook, CUSTOMER))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            session.last_inbound_at,
+            t0() + TimeDelta::minutes(1),
+            "{name}: counted from the message, to the millisecond"
+        );
+    }
+}
