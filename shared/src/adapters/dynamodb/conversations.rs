@@ -130,8 +130,9 @@ impl ConversationStore for DynamoChannelStore {
         // Each shard's newest `limit` before the cursor; merged, their newest `limit` are the
         // queue's.
         let only = business.map(|b| ("business", s(b)));
-        let shards = conversations_partitions()
-            .map(|partition| self.query_index_page(partition, before, limit, only.clone()));
+        let shards = conversations_partitions().map(|partition| {
+            self.query_index_page(partition, true, before, Some(limit), only.clone())
+        });
         let mut page: Vec<ConversationRecord> = futures_util::future::try_join_all(shards)
             .await?
             .into_iter()

@@ -191,23 +191,27 @@ impl DynamoChannelStore {
         Ok(found)
     }
 
+    /// One partition of the index, in sort-key order (`newest_first`: descending), at most
+    /// `limit` items.
     async fn query_index(
         &self,
         partition: String,
         newest_first: bool,
         limit: Option<usize>,
     ) -> Result<Vec<Item>, StoreError> {
-        self.query_index_where(partition, newest_first, limit, None)
+        self.query_index_page(partition, newest_first, None, limit, None)
             .await
     }
 
-    /// Newest first, at most `limit` of one partition whose sort keys are below `before`,
-    /// keeping only the items whose `attribute` equals `value` when asked.
+    /// As [`Self::query_index`], only the sort keys below `before` when given, and only the
+    /// items whose `attribute` equals `value` when asked. The filter runs after DynamoDB reads
+    /// a page, so pages are read until `limit` items match.
     async fn query_index_page(
         &self,
         partition: String,
+        newest_first: bool,
         before: Option<&str>,
-        limit: usize,
+        limit: Option<usize>,
         only: Option<(&'static str, AttributeValue)>,
     ) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
@@ -219,7 +223,7 @@ impl DynamoChannelStore {
                 .table_name(&self.table)
                 .index_name(INDEX)
                 .expression_attribute_values(":pk", s(partition.clone()))
-                .scan_index_forward(false)
+                .scan_index_forward(!newest_first)
                 .set_exclusive_start_key(start);
             query = match before {
                 Some(before) => query
@@ -227,46 +231,6 @@ impl DynamoChannelStore {
                     .expression_attribute_values(":before", s(before)),
                 None => query.key_condition_expression("gsi1pk = :pk"),
             };
-            query = match &only {
-                // DynamoDB's Limit counts items read, not items kept: no Limit with a filter.
-                Some((attribute, value)) => query
-                    .filter_expression("#only = :only")
-                    .expression_attribute_names("#only", *attribute)
-                    .expression_attribute_values(":only", value.clone()),
-                None => query.limit(i32::try_from(limit).unwrap_or(i32::MAX)),
-            };
-            let page = query.send().await.map_err(unavailable)?;
-            items.extend(page.items.unwrap_or_default());
-            start = page.last_evaluated_key;
-            if start.is_none() || items.len() >= limit {
-                break;
-            }
-        }
-        items.truncate(limit);
-        Ok(items)
-    }
-
-    /// As [`Self::query_index`], keeping only the items whose `attribute` equals `value`. The
-    /// filter runs after DynamoDB reads a page, so pages are read until `limit` items match.
-    async fn query_index_where(
-        &self,
-        partition: String,
-        newest_first: bool,
-        limit: Option<usize>,
-        only: Option<(&'static str, AttributeValue)>,
-    ) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let mut query = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(INDEX)
-                .key_condition_expression("gsi1pk = :pk")
-                .expression_attribute_values(":pk", s(partition.clone()))
-                .scan_index_forward(!newest_first)
-                .set_exclusive_start_key(start);
             query = match &only {
                 // DynamoDB's Limit counts items read, not items kept: no Limit with a filter.
                 Some((attribute, value)) => query
