@@ -307,19 +307,19 @@ pub fn operations() -> Vec<Operation> {
             .error(404, &["not_found"]),
         twilio_signature(
             Operation::new("POST", "/twilio/inbound", "Twilio's inbound WhatsApp message", "twilio")
-                .describe("Stored once per MessageSid; opens or refreshes the customer's 24-hour session.")
+                .describe("Stored once per MessageSid, before its session's window moves; opens or refreshes the customer's 24-hour session. A 503 means nothing was half-stored: Twilio's retry (the webhook URL's `#rc=…&rp=all`) completes it once.")
                 .request("application/x-www-form-urlencoded", s("TwilioInbound"), true),
         )
         .bytes(200, "Empty TwiML", &["text/xml"])
         .error(422, &["unknown_sender"])
-        .error(500, STORE),
+        .error(503, STORE),
         twilio_signature(
             Operation::new("POST", "/twilio/status", "Twilio's status callback", "twilio")
                 .describe("Moves an outbound message's status forward only.")
                 .request("application/x-www-form-urlencoded", s("TwilioStatus"), true),
         )
         .empty(204, "Applied, or older than the stored status")
-        .error(500, STORE),
+        .error(503, STORE),
         Operation::new("GET", "/conversations", "The queue, newest first", "conversations")
             .agent()
             .query("state", json!({ "enum": ["requested", "active", "closed", "expired"] }), "Only conversations in this state.")
