@@ -44,7 +44,7 @@ pub mod stream;
 pub mod twilio_stub;
 
 /// The product's HTTP routes, as template.yaml declares them.
-pub const ROUTES: [&str; 16] = [
+pub const ROUTES: [&str; 24] = [
     "GET /",
     "GET /console/{proxy+}",
     "POST /twilio/inbound",
@@ -61,6 +61,14 @@ pub const ROUTES: [&str; 16] = [
     "HEAD /media/{key+}",
     "PUT /agents/{agentId}/presence",
     "PUT /contacts/{address}",
+    "GET /agents",
+    "POST /conversations/{conversationId}/notes",
+    "POST /conversations/{conversationId}/transfer",
+    "GET /quick-replies",
+    "PUT /quick-replies/{id}",
+    "DELETE /quick-replies/{id}",
+    "GET /customers/{address}",
+    "GET /search",
 ];
 
 /// API Gateway's payload limit.

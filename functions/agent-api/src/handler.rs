@@ -2,6 +2,7 @@
 //! accept and close, the agent's presence and the customer directory, and media (inbound
 //! attachments through us, agents' uploads).
 
+mod desk;
 mod media;
 
 use std::sync::Arc;
@@ -110,7 +111,23 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     match (request.method(), segments.as_slice()) {
         (&Method::GET, ["conversations"]) => list(state, request).await,
-        (&Method::GET, ["conversations", id]) => get(state, id).await,
+        (&Method::GET, ["conversations", id]) => desk::get(state, id).await,
+        (&Method::POST, ["conversations", id, "notes"]) => {
+            desk::note(state, request, id, &agent).await
+        }
+        (&Method::POST, ["conversations", id, "transfer"]) => {
+            desk::transfer(state, request, id, &agent).await
+        }
+        (&Method::GET, ["agents"]) => desk::agents(state).await,
+        (&Method::GET, ["quick-replies"]) => desk::list_quick_replies(state).await,
+        (&Method::PUT, ["quick-replies", id]) => {
+            desk::put_quick_reply(state, request, id, &agent).await
+        }
+        (&Method::DELETE, ["quick-replies", id]) => {
+            desk::delete_quick_reply(state, request, id).await
+        }
+        (&Method::GET, ["customers", address]) => desk::customer(state, address).await,
+        (&Method::GET, ["search"]) => desk::search(state, request).await,
         (&Method::POST, ["conversations", id, "accept"]) => accept(state, id, &agent).await,
         (&Method::POST, ["conversations", id, "close"]) => close(state, id, &agent).await,
         (&Method::PUT, ["agents", id, "presence"]) => presence(state, request, id, &agent).await,
@@ -121,11 +138,21 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
         (_, ["agents", _, "presence"] | ["contacts", _]) => {
             Err(ApiError::method_not_allowed("This route takes PUT."))
         }
+        (_, ["agents"] | ["quick-replies"] | ["customers", _] | ["search"]) => {
+            Err(ApiError::method_not_allowed("This route takes GET."))
+        }
+        (_, ["quick-replies", _]) => Err(ApiError::method_not_allowed(
+            "This route takes PUT or DELETE.",
+        )),
         (
             _,
             ["conversations"]
             | ["conversations", _]
-            | ["conversations", _, "accept" | "close" | "media"]
+            | [
+                "conversations",
+                _,
+                "accept" | "close" | "media" | "notes" | "transfer",
+            ]
             | ["conversations", _, "messages", _, "media", _],
         ) => Err(ApiError::method_not_allowed(
             "This route does not take that method.",
@@ -179,14 +206,6 @@ async fn list(state: &AgentApi, request: &Request) -> Answer {
         StatusCode::OK,
         &json!({ "conversations": conversations }),
     ))
-}
-
-async fn get(state: &AgentApi, raw_id: &str) -> Answer {
-    let id = conversation_id(raw_id)?;
-    let conversation = app::get_conversation(state.store.as_ref(), state.clock.as_ref(), &id)
-        .await?
-        .ok_or_else(no_conversation)?;
-    Ok(json(StatusCode::OK, &conversation))
 }
 
 async fn accept(state: &AgentApi, raw_id: &str, agent: &AgentId) -> Answer {

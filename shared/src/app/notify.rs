@@ -27,6 +27,8 @@ pub enum NotifyFailure {
 enum Meaning {
     Requested(ConversationRecord),
     Accepted(ConversationRecord),
+    /// Handed from one agent (the first) to another.
+    Transferred(Option<String>, ConversationRecord),
     MessageReceived(Box<MessageRecord>),
     StatusChanged(Box<MessageRecord>),
     WindowClosed(SessionRecord),
@@ -43,6 +45,13 @@ fn meaning(change: &StreamChange, now: DateTime<Utc>) -> Meaning {
                 && new.state == ConversationState::Active =>
         {
             Meaning::Accepted(new.clone())
+        }
+        (ChangeKind::Modify, Some(I::Conversation(old)), Some(I::Conversation(new)))
+            if old.state == ConversationState::Active
+                && new.state == ConversationState::Active
+                && old.assigned_agent != new.assigned_agent =>
+        {
+            Meaning::Transferred(old.assigned_agent.clone(), new.clone())
         }
         (ChangeKind::Insert, _, Some(I::Message(m))) if m.direction == Direction::Inbound => {
             Meaning::MessageReceived(m.clone())
@@ -218,6 +227,30 @@ async fn notifications(
                 },
             )]
         }
+        Meaning::Transferred(from, conversation) => {
+            let Some(to) = conversation.assigned_agent.clone() else {
+                return Ok(Vec::new());
+            };
+            let contact = contact_of(&conversation.customer).await?;
+            vec![(
+                change.id.clone(),
+                Notification {
+                    event_type: "conversation.transferred".into(),
+                    business_number: conversation.business.clone(),
+                    agent_ids: vec![to.clone()],
+                    authenticated: contact.is_some(),
+                    body: json!({
+                        "event_type": "conversation.transferred",
+                        "conversation_id": conversation.id,
+                        "business_number": conversation.business,
+                        "from_agent": from,
+                        "assigned_agent": to,
+                        "customer": customer(&conversation, contact.as_ref()),
+                        "published_at": rfc3339(now),
+                    }),
+                },
+            )]
+        }
         Meaning::MessageReceived(message) => {
             let Ok(id) = ConversationId::parse(&message.conversation_id) else {
                 return Ok(Vec::new());
@@ -356,6 +389,8 @@ pub async fn handle_change_reported(
     change: &StreamChange,
 ) -> Result<ChangeReport, NotifyFailure> {
     let now = clock.now();
+    // A stored message's words go into the search index first: indexing again is harmless.
+    super::desk::search::index_change(store, change).await?;
     let pending = notifications(store, change, now).await?;
     let mut report = ChangeReport::default();
     if pending.is_empty()

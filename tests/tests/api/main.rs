@@ -3,6 +3,7 @@
 
 mod deadline;
 mod deferred;
+mod desk;
 mod events;
 mod helpers;
 mod inbound;
