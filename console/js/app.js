@@ -76,12 +76,13 @@ function startDesk(session, config) {
     clock,
     onUnauthorized: () => session.signOut(),
   });
-  const summary = new CustomerSummary($("#summary"));
+  const summary = new CustomerSummary($("#summary"), { api, onOpen: (id) => open(id) });
   const panel = new ConversationPanel({
     root: $("#panel"),
     api,
     clock,
     agentId: session.agentId,
+    isAdmin: session.isAdmin,
     // One place keeps the warnings (the queue): a warning that arrives while the panel is still
     // loading its conversation is shown once it is.
     closingWarning: (id) => queue.closing.get(id),
@@ -108,7 +109,36 @@ function startDesk(session, config) {
       await open(id);
     },
     onOpen: (id) => open(id),
+    history: (address) => api.customer(address),
   });
+
+  // The search page's module loads the first time it is opened: not part of the first load.
+  let searchPage = null;
+  async function showSearch(shown) {
+    if (shown && !searchPage) {
+      try {
+        const { SearchPage } = await import("./search.js");
+        searchPage = new SearchPage({
+          root: $("#search-page"),
+          api,
+          onOpen: (id) => {
+            showSearch(false);
+            open(id);
+          },
+          onClose: () => showSearch(false),
+        });
+      } catch {
+        showError($("#desk-error"), new Error("The search page could not be loaded. Reload the page."));
+        return;
+      }
+    }
+    $("#search-page").hidden = !shown;
+    $(".layout").hidden = shown;
+    $("#open-search").setAttribute("aria-expanded", String(shown));
+    if (shown) searchPage.focus();
+    else $("#open-search").focus();
+  }
+  $("#open-search").addEventListener("click", () => showSearch($("#search-page").hidden));
 
   async function open(id) {
     queue.select(id);
