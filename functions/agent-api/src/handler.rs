@@ -37,6 +37,9 @@ pub struct AgentApi {
     metrics: Metrics,
     /// The media bucket (or its in-memory twin) and Twilio's media; `None`: media routes 503.
     media: Option<MediaSide>,
+    /// Twilio's Messages API and the senders, for business-started conversations; `None`:
+    /// `POST /conversations` answers 503.
+    sending: Option<desk::Sending>,
 }
 
 impl AgentApi {
@@ -47,6 +50,7 @@ impl AgentApi {
             admin_group: DEFAULT_ADMIN_GROUP.to_owned(),
             metrics: Metrics::disabled(),
             media: None,
+            sending: None,
         }
     }
 
@@ -68,6 +72,22 @@ impl AgentApi {
             store,
             fetcher,
             public_url: public_url.into().trim_end_matches('/').to_owned(),
+        });
+        self
+    }
+
+    /// Business-started conversations: the template goes out through `sender`, `From` one of
+    /// `senders`, with `settings`' status callback.
+    pub fn with_sender(
+        mut self,
+        sender: Arc<dyn whatsapp_channel::ports::ReplySender>,
+        settings: whatsapp_channel::app::reply::ReplySettings,
+        senders: whatsapp_channel::domain::Senders,
+    ) -> Self {
+        self.sending = Some(desk::Sending {
+            sender,
+            settings,
+            senders,
         });
         self
     }
@@ -111,6 +131,7 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     match (request.method(), segments.as_slice()) {
         (&Method::GET, ["conversations"]) => list(state, request).await,
+        (&Method::POST, ["conversations"]) => desk::start(state, request, &agent).await,
         (&Method::GET, ["conversations", id]) => desk::get(state, id).await,
         (&Method::POST, ["conversations", id, "notes"]) => {
             desk::note(state, request, id, &agent).await

@@ -39,7 +39,12 @@ enum Meaning {
 fn meaning(change: &StreamChange, now: DateTime<Utc>) -> Meaning {
     use StoredItem as I;
     match (change.kind, change.old.as_ref(), change.new.as_ref()) {
-        (ChangeKind::Insert, _, Some(I::Conversation(new))) => Meaning::Requested(new.clone()),
+        // A business-started conversation is inserted already assigned: no request.
+        (ChangeKind::Insert, _, Some(I::Conversation(new)))
+            if new.state == ConversationState::Requested =>
+        {
+            Meaning::Requested(new.clone())
+        }
         (ChangeKind::Modify, Some(I::Conversation(old)), Some(I::Conversation(new)))
             if old.state == ConversationState::Requested
                 && new.state == ConversationState::Active =>

@@ -6,8 +6,24 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{ConversationRecord, StoreError, Stored};
-use crate::domain::ConversationId;
+use super::{ConversationRecord, SessionRecord, SessionTouch, StoreError, Stored};
+use crate::domain::{ConversationId, ConversationState};
+
+/// `last_inbound_at` of a business-started conversation (and its session) until the customer
+/// answers: the customer never wrote, so its window is closed.
+pub const NEVER: DateTime<Utc> = DateTime::UNIX_EPOCH;
+
+/// How long a business-started conversation's session waits for the customer's answer (its
+/// TTL); after that, an answer starts a conversation request as usual.
+pub const AWAIT_ANSWER: chrono::TimeDelta = chrono::TimeDelta::days(28);
+
+impl SessionRecord {
+    /// A business-started conversation's session before the customer's first answer: the
+    /// answer continues that conversation (same agent, no new request).
+    pub fn awaits_customer(&self) -> bool {
+        self.last_inbound_at == NEVER && self.state == ConversationState::Active
+    }
+}
 
 /// An agent's note on a conversation: for agents only, never sent to the customer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,6 +170,24 @@ pub trait DeskStore: Send + Sync {
         query: &TermQuery,
         limit: usize,
     ) -> Result<Vec<TermEntry>, StoreError>;
+
+    /// Creates a business-started conversation and its session, awaiting the customer, unless
+    /// the customer's session is open or awaiting already (`false`). `previous` is the session
+    /// item it replaces (expired or closed).
+    async fn start_by_business(
+        &self,
+        session: &SessionRecord,
+        conversation: &ConversationRecord,
+        previous: Option<&SessionRecord>,
+    ) -> Result<bool, StoreError>;
+
+    /// The customer answered a business-started conversation: its session (`old`) and
+    /// conversation take the message's time, at once. `false` when `old` changed meanwhile.
+    async fn continue_started(
+        &self,
+        touch: &SessionTouch,
+        old: &SessionRecord,
+    ) -> Result<bool, StoreError>;
 
     /// Which of these (term, message) postings exist.
     async fn has_terms(

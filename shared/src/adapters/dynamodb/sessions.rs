@@ -193,6 +193,16 @@ impl SessionStore for DynamoChannelStore {
                 Err(None) => None,
                 Err(Some(item)) => Some(from_item::<SessionRecord>(item)?),
             };
+            // The customer answers a business-started conversation: it continues (desk.rs).
+            if let Some(old) = old.as_ref().filter(|o| o.awaits_customer()) {
+                if crate::ports::DeskStore::continue_started(self, touch, old).await? {
+                    return Ok(SessionTouched {
+                        conversation_id: parse_id(&old.conversation_id)?,
+                        decision: SessionDecision::Refresh,
+                    });
+                }
+                continue;
+            }
             let existing = old.as_ref().map(|o| ExistingSession {
                 last_inbound_at: o.last_inbound_at,
                 closed: o.state == ConversationState::Closed,

@@ -6,10 +6,11 @@ use std::collections::{BTreeMap, HashMap};
 use async_trait::async_trait;
 
 use super::InMemoryChannelStore;
-use crate::domain::{ConversationId, ConversationState};
+use crate::domain::{ConversationId, ConversationState, SessionWindow};
 use crate::ports::{
     ChangeKind, ConversationRecord, DeskStore, EventRecord, MessageRecord, NoteRecord, QuickReply,
-    StoreError, Stored, StoredItem, TermEntry, TermQuery, TransferResult,
+    SessionRecord, SessionTouch, StoreError, Stored, StoredItem, TermEntry, TermQuery,
+    TransferResult,
 };
 
 #[derive(Debug, Default)]
@@ -176,6 +177,88 @@ impl DeskStore for InMemoryChannelStore {
         found.sort_by_key(|e| std::cmp::Reverse(e.position()));
         found.truncate(limit);
         Ok(found)
+    }
+
+    async fn start_by_business(
+        &self,
+        session: &SessionRecord,
+        conversation: &ConversationRecord,
+        previous: Option<&SessionRecord>,
+    ) -> Result<bool, StoreError> {
+        let Some(key) = session.key() else {
+            return Err(StoreError::Corrupt("session addresses".into()));
+        };
+        let mut tables = self.tables();
+        let current = tables.sessions.get(&key).cloned();
+        let replaceable = current.as_ref().is_none_or(|s| {
+            s.state == ConversationState::Closed
+                || (!s.awaits_customer()
+                    && !SessionWindow::new(s.last_inbound_at).is_open_at(session.started_at))
+        });
+        if !replaceable || current.as_ref() != previous {
+            return Ok(false);
+        }
+        if let Some(old) = &current
+            && let Some(replaced) = tables.conversations.get_mut(&old.conversation_id)
+        {
+            replaced.last_inbound_at = replaced.last_inbound_at.max(old.last_inbound_at);
+        }
+        tables.sessions.insert(key, session.clone());
+        tables
+            .conversations
+            .insert(conversation.id.clone(), conversation.clone());
+        drop(tables);
+        let kind = if current.is_some() {
+            ChangeKind::Modify
+        } else {
+            ChangeKind::Insert
+        };
+        self.emit(
+            kind,
+            current.map(StoredItem::Session),
+            Some(StoredItem::Session(session.clone())),
+            None,
+        );
+        self.emit(
+            ChangeKind::Insert,
+            None,
+            Some(StoredItem::Conversation(conversation.clone())),
+            None,
+        );
+        Ok(true)
+    }
+
+    async fn continue_started(
+        &self,
+        touch: &SessionTouch,
+        old: &SessionRecord,
+    ) -> Result<bool, StoreError> {
+        let mut tables = self.tables();
+        let Some(session) = tables.sessions.get_mut(&touch.key) else {
+            return Ok(false);
+        };
+        if session != old || !session.awaits_customer() {
+            return Ok(false);
+        }
+        session.last_inbound_at = touch.at;
+        if touch.profile_name.is_some() {
+            session.profile_name = touch.profile_name.clone();
+        }
+        let new = session.clone();
+        if let Some(conversation) = tables.conversations.get_mut(&new.conversation_id) {
+            conversation.last_inbound_at = touch.at;
+            if touch.profile_name.is_some() {
+                conversation.profile_name = touch.profile_name.clone();
+            }
+        }
+        drop(tables);
+        self.emit(
+            ChangeKind::Modify,
+            Some(StoredItem::Session(old.clone())),
+            Some(StoredItem::Session(new)),
+            None,
+        );
+        Ok(true)
     }
 
     async fn has_terms(

@@ -16,6 +16,16 @@ use crate::ports::{
 #[async_trait]
 impl SessionStore for InMemoryChannelStore {
     async fn touch_session(&self, touch: &SessionTouch) -> Result<SessionTouched, StoreError> {
+        // The customer answers a business-started conversation: it continues (desk.rs).
+        let awaiting = self.tables().sessions.get(&touch.key).cloned();
+        if let Some(old) = awaiting.filter(SessionRecord::awaits_customer)
+            && crate::ports::DeskStore::continue_started(self, touch, &old).await?
+        {
+            return Ok(SessionTouched {
+                conversation_id: conversation_id(&old.conversation_id)?,
+                decision: SessionDecision::Refresh,
+            });
+        }
         let mut tables = self.tables();
         let existing = tables.sessions.get(&touch.key).cloned();
         let decision = decide_session(

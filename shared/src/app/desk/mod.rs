@@ -5,6 +5,7 @@ pub mod customers;
 pub mod notes;
 pub mod quick_replies;
 pub mod search;
+pub mod start;
 pub mod transfer;
 
 use serde::Serialize;
