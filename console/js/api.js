@@ -94,6 +94,7 @@ export function createApi({ auth, clock, onUnauthorized }) {
     deleteQuickReply: (id) => request("DELETE", `/quick-replies/${enc(id)}`),
     customer: (address) => request("GET", `/customers/${enc(address)}`),
     search: (params) => request("GET", `/search?${new URLSearchParams(params)}`),
+    startConversation: (body, key) => request("POST", "/conversations", { body, headers: { "Idempotency-Key": key } }),
     media: (path) => openMedia(path),
   };
 

@@ -140,6 +140,32 @@ function startDesk(session, config) {
   }
   $("#open-search").addEventListener("click", () => showSearch($("#search-page").hidden));
 
+  // "New conversation", loaded on first use like the search page.
+  let newConversation = null;
+  $("#open-new-conversation").addEventListener("click", async () => {
+    const region = $("#new-conversation");
+    if (!newConversation) {
+      try {
+        const { NewConversationForm } = await import("./newconversation.js");
+        newConversation = new NewConversationForm({
+          root: region,
+          api,
+          onStarted: (conversation) => {
+            region.hidden = true;
+            $("#open-new-conversation").setAttribute("aria-expanded", "false");
+            queue.upsert(conversation);
+            open(conversation.id);
+          },
+        });
+      } catch {
+        return showError($("#desk-error"), new Error("The form could not be loaded. Reload the page."));
+      }
+    }
+    region.hidden = !region.hidden;
+    $("#open-new-conversation").setAttribute("aria-expanded", String(!region.hidden));
+    if (!region.hidden) newConversation.focus();
+  });
+
   async function open(id) {
     queue.select(id);
     clearError($("#desk-error"));

@@ -170,7 +170,11 @@ export class ConversationPanel {
       this.windowStatus.textContent = `Replies accepted for another ${formatDuration(window.msLeft)}.`;
     } else {
       this.windowStatus.className = "window closed";
-      this.windowStatus.textContent = `The 24-hour window closed ${closedAt(c.window?.expires_at)}. Only approved templates can be sent.`;
+      // A conversation the business started: the customer has not written yet (time 0).
+      this.windowStatus.textContent =
+        Date.parse(c.last_inbound_at) === 0
+          ? "Waiting for the customer's answer: until they write, only approved templates can be sent."
+          : `The 24-hour window closed ${closedAt(c.window?.expires_at)}. Only approved templates can be sent.`;
     }
     // A warning stands while the window it was about is still the conversation's and still open.
     const warning = this.closingWarning(c.id);

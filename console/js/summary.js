@@ -51,7 +51,7 @@ export class CustomerSummary {
       ["WhatsApp profile name", customer.profile_name ?? "None given"],
       ...Object.entries(customer.summary ?? {}).map(([key, value]) => [humanise(key), typeof value === "string" ? value : JSON.stringify(value)]),
       ["First contact", dateTime(summary.first_contact_at ?? conversation.started_at)],
-      ["Last message from the customer", summary.last_inbound_at ? dateTime(summary.last_inbound_at) : "Not yet"],
+      ["Last message from the customer", Date.parse(summary.last_inbound_at) > 0 ? dateTime(summary.last_inbound_at) : "Not yet"],
       ["Conversations", String(summary.conversation_count ?? 1)],
       ["This conversation started", dateTime(conversation.started_at)],
     ];

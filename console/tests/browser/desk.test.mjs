@@ -127,6 +127,26 @@ test("the search page finds the closed conversation by a word whatever its case"
   await page.getByRole("log", { name: "Transcript" }).getByText("Where is parcel Zebra42?").waitFor();
 });
 
+test("an agent starts a conversation with a template and free text waits for the answer", async () => {
+  await page.getByRole("button", { name: "New conversation" }).click();
+  await page.getByRole("textbox", { name: "Customer number" }).fill("+44 7700 900077");
+  await page.getByRole("textbox", { name: "Content SID" }).fill("HXb5b62575e6e4ff6129ad7c8efe1f983e");
+  await page.getByRole("textbox", { name: "Template variable 1" }).fill("Zoë");
+  await screenshot("desk-07-new-conversation");
+  await page.getByRole("button", { name: "Start conversation" }).click();
+  const log = page.getByRole("log", { name: "Transcript" });
+  await log.getByText("Template", { exact: true }).waitFor();
+  await page.getByText("This conversation has exceeded the 24 hour limit to respond to the customer.").waitFor();
+  await page.getByText("Waiting for the customer's answer").waitFor();
+  assert.equal(await page.getByRole("textbox", { name: "Message" }).isVisible(), false);
+  await screenshot("desk-08-started");
+  // The customer answers: the same conversation opens for free text, with no request card.
+  await sendInbound(server.base, { from: "whatsapp:+447700900077", body: "Yes, that works", profileName: "Zoë" });
+  await log.getByText("Yes, that works").waitFor();
+  await page.getByRole("textbox", { name: "Message" }).waitFor();
+  assert.equal(await page.getByRole("alert", { name: /Conversation request from/ }).count(), 0);
+});
+
 test("every desk control has an accessible name and the page fits 390 px", async () => {
   const unnamed = await page.evaluate(() =>
     [...document.querySelectorAll("button, input, select, textarea")]
@@ -138,9 +158,9 @@ test("every desk control has an accessible name and the page fits 390 px", async
   await page.setViewportSize({ width: 390, height: 844 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page is ${overflow} px wider than the window`);
-  await screenshot("desk-07-narrow");
+  await screenshot("desk-09-narrow");
   await page.getByRole("button", { name: "Search transcripts" }).click();
   await page.getByRole("searchbox", { name: "Words" }).waitFor();
-  await screenshot("desk-08-narrow-search");
+  await screenshot("desk-10-narrow-search");
   assert.deepEqual(pageErrors, []);
 });

@@ -26,7 +26,7 @@ macro_rules! assets {
 }
 
 /// Every file the console loads. `every_console_file_is_served` keeps this list complete.
-static FILES: [(&str, &str, &[u8]); 19] = assets![
+static FILES: [(&str, &str, &[u8]); 20] = assets![
     "index.html" => "text/html; charset=utf-8",
     "styles.css" => "text/css; charset=utf-8",
     "js/api.js" => "text/javascript; charset=utf-8",
@@ -39,6 +39,7 @@ static FILES: [(&str, &str, &[u8]); 19] = assets![
     "js/deferred.js" => "text/javascript; charset=utf-8",
     "js/dom.js" => "text/javascript; charset=utf-8",
     "js/live.js" => "text/javascript; charset=utf-8",
+    "js/newconversation.js" => "text/javascript; charset=utf-8",
     "js/notes.js" => "text/javascript; charset=utf-8",
     "js/queue.js" => "text/javascript; charset=utf-8",
     "js/quickreplies.js" => "text/javascript; charset=utf-8",
