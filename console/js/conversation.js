@@ -161,7 +161,8 @@ export class ConversationPanel {
     const closed = c.state === "closed";
 
     this.acceptButton.hidden = c.state !== "requested";
-    this.closeButton.hidden = !(mine && !closed);
+    // An administrator closes any conversation that is not closed (a request nobody should take).
+    this.closeButton.hidden = !((mine || this.isAdmin) && !closed);
 
     this.windowStatus.hidden = closed;
     if (open) {

@@ -23,7 +23,7 @@ use whatsapp_channel::ports::ReplySender;
 
 use crate::{AgentApi, Answer, conversation_id, no_conversation};
 
-fn is_admin(state: &AgentApi, request: &Request) -> bool {
+pub(crate) fn is_admin(state: &AgentApi, request: &Request) -> bool {
     agent_groups(request).contains(&state.admin_group)
 }
 
@@ -366,4 +366,20 @@ pub(crate) async fn start(state: &AgentApi, request: &Request, agent: &AgentId) 
             "number is not one of the business's WhatsApp senders.",
         )),
     }
+}
+
+/// `POST /conversations/{id}/close` by an administrator whom the assigned agent's rule refused:
+/// a request nobody accepted, or a conversation another agent holds.
+pub(crate) async fn close_as_admin(state: &AgentApi, raw_id: &str, admin: &AgentId) -> Answer {
+    let id = conversation_id(raw_id)?;
+    let view = whatsapp_channel::app::desk::close::close_as_admin(
+        state.store.as_ref(),
+        state.clock.as_ref(),
+        &id,
+        admin,
+    )
+    .await?
+    .ok_or_else(no_conversation)?;
+    tracing::info!(conversation_id = %id, agent_id = %admin, "conversation closed by an administrator");
+    Ok(json(StatusCode::OK, &view))
 }

@@ -491,3 +491,34 @@ async fn search_narrows_by_agent_and_time() {
     let earlier = body_json(&h.call(search("q=zebra42&to=2026-11-23T10:01:00Z")).await);
     assert_eq!(earlier["results"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn an_administrator_closes_a_waiting_request_or_another_agents_conversation() {
+    let mut h = harness();
+    let waiting = h.inbound("whatsapp:+447700900555", "spam spam").await;
+    let as_admin = |id: &str| {
+        edited("agent-api.close-conversation", Some(id), |v| {
+            caller(v, "agent-dana", Some("[admins]"))
+        })
+    };
+    let plain = edited("agent-api.close-conversation", Some(&waiting), |v| {
+        caller(v, "agent-bob", None)
+    });
+    assert_eq!(h.call(plain).await.status(), StatusCode::CONFLICT);
+    let closed = h.call(as_admin(&waiting)).await;
+    assert_eq!(closed.status(), StatusCode::OK);
+    assert_eq!(body_json(&closed)["state"], "closed");
+
+    let held = h.accepted().await;
+    let closed = h.call(as_admin(&held)).await;
+    assert_eq!(closed.status(), StatusCode::OK);
+    assert_eq!(body_json(&closed)["state"], "closed");
+    // Closed stays closed and readable; closing again answers the same.
+    assert_eq!(h.call(as_admin(&held)).await.status(), StatusCode::OK);
+    let read = body_json(
+        &h.call(event_for_conversation("agent-api.get-conversation", &held))
+            .await,
+    );
+    assert_eq!(read["state"], "closed");
+    assert_eq!(read["messages"].as_array().unwrap().len(), 1);
+}

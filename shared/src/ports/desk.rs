@@ -133,6 +133,15 @@ pub trait DeskStore: Send + Sync {
         event: &EventRecord,
     ) -> Result<TransferResult, StoreError>;
 
+    /// Closes a conversation in `conversation.state` (an administrator's close: any assignee,
+    /// or none yet), with its session while current. `false` when its state changed meanwhile.
+    async fn close_any(
+        &self,
+        conversation: &ConversationRecord,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
     /// Every quick reply, by id.
     async fn quick_replies(&self) -> Result<Vec<QuickReply>, StoreError>;
 

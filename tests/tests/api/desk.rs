@@ -211,6 +211,18 @@ async fn the_desk_works_end_to_end(choice: StoreChoice) {
     desk.inbound(&customer, "Me again, thanks!").await;
     let second = desk.conversation_of(&customer).await;
     assert_ne!(first, second);
+    // An administrator closes the request nobody took: closing works from every state.
+    let (status, closed) = desk
+        .call(
+            reqwest::Method::POST,
+            &format!("/conversations/{second}/close"),
+            "dana",
+            "admins",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{closed}");
+    assert_eq!(closed["state"], "closed");
 
     // The summary lists the contact and both conversations.
     let contact = format!("/contacts/{}", encoded(&customer));
@@ -233,6 +245,7 @@ async fn the_desk_works_end_to_end(choice: StoreChoice) {
     assert_eq!(summary["conversation_count"], 2);
     let recent = summary["recent_conversations"].as_array().unwrap();
     assert_eq!(recent[0]["id"], second.as_str());
+    assert_eq!(recent[0]["state"], "closed");
     assert_eq!(recent[1]["id"], first.as_str());
     assert_eq!(recent[1]["state"], "closed");
     assert_eq!(recent[1]["assigned_agent"], "bob");

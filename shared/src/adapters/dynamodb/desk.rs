@@ -281,6 +281,61 @@ impl DeskStore for DynamoChannelStore {
         Ok(TransferResult::Changed)
     }
 
+    async fn close_any(
+        &self,
+        conversation: &ConversationRecord,
+        by: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
+        let closed = s(ConversationState::Closed.as_str());
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(conversation_key(&conversation.id)))
+            .update_expression("SET #state = :closed, closed_by = :by, updated_at = :at")
+            .condition_expression("#state = :from")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":closed", closed.clone())
+            .expression_attribute_values(":from", s(conversation.state.as_str()))
+            .expression_attribute_values(":by", s(by))
+            .expression_attribute_values(":at", n(at.timestamp_millis()))
+            .build()
+            .map_err(unavailable)?;
+        let session = SessionKey::of(conversation)
+            .ok_or_else(|| StoreError::Corrupt("conversation addresses".into()))?;
+        let mirror = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(session_key(&session)))
+            .update_expression("SET #state = :closed")
+            .condition_expression("conversation_id = :id")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":closed", closed)
+            .expression_attribute_values(":id", s(conversation.id.clone()))
+            .build()
+            .map_err(unavailable)?;
+        let update = TransactWriteItem::builder().update(update).build();
+        let mirror = TransactWriteItem::builder().update(mirror).build();
+        for items in [vec![update.clone(), mirror], vec![update]] {
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items))
+                .send()
+                .await;
+            match transaction(result)? {
+                Ok(_) => return Ok(true),
+                Err(reasons) if failed_condition(reasons.first()) => return Ok(false),
+                // Only the mirror failed: the session is another conversation's now.
+                Err(reasons) if failed_condition(reasons.get(1)) => {}
+                Err(_) => {
+                    return Err(StoreError::Unavailable(
+                        "the close transaction was cancelled".into(),
+                    ));
+                }
+            }
+        }
+        Ok(false)
+    }
+
     async fn quick_replies(&self) -> Result<Vec<QuickReply>, StoreError> {
         self.query_all(None, "pk = :pk", vec![(":pk", s(QUICK_REPLIES))])
             .await?

@@ -91,6 +91,33 @@ impl DeskStore for InMemoryChannelStore {
         Ok(TransferResult::Transferred(record))
     }
 
+    async fn close_any(
+        &self,
+        conversation: &ConversationRecord,
+        _by: &str,
+        _at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut tables = self.tables();
+        let Some(current) = tables.conversations.get_mut(&conversation.id) else {
+            return Ok(false);
+        };
+        if current.state != conversation.state || current.state == ConversationState::Closed {
+            return Ok(false);
+        }
+        let old = current.clone();
+        current.state = ConversationState::Closed;
+        let record = current.clone();
+        tables.mirror(&record);
+        drop(tables);
+        self.emit(
+            ChangeKind::Modify,
+            Some(StoredItem::Conversation(old)),
+            Some(StoredItem::Conversation(record)),
+            None,
+        );
+        Ok(true)
+    }
+
     async fn quick_replies(&self) -> Result<Vec<QuickReply>, StoreError> {
         Ok(self.desk().quick_replies.values().cloned().collect())
     }

@@ -1,6 +1,7 @@
 //! The desk around a conversation: notes, hand-overs, quick replies, the customer summary and
 //! transcript search. Each use case returns domain outcomes; agent-api maps them to HTTP.
 
+pub mod close;
 pub mod customers;
 pub mod notes;
 pub mod quick_replies;
