@@ -6,7 +6,6 @@ import { customerName, phoneNumber } from "./customer.js";
 import { formatDuration, timeOfDay, urgency, windowAt } from "./clock.js";
 import { Transcript } from "./transcript.js";
 import { Composer, WINDOW_EXPIRED_TEXT } from "./composer.js";
-import { NotesPanel, TransferControl } from "./notes.js";
 import { QuickReplies } from "./quickreplies.js";
 
 export class ConversationPanel {
@@ -50,8 +49,8 @@ export class ConversationPanel {
       .sort((a, b) => a.created_at.localeCompare(b.created_at));
     if (conversation.messages) this.transcript.removeMissing(timeline);
     this.transcript.update(timeline);
-    this.notes.show(conversation);
-    this.transferControl.show(conversation);
+    this.notes?.show(conversation);
+    this.transferControl?.show(conversation);
     this.refreshControls();
   }
 
@@ -76,15 +75,27 @@ export class ConversationPanel {
         await this.api.cancelDeferred(this.id, messageId);
         this.show(await this.api.conversation(this.id));
       });
-    this.notes = new NotesPanel({ api: this.api });
-    this.transferControl = new TransferControl({
-      api: this.api,
-      agentId: this.agentId,
-      isAdmin: this.isAdmin,
-      onTransferred: (updated) => {
-        this.show({ ...updated, messages: this.conversation?.messages ?? [], notes: this.conversation?.notes, events: this.conversation?.events });
-        this.onChanged?.(updated);
-      },
+    // Notes and transfer load with the first conversation opened, not with the page.
+    this.notes = null;
+    this.transferControl = null;
+    const deskSlot = h("div", { class: "desk-tools" });
+    import("./notes.js").then(({ NotesPanel, TransferControl }) => {
+      if (!deskSlot.isConnected) return;
+      this.notes = new NotesPanel({ api: this.api });
+      this.transferControl = new TransferControl({
+        api: this.api,
+        agentId: this.agentId,
+        isAdmin: this.isAdmin,
+        onTransferred: (updated) => {
+          this.show({ ...updated, messages: this.conversation?.messages ?? [], notes: this.conversation?.notes, events: this.conversation?.events });
+          this.onChanged?.(updated);
+        },
+      });
+      deskSlot.replaceChildren(this.transferControl.root, this.notes.root);
+      if (this.conversation) {
+        this.notes.show(this.conversation);
+        this.transferControl.show(this.conversation);
+      }
     });
     const composerRoot = h("div", { class: "composer-area" });
     this.composer = new Composer({
@@ -111,8 +122,7 @@ export class ConversationPanel {
         log,
         this.expired,
         composerRoot,
-        this.transferControl.root,
-        this.notes.root,
+        deskSlot,
       ),
     );
   }
