@@ -1,25 +1,17 @@
-//! The desk's routes: notes, transfer, quick replies, the available agents, the customer
-//! summary and transcript search.
+//! The desk's routes around a conversation: its notes and events, transfer (and the available
+//! agents to transfer to), an administrator's close, and quick replies.
 
+use lambda_http::Request;
 use lambda_http::http::StatusCode;
-use lambda_http::{Request, RequestExt};
 use serde_json::json;
+use whatsapp_channel::app::desk::conversation_with_desk;
 use whatsapp_channel::app::desk::notes::{InvalidNote, NoteAnswer, add_note, parse_note};
 use whatsapp_channel::app::desk::quick_replies::{self, InvalidQuickReply};
-use whatsapp_channel::app::desk::search::{InvalidSearch, parse_search, search as run_search};
-use whatsapp_channel::app::desk::start::{
-    InvalidStart, StartAnswer, Starting, parse_start, start_conversation,
-};
 use whatsapp_channel::app::desk::transfer::{
     Caller, InvalidTransfer, TransferAnswer, parse_transfer, transfer_conversation,
 };
-use whatsapp_channel::app::desk::{conversation_with_desk, customers};
-use whatsapp_channel::app::reply::ReplySettings;
-use whatsapp_channel::domain::Senders;
-use whatsapp_channel::domain::{AgentId, WhatsAppAddress};
-use whatsapp_channel::http::reply_response;
+use whatsapp_channel::domain::AgentId;
 use whatsapp_channel::http::{ApiError, agent_groups, body_bytes, empty, json};
-use whatsapp_channel::ports::ReplySender;
 
 use crate::{AgentApi, Answer, conversation_id, no_conversation};
 
@@ -37,7 +29,7 @@ pub(crate) async fn get(state: &AgentApi, raw_id: &str) -> Answer {
 }
 
 /// The optional `Idempotency-Key`: 1–255 visible ASCII characters.
-fn idempotency_key(request: &Request) -> Result<Option<&str>, ApiError> {
+pub(crate) fn idempotency_key(request: &Request) -> Result<Option<&str>, ApiError> {
     let Some(value) = request.headers().get("idempotency-key") else {
         return Ok(None);
     };
@@ -245,127 +237,6 @@ pub(crate) async fn delete_quick_reply(
     let id = quick_replies::parse_id(raw_id).map_err(quick_reply_error)?;
     state.store.delete_quick_reply(&id).await?;
     Ok(empty(StatusCode::NO_CONTENT))
-}
-
-/// `GET /customers/{address}`: the customer summary.
-pub(crate) async fn customer(state: &AgentApi, raw_address: &str) -> Answer {
-    let decoded = percent_encoding::percent_decode_str(raw_address).decode_utf8_lossy();
-    let address = WhatsAppAddress::parse(&decoded).map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_address",
-            "The address must be a URL-encoded whatsapp:+E164 number, e.g. whatsapp%3A%2B447700900123.",
-        )
-    })?;
-    let summary = customers::customer_summary(state.store.as_ref(), state.clock.as_ref(), &address)
-        .await?
-        .ok_or_else(|| {
-            ApiError::not_found("This customer has never written and is not a contact.")
-        })?;
-    Ok(json(StatusCode::OK, &summary))
-}
-
-/// `GET /search?q=…`: messages of every conversation, closed ones included, newest first.
-pub(crate) async fn search(state: &AgentApi, request: &Request) -> Answer {
-    let query = request.query_string_parameters();
-    let parsed = parse_search(|name| query.first(name).map(str::to_owned)).map_err(|e| {
-        let code = match e {
-            InvalidSearch::Query => "invalid_query",
-            InvalidSearch::Customer => "invalid_customer",
-            InvalidSearch::Time => "invalid_time",
-            InvalidSearch::Cursor => "invalid_cursor",
-            InvalidSearch::Limit => "invalid_limit",
-        };
-        ApiError::new(StatusCode::BAD_REQUEST, code, format!("{}.", e))
-    })?;
-    let page = run_search(state.store.as_ref(), &parsed).await?;
-    Ok(json(StatusCode::OK, &page))
-}
-
-/// What business-started conversations send with.
-pub struct Sending {
-    pub sender: std::sync::Arc<dyn ReplySender>,
-    pub settings: ReplySettings,
-    pub senders: Senders,
-}
-
-/// `POST /conversations` `{"customer", "number"?, "template"}`: the agent writes first with an
-/// approved template; 201 the conversation (assigned to the caller) with `message`, the template
-/// as sent.
-pub(crate) async fn start(state: &AgentApi, request: &Request, agent: &AgentId) -> Answer {
-    let Some(sending) = &state.sending else {
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "sending_unavailable",
-            "This deployment has no Twilio account configured to start conversations.",
-        ));
-    };
-    let key = idempotency_key(request)?.map(str::to_owned);
-    let body = parse_start(body_bytes(request)).map_err(|e| match e {
-        InvalidStart::Malformed => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-            "Send {\"customer\": \"whatsapp:+E164\", \"number\"?: \"whatsapp:+E164\", \"template\": {\"content_sid\", \"variables\"}}.",
-        ),
-        InvalidStart::Customer => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_customer",
-            "customer must be a whatsapp:+E164 address.",
-        ),
-        InvalidStart::Number => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_number",
-            "number must be one of the business's whatsapp:+E164 senders.",
-        ),
-        InvalidStart::Template(reason) => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_template",
-            format!("A conversation starts with an approved template: {reason}"),
-        ),
-    })?;
-    let starting = Starting {
-        sender: sending.sender.as_ref(),
-        settings: &sending.settings,
-        senders: &sending.senders,
-        respond: &reply_response,
-    };
-    match start_conversation(
-        state.store.as_ref(),
-        state.clock.as_ref(),
-        &starting,
-        agent,
-        &body,
-        key,
-    )
-    .await?
-    {
-        StartAnswer::Started(view, reply) => {
-            let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::BAD_GATEWAY);
-            let sent: serde_json::Value = serde_json::from_str(&reply.body).unwrap_or_default();
-            if status.is_success() {
-                let mut body = serde_json::to_value(&*view).unwrap_or_default();
-                body["message"] = sent;
-                tracing::info!(conversation_id = %view.id, agent_id = %agent, "conversation started by the business");
-                Ok(json(StatusCode::CREATED, &body))
-            } else {
-                // The conversation exists; the template did not go: Twilio's answer, with its id.
-                let mut body = sent;
-                body["conversation_id"] = view.id.clone().into();
-                Ok(json(status, &body))
-            }
-        }
-        StartAnswer::Open { conversation_id } => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "conversation_open",
-            "This customer already has an open conversation on that number: reply there.",
-        )
-        .with("conversation_id", conversation_id)),
-        StartAnswer::UnknownNumber => Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_sender",
-            "number is not one of the business's WhatsApp senders.",
-        )),
-    }
 }
 
 /// `POST /conversations/{id}/close` by an administrator whom the assigned agent's rule refused:

@@ -2,8 +2,10 @@
 //! accept and close, the agent's presence and the customer directory, and media (inbound
 //! attachments through us, agents' uploads).
 
+mod customers;
 mod desk;
 mod media;
+mod start;
 
 use std::sync::Arc;
 
@@ -39,7 +41,7 @@ pub struct AgentApi {
     media: Option<MediaSide>,
     /// Twilio's Messages API and the senders, for business-started conversations; `None`:
     /// `POST /conversations` answers 503.
-    sending: Option<desk::Sending>,
+    sending: Option<start::Sending>,
 }
 
 impl AgentApi {
@@ -84,7 +86,7 @@ impl AgentApi {
         settings: whatsapp_channel::app::reply::ReplySettings,
         senders: whatsapp_channel::domain::Senders,
     ) -> Self {
-        self.sending = Some(desk::Sending {
+        self.sending = Some(start::Sending {
             sender,
             settings,
             senders,
@@ -131,7 +133,7 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     match (request.method(), segments.as_slice()) {
         (&Method::GET, ["conversations"]) => list(state, request).await,
-        (&Method::POST, ["conversations"]) => desk::start(state, request, &agent).await,
+        (&Method::POST, ["conversations"]) => start::start(state, request, &agent).await,
         (&Method::GET, ["conversations", id]) => desk::get(state, id).await,
         (&Method::POST, ["conversations", id, "notes"]) => {
             desk::note(state, request, id, &agent).await
@@ -147,8 +149,8 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
         (&Method::DELETE, ["quick-replies", id]) => {
             desk::delete_quick_reply(state, request, id).await
         }
-        (&Method::GET, ["customers", address]) => desk::customer(state, address).await,
-        (&Method::GET, ["search"]) => desk::search(state, request).await,
+        (&Method::GET, ["customers", address]) => customers::customer(state, address).await,
+        (&Method::GET, ["search"]) => customers::search(state, request).await,
         (&Method::POST, ["conversations", id, "accept"]) => accept(state, id, &agent).await,
         (&Method::POST, ["conversations", id, "close"]) => {
             match close(state, id, &agent).await {

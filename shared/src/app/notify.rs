@@ -90,7 +90,7 @@ fn meaning(change: &StreamChange, now: DateTime<Utc>) -> Meaning {
     }
 }
 
-fn customer(conversation: &ConversationRecord, contact: Option<&Contact>) -> Value {
+pub(crate) fn customer(conversation: &ConversationRecord, contact: Option<&Contact>) -> Value {
     let mut customer = json!({
         "address": conversation.customer,
         "profile_name": conversation.profile_name,
@@ -233,28 +233,10 @@ async fn notifications(
             )]
         }
         Meaning::Transferred(from, conversation) => {
-            let Some(to) = conversation.assigned_agent.clone() else {
-                return Ok(Vec::new());
-            };
             let contact = contact_of(&conversation.customer).await?;
-            vec![(
-                change.id.clone(),
-                Notification {
-                    event_type: "conversation.transferred".into(),
-                    business_number: conversation.business.clone(),
-                    agent_ids: vec![to.clone()],
-                    authenticated: contact.is_some(),
-                    body: json!({
-                        "event_type": "conversation.transferred",
-                        "conversation_id": conversation.id,
-                        "business_number": conversation.business,
-                        "from_agent": from,
-                        "assigned_agent": to,
-                        "customer": customer(&conversation, contact.as_ref()),
-                        "published_at": rfc3339(now),
-                    }),
-                },
-            )]
+            super::desk::transfer::notification(from, &conversation, contact.as_ref(), now)
+                .map(|n| vec![(change.id.clone(), n)])
+                .unwrap_or_default()
         }
         Meaning::MessageReceived(message) => {
             let Ok(id) = ConversationId::parse(&message.conversation_id) else {

@@ -150,7 +150,11 @@ pub trait DeskStore: Send + Sync {
 
     /// Removes a quick reply; `true` when it existed.
     async fn delete_quick_reply(&self, id: &str) -> Result<bool, StoreError>;
+}
 
+/// A customer's conversations, and the conversations the business starts.
+#[async_trait]
+pub trait CustomerStore: Send + Sync {
     /// A customer's conversations (every business number), newest first, at most `limit`.
     async fn customer_conversations(
         &self,
@@ -170,16 +174,6 @@ pub trait DeskStore: Send + Sync {
         id: &ConversationId,
     ) -> Result<Option<super::MessageRecord>, StoreError>;
 
-    /// Adds postings (writing one again changes nothing).
-    async fn index_terms(&self, entries: &[TermEntry]) -> Result<(), StoreError>;
-
-    /// Postings of one term, newest first, at most `limit`.
-    async fn search_term(
-        &self,
-        query: &TermQuery,
-        limit: usize,
-    ) -> Result<Vec<TermEntry>, StoreError>;
-
     /// Creates a business-started conversation and its session, awaiting the customer, unless
     /// the customer's session is open or awaiting already (`false`). `previous` is the session
     /// item it replaces (expired or closed).
@@ -197,6 +191,20 @@ pub trait DeskStore: Send + Sync {
         touch: &SessionTouch,
         old: &SessionRecord,
     ) -> Result<bool, StoreError>;
+}
+
+/// The transcript search index: postings of folded words.
+#[async_trait]
+pub trait SearchIndex: Send + Sync {
+    /// Adds postings (writing one again changes nothing).
+    async fn index_terms(&self, entries: &[TermEntry]) -> Result<(), StoreError>;
+
+    /// Postings of one term, newest first, at most `limit`.
+    async fn search_term(
+        &self,
+        query: &TermQuery,
+        limit: usize,
+    ) -> Result<Vec<TermEntry>, StoreError>;
 
     /// Which of these (term, message) postings exist.
     async fn has_terms(

@@ -30,7 +30,8 @@ pub use conversations::{
 pub use deadlines::{Deadline, DeadlineStore};
 pub use deferred::{DeferredMarker, DeferredStore};
 pub use desk::{
-    DeskStore, EventRecord, NoteRecord, QuickReply, TermEntry, TermQuery, TransferResult,
+    CustomerStore, DeskStore, EventRecord, NoteRecord, QuickReply, SearchIndex, TermEntry,
+    TermQuery, TransferResult,
 };
 pub use media::{FetchError, MediaAccess, MediaFetcher, MediaFile, MediaStore, MediaStoreError};
 pub use notifier::{AgentNotifier, Notification, NotificationLog, NotifyError};
@@ -63,6 +64,8 @@ pub trait ChannelStore:
     + DeadlineStore
     + DeferredStore
     + DeskStore
+    + CustomerStore
+    + SearchIndex
 {
 }
 
@@ -77,5 +80,7 @@ impl<T> ChannelStore for T where
         + DeadlineStore
         + DeferredStore
         + DeskStore
+        + CustomerStore
+        + SearchIndex
 {
 }

@@ -13,12 +13,12 @@ use whatsapp_channel::ports::AgentNotifier;
 use crate::helpers::dynamodb_endpoint;
 use crate::local_api::start_with;
 
-const BUSINESS: &str = "whatsapp:+14155238886";
+pub(crate) const BUSINESS: &str = "whatsapp:+14155238886";
 
-struct Desk {
+pub(crate) struct Desk {
     base: String,
     client: reqwest::Client,
-    notifier: Arc<RecordingNotifier>,
+    pub(crate) notifier: Arc<RecordingNotifier>,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
@@ -27,7 +27,7 @@ fn encoded(raw: &str) -> String {
 }
 
 impl Desk {
-    async fn start(choice: StoreChoice) -> Self {
+    pub(crate) async fn start(choice: StoreChoice) -> Self {
         let notifier = Arc::new(RecordingNotifier::new());
         let as_port: Arc<dyn AgentNotifier> = notifier.clone();
         let (base, stop) = start_with(choice, Some(as_port)).await;
@@ -40,7 +40,7 @@ impl Desk {
     }
 
     /// A request as `agent` (in `groups`, comma-separated); the status and JSON body.
-    async fn call(
+    pub(crate) async fn call(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -62,16 +62,16 @@ impl Desk {
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
-    async fn get(&self, path: &str, agent: &str) -> (u16, Value) {
+    pub(crate) async fn get(&self, path: &str, agent: &str) -> (u16, Value) {
         self.call(reqwest::Method::GET, path, agent, "", None).await
     }
 
-    async fn post(&self, path: &str, agent: &str, body: Value) -> (u16, Value) {
+    pub(crate) async fn post(&self, path: &str, agent: &str, body: Value) -> (u16, Value) {
         self.call(reqwest::Method::POST, path, agent, "", Some(body))
             .await
     }
 
-    async fn inbound(&self, from: &str, text: &str) {
+    pub(crate) async fn inbound(&self, from: &str, text: &str) {
         let message = InboundToSend {
             from: from.into(),
             to: BUSINESS.into(),
@@ -93,7 +93,7 @@ impl Desk {
     }
 
     /// The id of `customer`'s newest conversation.
-    async fn conversation_of(&self, customer: &str) -> String {
+    pub(crate) async fn conversation_of(&self, customer: &str) -> String {
         let path = format!("/customers/{}", encoded(customer));
         let (status, summary) = self.get(&path, "alice").await;
         assert_eq!(status, 200, "{summary}");
@@ -118,7 +118,7 @@ impl Desk {
     }
 }
 
-fn a_customer() -> String {
+pub(crate) fn a_customer() -> String {
     format!(
         "whatsapp:+4477009{:05}",
         uuid::Uuid::now_v7().as_u128() % 100_000
@@ -330,89 +330,4 @@ async fn the_desk_works_end_to_end_on_dynamodb_local() {
     dynamodb_endpoint();
     let table = format!("desk-{}", uuid::Uuid::now_v7().simple());
     the_desk_works_end_to_end(StoreChoice::DynamoDb { table }).await;
-}
-
-async fn a_business_started_conversation_waits_for_the_customer(choice: StoreChoice) {
-    let desk = Desk::start(choice).await;
-    let (status, _) = desk
-        .call(
-            reqwest::Method::PUT,
-            "/agents/bob/presence",
-            "bob",
-            "",
-            Some(json!({"status": "available"})),
-        )
-        .await;
-    assert_eq!(status, 200);
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    let customer = a_customer();
-    let template =
-        json!({"content_sid": "HXb5b62575e6e4ff6129ad7c8efe1f983e", "variables": {"1": "Zoë"}});
-    let (status, started) = desk
-        .post(
-            "/conversations",
-            "alice",
-            json!({"customer": customer, "number": BUSINESS, "template": template}),
-        )
-        .await;
-    assert_eq!(status, 201, "{started}");
-    assert_eq!(started["assigned_agent"], "alice");
-    assert_eq!(started["business_number"], BUSINESS);
-    assert_eq!(started["message"]["status"], "queued");
-    let id = started["id"].as_str().unwrap().to_owned();
-
-    // Free text waits for the customer: the exact refusal.
-    let reply = format!("/conversations/{id}/messages");
-    let (status, refused) = desk.post(&reply, "alice", json!({"body": "Hello?"})).await;
-    assert_eq!(status, 409, "{refused}");
-    assert_eq!(refused["error"], "window_expired");
-    assert_eq!(
-        refused["message"],
-        "This conversation has exceeded the 24 hour limit to respond to the customer."
-    );
-
-    // The customer answers: the same conversation, the same agent, no request for anyone.
-    desk.inbound(&customer, "Yes, tomorrow works").await;
-    let (_, conversation) = desk.get(&format!("/conversations/{id}"), "alice").await;
-    assert_eq!(conversation["window"]["open"], true, "{conversation}");
-    assert_eq!(conversation["assigned_agent"], "alice");
-    assert_eq!(conversation["messages"].as_array().unwrap().len(), 2);
-    assert_eq!(desk.conversation_of(&customer).await, id);
-    let (status, sent) = desk
-        .post(&reply, "alice", json!({"body": "Great, booked."}))
-        .await;
-    assert_eq!(status, 201, "{sent}");
-    // Alice hears of the answer; nobody gets a conversation request for it.
-    let mut heard = false;
-    for _ in 0..50 {
-        heard = desk.notifier.published().iter().any(|n| {
-            n.event_type == "message.received" && n.body["conversation_id"] == id.as_str()
-        });
-        if heard {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(heard, "{:#?}", desk.notifier.published());
-    assert!(
-        !desk
-            .notifier
-            .published()
-            .iter()
-            .any(|n| n.event_type == "conversation.requested"),
-        "{:#?}",
-        desk.notifier.published()
-    );
-}
-
-#[tokio::test]
-async fn a_business_started_conversation_waits_for_the_customer_on_the_embedded_store() {
-    a_business_started_conversation_waits_for_the_customer(StoreChoice::Embedded).await;
-}
-
-#[tokio::test]
-async fn a_business_started_conversation_waits_for_the_customer_on_dynamodb_local() {
-    dynamodb_endpoint();
-    let table = format!("start-{}", uuid::Uuid::now_v7().simple());
-    a_business_started_conversation_waits_for_the_customer(StoreChoice::DynamoDb { table }).await;
 }

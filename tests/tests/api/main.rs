@@ -17,3 +17,4 @@ mod reads;
 mod reply;
 mod routes;
 mod sns;
+mod started;

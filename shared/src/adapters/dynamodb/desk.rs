@@ -1,35 +1,25 @@
 //! [`DeskStore`] on the table. Notes and transcript events live in their conversation's own
 //! partition (`CONV#{id}`, sort keys `NOTE#…` and `EVENT#…`, one `Query` reads both); quick
-//! replies in one small partition; search postings under `TERM#{word}#{shard}`; a customer's
-//! conversations through `gsi2` (`CUST#{customer}`).
-
-use std::collections::HashMap;
+//! replies in one small partition; a transfer and an administrator's close are conditional
+//! transactions with the session's mirror.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, Put, PutRequest, ReturnValue, Select, TransactWriteItem, Update, WriteRequest,
-};
-use futures_util::future::try_join_all;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
 
 use super::conditions::{conditional, failed_condition, transaction};
 use super::items::{
-    CUSTOMER_INDEX, CUSTOMER_INDEX_PK, EXPIRES_AT, INDEX, Item, TYPE, conversation_item,
-    conversation_key, conversation_pk, customer_partition, from_item, key, n, s, session_item,
-    session_key, to_item,
+    Item, TYPE, conversation_key, conversation_pk, from_item, key, n, s, session_key, to_item,
 };
 use super::{DynamoChannelStore, unavailable};
-use crate::domain::search::{TERM_SHARDS, shard_of};
-use crate::domain::{ConversationId, ConversationState, SessionWindow, WINDOW};
-use crate::ports::desk::{AWAIT_ANSWER, NEVER};
+use crate::domain::{ConversationId, ConversationState};
 use crate::ports::{
-    ConversationRecord, DeskStore, EventRecord, MessageRecord, NoteRecord, QuickReply, SessionKey,
-    SessionRecord, SessionTouch, StoreError, Stored, TermEntry, TermQuery, TransferResult,
+    ConversationRecord, DeskStore, EventRecord, NoteRecord, QuickReply, SessionKey, StoreError,
+    Stored, TransferResult,
 };
 
 const NOTE: &str = "note";
 const EVENT: &str = "event";
 const QUICK_REPLY: &str = "quick_reply";
-const TERM: &str = "term";
 /// The partition of all quick replies: a few dozen small items an administrator writes.
 const QUICK_REPLIES: &str = "QUICKREPLY";
 
@@ -61,21 +51,6 @@ fn quick_reply_key(id: &str) -> Item {
     key(QUICK_REPLIES.into(), &format!("QR#{id}"))
 }
 
-fn term_pk(term: &str, message_id: &str) -> String {
-    format!("TERM#{term}#{}", shard_of(message_id))
-}
-
-fn term_key(term: &str, entry: &TermEntry) -> Item {
-    key(term_pk(term, &entry.message_id), &entry.position())
-}
-
-fn term_item(entry: &TermEntry) -> Result<Item, StoreError> {
-    let mut item = to_item(entry)?;
-    item.insert(TYPE.into(), s(TERM));
-    item.extend(term_key(&entry.term, entry));
-    Ok(item)
-}
-
 impl DynamoChannelStore {
     /// A `Query` of one partition (`index`: of that index), every page.
     async fn query_all(
@@ -102,62 +77,6 @@ impl DynamoChannelStore {
             start = page.last_evaluated_key;
             if start.is_none() {
                 return Ok(items);
-            }
-        }
-    }
-
-    /// One shard of a term's postings, newest first, pages read until `limit` are kept.
-    async fn search_shard(
-        &self,
-        query: &TermQuery,
-        shard: u32,
-        limit: usize,
-    ) -> Result<Vec<TermEntry>, StoreError> {
-        let lo = query.from.map_or_else(
-            || "0".to_owned(),
-            |t| format!("{:015}#", t.timestamp_millis()),
-        );
-        let to = query
-            .to
-            .map(|t| format!("{:015}#", t.timestamp_millis().saturating_add(1).max(0)));
-        let hi = match (to, &query.before) {
-            (Some(a), Some(b)) => a.min(b.clone()),
-            (Some(a), None) => a,
-            (None, Some(b)) => b.clone(),
-            (None, None) => "~".to_owned(),
-        };
-        let mut found = Vec::new();
-        let mut start = None;
-        loop {
-            let mut request = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND sk BETWEEN :lo AND :hi")
-                .expression_attribute_values(":pk", s(format!("TERM#{}#{shard}", query.term)))
-                .expression_attribute_values(":lo", s(lo.clone()))
-                .expression_attribute_values(":hi", s(hi.clone()))
-                .scan_index_forward(false)
-                .set_exclusive_start_key(start);
-            request = match &query.customer {
-                // Limit counts items read, not kept: no Limit with a filter.
-                Some(customer) => request
-                    .filter_expression("customer = :customer")
-                    .expression_attribute_values(":customer", s(customer.clone())),
-                None => request.limit(i32::try_from(limit + 1).unwrap_or(i32::MAX)),
-            };
-            let page = request.send().await.map_err(unavailable)?;
-            for item in page.items.unwrap_or_default() {
-                let entry: TermEntry = from_item(item)?;
-                // BETWEEN includes its bound; the cursor's own posting is not "older".
-                if entry.position() < hi {
-                    found.push(entry);
-                }
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() || found.len() >= limit {
-                found.truncate(limit);
-                return Ok(found);
             }
         }
     }
@@ -371,295 +290,5 @@ impl DeskStore for DynamoChannelStore {
             .await
             .map_err(unavailable)?;
         Ok(out.attributes.is_some_and(|a| !a.is_empty()))
-    }
-
-    async fn customer_conversations(
-        &self,
-        customer: &str,
-        limit: usize,
-    ) -> Result<Vec<ConversationRecord>, StoreError> {
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(CUSTOMER_INDEX)
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", CUSTOMER_INDEX_PK)
-            .expression_attribute_values(":pk", s(customer_partition(customer)))
-            .scan_index_forward(false)
-            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
-            .send()
-            .await
-            .map_err(unavailable)?;
-        out.items
-            .unwrap_or_default()
-            .into_iter()
-            .map(from_item)
-            .collect()
-    }
-
-    async fn customer_history(
-        &self,
-        customer: &str,
-    ) -> Result<(Option<ConversationRecord>, usize), StoreError> {
-        let first = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(CUSTOMER_INDEX)
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", CUSTOMER_INDEX_PK)
-            .expression_attribute_values(":pk", s(customer_partition(customer)))
-            .limit(1)
-            .send()
-            .await
-            .map_err(unavailable)?
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .next()
-            .map(from_item)
-            .transpose()?;
-        let mut count = 0;
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(CUSTOMER_INDEX)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", CUSTOMER_INDEX_PK)
-                .expression_attribute_values(":pk", s(customer_partition(customer)))
-                .select(Select::Count)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            count += usize::try_from(page.count).unwrap_or_default();
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok((first, count));
-            }
-        }
-    }
-
-    async fn last_message(&self, id: &ConversationId) -> Result<Option<MessageRecord>, StoreError> {
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(INDEX)
-            .key_condition_expression("gsi1pk = :pk")
-            .expression_attribute_values(":pk", s(conversation_pk(id.as_str())))
-            .scan_index_forward(false)
-            .limit(1)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        out.items
-            .unwrap_or_default()
-            .into_iter()
-            .next()
-            .map(from_item)
-            .transpose()
-    }
-
-    async fn index_terms(&self, entries: &[TermEntry]) -> Result<(), StoreError> {
-        let mut requests = Vec::with_capacity(entries.len());
-        for entry in entries {
-            let put = PutRequest::builder()
-                .set_item(Some(term_item(entry)?))
-                .build()
-                .map_err(unavailable)?;
-            requests.push(WriteRequest::builder().put_request(put).build());
-        }
-        for chunk in requests.chunks(25) {
-            let mut pending = chunk.to_vec();
-            for _ in 0..5 {
-                let out = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, pending)
-                    .send()
-                    .await
-                    .map_err(unavailable)?;
-                pending = out
-                    .unprocessed_items
-                    .and_then(|mut u| u.remove(&self.table))
-                    .unwrap_or_default();
-                if pending.is_empty() {
-                    break;
-                }
-            }
-            if !pending.is_empty() {
-                return Err(StoreError::Unavailable(
-                    "DynamoDB left postings unprocessed".into(),
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    async fn search_term(
-        &self,
-        query: &TermQuery,
-        limit: usize,
-    ) -> Result<Vec<TermEntry>, StoreError> {
-        // Every shard at once, merged newest first.
-        let shards =
-            try_join_all((0..TERM_SHARDS).map(|shard| self.search_shard(query, shard, limit)))
-                .await?;
-        let mut found: Vec<TermEntry> = shards.into_iter().flatten().collect();
-        found.sort_by_key(|e| std::cmp::Reverse(e.position()));
-        found.truncate(limit);
-        Ok(found)
-    }
-
-    async fn start_by_business(
-        &self,
-        session: &SessionRecord,
-        conversation: &ConversationRecord,
-        previous: Option<&SessionRecord>,
-    ) -> Result<bool, StoreError> {
-        let mut item = session_item(session)?;
-        // Waits for the customer's answer this long; its window (from NEVER) is closed.
-        item.insert(
-            EXPIRES_AT.into(),
-            n((session.started_at + AWAIT_ANSWER).timestamp()),
-        );
-        let window_start = (session.started_at - WINDOW).timestamp_millis();
-        let put_session = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression(
-                "attribute_not_exists(pk) OR #state = :closed \
-                 OR (last_inbound_at <= :window_start AND last_inbound_at > :never)",
-            )
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":closed", s(ConversationState::Closed.as_str()))
-            .expression_attribute_values(":window_start", n(window_start))
-            .expression_attribute_values(":never", n(NEVER.timestamp_millis()))
-            .build()
-            .map_err(unavailable)?;
-        let put_conversation = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(conversation_item(conversation)?))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .map_err(unavailable)?;
-        let mut items = vec![
-            TransactWriteItem::builder().put(put_session).build(),
-            TransactWriteItem::builder().put(put_conversation).build(),
-        ];
-        if let Some(old) = previous {
-            // The replaced conversation keeps its exact last_inbound_at after its session goes.
-            let update_old = Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(conversation_key(&old.conversation_id)))
-                .update_expression("SET last_inbound_at = :last")
-                .condition_expression("attribute_exists(pk) AND last_inbound_at <= :last")
-                .expression_attribute_values(":last", n(old.last_inbound_at.timestamp_millis()))
-                .build()
-                .map_err(unavailable)?;
-            items.push(TransactWriteItem::builder().update(update_old).build());
-        }
-        let result = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await;
-        match transaction(result)? {
-            Ok(_) => Ok(true),
-            Err(reasons) if failed_condition(reasons.first()) => Ok(false),
-            // The replaced conversation already knew a later time: start without settling it.
-            Err(reasons) if failed_condition(reasons.get(2)) => {
-                Box::pin(self.start_by_business(session, conversation, None)).await
-            }
-            Err(_) => Err(StoreError::Unavailable(
-                "the conversation could not be started".into(),
-            )),
-        }
-    }
-
-    async fn continue_started(
-        &self,
-        touch: &SessionTouch,
-        old: &SessionRecord,
-    ) -> Result<bool, StoreError> {
-        let at = n(touch.at.timestamp_millis());
-        let mut session = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(session_key(&touch.key)))
-            .condition_expression("conversation_id = :id AND last_inbound_at = :never")
-            .expression_attribute_values(":id", s(old.conversation_id.clone()))
-            .expression_attribute_values(":never", n(NEVER.timestamp_millis()))
-            .expression_attribute_values(":now", at.clone())
-            .expression_attribute_values(
-                ":ttl",
-                n(SessionWindow::new(touch.at).ttl_epoch_seconds()),
-            );
-        let mut conversation = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(conversation_key(&old.conversation_id)))
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":now", at);
-        let (mut set_session, mut set_conversation) = (
-            "SET last_inbound_at = :now, expires_at = :ttl".to_owned(),
-            "SET last_inbound_at = :now".to_owned(),
-        );
-        if let Some(name) = &touch.profile_name {
-            set_session.push_str(", profile_name = :profile");
-            set_conversation.push_str(", profile_name = :profile");
-            session = session.expression_attribute_values(":profile", s(name.clone()));
-            conversation = conversation.expression_attribute_values(":profile", s(name.clone()));
-        }
-        let items = vec![
-            TransactWriteItem::builder()
-                .update(
-                    session
-                        .update_expression(set_session)
-                        .build()
-                        .map_err(unavailable)?,
-                )
-                .build(),
-            TransactWriteItem::builder()
-                .update(
-                    conversation
-                        .update_expression(set_conversation)
-                        .build()
-                        .map_err(unavailable)?,
-                )
-                .build(),
-        ];
-        let result = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await;
-        match transaction(result)? {
-            Ok(_) => Ok(true),
-            Err(reasons) if reasons.iter().any(|r| failed_condition(Some(r))) => Ok(false),
-            Err(_) => Err(StoreError::Unavailable(
-                "the answer could not continue its conversation".into(),
-            )),
-        }
-    }
-
-    async fn has_terms(
-        &self,
-        wanted: &[(String, TermEntry)],
-    ) -> Result<Vec<(String, String)>, StoreError> {
-        let mut keys: HashMap<(String, String), Item> = HashMap::new();
-        for (term, entry) in wanted {
-            keys.insert(
-                (term.clone(), entry.message_id.clone()),
-                term_key(term, entry),
-            );
-        }
-        let found: Vec<TermEntry> = self.batch_get(keys.into_values().collect()).await?;
-        Ok(found.into_iter().map(|e| (e.term, e.message_id)).collect())
     }
 }

@@ -7,11 +7,13 @@ mod conditions;
 mod connections;
 mod contacts;
 mod conversations;
+mod customers;
 mod deadlines;
 mod deferred;
 mod desk;
 pub mod items;
 mod replies;
+mod search;
 mod sessions;
 pub mod stream;
 

@@ -195,7 +195,7 @@ impl SessionStore for DynamoChannelStore {
             };
             // The customer answers a business-started conversation: it continues (desk.rs).
             if let Some(old) = old.as_ref().filter(|o| o.awaits_customer()) {
-                if crate::ports::DeskStore::continue_started(self, touch, old).await? {
+                if crate::ports::CustomerStore::continue_started(self, touch, old).await? {
                     return Ok(SessionTouched {
                         conversation_id: parse_id(&old.conversation_id)?,
                         decision: SessionDecision::Refresh,

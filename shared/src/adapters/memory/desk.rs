@@ -1,16 +1,15 @@
-//! [`DeskStore`] in memory: notes, events, hand-overs, quick replies, customers' conversations
-//! and the search index, with the table's semantics.
+//! [`DeskStore`] in memory: notes, events, hand-overs, administrators' closes and quick
+//! replies, with the table's semantics (the search postings live here too, see search.rs).
 
 use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
 
 use super::InMemoryChannelStore;
-use crate::domain::{ConversationId, ConversationState, SessionWindow};
+use crate::domain::{ConversationId, ConversationState};
 use crate::ports::{
-    ChangeKind, ConversationRecord, DeskStore, EventRecord, MessageRecord, NoteRecord, QuickReply,
-    SessionRecord, SessionTouch, StoreError, Stored, StoredItem, TermEntry, TermQuery,
-    TransferResult,
+    ChangeKind, ConversationRecord, DeskStore, EventRecord, NoteRecord, QuickReply, StoreError,
+    Stored, StoredItem, TermEntry, TransferResult,
 };
 
 #[derive(Debug, Default)]
@@ -20,11 +19,11 @@ pub(super) struct DeskTables {
     events: HashMap<String, Vec<EventRecord>>,
     quick_replies: BTreeMap<String, QuickReply>,
     /// Postings by (term, message id).
-    terms: HashMap<(String, String), TermEntry>,
+    pub(super) terms: HashMap<(String, String), TermEntry>,
 }
 
 impl InMemoryChannelStore {
-    fn desk(&self) -> std::sync::MutexGuard<'_, DeskTables> {
+    pub(super) fn desk(&self) -> std::sync::MutexGuard<'_, DeskTables> {
         self.desk.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -132,174 +131,5 @@ impl DeskStore for InMemoryChannelStore {
 
     async fn delete_quick_reply(&self, id: &str) -> Result<bool, StoreError> {
         Ok(self.desk().quick_replies.remove(id).is_some())
-    }
-
-    async fn customer_conversations(
-        &self,
-        customer: &str,
-        limit: usize,
-    ) -> Result<Vec<ConversationRecord>, StoreError> {
-        let mut all: Vec<ConversationRecord> = self
-            .tables()
-            .conversations
-            .values()
-            .filter(|c| c.customer == customer)
-            .cloned()
-            .collect();
-        all.sort_by(|a, b| b.id.cmp(&a.id));
-        all.truncate(limit);
-        Ok(all)
-    }
-
-    async fn customer_history(
-        &self,
-        customer: &str,
-    ) -> Result<(Option<ConversationRecord>, usize), StoreError> {
-        let tables = self.tables();
-        let theirs = tables
-            .conversations
-            .values()
-            .filter(|c| c.customer == customer);
-        let count = theirs.clone().count();
-        Ok((theirs.min_by(|a, b| a.id.cmp(&b.id)).cloned(), count))
-    }
-
-    async fn last_message(&self, id: &ConversationId) -> Result<Option<MessageRecord>, StoreError> {
-        Ok(self
-            .tables()
-            .messages
-            .values()
-            .filter(|m| m.conversation_id == id.as_str())
-            .max_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)))
-            .cloned())
-    }
-
-    async fn index_terms(&self, entries: &[TermEntry]) -> Result<(), StoreError> {
-        let mut desk = self.desk();
-        for entry in entries {
-            desk.terms.insert(
-                (entry.term.clone(), entry.message_id.clone()),
-                entry.clone(),
-            );
-        }
-        Ok(())
-    }
-
-    async fn search_term(
-        &self,
-        query: &TermQuery,
-        limit: usize,
-    ) -> Result<Vec<TermEntry>, StoreError> {
-        let desk = self.desk();
-        let mut found: Vec<TermEntry> = desk
-            .terms
-            .values()
-            .filter(|e| e.term == query.term)
-            .filter(|e| query.customer.as_ref().is_none_or(|c| *c == e.customer))
-            .filter(|e| query.from.is_none_or(|from| e.created_at >= from))
-            .filter(|e| query.to.is_none_or(|to| e.created_at <= to))
-            .filter(|e| query.before.as_ref().is_none_or(|b| e.position() < *b))
-            .cloned()
-            .collect();
-        found.sort_by_key(|e| std::cmp::Reverse(e.position()));
-        found.truncate(limit);
-        Ok(found)
-    }
-
-    async fn start_by_business(
-        &self,
-        session: &SessionRecord,
-        conversation: &ConversationRecord,
-        previous: Option<&SessionRecord>,
-    ) -> Result<bool, StoreError> {
-        let Some(key) = session.key() else {
-            return Err(StoreError::Corrupt("session addresses".into()));
-        };
-        let mut tables = self.tables();
-        let current = tables.sessions.get(&key).cloned();
-        let replaceable = current.as_ref().is_none_or(|s| {
-            s.state == ConversationState::Closed
-                || (!s.awaits_customer()
-                    && !SessionWindow::new(s.last_inbound_at).is_open_at(session.started_at))
-        });
-        if !replaceable || current.as_ref() != previous {
-            return Ok(false);
-        }
-        if let Some(old) = &current
-            && let Some(replaced) = tables.conversations.get_mut(&old.conversation_id)
-        {
-            replaced.last_inbound_at = replaced.last_inbound_at.max(old.last_inbound_at);
-        }
-        tables.sessions.insert(key, session.clone());
-        tables
-            .conversations
-            .insert(conversation.id.clone(), conversation.clone());
-        drop(tables);
-        let kind = if current.is_some() {
-            ChangeKind::Modify
-        } else {
-            ChangeKind::Insert
-        };
-        self.emit(
-            kind,
-            current.map(StoredItem::Session),
-            Some(StoredItem::Session(session.clone())),
-            None,
-        );
-        self.emit(
-            ChangeKind::Insert,
-            None,
-            Some(StoredItem::Conversation(conversation.clone())),
-            None,
-        );
-        Ok(true)
-    }
-
-    async fn continue_started(
-        &self,
-        touch: &SessionTouch,
-        old: &SessionRecord,
-    ) -> Result<bool, StoreError> {
-        let mut tables = self.tables();
-        let Some(session) = tables.sessions.get_mut(&touch.key) else {
-            return Ok(false);
-        };
-        if session != old || !session.awaits_customer() {
-            return Ok(false);
-        }
-        session.last_inbound_at = touch.at;
-        if touch.profile_name.is_some() {
-            session.profile_name = touch.profile_name.clone();
-        }
-        let new = session.clone();
-        if let Some(conversation) = tables.conversations.get_mut(&new.conversation_id) {
-            conversation.last_inbound_at = touch.at;
-            if touch.profile_name.is_some() {
-                conversation.profile_name = touch.profile_name.clone();
-            }
-        }
-        drop(tables);
-        self.emit(
-            ChangeKind::Modify,
-            Some(StoredItem::Session(old.clone())),
-            Some(StoredItem::Session(new)),
-            None,
-        );
-        Ok(true)
-    }
-
-    async fn has_terms(
-        &self,
-        wanted: &[(String, TermEntry)],
-    ) -> Result<Vec<(String, String)>, StoreError> {
-        let desk = self.desk();
-        Ok(wanted
-            .iter()
-            .filter(|(term, entry)| {
-                desk.terms
-                    .contains_key(&(term.clone(), entry.message_id.clone()))
-            })
-            .map(|(term, entry)| (term.clone(), entry.message_id.clone()))
-            .collect())
     }
 }

@@ -141,11 +141,13 @@ impl InMemoryChannelStore {
 mod agents;
 mod connections;
 mod conversations;
+mod customers;
 mod deadlines;
 mod deferred;
 mod desk;
 mod media;
 mod replies;
+mod search;
 mod sessions;
 
 pub use media::InMemoryMediaStore;

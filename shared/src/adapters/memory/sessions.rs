@@ -19,7 +19,7 @@ impl SessionStore for InMemoryChannelStore {
         // The customer answers a business-started conversation: it continues (desk.rs).
         let awaiting = self.tables().sessions.get(&touch.key).cloned();
         if let Some(old) = awaiting.filter(SessionRecord::awaits_customer)
-            && crate::ports::DeskStore::continue_started(self, touch, &old).await?
+            && crate::ports::CustomerStore::continue_started(self, touch, &old).await?
         {
             return Ok(SessionTouched {
                 conversation_id: conversation_id(&old.conversation_id)?,
