@@ -133,12 +133,39 @@ function startDesk(session, config) {
       }
     }
     $("#search-page").hidden = !shown;
+    $("#quick-replies-page").hidden = true;
     $(".layout").hidden = shown;
     $("#open-search").setAttribute("aria-expanded", String(shown));
     if (shown) searchPage.focus();
     else $("#open-search").focus();
   }
   $("#open-search").addEventListener("click", () => showSearch($("#search-page").hidden));
+
+  // Administrators write the quick replies every agent uses (loaded on first use).
+  let quickRepliesAdmin = null;
+  $("#manage-quick-replies").hidden = !session.isAdmin;
+  $("#manage-quick-replies").addEventListener("click", async () => {
+    const page = $("#quick-replies-page");
+    const close = () => {
+      page.hidden = true;
+      $(".layout").hidden = false;
+      $("#manage-quick-replies").focus();
+    };
+    if (!quickRepliesAdmin) {
+      try {
+        const { QuickRepliesAdmin } = await import("./quickreplies-admin.js");
+        quickRepliesAdmin = new QuickRepliesAdmin({ root: page, api, onClose: close });
+      } catch {
+        return showError($("#desk-error"), new Error("The quick replies page could not be loaded. Reload the page."));
+      }
+    }
+    if (!page.hidden) return close();
+    $("#search-page").hidden = true;
+    $(".layout").hidden = true;
+    page.hidden = false;
+    quickRepliesAdmin.load();
+    quickRepliesAdmin.focus();
+  });
 
   // "New conversation", loaded on first use like the search page.
   let newConversation = null;

@@ -26,7 +26,7 @@ macro_rules! assets {
 }
 
 /// Every file the console loads. `every_console_file_is_served` keeps this list complete.
-static FILES: [(&str, &str, &[u8]); 20] = assets![
+static FILES: [(&str, &str, &[u8]); 21] = assets![
     "index.html" => "text/html; charset=utf-8",
     "styles.css" => "text/css; charset=utf-8",
     "js/api.js" => "text/javascript; charset=utf-8",
@@ -43,6 +43,7 @@ static FILES: [(&str, &str, &[u8]); 20] = assets![
     "js/notes.js" => "text/javascript; charset=utf-8",
     "js/queue.js" => "text/javascript; charset=utf-8",
     "js/quickreplies.js" => "text/javascript; charset=utf-8",
+    "js/quickreplies-admin.js" => "text/javascript; charset=utf-8",
     "js/search.js" => "text/javascript; charset=utf-8",
     "js/status.js" => "text/javascript; charset=utf-8",
     "js/summary.js" => "text/javascript; charset=utf-8",
