@@ -32,12 +32,11 @@ use whatsapp_channel::app::live::PushingNotifier;
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::config::{self, ConfigError, WebhookConfig};
 use whatsapp_channel::domain::{Senders, WhatsAppAddress};
-use whatsapp_channel::ports::{
-    AgentNotifier, ChannelStore, Clock, MediaStore, ReplySender, SessionStore,
-};
+use whatsapp_channel::ports::{AgentNotifier, ChannelStore, Clock, MediaStore, ReplySender};
 use window_deadlines::WindowDeadlines;
 
 pub mod live;
+pub mod load;
 pub mod media;
 pub mod send;
 pub mod stream;
@@ -287,7 +286,7 @@ impl LocalApi {
         store: Arc<dyn ChannelStore>,
         clock: Arc<SystemClock>,
     ) -> Result<Self, lambda_http::Error> {
-        let sessions: Arc<dyn SessionStore> = store.clone();
+        let sessions: Arc<dyn ChannelStore> = store.clone();
         let as_clock: Arc<dyn Clock> = clock.clone();
         let sender: Arc<dyn ReplySender> = Arc::new(TwilioReplySender::new(twilio.config.clone())?);
         let media_fetcher = Arc::new(TwilioMediaFetcher::new(&twilio.config)?);

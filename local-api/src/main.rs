@@ -46,6 +46,25 @@ enum Command {
         #[arg(long)]
         url: Option<String>,
     },
+    /// Drives a fresh in-process local-api (DynamoDB with TABLE_NAME, else embedded) with signed
+    /// webhooks: many customers, duplicates at the same moment, status callbacks out of order.
+    /// Prints throughput and latency, and fails if any message or request notification was
+    /// lost or doubled, or any request got a 5xx.
+    Load {
+        #[arg(long, default_value_t = 40)]
+        customers: usize,
+        #[arg(long, default_value_t = 8)]
+        messages: usize,
+        /// Every Nth message is delivered twice at the same moment (0: none).
+        #[arg(long, default_value_t = 2)]
+        duplicate_every: usize,
+        /// Deliveries in flight at once.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// Stop sending after this many seconds.
+        #[arg(long, default_value_t = 120)]
+        seconds: u64,
+    },
     /// Imports contacts (the customer directory) from a JSON-lines file into a running
     /// local-api: one `{"address": "whatsapp:+…", "name": …, "contact_id": …, …}` per line.
     ImportContacts {
@@ -167,6 +186,33 @@ async fn main() -> Result<(), lambda_http::Error> {
                 send_inbound(&url, &webhook.auth_token, &account, &message).await?;
             println!("POST {url} MessageSid={sid} -> {status} {text}");
             if !(200..300).contains(&status) {
+                std::process::exit(1);
+            }
+        }
+        Command::Load {
+            customers,
+            messages,
+            duplicate_every,
+            concurrency,
+            seconds,
+        } => {
+            let plan = local_api::load::LoadPlan {
+                customers,
+                messages,
+                duplicate_every,
+                concurrency,
+                time_limit: std::time::Duration::from_secs(seconds),
+            };
+            match StoreChoice::from_env() {
+                StoreChoice::Embedded => println!("store: embedded"),
+                StoreChoice::DynamoDb { table } => println!("store: DynamoDB table {table}"),
+            }
+            println!(
+                "{customers} customers x {messages} messages, every {duplicate_every}th twice, {concurrency} at a time"
+            );
+            let report = local_api::load::run(&plan).await?;
+            report.print();
+            if !report.clean() {
                 std::process::exit(1);
             }
         }

@@ -52,6 +52,7 @@ fn outbound(content: ReplyContent) -> OutboundRequest {
         from: FROM.to_owned(),
         content,
         status_callback: STATUS_URL.to_owned(),
+        budget: None,
     }
 }
 

@@ -23,7 +23,11 @@ usage:
   cargo xtask install
       only install DynamoDB Local and the Python tools (CI warm-up)
   cargo xtask build
-      cargo lambda build --release --arm64 of every function, and each bootstrap's size";
+      cargo lambda build --release --arm64 of every function, and each bootstrap's size
+  cargo xtask load [--customers N] [--messages N] [--duplicate-every N] [--concurrency N] [--seconds N]
+      local-api's load driver on DynamoDB Local (a fresh table, the `load` profile): signed
+      webhooks with concurrent duplicates and status callbacks; prints throughput, latency
+      and the lost or doubled messages and notifications, and fails unless all are 0";
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Cli {
@@ -32,6 +36,8 @@ pub enum Cli {
     Test(TestArgs),
     Emulators(EmulatorsArgs),
     Build,
+    /// `cargo xtask load [ARGS...]`: the arguments go to `local-api load`.
+    Load(Vec<String>),
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -65,6 +71,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
             None => Ok(Cli::Build),
             Some(other) => Err(format!("`build` takes no arguments, got `{other}`")),
         },
+        "load" => Ok(Cli::Load(args.collect())),
         "emulators" => {
             let mut stop = false;
             for arg in args {

@@ -17,6 +17,7 @@ mod args;
 mod console;
 mod emulators;
 mod install;
+mod load;
 mod sys;
 
 use std::path::{Path, PathBuf};
@@ -73,6 +74,7 @@ fn main() -> ExitCode {
         }
         Cli::Install => install::install(&paths).map(|_| ()),
         Cli::Build => build(&paths),
+        Cli::Load(load_args) => load::load(&paths, &load_args),
         Cli::Test(test_args) => test(&paths, &test_args),
         Cli::Emulators(EmulatorsArgs { stop: true }) => emulators::stop_recorded(&paths),
         Cli::Emulators(EmulatorsArgs { stop: false }) => emulators::run_foreground(&paths),
@@ -254,7 +256,7 @@ const AWS_VARS_TO_CLEAR: &[&str] = &[
     "AWS_ENDPOINT_URL",
 ];
 
-fn apply_test_env(command: &mut Command, emulators: &Emulators, tools: &Tools) {
+pub fn apply_test_env(command: &mut Command, emulators: &Emulators, tools: &Tools) {
     for var in AWS_VARS_TO_CLEAR {
         command.env_remove(var);
     }

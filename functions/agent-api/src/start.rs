@@ -59,6 +59,7 @@ pub(crate) async fn start(state: &AgentApi, request: &Request, agent: &AgentId) 
         settings: &sending.settings,
         senders: &sending.senders,
         respond: &reply_response,
+        deadline: invocation_deadline(request),
     };
     match start_conversation(
         state.store.as_ref(),
@@ -97,4 +98,16 @@ pub(crate) async fn start(state: &AgentApi, request: &Request, agent: &AgentId) 
             "number is not one of the business's WhatsApp senders.",
         )),
     }
+}
+
+/// When Lambda stops waiting for this invocation: the template's Twilio call is budgeted to it.
+fn invocation_deadline(request: &Request) -> Option<std::time::Instant> {
+    use lambda_http::RequestExt;
+    let deadline_ms = request.lambda_context_ref()?.deadline;
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_millis();
+    let left = u64::try_from(u128::from(deadline_ms).checked_sub(now_ms)?).ok()?;
+    Some(std::time::Instant::now() + std::time::Duration::from_millis(left))
 }

@@ -95,6 +95,19 @@ impl<'a> ReplySender for MeasuredSender<'a> {
 }
 
 /// An `Idempotency-Key` is at most 255 visible ASCII characters; `Err(())` when it is not.
+/// When Lambda stops this invocation, from its context (`None` outside Lambda, in local-api and
+/// tests, where no deadline applies).
+fn invocation_deadline(request: &Request) -> Option<Instant> {
+    use lambda_http::RequestExt;
+    let deadline_ms = request.lambda_context_ref()?.deadline;
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_millis();
+    let left = u64::try_from(u128::from(deadline_ms).checked_sub(now_ms)?).ok()?;
+    Some(Instant::now() + std::time::Duration::from_millis(left))
+}
+
 fn idempotency_key(request: &Request) -> Result<Option<String>, ()> {
     let Some(value) = request.headers().get("idempotency-key") else {
         return Ok(None);
@@ -164,6 +177,7 @@ async fn reply(state: &SendReply, request: &Request) -> Result<Response<Body>, A
         agent,
         idempotency_key,
         content,
+        deadline: invocation_deadline(request),
     };
     let sender = MeasuredSender {
         inner: state.sender.as_ref(),

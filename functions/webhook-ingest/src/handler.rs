@@ -17,7 +17,7 @@ use whatsapp_channel::form;
 use whatsapp_channel::http::{body_bytes, empty, error, route_path, with_body};
 use whatsapp_channel::logging::chain;
 use whatsapp_channel::metrics::{Metric, Metrics};
-use whatsapp_channel::ports::{Clock, SessionStore, StatusApplied, Stored};
+use whatsapp_channel::ports::{ChannelStore, Clock, StatusApplied, Stored};
 use whatsapp_channel::twilio::RequestValidator;
 
 /// The answer Twilio expects: empty TwiML (no automatic reply).
@@ -33,7 +33,7 @@ pub struct WebhookIngest {
     status_url: String,
     /// The numbers customers may write to; a message to any other is refused.
     senders: Senders,
-    store: Arc<dyn SessionStore>,
+    store: Arc<dyn ChannelStore>,
     clock: Arc<dyn Clock>,
     metrics: Metrics,
 }
@@ -41,7 +41,7 @@ pub struct WebhookIngest {
 impl WebhookIngest {
     pub fn new(
         config: &WebhookConfig,
-        store: Arc<dyn SessionStore>,
+        store: Arc<dyn ChannelStore>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
@@ -74,9 +74,10 @@ fn malformed(reason: &str) -> Response<Body> {
 
 fn unavailable() -> Response<Body> {
     error(
-        StatusCode::INTERNAL_SERVER_ERROR,
+        StatusCode::SERVICE_UNAVAILABLE,
         "store_unavailable",
-        "The message could not be stored; Twilio's fallback URL, if any, takes over.",
+        "The message could not be stored now; Twilio retries it when the webhook URL asks for \
+         retries (#rc=…&rp=all), and the retry is stored exactly once.",
     )
 }
 

@@ -176,11 +176,14 @@ impl ReplySender for TwilioReplySender {
     async fn send(&self, request: &OutboundRequest) -> Result<SentMessage, SendError> {
         let form = form_fields(request);
         let started = Instant::now();
+        let budget = request.budget.map_or(SEND_BUDGET, |b| b.min(SEND_BUDGET));
         let mut attempt = 1;
         loop {
-            let timeout = self
-                .request_timeout
-                .min(SEND_BUDGET.saturating_sub(started.elapsed()));
+            let timeout = self.request_timeout.min(
+                budget
+                    .saturating_sub(started.elapsed())
+                    .max(MIN_ATTEMPT_TIME),
+            );
             let response = self
                 .client
                 .post(self.endpoint.clone())
@@ -218,8 +221,7 @@ impl ReplySender for TwilioReplySender {
                 });
             }
             let wait = retry_wait(attempt, retry_after);
-            if attempt >= MAX_ATTEMPTS || started.elapsed() + wait + MIN_ATTEMPT_TIME > SEND_BUDGET
-            {
+            if attempt >= MAX_ATTEMPTS || started.elapsed() + wait + MIN_ATTEMPT_TIME > budget {
                 return Err(SendError::RateLimited);
             }
             tracing::warn!(

@@ -249,6 +249,7 @@ async fn send_one(
         from: marker.business.clone(),
         content,
         status_callback: sending.settings.status_callback.clone(),
+        budget: None,
     };
     match sending.sender.send(&outbound).await {
         Ok(sent) => {

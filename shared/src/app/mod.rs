@@ -5,62 +5,21 @@ pub mod agents;
 pub mod deadline;
 pub mod deferred;
 pub mod desk;
+pub mod inbound;
 pub mod live;
 pub mod media;
 pub mod notify;
 pub mod reply;
 pub mod views;
 
+pub use inbound::{InboundReceipt, receive_inbound};
 pub use views::{ConversationView, CustomerView, MediaView, MessageView, WindowView};
 
-use crate::domain::{
-    ConversationId, InboundMessage, SessionDecision, StatusCallback, ViewState, WhatsAppAddress,
-};
+use crate::domain::{ConversationId, StatusCallback, ViewState, WhatsAppAddress};
 use crate::ports::{
-    ChannelStore, Clock, Contact, ConversationRecord, Direction, MessageRecord, SessionKey,
-    SessionRecord, SessionStore, SessionTouch, StatusApplied, StoreError, Stored,
+    ChannelStore, Clock, Contact, ConversationRecord, Direction, SessionKey, SessionRecord,
+    SessionStore, StatusApplied, StoreError,
 };
-
-/// What storing an inbound message did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InboundReceipt {
-    pub conversation_id: ConversationId,
-    pub session: SessionDecision,
-    pub stored: Stored,
-}
-
-/// An inbound message: the session first (it names the conversation), then the message, each a
-/// single conditional write.
-pub async fn receive_inbound(
-    store: &dyn SessionStore,
-    clock: &dyn Clock,
-    message: &InboundMessage,
-) -> Result<InboundReceipt, StoreError> {
-    let now = clock.now();
-    let touched = store
-        .touch_session(&SessionTouch {
-            key: SessionKey {
-                business: message.to.clone(),
-                customer: message.from.clone(),
-            },
-            at: now,
-            profile_name: message.profile_name().map(str::to_owned),
-            preview: Some(message.preview()),
-        })
-        .await?;
-    let stored = store
-        .put_message(&MessageRecord::inbound(
-            message,
-            &touched.conversation_id,
-            now,
-        ))
-        .await?;
-    Ok(InboundReceipt {
-        conversation_id: touched.conversation_id,
-        session: touched.decision,
-        stored,
-    })
-}
 
 /// A delivery status callback: moves the message's status forward only.
 pub async fn receive_status(
@@ -125,6 +84,9 @@ pub async fn load_context(
     })
 }
 
+/// Conversations read per page while looking for those of one state.
+const QUEUE_PAGE: usize = 100;
+
 /// Which conversations the agents' queue lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListFilter {
@@ -135,6 +97,10 @@ pub struct ListFilter {
 }
 
 /// The agents' queue: newest conversations first, optionally of one state or one number.
+///
+/// The state is filtered before the limit: pages of the index are read, newest first, until
+/// `limit` conversations in that state are found or the index ends, so an old waiting request
+/// is never hidden behind newer conversations in other states.
 pub async fn list_conversations(
     store: &dyn ChannelStore,
     clock: &dyn Clock,
@@ -142,28 +108,40 @@ pub async fn list_conversations(
     limit: usize,
 ) -> Result<Vec<ConversationView>, StoreError> {
     let now = clock.now();
-    let state = filter.state;
-    let conversations = match &filter.number {
-        Some(number) => {
-            store
-                .list_number_conversations(number.as_str(), limit)
-                .await?
-        }
-        None => store.list_conversations(limit).await?,
+    let number = filter.number.as_ref().map(WhatsAppAddress::as_str);
+    let page_size = if filter.state.is_some() {
+        limit.max(QUEUE_PAGE)
+    } else {
+        limit
     };
-    let keys: Vec<SessionKey> = conversations.iter().filter_map(SessionKey::of).collect();
-    let sessions = store.sessions(&keys).await?;
-    let addresses: Vec<String> = conversations.iter().map(|c| c.customer.clone()).collect();
-    let contacts = store.contacts(&addresses).await?;
-    Ok(conversations
-        .into_iter()
-        .map(|c| {
-            let session = sessions.iter().find(|s| s.conversation_id == c.id);
-            let contact = contacts.iter().find(|k| k.address == c.customer);
-            views::view(c, session, contact, now)
-        })
-        .filter(|v| state.is_none_or(|wanted| v.state == wanted))
-        .collect())
+    let mut out = Vec::new();
+    let mut before: Option<String> = None;
+    loop {
+        let conversations = store
+            .conversations_page(number, before.as_deref(), page_size)
+            .await?;
+        let read = conversations.len();
+        before = conversations.last().map(|c| c.id.clone());
+        let keys: Vec<SessionKey> = conversations.iter().filter_map(SessionKey::of).collect();
+        let sessions = store.sessions(&keys).await?;
+        let addresses: Vec<String> = conversations.iter().map(|c| c.customer.clone()).collect();
+        let contacts = store.contacts(&addresses).await?;
+        out.extend(
+            conversations
+                .into_iter()
+                .map(|c| {
+                    let session = sessions.iter().find(|s| s.conversation_id == c.id);
+                    let contact = contacts.iter().find(|k| k.address == c.customer);
+                    views::view(c, session, contact, now)
+                })
+                .filter(|v| filter.state.is_none_or(|wanted| v.state == wanted)),
+        );
+        if out.len() >= limit || read < page_size {
+            break;
+        }
+    }
+    out.truncate(limit);
+    Ok(out)
 }
 
 /// One conversation with its transcript, oldest message first.

@@ -194,8 +194,15 @@ async fn notifications(
                         .unwrap_or(conversation.last_inbound_at),
                 );
                 let contact = contact_of(&conversation.customer).await?;
+                // Keyed by agent, minute and conversation, not by stream record: an agent who
+                // toggles their presence in a loop is offered each request once a minute at
+                // most, whatever the number of toggles.
                 out.push((
-                    format!("{}#{}", change.id, conversation.id),
+                    format!(
+                        "reoffer#{agent}#{}#{}",
+                        now.timestamp() / 60,
+                        conversation.id
+                    ),
                     requested(&conversation, contact.as_ref(), vec![agent.clone()], now),
                 ));
             }

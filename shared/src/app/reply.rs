@@ -25,6 +25,9 @@ pub const WINDOW_EXPIRED_MESSAGE: &str =
 /// WhatsApp's limit for one message body.
 pub const MAX_BODY_CHARS: usize = 1600;
 
+/// Time kept, out of the invocation's, for recording a reply's outcome after Twilio answers.
+pub const RECORD_RESERVE: Duration = Duration::from_secs(4);
+
 /// How long an idempotency key is remembered.
 pub const IDEMPOTENCY_RETENTION: TimeDelta = TimeDelta::hours(24);
 
@@ -136,6 +139,8 @@ pub struct ReplyRequest {
     /// The client's `Idempotency-Key`; without one, every request is a new reply.
     pub idempotency_key: Option<String>,
     pub content: ReplyContent,
+    /// When the invocation must have answered (Lambda's deadline); `None` outside Lambda.
+    pub deadline: Option<std::time::Instant>,
 }
 
 /// Where replies' statuses go. Replies come `From` their conversation's business number.
@@ -227,6 +232,12 @@ pub enum ReplyRefused {
     Store(#[from] StoreError),
 }
 
+/// The stored idempotency key of an agent's `Idempotency-Key`: the agent id's length first, so
+/// that no two (agent, key) pairs share one (`a#b` + `c` and `a` + `b#c` differ).
+pub fn idempotency_key(agent: &str, client_key: &str) -> String {
+    format!("{}:{agent}#{client_key}", agent.len())
+}
+
 fn fingerprint(id: &ConversationId, content: &ReplyContent) -> String {
     let mut hash = Sha256::new();
     hash.update(id.as_str().as_bytes());
@@ -275,23 +286,40 @@ pub async fn send_reply(
 ) -> Result<StoredResponse, ReplyRefused> {
     let now = clock.now();
     let id = &request.conversation_id;
-    let (conversation, window) = answerable(store, id, &request.agent, now).await?;
-    if request.content.is_free_form() && !window.open {
-        return Err(ReplyRefused::WindowExpired {
-            expired_at: window.window.ends_at(),
-            business: conversation.business.clone(),
-        });
-    }
-
     let client_key = request
         .idempotency_key
         .clone()
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     let claim = IdempotencyRecord {
-        key: format!("{}#{}", request.agent, client_key),
+        key: idempotency_key(request.agent.as_str(), &client_key),
         fingerprint: fingerprint(id, &request.content),
         message_id: format!("pending-{}", uuid::Uuid::now_v7().simple()),
         response: None,
+    };
+    let checked = answerable(store, id, &request.agent, now)
+        .await
+        .map_err(ReplyRefused::from)
+        .and_then(|(conversation, window)| {
+            if request.content.is_free_form() && !window.open {
+                Err(ReplyRefused::WindowExpired {
+                    expired_at: window.window.ends_at(),
+                    business: conversation.business.clone(),
+                })
+            } else {
+                Ok(conversation)
+            }
+        });
+    let conversation = match checked {
+        Ok(conversation) => conversation,
+        // A retry of a reply that went out before the conversation closed or its window
+        // ended gets the first answer, not a refusal.
+        Err(refused) if request.idempotency_key.is_some() => {
+            match store.idempotency(&claim.key).await? {
+                Some(existing) => return replay(store, &claim, existing).await,
+                None => return Err(refused),
+            }
+        }
+        Err(refused) => return Err(refused),
     };
     let pending = MessageRecord::outbound(
         claim.message_id.clone(),
@@ -314,6 +342,13 @@ pub async fn send_reply(
         from: conversation.business.clone(),
         content: request.content.clone(),
         status_callback: settings.status_callback.clone(),
+        // Twilio gets what is left once the outcome's recording is reserved, so that a reply
+        // Twilio may have sent is always recorded before Lambda stops the invocation.
+        budget: request.deadline.map(|deadline| {
+            deadline
+                .saturating_duration_since(std::time::Instant::now())
+                .saturating_sub(RECORD_RESERVE)
+        }),
     };
     let result = sender.send(&outbound).await;
     Ok(finish(store, &claim, pending, result, respond).await)
@@ -508,6 +543,16 @@ mod tests {
             parse_reply(mixed),
             Err(InvalidReply::Unsendable(_))
         ));
+    }
+
+    #[test]
+    fn two_different_agent_and_key_pairs_never_share_an_idempotency_key() {
+        assert_ne!(idempotency_key("a#b", "c"), idempotency_key("a", "b#c"));
+        assert_ne!(idempotency_key("a:1", "x"), idempotency_key("a", "1x"));
+        assert_eq!(
+            idempotency_key("alice", "k1"),
+            idempotency_key("alice", "k1")
+        );
     }
 
     #[test]

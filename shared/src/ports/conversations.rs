@@ -78,16 +78,32 @@ pub enum CloseResult {
 /// Conversations: the agents' queue and each conversation's lifecycle.
 #[async_trait]
 pub trait ConversationStore: Send + Sync {
+    /// One page of the queue: newest first, at most `limit`, only those created before the
+    /// conversation `before` (its id: ids sort by creation), and only of the business number
+    /// `business` when one is given.
+    async fn conversations_page(
+        &self,
+        business: Option<&str>,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ConversationRecord>, StoreError>;
+
     /// Newest first, at most `limit`.
-    async fn list_conversations(&self, limit: usize)
-    -> Result<Vec<ConversationRecord>, StoreError>;
+    async fn list_conversations(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<ConversationRecord>, StoreError> {
+        self.conversations_page(None, None, limit).await
+    }
 
     /// Newest first, at most `limit`, of the conversations with the business number `business`.
     async fn list_number_conversations(
         &self,
         business: &str,
         limit: usize,
-    ) -> Result<Vec<ConversationRecord>, StoreError>;
+    ) -> Result<Vec<ConversationRecord>, StoreError> {
+        self.conversations_page(Some(business), None, limit).await
+    }
 
     async fn conversation(
         &self,

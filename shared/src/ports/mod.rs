@@ -38,8 +38,8 @@ pub use notifier::{AgentNotifier, Notification, NotificationLog, NotifyError};
 pub use replies::{ClaimOutcome, IdempotencyRecord, ReplyStore, StoredResponse};
 pub use sender::{OutboundRequest, ReplyContent, ReplySender, SendError, SentMessage};
 pub use sessions::{
-    Direction, MessageRecord, SessionKey, SessionRecord, SessionStore, SessionTouch,
-    SessionTouched, StatusApplied, Stored, TemplateRef,
+    Direction, InboundStored, MessageRecord, SessionKey, SessionRecord, SessionStart, SessionStore,
+    SessionTouch, StatusApplied, Stored, TemplateRef,
 };
 pub use stream::{ChangeKind, StoredItem, StreamChange};
 

@@ -13,6 +13,9 @@ pub struct OutboundRequest {
     pub content: ReplyContent,
     /// `TWILIO_STATUS_URL`, sent with every message.
     pub status_callback: String,
+    /// The most the whole send may take, retries included (what the invocation has left once
+    /// the outcome's recording is reserved); `None`: the sender's own budget.
+    pub budget: Option<std::time::Duration>,
 }
 
 /// Twilio accepted the message.

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::{ConversationRecord, ReplyContent, StoreError};
 use crate::domain::{
     ButtonReply, ConversationId, ConversationState, InboundMessage, Location, Media, MessageSid,
-    MessageStatus, Referral, SessionDecision, StatusCallback, WhatsAppAddress,
+    MessageStatus, Referral, StatusCallback, WhatsAppAddress,
 };
 
 /// Identifies a customer's session: one per (business number, customer address).
@@ -30,10 +30,12 @@ impl SessionKey {
     }
 }
 
-/// An inbound message's effect on its session.
+/// An inbound message's effect on its session: the window counts from `at`, the time the
+/// message was first received, in conversation `conversation_id`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionTouch {
     pub key: SessionKey,
+    pub conversation_id: ConversationId,
     pub at: DateTime<Utc>,
     pub profile_name: Option<String>,
     /// What the message says, shortened: kept on a new conversation for its request.
@@ -43,7 +45,7 @@ pub struct SessionTouch {
 impl SessionTouch {
     /// A new session and its conversation, `requested`, from this message.
     pub fn start(&self) -> (SessionRecord, ConversationRecord) {
-        let id = ConversationId::generate();
+        let id = self.conversation_id.clone();
         let session = SessionRecord {
             business: self.key.business.as_str().to_owned(),
             customer: self.key.customer.as_str().to_owned(),
@@ -69,11 +71,23 @@ impl SessionTouch {
     }
 }
 
-/// What [`SessionStore::touch_session`] did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionTouched {
-    pub conversation_id: ConversationId,
-    pub decision: SessionDecision,
+/// What [`SessionStore::start_session`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionStart {
+    /// The session and its conversation now exist.
+    Started,
+    /// The session item is no longer one a new conversation may replace: read it again.
+    SessionChanged,
+    /// The conversation exists already (a retry completed, or an older conversation).
+    ConversationExists,
+}
+
+/// What storing an inbound message found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InboundStored {
+    Inserted,
+    /// The sid was stored before: the first record, with the time it was first received.
+    Duplicate(Box<MessageRecord>),
 }
 
 /// The live session of a customer. Its item carries the table's TTL (`expires_at`).
@@ -265,12 +279,41 @@ pub enum StatusApplied {
 /// Customers' sessions and the messages of their conversations.
 #[async_trait]
 pub trait SessionStore: Send + Sync {
-    /// Opens, refreshes or keeps the customer's session for an inbound message at `touch.at`,
-    /// following [`crate::domain::decide_session`]. Concurrent first messages make one session.
-    async fn touch_session(&self, touch: &SessionTouch) -> Result<SessionTouched, StoreError>;
+    /// One customer's session item as it is now (a strongly consistent read).
+    async fn session(&self, key: &SessionKey) -> Result<Option<SessionRecord>, StoreError>;
+
+    /// Moves an open session's window forward to `touch.at`, only while the session is still
+    /// `touch.conversation_id`'s, open at `touch.at`, not closed, and counting from an earlier
+    /// message. When that does not hold, the session as it was (`None`: no item).
+    async fn refresh_session(
+        &self,
+        touch: &SessionTouch,
+    ) -> Result<Result<(), Option<SessionRecord>>, StoreError>;
+
+    /// Creates the session and its conversation `touch.conversation_id` at once, only if the
+    /// session is absent, expired at `touch.at`, or closed before it; `previous` (the session
+    /// replaced) keeps its conversation's exact `last_inbound_at`.
+    async fn start_session(
+        &self,
+        touch: &SessionTouch,
+        previous: Option<&SessionRecord>,
+    ) -> Result<SessionStart, StoreError>;
 
     /// The session items that exist for these keys (expired ones included).
     async fn sessions(&self, keys: &[SessionKey]) -> Result<Vec<SessionRecord>, StoreError>;
+
+    /// Stores an inbound message once, before its session moves; a sid stored before is a
+    /// [`InboundStored::Duplicate`] carrying the first record.
+    async fn put_inbound(&self, message: &MessageRecord) -> Result<InboundStored, StoreError>;
+
+    /// Moves a stored message from conversation `from` to `to` (a lost race for a new
+    /// conversation); answers the conversation the message is in afterwards.
+    async fn relink_message(
+        &self,
+        sid: &MessageSid,
+        from: &ConversationId,
+        to: &ConversationId,
+    ) -> Result<ConversationId, StoreError>;
 
     /// Stores a message once: a second message with the same id is a [`Stored::Duplicate`].
     async fn put_message(&self, message: &MessageRecord) -> Result<Stored, StoreError>;

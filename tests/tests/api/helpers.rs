@@ -10,7 +10,7 @@ use lambda_http::{Body, Request, Response};
 use webhook_ingest::WebhookIngest;
 use whatsapp_channel::adapters::{DynamoChannelStore, InMemoryChannelStore, ManualClock};
 use whatsapp_channel::config::WebhookConfig;
-use whatsapp_channel::ports::{ChannelStore, SessionStore};
+use whatsapp_channel::ports::ChannelStore;
 pub use whatsapp_channel::testing::{body_json, t0};
 use whatsapp_channel::testing::{events_webhook_config, inbound_params, signed_request};
 
@@ -121,7 +121,7 @@ pub struct Webhook {
 }
 
 impl Webhook {
-    pub fn new(store: Arc<dyn SessionStore>) -> Self {
+    pub fn new(store: Arc<dyn ChannelStore>) -> Self {
         let clock = Arc::new(ManualClock::at(t0()));
         let config = events_webhook_config();
         Self {

@@ -393,14 +393,14 @@ async fn each_bad_input_is_refused_with_a_json_error_and_nothing_is_stored() {
 }
 
 #[tokio::test]
-async fn a_follow_up_in_an_open_session_costs_two_writes_and_no_read() {
+async fn a_follow_up_in_an_open_session_costs_one_read_and_two_writes_message_first() {
     let dynamo = dynamo().await;
     let webhook = Webhook::new(dynamo.store.clone());
     webhook.text(&new_sid(), CUSTOMER, "first").await;
     let first = dynamo.requests.take();
     assert_eq!(
         first,
-        ["UpdateItem", "TransactWriteItems", "PutItem"],
+        ["GetItem", "PutItem", "TransactWriteItems"],
         "first message"
     );
 
@@ -408,7 +408,7 @@ async fn a_follow_up_in_an_open_session_costs_two_writes_and_no_read() {
     webhook.text(&new_sid(), CUSTOMER, "follow-up").await;
     assert_eq!(
         dynamo.requests.take(),
-        ["UpdateItem", "PutItem"],
+        ["GetItem", "PutItem", "UpdateItem"],
         "follow-up"
     );
 }

@@ -539,6 +539,40 @@ async fn the_same_idempotency_key_returns_the_first_result_with_one_twilio_call(
 }
 
 #[tokio::test]
+async fn a_retried_reply_after_the_conversation_closed_gets_the_first_answer() {
+    for (name, store) in stores().await {
+        let c = channel(store).await;
+        c.mount_created(&new_sid()).await;
+        let id = c.customer_writes().await;
+        c.accept(&id, "alice").await;
+        let first = c
+            .reply(&id, "alice", json!({"body": "Bye"}), Some("key-9"))
+            .await;
+        assert_eq!(first.status(), StatusCode::CREATED, "{name}");
+        assert_eq!(
+            c.close(&id, "alice").await.status(),
+            StatusCode::OK,
+            "{name}"
+        );
+
+        let retry = c
+            .reply(&id, "alice", json!({"body": "Bye"}), Some("key-9"))
+            .await;
+        assert_eq!(retry.status(), StatusCode::CREATED, "{name}");
+        assert_eq!(body_json(&retry), body_json(&first), "{name}");
+        let fresh = c
+            .reply(&id, "alice", json!({"body": "Bye"}), Some("key-10"))
+            .await;
+        assert_eq!(
+            fresh.status(),
+            StatusCode::CONFLICT,
+            "{name}: a new reply is refused"
+        );
+        assert_eq!(c.twilio_forms().await.len(), 1, "{name}: one Twilio call");
+    }
+}
+
+#[tokio::test]
 async fn twilio_errors_reach_the_agent_with_twilios_code_and_are_recorded() {
     let cases = [
         (400, 21211, StatusCode::UNPROCESSABLE_ENTITY),

@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 
 use super::conditions::conditional;
 use super::items::{
-    AVAILABLE_AGENTS, EXPIRES_AT, TYPE, from_item, n, notification_key, presence_key, s, tag,
+    EXPIRES_AT, TYPE, available_agents_partition, available_agents_partitions, from_item, n,
+    notification_key, presence_key, s, tag,
 };
 use super::{DynamoChannelStore, unavailable};
 use crate::domain::Presence;
@@ -44,7 +45,7 @@ impl AgentStore for DynamoChannelStore {
                      gsi1pk = :index, gsi1sk = :agent, \
                      available_since = if_not_exists(available_since, :at)",
                 )
-                .expression_attribute_values(":index", s(AVAILABLE_AGENTS))
+                .expression_attribute_values(":index", s(available_agents_partition(agent)))
         } else {
             request.update_expression(
                 "SET #type = :type, agent_id = :agent, #status = :status, updated_at = :at \
@@ -55,11 +56,16 @@ impl AgentStore for DynamoChannelStore {
     }
 
     async fn available_agents(&self) -> Result<Vec<AvailableAgent>, StoreError> {
-        self.query_index(AVAILABLE_AGENTS.into(), false, None)
+        let shards =
+            available_agents_partitions().map(|partition| self.query_index(partition, false, None));
+        let mut agents: Vec<AvailableAgent> = futures_util::future::try_join_all(shards)
             .await?
             .into_iter()
+            .flatten()
             .map(from_item)
-            .collect()
+            .collect::<Result<_, _>>()?;
+        agents.sort_by(|a, b| a.agent_id.cmp(&b.agent_id));
+        Ok(agents)
     }
 }
 

@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 
 use super::conditions::{conditional, failed_condition, transaction};
-use super::items::{CONVERSATIONS, conversation_key, from_item, n, s, session_key};
+use super::items::{conversation_key, conversations_partitions, from_item, n, s, session_key};
 use super::{DynamoChannelStore, unavailable};
 use crate::domain::{ConversationId, ConversationState};
 use crate::ports::{
@@ -121,32 +121,27 @@ impl DynamoChannelStore {
 
 #[async_trait]
 impl ConversationStore for DynamoChannelStore {
-    async fn list_conversations(
+    async fn conversations_page(
         &self,
+        business: Option<&str>,
+        before: Option<&str>,
         limit: usize,
     ) -> Result<Vec<ConversationRecord>, StoreError> {
-        self.query_index(CONVERSATIONS.into(), true, Some(limit))
+        // Each shard's newest `limit` before the cursor; merged, their newest `limit` are the
+        // queue's.
+        let only = business.map(|b| ("business", s(b)));
+        let shards = conversations_partitions().map(|partition| {
+            self.query_index_page(partition, true, before, Some(limit), only.clone())
+        });
+        let mut page: Vec<ConversationRecord> = futures_util::future::try_join_all(shards)
             .await?
             .into_iter()
+            .flatten()
             .map(from_item)
-            .collect()
-    }
-
-    async fn list_number_conversations(
-        &self,
-        business: &str,
-        limit: usize,
-    ) -> Result<Vec<ConversationRecord>, StoreError> {
-        self.query_index_where(
-            CONVERSATIONS.into(),
-            true,
-            Some(limit),
-            Some(("business", s(business))),
-        )
-        .await?
-        .into_iter()
-        .map(from_item)
-        .collect()
+            .collect::<Result<_, _>>()?;
+        page.sort_by(|a, b| b.id.cmp(&a.id));
+        page.truncate(limit);
+        Ok(page)
     }
 
     async fn conversation(

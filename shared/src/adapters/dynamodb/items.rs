@@ -4,12 +4,12 @@
 //! | item (`type`) | `pk` | `sk` | `gsi1pk` | `gsi1sk` |
 //! | --- | --- | --- | --- | --- |
 //! | session (`session`, TTL `expires_at`) | `SESSION#{business}#{customer}` | `SESSION` | | |
-//! | conversation (`conversation`) | `CONV#{id}` | `CONV` | `CONVERSATIONS` | `{id}` (UUIDv7: by creation) |
+//! | conversation (`conversation`) | `CONV#{id}` | `CONV` | `CONVERSATIONS#{shard of id, 0..8}` | `{id}` (UUIDv7: by creation) |
 //! | message (`message`) | `MSG#{MessageSid}` | `MSG` | `CONV#{conversation id}` | `{created_at ms, 15 digits}#{sid}` |
 //! | pending reply (`message`) | `MSG#pending-{uuid}` | `MSG` | `CONV#{conversation id}` | as a message |
 //! | early status (`early_status`, TTL 7 days) | `MSG#{sid}` | `MSG` | | |
 //! | idempotency key (`idempotency`, TTL 24 h) | `IDEMP#{agent}#{Idempotency-Key}` | `IDEMP` | | |
-//! | agent presence (`presence`) | `AGENT#{agentId}` | `PRESENCE` | `AGENTS#available` (only while available) | agent id |
+//! | agent presence (`presence`) | `AGENT#{agentId}` | `PRESENCE` | `AGENTS#available#{shard of agent, 0..4}` (only while available) | agent id |
 //! | contact (`contact`) | `CONTACT#{whatsapp:+E164}` | `CONTACT` | | |
 //! | live connection (`connection`, TTL 3 h) | `AGENT#{agentId}` | `CONN#{connectionId}` | | |
 //! | notification marker (`notification`, TTL 2 days) | `NOTIFY#{event id}[#{conversation}]` | `NOTIFY` | | |
@@ -73,9 +73,41 @@ pub mod tag {
 }
 
 /// The index partition of all conversations.
-pub const CONVERSATIONS: &str = "CONVERSATIONS";
-/// The index partition of available agents: the presence item is in it only while available.
-pub const AVAILABLE_AGENTS: &str = "AGENTS#available";
+/// The conversations' index partitions: `CONVERSATIONS#{shard}`. Write-sharded, so that no
+/// index partition holds every conversation (DynamoDB writes one partition about 1,000 times a
+/// second; a hot index partition throttles the table's writes too). Read in parallel and merged.
+pub const CONVERSATION_SHARDS: u32 = 8;
+/// The available agents' index partitions: `AGENTS#available#{shard}`, the presence item in one
+/// only while available.
+pub const AGENT_SHARDS: u32 = 4;
+
+/// A stable shard of a key: FNV-1a, the same in every process and release.
+pub fn shard_of(key: &str, shards: u32) -> u32 {
+    let hash = key.bytes().fold(0x811c_9dc5_u32, |hash, byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    });
+    hash % shards
+}
+
+/// The index partition of a conversation.
+pub fn conversations_partition(id: &str) -> String {
+    format!("CONVERSATIONS#{}", shard_of(id, CONVERSATION_SHARDS))
+}
+
+/// Every conversations' index partition.
+pub fn conversations_partitions() -> impl Iterator<Item = String> {
+    (0..CONVERSATION_SHARDS).map(|shard| format!("CONVERSATIONS#{shard}"))
+}
+
+/// The index partition of an available agent.
+pub fn available_agents_partition(agent: &str) -> String {
+    format!("AGENTS#available#{}", shard_of(agent, AGENT_SHARDS))
+}
+
+/// Every available agents' index partition.
+pub fn available_agents_partitions() -> impl Iterator<Item = String> {
+    (0..AGENT_SHARDS).map(|shard| format!("AGENTS#available#{shard}"))
+}
 
 pub fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
@@ -154,7 +186,7 @@ pub fn session_item(record: &SessionRecord) -> Result<Item, StoreError> {
 pub fn conversation_item(record: &ConversationRecord) -> Result<Item, StoreError> {
     let mut item = to_item(record)?;
     item.insert(TYPE.into(), s(tag::CONVERSATION));
-    item.insert("gsi1pk".into(), s(CONVERSATIONS));
+    item.insert("gsi1pk".into(), s(conversations_partition(&record.id)));
     item.insert("gsi1sk".into(), s(record.id.clone()));
     item.insert(
         CUSTOMER_INDEX_PK.into(),
@@ -203,7 +235,10 @@ pub fn presence_item(record: &PresenceRecord) -> Item {
     item.insert("status".into(), s(record.status.as_str()));
     item.insert("updated_at".into(), n(record.updated_at.timestamp_millis()));
     if let (Presence::Available, Some(since)) = (record.status, record.available_since) {
-        item.insert("gsi1pk".into(), s(AVAILABLE_AGENTS));
+        item.insert(
+            "gsi1pk".into(),
+            s(available_agents_partition(&record.agent_id)),
+        );
         item.insert("gsi1sk".into(), s(record.agent_id.clone()));
         item.insert("available_since".into(), n(since.timestamp_millis()));
     }

@@ -199,22 +199,26 @@ impl DynamoChannelStore {
         Ok(found)
     }
 
+    /// One partition of the index, in sort-key order (`newest_first`: descending), at most
+    /// `limit` items.
     async fn query_index(
         &self,
         partition: String,
         newest_first: bool,
         limit: Option<usize>,
     ) -> Result<Vec<Item>, StoreError> {
-        self.query_index_where(partition, newest_first, limit, None)
+        self.query_index_page(partition, newest_first, None, limit, None)
             .await
     }
 
-    /// As [`Self::query_index`], keeping only the items whose `attribute` equals `value`. The
-    /// filter runs after DynamoDB reads a page, so pages are read until `limit` items match.
-    async fn query_index_where(
+    /// As [`Self::query_index`], only the sort keys below `before` when given, and only the
+    /// items whose `attribute` equals `value` when asked. The filter runs after DynamoDB reads
+    /// a page, so pages are read until `limit` items match.
+    async fn query_index_page(
         &self,
         partition: String,
         newest_first: bool,
+        before: Option<&str>,
         limit: Option<usize>,
         only: Option<(&'static str, AttributeValue)>,
     ) -> Result<Vec<Item>, StoreError> {
@@ -226,10 +230,15 @@ impl DynamoChannelStore {
                 .query()
                 .table_name(&self.table)
                 .index_name(INDEX)
-                .key_condition_expression("gsi1pk = :pk")
                 .expression_attribute_values(":pk", s(partition.clone()))
                 .scan_index_forward(!newest_first)
                 .set_exclusive_start_key(start);
+            query = match before {
+                Some(before) => query
+                    .key_condition_expression("gsi1pk = :pk AND gsi1sk < :before")
+                    .expression_attribute_values(":before", s(before)),
+                None => query.key_condition_expression("gsi1pk = :pk"),
+            };
             query = match &only {
                 // DynamoDB's Limit counts items read, not items kept: no Limit with a filter.
                 Some((attribute, value)) => query

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{
-    Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 use chrono::{DateTime, Utc};
 
@@ -13,16 +13,12 @@ use super::items::{
 };
 use super::{DynamoChannelStore, unavailable};
 use crate::domain::{
-    ConversationId, ConversationState, ExistingSession, MessageSid, SessionDecision, SessionWindow,
-    StatusCallback, WINDOW, decide_session,
+    ConversationId, ConversationState, MessageSid, SessionWindow, StatusCallback, WINDOW,
 };
 use crate::ports::{
-    MessageRecord, SessionKey, SessionRecord, SessionStore, SessionTouch, SessionTouched,
-    StatusApplied, StoreError, Stored,
+    InboundStored, MessageRecord, SessionKey, SessionRecord, SessionStart, SessionStore,
+    SessionTouch, StatusApplied, StoreError, Stored,
 };
-
-/// A lost race for a new session is retried this many times before giving up.
-const TOUCH_ATTEMPTS: usize = 4;
 
 /// How long a status for an unknown sid waits for its reply to be recorded.
 const EARLY_STATUS_RETENTION: chrono::TimeDelta = chrono::TimeDelta::days(7);
@@ -42,11 +38,8 @@ pub(super) fn parse_id(raw: &str) -> Result<ConversationId, StoreError> {
 
 impl DynamoChannelStore {
     /// Refreshes an open session in one conditional update; on failure DynamoDB hands back the
-    /// item as it was, so the decision needs no read.
-    async fn refresh(
-        &self,
-        touch: &SessionTouch,
-    ) -> Result<Result<SessionRecord, Option<Item>>, StoreError> {
+    /// item as it was, so the next step needs no read.
+    async fn refresh(&self, touch: &SessionTouch) -> Result<Result<(), Option<Item>>, StoreError> {
         let now = touch.at.timestamp_millis();
         let window_start = (touch.at - WINDOW).timestamp_millis();
         let ttl = SessionWindow::new(touch.at).ttl_epoch_seconds();
@@ -57,21 +50,22 @@ impl DynamoChannelStore {
             .table_name(&self.table)
             .set_key(Some(session_key(&touch.key)))
             .condition_expression(
-                "last_inbound_at > :window_start AND last_inbound_at < :now AND #state <> :closed",
+                "conversation_id = :conversation AND last_inbound_at > :window_start \
+                 AND last_inbound_at < :now AND #state <> :closed",
             )
             .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":conversation", s(touch.conversation_id.as_str()))
             .expression_attribute_values(":closed", s(ConversationState::Closed.as_str()))
             .expression_attribute_values(":now", n(now))
             .expression_attribute_values(":window_start", n(window_start))
             .expression_attribute_values(":ttl", n(ttl))
-            .return_values(ReturnValue::AllNew)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
         if let Some(name) = &touch.profile_name {
             set.push_str(", profile_name = :profile");
             request = request.expression_attribute_values(":profile", s(name.clone()));
         }
         match conditional(request.update_expression(set).send().await)? {
-            Ok(out) => Ok(Ok(from_item(out.attributes.unwrap_or_default())?)),
+            Ok(_) => Ok(Ok(())),
             Err(old) => Ok(Err(old)),
         }
     }
@@ -81,19 +75,20 @@ impl DynamoChannelStore {
         &self,
         touch: &SessionTouch,
         previous: Option<&SessionRecord>,
-    ) -> Result<Option<ConversationId>, StoreError> {
+    ) -> Result<SessionStart, StoreError> {
         let (session, conversation) = touch.start();
-        let id = parse_id(&conversation.id)?;
         let window_start = (touch.at - WINDOW).timestamp_millis();
         let put_session = Put::builder()
             .table_name(&self.table)
             .set_item(Some(session_item(&session)?))
             .condition_expression(
-                "attribute_not_exists(pk) OR last_inbound_at <= :window_start OR #state = :closed",
+                "attribute_not_exists(pk) OR last_inbound_at <= :window_start \
+                 OR (#state = :closed AND last_inbound_at < :at)",
             )
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":closed", s(ConversationState::Closed.as_str()))
             .expression_attribute_values(":window_start", n(window_start))
+            .expression_attribute_values(":at", n(touch.at.timestamp_millis()))
             .build()
             .map_err(unavailable)?;
         let put_conversation = Put::builder()
@@ -125,8 +120,14 @@ impl DynamoChannelStore {
             .send()
             .await;
         match transaction(result)? {
-            Ok(_) => Ok(Some(id)),
-            Err(reasons) if reasons.iter().any(|r| failed_condition(Some(r))) => Ok(None),
+            Ok(_) => Ok(SessionStart::Started),
+            // Items in order: the session, the new conversation, the replaced conversation.
+            Err(reasons) if failed_condition(reasons.get(1)) => {
+                Ok(SessionStart::ConversationExists)
+            }
+            Err(reasons) if reasons.iter().any(|r| failed_condition(Some(r))) => {
+                Ok(SessionStart::SessionChanged)
+            }
             Err(_) => Err(StoreError::Unavailable(
                 "the session transaction was cancelled".into(),
             )),
@@ -181,56 +182,35 @@ impl DynamoChannelStore {
 
 #[async_trait]
 impl SessionStore for DynamoChannelStore {
-    async fn touch_session(&self, touch: &SessionTouch) -> Result<SessionTouched, StoreError> {
-        for _ in 0..TOUCH_ATTEMPTS {
-            let old = match self.refresh(touch).await? {
-                Ok(session) => {
-                    return Ok(SessionTouched {
-                        conversation_id: parse_id(&session.conversation_id)?,
-                        decision: SessionDecision::Refresh,
-                    });
-                }
-                Err(None) => None,
-                Err(Some(item)) => Some(from_item::<SessionRecord>(item)?),
-            };
-            // The customer answers a business-started conversation: it continues (desk.rs).
-            if let Some(old) = old.as_ref().filter(|o| o.awaits_customer()) {
-                if crate::ports::CustomerStore::continue_started(self, touch, old).await? {
-                    return Ok(SessionTouched {
-                        conversation_id: parse_id(&old.conversation_id)?,
-                        decision: SessionDecision::Refresh,
-                    });
-                }
-                continue;
-            }
-            let existing = old.as_ref().map(|o| ExistingSession {
-                last_inbound_at: o.last_inbound_at,
-                closed: o.state == ConversationState::Closed,
-            });
-            match decide_session(existing, touch.at) {
-                SessionDecision::KeepNewer => {
-                    let old = old.ok_or_else(|| StoreError::Corrupt("session vanished".into()))?;
-                    return Ok(SessionTouched {
-                        conversation_id: parse_id(&old.conversation_id)?,
-                        decision: SessionDecision::KeepNewer,
-                    });
-                }
-                SessionDecision::Start => {
-                    if let Some(id) = self.start(touch, old.as_ref()).await? {
-                        return Ok(SessionTouched {
-                            conversation_id: id,
-                            decision: SessionDecision::Start,
-                        });
-                    }
-                    // Another request started it first: refresh that one.
-                }
-                // The item changed between the update and now: try again.
-                SessionDecision::Refresh => {}
-            }
+    async fn session(&self, key: &SessionKey) -> Result<Option<SessionRecord>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(session_key(key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        out.item.map(from_item).transpose()
+    }
+
+    async fn refresh_session(
+        &self,
+        touch: &SessionTouch,
+    ) -> Result<Result<(), Option<SessionRecord>>, StoreError> {
+        match self.refresh(touch).await? {
+            Ok(()) => Ok(Ok(())),
+            Err(old) => Ok(Err(old.map(from_item).transpose()?)),
         }
-        Err(StoreError::Unavailable(
-            "the session kept changing under concurrent requests".into(),
-        ))
+    }
+
+    async fn start_session(
+        &self,
+        touch: &SessionTouch,
+        previous: Option<&SessionRecord>,
+    ) -> Result<SessionStart, StoreError> {
+        self.start(touch, previous).await
     }
 
     async fn sessions(&self, keys: &[SessionKey]) -> Result<Vec<SessionRecord>, StoreError> {
@@ -239,6 +219,56 @@ impl SessionStore for DynamoChannelStore {
         unique.dedup();
         self.batch_get(unique.iter().map(|k| session_key(k)).collect())
             .await
+    }
+
+    async fn put_inbound(&self, message: &MessageRecord) -> Result<InboundStored, StoreError> {
+        // An item without index keys is an early status for this sid, no message: replaced.
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(message_item(message)?))
+            .condition_expression("attribute_not_exists(gsi1pk)")
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match conditional(result)? {
+            Ok(_) => Ok(InboundStored::Inserted),
+            Err(Some(first)) => Ok(InboundStored::Duplicate(Box::new(from_item(first)?))),
+            Err(None) => Err(StoreError::Corrupt(format!(
+                "message {} refused without its first record",
+                message.id
+            ))),
+        }
+    }
+
+    async fn relink_message(
+        &self,
+        sid: &MessageSid,
+        from: &ConversationId,
+        to: &ConversationId,
+    ) -> Result<ConversationId, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(message_key(sid.as_str())))
+            .update_expression("SET conversation_id = :to, gsi1pk = :pk")
+            .condition_expression("conversation_id = :from")
+            .expression_attribute_values(":to", s(to.as_str()))
+            .expression_attribute_values(":pk", s(conversation_pk(to.as_str())))
+            .expression_attribute_values(":from", s(from.as_str()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match conditional(result)? {
+            Ok(_) => Ok(to.clone()),
+            Err(Some(now)) => {
+                let now: MessageRecord = from_item(now)?;
+                parse_id(&now.conversation_id)
+            }
+            Err(None) => Err(StoreError::Corrupt(format!("message {sid} vanished"))),
+        }
     }
 
     async fn put_message(&self, message: &MessageRecord) -> Result<Stored, StoreError> {

@@ -12,32 +12,24 @@ use crate::ports::{
 
 #[async_trait]
 impl ConversationStore for InMemoryChannelStore {
-    async fn list_conversations(
+    async fn conversations_page(
         &self,
+        business: Option<&str>,
+        before: Option<&str>,
         limit: usize,
     ) -> Result<Vec<ConversationRecord>, StoreError> {
-        let mut all: Vec<_> = self.tables().conversations.values().cloned().collect();
-        // UUIDv7 ids sort by creation, as the table's index does.
-        all.sort_by(|a, b| b.id.cmp(&a.id));
-        all.truncate(limit);
-        Ok(all)
-    }
-
-    async fn list_number_conversations(
-        &self,
-        business: &str,
-        limit: usize,
-    ) -> Result<Vec<ConversationRecord>, StoreError> {
-        let mut all: Vec<_> = self
+        let mut page: Vec<_> = self
             .tables()
             .conversations
             .values()
-            .filter(|c| c.business == business)
+            .filter(|c| business.is_none_or(|b| c.business == b))
+            .filter(|c| before.is_none_or(|b| c.id.as_str() < b))
             .cloned()
             .collect();
-        all.sort_by(|a, b| b.id.cmp(&a.id));
-        all.truncate(limit);
-        Ok(all)
+        // UUIDv7 ids sort by creation, as the table's index does.
+        page.sort_by(|a, b| b.id.cmp(&a.id));
+        page.truncate(limit);
+        Ok(page)
     }
 
     async fn conversation(

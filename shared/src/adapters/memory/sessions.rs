@@ -4,95 +4,132 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::InMemoryChannelStore;
-use crate::domain::{
-    ConversationId, ExistingSession, MessageSid, MessageStatus, SessionDecision, StatusCallback,
-    decide_session,
-};
+use crate::domain::{ConversationId, MessageSid, MessageStatus, SessionWindow, StatusCallback};
 use crate::ports::{
-    ChangeKind, ConversationState, MessageRecord, SessionKey, SessionRecord, SessionStore,
-    SessionTouch, SessionTouched, StatusApplied, StoreError, Stored, StoredItem,
+    ChangeKind, ConversationState, InboundStored, MessageRecord, SessionKey, SessionRecord,
+    SessionStart, SessionStore, SessionTouch, StatusApplied, StoreError, Stored, StoredItem,
 };
 
 #[async_trait]
 impl SessionStore for InMemoryChannelStore {
-    async fn touch_session(&self, touch: &SessionTouch) -> Result<SessionTouched, StoreError> {
-        // The customer answers a business-started conversation: it continues (desk.rs).
-        let awaiting = self.tables().sessions.get(&touch.key).cloned();
-        if let Some(old) = awaiting.filter(SessionRecord::awaits_customer)
-            && crate::ports::CustomerStore::continue_started(self, touch, &old).await?
-        {
-            return Ok(SessionTouched {
-                conversation_id: conversation_id(&old.conversation_id)?,
-                decision: SessionDecision::Refresh,
-            });
-        }
+    async fn session(&self, key: &SessionKey) -> Result<Option<SessionRecord>, StoreError> {
+        Ok(self.tables().sessions.get(key).cloned())
+    }
+
+    async fn refresh_session(
+        &self,
+        touch: &SessionTouch,
+    ) -> Result<Result<(), Option<SessionRecord>>, StoreError> {
         let mut tables = self.tables();
-        let existing = tables.sessions.get(&touch.key).cloned();
-        let decision = decide_session(
-            existing.as_ref().map(|s| ExistingSession {
-                last_inbound_at: s.last_inbound_at,
-                closed: s.state == ConversationState::Closed,
-            }),
-            touch.at,
+        let Some(session) = tables.sessions.get_mut(&touch.key) else {
+            return Ok(Err(None));
+        };
+        let refreshable = session.conversation_id == touch.conversation_id.as_str()
+            && session.state != ConversationState::Closed
+            && session.last_inbound_at < touch.at
+            && SessionWindow::new(session.last_inbound_at).is_open_at(touch.at);
+        if !refreshable {
+            return Ok(Err(Some(session.clone())));
+        }
+        let old = session.clone();
+        session.last_inbound_at = touch.at;
+        if touch.profile_name.is_some() {
+            session.profile_name = touch.profile_name.clone();
+        }
+        let new = session.clone();
+        drop(tables);
+        self.emit(
+            ChangeKind::Modify,
+            Some(StoredItem::Session(old)),
+            Some(StoredItem::Session(new)),
+            None,
         );
-        let id = match (decision, existing) {
-            (SessionDecision::Refresh, Some(old)) => {
-                let session = tables
-                    .sessions
-                    .entry(touch.key.clone())
-                    .or_insert(old.clone());
-                session.last_inbound_at = touch.at;
-                if touch.profile_name.is_some() {
-                    session.profile_name = touch.profile_name.clone();
-                }
-                let (id, new) = (session.conversation_id.clone(), session.clone());
-                drop(tables);
-                self.emit(
-                    ChangeKind::Modify,
-                    Some(StoredItem::Session(old)),
-                    Some(StoredItem::Session(new)),
-                    None,
-                );
-                id
-            }
-            (SessionDecision::KeepNewer, Some(old)) => old.conversation_id,
-            (_, old) => {
-                if let Some(old) = old
-                    && let Some(previous) = tables.conversations.get_mut(&old.conversation_id)
-                {
-                    previous.last_inbound_at = old.last_inbound_at;
-                }
-                let (session, conversation) = touch.start();
-                let id = conversation.id.clone();
-                let replaced = tables.sessions.insert(touch.key.clone(), session.clone());
-                tables
-                    .conversations
-                    .insert(id.clone(), conversation.clone());
-                drop(tables);
-                let kind = if replaced.is_some() {
-                    ChangeKind::Modify
-                } else {
-                    ChangeKind::Insert
-                };
-                self.emit(
-                    kind,
-                    replaced.map(StoredItem::Session),
-                    Some(StoredItem::Session(session)),
-                    None,
-                );
-                self.emit(
-                    ChangeKind::Insert,
-                    None,
-                    Some(StoredItem::Conversation(conversation)),
-                    None,
-                );
-                id
+        Ok(Ok(()))
+    }
+
+    async fn start_session(
+        &self,
+        touch: &SessionTouch,
+        previous: Option<&SessionRecord>,
+    ) -> Result<SessionStart, StoreError> {
+        let mut tables = self.tables();
+        let replaceable = match tables.sessions.get(&touch.key) {
+            None => true,
+            Some(s) => {
+                !SessionWindow::new(s.last_inbound_at).is_open_at(touch.at)
+                    || (s.state == ConversationState::Closed && s.last_inbound_at < touch.at)
             }
         };
-        Ok(SessionTouched {
-            conversation_id: conversation_id(&id)?,
-            decision,
-        })
+        if !replaceable {
+            return Ok(SessionStart::SessionChanged);
+        }
+        if tables
+            .conversations
+            .contains_key(touch.conversation_id.as_str())
+        {
+            return Ok(SessionStart::ConversationExists);
+        }
+        if let Some(old) = previous
+            && let Some(replaced) = tables.conversations.get_mut(&old.conversation_id)
+        {
+            replaced.last_inbound_at = old.last_inbound_at;
+        }
+        let (session, conversation) = touch.start();
+        let replaced = tables.sessions.insert(touch.key.clone(), session.clone());
+        tables
+            .conversations
+            .insert(conversation.id.clone(), conversation.clone());
+        drop(tables);
+        let kind = if replaced.is_some() {
+            ChangeKind::Modify
+        } else {
+            ChangeKind::Insert
+        };
+        self.emit(
+            kind,
+            replaced.map(StoredItem::Session),
+            Some(StoredItem::Session(session)),
+            None,
+        );
+        self.emit(
+            ChangeKind::Insert,
+            None,
+            Some(StoredItem::Conversation(conversation)),
+            None,
+        );
+        Ok(SessionStart::Started)
+    }
+
+    async fn put_inbound(&self, message: &MessageRecord) -> Result<InboundStored, StoreError> {
+        let mut tables = self.tables();
+        if let Some(first) = tables.messages.get(&message.id) {
+            return Ok(InboundStored::Duplicate(Box::new(first.clone())));
+        }
+        tables.messages.insert(message.id.clone(), message.clone());
+        drop(tables);
+        self.message_changed(None, message.clone());
+        Ok(InboundStored::Inserted)
+    }
+
+    async fn relink_message(
+        &self,
+        sid: &MessageSid,
+        from: &ConversationId,
+        to: &ConversationId,
+    ) -> Result<ConversationId, StoreError> {
+        let mut tables = self.tables();
+        let Some(message) = tables.messages.get_mut(sid.as_str()) else {
+            return Err(StoreError::Corrupt(format!("message {sid} vanished")));
+        };
+        if message.conversation_id != from.as_str() {
+            return conversation_id(&message.conversation_id);
+        }
+        let old = message.clone();
+        message.conversation_id = to.as_str().to_owned();
+        let new = message.clone();
+        drop(tables);
+        self.message_changed(Some(old), new);
+        Ok(to.clone())
     }
 
     async fn sessions(&self, keys: &[SessionKey]) -> Result<Vec<SessionRecord>, StoreError> {

@@ -88,6 +88,8 @@ pub struct Starting<'a> {
     pub settings: &'a ReplySettings,
     pub senders: &'a Senders,
     pub respond: &'a Respond,
+    /// When the invocation must have answered (Lambda's deadline); `None` outside Lambda.
+    pub deadline: Option<std::time::Instant>,
 }
 
 pub async fn start_conversation(
@@ -183,6 +185,7 @@ pub async fn start_conversation(
             agent: agent.clone(),
             idempotency_key,
             content: request.template.clone(),
+            deadline: starting.deadline,
         },
         starting.respond,
     )

@@ -1,0 +1,96 @@
+//! The agents' queue at scale: the state filter before the limit, and an index whose
+//! partitions each hold a small share of the conversations.
+
+use std::collections::HashMap;
+
+use chrono::TimeDelta;
+use whatsapp_channel::app::{self, ListFilter};
+use whatsapp_channel::domain::Presence;
+use whatsapp_channel::domain::{ConversationId, ViewState};
+use whatsapp_channel::ports::{AgentStore, Clock, ConversationStore};
+use whatsapp_channel::testing::new_sid;
+
+use crate::helpers::{Webhook, dynamo, stores};
+
+fn customer(i: usize) -> String {
+    format!("whatsapp:+4477008{i:05}")
+}
+
+#[tokio::test]
+async fn a_waiting_request_older_than_the_newest_conversations_stays_in_the_queue() {
+    for (name, store) in stores().await {
+        let webhook = Webhook::new(store.clone());
+        webhook
+            .text(&new_sid(), &customer(0), "still waiting")
+            .await;
+        let waiting = store.list_conversations(1).await.unwrap()[0].id.clone();
+        // Thirty newer conversations, each accepted by an agent.
+        for i in 1..=30 {
+            webhook.clock.advance(TimeDelta::seconds(1));
+            webhook.text(&new_sid(), &customer(i), "hello").await;
+            let id =
+                ConversationId::parse(&store.list_conversations(1).await.unwrap()[0].id).unwrap();
+            store
+                .accept(&id, "alice", webhook.clock.now())
+                .await
+                .unwrap();
+        }
+        let requested = ListFilter {
+            state: Some(ViewState::Requested),
+            number: None,
+        };
+        let queue = app::list_conversations(store.as_ref(), webhook.clock.as_ref(), &requested, 5)
+            .await
+            .unwrap();
+        let ids: Vec<&str> = queue.iter().map(|v| v.id.as_str()).collect();
+        assert_eq!(ids, [waiting.as_str()], "{name}");
+    }
+}
+
+#[tokio::test]
+async fn no_index_partition_holds_more_than_a_quarter_of_the_indexed_items() {
+    let dynamo = dynamo().await;
+    let webhook = Webhook::new(dynamo.store.clone());
+    for i in 0..40 {
+        webhook.clock.advance(TimeDelta::seconds(1));
+        webhook.text(&new_sid(), &customer(i), "hello").await;
+    }
+    for agent in ["alice", "bob", "carol", "dave", "erin", "frank"] {
+        dynamo
+            .store
+            .set_presence(agent, Presence::Available, webhook.clock.now())
+            .await
+            .unwrap();
+    }
+    let mut partitions: HashMap<String, usize> = HashMap::new();
+    let items = dynamo.items().await;
+    for item in &items {
+        if let Some(pk) = item.get("gsi1pk").and_then(|v| v.as_s().ok()) {
+            *partitions.entry(pk.clone()).or_default() += 1;
+        }
+    }
+    let indexed: usize = partitions.values().sum();
+    assert!(indexed >= 46, "{indexed} indexed items");
+    let (fullest, count) = partitions.iter().max_by_key(|(_, n)| **n).unwrap();
+    assert!(
+        *count * 4 <= indexed,
+        "{fullest} holds {count} of {indexed} indexed items"
+    );
+    // The conversations alone, too: none of their shards holds more than a quarter.
+    let conversations: usize = partitions
+        .iter()
+        .filter(|(pk, _)| pk.starts_with("CONVERSATIONS#"))
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(conversations, 40);
+    for (pk, n) in partitions
+        .iter()
+        .filter(|(pk, _)| pk.starts_with("CONVERSATIONS#"))
+    {
+        assert!(n * 4 <= conversations, "{pk} holds {n} of {conversations}");
+    }
+    // And the sharded index still lists every conversation, newest first.
+    let listed = dynamo.store.list_conversations(100).await.unwrap();
+    assert_eq!(listed.len(), 40);
+    assert!(listed.windows(2).all(|w| w[0].id > w[1].id));
+}
