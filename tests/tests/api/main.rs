@@ -3,6 +3,7 @@
 
 mod deadline;
 mod deferred;
+mod desk;
 mod events;
 mod fault_proxy;
 mod helpers;
@@ -19,3 +20,4 @@ mod reads;
 mod reply;
 mod routes;
 mod sns;
+mod started;
