@@ -85,6 +85,16 @@ export function createApi({ auth, clock, onUnauthorized }) {
     cancelDeferred: (id, messageId) => request("DELETE", `/conversations/${enc(id)}/messages/${enc(messageId)}`),
     setPresence: (agentId, status) => request("PUT", `/agents/${enc(agentId)}/presence`, { body: { status } }),
     upload: (id, file) => request("POST", `/conversations/${enc(id)}/media`, { file }),
+    addNote: (id, body, idempotencyKey) =>
+      request("POST", `/conversations/${enc(id)}/notes`, { body: { body }, headers: { "Idempotency-Key": idempotencyKey } }),
+    transfer: (id, agentId) => request("POST", `/conversations/${enc(id)}/transfer`, { body: { agent_id: agentId } }),
+    availableAgents: () => request("GET", "/agents"),
+    quickReplies: () => request("GET", "/quick-replies"),
+    putQuickReply: (id, title, body) => request("PUT", `/quick-replies/${enc(id)}`, { body: { title, body } }),
+    deleteQuickReply: (id) => request("DELETE", `/quick-replies/${enc(id)}`),
+    customer: (address) => request("GET", `/customers/${enc(address)}`),
+    search: (params) => request("GET", `/search?${new URLSearchParams(params)}`),
+    startConversation: (body, key) => request("POST", "/conversations", { body, headers: { "Idempotency-Key": key } }),
     media: (path) => openMedia(path),
   };
 

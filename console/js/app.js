@@ -76,12 +76,13 @@ function startDesk(session, config) {
     clock,
     onUnauthorized: () => session.signOut(),
   });
-  const summary = new CustomerSummary($("#summary"));
+  const summary = new CustomerSummary($("#summary"), { api, onOpen: (id) => open(id) });
   const panel = new ConversationPanel({
     root: $("#panel"),
     api,
     clock,
     agentId: session.agentId,
+    isAdmin: session.isAdmin,
     // One place keeps the warnings (the queue): a warning that arrives while the panel is still
     // loading its conversation is shown once it is.
     closingWarning: (id) => queue.closing.get(id),
@@ -108,6 +109,88 @@ function startDesk(session, config) {
       await open(id);
     },
     onOpen: (id) => open(id),
+    history: (address) => api.customer(address),
+  });
+
+  // The search page's module loads the first time it is opened: not part of the first load.
+  let searchPage = null;
+  async function showSearch(shown) {
+    if (shown && !searchPage) {
+      try {
+        const { SearchPage } = await import("./search.js");
+        searchPage = new SearchPage({
+          root: $("#search-page"),
+          api,
+          onOpen: (id) => {
+            showSearch(false);
+            open(id);
+          },
+          onClose: () => showSearch(false),
+        });
+      } catch {
+        showError($("#desk-error"), new Error("The search page could not be loaded. Reload the page."));
+        return;
+      }
+    }
+    $("#search-page").hidden = !shown;
+    $("#quick-replies-page").hidden = true;
+    $(".layout").hidden = shown;
+    $("#open-search").setAttribute("aria-expanded", String(shown));
+    if (shown) searchPage.focus();
+    else $("#open-search").focus();
+  }
+  $("#open-search").addEventListener("click", () => showSearch($("#search-page").hidden));
+
+  // Administrators write the quick replies every agent uses (loaded on first use).
+  let quickRepliesAdmin = null;
+  $("#manage-quick-replies").hidden = !session.isAdmin;
+  $("#manage-quick-replies").addEventListener("click", async () => {
+    const page = $("#quick-replies-page");
+    const close = () => {
+      page.hidden = true;
+      $(".layout").hidden = false;
+      $("#manage-quick-replies").focus();
+    };
+    if (!quickRepliesAdmin) {
+      try {
+        const { QuickRepliesAdmin } = await import("./quickreplies-admin.js");
+        quickRepliesAdmin = new QuickRepliesAdmin({ root: page, api, onClose: close });
+      } catch {
+        return showError($("#desk-error"), new Error("The quick replies page could not be loaded. Reload the page."));
+      }
+    }
+    if (!page.hidden) return close();
+    $("#search-page").hidden = true;
+    $(".layout").hidden = true;
+    page.hidden = false;
+    quickRepliesAdmin.load();
+    quickRepliesAdmin.focus();
+  });
+
+  // "New conversation", loaded on first use like the search page.
+  let newConversation = null;
+  $("#open-new-conversation").addEventListener("click", async () => {
+    const region = $("#new-conversation");
+    if (!newConversation) {
+      try {
+        const { NewConversationForm } = await import("./newconversation.js");
+        newConversation = new NewConversationForm({
+          root: region,
+          api,
+          onStarted: (conversation) => {
+            region.hidden = true;
+            $("#open-new-conversation").setAttribute("aria-expanded", "false");
+            queue.upsert(conversation);
+            open(conversation.id);
+          },
+        });
+      } catch {
+        return showError($("#desk-error"), new Error("The form could not be loaded. Reload the page."));
+      }
+    }
+    region.hidden = !region.hidden;
+    $("#open-new-conversation").setAttribute("aria-expanded", String(!region.hidden));
+    if (!region.hidden) newConversation.focus();
   });
 
   async function open(id) {

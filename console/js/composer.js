@@ -40,7 +40,8 @@ export class Composer {
    * `send(content, key)` posts the reply and resolves with the stored message; `upload(file)`
    * stores an attachment and resolves with `{media_url}`.
    */
-  constructor({ root, send, upload, onSent }) {
+  constructor({ root, send, upload, onSent, quickReplies = null }) {
+    this.quickReplies = quickReplies;
     this.send = send;
     this.upload = upload;
     this.onSent = onSent;
@@ -60,9 +61,11 @@ export class Composer {
     this.textForm = h(
       "form",
       { class: "composer", "aria-label": "Reply" },
+      quickReplies?.root,
       h("label", { for: "message-text" }, "Message"),
       this.textarea,
-      h("p", { id: "message-hint", class: "hint" }, "Enter sends; Shift+Enter adds a line. With an attachment the message is its caption."),
+      quickReplies?.suggestions,
+      h("p", { id: "message-hint", class: "hint" }, "Enter sends; Shift+Enter adds a line; / at the start picks a quick reply. With an attachment the message is its caption."),
       h(
         "div",
         { class: "actions" },
@@ -77,7 +80,9 @@ export class Composer {
       event.preventDefault();
       this.sendText();
     });
+    this.quickReplies?.attach(this.textarea);
     this.textarea.addEventListener("keydown", (event) => {
+      if (this.quickReplies?.onKeydown(event)) return;
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
         this.sendText();

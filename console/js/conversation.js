@@ -6,11 +6,13 @@ import { customerName, phoneNumber } from "./customer.js";
 import { formatDuration, timeOfDay, urgency, windowAt } from "./clock.js";
 import { Transcript } from "./transcript.js";
 import { Composer, WINDOW_EXPIRED_TEXT } from "./composer.js";
+import { QuickReplies } from "./quickreplies.js";
 
 export class ConversationPanel {
   /** `closingWarning(id)` is the standing `window.closing` warning of a conversation, if any. */
-  constructor({ root, api, clock, agentId, onChanged, closingWarning = () => null }) {
+  constructor({ root, api, clock, agentId, isAdmin = false, onChanged, closingWarning = () => null }) {
     this.root = root;
+    this.isAdmin = isAdmin;
     this.api = api;
     this.clock = clock;
     this.agentId = agentId;
@@ -41,8 +43,14 @@ export class ConversationPanel {
     this.title.textContent = customerName(conversation.customer);
     const to = conversation.business_number ? ` · to ${phoneNumber(conversation.business_number)}` : "";
     this.subtitle.textContent = `${phoneNumber(conversation.customer.address)}${to} · ${stateText(conversation, this.agentId)}`;
-    if (conversation.messages) this.transcript.removeMissing(conversation.messages);
-    this.transcript.update(conversation.messages ?? []);
+    // System events (a transfer) read as lines of the transcript, in time order.
+    const timeline = (conversation.messages ?? [])
+      .concat((conversation.events ?? []).map(eventLine))
+      .sort((a, b) => a.created_at.localeCompare(b.created_at));
+    if (conversation.messages) this.transcript.removeMissing(timeline);
+    this.transcript.update(timeline);
+    this.notes?.show(conversation);
+    this.transferControl?.show(conversation);
     this.refreshControls();
   }
 
@@ -67,12 +75,35 @@ export class ConversationPanel {
         await this.api.cancelDeferred(this.id, messageId);
         this.show(await this.api.conversation(this.id));
       });
+    // Notes and transfer load with the first conversation opened, not with the page.
+    this.notes = null;
+    this.transferControl = null;
+    const deskSlot = h("div", { class: "desk-tools" });
+    import("./notes.js").then(({ NotesPanel, TransferControl }) => {
+      if (!deskSlot.isConnected) return;
+      this.notes = new NotesPanel({ api: this.api });
+      this.transferControl = new TransferControl({
+        api: this.api,
+        agentId: this.agentId,
+        isAdmin: this.isAdmin,
+        onTransferred: (updated) => {
+          this.show({ ...updated, messages: this.conversation?.messages ?? [], notes: this.conversation?.notes, events: this.conversation?.events });
+          this.onChanged?.(updated);
+        },
+      });
+      deskSlot.replaceChildren(this.transferControl.root, this.notes.root);
+      if (this.conversation) {
+        this.notes.show(this.conversation);
+        this.transferControl.show(this.conversation);
+      }
+    });
     const composerRoot = h("div", { class: "composer-area" });
     this.composer = new Composer({
       root: composerRoot,
       send: (content, key) => this.send(content, key),
       upload: (file) => this.api.upload(this.id, file),
       onSent: (message) => this.transcript.update([message]),
+      quickReplies: new QuickReplies({ api: this.api }),
     });
     replaceChildren(
       this.root,
@@ -91,6 +122,7 @@ export class ConversationPanel {
         log,
         this.expired,
         composerRoot,
+        deskSlot,
       ),
     );
   }
@@ -100,7 +132,8 @@ export class ConversationPanel {
     try {
       const updated = await action();
       if (updated?.id) {
-        this.show({ ...updated, messages: this.conversation?.messages ?? [] });
+        const { messages = [], notes, events } = this.conversation ?? {};
+        this.show({ ...updated, messages, notes, events });
         this.onChanged?.(updated);
       }
     } catch (error) {
@@ -138,7 +171,8 @@ export class ConversationPanel {
     const closed = c.state === "closed";
 
     this.acceptButton.hidden = c.state !== "requested";
-    this.closeButton.hidden = !(mine && !closed);
+    // An administrator closes any conversation that is not closed (a request nobody should take).
+    this.closeButton.hidden = !((mine || this.isAdmin) && !closed);
 
     this.windowStatus.hidden = closed;
     if (open) {
@@ -147,7 +181,11 @@ export class ConversationPanel {
       this.windowStatus.textContent = `Replies accepted for another ${formatDuration(window.msLeft)}.`;
     } else {
       this.windowStatus.className = "window closed";
-      this.windowStatus.textContent = `The 24-hour window closed ${closedAt(c.window?.expires_at)}. Only approved templates can be sent.`;
+      // A conversation the business started: the customer has not written yet (time 0).
+      this.windowStatus.textContent =
+        Date.parse(c.last_inbound_at) === 0
+          ? "Waiting for the customer's answer: until they write, only approved templates can be sent."
+          : `The 24-hour window closed ${closedAt(c.window?.expires_at)}. Only approved templates can be sent.`;
     }
     // A warning stands while the window it was about is still the conversation's and still open.
     const warning = this.closingWarning(c.id);
@@ -169,6 +207,14 @@ export class ConversationPanel {
     else if (open) this.composer.setMode("text");
     else this.composer.setMode("template");
   }
+}
+
+/** A transcript event as a line of the transcript. */
+function eventLine(event) {
+  const who = event.by === event.from_agent ? event.by : `${event.by} (for ${event.from_agent})`;
+  const body =
+    event.event_type === "conversation.transferred" ? `${who} transferred the conversation to ${event.to_agent}.` : event.event_type;
+  return { id: `event-${event.id}`, direction: "system", body, media: [], created_at: event.created_at };
 }
 
 function closedAt(iso) {

@@ -5,6 +5,7 @@
 import { h, replaceChildren } from "./dom.js";
 import { customerKind, customerName, phoneNumber } from "./customer.js";
 import { formatDuration, timeOfDay, windowAt } from "./clock.js";
+import { historyLine } from "./summary.js";
 
 const RECENTLY_CLOSED = 10;
 
@@ -12,7 +13,9 @@ export class Queue {
   /**
    * `root` holds the queue's regions; `onAccept(id)` and `onOpen(id)` are the desk's actions.
    */
-  constructor({ root, agentId, clock, onAccept, onOpen }) {
+  constructor({ root, agentId, clock, onAccept, onOpen, history = null }) {
+    /** `history(address)`: the customer summary, for a request card's history line. */
+    this.history = history;
     this.agentId = agentId;
     this.clock = clock;
     this.onAccept = onAccept;
@@ -123,6 +126,10 @@ export class Queue {
       },
       "Dismiss",
     );
+    const historyElement = h("p", { class: "history" });
+    this.history?.(customer.address)
+      .then((summary) => (historyElement.textContent = historyLine(summary, conversation.id)))
+      .catch(() => {});
     const details = customer.authenticated
       ? [
           h("p", { class: "name" }, name),
@@ -147,6 +154,7 @@ export class Queue {
         ? h("p", { class: "muted" }, `Wrote to ${phoneNumber(conversation.business_number)}`)
         : null,
       h("p", { class: "muted" }, `Waiting since ${timeOfDay(conversation.started_at)}`),
+      historyElement,
       h("div", { class: "actions" }, accept, dismiss),
       error,
     );

@@ -1,52 +1,102 @@
 // The customer summary beside the transcript: who the customer is, as the directory and
-// WhatsApp know them, and their other conversations.
+// WhatsApp know them, since when they write, and their previous conversations (from
+// GET /customers/{address}, closed ones included); each opens its transcript.
 
 import { h, replaceChildren } from "./dom.js";
 import { customerKind, customerName, phoneNumber } from "./customer.js";
 import { timeOfDay } from "./clock.js";
 
 export class CustomerSummary {
-  constructor(root) {
+  /** `api.customer(address)` reads the summary; `onOpen(id)` opens a previous conversation. */
+  constructor(root, { api = null, onOpen = null } = {}) {
     this.root = root;
+    this.api = api;
+    this.onOpen = onOpen;
+    this.shown = null;
     this.clear();
   }
 
   clear() {
+    this.shown = null;
     replaceChildren(this.root, h("h2", {}, "Customer"), h("p", { class: "muted" }, "Open a conversation to see the customer."));
   }
 
-  /** `known` is every conversation the queue has seen, to list this customer's others. */
+  /** `known` is every conversation the queue has seen, used until the server's summary arrives. */
   show(conversation, known) {
     const { customer } = conversation;
+    this.shown = conversation.id;
     const theirs = known
       .filter((c) => c.customer.address === customer.address)
       .concat(known.some((c) => c.id === conversation.id) ? [] : [conversation]);
     const first = theirs.map((c) => c.started_at).sort()[0] ?? conversation.started_at;
     const previous = theirs.filter((c) => c.id !== conversation.id).sort((a, b) => b.started_at.localeCompare(a.started_at));
+    this.history = h("div", { class: "history" });
+    this.render(conversation, { first_contact_at: first, recent_conversations: previous, conversation_count: theirs.length });
+    this.api
+      ?.customer(customer.address)
+      .then((summary) => {
+        if (this.shown === conversation.id) this.render(conversation, summary);
+      })
+      .catch((error) => {
+        if (this.shown === conversation.id) this.history.append(h("p", { class: "error", role: "alert" }, error.message));
+      });
+  }
+
+  render(conversation, summary) {
+    const { customer } = conversation;
     const rows = [
       ["Name", customer.authenticated ? customerName(customer) : "Not a known contact"],
       ["Contact ID", customer.contact_id ?? "None"],
       ["Number", phoneNumber(customer.address)],
       ["WhatsApp profile name", customer.profile_name ?? "None given"],
       ...Object.entries(customer.summary ?? {}).map(([key, value]) => [humanise(key), typeof value === "string" ? value : JSON.stringify(value)]),
-      ["First contact", dateTime(first)],
+      ["First contact", dateTime(summary.first_contact_at ?? conversation.started_at)],
+      ["Last message from the customer", Date.parse(summary.last_inbound_at) > 0 ? dateTime(summary.last_inbound_at) : "Not yet"],
+      ["Conversations", String(summary.conversation_count ?? 1)],
       ["This conversation started", dateTime(conversation.started_at)],
     ];
+    const previous = (summary.recent_conversations ?? []).filter((c) => c.id !== conversation.id);
     replaceChildren(
       this.root,
       h("h2", {}, "Customer"),
       h("p", { class: `kind ${customer.authenticated ? "authenticated" : "unauthenticated"}` }, customerKind(customer)),
       h("dl", {}, rows.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)])),
-      h("h3", {}, "Previous conversations"),
+      h("h3", { id: "previous-title" }, "Previous conversations"),
       previous.length
         ? h(
             "ul",
-            { class: "previous" },
-            previous.map((c) => h("li", {}, `${dateTime(c.started_at)} · ${c.state}${c.assigned_agent ? ` · ${c.assigned_agent}` : ""}`)),
+            { class: "previous", "aria-labelledby": "previous-title" },
+            previous.map((c) =>
+              h(
+                "li",
+                {},
+                h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "row",
+                    "aria-label": `Open the conversation of ${dateTime(c.started_at)} (${c.state})`,
+                    onclick: () => this.onOpen?.(c.id),
+                  },
+                  h("span", { class: "name" }, `${dateTime(c.started_at)} · ${c.state}${c.assigned_agent ? ` · ${c.assigned_agent}` : ""}`),
+                  c.last_message ? h("span", { class: "muted preview" }, c.last_message.preview) : null,
+                ),
+              ),
+            ),
           )
         : h("p", { class: "muted" }, "None."),
+      this.history,
     );
   }
+}
+
+/** One line for a request card: a returning customer's history, or that it is their first. */
+export function historyLine(summary, conversationId) {
+  const others = (summary.recent_conversations ?? []).filter((c) => c.id !== conversationId);
+  if (!others.length) return "First conversation with this customer.";
+  const count = Math.max(0, (summary.conversation_count ?? others.length + 1) - 1);
+  const last = others[0];
+  return `Returning customer: ${count} earlier conversation${count === 1 ? "" : "s"}, last on ${dateTime(last.started_at)}${last.assigned_agent ? ` with ${last.assigned_agent}` : ""}.`;
 }
 
 function humanise(key) {

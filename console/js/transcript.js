@@ -79,7 +79,12 @@ export class Transcript {
 
   messageElement(message) {
     const outbound = message.direction === "outbound";
-    const who = outbound ? (message.agent_id === this.agentId ? "You" : (message.agent_id ?? "Agent")) : "Customer";
+    const who =
+      message.direction === "system"
+        ? "Desk"
+        : outbound
+          ? (message.agent_id === this.agentId ? "You" : (message.agent_id ?? "Agent"))
+          : "Customer";
     const children = [
       h(
         "p",

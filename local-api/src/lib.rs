@@ -44,7 +44,7 @@ pub mod stream;
 pub mod twilio_stub;
 
 /// The product's HTTP routes, as template.yaml declares them.
-pub const ROUTES: [&str; 16] = [
+pub const ROUTES: [&str; 25] = [
     "GET /",
     "GET /console/{proxy+}",
     "POST /twilio/inbound",
@@ -61,6 +61,15 @@ pub const ROUTES: [&str; 16] = [
     "HEAD /media/{key+}",
     "PUT /agents/{agentId}/presence",
     "PUT /contacts/{address}",
+    "GET /agents",
+    "POST /conversations/{conversationId}/notes",
+    "POST /conversations/{conversationId}/transfer",
+    "GET /quick-replies",
+    "PUT /quick-replies/{id}",
+    "DELETE /quick-replies/{id}",
+    "GET /customers/{address}",
+    "GET /search",
+    "POST /conversations",
 ];
 
 /// API Gateway's payload limit.
@@ -294,7 +303,8 @@ impl LocalApi {
                     config::optional("ADMIN_GROUP")
                         .unwrap_or_else(|| whatsapp_channel::http::DEFAULT_ADMIN_GROUP.into()),
                 )
-                .with_media(local_media, media_fetcher.clone(), public_url.clone()),
+                .with_media(local_media, media_fetcher.clone(), public_url.clone())
+                .with_sender(sender.clone(), settings.clone(), webhook.senders.clone()),
             replies: SendReply::new(store.clone(), sender.clone(), as_clock, settings.clone()),
             sender,
             reply_settings: settings,

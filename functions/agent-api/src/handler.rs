@@ -2,7 +2,10 @@
 //! accept and close, the agent's presence and the customer directory, and media (inbound
 //! attachments through us, agents' uploads).
 
+mod customers;
+mod desk;
 mod media;
+mod start;
 
 use std::sync::Arc;
 
@@ -36,6 +39,9 @@ pub struct AgentApi {
     metrics: Metrics,
     /// The media bucket (or its in-memory twin) and Twilio's media; `None`: media routes 503.
     media: Option<MediaSide>,
+    /// Twilio's Messages API and the senders, for business-started conversations; `None`:
+    /// `POST /conversations` answers 503.
+    sending: Option<start::Sending>,
 }
 
 impl AgentApi {
@@ -46,6 +52,7 @@ impl AgentApi {
             admin_group: DEFAULT_ADMIN_GROUP.to_owned(),
             metrics: Metrics::disabled(),
             media: None,
+            sending: None,
         }
     }
 
@@ -67,6 +74,22 @@ impl AgentApi {
             store,
             fetcher,
             public_url: public_url.into().trim_end_matches('/').to_owned(),
+        });
+        self
+    }
+
+    /// Business-started conversations: the template goes out through `sender`, `From` one of
+    /// `senders`, with `settings`' status callback.
+    pub fn with_sender(
+        mut self,
+        sender: Arc<dyn whatsapp_channel::ports::ReplySender>,
+        settings: whatsapp_channel::app::reply::ReplySettings,
+        senders: whatsapp_channel::domain::Senders,
+    ) -> Self {
+        self.sending = Some(start::Sending {
+            sender,
+            settings,
+            senders,
         });
         self
     }
@@ -110,9 +133,34 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     match (request.method(), segments.as_slice()) {
         (&Method::GET, ["conversations"]) => list(state, request).await,
-        (&Method::GET, ["conversations", id]) => get(state, id).await,
+        (&Method::POST, ["conversations"]) => start::start(state, request, &agent).await,
+        (&Method::GET, ["conversations", id]) => desk::get(state, id).await,
+        (&Method::POST, ["conversations", id, "notes"]) => {
+            desk::note(state, request, id, &agent).await
+        }
+        (&Method::POST, ["conversations", id, "transfer"]) => {
+            desk::transfer(state, request, id, &agent).await
+        }
+        (&Method::GET, ["agents"]) => desk::agents(state).await,
+        (&Method::GET, ["quick-replies"]) => desk::list_quick_replies(state).await,
+        (&Method::PUT, ["quick-replies", id]) => {
+            desk::put_quick_reply(state, request, id, &agent).await
+        }
+        (&Method::DELETE, ["quick-replies", id]) => {
+            desk::delete_quick_reply(state, request, id).await
+        }
+        (&Method::GET, ["customers", address]) => customers::customer(state, address).await,
+        (&Method::GET, ["search"]) => customers::search(state, request).await,
         (&Method::POST, ["conversations", id, "accept"]) => accept(state, id, &agent).await,
-        (&Method::POST, ["conversations", id, "close"]) => close(state, id, &agent).await,
+        (&Method::POST, ["conversations", id, "close"]) => {
+            match close(state, id, &agent).await {
+                // An administrator closes from every state that is not final (desk.rs).
+                Err(e) if e.status.is_client_error() && desk::is_admin(state, request) => {
+                    desk::close_as_admin(state, id, &agent).await
+                }
+                answer => answer,
+            }
+        }
         (&Method::PUT, ["agents", id, "presence"]) => presence(state, request, id, &agent).await,
         (&Method::PUT, ["contacts", address]) => contact(state, request, address).await,
         (&Method::GET, ["conversations", id, "messages", message, "media", index]) => {
@@ -121,11 +169,21 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
         (_, ["agents", _, "presence"] | ["contacts", _]) => {
             Err(ApiError::method_not_allowed("This route takes PUT."))
         }
+        (_, ["agents"] | ["quick-replies"] | ["customers", _] | ["search"]) => {
+            Err(ApiError::method_not_allowed("This route takes GET."))
+        }
+        (_, ["quick-replies", _]) => Err(ApiError::method_not_allowed(
+            "This route takes PUT or DELETE.",
+        )),
         (
             _,
             ["conversations"]
             | ["conversations", _]
-            | ["conversations", _, "accept" | "close" | "media"]
+            | [
+                "conversations",
+                _,
+                "accept" | "close" | "media" | "notes" | "transfer",
+            ]
             | ["conversations", _, "messages", _, "media", _],
         ) => Err(ApiError::method_not_allowed(
             "This route does not take that method.",
@@ -179,14 +237,6 @@ async fn list(state: &AgentApi, request: &Request) -> Answer {
         StatusCode::OK,
         &json!({ "conversations": conversations }),
     ))
-}
-
-async fn get(state: &AgentApi, raw_id: &str) -> Answer {
-    let id = conversation_id(raw_id)?;
-    let conversation = app::get_conversation(state.store.as_ref(), state.clock.as_ref(), &id)
-        .await?
-        .ok_or_else(no_conversation)?;
-    Ok(json(StatusCode::OK, &conversation))
 }
 
 async fn accept(state: &AgentApi, raw_id: &str, agent: &AgentId) -> Answer {

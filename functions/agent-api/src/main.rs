@@ -3,8 +3,10 @@ use std::sync::Arc;
 use agent_api::{AgentApi, function_handler};
 use lambda_http::{Error, run, service_fn};
 use whatsapp_channel::adapters::{
-    DynamoChannelStore, S3MediaStore, SystemClock, TwilioConfig, TwilioMediaFetcher, dynamodb,
+    DynamoChannelStore, S3MediaStore, SystemClock, TwilioConfig, TwilioMediaFetcher,
+    TwilioReplySender, dynamodb,
 };
+use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::config;
 use whatsapp_channel::metrics::Metrics;
 
@@ -18,15 +20,33 @@ async fn main() -> Result<(), Error> {
     if let Some(group) = config::optional("ADMIN_GROUP") {
         state = state.with_admin_group(group);
     }
-    // Media: copies and uploads in the bucket; inbound attachments fetched from Twilio with the
-    // account's credentials (the token read once, from SSM in AWS).
-    if let Some(bucket) = config::optional("MEDIA_BUCKET") {
-        let fetcher = TwilioMediaFetcher::new(&TwilioConfig {
+    // The Twilio account (the token read once, from SSM in AWS): media and business-started
+    // conversations.
+    let twilio = match config::optional("TWILIO_ACCOUNT_SID") {
+        Some(account_sid) => Some(TwilioConfig {
             api_base_url: config::optional("TWILIO_API_BASE_URL")
                 .unwrap_or_else(|| "https://api.twilio.com".into()),
-            account_sid: config::required("TWILIO_ACCOUNT_SID")?,
+            account_sid,
             auth_token: config::twilio_auth_token(&sdk).await?,
-        })?;
+        }),
+        None => None,
+    };
+    // Business-started conversations: the template goes out From one of WHATSAPP_SENDERS.
+    if let (Some(twilio), Some(status_callback)) = (&twilio, config::optional("TWILIO_STATUS_URL"))
+    {
+        state = state.with_sender(
+            Arc::new(TwilioReplySender::new(twilio.clone())?),
+            ReplySettings { status_callback },
+            config::senders()?,
+        );
+    }
+    // Media: copies and uploads in the bucket; inbound attachments fetched from Twilio with the
+    // account's credentials.
+    if let Some(bucket) = config::optional("MEDIA_BUCKET") {
+        let twilio = twilio
+            .as_ref()
+            .ok_or(config::MissingVariable("TWILIO_ACCOUNT_SID"))?;
+        let fetcher = TwilioMediaFetcher::new(twilio)?;
         let media = S3MediaStore::new(S3MediaStore::client(&sdk), bucket);
         // Uploads are given to Twilio at this API's own `/media/{key}` (it answers HEAD too).
         let public_url = config::required("PUBLIC_API_URL")?;

@@ -26,7 +26,7 @@ macro_rules! assets {
 }
 
 /// Every file the console loads. `every_console_file_is_served` keeps this list complete.
-static FILES: [(&str, &str, &[u8]); 16] = assets![
+static FILES: [(&str, &str, &[u8]); 21] = assets![
     "index.html" => "text/html; charset=utf-8",
     "styles.css" => "text/css; charset=utf-8",
     "js/api.js" => "text/javascript; charset=utf-8",
@@ -39,7 +39,12 @@ static FILES: [(&str, &str, &[u8]); 16] = assets![
     "js/deferred.js" => "text/javascript; charset=utf-8",
     "js/dom.js" => "text/javascript; charset=utf-8",
     "js/live.js" => "text/javascript; charset=utf-8",
+    "js/newconversation.js" => "text/javascript; charset=utf-8",
+    "js/notes.js" => "text/javascript; charset=utf-8",
     "js/queue.js" => "text/javascript; charset=utf-8",
+    "js/quickreplies.js" => "text/javascript; charset=utf-8",
+    "js/quickreplies-admin.js" => "text/javascript; charset=utf-8",
+    "js/search.js" => "text/javascript; charset=utf-8",
     "js/status.js" => "text/javascript; charset=utf-8",
     "js/summary.js" => "text/javascript; charset=utf-8",
     "js/transcript.js" => "text/javascript; charset=utf-8",

@@ -45,6 +45,9 @@ pub(crate) enum Step {
     /// The message's conversation exists but it can no longer take the message (closed or
     /// expired): move it to a new conversation.
     NewConversation,
+    /// The customer answers a conversation the business started (its session awaits them):
+    /// the same conversation continues, its window opening now (desk/start.rs).
+    Continue,
 }
 
 /// The session rule for a stored message, decided from the session as it is now.
@@ -64,6 +67,9 @@ pub(crate) fn step(
             Step::Start
         };
     };
+    if session.awaits_customer() && session.conversation_id == conversation.as_str() {
+        return Step::Continue;
+    }
     let open_at = !(session.state == ConversationState::Closed)
         && SessionWindow::new(session.last_inbound_at).is_open_at(at);
     let ours = session.conversation_id == conversation.as_str();
@@ -110,8 +116,9 @@ pub async fn receive_inbound(
     // Where the message goes if it is new: the open session's conversation, or a new one.
     let (planned, exists) = match session.as_ref() {
         Some(s)
-            if s.state != ConversationState::Closed
-                && SessionWindow::new(s.last_inbound_at).is_open_at(now) =>
+            if s.awaits_customer()
+                || (s.state != ConversationState::Closed
+                    && SessionWindow::new(s.last_inbound_at).is_open_at(now)) =>
         {
             match ConversationId::parse(&s.conversation_id) {
                 Ok(id) => (id, true),
@@ -175,6 +182,16 @@ pub async fn receive_inbound(
                 conversation = store.relink_message(sid, &conversation, &to).await?;
                 exists = conversation == to || exists;
             }
+            Step::Continue => match session.as_ref() {
+                Some(awaiting)
+                    if store
+                        .continue_started(&touch(&conversation), awaiting)
+                        .await? =>
+                {
+                    return Ok(receipt(conversation, SessionDecision::Refresh));
+                }
+                _ => session = store.session(&key).await?,
+            },
             Step::NewConversation => {
                 let to = ConversationId::generate();
                 conversation = store.relink_message(sid, &conversation, &to).await?;
@@ -240,6 +257,17 @@ mod tests {
         let s = session(&c, 0, ConversationState::Active);
         // Stored at 23 h, the session write lost; retried any time later: refresh to 23 h.
         assert_eq!(step(Some(&s), &c, at(23), true), Step::Refresh);
+    }
+
+    #[test]
+    fn an_answer_to_a_business_started_conversation_continues_it() {
+        let c = ConversationId::generate();
+        let mut s = session(&c, 0, ConversationState::Active);
+        s.last_inbound_at = crate::ports::desk::NEVER;
+        assert_eq!(step(Some(&s), &c, at(2), true), Step::Continue);
+        // Closed before the customer answered: the answer is a new request.
+        s.state = ConversationState::Closed;
+        assert_eq!(step(Some(&s), &c, at(2), true), Step::NewConversation);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod agents;
 pub mod deadline;
 pub mod deferred;
+pub mod desk;
 pub mod inbound;
 pub mod live;
 pub mod media;

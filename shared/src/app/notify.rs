@@ -27,6 +27,8 @@ pub enum NotifyFailure {
 enum Meaning {
     Requested(ConversationRecord),
     Accepted(ConversationRecord),
+    /// Handed from one agent (the first) to another.
+    Transferred(Option<String>, ConversationRecord),
     MessageReceived(Box<MessageRecord>),
     StatusChanged(Box<MessageRecord>),
     WindowClosed(SessionRecord),
@@ -37,12 +39,24 @@ enum Meaning {
 fn meaning(change: &StreamChange, now: DateTime<Utc>) -> Meaning {
     use StoredItem as I;
     match (change.kind, change.old.as_ref(), change.new.as_ref()) {
-        (ChangeKind::Insert, _, Some(I::Conversation(new))) => Meaning::Requested(new.clone()),
+        // A business-started conversation is inserted already assigned: no request.
+        (ChangeKind::Insert, _, Some(I::Conversation(new)))
+            if new.state == ConversationState::Requested =>
+        {
+            Meaning::Requested(new.clone())
+        }
         (ChangeKind::Modify, Some(I::Conversation(old)), Some(I::Conversation(new)))
             if old.state == ConversationState::Requested
                 && new.state == ConversationState::Active =>
         {
             Meaning::Accepted(new.clone())
+        }
+        (ChangeKind::Modify, Some(I::Conversation(old)), Some(I::Conversation(new)))
+            if old.state == ConversationState::Active
+                && new.state == ConversationState::Active
+                && old.assigned_agent != new.assigned_agent =>
+        {
+            Meaning::Transferred(old.assigned_agent.clone(), new.clone())
         }
         (ChangeKind::Insert, _, Some(I::Message(m))) if m.direction == Direction::Inbound => {
             Meaning::MessageReceived(m.clone())
@@ -76,7 +90,7 @@ fn meaning(change: &StreamChange, now: DateTime<Utc>) -> Meaning {
     }
 }
 
-fn customer(conversation: &ConversationRecord, contact: Option<&Contact>) -> Value {
+pub(crate) fn customer(conversation: &ConversationRecord, contact: Option<&Contact>) -> Value {
     let mut customer = json!({
         "address": conversation.customer,
         "profile_name": conversation.profile_name,
@@ -225,6 +239,12 @@ async fn notifications(
                 },
             )]
         }
+        Meaning::Transferred(from, conversation) => {
+            let contact = contact_of(&conversation.customer).await?;
+            super::desk::transfer::notification(from, &conversation, contact.as_ref(), now)
+                .map(|n| vec![(change.id.clone(), n)])
+                .unwrap_or_default()
+        }
         Meaning::MessageReceived(message) => {
             let Ok(id) = ConversationId::parse(&message.conversation_id) else {
                 return Ok(Vec::new());
@@ -363,6 +383,8 @@ pub async fn handle_change_reported(
     change: &StreamChange,
 ) -> Result<ChangeReport, NotifyFailure> {
     let now = clock.now();
+    // A stored message's words go into the search index first: indexing again is harmless.
+    super::desk::search::index_change(store, change).await?;
     let pending = notifications(store, change, now).await?;
     let mut report = ChangeReport::default();
     if pending.is_empty()

@@ -9,6 +9,7 @@ mod ids;
 mod inbound;
 mod media;
 mod reply;
+pub mod search;
 mod status;
 mod window;
 

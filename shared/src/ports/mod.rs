@@ -12,6 +12,7 @@ pub mod contacts;
 pub mod conversations;
 pub mod deadlines;
 pub mod deferred;
+pub mod desk;
 pub mod media;
 pub mod notifier;
 pub mod replies;
@@ -28,6 +29,10 @@ pub use conversations::{
 };
 pub use deadlines::{Deadline, DeadlineStore};
 pub use deferred::{DeferredMarker, DeferredStore};
+pub use desk::{
+    CustomerStore, DeskStore, EventRecord, NoteRecord, QuickReply, SearchIndex, TermEntry,
+    TermQuery, TransferResult,
+};
 pub use media::{FetchError, MediaAccess, MediaFetcher, MediaFile, MediaStore, MediaStoreError};
 pub use notifier::{AgentNotifier, Notification, NotificationLog, NotifyError};
 pub use replies::{ClaimOutcome, IdempotencyRecord, ReplyStore, StoredResponse};
@@ -58,6 +63,9 @@ pub trait ChannelStore:
     + ConnectionStore
     + DeadlineStore
     + DeferredStore
+    + DeskStore
+    + CustomerStore
+    + SearchIndex
 {
 }
 
@@ -71,5 +79,8 @@ impl<T> ChannelStore for T where
         + ConnectionStore
         + DeadlineStore
         + DeferredStore
+        + DeskStore
+        + CustomerStore
+        + SearchIndex
 {
 }

@@ -4,6 +4,7 @@
 mod contract;
 mod deadline;
 mod deferred;
+mod desk;
 mod events;
 mod fault_proxy;
 mod helpers;
@@ -20,3 +21,4 @@ mod reads;
 mod reply;
 mod routes;
 mod sns;
+mod started;

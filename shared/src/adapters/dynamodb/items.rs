@@ -16,6 +16,13 @@
 //! | window warning (`deadline`, TTL 2 days after due) | `DUE#{epoch minute due}` | `WARN#{conversation}#{last inbound ms}#{2h\|15m}` | | |
 //! | scheduler cursor (`deadline_cursor`) | `DUE#CURSOR` | `DUE` | | |
 //! | deferred replies' marker (`deferred_marker`) | `DEFER#{business}#{customer}` | `DEFER` | | |
+//! | note (`note`) | `CONV#{conversation id}` | `NOTE#{note id}` | | |
+//! | transcript event (`event`) | `CONV#{conversation id}` | `EVENT#{created ms, 15 digits}#{id}` | | |
+//! | quick reply (`quick_reply`) | `QUICKREPLY` | `QR#{id}` | | |
+//! | search posting (`term`) | `TERM#{folded word}#{shard 0..3}` | `{created ms, 15 digits}#{message id}` | | |
+//!
+//! A second index, `gsi2` (projection ALL), lists a customer's conversations: the conversation
+//! item carries `gsi2pk = CUST#{customer}`, `gsi2sk = {id}`.
 //!
 //! A message is keyed by its sid alone, so retries collide whatever conversation they land in and
 //! status callbacks (which know only the sid) update it directly.
@@ -33,8 +40,17 @@ use crate::ports::{
 
 pub type Item = HashMap<String, AttributeValue>;
 
-/// The one index.
+/// The main index.
 pub const INDEX: &str = "gsi1";
+/// The index of each customer's conversations, and its key attributes.
+pub const CUSTOMER_INDEX: &str = "gsi2";
+pub const CUSTOMER_INDEX_PK: &str = "gsi2pk";
+pub const CUSTOMER_INDEX_SK: &str = "gsi2sk";
+
+/// A customer's partition of [`CUSTOMER_INDEX`].
+pub fn customer_partition(customer: &str) -> String {
+    format!("CUST#{customer}")
+}
 /// The attribute that names an item's kind.
 pub const TYPE: &str = "type";
 /// The TTL attribute (epoch seconds).
@@ -172,6 +188,11 @@ pub fn conversation_item(record: &ConversationRecord) -> Result<Item, StoreError
     item.insert(TYPE.into(), s(tag::CONVERSATION));
     item.insert("gsi1pk".into(), s(conversations_partition(&record.id)));
     item.insert("gsi1sk".into(), s(record.id.clone()));
+    item.insert(
+        CUSTOMER_INDEX_PK.into(),
+        s(customer_partition(&record.customer)),
+    );
+    item.insert(CUSTOMER_INDEX_SK.into(), s(record.id.clone()));
     item.extend(conversation_key(&record.id));
     Ok(item)
 }

@@ -7,10 +7,13 @@ mod conditions;
 mod connections;
 mod contacts;
 mod conversations;
+mod customers;
 mod deadlines;
 mod deferred;
+mod desk;
 pub mod items;
 mod replies;
+mod search;
 mod sessions;
 pub mod stream;
 
@@ -24,7 +27,7 @@ use aws_sdk_dynamodb::types::{
 };
 
 pub use items::INDEX;
-use items::{EXPIRES_AT, Item, from_item, s};
+use items::{CUSTOMER_INDEX, CUSTOMER_INDEX_PK, CUSTOMER_INDEX_SK, EXPIRES_AT, Item, from_item, s};
 
 use crate::ports::StoreError;
 
@@ -83,17 +86,19 @@ impl DynamoChannelStore {
                 .build()
                 .map_err(unavailable)
         };
-        let index = GlobalSecondaryIndex::builder()
-            .index_name(INDEX)
-            .key_schema(key_element("gsi1pk", KeyType::Hash)?)
-            .key_schema(key_element("gsi1sk", KeyType::Range)?)
-            .projection(
-                Projection::builder()
-                    .projection_type(ProjectionType::All)
-                    .build(),
-            )
-            .build()
-            .map_err(unavailable)?;
+        let index = |name: &str, pk: &str, sk: &str| {
+            GlobalSecondaryIndex::builder()
+                .index_name(name)
+                .key_schema(key_element(pk, KeyType::Hash)?)
+                .key_schema(key_element(sk, KeyType::Range)?)
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .map_err(unavailable)
+        };
         self.client
             .create_table()
             .table_name(&self.table)
@@ -102,9 +107,12 @@ impl DynamoChannelStore {
             .attribute_definitions(attribute("sk")?)
             .attribute_definitions(attribute("gsi1pk")?)
             .attribute_definitions(attribute("gsi1sk")?)
+            .attribute_definitions(attribute(CUSTOMER_INDEX_PK)?)
+            .attribute_definitions(attribute(CUSTOMER_INDEX_SK)?)
             .key_schema(key_element("pk", KeyType::Hash)?)
             .key_schema(key_element("sk", KeyType::Range)?)
-            .global_secondary_indexes(index)
+            .global_secondary_indexes(index(INDEX, "gsi1pk", "gsi1sk")?)
+            .global_secondary_indexes(index(CUSTOMER_INDEX, CUSTOMER_INDEX_PK, CUSTOMER_INDEX_SK)?)
             .stream_specification(
                 StreamSpecification::builder()
                     .stream_enabled(true)

@@ -55,6 +55,8 @@ pub struct InMemoryChannelStore {
     tables: Mutex<Tables>,
     /// The embedded twin of the table's stream: the records notify-agent consumes.
     stream: Mutex<Option<UnboundedSender<StreamChange>>>,
+    /// Notes, events, quick replies and the search index.
+    desk: Mutex<desk::DeskTables>,
 }
 
 impl InMemoryChannelStore {
@@ -139,10 +141,13 @@ impl InMemoryChannelStore {
 mod agents;
 mod connections;
 mod conversations;
+mod customers;
 mod deadlines;
 mod deferred;
+mod desk;
 mod media;
 mod replies;
+mod search;
 mod sessions;
 
 pub use media::InMemoryMediaStore;

@@ -45,11 +45,14 @@ impl ReplyStore for InMemoryChannelStore {
             record.status = status;
             record.error_code = code;
         }
-        tables.messages.insert(record.id.clone(), record);
+        tables.messages.insert(record.id.clone(), record.clone());
         if let Some(claim) = tables.idempotency.get_mut(key) {
             claim.message_id = sent.id.clone();
             claim.response = Some(response.clone());
         }
+        drop(tables);
+        // As DynamoDB's stream shows the sid's item: inserted (the search index reads it).
+        self.message_changed(None, record);
         Ok(())
     }
 

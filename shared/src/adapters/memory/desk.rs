@@ -1,0 +1,135 @@
+//! [`DeskStore`] in memory: notes, events, hand-overs, administrators' closes and quick
+//! replies, with the table's semantics (the search postings live here too, see search.rs).
+
+use std::collections::{BTreeMap, HashMap};
+
+use async_trait::async_trait;
+
+use super::InMemoryChannelStore;
+use crate::domain::{ConversationId, ConversationState};
+use crate::ports::{
+    ChangeKind, ConversationRecord, DeskStore, EventRecord, NoteRecord, QuickReply, StoreError,
+    Stored, StoredItem, TermEntry, TransferResult,
+};
+
+#[derive(Debug, Default)]
+pub(super) struct DeskTables {
+    /// By conversation, then note id.
+    notes: HashMap<String, BTreeMap<String, NoteRecord>>,
+    events: HashMap<String, Vec<EventRecord>>,
+    quick_replies: BTreeMap<String, QuickReply>,
+    /// Postings by (term, message id).
+    pub(super) terms: HashMap<(String, String), TermEntry>,
+}
+
+impl InMemoryChannelStore {
+    pub(super) fn desk(&self) -> std::sync::MutexGuard<'_, DeskTables> {
+        self.desk.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[async_trait]
+impl DeskStore for InMemoryChannelStore {
+    async fn add_note(&self, note: &NoteRecord) -> Result<Stored, StoreError> {
+        let mut desk = self.desk();
+        let notes = desk.notes.entry(note.conversation_id.clone()).or_default();
+        if notes.contains_key(&note.id) {
+            return Ok(Stored::Duplicate);
+        }
+        notes.insert(note.id.clone(), note.clone());
+        Ok(Stored::Inserted)
+    }
+
+    async fn desk_items(
+        &self,
+        id: &ConversationId,
+    ) -> Result<(Vec<NoteRecord>, Vec<EventRecord>), StoreError> {
+        let desk = self.desk();
+        let mut notes: Vec<NoteRecord> = desk
+            .notes
+            .get(id.as_str())
+            .map(|n| n.values().cloned().collect())
+            .unwrap_or_default();
+        notes.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        let events = desk.events.get(id.as_str()).cloned().unwrap_or_default();
+        Ok((notes, events))
+    }
+
+    async fn transfer(
+        &self,
+        conversation: &ConversationRecord,
+        from: &str,
+        event: &EventRecord,
+    ) -> Result<TransferResult, StoreError> {
+        let id = conversation.id.as_str();
+        let mut tables = self.tables();
+        let Some(conversation) = tables.conversations.get_mut(id) else {
+            return Ok(TransferResult::NotFound);
+        };
+        if conversation.state != ConversationState::Active
+            || conversation.assigned_agent.as_deref() != Some(from)
+        {
+            return Ok(TransferResult::Changed);
+        }
+        let old = conversation.clone();
+        conversation.assigned_agent = event.to_agent.clone();
+        let record = conversation.clone();
+        tables.mirror(&record);
+        drop(tables);
+        self.desk()
+            .events
+            .entry(id.to_owned())
+            .or_default()
+            .push(event.clone());
+        self.emit(
+            ChangeKind::Modify,
+            Some(StoredItem::Conversation(old)),
+            Some(StoredItem::Conversation(record.clone())),
+            None,
+        );
+        Ok(TransferResult::Transferred(record))
+    }
+
+    async fn close_any(
+        &self,
+        conversation: &ConversationRecord,
+        _by: &str,
+        _at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut tables = self.tables();
+        let Some(current) = tables.conversations.get_mut(&conversation.id) else {
+            return Ok(false);
+        };
+        if current.state != conversation.state || current.state == ConversationState::Closed {
+            return Ok(false);
+        }
+        let old = current.clone();
+        current.state = ConversationState::Closed;
+        let record = current.clone();
+        tables.mirror(&record);
+        drop(tables);
+        self.emit(
+            ChangeKind::Modify,
+            Some(StoredItem::Conversation(old)),
+            Some(StoredItem::Conversation(record)),
+            None,
+        );
+        Ok(true)
+    }
+
+    async fn quick_replies(&self) -> Result<Vec<QuickReply>, StoreError> {
+        Ok(self.desk().quick_replies.values().cloned().collect())
+    }
+
+    async fn put_quick_reply(&self, reply: &QuickReply) -> Result<bool, StoreError> {
+        Ok(self
+            .desk()
+            .quick_replies
+            .insert(reply.id.clone(), reply.clone())
+            .is_none())
+    }
+
+    async fn delete_quick_reply(&self, id: &str) -> Result<bool, StoreError> {
+        Ok(self.desk().quick_replies.remove(id).is_some())
+    }
+}

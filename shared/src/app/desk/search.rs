@@ -1,0 +1,281 @@
+//! Transcript search over a small inverted index kept from the table's stream: each message's
+//! words (case and accents folded) become postings `TERM#{word}#{shard}`, sorted by time. A
+//! query reads its longest word's postings (every shard at once, newest first), keeps the
+//! messages that hold its other words too (direct reads of their postings), and pages with a
+//! cursor. Closed conversations stay searchable: the index never forgets a message.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use futures_util::future::try_join_all;
+use serde::Serialize;
+
+use crate::app::views::rfc3339;
+use crate::domain::search::{snippet, terms};
+use crate::domain::{ConversationId, MessageSid, WhatsAppAddress};
+use crate::ports::{
+    ChangeKind, ChannelStore, Direction, StoreError, StoredItem, StreamChange, TermEntry, TermQuery,
+};
+
+/// Results per page, by default and at most.
+pub const DEFAULT_LIMIT: usize = 20;
+pub const MAX_LIMIT: usize = 100;
+/// Index pages read for one answer when filters leave few results.
+const MAX_ROUNDS: usize = 5;
+const SNIPPET_CHARS: usize = 160;
+
+/// A search, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchRequest {
+    /// Folded terms, all required.
+    pub terms: Vec<String>,
+    pub customer: Option<WhatsAppAddress>,
+    pub agent: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// Where the previous page ended.
+    pub cursor: Option<String>,
+    pub limit: usize,
+}
+
+/// Why a search is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidSearch {
+    #[error("q must hold at least one word of two or more letters or digits")]
+    Query,
+    #[error("customer must be a URL-encoded whatsapp:+E164 address")]
+    Customer,
+    #[error("from and to must be RFC 3339 times, from before to")]
+    Time,
+    #[error("cursor is not one this search returned")]
+    Cursor,
+    #[error("limit must be 1 to 100")]
+    Limit,
+}
+
+/// Reads the query string's parameters.
+pub fn parse_search(get: impl Fn(&str) -> Option<String>) -> Result<SearchRequest, InvalidSearch> {
+    let q = get("q").unwrap_or_default();
+    let terms = if q.chars().count() > 200 {
+        Vec::new()
+    } else {
+        terms(&q)
+    };
+    if terms.is_empty() {
+        return Err(InvalidSearch::Query);
+    }
+    let customer = get("customer")
+        .filter(|c| !c.is_empty())
+        .map(|c| WhatsAppAddress::parse(&c).map_err(|_| InvalidSearch::Customer))
+        .transpose()?;
+    let time = |name| {
+        get(name)
+            .filter(|t| !t.is_empty())
+            .map(|t| {
+                DateTime::parse_from_rfc3339(&t)
+                    .map(|t| t.to_utc())
+                    .map_err(|_| InvalidSearch::Time)
+            })
+            .transpose()
+    };
+    let (from, to) = (time("from")?, time("to")?);
+    if let (Some(from), Some(to)) = (from, to)
+        && from > to
+    {
+        return Err(InvalidSearch::Time);
+    }
+    let cursor = get("cursor").filter(|c| !c.is_empty());
+    if let Some(c) = &cursor {
+        let valid = c.split_once('#').is_some_and(|(ms, id)| {
+            ms.len() == 15 && ms.bytes().all(|b| b.is_ascii_digit()) && !id.is_empty()
+        });
+        if !valid {
+            return Err(InvalidSearch::Cursor);
+        }
+    }
+    let limit = match get("limit").map(|l| l.parse::<usize>()) {
+        None => DEFAULT_LIMIT,
+        Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
+        Some(_) => return Err(InvalidSearch::Limit),
+    };
+    Ok(SearchRequest {
+        terms,
+        customer,
+        agent: get("agent").filter(|a| !a.is_empty()),
+        from,
+        to,
+        cursor,
+        limit,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SearchResult {
+    pub conversation_id: String,
+    pub message_id: String,
+    pub snippet: String,
+    pub created_at: String,
+    pub customer: String,
+    pub direction: Option<Direction>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SearchPage {
+    pub results: Vec<SearchResult>,
+    /// Present while older matches may remain: pass it back as `cursor`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+pub async fn search(
+    store: &dyn ChannelStore,
+    request: &SearchRequest,
+) -> Result<SearchPage, StoreError> {
+    // The longest word is usually the rarest: its postings are read, the others checked.
+    let mut words = request.terms.clone();
+    words.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+    let (driver, others) = words.split_first().map_or_else(
+        || (String::new(), Vec::new()),
+        |(d, o)| (d.clone(), o.to_vec()),
+    );
+    let mut before = request.cursor.clone();
+    let mut kept: Vec<TermEntry> = Vec::new();
+    let mut more = false;
+    for _ in 0..MAX_ROUNDS {
+        let wanted = request.limit - kept.len();
+        let page = store
+            .search_term(
+                &TermQuery {
+                    term: driver.clone(),
+                    customer: request.customer.as_ref().map(|c| c.as_str().to_owned()),
+                    from: request.from,
+                    to: request.to,
+                    before: before.clone(),
+                },
+                wanted,
+            )
+            .await?;
+        more = page.len() == wanted;
+        before = page.last().map(TermEntry::position).or(before);
+        kept.extend(matching(store, request, &others, page).await?);
+        if !more || kept.len() >= request.limit {
+            break;
+        }
+    }
+    let results = try_join_all(kept.iter().map(|entry| result(store, entry, &driver))).await?;
+    Ok(SearchPage {
+        results,
+        cursor: more.then_some(before).flatten(),
+    })
+}
+
+/// The candidates that hold every other word and, with `agent`, belong to that agent's
+/// conversations.
+async fn matching(
+    store: &dyn ChannelStore,
+    request: &SearchRequest,
+    others: &[String],
+    candidates: Vec<TermEntry>,
+) -> Result<Vec<TermEntry>, StoreError> {
+    let mut candidates = candidates;
+    if !others.is_empty() && !candidates.is_empty() {
+        let wanted: Vec<(String, TermEntry)> = candidates
+            .iter()
+            .flat_map(|c| others.iter().map(|w| (w.clone(), c.clone())))
+            .collect();
+        let mut found: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for chunk in wanted.chunks(100) {
+            for (term, message) in store.has_terms(chunk).await? {
+                found.entry(message).or_default().insert(term);
+            }
+        }
+        candidates.retain(|c| {
+            found
+                .get(&c.message_id)
+                .is_some_and(|terms| others.iter().all(|w| terms.contains(w)))
+        });
+    }
+    if let Some(agent) = &request.agent {
+        let ids: BTreeSet<String> = candidates
+            .iter()
+            .map(|c| c.conversation_id.clone())
+            .collect();
+        let conversations = try_join_all(ids.iter().map(|id| async move {
+            match ConversationId::parse(id) {
+                Ok(id) => store.conversation(&id).await,
+                Err(_) => Ok(None),
+            }
+        }))
+        .await?;
+        let theirs: BTreeSet<String> = conversations
+            .into_iter()
+            .flatten()
+            .filter(|c| c.assigned_agent.as_deref() == Some(agent.as_str()))
+            .map(|c| c.id)
+            .collect();
+        candidates.retain(|c| theirs.contains(&c.conversation_id));
+    }
+    Ok(candidates)
+}
+
+async fn result(
+    store: &dyn ChannelStore,
+    entry: &TermEntry,
+    driver: &str,
+) -> Result<SearchResult, StoreError> {
+    let message = match MessageSid::parse(&entry.message_id) {
+        Ok(sid) => store.message(&sid).await?,
+        Err(_) => None,
+    };
+    let text = message
+        .as_ref()
+        .and_then(|m| m.body.clone())
+        .unwrap_or_default();
+    Ok(SearchResult {
+        conversation_id: entry.conversation_id.clone(),
+        message_id: entry.message_id.clone(),
+        snippet: snippet(&text, driver, SNIPPET_CHARS),
+        created_at: rfc3339(entry.created_at),
+        customer: entry.customer.clone(),
+        direction: message.map(|m| m.direction),
+    })
+}
+
+/// The stream's side: a stored message's words become postings. Replies are indexed once they
+/// carry Twilio's sid (not while pending or deferred); writing a posting again changes nothing,
+/// so a redelivered record is harmless.
+pub async fn index_change(
+    store: &dyn ChannelStore,
+    change: &StreamChange,
+) -> Result<usize, StoreError> {
+    let (ChangeKind::Insert | ChangeKind::Modify, Some(StoredItem::Message(message))) =
+        (change.kind, change.new.as_ref())
+    else {
+        return Ok(0);
+    };
+    let already = matches!(&change.old, Some(StoredItem::Message(old)) if old.id == message.id && old.body == message.body);
+    let Some(body) = message.body.as_deref() else {
+        return Ok(0);
+    };
+    if already || MessageSid::parse(&message.id).is_err() {
+        return Ok(0);
+    }
+    let Ok(id) = ConversationId::parse(&message.conversation_id) else {
+        return Ok(0);
+    };
+    let Some(conversation) = store.conversation(&id).await? else {
+        return Ok(0);
+    };
+    let entries: Vec<TermEntry> = terms(body)
+        .into_iter()
+        .map(|term| TermEntry {
+            term,
+            message_id: message.id.clone(),
+            conversation_id: conversation.id.clone(),
+            customer: conversation.customer.clone(),
+            created_at: message.created_at,
+        })
+        .collect();
+    store.index_terms(&entries).await?;
+    Ok(entries.len())
+}

@@ -1,0 +1,214 @@
+//! The desk around a conversation: agents' notes, system events in the transcript (a transfer),
+//! hand-overs between agents, quick replies, a customer's conversations and the transcript
+//! search index.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{ConversationRecord, SessionRecord, SessionTouch, StoreError, Stored};
+use crate::domain::{ConversationId, ConversationState};
+
+/// `last_inbound_at` of a business-started conversation (and its session) until the customer
+/// answers: the customer never wrote, so its window is closed.
+pub const NEVER: DateTime<Utc> = DateTime::UNIX_EPOCH;
+
+/// How long a business-started conversation's session waits for the customer's answer (its
+/// TTL); after that, an answer starts a conversation request as usual.
+pub const AWAIT_ANSWER: chrono::TimeDelta = chrono::TimeDelta::days(28);
+
+impl SessionRecord {
+    /// A business-started conversation's session before the customer's first answer: the
+    /// answer continues that conversation (same agent, no new request).
+    pub fn awaits_customer(&self) -> bool {
+        self.last_inbound_at == NEVER && self.state == ConversationState::Active
+    }
+}
+
+/// An agent's note on a conversation: for agents only, never sent to the customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoteRecord {
+    pub id: String,
+    pub conversation_id: String,
+    pub author: String,
+    pub body: String,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub created_at: DateTime<Utc>,
+}
+
+/// Something that happened to a conversation, shown in its transcript (e.g. a transfer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRecord {
+    pub id: String,
+    pub conversation_id: String,
+    /// `conversation.transferred`.
+    pub event_type: String,
+    /// Who did it.
+    pub by: String,
+    #[serde(default)]
+    pub from_agent: Option<String>,
+    #[serde(default)]
+    pub to_agent: Option<String>,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub created_at: DateTime<Utc>,
+}
+
+/// What a conditional hand-over did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransferResult {
+    /// Assigned to the target now, with the event recorded.
+    Transferred(ConversationRecord),
+    /// The conversation was not active and assigned to the expected agent any more.
+    Changed,
+    NotFound,
+}
+
+/// A canned answer agents insert into the composer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuickReply {
+    pub id: String,
+    pub title: String,
+    pub body: String,
+    pub updated_by: String,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One posting of the search index: a term of one message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TermEntry {
+    /// Folded ([`crate::domain::search::fold`]).
+    pub term: String,
+    pub message_id: String,
+    pub conversation_id: String,
+    /// The conversation's customer, `whatsapp:+E164`.
+    pub customer: String,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub created_at: DateTime<Utc>,
+}
+
+impl TermEntry {
+    /// The order of results, newest first: `{created ms, 15 digits}#{message id}`.
+    pub fn position(&self) -> String {
+        position(self.created_at, &self.message_id)
+    }
+}
+
+/// A result's place in the newest-first order (and the search cursor's form).
+pub fn position(at: DateTime<Utc>, message_id: &str) -> String {
+    format!("{:015}#{}", at.timestamp_millis().max(0), message_id)
+}
+
+/// Which postings of a term to read.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TermQuery {
+    pub term: String,
+    /// Only this customer's.
+    pub customer: Option<String>,
+    /// Only at or after / at or before these times.
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// Only strictly older than this position ([`position`]).
+    pub before: Option<String>,
+}
+
+/// Notes, events, hand-overs, quick replies, customers' conversations and the search index.
+#[async_trait]
+pub trait DeskStore: Send + Sync {
+    /// Stores a note once: a note with the same id is a [`Stored::Duplicate`].
+    async fn add_note(&self, note: &NoteRecord) -> Result<Stored, StoreError>;
+
+    /// A conversation's notes and events, each oldest first.
+    async fn desk_items(
+        &self,
+        id: &ConversationId,
+    ) -> Result<(Vec<NoteRecord>, Vec<EventRecord>), StoreError>;
+
+    /// Assigns an active conversation assigned to `from` to `event.to_agent`, and records
+    /// `event`, at once.
+    async fn transfer(
+        &self,
+        conversation: &ConversationRecord,
+        from: &str,
+        event: &EventRecord,
+    ) -> Result<TransferResult, StoreError>;
+
+    /// Closes a conversation in `conversation.state` (an administrator's close: any assignee,
+    /// or none yet), with its session while current. `false` when its state changed meanwhile.
+    async fn close_any(
+        &self,
+        conversation: &ConversationRecord,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Every quick reply, by id.
+    async fn quick_replies(&self) -> Result<Vec<QuickReply>, StoreError>;
+
+    /// Creates or replaces a quick reply; `true` when it is new.
+    async fn put_quick_reply(&self, reply: &QuickReply) -> Result<bool, StoreError>;
+
+    /// Removes a quick reply; `true` when it existed.
+    async fn delete_quick_reply(&self, id: &str) -> Result<bool, StoreError>;
+}
+
+/// A customer's conversations, and the conversations the business starts.
+#[async_trait]
+pub trait CustomerStore: Send + Sync {
+    /// A customer's conversations (every business number), newest first, at most `limit`.
+    async fn customer_conversations(
+        &self,
+        customer: &str,
+        limit: usize,
+    ) -> Result<Vec<ConversationRecord>, StoreError>;
+
+    /// A customer's first conversation and how many they have.
+    async fn customer_history(
+        &self,
+        customer: &str,
+    ) -> Result<(Option<ConversationRecord>, usize), StoreError>;
+
+    /// The newest message of a conversation.
+    async fn last_message(
+        &self,
+        id: &ConversationId,
+    ) -> Result<Option<super::MessageRecord>, StoreError>;
+
+    /// Creates a business-started conversation and its session, awaiting the customer, unless
+    /// the customer's session is open or awaiting already (`false`). `previous` is the session
+    /// item it replaces (expired or closed).
+    async fn start_by_business(
+        &self,
+        session: &SessionRecord,
+        conversation: &ConversationRecord,
+        previous: Option<&SessionRecord>,
+    ) -> Result<bool, StoreError>;
+
+    /// The customer answered a business-started conversation: its session (`old`) and
+    /// conversation take the message's time, at once. `false` when `old` changed meanwhile.
+    async fn continue_started(
+        &self,
+        touch: &SessionTouch,
+        old: &SessionRecord,
+    ) -> Result<bool, StoreError>;
+}
+
+/// The transcript search index: postings of folded words.
+#[async_trait]
+pub trait SearchIndex: Send + Sync {
+    /// Adds postings (writing one again changes nothing).
+    async fn index_terms(&self, entries: &[TermEntry]) -> Result<(), StoreError>;
+
+    /// Postings of one term, newest first, at most `limit`.
+    async fn search_term(
+        &self,
+        query: &TermQuery,
+        limit: usize,
+    ) -> Result<Vec<TermEntry>, StoreError>;
+
+    /// Which of these (term, message) postings exist.
+    async fn has_terms(
+        &self,
+        wanted: &[(String, TermEntry)],
+    ) -> Result<Vec<(String, String)>, StoreError>;
+}

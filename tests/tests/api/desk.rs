@@ -1,0 +1,333 @@
+//! The desk's "done when", tried as a user would: local-api (with its Twilio stub and its
+//! stream feeding notify-agent) on the embedded store and on DynamoDB Local.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use local_api::StoreChoice;
+use local_api::send::{InboundToSend, send_inbound};
+use serde_json::{Value, json};
+use whatsapp_channel::adapters::RecordingNotifier;
+use whatsapp_channel::ports::AgentNotifier;
+
+use crate::helpers::dynamodb_endpoint;
+use crate::local_api::start_with;
+
+pub(crate) const BUSINESS: &str = "whatsapp:+14155238886";
+
+pub(crate) struct Desk {
+    base: String,
+    client: reqwest::Client,
+    pub(crate) notifier: Arc<RecordingNotifier>,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+fn encoded(raw: &str) -> String {
+    form_urlencoded::byte_serialize(raw.as_bytes()).collect()
+}
+
+impl Desk {
+    pub(crate) async fn start(choice: StoreChoice) -> Self {
+        let notifier = Arc::new(RecordingNotifier::new());
+        let as_port: Arc<dyn AgentNotifier> = notifier.clone();
+        let (base, stop) = start_with(choice, Some(as_port)).await;
+        Self {
+            base,
+            client: reqwest::Client::new(),
+            notifier,
+            _stop: stop,
+        }
+    }
+
+    /// A request as `agent` (in `groups`, comma-separated); the status and JSON body.
+    pub(crate) async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        agent: &str,
+        groups: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .header("X-Agent-Id", agent)
+            .header("X-Agent-Groups", groups);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub(crate) async fn get(&self, path: &str, agent: &str) -> (u16, Value) {
+        self.call(reqwest::Method::GET, path, agent, "", None).await
+    }
+
+    pub(crate) async fn post(&self, path: &str, agent: &str, body: Value) -> (u16, Value) {
+        self.call(reqwest::Method::POST, path, agent, "", Some(body))
+            .await
+    }
+
+    pub(crate) async fn inbound(&self, from: &str, text: &str) {
+        let message = InboundToSend {
+            from: from.into(),
+            to: BUSINESS.into(),
+            body: text.into(),
+            profile_name: Some("Zoë".into()),
+            media_url: None,
+            media_content_type: None,
+        };
+        let url = format!("{}/twilio/inbound", self.base);
+        let (status, _, _) = send_inbound(
+            &url,
+            local_api::LOCAL_AUTH_TOKEN,
+            local_api::LOCAL_ACCOUNT_SID,
+            &message,
+        )
+        .await
+        .unwrap();
+        assert_eq!(status, 200);
+    }
+
+    /// The id of `customer`'s newest conversation.
+    pub(crate) async fn conversation_of(&self, customer: &str) -> String {
+        let path = format!("/customers/{}", encoded(customer));
+        let (status, summary) = self.get(&path, "alice").await;
+        assert_eq!(status, 200, "{summary}");
+        summary["recent_conversations"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Polls `path` until `done` holds (the stream is asynchronous), at most 10 s.
+    async fn eventually(&self, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let mut last = Value::Null;
+        for _ in 0..100 {
+            let (status, body) = self.get(path, "alice").await;
+            if status == 200 && done(&body) {
+                return body;
+            }
+            last = body;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{path} never got there: {last}");
+    }
+}
+
+pub(crate) fn a_customer() -> String {
+    format!(
+        "whatsapp:+4477009{:05}",
+        uuid::Uuid::now_v7().as_u128() % 100_000
+    )
+}
+
+async fn the_desk_works_end_to_end(choice: StoreChoice) {
+    let desk = Desk::start(choice).await;
+    // As in notify_e2e: DynamoDB Local's stream reader settles before the first change.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let customer = a_customer();
+    let word = format!("Zebra{}", uuid::Uuid::now_v7().simple());
+    desk.inbound(&customer, &format!("Where is parcel {word}?"))
+        .await;
+    let first = desk.conversation_of(&customer).await;
+    let (status, _) = desk
+        .post(
+            &format!("/conversations/{first}/accept"),
+            "alice",
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    // A note shows in the conversation and never reaches Twilio (no message is added).
+    let (status, note) = desk
+        .post(
+            &format!("/conversations/{first}/notes"),
+            "carol",
+            json!({"body": "VIP: refund without asking"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{note}");
+    let (_, conversation) = desk.get(&format!("/conversations/{first}"), "alice").await;
+    assert_eq!(
+        conversation["notes"][0]["body"],
+        "VIP: refund without asking"
+    );
+    assert_eq!(conversation["notes"][0]["author"], "carol");
+    assert_eq!(conversation["messages"].as_array().unwrap().len(), 1);
+
+    // Only the assigned agent transfers; afterwards only the new agent replies.
+    let transfer = format!("/conversations/{first}/transfer");
+    let (status, refused) = desk
+        .post(&transfer, "carol", json!({"agent_id": "carol"}))
+        .await;
+    assert_eq!(status, 403, "{refused}");
+    let (status, moved) = desk
+        .post(&transfer, "alice", json!({"agent_id": "bob"}))
+        .await;
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(moved["assigned_agent"], "bob");
+    let reply = format!("/conversations/{first}/messages");
+    let (status, refused) = desk
+        .post(&reply, "alice", json!({"body": "Still me"}))
+        .await;
+    assert_eq!(status, 403, "{refused}");
+    assert_eq!(refused["error"], "not_assigned");
+    let (status, sent) = desk
+        .post(&reply, "bob", json!({"body": "Bob here, it ships today."}))
+        .await;
+    assert_eq!(status, 201, "{sent}");
+    let (_, conversation) = desk.get(&format!("/conversations/{first}"), "bob").await;
+    assert_eq!(
+        conversation["events"][0]["event_type"],
+        "conversation.transferred"
+    );
+    assert_eq!(conversation["events"][0]["to_agent"], "bob");
+    // Bob is told (SNS, and the live channel through the same notifier).
+    let mut told = false;
+    for _ in 0..100 {
+        told = desk.notifier.published().iter().any(|n| {
+            n.event_type == "conversation.transferred"
+                && n.agent_ids == vec!["bob".to_owned()]
+                && n.body["conversation_id"] == first.as_str()
+                && n.body["from_agent"] == "alice"
+        });
+        if told {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(told, "{:#?}", desk.notifier.published());
+
+    // Closed, then the customer returns: a second conversation.
+    let (status, _) = desk
+        .post(&format!("/conversations/{first}/close"), "bob", json!({}))
+        .await;
+    assert_eq!(status, 200);
+    desk.inbound(&customer, "Me again, thanks!").await;
+    let second = desk.conversation_of(&customer).await;
+    assert_ne!(first, second);
+    // An administrator closes the request nobody took: closing works from every state.
+    let (status, closed) = desk
+        .call(
+            reqwest::Method::POST,
+            &format!("/conversations/{second}/close"),
+            "dana",
+            "admins",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{closed}");
+    assert_eq!(closed["state"], "closed");
+
+    // The summary lists the contact and both conversations.
+    let contact = format!("/contacts/{}", encoded(&customer));
+    let (status, _) = desk
+        .call(
+            reqwest::Method::PUT,
+            &contact,
+            "dana",
+            "admins",
+            Some(json!({"name": "Zoë O'Brien", "contact_id": "C-1042", "tier": "gold"})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (_, summary) = desk
+        .get(&format!("/customers/{}", encoded(&customer)), "alice")
+        .await;
+    assert_eq!(summary["authenticated"], true);
+    assert_eq!(summary["contact"]["name"], "Zoë O'Brien");
+    assert_eq!(summary["contact"]["tier"], "gold");
+    assert_eq!(summary["conversation_count"], 2);
+    let recent = summary["recent_conversations"].as_array().unwrap();
+    assert_eq!(recent[0]["id"], second.as_str());
+    assert_eq!(recent[0]["state"], "closed");
+    assert_eq!(recent[1]["id"], first.as_str());
+    assert_eq!(recent[1]["state"], "closed");
+    assert_eq!(recent[1]["assigned_agent"], "bob");
+    assert_eq!(
+        recent[1]["last_message"]["preview"],
+        "Bob here, it ships today."
+    );
+
+    // Search finds the closed conversation by a word in it, whatever the case, and not when
+    // filtered to another customer.
+    let lower = word.to_lowercase();
+    let search = format!("/search?q={lower}");
+    let found = desk
+        .eventually(&search, |b| !b["results"].as_array().unwrap().is_empty())
+        .await;
+    assert_eq!(
+        found["results"][0]["conversation_id"],
+        first.as_str(),
+        "{found}"
+    );
+    assert!(
+        found["results"][0]["snippet"]
+            .as_str()
+            .unwrap()
+            .contains(&word)
+    );
+    let other = format!(
+        "/search?q={lower}&customer={}",
+        encoded("whatsapp:+447700900999")
+    );
+    let (status, none) = desk.get(&other, "alice").await;
+    assert_eq!(status, 200);
+    assert!(none["results"].as_array().unwrap().is_empty(), "{none}");
+    // Agents' replies are found too, once they carry Twilio's sid.
+    desk.eventually("/search?q=ships+today", |b| {
+        b["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["conversation_id"] == first.as_str())
+    })
+    .await;
+
+    // Quick replies: written by administrators, read by every agent.
+    let qr = "/quick-replies/shipping";
+    let body = json!({"title": "Shipping", "body": "Orders ship within 24 hours."});
+    let (status, _) = desk
+        .call(reqwest::Method::PUT, qr, "alice", "", Some(body.clone()))
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = desk
+        .call(reqwest::Method::PUT, qr, "dana", "admins", Some(body))
+        .await;
+    assert_eq!(status, 201);
+    let (status, listed) = desk.get("/quick-replies", "alice").await;
+    assert_eq!(status, 200);
+    assert!(
+        listed["quick_replies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|q| q["id"] == "shipping" && q["body"] == "Orders ship within 24 hours."),
+        "{listed}"
+    );
+    let (status, _) = desk
+        .call(reqwest::Method::DELETE, qr, "alice", "", None)
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = desk
+        .call(reqwest::Method::DELETE, qr, "dana", "admins", None)
+        .await;
+    assert_eq!(status, 204);
+}
+
+#[tokio::test]
+async fn the_desk_works_end_to_end_on_the_embedded_store() {
+    the_desk_works_end_to_end(StoreChoice::Embedded).await;
+}
+
+#[tokio::test]
+async fn the_desk_works_end_to_end_on_dynamodb_local() {
+    dynamodb_endpoint();
+    let table = format!("desk-{}", uuid::Uuid::now_v7().simple());
+    the_desk_works_end_to_end(StoreChoice::DynamoDb { table }).await;
+}
