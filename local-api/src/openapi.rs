@@ -146,6 +146,15 @@ impl Operation {
         self
     }
 
+    /// A query parameter the route refuses (400) without.
+    pub fn required_query(mut self, name: &str, schema: Value, description: &str) -> Self {
+        self.parameter(json!({
+            "name": name, "in": "query", "required": true,
+            "description": description, "schema": schema,
+        }));
+        self
+    }
+
     pub fn header(mut self, name: &str, required: bool, schema: Value, description: &str) -> Self {
         self.parameter(json!({
             "name": name, "in": "header", "required": required,
@@ -425,5 +434,83 @@ pub fn operations() -> Vec<Operation> {
             .error(413, &["contact_too_large"])
             .error(422, &["invalid_contact"])
             .error(503, STORE),
+        Operation::new("GET", "/agents", "The agents available now, to transfer to", "agents")
+            .agent()
+            .json(200, "Sorted by id", s("AvailableAgents"))
+            .error(503, STORE),
+        Operation::new("POST", "/conversations/{conversationId}/notes", "Add a note (agents only, never sent)", "conversations")
+            .agent()
+            .header("Idempotency-Key", false, json!({ "type": "string" }), "1–255 visible ASCII characters: a retry gets the first note (200).")
+            .request("application/json", s("NoteRequest"), true)
+            .json(201, "Added", s("Note"))
+            .json(200, "Already added with this Idempotency-Key", s("Note"))
+            .error(400, &["invalid_json", "invalid_idempotency_key"])
+            .error(404, &["not_found"])
+            .error(422, &["invalid_note", "note_too_long"])
+            .error(503, STORE),
+        Operation::new("POST", "/conversations/{conversationId}/transfer", "Hand the conversation to another agent", "conversations")
+            .agent()
+            .describe("The assigned agent or an administrator.")
+            .request("application/json", s("TransferRequest"), true)
+            .json(200, "Assigned to `agent_id`", s("Conversation"))
+            .error(400, &["invalid_json"])
+            .error(403, &["not_assigned"])
+            .error(404, &["not_found"])
+            .error(409, &["not_accepted", "conversation_closed"])
+            .error(422, &["invalid_agent"])
+            .error(503, STORE),
+        Operation::new("GET", "/quick-replies", "The canned answers", "agents")
+            .agent()
+            .json(200, "Every quick reply", s("QuickReplies"))
+            .error(503, STORE),
+        Operation::new("PUT", "/quick-replies/{id}", "Create or replace a quick reply (admins)", "agents")
+            .agent()
+            .path_schema("id", json!({ "type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$" }), "1–64 letters, digits, `-` or `_`.")
+            .request("application/json", s("QuickReplyRequest"), true)
+            .json(200, "Replaced", s("QuickReply"))
+            .json(201, "Created", s("QuickReply"))
+            .error(400, &["invalid_id", "invalid_json"])
+            .error(403, &["forbidden"])
+            .error(422, &["invalid_quick_reply"])
+            .error(503, STORE),
+        Operation::new("DELETE", "/quick-replies/{id}", "Delete a quick reply (admins)", "agents")
+            .agent()
+            .empty(204, "Gone (also when it already was)")
+            .error(400, &["invalid_id"])
+            .error(403, &["forbidden"])
+            .error(503, STORE),
+        Operation::new("GET", "/customers/{address}", "A customer's summary", "conversations")
+            .agent()
+            .path_schema("address", json!({ "type": "string", "minLength": 1, "examples": ["whatsapp:+447700900123"] }), "The customer's `whatsapp:+E164`, URL-encoded.")
+            .json(200, "Contact, counts and recent conversations", s("CustomerSummary"))
+            .error(400, &["invalid_address"])
+            .error(404, &["not_found"])
+            .error(503, STORE),
+        Operation::new("GET", "/search", "Search the transcripts", "conversations")
+            .agent()
+            .required_query("q", json!({ "type": "string", "minLength": 1, "maxLength": 200 }), "Words, all of which a message holds.")
+            .query("customer", json!({ "type": "string" }), "Only this customer's (`whatsapp:+E164`).")
+            .query("agent", json!({ "type": "string" }), "Only conversations this agent handled.")
+            .query("from", json!({ "type": "string", "format": "date-time" }), "Not before (RFC 3339).")
+            .query("to", json!({ "type": "string", "format": "date-time" }), "Not after (RFC 3339).")
+            .query("cursor", json!({ "type": "string" }), "The `cursor` of the previous page.")
+            .query("limit", json!({ "type": "integer", "minimum": 1, "maximum": 100 }), "At most this many (default 20).")
+            .json(200, "Newest first", s("SearchPage"))
+            .error(400, &["invalid_query", "invalid_customer", "invalid_time", "invalid_cursor", "invalid_limit"])
+            .error(503, STORE),
+        Operation::new("POST", "/conversations", "Start a conversation with an approved template", "replies")
+            .agent()
+            .header("Idempotency-Key", false, json!({ "type": "string" }), "1–255 visible ASCII characters: a retry gets the first answer.")
+            .request("application/json", s("StartRequest"), true)
+            .json(201, "Started, assigned to the caller", s("StartedConversation"))
+            .error(400, &["invalid_json", "invalid_idempotency_key"])
+            .error(403, &["not_assigned"])
+            .error(404, &["not_found"])
+            .error(409, &["conversation_open", "not_accepted", "conversation_closed", "window_expired", "request_in_progress"])
+            .error(422, &["invalid_customer", "invalid_number", "invalid_template", "unknown_sender", "twilio_rejected", "idempotency_key_reused"])
+            .error(500, STORE)
+            .error(502, &["twilio_rejected"])
+            .error(503, &["sending_unavailable", "twilio_rate_limited", "store_unavailable"])
+            .error(504, &["twilio_unreachable"]),
     ]
 }

@@ -132,10 +132,14 @@ async fn an_agents_whole_path_answers_as_the_openapi_document_says() {
     let (base, _stop) = start_with(StoreChoice::Embedded, None).await;
     let document = local_api::openapi::document();
     let client = reqwest::Client::new();
+    // alice administers (the directory); bob is an agent only.
     let as_agent = |request: reqwest::RequestBuilder, agent: &str| {
-        request
-            .header("X-Agent-Id", agent)
-            .header("X-Agent-Groups", "admins")
+        let request = request.header("X-Agent-Id", agent);
+        if agent == "alice" {
+            request.header("X-Agent-Groups", "admins")
+        } else {
+            request
+        }
     };
     let customer = "whatsapp:+447700900123";
     let message = InboundToSend {
@@ -250,6 +254,8 @@ async fn an_agents_whole_path_answers_as_the_openapi_document_says() {
         200
     );
 
+    desk_routes(&document, &client, &base, &id).await;
+
     let moved = client
         .post(format!("{base}/local/clock"))
         .json(&serde_json::json!({"advance_seconds": 86_401}))
@@ -289,10 +295,20 @@ async fn an_agents_whole_path_answers_as_the_openapi_document_says() {
         );
     }
 
+    let transfer = "/conversations/{conversationId}/transfer";
+    let handed = as_agent(
+        client.post(format!("{base}/conversations/{id}/transfer")),
+        "alice",
+    )
+    .json(&serde_json::json!({"agent_id": "bob"}))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(conforms(&document, "POST", transfer, handed).await.0, 200);
     let close = "/conversations/{conversationId}/close";
     let not_yours = as_agent(
         client.post(format!("{base}/conversations/{id}/close")),
-        "bob",
+        "carol",
     )
     .send()
     .await
@@ -300,12 +316,19 @@ async fn an_agents_whole_path_answers_as_the_openapi_document_says() {
     assert_eq!(conforms(&document, "POST", close, not_yours).await.0, 403);
     let closed = as_agent(
         client.post(format!("{base}/conversations/{id}/close")),
-        "alice",
+        "bob",
     )
     .send()
     .await
     .unwrap();
     assert_eq!(conforms(&document, "POST", close, closed).await.0, 200);
+    let read = as_agent(client.get(format!("{base}/conversations/{id}")), "bob")
+        .send()
+        .await
+        .unwrap();
+    let (_, transcript) = conforms(&document, "GET", one, read).await;
+    assert_eq!(transcript["events"].as_array().map(Vec::len), Some(1));
+    assert_eq!(transcript["notes"].as_array().map(Vec::len), Some(1));
     let missing = as_agent(
         client.get(format!(
             "{base}/conversations/01a20a57-f1b0-7342-9a4c-552c53ee9bf3"
@@ -326,6 +349,97 @@ async fn an_agents_whole_path_answers_as_the_openapi_document_says() {
             .await
             .0,
         401
+    );
+}
+
+/// The desk's routes (issue 12) on the accepted conversation `id`, as alice (an administrator)
+/// and bob (an agent).
+async fn desk_routes(document: &Value, client: &reqwest::Client, base: &str, id: &str) {
+    let alice = |request: reqwest::RequestBuilder| {
+        request
+            .header("X-Agent-Id", "alice")
+            .header("X-Agent-Groups", "admins")
+    };
+    let agents = alice(client.get(format!("{base}/agents")))
+        .send()
+        .await
+        .unwrap();
+    let (status, agents) = conforms(document, "GET", "/agents", agents).await;
+    assert_eq!(
+        (status, agents["agents"][0]["agent_id"].as_str()),
+        (200, Some("alice"))
+    );
+
+    let notes = "/conversations/{conversationId}/notes";
+    for expected in [201, 200] {
+        let note = alice(client.post(format!("{base}/conversations/{id}/notes")))
+            .header("Idempotency-Key", "note-1")
+            .json(&serde_json::json!({"body": "Gold customer: refund first."}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(conforms(document, "POST", notes, note).await.0, expected);
+    }
+
+    let one = "/quick-replies/{id}";
+    let url = format!("{base}/quick-replies/ships-today");
+    let body = serde_json::json!({"title": "Ships today", "body": "Your order ships today."});
+    for expected in [201, 200] {
+        let put = alice(client.put(&url)).json(&body).send().await.unwrap();
+        assert_eq!(conforms(document, "PUT", one, put).await.0, expected);
+    }
+    let not_admin = client
+        .put(&url)
+        .header("X-Agent-Id", "bob")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(conforms(document, "PUT", one, not_admin).await.0, 403);
+    let list = alice(client.get(format!("{base}/quick-replies")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        conforms(document, "GET", "/quick-replies", list).await.0,
+        200
+    );
+    let gone = alice(client.delete(&url)).send().await.unwrap();
+    assert_eq!(conforms(document, "DELETE", one, gone).await.0, 204);
+
+    let customer = alice(client.get(format!("{base}/customers/whatsapp%3A%2B447700900123")))
+        .send()
+        .await
+        .unwrap();
+    let (status, summary) = conforms(document, "GET", "/customers/{address}", customer).await;
+    assert_eq!(
+        (status, summary["authenticated"].as_bool()),
+        (200, Some(true))
+    );
+    let found = alice(client.get(format!("{base}/search?q=order&limit=5")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(conforms(document, "GET", "/search", found).await.0, 200);
+    let no_words = alice(client.get(format!("{base}/search?q=")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(conforms(document, "GET", "/search", no_words).await.0, 400);
+
+    let start = alice(client.post(format!("{base}/conversations")))
+        .header("Idempotency-Key", "start-1")
+        .json(&serde_json::json!({
+            "customer": "whatsapp:+447700900555",
+            "template": {"content_sid": "HXb5b62575e6e4ff6129ad7c8efe1f983e", "variables": {"1": "12/1"}},
+        }))
+        .send()
+        .await
+        .unwrap();
+    let (status, started) = conforms(document, "POST", "/conversations", start).await;
+    assert_eq!(
+        (status, started["message"]["status"].as_str()),
+        (201, Some("queued"))
     );
 }
 
