@@ -16,6 +16,7 @@ mod media;
 mod media_local;
 mod notify;
 mod notify_e2e;
+mod openapi_check;
 mod queue;
 mod reads;
 mod reply;

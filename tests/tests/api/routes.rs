@@ -64,7 +64,7 @@ fn the_openapi_document_lists_exactly_the_routes_of_template_yaml_and_local_api(
         .into_iter()
         .filter(|key| !key.starts_with('$'))
         .collect();
-    const DOCUMENT: &str = "the OpenAPI document (local-api/src/openapi.rs, `operations()`)";
+    const DOCUMENT: &str = "the OpenAPI document (local-api/src/openapi/routes.rs, `operations()`)";
     const LOCAL: &str = "local_api::ROUTES (local-api/src/lib.rs)";
     const TEMPLATE: &str = "template.yaml";
     let mut problems = missing_from(
