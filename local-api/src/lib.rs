@@ -38,6 +38,7 @@ use window_deadlines::WindowDeadlines;
 pub mod live;
 pub mod load;
 pub mod media;
+pub mod openapi;
 pub mod send;
 pub mod stream;
 pub mod twilio_stub;
@@ -358,6 +359,13 @@ impl LocalApi {
         let path = request.uri().path().to_owned();
         if path == "/local/clock" && request.method() == lambda_http::http::Method::POST {
             return self.advance_clock(whatsapp_channel::http::body_bytes(&request));
+        }
+        // The API's contract (local-api only, like /local/clock): no Lambda serves it.
+        if path == "/openapi.json" && request.method() == lambda_http::http::Method::GET {
+            return whatsapp_channel::http::json(
+                lambda_http::http::StatusCode::OK,
+                &openapi::document(),
+            );
         }
         let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
         if path.starts_with(twilio_stub::CDN_PREFIX) {

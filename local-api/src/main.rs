@@ -46,6 +46,8 @@ enum Command {
         #[arg(long)]
         url: Option<String>,
     },
+    /// Prints the OpenAPI 3.1 document of every route (what `GET /openapi.json` serves).
+    Openapi,
     /// Drives a fresh in-process local-api (DynamoDB with TABLE_NAME, else embedded) with signed
     /// webhooks: many customers, duplicates at the same moment, status callbacks out of order.
     /// Prints throughput and latency, and fails if any message or request notification was
@@ -148,6 +150,7 @@ async fn main() -> Result<(), lambda_http::Error> {
             println!(
                 "  local:  POST /local/clock {{\"advance_seconds\": N}} moves this process's clock forward"
             );
+            println!("          GET /openapi.json: the OpenAPI 3.1 document of every route");
             println!(
                 "  try:    cargo run -p local-api -- send-inbound --port {} --body \"Hi\"",
                 cli.port
@@ -188,6 +191,9 @@ async fn main() -> Result<(), lambda_http::Error> {
             if !(200..300).contains(&status) {
                 std::process::exit(1);
             }
+        }
+        Command::Openapi => {
+            println!("{:#}", local_api::openapi::document());
         }
         Command::Load {
             customers,

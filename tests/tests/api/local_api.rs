@@ -310,6 +310,17 @@ async fn local_api_serves_the_agent_console_in_local_sign_in_mode() {
 }
 
 #[tokio::test]
+async fn local_api_serves_the_openapi_document_without_an_agent_identity() {
+    let (base, _stop) = start(StoreChoice::Embedded).await;
+    let response = reqwest::get(format!("{base}/openapi.json")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let served: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(served, local_api::openapi::document());
+    assert_eq!(served["openapi"], "3.1.0");
+}
+
+#[tokio::test]
 async fn the_date_header_follows_local_apis_clock_so_the_console_counts_down_on_it() {
     let (base, _stop) = start(StoreChoice::Embedded).await;
     let client = reqwest::Client::new();

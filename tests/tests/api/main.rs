@@ -1,6 +1,7 @@
 //! End-to-end tests: the handlers and local-api on DynamoDB Local (started by `cargo xtask test`),
 //! and the same behaviour on the embedded store.
 
+mod contract;
 mod deadline;
 mod deferred;
 mod desk;
@@ -15,6 +16,7 @@ mod media;
 mod media_local;
 mod notify;
 mod notify_e2e;
+mod openapi_check;
 mod queue;
 mod reads;
 mod reply;

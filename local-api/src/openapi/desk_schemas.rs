@@ -1,0 +1,191 @@
+//! The desk's bodies (issue 12), kept apart from the core ones in `schemas.rs`.
+
+use serde_json::{Value, json};
+
+use super::schemas::{date_time, nullable_string, schema_ref, view_states};
+
+/// The desk's bodies (notes, transfers, quick replies, customers, search, started
+/// conversations), apart so that no one `json!` outgrows the macro's recursion limit.
+pub(super) fn desk_schemas() -> Value {
+    let mut schemas = serde_json::Map::new();
+    schemas.insert(
+        "Note".into(),
+        json!({
+            "type": "object",
+            "required": ["id", "author", "body", "created_at"],
+            "properties": {
+                "id": { "type": "string" },
+                "author": { "type": "string" },
+                "body": { "type": "string" },
+                "created_at": date_time()
+            }
+        }),
+    );
+    schemas.insert(
+        "Event".into(),
+        json!({
+            "type": "object",
+            "description": "A system event of the transcript, e.g. a transfer.",
+            "required": ["id", "event_type", "by", "from_agent", "to_agent", "created_at"],
+            "properties": {
+                "id": { "type": "string" },
+                "event_type": { "type": "string", "examples": ["transferred"] },
+                "by": { "type": "string" },
+                "from_agent": nullable_string(),
+                "to_agent": nullable_string(),
+                "created_at": date_time()
+            }
+        }),
+    );
+    schemas.insert(
+        "StartedConversation".into(),
+        json!({
+                "description": "The conversation, assigned to the caller, with the template `message` that opened it.",
+                "allOf": [
+                    schema_ref("Conversation"),
+                    { "type": "object", "required": ["message"], "properties": { "message": schema_ref("Message") } }
+                ]
+            }),
+    );
+    schemas.insert(
+        "StartRequest".into(),
+        json!({
+                "type": "object",
+                "required": ["customer", "template"],
+                "properties": {
+                    "customer": { "type": "string", "examples": ["whatsapp:+447700900123"] },
+                    "number": { "type": "string", "description": "The business sender; the first of WHATSAPP_SENDERS when absent." },
+                    "template": schema_ref("Template")
+                }
+            }),
+    );
+    schemas.insert(
+        "NoteRequest".into(),
+        json!({
+            "type": "object",
+            "required": ["body"],
+            "properties": { "body": { "type": "string", "minLength": 1, "maxLength": 4000 } }
+        }),
+    );
+    schemas.insert(
+        "TransferRequest".into(),
+        json!({
+            "type": "object",
+            "required": ["agent_id"],
+            "properties": { "agent_id": { "type": "string", "minLength": 1, "maxLength": 128 } }
+        }),
+    );
+    schemas.insert(
+        "AvailableAgents".into(),
+        json!({
+            "type": "object",
+            "required": ["agents"],
+            "properties": {
+                "agents": { "type": "array", "items": {
+                    "type": "object",
+                    "required": ["agent_id", "status", "available_since"],
+                    "properties": {
+                        "agent_id": { "type": "string" },
+                        "status": { "enum": ["available"] },
+                        "available_since": date_time()
+                    }
+                } }
+            }
+        }),
+    );
+    schemas.insert(
+        "QuickReplyRequest".into(),
+        json!({
+            "type": "object",
+            "required": ["title", "body"],
+            "properties": {
+                "title": { "type": "string", "minLength": 1, "maxLength": 100 },
+                "body": { "type": "string", "minLength": 1, "maxLength": 1600 }
+            }
+        }),
+    );
+    schemas.insert(
+        "QuickReply".into(),
+        json!({
+            "type": "object",
+            "required": ["id", "title", "body", "updated_by", "updated_at"],
+            "properties": {
+                "id": { "type": "string" },
+                "title": { "type": "string" },
+                "body": { "type": "string" },
+                "updated_by": { "type": "string" },
+                "updated_at": date_time()
+            }
+        }),
+    );
+    schemas.insert(
+        "QuickReplies".into(),
+        json!({
+                "type": "object",
+                "required": ["quick_replies"],
+                "properties": { "quick_replies": { "type": "array", "items": schema_ref("QuickReply") } }
+            }),
+    );
+    schemas.insert(
+        "CustomerSummary".into(),
+        json!({
+                "type": "object",
+                "required": ["address", "authenticated", "display_name", "profile_name", "contact", "first_contact_at", "last_inbound_at", "conversation_count", "recent_conversations"],
+                "properties": {
+                    "address": { "type": "string" },
+                    "authenticated": { "type": "boolean" },
+                    "display_name": { "type": "string" },
+                    "profile_name": nullable_string(),
+                    "contact": { "type": ["object", "null"], "description": "The directory's entry: name, contact_id and its other fields." },
+                    "first_contact_at": { "type": ["string", "null"], "format": "date-time" },
+                    "last_inbound_at": { "type": ["string", "null"], "format": "date-time" },
+                    "conversation_count": { "type": "integer", "minimum": 0 },
+                    "recent_conversations": { "type": "array", "items": {
+                        "type": "object",
+                        "required": ["id", "business_number", "state", "assigned_agent", "started_at", "last_inbound_at", "last_message"],
+                        "properties": {
+                            "id": { "type": "string" },
+                            "business_number": { "type": "string" },
+                            "state": { "enum": view_states() },
+                            "assigned_agent": nullable_string(),
+                            "started_at": date_time(),
+                            "last_inbound_at": date_time(),
+                            "last_message": {
+                                "type": ["object", "null"],
+                                "required": ["id", "direction", "preview", "created_at"],
+                                "properties": {
+                                    "id": { "type": "string" },
+                                    "direction": { "enum": ["inbound", "outbound"] },
+                                    "preview": { "type": "string" },
+                                    "created_at": date_time()
+                                }
+                            }
+                        }
+                    } }
+                }
+            }),
+    );
+    schemas.insert(
+        "SearchPage".into(),
+        json!({
+                "type": "object",
+                "required": ["results"],
+                "properties": {
+                    "results": { "type": "array", "items": {
+                        "type": "object",
+                        "required": ["conversation_id", "message_id", "snippet", "created_at", "customer", "direction"],
+                        "properties": {
+                            "conversation_id": { "type": "string" },
+                            "message_id": { "type": "string" },
+                            "snippet": { "type": "string" },
+                            "created_at": date_time(),
+                            "customer": { "type": "string" },
+                            "direction": { "enum": ["inbound", "outbound", null] }
+                        }
+                    } },
+                    "cursor": { "type": "string", "description": "Pass it back for the next page; absent on the last." }
+                }
+            }),
+    );
+    Value::Object(schemas)
+}
