@@ -340,6 +340,9 @@ impl From<InvalidContact> for ApiError {
                 "invalid_contact",
                 "name and contact_id are required, non-empty strings.",
             ),
+            InvalidContact::Unstorable(reason) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_contact", reason)
+            }
             InvalidContact::TooLarge => Self::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "contact_too_large",

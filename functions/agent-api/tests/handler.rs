@@ -214,6 +214,34 @@ async fn a_contact_without_a_name_is_422() {
 }
 
 #[tokio::test]
+async fn a_contact_the_table_could_not_keep_as_given_is_422_and_nothing_is_stored() {
+    for (case, replacement) in [
+        ("an empty field name", "\\\"\\\": 1, \\\"tier\\\""),
+        ("an empty object", "\\\"prefs\\\": {}, \\\"tier\\\""),
+        (
+            "a number out of range",
+            "\\\"score\\\": 1e200, \\\"tier\\\"",
+        ),
+    ] {
+        let h = harness();
+        let text = event_text("agent-api.put-contact").replace("\\\"tier\\\"", replacement);
+        assert_ne!(text, event_text("agent-api.put-contact"), "{case}");
+        let response = h.call(lambda_http::request::from_str(&text).unwrap()).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{case}"
+        );
+        assert_eq!(body_json(&response)["error"], "invalid_contact", "{case}");
+        let address = vec!["whatsapp:+447700900123".to_owned()];
+        assert!(
+            h.store.contacts(&address).await.unwrap().is_empty(),
+            "{case}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn only_administrators_may_write_the_customer_directory() {
     let h = harness();
     let text = event_text("agent-api.put-contact");

@@ -106,6 +106,36 @@ pub enum InvalidContact {
     /// 256 KB.
     #[error("the contact is larger than a contact may be")]
     TooLarge,
+    /// A summary value the table cannot keep as given.
+    #[error("{0}")]
+    Unstorable(&'static str),
+}
+
+/// DynamoDB's number range: magnitudes from 1e-130 to below 1e126.
+const MAX_NUMBER: f64 = 1e126;
+const MIN_NUMBER: f64 = 1e-130;
+
+/// Why a summary value could not be stored as given (DynamoDB refuses empty attribute names and
+/// numbers out of its range; an empty map breaks DynamoDB Local's stream), if it could not.
+fn unstorable(value: &serde_json::Value) -> Option<&'static str> {
+    match value {
+        serde_json::Value::Object(map) if map.is_empty() => {
+            Some("summary objects must not be empty")
+        }
+        serde_json::Value::Object(map) => {
+            if map.keys().any(String::is_empty) {
+                return Some("summary field names must not be empty");
+            }
+            map.values().find_map(unstorable)
+        }
+        serde_json::Value::Array(items) => items.iter().find_map(unstorable),
+        serde_json::Value::Number(n) => n
+            .as_f64()
+            .map(f64::abs)
+            .filter(|m| *m >= MAX_NUMBER || (*m != 0.0 && *m < MIN_NUMBER))
+            .map(|_| "summary numbers must be between 1e-130 and 1e126 in magnitude"),
+        _ => None,
+    }
 }
 
 /// A contact's bounds: its name and id in characters, its other fields as JSON bytes.
@@ -130,6 +160,14 @@ pub fn parse_contact(address: &WhatsAppAddress, raw: &[u8]) -> Result<Contact, I
         return Err(InvalidContact::Incomplete);
     };
     fields.remove("address");
+    if fields.keys().any(String::is_empty) {
+        return Err(InvalidContact::Unstorable(
+            "summary field names must not be empty",
+        ));
+    }
+    if let Some(reason) = fields.values().find_map(unstorable) {
+        return Err(InvalidContact::Unstorable(reason));
+    }
     let summary_bytes = serde_json::to_vec(&fields).map_or(usize::MAX, |v| v.len());
     if name.chars().count() > MAX_CONTACT_NAME_CHARS
         || contact_id.chars().count() > MAX_CONTACT_ID_CHARS

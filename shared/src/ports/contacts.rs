@@ -11,7 +11,8 @@ pub struct Contact {
     pub name: String,
     pub contact_id: String,
     /// Further summary fields for the agent (tier, account, open orders, …), kept as given.
-    #[serde(default)]
+    /// Absent when empty: an empty map breaks DynamoDB Local's stream records.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
     pub summary: serde_json::Map<String, serde_json::Value>,
 }
 
