@@ -11,8 +11,7 @@ pub struct Contact {
     pub name: String,
     pub contact_id: String,
     /// Further summary fields for the agent (tier, account, open orders, …), kept as given.
-    /// Absent when empty: an empty map breaks DynamoDB Local's stream records.
-    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[serde(default)]
     pub summary: serde_json::Map<String, serde_json::Value>,
 }
 
