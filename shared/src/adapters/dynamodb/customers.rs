@@ -147,16 +147,7 @@ impl CustomerStore for DynamoChannelStore {
             TransactWriteItem::builder().put(put_conversation).build(),
         ];
         if let Some(old) = previous {
-            // The replaced conversation keeps its exact last_inbound_at after its session goes.
-            let update_old = Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(conversation_key(&old.conversation_id)))
-                .update_expression("SET last_inbound_at = :last")
-                .condition_expression("attribute_exists(pk) AND last_inbound_at <= :last")
-                .expression_attribute_values(":last", n(old.last_inbound_at.timestamp_millis()))
-                .build()
-                .map_err(unavailable)?;
-            items.push(TransactWriteItem::builder().update(update_old).build());
+            items.push(self.settle_replaced(old)?);
         }
         let result = self
             .client

@@ -70,6 +70,24 @@ impl DynamoChannelStore {
         }
     }
 
+    /// The update that gives a replaced conversation its exact `last_inbound_at` once its
+    /// session item is another conversation's; never moving it back (a business-started
+    /// session's "never" must not overwrite a real time).
+    pub(super) fn settle_replaced(
+        &self,
+        old: &SessionRecord,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(conversation_key(&old.conversation_id)))
+            .update_expression("SET last_inbound_at = :last")
+            .condition_expression("attribute_exists(pk) AND last_inbound_at <= :last")
+            .expression_attribute_values(":last", n(old.last_inbound_at.timestamp_millis()))
+            .build()
+            .map_err(unavailable)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
     /// Creates the session and its conversation at once, unless another request just did.
     async fn start(
         &self,
@@ -102,16 +120,7 @@ impl DynamoChannelStore {
             TransactWriteItem::builder().put(put_conversation).build(),
         ];
         if let Some(old) = previous {
-            // The replaced conversation keeps its exact last_inbound_at after its session goes.
-            let update_old = Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(conversation_key(&old.conversation_id)))
-                .update_expression("SET last_inbound_at = :last")
-                .condition_expression("attribute_exists(pk)")
-                .expression_attribute_values(":last", n(old.last_inbound_at.timestamp_millis()))
-                .build()
-                .map_err(unavailable)?;
-            items.push(TransactWriteItem::builder().update(update_old).build());
+            items.push(self.settle_replaced(old)?);
         }
         let result = self
             .client
@@ -125,8 +134,10 @@ impl DynamoChannelStore {
             Err(reasons) if failed_condition(reasons.get(1)) => {
                 Ok(SessionStart::ConversationExists)
             }
-            Err(reasons) if reasons.iter().any(|r| failed_condition(Some(r))) => {
-                Ok(SessionStart::SessionChanged)
+            Err(reasons) if failed_condition(reasons.first()) => Ok(SessionStart::SessionChanged),
+            // The replaced conversation already knew a later time: start without settling it.
+            Err(reasons) if failed_condition(reasons.get(2)) => {
+                Box::pin(self.start(touch, None)).await
             }
             Err(_) => Err(StoreError::Unavailable(
                 "the session transaction was cancelled".into(),
