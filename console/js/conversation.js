@@ -181,9 +181,9 @@ export class ConversationPanel {
       this.windowStatus.textContent = `Replies accepted for another ${formatDuration(window.msLeft)}.`;
     } else {
       this.windowStatus.className = "window closed";
-      // A conversation the business started: the customer has not written yet (time 0).
+      // A conversation the business started: the customer has not written yet.
       this.windowStatus.textContent =
-        Date.parse(c.last_inbound_at) === 0
+        c.state === "awaiting_customer"
           ? "Waiting for the customer's answer: until they write, only approved templates can be sent."
           : `The 24-hour window closed ${closedAt(c.window?.expires_at)}. Only approved templates can be sent.`;
     }
@@ -229,6 +229,8 @@ function stateText(conversation, agentId) {
       return "Waiting for an agent";
     case "active":
       return conversation.assigned_agent === agentId ? "Active, assigned to you" : `Active, assigned to ${conversation.assigned_agent}`;
+    case "awaiting_customer":
+      return "Waiting for the customer's answer";
     case "expired":
       return "Window closed";
     case "closed":

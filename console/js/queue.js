@@ -67,7 +67,7 @@ export class Queue {
     replaceChildren(this.waitingList, waiting.map((c) => this.row(c)));
 
     const mine = conversations.filter(
-      (c) => c.assigned_agent === this.agentId && (c.state === "active" || c.state === "expired"),
+      (c) => c.assigned_agent === this.agentId && ["active", "awaiting_customer", "expired"].includes(c.state),
     );
     replaceChildren(this.mine, mine.length ? mine.map((c) => this.row(c)) : h("li", { class: "empty" }, "None yet."));
 

@@ -296,16 +296,16 @@ impl LocalApi {
         let settings = ReplySettings {
             status_callback: webhook.status_url.clone(),
         };
+        let admin_group = config::optional("ADMIN_GROUP")
+            .unwrap_or_else(|| whatsapp_channel::http::DEFAULT_ADMIN_GROUP.into());
         Ok(Self {
             webhook: WebhookIngest::new(webhook, sessions.clone(), as_clock.clone()),
             agents: AgentApi::new(store.clone(), as_clock.clone())
-                .with_admin_group(
-                    config::optional("ADMIN_GROUP")
-                        .unwrap_or_else(|| whatsapp_channel::http::DEFAULT_ADMIN_GROUP.into()),
-                )
+                .with_admin_group(admin_group.clone())
                 .with_media(local_media, media_fetcher.clone(), public_url.clone())
                 .with_sender(sender.clone(), settings.clone(), webhook.senders.clone()),
-            replies: SendReply::new(store.clone(), sender.clone(), as_clock, settings.clone()),
+            replies: SendReply::new(store.clone(), sender.clone(), as_clock, settings.clone())
+                .with_admin_group(admin_group),
             sender,
             reply_settings: settings,
             console: ConsoleConfig::Local,

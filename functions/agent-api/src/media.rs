@@ -231,6 +231,7 @@ pub async fn upload(state: &AgentApi, request: Request) -> Answer {
         &agent,
         content_type.as_deref(),
         bytes,
+        state.clock.now(),
     )
     .await
     .map_err(upload_refused)?;

@@ -6,13 +6,16 @@ use std::time::Instant;
 use async_trait::async_trait;
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Error, Request, Response};
-use whatsapp_channel::app::deferred::{DeferRequest, cancel_deferred, defer_reply, wants_defer};
+use whatsapp_channel::app::deferred::{
+    Canceller, DeferRequest, cancel_deferred, defer_reply, wants_defer,
+};
 use whatsapp_channel::app::reply::{
     ReplyRefused, ReplyRequest, ReplySettings, parse_reply, send_reply,
 };
 use whatsapp_channel::domain::ConversationId;
 use whatsapp_channel::http::{
-    ApiError, agent_id, body_bytes, empty, json, path_segments, reply_response, with_body,
+    ApiError, DEFAULT_ADMIN_GROUP, agent_groups, agent_id, body_bytes, empty, json, path_segments,
+    reply_response, with_body,
 };
 use whatsapp_channel::metrics::{Metric, Metrics};
 use whatsapp_channel::ports::{
@@ -26,6 +29,8 @@ pub struct SendReply {
     clock: Arc<dyn Clock>,
     settings: ReplySettings,
     metrics: Metrics,
+    /// `ADMIN_GROUP`: its members may cancel any deferred reply.
+    admin_group: String,
 }
 
 impl SendReply {
@@ -41,7 +46,14 @@ impl SendReply {
             clock,
             settings,
             metrics: Metrics::disabled(),
+            admin_group: DEFAULT_ADMIN_GROUP.to_owned(),
         }
+    }
+
+    /// Another administrators' group than `admins` (`ADMIN_GROUP`).
+    pub fn with_admin_group(mut self, group: impl Into<String>) -> Self {
+        self.admin_group = group.into();
+        self
     }
 
     /// Emits the function's metrics (EMF) to `metrics`; none by default.
@@ -146,7 +158,19 @@ async fn reply(state: &SendReply, request: &Request) -> Result<Response<Body>, A
                 "A reply is cancelled with DELETE.",
             ));
         }
-        cancel_deferred(state.store.as_ref(), &agent, &conversation_id, message_id).await?;
+        let canceller = if agent_groups(request).contains(&state.admin_group) {
+            Canceller::Admin
+        } else {
+            Canceller::Agent
+        };
+        cancel_deferred(
+            state.store.as_ref(),
+            &agent,
+            canceller,
+            &conversation_id,
+            message_id,
+        )
+        .await?;
         tracing::info!(conversation_id = %conversation_id, message_id, "deferred reply cancelled");
         return Ok(empty(StatusCode::NO_CONTENT));
     }

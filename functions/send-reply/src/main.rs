@@ -24,12 +24,15 @@ async fn main() -> Result<(), Error> {
     let settings = ReplySettings {
         status_callback: config::required("TWILIO_STATUS_URL")?,
     };
-    let state = SendReply::new(
+    let mut state = SendReply::new(
         Arc::new(store),
         Arc::new(sender),
         Arc::new(SystemClock::default()),
         settings,
     )
     .with_metrics(Metrics::lambda("send-reply"));
+    if let Some(group) = config::optional("ADMIN_GROUP") {
+        state = state.with_admin_group(group);
+    }
     run(service_fn(|request| function_handler(&state, request))).await
 }

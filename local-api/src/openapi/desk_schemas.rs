@@ -149,7 +149,7 @@ pub(super) fn desk_schemas() -> Value {
                             "state": { "enum": view_states() },
                             "assigned_agent": nullable_string(),
                             "started_at": date_time(),
-                            "last_inbound_at": date_time(),
+                            "last_inbound_at": { "type": ["string", "null"], "format": "date-time", "description": "null until the customer has written (a business-started conversation awaiting the answer)." },
                             "last_message": {
                                 "type": ["object", "null"],
                                 "required": ["id", "direction", "preview", "created_at"],

@@ -81,7 +81,7 @@ fn core_components() -> Value {
                 "required": ["open", "expires_at", "seconds_left"],
                 "properties": {
                     "open": { "type": "boolean", "description": "Free-form replies are allowed: now < last_inbound_at + 24 h." },
-                    "expires_at": date_time(),
+                    "expires_at": { "type": ["string", "null"], "format": "date-time", "description": "null while a business-started conversation awaits the customer's first answer." },
                     "seconds_left": { "type": "integer", "minimum": 0 }
                 }
             },
@@ -145,7 +145,7 @@ fn core_components() -> Value {
                     "assigned_agent": nullable_string(),
                     "window": schema_ref("Window"),
                     "started_at": date_time(),
-                    "last_inbound_at": date_time(),
+                    "last_inbound_at": { "type": ["string", "null"], "format": "date-time", "description": "null until the customer has written (a business-started conversation awaiting the answer)." },
                     "messages": {
                         "type": "array",
                         "items": schema_ref("Message"),

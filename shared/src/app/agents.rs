@@ -72,7 +72,9 @@ pub async fn close_conversation(
     agent: &AgentId,
 ) -> Result<CloseAnswer, StoreError> {
     Ok(match store.close(id, agent.as_str(), clock.now()).await? {
+        // Already closed too: a retry finishes what a crash left.
         CloseResult::Closed(c) | CloseResult::AlreadyClosed(c) => {
+            crate::app::deferred::cancel_all_deferred(store, id).await?;
             CloseAnswer::Done(Box::new(load_context(store, c).await?.view(clock)))
         }
         CloseResult::NotAssigned => CloseAnswer::NotAssigned,

@@ -8,10 +8,12 @@ use sha2::{Digest, Sha256};
 
 use super::MessageView;
 use super::reply::{InvalidReply, NotAnswerable, ReplySettings, answerable, record_unsent};
-use crate::domain::{AgentId, ConversationId, MessageStatus, ReplyContent};
+use crate::domain::{
+    AgentId, ConversationId, ConversationState, MessageStatus, ReplyContent, SessionWindow,
+};
 use crate::ports::{
     ChannelStore, DeferredMarker, MessageRecord, OutboundRequest, ReplySender, SessionKey,
-    StoreError, StoredItem, StreamChange,
+    SessionRecord, StoreError, StoredItem, StreamChange,
 };
 
 /// Whether a reply body asks to be deferred (`"defer": true`).
@@ -137,10 +139,18 @@ pub async fn defer_reply(
     Ok(MessageView::from(record))
 }
 
+/// Who cancels a deferred reply: the assigned agent, or any administrator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Canceller {
+    Agent,
+    Admin,
+}
+
 /// Cancels a deferred reply that has not gone out.
 pub async fn cancel_deferred(
     store: &dyn ChannelStore,
     agent: &AgentId,
+    canceller: Canceller,
     conversation_id: &ConversationId,
     message_id: &str,
 ) -> Result<(), DeferRefused> {
@@ -148,7 +158,9 @@ pub async fn cancel_deferred(
         .conversation(conversation_id)
         .await?
         .ok_or(DeferRefused::NotFound)?;
-    if conversation.assigned_agent.as_deref() != Some(agent.as_str()) {
+    if canceller == Canceller::Agent
+        && conversation.assigned_agent.as_deref() != Some(agent.as_str())
+    {
         return Err(DeferRefused::NotAssigned);
     }
     let message = store
@@ -167,6 +179,26 @@ pub async fn cancel_deferred(
     Ok(())
 }
 
+/// A closed conversation sends nothing more: its deferred replies become `canceled`. Called
+/// after a close; a release that finds a closed conversation's reply cancels it too, so a crash
+/// between the two sends nothing. Returns how many it cancelled.
+pub async fn cancel_all_deferred(
+    store: &dyn ChannelStore,
+    conversation_id: &ConversationId,
+) -> Result<usize, StoreError> {
+    let mut cancelled = 0;
+    for message in store.conversation_messages(conversation_id).await? {
+        if message.status == MessageStatus::Deferred
+            && store
+                .leave_deferred(&message.id, MessageStatus::Canceled)
+                .await?
+        {
+            cancelled += 1;
+        }
+    }
+    Ok(cancelled)
+}
+
 /// What sends deferred replies: Twilio, where their statuses go, and how long they wait.
 pub struct DeferredSending<'a> {
     pub sender: &'a dyn ReplySender,
@@ -174,9 +206,23 @@ pub struct DeferredSending<'a> {
     pub max_wait: TimeDelta,
 }
 
-/// When a stream change opens a customer's new window (a new session, or a session now of a new
-/// conversation), sends the deferred replies waiting for that customer, oldest first, each once;
-/// those older than `max_wait` expire instead. Returns how many went to Twilio.
+/// Whether a session change opens a window: a new session, a session now of another
+/// conversation, or one whose customer writes after its window closed (a business-started
+/// conversation's first answer among them).
+fn opens_window(old: Option<&StoredItem>, new: &SessionRecord) -> bool {
+    match old {
+        Some(StoredItem::Session(old)) => {
+            old.conversation_id != new.conversation_id
+                || !SessionWindow::new(old.last_inbound_at).is_open_at(new.last_inbound_at)
+        }
+        _ => true,
+    }
+}
+
+/// When a stream change opens a customer's new window, sends every deferred reply waiting for
+/// that customer, whichever of their conversations holds it, oldest first, each once; those
+/// older than `max_wait` expire instead, and a closed conversation's are cancelled. Returns how
+/// many went to Twilio.
 pub async fn release_for_change(
     store: &dyn ChannelStore,
     sending: &DeferredSending<'_>,
@@ -186,36 +232,44 @@ pub async fn release_for_change(
     let Some(StoredItem::Session(new)) = &change.new else {
         return Ok(0);
     };
-    if matches!(&change.old, Some(StoredItem::Session(old)) if old.conversation_id == new.conversation_id)
-    {
+    if !opens_window(change.old.as_ref(), new) {
         return Ok(0);
     }
     let Some(key) = SessionKey::parse(&new.business, &new.customer) else {
         return Ok(0);
     };
     // A late record of an old window (a backlog, a redrive) releases nothing.
-    if !crate::domain::SessionWindow::new(new.last_inbound_at).is_open_at(now) {
+    if !SessionWindow::new(new.last_inbound_at).is_open_at(now) {
         return Ok(0);
     }
-    let Some(marker) = store.deferred_marker(&key).await? else {
-        return Ok(0);
-    };
-    // The replies wait for a window after the one they were deferred in.
-    if marker.conversation_id == new.conversation_id {
-        return Ok(0);
-    }
-    let Ok(held_in) = ConversationId::parse(&marker.conversation_id) else {
-        return Ok(0);
-    };
-    let mut sent = 0;
-    for message in store.conversation_messages(&held_in).await? {
-        if message.status != MessageStatus::Deferred {
+    let markers = store.deferred_markers(&key).await?;
+    let mut waiting = Vec::new();
+    for marker in &markers {
+        let Ok(held_in) = ConversationId::parse(&marker.conversation_id) else {
             continue;
+        };
+        let closed = store
+            .conversation(&held_in)
+            .await?
+            .is_none_or(|c| c.state == ConversationState::Closed);
+        for message in store.conversation_messages(&held_in).await? {
+            if message.status == MessageStatus::Deferred {
+                waiting.push((closed, message));
+            }
         }
-        if now - message.created_at > sending.max_wait {
-            store
-                .leave_deferred(&message.id, MessageStatus::Expired)
-                .await?;
+    }
+    waiting.sort_by_key(|(_, message)| message.created_at);
+    let mut sent = 0;
+    for (closed, message) in waiting {
+        let ended = if closed {
+            Some(MessageStatus::Canceled)
+        } else if now - message.created_at > sending.max_wait {
+            Some(MessageStatus::Expired)
+        } else {
+            None
+        };
+        if let Some(status) = ended {
+            store.leave_deferred(&message.id, status).await?;
             continue;
         }
         // Taken by this run alone: a redelivered record or a concurrent one finds it gone.
@@ -225,17 +279,19 @@ pub async fn release_for_change(
         {
             continue;
         }
-        send_one(store, sending, &marker, message).await?;
+        send_one(store, sending, &key, message).await?;
         sent += 1;
     }
-    store.clear_deferred(&key, &marker.conversation_id).await?;
+    for marker in &markers {
+        store.clear_deferred(&key, &marker.conversation_id).await?;
+    }
     Ok(sent)
 }
 
 async fn send_one(
     store: &dyn ChannelStore,
     sending: &DeferredSending<'_>,
-    marker: &DeferredMarker,
+    key: &SessionKey,
     mut message: MessageRecord,
 ) -> Result<(), StoreError> {
     let old_id = message.id.clone();
@@ -245,8 +301,8 @@ async fn send_one(
         return store.replace_message(&old_id, &message).await;
     };
     let outbound = OutboundRequest {
-        to: marker.customer.clone(),
-        from: marker.business.clone(),
+        to: key.customer.to_string(),
+        from: key.business.to_string(),
         content,
         status_callback: sending.settings.status_callback.clone(),
         budget: None,

@@ -102,6 +102,7 @@ pub async fn upload_media(
     agent: &AgentId,
     content_type: Option<&str>,
     bytes: Vec<u8>,
+    now: DateTime<Utc>,
 ) -> Result<String, UploadRefused> {
     let record = store
         .conversation(conversation)
@@ -119,7 +120,7 @@ pub async fn upload_media(
     if bytes.len() > MAX_UPLOAD_BYTES {
         return Err(UploadRefused::TooLarge);
     }
-    let key = upload_key(conversation);
+    let key = upload_key(conversation, now);
     media
         .put(
             &key,
@@ -172,8 +173,9 @@ mod tests {
     #[test]
     fn an_upload_key_carries_its_creation_time_and_nothing_else_is_one() {
         let conversation = ConversationId::parse("01a20a57-f1b0-7342-9a4c-552c53ee9bf3").unwrap();
-        let made = upload_time(&upload_key(&conversation)).unwrap();
-        assert!((Utc::now() - made).num_seconds().abs() < 5);
+        let at = Utc::now();
+        let made = upload_time(&upload_key(&conversation, at)).unwrap();
+        assert_eq!(made.timestamp_millis(), at.timestamp_millis());
         for other in [
             "inbound/01a20a57-f1b0-7342-9a4c-552c53ee9bf3/MM1/0",
             "uploads/01a20a57-f1b0-7342-9a4c-552c53ee9bf3",

@@ -189,9 +189,10 @@ async fn notifications(
                     continue;
                 }
                 conversation.last_inbound_at = conversation.last_inbound_at.max(
-                    DateTime::parse_from_rfc3339(&view.last_inbound_at)
-                        .map(|t| t.to_utc())
-                        .unwrap_or(conversation.last_inbound_at),
+                    view.last_inbound_at
+                        .as_deref()
+                        .and_then(|at| DateTime::parse_from_rfc3339(at).ok())
+                        .map_or(conversation.last_inbound_at, |t| t.to_utc()),
                 );
                 let contact = contact_of(&conversation.customer).await?;
                 // Keyed by agent, minute and conversation, not by stream record: an agent who

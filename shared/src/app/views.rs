@@ -33,7 +33,8 @@ pub struct CustomerView {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WindowView {
     pub open: bool,
-    pub expires_at: String,
+    /// `None` while a business-started conversation awaits the customer's first answer.
+    pub expires_at: Option<String>,
     pub seconds_left: i64,
 }
 
@@ -115,7 +116,8 @@ pub struct ConversationView {
     pub assigned_agent: Option<String>,
     pub window: WindowView,
     pub started_at: String,
-    pub last_inbound_at: String,
+    /// `None` (null) until the customer has written (a business-started conversation).
+    pub last_inbound_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<MessageView>>,
 }
@@ -134,6 +136,7 @@ pub(crate) fn view(
         current.map(|s| s.last_inbound_at),
         now,
     );
+    let customer_wrote = window.last_inbound_at() != crate::ports::desk::NEVER;
     // The conversation item owns state and assignment; the session has the freshest name.
     let profile_name = current
         .and_then(|s| s.profile_name.clone())
@@ -155,15 +158,15 @@ pub(crate) fn view(
             profile_name,
             summary: contact.map(|c| c.summary.clone()).filter(|s| !s.is_empty()),
         },
-        state: ViewState::of(conversation.state, window.open),
+        state: ViewState::of(conversation.state, window.open, customer_wrote),
         assigned_agent: conversation.assigned_agent,
         window: WindowView {
             open: window.open,
-            expires_at: rfc3339(window.window.ends_at()),
+            expires_at: customer_wrote.then(|| rfc3339(window.window.ends_at())),
             seconds_left: window.seconds_left(now),
         },
         started_at: rfc3339(conversation.started_at),
-        last_inbound_at: rfc3339(window.last_inbound_at()),
+        last_inbound_at: customer_wrote.then(|| rfc3339(window.last_inbound_at())),
         messages: None,
     }
 }

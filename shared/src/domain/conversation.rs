@@ -30,24 +30,35 @@ impl ConversationState {
     }
 }
 
-/// The state agents see: the stored state, or `expired` once the window closed on a
+/// The state agents see: the stored state, `awaiting_customer` for a business-started
+/// conversation the customer has not answered yet, or `expired` once the window closed on a
 /// conversation nobody closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ViewState {
     Requested,
     Active,
+    AwaitingCustomer,
     Closed,
     Expired,
 }
 
 impl ViewState {
-    pub const ALL: [ViewState; 4] = [Self::Requested, Self::Active, Self::Closed, Self::Expired];
+    pub const ALL: [ViewState; 5] = [
+        Self::Requested,
+        Self::Active,
+        Self::AwaitingCustomer,
+        Self::Closed,
+        Self::Expired,
+    ];
 
-    /// A closed conversation stays closed; any other is expired once its window is shut.
-    pub fn of(state: ConversationState, window_open: bool) -> Self {
+    /// A closed conversation stays closed; one the customer never wrote to (`customer_wrote`
+    /// false: business-started, unanswered) awaits the customer; any other is expired once its
+    /// window is shut.
+    pub fn of(state: ConversationState, window_open: bool, customer_wrote: bool) -> Self {
         match state {
             ConversationState::Closed => Self::Closed,
+            _ if !customer_wrote => Self::AwaitingCustomer,
             _ if !window_open => Self::Expired,
             ConversationState::Requested => Self::Requested,
             ConversationState::Active => Self::Active,
@@ -58,6 +69,7 @@ impl ViewState {
         match self {
             Self::Requested => "requested",
             Self::Active => "active",
+            Self::AwaitingCustomer => "awaiting_customer",
             Self::Closed => "closed",
             Self::Expired => "expired",
         }
@@ -79,7 +91,7 @@ impl FromStr for ViewState {
             .find(|v| v.as_str() == s)
             .ok_or(InvalidValue {
                 what: "conversation state",
-                reason: "not one of requested, active, closed, expired",
+                reason: "not one of requested, active, awaiting_customer, closed, expired",
             })
     }
 }
@@ -151,20 +163,36 @@ mod tests {
     #[test]
     fn a_closed_conversation_shows_closed_even_with_its_window_open_or_shut() {
         assert_eq!(
-            ViewState::of(ConversationState::Closed, true),
+            ViewState::of(ConversationState::Closed, true, true),
             ViewState::Closed
         );
         assert_eq!(
-            ViewState::of(ConversationState::Closed, false),
+            ViewState::of(ConversationState::Closed, false, true),
             ViewState::Closed
         );
         assert_eq!(
-            ViewState::of(ConversationState::Active, false),
+            ViewState::of(ConversationState::Active, false, true),
             ViewState::Expired
         );
         assert_eq!(
-            ViewState::of(ConversationState::Requested, true),
+            ViewState::of(ConversationState::Requested, true, true),
             ViewState::Requested
+        );
+    }
+
+    #[test]
+    fn a_business_started_conversation_awaits_the_customer_until_closed() {
+        assert_eq!(
+            ViewState::of(ConversationState::Active, false, false),
+            ViewState::AwaitingCustomer
+        );
+        assert_eq!(
+            ViewState::of(ConversationState::Closed, false, false),
+            ViewState::Closed
+        );
+        assert_eq!(
+            ViewState::of(ConversationState::Active, true, true),
+            ViewState::Active
         );
     }
 

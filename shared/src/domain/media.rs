@@ -1,6 +1,8 @@
 //! Media rules: which files an agent may send, how large a file may be, and where a copy lives.
 //! Pure: no I/O.
 
+use chrono::{DateTime, Utc};
+
 use super::{ConversationId, MessageSid};
 
 /// The largest inbound file we copy: WhatsApp's own limit per message (16 MB; images 5 MB).
@@ -66,12 +68,15 @@ pub fn inbound_media_key(
     )
 }
 
-/// Where an agent's upload lives: under its conversation, named by a fresh UUIDv7.
-pub fn upload_key(conversation: &ConversationId) -> String {
+/// Where an agent's upload lives: under its conversation, named by a fresh UUIDv7 that carries
+/// `made` (the injected clock's time, the one its validity is later checked against).
+pub fn upload_key(conversation: &ConversationId, made: DateTime<Utc>) -> String {
+    let seconds = u64::try_from(made.timestamp()).unwrap_or_default();
+    let at = uuid::Timestamp::from_unix(uuid::NoContext, seconds, made.timestamp_subsec_nanos());
     format!(
         "uploads/{}/{}",
         conversation.as_str(),
-        uuid::Uuid::now_v7().simple()
+        uuid::Uuid::new_v7(at).simple()
     )
 }
 
@@ -123,10 +128,15 @@ mod tests {
             inbound_media_key(&conversation, &message, 0),
             "inbound/01a20a57-f1b0-7342-9a4c-552c53ee9bf3/MM0123456789abcdef0123456789abcdef/0"
         );
+        let now = Utc::now();
         assert!(
-            upload_key(&conversation).starts_with("uploads/01a20a57-f1b0-7342-9a4c-552c53ee9bf3/")
+            upload_key(&conversation, now)
+                .starts_with("uploads/01a20a57-f1b0-7342-9a4c-552c53ee9bf3/")
         );
-        assert_ne!(upload_key(&conversation), upload_key(&conversation));
+        assert_ne!(
+            upload_key(&conversation, now),
+            upload_key(&conversation, now)
+        );
         assert_eq!(
             media_route("c", "MM1", 2),
             "/conversations/c/messages/MM1/media/2"

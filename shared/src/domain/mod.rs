@@ -29,6 +29,7 @@ pub use reply::ReplyContent;
 pub use status::{MessageStatus, StatusCallback, is_recipient_error, twilio_error_text};
 pub use window::{
     ConversationWindow, ExistingSession, SessionDecision, SessionWindow, WINDOW, decide_session,
+    ttl_epoch_seconds,
 };
 
 /// A value that failed validation at the edge.

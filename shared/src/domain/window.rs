@@ -32,13 +32,17 @@ impl SessionWindow {
 
     /// The TTL attribute: epoch seconds, rounded up so the item never expires before the window.
     pub fn ttl_epoch_seconds(&self) -> i64 {
-        let end = self.ends_at();
-        let secs = end.timestamp();
-        if end.timestamp_subsec_nanos() > 0 {
-            secs + 1
-        } else {
-            secs
-        }
+        ttl_epoch_seconds(self.ends_at())
+    }
+}
+
+/// A TTL attribute for an item that must live until `end`: epoch seconds, rounded up.
+pub fn ttl_epoch_seconds(end: DateTime<Utc>) -> i64 {
+    let secs = end.timestamp();
+    if end.timestamp_subsec_nanos() > 0 {
+        secs + 1
+    } else {
+        secs
     }
 }
 

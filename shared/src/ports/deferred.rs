@@ -1,7 +1,8 @@
 //! Deferred replies: kept while a customer's window is closed, sent when the customer writes
-//! again. The replies themselves are messages (status `deferred`) in their conversation; one
-//! marker per (business number, customer) says which conversation holds them, because the
-//! session item that would say so is usually gone (TTL) by the time the customer writes again.
+//! again. The replies themselves are messages (status `deferred`) in their conversation; a
+//! marker per (business number, customer, conversation) says which of the customer's
+//! conversations hold them, because the session item that would say so is usually gone (TTL) by
+//! the time the customer writes again, and two conversations of one customer may both hold some.
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -22,14 +23,14 @@ pub struct DeferredMarker {
 
 #[async_trait]
 pub trait DeferredStore: Send + Sync {
-    /// Records that `marker.conversation_id` holds deferred replies (replacing an older marker).
+    /// Records that `marker.conversation_id` holds deferred replies; the customer's other
+    /// conversations' markers stay.
     async fn mark_deferred(&self, marker: &DeferredMarker) -> Result<(), StoreError>;
 
-    /// The customer's marker, if any.
-    async fn deferred_marker(&self, key: &SessionKey)
-    -> Result<Option<DeferredMarker>, StoreError>;
+    /// The markers of every conversation of the customer that holds deferred replies.
+    async fn deferred_markers(&self, key: &SessionKey) -> Result<Vec<DeferredMarker>, StoreError>;
 
-    /// Removes the customer's marker if it still names `conversation_id`.
+    /// Removes the marker of `conversation_id`.
     async fn clear_deferred(
         &self,
         key: &SessionKey,

@@ -23,6 +23,16 @@ impl SessionRecord {
     pub fn awaits_customer(&self) -> bool {
         self.last_inbound_at == NEVER && self.state == ConversationState::Active
     }
+
+    /// When the table's TTL may delete the item (its `expires_at`): when the window ends, or,
+    /// for a session that never had a customer message, [`AWAIT_ANSWER`] after its start.
+    pub fn expires_at(&self) -> DateTime<Utc> {
+        if self.last_inbound_at == NEVER {
+            self.started_at + AWAIT_ANSWER
+        } else {
+            crate::domain::SessionWindow::new(self.last_inbound_at).ends_at()
+        }
+    }
 }
 
 /// An agent's note on a conversation: for agents only, never sent to the customer.

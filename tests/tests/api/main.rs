@@ -4,6 +4,7 @@
 mod contract;
 mod deadline;
 mod deferred;
+mod deferred_stories;
 mod desk;
 mod events;
 mod fault_proxy;

@@ -122,3 +122,63 @@ async fn through_local_api_an_inbound_image_opens_and_an_upload_is_sent_as_media
         .unwrap();
     assert_eq!(refused.status().as_u16(), 415);
 }
+
+/// The upload's address is checked against the clock it was made by: after `POST /local/clock`
+/// moved local-api's clock 7 h ahead, a new upload still opens (it used to answer 404).
+#[tokio::test]
+async fn an_upload_made_after_the_local_clock_moved_ahead_still_opens() {
+    let (base, _stop) = crate::local_api::start_with(local_api::StoreChoice::Embedded, None).await;
+    let client = reqwest::Client::new();
+    let message = local_api::send::InboundToSend {
+        from: CUSTOMER.into(),
+        to: "whatsapp:+14155238886".into(),
+        body: "Here is my order".into(),
+        profile_name: None,
+        media_url: None,
+        media_content_type: None,
+    };
+    let (status, _, _) = local_api::send::send_inbound(
+        &format!("{base}/twilio/inbound"),
+        local_api::LOCAL_AUTH_TOKEN,
+        local_api::LOCAL_ACCOUNT_SID,
+        &message,
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 200);
+    let as_alice = |request: reqwest::RequestBuilder| request.header("X-Agent-Id", "alice");
+    let list: Value = as_alice(client.get(format!("{base}/conversations")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = list["conversations"][0]["id"].as_str().unwrap().to_owned();
+    let accepted = as_alice(client.post(format!("{base}/conversations/{id}/accept")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status().as_u16(), 200);
+    let moved = client
+        .post(format!("{base}/local/clock"))
+        .json(&json!({"advance_seconds": 7 * 3600}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status().as_u16(), 200);
+
+    let uploaded = as_alice(client.post(format!("{base}/conversations/{id}/media")))
+        .header("Content-Type", "application/pdf")
+        .body(b"%PDF-1.4 a label".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uploaded.status().as_u16(), 201);
+    let media_url = uploaded.json::<Value>().await.unwrap()["media_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let fetched = reqwest::get(&media_url).await.unwrap();
+    assert_eq!(fetched.status().as_u16(), 200, "{media_url}");
+}

@@ -6,12 +6,12 @@ use aws_sdk_dynamodb::types::{Put, Select, TransactWriteItem, Update};
 
 use super::conditions::{failed_condition, transaction};
 use super::items::{
-    CUSTOMER_INDEX, CUSTOMER_INDEX_PK, EXPIRES_AT, INDEX, conversation_item, conversation_key,
-    conversation_pk, customer_partition, from_item, n, s, session_item, session_key,
+    CUSTOMER_INDEX, CUSTOMER_INDEX_PK, INDEX, conversation_item, conversation_key, conversation_pk,
+    customer_partition, from_item, n, s, session_item, session_key,
 };
 use super::{DynamoChannelStore, unavailable};
 use crate::domain::{ConversationId, ConversationState, SessionWindow, WINDOW};
-use crate::ports::desk::{AWAIT_ANSWER, NEVER};
+use crate::ports::desk::NEVER;
 use crate::ports::{
     ConversationRecord, CustomerStore, MessageRecord, SessionRecord, SessionTouch, StoreError,
 };
@@ -116,12 +116,8 @@ impl CustomerStore for DynamoChannelStore {
         conversation: &ConversationRecord,
         previous: Option<&SessionRecord>,
     ) -> Result<bool, StoreError> {
-        let mut item = session_item(session)?;
-        // Waits for the customer's answer this long; its window (from NEVER) is closed.
-        item.insert(
-            EXPIRES_AT.into(),
-            n((session.started_at + AWAIT_ANSWER).timestamp()),
-        );
+        // Its TTL: the customer's answer is awaited AWAIT_ANSWER; its window (from NEVER) is closed.
+        let item = session_item(session)?;
         let window_start = (session.started_at - WINDOW).timestamp_millis();
         let put_session = Put::builder()
             .table_name(&self.table)

@@ -1,5 +1,6 @@
-//! [`DeferredStore`] on the table: the customer's marker (`DEFER#{business}#{customer}`) and the
-//! deferred messages' conditional moves.
+//! [`DeferredStore`] on the table: the markers of a customer's conversations that hold deferred
+//! replies (`DEFER#{business}#{customer}`, one sort key per conversation) and the deferred
+//! messages' conditional moves.
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
@@ -10,10 +11,18 @@ use super::{DynamoChannelStore, unavailable};
 use crate::domain::MessageStatus;
 use crate::ports::{DeferredMarker, DeferredStore, MessageRecord, SessionKey, StoreError};
 
-fn marker_key(key_: &SessionKey) -> super::items::Item {
+fn marker_partition(key_: &SessionKey) -> String {
+    format!("DEFER#{}#{}", key_.business, key_.customer)
+}
+
+/// Before 2026-12 a customer had one marker, sort key `DEFER`, overwritten by each deferral; it
+/// is still read, and removed with the first release that reads it.
+const LEGACY_MARKER: &str = "DEFER";
+
+fn marker_key(key_: &SessionKey, conversation_id: &str) -> super::items::Item {
     key(
-        format!("DEFER#{}#{}", key_.business, key_.customer),
-        "DEFER",
+        marker_partition(key_),
+        &format!("{LEGACY_MARKER}#{conversation_id}"),
     )
 }
 
@@ -23,7 +32,7 @@ impl DeferredStore for DynamoChannelStore {
         let session = SessionKey::parse(&marker.business, &marker.customer)
             .ok_or_else(|| StoreError::Corrupt("deferred marker addresses".into()))?;
         let mut item = to_item(marker)?;
-        item.extend(marker_key(&session));
+        item.extend(marker_key(&session, &marker.conversation_id));
         item.insert(TYPE.into(), s(tag::DEFERRED_MARKER));
         self.client
             .put_item()
@@ -35,20 +44,24 @@ impl DeferredStore for DynamoChannelStore {
             .map_err(unavailable)
     }
 
-    async fn deferred_marker(
-        &self,
-        key_: &SessionKey,
-    ) -> Result<Option<DeferredMarker>, StoreError> {
+    async fn deferred_markers(&self, key_: &SessionKey) -> Result<Vec<DeferredMarker>, StoreError> {
+        // A customer holds a few at most: one page.
         let out = self
             .client
-            .get_item()
+            .query()
             .table_name(&self.table)
-            .set_key(Some(marker_key(key_)))
+            .key_condition_expression("pk = :pk AND begins_with(sk, :defer)")
+            .expression_attribute_values(":pk", s(marker_partition(key_)))
+            .expression_attribute_values(":defer", s(LEGACY_MARKER))
             .consistent_read(true)
             .send()
             .await
             .map_err(unavailable)?;
-        out.item.map(from_item).transpose()
+        out.items
+            .unwrap_or_default()
+            .into_iter()
+            .map(from_item)
+            .collect()
     }
 
     async fn clear_deferred(
@@ -56,17 +69,20 @@ impl DeferredStore for DynamoChannelStore {
         key_: &SessionKey,
         conversation_id: &str,
     ) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(marker_key(key_)))
-            .condition_expression("conversation_id = :id")
-            .expression_attribute_values(":id", s(conversation_id))
-            .send()
-            .await;
-        // A later conversation's marker stays.
-        conditional(result).map(|_| ())
+        let delete = |key| {
+            Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(key))
+                .build()
+                .map(|delete| TransactWriteItem::builder().delete(delete).build())
+                .map_err(unavailable)
+        };
+        // The legacy marker goes too: its replies were released with this conversation's.
+        self.transact(vec![
+            delete(marker_key(key_, conversation_id))?,
+            delete(key(marker_partition(key_), LEGACY_MARKER))?,
+        ])
+        .await
     }
 
     async fn leave_deferred(

@@ -15,7 +15,7 @@
 //! | notification marker (`notification`, TTL 2 days) | `NOTIFY#{event id}[#{conversation}]` | `NOTIFY` | | |
 //! | window warning (`deadline`, TTL 2 days after due) | `DUE#{epoch minute due}` | `WARN#{conversation}#{last inbound ms}#{2h\|15m}` | | |
 //! | scheduler cursor (`deadline_cursor`) | `DUE#CURSOR` | `DUE` | | |
-//! | deferred replies' marker (`deferred_marker`) | `DEFER#{business}#{customer}` | `DEFER` | | |
+//! | deferred replies' marker (`deferred_marker`) | `DEFER#{business}#{customer}` | `DEFER#{conversation id}` (before 2026-12: `DEFER`, one per customer) | | |
 //! | note (`note`) | `CONV#{conversation id}` | `NOTE#{note id}` | | |
 //! | transcript event (`event`) | `CONV#{conversation id}` | `EVENT#{created ms, 15 digits}#{id}` | | |
 //! | quick reply (`quick_reply`) | `QUICKREPLY` | `QR#{id}` | | |
@@ -32,7 +32,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 
-use crate::domain::{Presence, SessionWindow};
+use crate::domain::{Presence, ttl_epoch_seconds};
 use crate::ports::{
     ConversationRecord, IdempotencyRecord, MessageRecord, PresenceRecord, SessionKey,
     SessionRecord, StoreError,
@@ -172,8 +172,7 @@ pub fn from_item<T: serde::de::DeserializeOwned>(item: Item) -> Result<T, StoreE
 /// A session as its item (with the TTL attribute).
 pub fn session_item(record: &SessionRecord) -> Result<Item, StoreError> {
     let mut item = to_item(record)?;
-    let ttl = SessionWindow::new(record.last_inbound_at).ttl_epoch_seconds();
-    item.insert(EXPIRES_AT.into(), n(ttl));
+    item.insert(EXPIRES_AT.into(), n(ttl_epoch_seconds(record.expires_at())));
     item.insert(TYPE.into(), s(tag::SESSION));
     let key = record
         .key()

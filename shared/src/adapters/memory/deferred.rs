@@ -1,4 +1,5 @@
-//! [`DeferredStore`] in memory: markers by customer, and the deferred messages' moves.
+//! [`DeferredStore`] in memory: markers by customer and conversation, and the deferred
+//! messages' moves.
 
 use async_trait::async_trait;
 
@@ -11,15 +12,21 @@ impl DeferredStore for InMemoryChannelStore {
     async fn mark_deferred(&self, marker: &DeferredMarker) -> Result<(), StoreError> {
         let key = SessionKey::parse(&marker.business, &marker.customer)
             .ok_or_else(|| StoreError::Corrupt("deferred marker addresses".into()))?;
-        self.tables().deferred.insert(key, marker.clone());
+        self.tables()
+            .deferred
+            .entry(key)
+            .or_default()
+            .insert(marker.conversation_id.clone(), marker.clone());
         Ok(())
     }
 
-    async fn deferred_marker(
-        &self,
-        key: &SessionKey,
-    ) -> Result<Option<DeferredMarker>, StoreError> {
-        Ok(self.tables().deferred.get(key).cloned())
+    async fn deferred_markers(&self, key: &SessionKey) -> Result<Vec<DeferredMarker>, StoreError> {
+        let tables = self.tables();
+        Ok(tables
+            .deferred
+            .get(key)
+            .map(|markers| markers.values().cloned().collect())
+            .unwrap_or_default())
     }
 
     async fn clear_deferred(
@@ -28,12 +35,11 @@ impl DeferredStore for InMemoryChannelStore {
         conversation_id: &str,
     ) -> Result<(), StoreError> {
         let mut tables = self.tables();
-        if tables
-            .deferred
-            .get(key)
-            .is_some_and(|m| m.conversation_id == conversation_id)
-        {
-            tables.deferred.remove(key);
+        if let Some(markers) = tables.deferred.get_mut(key) {
+            markers.remove(conversation_id);
+            if markers.is_empty() {
+                tables.deferred.remove(key);
+            }
         }
         Ok(())
     }

@@ -8,7 +8,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{MessageStatus, SessionWindow};
+use crate::domain::MessageStatus;
 use crate::ports::{
     ChangeKind, Contact, ConversationRecord, Deadline, DeferredMarker, IdempotencyRecord,
     LiveConnection, MessageRecord, PresenceRecord, SessionKey, SessionRecord, StoredItem,
@@ -32,8 +32,8 @@ pub(super) struct Tables {
     /// The deadline index: minute, then the warning's notification key.
     deadlines: BTreeMap<i64, BTreeMap<String, Deadline>>,
     deadline_cursor: Option<i64>,
-    /// Deferred replies' markers by customer session key.
-    deferred: HashMap<SessionKey, DeferredMarker>,
+    /// Deferred replies' markers by customer session key, then conversation id.
+    deferred: HashMap<SessionKey, BTreeMap<String, DeferredMarker>>,
 }
 
 impl Tables {
@@ -106,13 +106,14 @@ impl InMemoryChannelStore {
         self.emit(kind, old.and_then(item), item(new), None);
     }
 
-    /// What DynamoDB's TTL does, eventually: removes session items whose window has closed.
+    /// What DynamoDB's TTL does, eventually: removes session items whose `expires_at` has
+    /// passed (the window's end, or a business-started session's wait for the answer).
     /// Returns how many it removed.
     pub fn expire_sessions(&self, now: DateTime<Utc>) -> usize {
         let expired: Vec<SessionRecord> = self
             .tables()
             .sessions
-            .extract_if(|_, s| !SessionWindow::new(s.last_inbound_at).is_open_at(now))
+            .extract_if(|_, s| s.expires_at() <= now)
             .map(|(_, s)| s)
             .collect();
         let removed = expired.len();

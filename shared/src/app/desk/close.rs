@@ -2,6 +2,7 @@
 //! (agents::close_conversation); an administrator also closes one waiting for an agent (a
 //! request nobody should take: spam, a duplicate) or one another agent holds.
 
+use crate::app::deferred::cancel_all_deferred;
 use crate::app::{ConversationView, load_context};
 use crate::domain::{AgentId, ConversationId, ConversationState};
 use crate::ports::{ChannelStore, Clock, StoreError};
@@ -25,6 +26,7 @@ pub async fn close_as_admin(
         {
             continue;
         }
+        cancel_all_deferred(store, id).await?;
         let Some(current) = store.conversation(id).await? else {
             return Ok(None);
         };

@@ -29,7 +29,7 @@ pub struct RecentConversation {
     pub state: ViewState,
     pub assigned_agent: Option<String>,
     pub started_at: String,
-    pub last_inbound_at: String,
+    pub last_inbound_at: Option<String>,
     pub last_message: Option<LastMessage>,
 }
 
@@ -84,7 +84,7 @@ pub async fn customer_summary(
         })
         .collect();
     let profile_name = views.iter().find_map(|v| v.customer.profile_name.clone());
-    let last_inbound_at = views.iter().map(|v| v.last_inbound_at.clone()).max();
+    let last_inbound_at = views.iter().filter_map(|v| v.last_inbound_at.clone()).max();
     let display_name = views.first().map_or_else(
         || {
             contact
