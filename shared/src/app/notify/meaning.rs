@@ -1,0 +1,78 @@
+//! What a change of the table means for agents: the one place that reads a stream record's old
+//! and new items and names the event it raises, if any.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::{ConversationState, Presence, SessionWindow};
+use crate::ports::{
+    ChangeKind, ConversationRecord, Direction, MessageRecord, SessionRecord, StoredItem,
+    StreamChange,
+};
+
+/// What a change means for agents.
+#[derive(Debug)]
+pub(super) enum Meaning {
+    Requested(ConversationRecord),
+    Accepted(ConversationRecord),
+    /// Handed from one agent (the first) to another.
+    Transferred(Option<String>, ConversationRecord),
+    MessageReceived(Box<MessageRecord>),
+    StatusChanged(Box<MessageRecord>),
+    WindowClosed(SessionRecord),
+    AgentAvailable(String, DateTime<Utc>),
+    Nothing,
+}
+
+pub(super) fn meaning(change: &StreamChange, now: DateTime<Utc>) -> Meaning {
+    use StoredItem as I;
+    match (change.kind, change.old.as_ref(), change.new.as_ref()) {
+        // A business-started conversation is inserted already assigned: no request.
+        (ChangeKind::Insert, _, Some(I::Conversation(new)))
+            if new.state == ConversationState::Requested =>
+        {
+            Meaning::Requested(new.clone())
+        }
+        (ChangeKind::Modify, Some(I::Conversation(old)), Some(I::Conversation(new)))
+            if old.state == ConversationState::Requested
+                && new.state == ConversationState::Active =>
+        {
+            Meaning::Accepted(new.clone())
+        }
+        (ChangeKind::Modify, Some(I::Conversation(old)), Some(I::Conversation(new)))
+            if old.state == ConversationState::Active
+                && new.state == ConversationState::Active
+                && old.assigned_agent != new.assigned_agent =>
+        {
+            Meaning::Transferred(old.assigned_agent.clone(), new.clone())
+        }
+        (ChangeKind::Insert, _, Some(I::Message(m))) if m.direction == Direction::Inbound => {
+            Meaning::MessageReceived(m.clone())
+        }
+        // A reply's delivery moved (a status callback, or the send failed).
+        (ChangeKind::Modify, Some(I::Message(old)), Some(I::Message(new)))
+            if new.direction == Direction::Outbound && old.status != new.status =>
+        {
+            Meaning::StatusChanged(new.clone())
+        }
+        // Our code never deletes a session: a removal is the TTL's, or, where the record does
+        // not say, one whose window its timestamps show closed.
+        (ChangeKind::Remove, Some(I::Session(s)), _)
+            if change.by_ttl == Some(true)
+                || (change.by_ttl.is_none()
+                    && !SessionWindow::new(s.last_inbound_at).is_open_at(now)) =>
+        {
+            Meaning::WindowClosed(s.clone())
+        }
+        (ChangeKind::Insert | ChangeKind::Modify, old, Some(I::Presence(new))) => {
+            let was_available =
+                matches!(old, Some(I::Presence(o)) if o.status == Presence::Available);
+            match (new.status, new.available_since) {
+                (Presence::Available, Some(since)) if !was_available => {
+                    Meaning::AgentAvailable(new.agent_id.clone(), since)
+                }
+                _ => Meaning::Nothing,
+            }
+        }
+        _ => Meaning::Nothing,
+    }
+}

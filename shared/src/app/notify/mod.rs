@@ -1,0 +1,108 @@
+//! notify-agent's use case: the table's stream is a transactional outbox. Each change that
+//! matters to agents becomes one SNS notification, published once per change even when the
+//! stream delivers a record again. It reads typed [`StreamChange`]s: the adapters decode the
+//! table's items. What a change means is read in `meaning`; each event's notification is built
+//! in its own file.
+
+mod accepted;
+mod customer;
+mod meaning;
+mod message;
+mod requested;
+mod transferred;
+mod window;
+
+pub(crate) use customer::customer;
+
+use chrono::{DateTime, Utc};
+
+use crate::ports::{AgentNotifier, ChannelStore, Clock, NotifyError, StoreError, StreamChange};
+use customer::Keyed;
+use meaning::{Meaning, meaning};
+
+/// Why a change could not be handled: the record is reported and redelivered.
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyFailure {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Publish(#[from] NotifyError),
+}
+
+/// The notifications a change raises, each with the key that keeps it single.
+async fn notifications(
+    store: &dyn ChannelStore,
+    change: &StreamChange,
+    now: DateTime<Utc>,
+) -> Result<Keyed, StoreError> {
+    let key = change.id.as_str();
+    match meaning(change, now) {
+        Meaning::Nothing => Ok(Vec::new()),
+        Meaning::Requested(conversation) => {
+            requested::on_request(store, key, &conversation, now).await
+        }
+        Meaning::AgentAvailable(agent, since) => {
+            requested::on_agent_available(store, &agent, since, now).await
+        }
+        Meaning::Accepted(conversation) => {
+            accepted::on_accepted(store, key, &conversation, now).await
+        }
+        Meaning::Transferred(from, conversation) => {
+            transferred::on_transferred(store, key, from, &conversation, now).await
+        }
+        Meaning::MessageReceived(message) => message::on_received(store, key, &message).await,
+        Meaning::StatusChanged(message) => message::on_status(store, key, &message, now).await,
+        Meaning::WindowClosed(session) => window::on_closed(store, key, &session, now).await,
+    }
+}
+
+/// Handles one stream record: publishes what it raises, each notification at most once per
+/// record even when the record comes again. Returns how many were published now.
+pub async fn handle_change(
+    store: &dyn ChannelStore,
+    notifier: &dyn AgentNotifier,
+    clock: &dyn Clock,
+    change: &StreamChange,
+) -> Result<usize, NotifyFailure> {
+    Ok(handle_change_reported(store, notifier, clock, change)
+        .await?
+        .published)
+}
+
+/// What handling one stream record did, for the function's metrics and log line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChangeReport {
+    /// Notifications published now.
+    pub published: usize,
+    /// A new conversation request nobody was available for: its business number.
+    pub no_agent_for: Option<String>,
+}
+
+/// [`handle_change`], telling also whether a conversation request found no available agent.
+pub async fn handle_change_reported(
+    store: &dyn ChannelStore,
+    notifier: &dyn AgentNotifier,
+    clock: &dyn Clock,
+    change: &StreamChange,
+) -> Result<ChangeReport, NotifyFailure> {
+    let now = clock.now();
+    // A stored message's words go into the search index first: indexing again is harmless.
+    crate::app::desk::search::index_change(store, change).await?;
+    let pending = notifications(store, change, now).await?;
+    let mut report = ChangeReport::default();
+    if pending.is_empty()
+        && let Meaning::Requested(conversation) = meaning(change, now)
+    {
+        // A request raises no notification only when no agent is available.
+        report.no_agent_for = Some(conversation.business);
+    }
+    for (key, notification) in pending {
+        if !store.begin_notification(&key, now).await? {
+            continue;
+        }
+        notifier.publish(&notification).await?;
+        store.finish_notification(&key).await?;
+        report.published += 1;
+    }
+    Ok(report)
+}
