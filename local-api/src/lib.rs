@@ -3,6 +3,7 @@
 //! Lambda would receive, so a handler cannot tell the difference.
 
 mod clock;
+pub mod guard;
 pub mod live;
 pub mod load;
 pub mod media;

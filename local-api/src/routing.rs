@@ -166,7 +166,20 @@ async fn handle(
     api: Arc<LocalApi>,
     request: hyper::Request<Incoming>,
 ) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
-    if request.uri().path() == "/ws" && request.method() == hyper::Method::GET {
+    let websocket = request.uri().path() == "/ws" && request.method() == hyper::Method::GET;
+    let header = |name| {
+        request
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap_or("\u{fffd}"))
+    };
+    let host = header(hyper::header::HOST).map(str::to_owned);
+    let origin = header(hyper::header::ORIGIN);
+    if let Err((status, code, message)) = api.guard.check(host.as_deref(), origin, websocket) {
+        tracing::warn!(path = request.uri().path(), code, "request refused");
+        return Ok(to_hyper(whatsapp_channel::http::error(status, code, message)));
+    }
+    if websocket {
         let live = live::Live {
             hub: api.live.clone(),
             connections: api.store.clone(),

@@ -53,6 +53,8 @@ pub struct LocalApi {
     pub deadline_kick: Arc<tokio::sync::Notify>,
     /// Present when no Twilio account is configured: local-api answers for Twilio itself.
     pub twilio_stub: Option<TwilioStub>,
+    /// The hosts and origins a request may come from (`LOCAL_API_ALLOWED_HOSTS`).
+    pub guard: crate::guard::HostGuard,
     /// Twilio's media side and this local-api's public URL, kept for [`Self::with_media_store`].
     media_fetcher: Arc<TwilioMediaFetcher>,
     public_url: String,
@@ -250,6 +252,7 @@ impl LocalApi {
                 account_sid: twilio.config.account_sid.clone(),
                 auth_token: twilio.config.auth_token.clone(),
             }),
+            guard: crate::guard::HostGuard::from_env(),
             media_fetcher,
             public_url,
         })

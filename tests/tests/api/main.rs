@@ -13,6 +13,7 @@ mod inbound;
 mod inbound_faults;
 mod live;
 mod local_api;
+mod local_guard;
 mod media;
 mod media_local;
 mod notify;

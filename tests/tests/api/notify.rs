@@ -237,6 +237,28 @@ async fn a_waiting_request_reaches_the_agent_who_becomes_available() {
 }
 
 #[tokio::test]
+async fn an_agent_available_within_the_requests_millisecond_is_told_of_it_once() {
+    let mut o = outbox();
+    // Available 0.4 ms into the millisecond in which the customer writes (0.8 ms into it): the
+    // request's time is kept at the millisecond, the presence's at the nanosecond.
+    o.memory
+        .set_presence(
+            "alice",
+            Presence::Available,
+            t0() + TimeDelta::microseconds(400),
+        )
+        .await
+        .unwrap();
+    o.drain().await;
+    o.webhook.clock.set(t0() + TimeDelta::microseconds(800));
+    o.webhook.text(&new_sid(), CUSTOMER, "Hello?").await;
+    o.drain().await;
+    let requests = o.published("conversation.requested");
+    assert_eq!(requests.len(), 1, "{requests:#?}");
+    assert_eq!(requests[0].agent_ids, ["alice"]);
+}
+
+#[tokio::test]
 async fn an_accept_tells_the_other_agents_and_later_messages_go_to_the_assigned_agent() {
     let mut o = outbox();
     for agent in ["alice", "bob"] {

@@ -37,6 +37,14 @@ fn requested(
     }
 }
 
+/// Whether an agent available `since` was available when a request was made at `requested_at`.
+/// Both at the millisecond, the precision a request's time is kept at: an agent who became
+/// available within the request's millisecond counts as available then, and is told once,
+/// by [`on_request`], not never.
+fn available_by(since: DateTime<Utc>, requested_at: DateTime<Utc>) -> bool {
+    since.timestamp_millis() <= requested_at.timestamp_millis()
+}
+
 /// A new request, to the agents available when it was made.
 pub(super) async fn on_request(
     store: &dyn ChannelStore,
@@ -50,7 +58,7 @@ pub(super) async fn on_request(
         .available_agents()
         .await?
         .into_iter()
-        .filter(|a| a.available_since <= conversation.started_at)
+        .filter(|a| available_by(a.available_since, conversation.started_at))
         .map(|a| a.agent_id)
         .collect();
     // Nobody available: the request waits; an agent who becomes available gets it.
@@ -89,7 +97,8 @@ pub(super) async fn on_agent_available(
         let Some(mut conversation) = store.conversation(&id).await? else {
             continue;
         };
-        if conversation.started_at >= since {
+        // Told when it was made (above).
+        if available_by(since, conversation.started_at) {
             continue;
         }
         conversation.last_inbound_at = conversation.last_inbound_at.max(
