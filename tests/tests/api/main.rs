@@ -5,6 +5,7 @@ mod contract;
 mod deadline;
 mod deferred;
 mod desk;
+mod docs;
 mod events;
 mod fault_proxy;
 mod helpers;
