@@ -6,6 +6,7 @@ mod deadline;
 mod deferred;
 mod deferred_stories;
 mod desk;
+mod docs;
 mod events;
 mod fault_proxy;
 mod helpers;

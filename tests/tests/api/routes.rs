@@ -31,15 +31,6 @@ fn template_yaml_declares_the_live_websocket_routes() {
     );
 }
 
-#[test]
-fn the_readme_documents_every_route() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
-    let readme = std::fs::read_to_string(path).unwrap();
-    for route in local_api::ROUTES {
-        assert!(readme.contains(route), "README does not document {route}");
-    }
-}
-
 /// What `sources` list that `name` does not, one line per route and place.
 fn missing_from(
     name: &str,
