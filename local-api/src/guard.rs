@@ -31,7 +31,8 @@ impl HostGuard {
 
     /// Loopback plus the comma-separated `LOCAL_API_ALLOWED_HOSTS`.
     pub fn from_env() -> Self {
-        let listed = whatsapp_channel::config::optional("LOCAL_API_ALLOWED_HOSTS").unwrap_or_default();
+        let listed =
+            whatsapp_channel::config::optional("LOCAL_API_ALLOWED_HOSTS").unwrap_or_default();
         Self::new(listed.split(','))
     }
 
@@ -167,7 +168,10 @@ mod tests {
         let guard = HostGuard::default();
         let host = Some("127.0.0.1:3000");
         assert_eq!(guard.check(host, None, true), Ok(()));
-        assert_eq!(guard.check(host, Some("http://127.0.0.1:3000"), true), Ok(()));
+        assert_eq!(
+            guard.check(host, Some("http://127.0.0.1:3000"), true),
+            Ok(())
+        );
         for origin in [
             "http://evil.example",
             "http://127.0.0.1:3001",
@@ -179,7 +183,10 @@ mod tests {
             assert_eq!(refused.1, "origin_not_allowed", "{origin}");
         }
         // Plain requests are not asked for their Origin (the console's own fetches).
-        assert_eq!(guard.check(host, Some("http://evil.example"), false), Ok(()));
+        assert_eq!(
+            guard.check(host, Some("http://evil.example"), false),
+            Ok(())
+        );
     }
 
     #[test]

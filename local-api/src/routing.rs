@@ -177,7 +177,9 @@ async fn handle(
     let origin = header(hyper::header::ORIGIN);
     if let Err((status, code, message)) = api.guard.check(host.as_deref(), origin, websocket) {
         tracing::warn!(path = request.uri().path(), code, "request refused");
-        return Ok(to_hyper(whatsapp_channel::http::error(status, code, message)));
+        return Ok(to_hyper(whatsapp_channel::http::error(
+            status, code, message,
+        )));
     }
     if websocket {
         let live = live::Live {

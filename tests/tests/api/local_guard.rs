@@ -23,7 +23,10 @@ async fn ws_handshake(base: &str, extra: &[(&str, &str)]) -> (u16, Value) {
 async fn a_live_socket_from_another_sites_page_is_refused_and_one_from_the_console_opens() {
     let (base, _stop) = crate::local_api::start_with(local_api::StoreChoice::Embedded, None).await;
     let (status, body) = ws_handshake(&base, &[("Origin", "http://evil.example")]).await;
-    assert_eq!((status, &body["error"]), (403, &"origin_not_allowed".into()));
+    assert_eq!(
+        (status, &body["error"]),
+        (403, &"origin_not_allowed".into())
+    );
 
     let own = base.clone();
     let (status, _) = ws_handshake(&base, &[("Origin", own.as_str())]).await;

@@ -293,6 +293,42 @@ async fn an_accept_tells_the_other_agents_and_later_messages_go_to_the_assigned_
     assert_eq!(received[0].body["preview"], "It's order 1234");
 }
 
+#[tokio::test]
+async fn an_administrators_close_of_a_waiting_request_tells_the_agents_it_was_shown_to() {
+    let mut o = outbox();
+    for agent in ["alice", "bob"] {
+        o.memory
+            .set_presence(agent, Presence::Available, t0())
+            .await
+            .unwrap();
+    }
+    o.webhook.text(&new_sid(), CUSTOMER, "Buy cheap watches").await;
+    o.drain().await;
+    let id = whatsapp_channel::ports::ConversationStore::list_conversations(o.memory.as_ref(), 1)
+        .await
+        .unwrap()[0]
+        .id
+        .clone();
+    let id = ConversationId::parse(&id).unwrap();
+    let admin = whatsapp_channel::domain::AgentId::parse("supervisor").unwrap();
+    whatsapp_channel::app::desk::close::close_as_admin(
+        o.memory.as_ref(),
+        o.webhook.clock.as_ref(),
+        &id,
+        &admin,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    o.drain().await;
+    let closed = o.published("conversation.closed");
+    assert_eq!(closed.len(), 1, "{:#?}", o.notifier.published());
+    let mut told = closed[0].agent_ids.clone();
+    told.sort();
+    assert_eq!(told, ["alice", "bob"]);
+    assert_eq!(closed[0].body["conversation_id"], id.as_str());
+}
+
 fn session(conversation: &ConversationRecord, agent: Option<&str>) -> SessionRecord {
     SessionRecord {
         business: conversation.business.clone(),

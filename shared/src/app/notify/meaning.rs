@@ -14,6 +14,8 @@ use crate::ports::{
 pub(super) enum Meaning {
     Requested(ConversationRecord),
     Accepted(ConversationRecord),
+    /// A request closed before anyone accepted it.
+    RequestClosed(ConversationRecord),
     /// Handed from one agent (the first) to another.
     Transferred(Option<String>, ConversationRecord),
     MessageReceived(Box<MessageRecord>),
@@ -37,6 +39,12 @@ pub(super) fn meaning(change: &StreamChange, now: DateTime<Utc>) -> Meaning {
                 && new.state == ConversationState::Active =>
         {
             Meaning::Accepted(new.clone())
+        }
+        (ChangeKind::Modify, Some(I::Conversation(old)), Some(I::Conversation(new)))
+            if old.state == ConversationState::Requested
+                && new.state == ConversationState::Closed =>
+        {
+            Meaning::RequestClosed(new.clone())
         }
         (ChangeKind::Modify, Some(I::Conversation(old)), Some(I::Conversation(new)))
             if old.state == ConversationState::Active

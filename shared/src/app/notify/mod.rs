@@ -5,6 +5,7 @@
 //! in its own file.
 
 mod accepted;
+mod closed;
 mod customer;
 mod meaning;
 mod message;
@@ -46,6 +47,9 @@ async fn notifications(
         }
         Meaning::Accepted(conversation) => {
             accepted::on_accepted(store, key, &conversation, now).await
+        }
+        Meaning::RequestClosed(conversation) => {
+            closed::on_request_closed(store, key, &conversation, now).await
         }
         Meaning::Transferred(from, conversation) => {
             transferred::on_transferred(store, key, from, &conversation, now).await
