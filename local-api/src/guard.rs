@@ -29,11 +29,16 @@ impl HostGuard {
         Self { allowed }
     }
 
+    /// Loopback plus a comma-separated list, as `LOCAL_API_ALLOWED_HOSTS` gives it.
+    pub fn listed(list: &str) -> Self {
+        Self::new(list.split(','))
+    }
+
     /// Loopback plus the comma-separated `LOCAL_API_ALLOWED_HOSTS`.
     pub fn from_env() -> Self {
-        let listed =
-            whatsapp_channel::config::optional("LOCAL_API_ALLOWED_HOSTS").unwrap_or_default();
-        Self::new(listed.split(','))
+        Self::listed(
+            &whatsapp_channel::config::optional("LOCAL_API_ALLOWED_HOSTS").unwrap_or_default(),
+        )
     }
 
     /// Whether a request naming `host` (its `Host` header) may be served. A request with no
@@ -156,7 +161,7 @@ mod tests {
         ] {
             assert!(!guard.allows_host(Some(host)), "{host}");
         }
-        let tunnel = HostGuard::new(" Abc.ngrok.app , other.example:443,");
+        let tunnel = HostGuard::listed(" Abc.ngrok.app , other.example:443,");
         assert!(tunnel.allows_host(Some("abc.ngrok.app")));
         assert!(tunnel.allows_host(Some("ABC.ngrok.app:443")));
         assert!(tunnel.allows_host(Some("other.example")));
