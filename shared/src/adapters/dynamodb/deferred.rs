@@ -10,7 +10,7 @@ use super::{DynamoChannelStore, unavailable};
 use crate::domain::MessageStatus;
 use crate::ports::{DeferredMarker, DeferredStore, MessageRecord, SessionKey, StoreError};
 
-fn marker_key(key_: &SessionKey) -> super::items::Item {
+pub fn marker_key(key_: &SessionKey) -> super::items::Item {
     key(
         format!("DEFER#{}#{}", key_.business, key_.customer),
         "DEFER",
