@@ -60,7 +60,8 @@ pub fn install(paths: &Paths) -> Result<Tools, Error> {
         .map_err(|e| format!("cannot create {}: {e}", paths.logs.display()))?;
     let jar = install_dynamodb(paths)?;
     let venv_bin = install_venv(paths, "venv", PYTHON_REQUIREMENTS, VENV_EXECUTABLES)?;
-    let checkov = install_venv(paths, "checkov", CHECKOV_REQUIREMENTS, &["checkov"])?.join("checkov");
+    let checkov =
+        install_venv(paths, "checkov", CHECKOV_REQUIREMENTS, &["checkov"])?.join("checkov");
     let native_libs = jar
         .parent()
         .map(|dir| dir.join(NATIVE_LIB_DIR))
@@ -117,9 +118,8 @@ fn install_venv(
     let dir = paths.cache.join(name);
     let bin = dir.join("bin");
     let spec = requirements.join(" ");
-    let complete = || {
-        bin.join("python").exists() && executables.iter().all(|exe| bin.join(exe).is_file())
-    };
+    let complete =
+        || bin.join("python").exists() && executables.iter().all(|exe| bin.join(exe).is_file());
     if marker_matches(&dir, &spec) && complete() {
         eprintln!("xtask: Python tools: using cached venv ({spec})");
         return Ok(bin);

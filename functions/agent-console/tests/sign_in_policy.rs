@@ -28,10 +28,12 @@ fn config_request() -> Request {
 
 fn cognito() -> ConsoleConfig {
     ConsoleConfig::Oidc(OidcConfig {
-        authorization_endpoint: "https://agents-1.auth.eu-west-1.amazoncognito.com/oauth2/authorize"
-            .into(),
+        authorization_endpoint:
+            "https://agents-1.auth.eu-west-1.amazoncognito.com/oauth2/authorize".into(),
         token_endpoint: "https://agents-1.auth.eu-west-1.amazoncognito.com/oauth2/token".into(),
-        end_session_endpoint: Some("https://agents-1.auth.eu-west-1.amazoncognito.com/logout".into()),
+        end_session_endpoint: Some(
+            "https://agents-1.auth.eu-west-1.amazoncognito.com/logout".into(),
+        ),
         client_id: "1example23456789abcdefghij".into(),
         scopes: "openid email profile".into(),
         admin_group: "admins".into(),
@@ -101,7 +103,10 @@ fn sign_in_and_the_live_channel_may_connect_where_the_served_config_sends_them()
         format!("{page}/conversations?state=waiting"),
         format!("{page}/console/config.json"),
     ] {
-        assert!(allows(&sources, &page, &url), "{url} refused by {sources:?}");
+        assert!(
+            allows(&sources, &page, &url),
+            "{url} refused by {sources:?}"
+        );
     }
 }
 
@@ -124,7 +129,10 @@ fn the_page_may_connect_nowhere_else() {
         "ws://live123.execute-api.eu-west-1.amazonaws.com/live",
         "https://other.auth.eu-west-1.amazoncognito.com/oauth2/token",
     ] {
-        assert!(!allows(&sources, &page, url), "{url} allowed by {sources:?}");
+        assert!(
+            !allows(&sources, &page, url),
+            "{url} allowed by {sources:?}"
+        );
     }
 }
 
@@ -147,8 +155,16 @@ fn on_local_api_the_page_connects_to_its_own_origin_only_including_its_live_sock
     let sources = connect_src(&ConsoleConfig::Local);
     assert_eq!(sources, ["'self'"]);
     let page = "http://127.0.0.1:8080";
-    assert!(allows(&sources, page, "ws://127.0.0.1:8080/ws?agent=agent-7"));
-    assert!(allows(&sources, page, "http://127.0.0.1:8080/conversations"));
+    assert!(allows(
+        &sources,
+        page,
+        "ws://127.0.0.1:8080/ws?agent=agent-7"
+    ));
+    assert!(allows(
+        &sources,
+        page,
+        "http://127.0.0.1:8080/conversations"
+    ));
     assert!(!allows(&sources, page, "ws://127.0.0.1:9999/ws"));
     assert!(!allows(&sources, page, "https://attacker.example/"));
 }

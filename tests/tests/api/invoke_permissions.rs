@@ -147,10 +147,7 @@ fn every_lambda_authorizer_has_a_permission_that_lets_api_gateway_invoke_it() {
         let function = function_of(&properties["AuthorizerUri"])
             .unwrap_or_else(|| panic!("{name}: its AuthorizerUri names no function"));
         let api = referenced(&properties["ApiId"]).unwrap_or_default();
-        let request = execute_api_arn(
-            api,
-            &format!("authorizers/{}", template::physical_id(name)),
-        );
+        let request = execute_api_arn(api, &format!("authorizers/{}", template::physical_id(name)));
         assert!(
             invocable(&template, &function, &request),
             "{name}: no permission of {function} matches {request}"

@@ -46,7 +46,9 @@ fn message_pk() -> String {
     pk(items::message_key("SM0123456789abcdef0123456789abcdef"))
 }
 fn pending_reply_pk() -> String {
-    pk(items::message_key("pending-0190a0b1-0000-7000-8000-000000000002"))
+    pk(items::message_key(
+        "pending-0190a0b1-0000-7000-8000-000000000002",
+    ))
 }
 fn idempotency_pk() -> String {
     pk(items::idempotency_key("7:agent-7#key-1"))
@@ -187,10 +189,14 @@ fn grants(function: &Value) -> Vec<(On, Option<Vec<String>>)> {
             {
                 continue;
             }
-            let patterns = statement["Condition"]["ForAllValues:StringLike"]
-                ["dynamodb:LeadingKeys"]
-                .as_array()
-                .map(|p| p.iter().filter_map(|p| p.as_str().map(str::to_owned)).collect());
+            let patterns =
+                statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+                    .as_array()
+                    .map(|p| {
+                        p.iter()
+                            .filter_map(|p| p.as_str().map(str::to_owned))
+                            .collect()
+                    });
             for resource in one_or_many(&statement["Resource"]) {
                 let on = match template::referenced(resource) {
                     Some("Table") => On::Table,
@@ -226,7 +232,9 @@ fn each_function_may_touch_exactly_the_partitions_its_code_builds() {
         let grants = grants(&template::resources(&template)[name]);
         for (on, patterns) in &grants {
             if patterns.is_none() {
-                problems.push(format!("{name}: a DynamoDB grant on {on:?} without LeadingKeys"));
+                problems.push(format!(
+                    "{name}: a DynamoDB grant on {on:?} without LeadingKeys"
+                ));
             }
         }
         let granted: Vec<(On, &str)> = grants
@@ -238,7 +246,9 @@ fn each_function_may_touch_exactly_the_partitions_its_code_builds() {
                 .iter()
                 .any(|(g, p)| g == on && template::like(p, partition))
             {
-                problems.push(format!("{name}: {on:?} partition {partition} is not granted"));
+                problems.push(format!(
+                    "{name}: {on:?} partition {partition} is not granted"
+                ));
             }
         }
         for (on, pattern) in &granted {
@@ -246,7 +256,9 @@ fn each_function_may_touch_exactly_the_partitions_its_code_builds() {
                 .iter()
                 .any(|(o, p)| o == on && template::like(pattern, p))
             {
-                problems.push(format!("{name}: {on:?} {pattern} is granted but never built"));
+                problems.push(format!(
+                    "{name}: {on:?} {pattern} is granted but never built"
+                ));
             }
         }
     }
@@ -264,7 +276,12 @@ fn webhook_ingest_may_not_read_an_agents_items() {
             .any(|p| template::like(p, partition))
     };
     assert!(allowed(&session_pk()));
-    for other in [presence_pk(), contact_pk(), idempotency_pk(), quick_reply_pk()] {
+    for other in [
+        presence_pk(),
+        contact_pk(),
+        idempotency_pk(),
+        quick_reply_pk(),
+    ] {
         assert!(!allowed(&other), "{other}");
     }
 }
@@ -283,8 +300,8 @@ fn every_key_word_in_the_dynamodb_adapters_is_a_listed_partition_or_a_sort_key()
         .map(|(_, p)| p.split('#').next().unwrap_or_default().to_owned())
         .collect();
     known.extend(SORT_KEYS.iter().map(|s| s.to_string()));
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/src/adapters/dynamodb");
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/src/adapters/dynamodb");
     let mut unknown = BTreeSet::new();
     let mut seen = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
@@ -306,7 +323,11 @@ fn every_key_word_in_the_dynamodb_adapters_is_a_listed_partition_or_a_sort_key()
             }
         }
     }
-    assert!(seen > 20, "only {seen} key literals found in {}", dir.display());
+    assert!(
+        seen > 20,
+        "only {seen} key literals found in {}",
+        dir.display()
+    );
     assert!(
         unknown.is_empty(),
         "new key words: list their builders in tests/tests/api/least_privilege.rs and grant \

@@ -170,7 +170,10 @@ fn wildcards_match_as_iam_matches_them() {
     assert!(like("CONV#*", "CONV#"));
     assert!(like("QUICKREPLY", "QUICKREPLY"));
     assert!(like("a?c", "abc"));
-    assert!(!like("*/POST/conversations/*/messages", "$default/DELETE/conversations/c1/messages/m1"));
+    assert!(!like(
+        "*/POST/conversations/*/messages",
+        "$default/DELETE/conversations/c1/messages/m1"
+    ));
     assert!(!like("CONV#*", "CONVERSATIONS#3"));
     assert!(!like("AGENT#*", "AGENTS#available#1"));
     assert!(!like("a?c", "ac"));

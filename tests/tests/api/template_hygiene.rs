@@ -44,9 +44,15 @@ fn agents_sign_in_with_optional_totp_unless_the_operator_says_otherwise() {
     let template = template::load();
     let mfa = &template["Parameters"]["AgentMfa"];
     assert_eq!(mfa["Default"], "OPTIONAL");
-    assert_eq!(mfa["AllowedValues"], serde_json::json!(["OFF", "OPTIONAL", "ON"]));
+    assert_eq!(
+        mfa["AllowedValues"],
+        serde_json::json!(["OFF", "OPTIONAL", "ON"])
+    );
     let pool = &template::resources(&template)["AgentUserPool"]["Properties"];
-    assert_eq!(pool["MfaConfiguration"], serde_json::json!({"Ref": "AgentMfa"}));
+    assert_eq!(
+        pool["MfaConfiguration"],
+        serde_json::json!({"Ref": "AgentMfa"})
+    );
     assert_eq!(
         pool["EnabledMfas"]["Fn::If"][1],
         serde_json::json!(["SOFTWARE_TOKEN_MFA"])
