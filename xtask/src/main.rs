@@ -127,6 +127,7 @@ fn test(paths: &Paths, test_args: &TestArgs) -> Result<(), Error> {
     }
 
     cfn_lint(paths, &tools)?;
+    checkov(paths, &tools)?;
 
     emulators.wait_ready()?;
     report_disk(paths);
@@ -233,6 +234,24 @@ fn cfn_lint(paths: &Paths, tools: &Tools) -> Result<(), Error> {
             .env("AWS_REGION", "us-east-1")
             .env("AWS_DEFAULT_REGION", "us-east-1")
             .env("SAM_CLI_TELEMETRY", "0"),
+    )
+}
+
+/// The infrastructure-as-code scan of `template.yaml`: a failed check fails the step; a check
+/// that does not fit is skipped in its resource's `Metadata` (`checkov: skip:`), with why.
+fn checkov(paths: &Paths, tools: &Tools) -> Result<(), Error> {
+    if !paths.root.join("template.yaml").is_file() {
+        return Ok(());
+    }
+    run_step(
+        "checkov",
+        Command::new(&tools.checkov)
+            .current_dir(&paths.root)
+            .args(["--file", "template.yaml", "--framework", "cloudformation"])
+            .args(["--compact", "--quiet", "--skip-download"])
+            // Offline: no guidelines download from the vendor, no version check.
+            .env("BC_SKIP_MAPPING", "TRUE")
+            .env("CKV_SKIP_PACKAGE_UPDATE_CHECK", "TRUE"),
     )
 }
 

@@ -52,17 +52,28 @@ impl ConsoleConfig {
         }))
     }
 
-    /// The page may call its own origin, and in OIDC mode the issuer's token endpoint.
+    /// The origins the page may connect to: its own (the API, and local-api's `/ws`, which
+    /// `'self'` covers for WebSockets too), and in OIDC mode the sign-in issuer's token endpoint
+    /// and the WebSocket API. Nothing else: a script slipped into the page cannot send what it
+    /// reads anywhere.
+    fn connect_sources(&self) -> Vec<String> {
+        let mut sources = vec!["'self'".to_owned()];
+        if let Self::Oidc(oidc) = self {
+            sources.push(origin(&oidc.token_endpoint).to_owned());
+            if let Some(live) = &oidc.live_url {
+                sources.push(origin(live).to_owned());
+            }
+        }
+        sources
+    }
+
     fn content_security_policy(&self) -> String {
-        let token_origin = match self {
-            Self::Local => String::new(),
-            Self::Oidc(oidc) => format!(" {}", origin(&oidc.token_endpoint)),
-        };
         format!(
             "default-src 'self'; script-src 'self'; style-src 'self'; \
              img-src 'self' https: data: blob:; media-src 'self' https: blob:; \
-             connect-src 'self' ws: wss:{token_origin}; frame-ancestors 'none'; base-uri 'none'; \
-             form-action 'self'; object-src 'none'"
+             connect-src {}; frame-ancestors 'none'; base-uri 'none'; \
+             form-action 'self'; object-src 'none'",
+            self.connect_sources().join(" ")
         )
     }
 }

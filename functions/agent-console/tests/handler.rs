@@ -52,7 +52,8 @@ fn the_root_serves_the_console_page_with_an_etag_and_a_content_security_policy()
     assert!(csp.contains("script-src 'self'"), "{csp}");
     assert!(
         csp.contains(
-            "connect-src 'self' ws: wss: https://agents.auth.eu-west-1.amazoncognito.com;"
+            "connect-src 'self' https://agents.auth.eu-west-1.amazoncognito.com \
+             wss://xyz789.execute-api.eu-west-1.amazonaws.com;"
         ),
         "{csp}"
     );

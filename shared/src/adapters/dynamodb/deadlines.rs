@@ -10,11 +10,11 @@ use crate::domain::minute_of;
 use crate::ports::deadlines::DEADLINE_RETENTION;
 use crate::ports::{Deadline, DeadlineStore, StoreError};
 
-fn minute_pk(minute: i64) -> String {
+pub fn minute_pk(minute: i64) -> String {
     format!("DUE#{minute}")
 }
 
-const CURSOR_PK: &str = "DUE#CURSOR";
+pub const CURSOR_PK: &str = "DUE#CURSOR";
 
 #[async_trait]
 impl DeadlineStore for DynamoChannelStore {

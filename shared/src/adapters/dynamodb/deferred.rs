@@ -11,7 +11,7 @@ use super::{DynamoChannelStore, unavailable};
 use crate::domain::MessageStatus;
 use crate::ports::{DeferredMarker, DeferredStore, MessageRecord, SessionKey, StoreError};
 
-fn marker_partition(key_: &SessionKey) -> String {
+pub fn marker_partition(key_: &SessionKey) -> String {
     format!("DEFER#{}#{}", key_.business, key_.customer)
 }
 

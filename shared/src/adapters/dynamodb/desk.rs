@@ -47,7 +47,7 @@ fn event_item(event: &EventRecord) -> Result<Item, StoreError> {
     Ok(item)
 }
 
-fn quick_reply_key(id: &str) -> Item {
+pub fn quick_reply_key(id: &str) -> Item {
     key(QUICK_REPLIES.into(), &format!("QR#{id}"))
 }
 

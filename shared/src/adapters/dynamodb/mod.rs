@@ -27,6 +27,15 @@ use aws_sdk_dynamodb::types::{
 };
 
 pub use items::INDEX;
+
+/// The partition keys built beside their aggregate's store; with [`items`], every partition of
+/// the table (the template's least-privilege test checks each function's grant against them).
+pub mod partitions {
+    pub use super::deadlines::{CURSOR_PK as DEADLINE_CURSOR_PK, minute_pk as deadline_pk};
+    pub use super::deferred::marker_partition as deferred_marker_partition;
+    pub use super::desk::quick_reply_key;
+    pub use super::search::term_pk;
+}
 use items::{CUSTOMER_INDEX, CUSTOMER_INDEX_PK, CUSTOMER_INDEX_SK, EXPIRES_AT, Item, from_item, s};
 
 use crate::ports::StoreError;

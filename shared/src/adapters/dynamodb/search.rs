@@ -14,7 +14,7 @@ use crate::ports::{SearchIndex, StoreError, TermEntry, TermQuery};
 
 const TERM: &str = "term";
 
-fn term_pk(term: &str, message_id: &str) -> String {
+pub fn term_pk(term: &str, message_id: &str) -> String {
     format!("TERM#{term}#{}", shard_of(message_id))
 }
 

@@ -1,0 +1,336 @@
+//! Each function's DynamoDB grant in template.yaml is scoped with `dynamodb:LeadingKeys` to the
+//! partitions its code touches (issue 21, item 9). The partitions come from the code's own key
+//! builders, per function and per table or index; the grant must cover each of them and grant
+//! no partition none of them has. A key prefix the adapters gain fails the last test until it
+//! is listed here, so that the template is looked at too.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+use whatsapp_channel::adapters::dynamodb::items;
+use whatsapp_channel::adapters::dynamodb::partitions;
+use whatsapp_channel::domain::WhatsAppAddress;
+use whatsapp_channel::ports::SessionKey;
+
+use crate::template::{self, of_type, one_or_many};
+
+/// Where a statement applies: the table or one of its indexes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum On {
+    Table,
+    Gsi1,
+    Gsi2,
+}
+
+fn pk(item: items::Item) -> String {
+    item["pk"].as_s().expect("a string pk").clone()
+}
+
+fn session() -> SessionKey {
+    SessionKey {
+        business: WhatsAppAddress::parse("whatsapp:+14155238886").unwrap(),
+        customer: WhatsAppAddress::parse("whatsapp:+447700900123").unwrap(),
+    }
+}
+
+const CONVERSATION: &str = "0190a0b1-0000-7000-8000-000000000001";
+
+/// One partition of each kind, from the code's key builders.
+fn session_pk() -> String {
+    pk(items::session_key(&session()))
+}
+fn conversation_pk() -> String {
+    items::conversation_pk(CONVERSATION)
+}
+fn message_pk() -> String {
+    pk(items::message_key("SM0123456789abcdef0123456789abcdef"))
+}
+fn pending_reply_pk() -> String {
+    pk(items::message_key(
+        "pending-0190a0b1-0000-7000-8000-000000000002",
+    ))
+}
+fn idempotency_pk() -> String {
+    pk(items::idempotency_key("7:agent-7#key-1"))
+}
+fn presence_pk() -> String {
+    pk(items::presence_key("agent-7"))
+}
+fn connection_pk() -> String {
+    pk(items::connection_key("agent-7", "Abc123="))
+}
+fn contact_pk() -> String {
+    pk(items::contact_key("whatsapp:+447700900123"))
+}
+fn notification_pk() -> String {
+    pk(items::notification_key("event-1#conversation-1"))
+}
+fn deadline_pk() -> String {
+    partitions::deadline_pk(29_000_000)
+}
+fn deadline_cursor_pk() -> String {
+    partitions::DEADLINE_CURSOR_PK.to_owned()
+}
+fn deferred_marker_pk() -> String {
+    partitions::deferred_marker_partition(&session())
+}
+fn quick_reply_pk() -> String {
+    pk(partitions::quick_reply_key("greeting"))
+}
+fn term_pk() -> String {
+    partitions::term_pk("refund", "SM0123456789abcdef0123456789abcdef")
+}
+/// gsi1: a shard of the queue, a conversation's messages, a shard of the available agents.
+fn queue_shard_pk() -> String {
+    items::conversations_partition(CONVERSATION)
+}
+fn available_agents_pk() -> String {
+    items::available_agents_partition("agent-7")
+}
+/// gsi2: a customer's conversations.
+fn customer_pk() -> String {
+    items::customer_partition("whatsapp:+447700900123")
+}
+
+/// What each function's code reads and writes (its use cases' store calls, through
+/// `shared/src/app`), as (table or index, partition).
+fn touched() -> BTreeMap<&'static str, Vec<(On, String)>> {
+    use On::*;
+    BTreeMap::from([
+        (
+            // inbound messages and their sessions and conversations; status callbacks
+            "WebhookIngestFunction",
+            vec![
+                (Table, session_pk()),
+                (Table, conversation_pk()),
+                (Table, message_pk()),
+            ],
+        ),
+        (
+            // the queue, transcripts, accept/close/transfer, presence, contacts, notes and
+            // events (the conversation's partition), quick replies, search, business starts
+            "AgentApiFunction",
+            vec![
+                (Table, session_pk()),
+                (Table, conversation_pk()),
+                (Table, message_pk()),
+                (Table, pending_reply_pk()),
+                (Table, idempotency_pk()),
+                (Table, presence_pk()),
+                (Table, contact_pk()),
+                (Table, quick_reply_pk()),
+                (Table, term_pk()),
+                (Gsi1, queue_shard_pk()),
+                (Gsi1, conversation_pk()),
+                (Gsi1, available_agents_pk()),
+                (Gsi2, customer_pk()),
+            ],
+        ),
+        (
+            // replies (the window from the session), idempotency, deferred replies
+            "SendReplyFunction",
+            vec![
+                (Table, session_pk()),
+                (Table, conversation_pk()),
+                (Table, message_pk()),
+                (Table, pending_reply_pk()),
+                (Table, idempotency_pk()),
+                (Table, deferred_marker_pk()),
+                (Gsi1, conversation_pk()),
+            ],
+        ),
+        (
+            // notifications (markers, contacts, available agents, live connections), the
+            // deadline index, search postings, deferred replies released
+            "NotifyAgentFunction",
+            vec![
+                (Table, conversation_pk()),
+                (Table, message_pk()),
+                (Table, notification_pk()),
+                (Table, contact_pk()),
+                (Table, deadline_pk()),
+                (Table, deferred_marker_pk()),
+                (Table, term_pk()),
+                (Table, connection_pk()),
+                (Gsi1, available_agents_pk()),
+                (Gsi1, conversation_pk()),
+            ],
+        ),
+        (
+            // due warnings: the minute's partition, the cursor, sessions, contacts, markers,
+            // available agents and their live connections
+            "WindowDeadlinesFunction",
+            vec![
+                (Table, deadline_pk()),
+                (Table, deadline_cursor_pk()),
+                (Table, notification_pk()),
+                (Table, session_pk()),
+                (Table, contact_pk()),
+                (Table, connection_pk()),
+                (Gsi1, available_agents_pk()),
+            ],
+        ),
+        ("LiveConnectionsFunction", vec![(Table, connection_pk())]),
+        ("AgentConsoleFunction", vec![]),
+        ("LiveAuthorizerFunction", vec![]),
+    ])
+}
+
+/// A function's DynamoDB statements as (where, LeadingKeys patterns); `None` patterns: the
+/// statement has no `ForAllValues:StringLike` LeadingKeys condition.
+fn grants(function: &Value) -> Vec<(On, Option<Vec<String>>)> {
+    let mut out = Vec::new();
+    for policy in one_or_many(&function["Properties"]["Policies"]) {
+        for statement in one_or_many(&policy["Statement"]) {
+            let actions = one_or_many(&statement["Action"]);
+            if !actions
+                .iter()
+                .any(|a| a.as_str().is_some_and(|a| a.starts_with("dynamodb:")))
+            {
+                continue;
+            }
+            let patterns =
+                statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+                    .as_array()
+                    .map(|p| {
+                        p.iter()
+                            .filter_map(|p| p.as_str().map(str::to_owned))
+                            .collect()
+                    });
+            for resource in one_or_many(&statement["Resource"]) {
+                let on = match template::referenced(resource) {
+                    Some("Table") => On::Table,
+                    _ => match template::sub_text(resource) {
+                        Some("${Table.Arn}/index/gsi1") => On::Gsi1,
+                        Some("${Table.Arn}/index/gsi2") => On::Gsi2,
+                        other => panic!("a DynamoDB grant on {other:?}"),
+                    },
+                };
+                out.push((on, patterns.clone()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_function_in_template_yaml_is_listed_with_the_partitions_it_touches() {
+    let template = template::load();
+    let functions: BTreeSet<&str> = of_type(&template, "AWS::Serverless::Function")
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    let listed: BTreeSet<&str> = touched().into_keys().collect();
+    assert_eq!(functions, listed);
+}
+
+#[test]
+fn each_function_may_touch_exactly_the_partitions_its_code_builds() {
+    let template = template::load();
+    let mut problems = Vec::new();
+    for (name, partitions) in touched() {
+        let grants = grants(&template::resources(&template)[name]);
+        for (on, patterns) in &grants {
+            if patterns.is_none() {
+                problems.push(format!(
+                    "{name}: a DynamoDB grant on {on:?} without LeadingKeys"
+                ));
+            }
+        }
+        let granted: Vec<(On, &str)> = grants
+            .iter()
+            .flat_map(|(on, p)| p.iter().flatten().map(move |p| (*on, p.as_str())))
+            .collect();
+        for (on, partition) in &partitions {
+            if !granted
+                .iter()
+                .any(|(g, p)| g == on && template::like(p, partition))
+            {
+                problems.push(format!(
+                    "{name}: {on:?} partition {partition} is not granted"
+                ));
+            }
+        }
+        for (on, pattern) in &granted {
+            if !partitions
+                .iter()
+                .any(|(o, p)| o == on && template::like(pattern, p))
+            {
+                problems.push(format!(
+                    "{name}: {on:?} {pattern} is granted but never built"
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn webhook_ingest_may_not_read_an_agents_items() {
+    let template = template::load();
+    let grants = grants(&template::resources(&template)["WebhookIngestFunction"]);
+    let allowed = |partition: &str| {
+        grants
+            .iter()
+            .flat_map(|(_, p)| p.iter().flatten())
+            .any(|p| template::like(p, partition))
+    };
+    assert!(allowed(&session_pk()));
+    for other in [
+        presence_pk(),
+        contact_pk(),
+        idempotency_pk(),
+        quick_reply_pk(),
+    ] {
+        assert!(!allowed(&other), "{other}");
+    }
+}
+
+/// Sort-key words of the adapters (never a partition): they need no grant.
+const SORT_KEYS: &[&str] = &[
+    "CONN", "EVENT", "NOTE", "QR", "CONTACT", "CONV", "DEFER", "DUE", "IDEMP", "MSG", "NOTIFY",
+    "PRESENCE", "SESSION",
+];
+
+#[test]
+fn every_key_word_in_the_dynamodb_adapters_is_a_listed_partition_or_a_sort_key() {
+    let mut known: BTreeSet<String> = touched()
+        .into_values()
+        .flatten()
+        .map(|(_, p)| p.split('#').next().unwrap_or_default().to_owned())
+        .collect();
+    known.extend(SORT_KEYS.iter().map(|s| s.to_string()));
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/src/adapters/dynamodb");
+    let mut unknown = BTreeSet::new();
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let source = std::fs::read_to_string(&path).unwrap();
+        // `"WORD#…` and `"WORD"`: the literals keys are made of.
+        for literal in source.split('"').skip(1).step_by(2) {
+            let word: String = literal
+                .chars()
+                .take_while(|c| c.is_ascii_uppercase() || *c == '_')
+                .collect();
+            let rest = &literal[word.len()..];
+            if word.len() < 2 || !(rest.is_empty() || rest.starts_with('#')) {
+                continue;
+            }
+            seen += 1;
+            if !known.contains(&word) {
+                unknown.insert(format!("{word} ({})", path.display()));
+            }
+        }
+    }
+    assert!(
+        seen > 20,
+        "only {seen} key literals found in {}",
+        dir.display()
+    );
+    assert!(
+        unknown.is_empty(),
+        "new key words: list their builders in tests/tests/api/least_privilege.rs and grant \
+         them in template.yaml to the functions that use them: {unknown:?}"
+    );
+}
