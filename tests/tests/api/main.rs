@@ -14,6 +14,7 @@ mod live;
 mod local_api;
 mod media;
 mod media_local;
+mod migrate;
 mod notify;
 mod notify_e2e;
 mod openapi_check;
