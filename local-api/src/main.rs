@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 use local_api::send::{InboundToSend, send_inbound};
 use local_api::{LOCAL_ACCOUNT_SID, LocalApi, StoreChoice};
 use tokio::net::TcpListener;
-use whatsapp_channel::adapters::{S3MediaStore, SystemClock};
+use whatsapp_channel::adapters::{DynamoChannelStore, S3MediaStore, SystemClock};
 use whatsapp_channel::config;
 
 /// The whole WhatsApp channel on one local port, over the Lambda handlers.
@@ -66,6 +66,22 @@ enum Command {
         /// Stop sending after this many seconds.
         #[arg(long, default_value_t = 120)]
         seconds: u64,
+    },
+    /// Upgrades a DynamoDB table an earlier release wrote, once, after deploying: conversations
+    /// under the unsharded queue index move to their shard, conversations written before the
+    /// customer index (gsi2) get its keys, available agents move to their shard. A dry run
+    /// (prints what it would change) unless --apply; running it again changes nothing. Uses the
+    /// AWS environment (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB).
+    Migrate {
+        /// The table (the stack's `TableName` output).
+        #[arg(long)]
+        table: String,
+        /// Write the changes; without it nothing is written.
+        #[arg(long)]
+        apply: bool,
+        /// Items read per Scan request.
+        #[arg(long, default_value_t = 1000)]
+        page_size: i32,
     },
     /// Imports contacts (the customer directory) from a JSON-lines file into a running
     /// local-api: one `{"address": "whatsapp:+…", "name": …, "contact_id": …, …}` per line.
@@ -222,6 +238,11 @@ async fn main() -> Result<(), lambda_http::Error> {
                 std::process::exit(1);
             }
         }
+        Command::Migrate {
+            table,
+            apply,
+            page_size,
+        } => migrate(&table, apply, page_size).await?,
         Command::ImportContacts { file, url, agent } => {
             let base = url.unwrap_or_else(|| format!("http://127.0.0.1:{}", cli.port));
             let text = std::fs::read_to_string(&file)?;
@@ -231,6 +252,38 @@ async fn main() -> Result<(), lambda_http::Error> {
                 std::process::exit(1);
             }
         }
+    }
+    Ok(())
+}
+
+/// `local-api migrate`: prints each change as it goes, then the counts.
+async fn migrate(table: &str, apply: bool, page_size: i32) -> Result<(), lambda_http::Error> {
+    let sdk = config::aws().await;
+    let store = DynamoChannelStore::new(whatsapp_channel::adapters::dynamodb::client(&sdk), table);
+    let mode = if apply { "applying" } else { "dry run" };
+    println!("migrate {table} ({mode})");
+    let report = store
+        .migrate_index_keys(apply, Some(page_size.max(1)), |change, outcome| {
+            println!("{} {change}", outcome.as_str());
+        })
+        .await?;
+    for why in &report.unreadable {
+        println!("cannot migrate {why}");
+    }
+    println!(
+        "scanned {} items in {} pages: {} would change, {} changed, {} written meanwhile, {} unreadable",
+        report.scanned,
+        report.pages,
+        report.would_change,
+        report.changed,
+        report.changed_meanwhile,
+        report.unreadable.len()
+    );
+    if !apply && report.would_change > 0 {
+        println!("nothing written: run again with --apply");
+    }
+    if !report.unreadable.is_empty() {
+        std::process::exit(1);
     }
     Ok(())
 }

@@ -30,7 +30,18 @@ usage:
   cargo xtask load [--customers N] [--messages N] [--duplicate-every N] [--concurrency N] [--seconds N]
       local-api's load driver on DynamoDB Local (a fresh table, the `load` profile): signed
       webhooks with concurrent duplicates and status callbacks; prints throughput, latency
-      and the lost or doubled messages and notifications, and fails unless all are 0";
+      and the lost or doubled messages and notifications, and fails unless all are 0
+  cargo xtask mutants [CARGO-MUTANTS ARGS...]
+      cargo-mutants (installed into target/xtask when missing) over shared/src/domain against
+      the shared crate's unit tests (`cargo test -p whatsapp-channel --lib`), one job, in place:
+      do not edit or commit while it runs. Not part of `cargo xtask test`; fails on a missed
+      mutant. Extra arguments go to cargo-mutants, e.g. `--file shared/src/domain/status.rs`
+      (replaces the default files) or `--list`; results in target/xtask/mutants.out
+  cargo xtask migrate --table NAME [--apply]
+      upgrade a table an earlier release wrote (conversations under the sharded queue index,
+      the gsi2 back-fill, available agents under the sharded index): a dry run that prints
+      each change unless --apply; a second run changes nothing. Uses your AWS environment
+      (AWS_PROFILE, AWS_REGION, or AWS_ENDPOINT_URL_DYNAMODB for DynamoDB Local)";
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Cli {
@@ -41,6 +52,16 @@ pub enum Cli {
     Build,
     /// `cargo xtask load [ARGS...]`: the arguments go to `local-api load`.
     Load(Vec<String>),
+    /// `cargo xtask mutants [ARGS...]`: the arguments go to cargo-mutants.
+    Mutants(Vec<String>),
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct MigrateArgs {
+    pub table: String,
+    /// Write the changes (a dry run without it).
+    pub apply: bool,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -77,6 +98,8 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
             Some(other) => Err(format!("`build` takes no arguments, got `{other}`")),
         },
         "load" => Ok(Cli::Load(args.collect())),
+        "mutants" => Ok(Cli::Mutants(args.collect())),
+        "migrate" => parse_migrate(args).map(Cli::Migrate),
         "emulators" => {
             let mut stop = false;
             for arg in args {
@@ -88,6 +111,25 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
             Ok(Cli::Emulators(EmulatorsArgs { stop }))
         }
         other => Err(format!("unknown subcommand `{other}`")),
+    }
+}
+
+fn parse_migrate(mut args: impl Iterator<Item = String>) -> Result<MigrateArgs, String> {
+    let mut table = None;
+    let mut apply = false;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--apply" => apply = true,
+            "--table" => table = args.next(),
+            other => match other.strip_prefix("--table=") {
+                Some(name) => table = Some(name.to_owned()),
+                None => return Err(format!("unknown argument to `migrate`: `{other}`")),
+            },
+        }
+    }
+    match table.filter(|t| !t.is_empty() && !t.starts_with('-')) {
+        Some(table) => Ok(MigrateArgs { table, apply }),
+        None => Err("`migrate` needs `--table NAME`".to_string()),
     }
 }
 
@@ -236,6 +278,40 @@ mod tests {
             Ok(Cli::Emulators(EmulatorsArgs { stop: true }))
         );
         assert!(parse_strs(&["emulators", "--start"]).is_err());
+    }
+
+    #[test]
+    fn migrate_is_a_dry_run_unless_asked_to_apply() {
+        let migrate = |table: &str, apply| {
+            Ok(Cli::Migrate(MigrateArgs {
+                table: table.into(),
+                apply,
+            }))
+        };
+        assert_eq!(
+            parse_strs(&["migrate", "--table", "t1"]),
+            migrate("t1", false)
+        );
+        assert_eq!(
+            parse_strs(&["migrate", "--apply", "--table=t2"]),
+            migrate("t2", true)
+        );
+    }
+
+    #[test]
+    fn migrate_without_a_table_or_with_an_unknown_flag_is_an_error() {
+        assert!(parse_strs(&["migrate"]).is_err());
+        assert!(parse_strs(&["migrate", "--apply"]).is_err());
+        assert!(parse_strs(&["migrate", "--table", "--apply"]).is_err());
+        assert!(parse_strs(&["migrate", "--table", "t", "--force"]).is_err());
+    }
+
+    #[test]
+    fn mutants_passes_its_arguments_to_cargo_mutants() {
+        assert_eq!(
+            parse_strs(&["mutants", "--list"]),
+            Ok(Cli::Mutants(vec!["--list".into()]))
+        );
     }
 
     #[test]

@@ -12,6 +12,8 @@
 //! cargo xtask emulators --stop                         stop emulators left running
 //! cargo xtask install                                  only install the tools (cache warm-up)
 //! cargo xtask build                                    cargo lambda build --release --arm64, sizes
+//! cargo xtask mutants [ARGS...]                       cargo-mutants over shared/src/domain (not in test)
+//! cargo xtask migrate --table NAME [--apply]           upgrade a table an earlier release wrote
 //! ```
 
 mod args;
@@ -20,6 +22,8 @@ mod contract;
 mod emulators;
 mod install;
 mod load;
+mod migrate;
+mod mutants;
 mod sys;
 
 use std::path::{Path, PathBuf};
@@ -77,6 +81,8 @@ fn main() -> ExitCode {
         Cli::Install => install::install(&paths).map(|_| ()),
         Cli::Build => build(&paths),
         Cli::Load(load_args) => load::load(&paths, &load_args),
+        Cli::Mutants(extra) => mutants::mutants(&paths, &extra),
+        Cli::Migrate(migrate_args) => migrate::migrate(&paths, &migrate_args),
         Cli::Test(test_args) => test(&paths, &test_args),
         Cli::Emulators(EmulatorsArgs { stop: true }) => emulators::stop_recorded(&paths),
         Cli::Emulators(EmulatorsArgs { stop: false }) => emulators::run_foreground(&paths),

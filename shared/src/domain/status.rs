@@ -215,6 +215,62 @@ mod tests {
     }
 
     #[test]
+    fn only_the_terminal_statuses_are_final() {
+        let finals: Vec<_> = MessageStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_final())
+            .collect();
+        assert_eq!(finals, [Undelivered, Failed, Canceled, Expired]);
+    }
+
+    #[test]
+    fn a_status_displays_as_its_twilio_name() {
+        assert_eq!(PartiallyDelivered.to_string(), "partially_delivered");
+        assert_eq!(format!("{Sent}"), "sent");
+    }
+
+    #[test]
+    fn each_known_twilio_error_code_has_its_own_text_for_the_agent() {
+        let cases = [
+            ("63016", "outside the 24-hour window"),
+            ("63018", "rate limit"),
+            ("63024", "not a valid WhatsApp user"),
+            ("63038", "daily message limit"),
+            ("21211", "number as invalid"),
+            ("21408", "geographic permissions"),
+            ("21610", "unsubscribed (STOP)"),
+            ("21617", "over 1,600 characters"),
+            ("30003", "unreachable"),
+            ("30005", "unreachable"),
+            ("30006", "unreachable"),
+            ("30007", "filtered by the carrier"),
+        ];
+        for (code, phrase) in cases {
+            let text = twilio_error_text(code).unwrap_or_default();
+            assert!(text.contains(phrase), "{code}: {text:?}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_twilio_error_code_has_no_text() {
+        assert_eq!(twilio_error_text("99999"), None);
+        assert_eq!(twilio_error_text(""), None);
+    }
+
+    #[test]
+    fn recipient_errors_are_told_apart_from_setup_errors() {
+        for code in [21211, 21408, 21610, 21612, 21614, 21617, 63016, 63024] {
+            assert!(is_recipient_error(Some(code)), "{code}");
+        }
+        // Rate limits, account limits, unreachable handsets and bad credentials are not the
+        // agent's to fix.
+        for code in [63018, 63038, 30003, 20003] {
+            assert!(!is_recipient_error(Some(code)), "{code}");
+        }
+        assert!(!is_recipient_error(None));
+    }
+
+    #[test]
     fn every_status_parses_from_its_twilio_name() {
         for status in MessageStatus::ALL {
             assert_eq!(status.as_str().parse::<MessageStatus>(), Ok(status));

@@ -146,6 +146,30 @@ mod tests {
     }
 
     #[test]
+    fn an_open_conversation_counts_the_seconds_its_session_has_left() {
+        let last = at("2026-11-23T10:00:00Z");
+        let now = at("2026-11-24T09:00:00Z");
+        assert_eq!(
+            ConversationWindow::at(last, Some(last), now).seconds_left(now),
+            3600
+        );
+    }
+
+    #[test]
+    fn a_conversation_that_is_no_longer_its_customers_session_has_no_seconds_left() {
+        let last = at("2026-11-23T10:00:00Z");
+        let now = at("2026-11-23T11:00:00Z");
+        // Its timestamp alone would leave 23 hours; the session is another conversation's now.
+        assert_eq!(ConversationWindow::at(last, None, now).seconds_left(now), 0);
+        // Past the end, an open-looking session still counts 0, never negative.
+        let after = at("2026-11-25T10:00:00Z");
+        assert_eq!(
+            ConversationWindow::at(last, Some(last), now).seconds_left(after),
+            0
+        );
+    }
+
+    #[test]
     fn the_window_is_open_one_second_before_24_hours() {
         let window = SessionWindow::new(at("2026-11-23T10:00:00Z"));
         assert!(window.is_open_at(at("2026-11-24T09:59:59Z")));

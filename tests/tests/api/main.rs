@@ -19,6 +19,7 @@ mod local_api;
 mod local_guard;
 mod media;
 mod media_local;
+mod migrate;
 mod notify;
 mod notify_e2e;
 mod openapi_check;

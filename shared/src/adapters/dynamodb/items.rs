@@ -181,17 +181,24 @@ pub fn session_item(record: &SessionRecord) -> Result<Item, StoreError> {
     Ok(item)
 }
 
+/// A conversation's index keys: its shard of the queue (`gsi1`) and its customer's history
+/// (`gsi2`). The one source for a put and for the upgrade of older items (`migrate`).
+pub fn conversation_index_keys(id: &str, customer: &str) -> [(&'static str, String); 4] {
+    [
+        ("gsi1pk", conversations_partition(id)),
+        ("gsi1sk", id.to_owned()),
+        (CUSTOMER_INDEX_PK, customer_partition(customer)),
+        (CUSTOMER_INDEX_SK, id.to_owned()),
+    ]
+}
+
 /// A conversation as its item.
 pub fn conversation_item(record: &ConversationRecord) -> Result<Item, StoreError> {
     let mut item = to_item(record)?;
     item.insert(TYPE.into(), s(tag::CONVERSATION));
-    item.insert("gsi1pk".into(), s(conversations_partition(&record.id)));
-    item.insert("gsi1sk".into(), s(record.id.clone()));
-    item.insert(
-        CUSTOMER_INDEX_PK.into(),
-        s(customer_partition(&record.customer)),
-    );
-    item.insert(CUSTOMER_INDEX_SK.into(), s(record.id.clone()));
+    for (name, value) in conversation_index_keys(&record.id, &record.customer) {
+        item.insert(name.into(), s(value));
+    }
     item.extend(conversation_key(&record.id));
     Ok(item)
 }
@@ -234,12 +241,18 @@ pub fn presence_item(record: &PresenceRecord) -> Item {
     item.insert("status".into(), s(record.status.as_str()));
     item.insert("updated_at".into(), n(record.updated_at.timestamp_millis()));
     if let (Presence::Available, Some(since)) = (record.status, record.available_since) {
-        item.insert(
-            "gsi1pk".into(),
-            s(available_agents_partition(&record.agent_id)),
-        );
-        item.insert("gsi1sk".into(), s(record.agent_id.clone()));
+        for (name, value) in available_agent_index_keys(&record.agent_id) {
+            item.insert(name.into(), s(value));
+        }
         item.insert("available_since".into(), n(since.timestamp_millis()));
     }
     item
+}
+
+/// An available agent's index keys (`gsi1`), present only while available.
+pub fn available_agent_index_keys(agent: &str) -> [(&'static str, String); 2] {
+    [
+        ("gsi1pk", available_agents_partition(agent)),
+        ("gsi1sk", agent.to_owned()),
+    ]
 }

@@ -1,6 +1,7 @@
 //! The table on DynamoDB: [`DynamoChannelStore`] implements every store port on one table.
 //! [`items`] holds its keys and item codecs (the table's layout is its doc), [`stream`] decodes
-//! the table's stream records, and one file per aggregate implements its port.
+//! the table's stream records, and one file per aggregate implements its port. [`migrate`]
+//! upgrades a table an earlier release wrote (`cargo xtask migrate`).
 
 mod agents;
 mod conditions;
@@ -12,6 +13,7 @@ mod deadlines;
 mod deferred;
 mod desk;
 pub mod items;
+pub mod migrate;
 mod replies;
 mod search;
 mod sessions;
