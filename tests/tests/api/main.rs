@@ -21,5 +21,6 @@ mod queue;
 mod reads;
 mod reply;
 mod routes;
+mod search;
 mod sns;
 mod started;
