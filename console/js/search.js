@@ -73,7 +73,13 @@ export class SearchPage {
       this.cursor = cursor ?? null;
       this.results.append(...results.map((r) => this.result(r)));
       const count = this.results.children.length;
-      this.status.textContent = count ? `${count} message${count === 1 ? "" : "s"} found${cursor ? " so far" : ""}.` : "No message matches.";
+      // A page may end early (the server reads a bounded part of the index per request): the
+      // cursor says whether older messages remain to search.
+      this.status.textContent = count
+        ? `${count} message${count === 1 ? "" : "s"} found${cursor ? " so far" : ""}.`
+        : cursor
+          ? "No match among the newest messages yet: search older ones."
+          : "No message matches.";
       this.more.hidden = !cursor;
     } catch (error) {
       this.status.textContent = "";

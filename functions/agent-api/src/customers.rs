@@ -33,6 +33,7 @@ pub(crate) async fn search(state: &AgentApi, request: &Request) -> Answer {
     let parsed = parse_search(|name| query.first(name).map(str::to_owned)).map_err(|e| {
         let code = match e {
             InvalidSearch::Query => "invalid_query",
+            InvalidSearch::TooManyWords => "too_many_words",
             InvalidSearch::Customer => "invalid_customer",
             InvalidSearch::Time => "invalid_time",
             InvalidSearch::Cursor => "invalid_cursor",

@@ -92,6 +92,6 @@ async fn a_stored_message_is_indexed_from_its_stream_record_and_again_harmlessly
         )
         .await
         .unwrap();
-    assert_eq!(found.len(), 1);
-    assert_eq!(found[0].message_id, message.message_sid.as_str());
+    assert_eq!(found.entries.len(), 1);
+    assert_eq!(found.entries[0].message_id, message.message_sid.as_str());
 }

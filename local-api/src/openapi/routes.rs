@@ -221,7 +221,7 @@ pub fn operations() -> Vec<Operation> {
             .error(503, STORE),
         Operation::new("GET", "/search", "Search the transcripts", "conversations")
             .agent()
-            .required_query("q", json!({ "type": "string", "minLength": 1, "maxLength": 200 }), "Words, all of which a message holds.")
+            .required_query("q", json!({ "type": "string", "minLength": 1, "maxLength": 200 }), "Words, all of which a message holds: at most 8 distinct words of two or more letters or digits (more is 400 `too_many_words`).")
             .query("customer", json!({ "type": "string" }), "Only this customer's (`whatsapp:+E164`).")
             .query("agent", json!({ "type": "string" }), "Only conversations this agent handled.")
             .query("from", json!({ "type": "string", "format": "date-time" }), "Not before (RFC 3339).")
@@ -229,7 +229,7 @@ pub fn operations() -> Vec<Operation> {
             .query("cursor", json!({ "type": "string" }), "The `cursor` of the previous page.")
             .query("limit", json!({ "type": "integer", "minimum": 1, "maximum": 100 }), "At most this many (default 20).")
             .json(200, "Newest first", s("SearchPage"))
-            .error(400, &["invalid_query", "invalid_customer", "invalid_time", "invalid_cursor", "invalid_limit"])
+            .error(400, &["invalid_query", "too_many_words", "invalid_customer", "invalid_time", "invalid_cursor", "invalid_limit"])
             .error(503, STORE),
         Operation::new("POST", "/conversations", "Start a conversation with an approved template", "replies")
             .agent()

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{ConversationRecord, SessionRecord, SessionTouch, StoreError, Stored};
+use super::{ConversationRecord, Direction, SessionRecord, SessionTouch, StoreError, Stored};
 use crate::domain::{ConversationId, ConversationState};
 
 /// `last_inbound_at` of a business-started conversation (and its session) until the customer
@@ -122,6 +122,25 @@ pub struct TermQuery {
     pub before: Option<String>,
 }
 
+/// One read of a term's postings.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TermPage {
+    /// Newest first.
+    pub entries: Vec<TermEntry>,
+    /// Present while older postings may remain: pass it as [`TermQuery::before`] to continue.
+    /// Every posting of the query from `before` down to this position is in `entries`, so
+    /// nothing is skipped or read twice.
+    pub next: Option<String>,
+}
+
+/// What a search result shows of its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundMessage {
+    pub id: String,
+    pub direction: Direction,
+    pub body: Option<String>,
+}
+
 /// Notes, events, hand-overs, quick replies, customers' conversations and the search index.
 #[async_trait]
 pub trait DeskStore: Send + Sync {
@@ -203,22 +222,29 @@ pub trait CustomerStore: Send + Sync {
     ) -> Result<bool, StoreError>;
 }
 
-/// The transcript search index: postings of folded words.
+/// The transcript search index: postings of folded words, and the few reads a result needs.
 #[async_trait]
 pub trait SearchIndex: Send + Sync {
     /// Adds postings (writing one again changes nothing).
     async fn index_terms(&self, entries: &[TermEntry]) -> Result<(), StoreError>;
 
-    /// Postings of one term, newest first, at most `limit`.
-    async fn search_term(
-        &self,
-        query: &TermQuery,
-        limit: usize,
-    ) -> Result<Vec<TermEntry>, StoreError>;
+    /// Postings of one term, newest first, at most `limit`, reading at most one page of each of
+    /// the term's partitions (DynamoDB: one `Query` per shard; with a customer, one `Query` of
+    /// that customer's postings on `gsi2`).
+    async fn search_term(&self, query: &TermQuery, limit: usize) -> Result<TermPage, StoreError>;
 
     /// Which of these (term, message) postings exist.
     async fn has_terms(
         &self,
         wanted: &[(String, TermEntry)],
     ) -> Result<Vec<(String, String)>, StoreError>;
+
+    /// These messages' text and direction (unknown ids left out), for results' snippets.
+    async fn result_messages(&self, ids: &[String]) -> Result<Vec<FoundMessage>, StoreError>;
+
+    /// These conversations (unknown ids left out), for the `agent` filter.
+    async fn result_conversations(
+        &self,
+        ids: &[String],
+    ) -> Result<Vec<ConversationRecord>, StoreError>;
 }

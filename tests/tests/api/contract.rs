@@ -310,6 +310,15 @@ async fn desk_routes(document: &Value, client: &reqwest::Client, base: &str, id:
         .await
         .unwrap();
     assert_eq!(conforms(document, "GET", "/search", no_words).await.0, 400);
+    let many = alice(client.get(format!("{base}/search?q=aa+bb+cc+dd+ee+ff+gg+hh+ii")))
+        .send()
+        .await
+        .unwrap();
+    let (status, refused) = conforms(document, "GET", "/search", many).await;
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (400, Some("too_many_words"))
+    );
 
     let start = alice(client.post(format!("{base}/conversations")))
         .header("Idempotency-Key", "start-1")

@@ -27,6 +27,7 @@ mod queue;
 mod reads;
 mod reply;
 mod routes;
+mod search;
 mod sns;
 mod started;
 mod template;

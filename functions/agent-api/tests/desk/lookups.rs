@@ -138,6 +138,40 @@ async fn a_search_without_words_or_with_bad_filters_is_400() {
     }
 }
 
+/// 64 distinct two-letter words: `aa ab … cl`, 191 characters.
+fn sixty_four_words() -> String {
+    let letters: Vec<char> = ('a'..='z').collect();
+    (0..64)
+        .map(|i| format!("{}{}", letters[i / 26], letters[i % 26]))
+        .collect::<Vec<_>>()
+        .join("+")
+}
+
+#[tokio::test]
+async fn a_64_word_search_is_400_too_many_words() {
+    let mut h = harness();
+    h.inbound(CUSTOMER, "aa ab ac ad").await;
+    let response = h.call(search(&format!("q={}", sixty_four_words()))).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body = body_json(&response);
+    assert_eq!(body["error"], "too_many_words", "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 8 words"),
+        "{body}"
+    );
+    // Eight words are still searched.
+    let eight = body_json(
+        &h.call(search("q=aa+ab+ac+ad+aa+ab+ac+ad+ae+af+ag+ah"))
+            .await,
+    );
+    assert_eq!(eight["results"].as_array().unwrap().len(), 0, "{eight}");
+    let four = body_json(&h.call(search("q=aa+ab+ac+ad")).await);
+    assert_eq!(four["results"].as_array().unwrap().len(), 1, "{four}");
+}
+
 #[tokio::test]
 async fn search_narrows_by_agent_and_time() {
     let mut h = harness();

@@ -22,7 +22,9 @@
 //! | search posting (`term`) | `TERM#{folded word}#{shard 0..3}` | `{created ms, 15 digits}#{message id}` | | |
 //!
 //! A second index, `gsi2` (projection ALL), lists a customer's conversations: the conversation
-//! item carries `gsi2pk = CUST#{customer}`, `gsi2sk = {id}`.
+//! item carries `gsi2pk = CUST#{customer}`, `gsi2sk = {id}`. A search posting carries
+//! `gsi2pk = CUST#{customer}#TERM#{folded word}`, `gsi2sk` its own `sk`: a customer's search
+//! reads that customer's postings alone.
 //!
 //! A message is keyed by its sid alone, so retries collide whatever conversation they land in and
 //! status callbacks (which know only the sid) update it directly.

@@ -1,9 +1,12 @@
-//! [`SearchIndex`] in memory: postings by (term, message id), with the table's order.
+//! [`SearchIndex`] in memory: postings by (term, message id), with the table's order and its
+//! pages (a page ends after `limit` postings; `next` only while older ones remain).
 
 use async_trait::async_trait;
 
 use super::InMemoryChannelStore;
-use crate::ports::{SearchIndex, StoreError, TermEntry, TermQuery};
+use crate::ports::{
+    ConversationRecord, FoundMessage, SearchIndex, StoreError, TermEntry, TermPage, TermQuery,
+};
 
 #[async_trait]
 impl SearchIndex for InMemoryChannelStore {
@@ -18,13 +21,9 @@ impl SearchIndex for InMemoryChannelStore {
         Ok(())
     }
 
-    async fn search_term(
-        &self,
-        query: &TermQuery,
-        limit: usize,
-    ) -> Result<Vec<TermEntry>, StoreError> {
+    async fn search_term(&self, query: &TermQuery, limit: usize) -> Result<TermPage, StoreError> {
         let desk = self.desk();
-        let mut found: Vec<TermEntry> = desk
+        let mut entries: Vec<TermEntry> = desk
             .terms
             .values()
             .filter(|e| e.term == query.term)
@@ -34,9 +33,14 @@ impl SearchIndex for InMemoryChannelStore {
             .filter(|e| query.before.as_ref().is_none_or(|b| e.position() < *b))
             .cloned()
             .collect();
-        found.sort_by_key(|e| std::cmp::Reverse(e.position()));
-        found.truncate(limit);
-        Ok(found)
+        entries.sort_by_key(|e| std::cmp::Reverse(e.position()));
+        let next = if entries.len() > limit {
+            entries.truncate(limit);
+            entries.last().map(TermEntry::position)
+        } else {
+            None
+        };
+        Ok(TermPage { entries, next })
     }
 
     async fn has_terms(
@@ -51,6 +55,30 @@ impl SearchIndex for InMemoryChannelStore {
                     .contains_key(&(term.clone(), entry.message_id.clone()))
             })
             .map(|(term, entry)| (term.clone(), entry.message_id.clone()))
+            .collect())
+    }
+
+    async fn result_messages(&self, ids: &[String]) -> Result<Vec<FoundMessage>, StoreError> {
+        let tables = self.tables();
+        Ok(ids
+            .iter()
+            .filter_map(|id| tables.messages.get(id))
+            .map(|m| FoundMessage {
+                id: m.id.clone(),
+                direction: m.direction,
+                body: m.body.clone(),
+            })
+            .collect())
+    }
+
+    async fn result_conversations(
+        &self,
+        ids: &[String],
+    ) -> Result<Vec<ConversationRecord>, StoreError> {
+        let tables = self.tables();
+        Ok(ids
+            .iter()
+            .filter_map(|id| tables.conversations.get(id).cloned())
             .collect())
     }
 }

@@ -1,8 +1,12 @@
 //! Transcript search over a small inverted index kept from the table's stream: each message's
 //! words (case and accents folded) become postings `TERM#{word}#{shard}`, sorted by time. A
-//! query reads its longest word's postings (every shard at once, newest first), keeps the
-//! messages that hold its other words too (direct reads of their postings), and pages with a
-//! cursor. Closed conversations stay searchable: the index never forgets a message.
+//! query reads its longest word's postings (every shard at once, newest first; with a customer,
+//! that customer's postings alone), keeps the messages that hold its other words too (direct
+//! reads of their postings), and pages with a cursor. Closed conversations stay searchable: the
+//! index never forgets a message.
+//!
+//! The cost of one answer is bounded: at most [`MAX_WORDS`] words, and [`MAX_PAGES_PER_SHARD`]
+//! pages of the index. An answer the page cap cut short carries a cursor like a full one.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,14 +18,19 @@ use crate::app::views::rfc3339;
 use crate::domain::search::{snippet, terms};
 use crate::domain::{ConversationId, MessageSid, WhatsAppAddress};
 use crate::ports::{
-    ChangeKind, ChannelStore, Direction, StoreError, StoredItem, StreamChange, TermEntry, TermQuery,
+    ChangeKind, ChannelStore, Direction, FoundMessage, SearchIndex, StoreError, StoredItem,
+    StreamChange, TermEntry, TermQuery,
 };
 
 /// Results per page, by default and at most.
 pub const DEFAULT_LIMIT: usize = 20;
 pub const MAX_LIMIT: usize = 100;
-/// Index pages read for one answer when filters leave few results.
-const MAX_ROUNDS: usize = 5;
+/// Words a query may hold: each word after the first is checked against every candidate.
+pub const MAX_WORDS: usize = 8;
+/// Pages of each of the index's partitions read for one answer (a page holds `limit`
+/// postings). When filters leave the answer short after that many, it carries a cursor and the
+/// caller continues from it.
+pub const MAX_PAGES_PER_SHARD: usize = 3;
 const SNIPPET_CHARS: usize = 160;
 
 /// A search, validated.
@@ -43,6 +52,11 @@ pub struct SearchRequest {
 pub enum InvalidSearch {
     #[error("q must hold at least one word of two or more letters or digits")]
     Query,
+    #[error(
+        "q may hold at most {} words (of two or more letters or digits)",
+        MAX_WORDS
+    )]
+    TooManyWords,
     #[error("customer must be a URL-encoded whatsapp:+E164 address")]
     Customer,
     #[error("from and to must be RFC 3339 times, from before to")]
@@ -63,6 +77,9 @@ pub fn parse_search(get: impl Fn(&str) -> Option<String>) -> Result<SearchReques
     };
     if terms.is_empty() {
         return Err(InvalidSearch::Query);
+    }
+    if terms.len() > MAX_WORDS {
+        return Err(InvalidSearch::TooManyWords);
     }
     let customer = get("customer")
         .filter(|c| !c.is_empty())
@@ -128,22 +145,23 @@ pub struct SearchPage {
 }
 
 pub async fn search(
-    store: &dyn ChannelStore,
+    index: &dyn SearchIndex,
     request: &SearchRequest,
 ) -> Result<SearchPage, StoreError> {
     // The longest word is usually the rarest: its postings are read, the others checked.
     let mut words = request.terms.clone();
     words.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
-    let (driver, others) = words.split_first().map_or_else(
-        || (String::new(), Vec::new()),
-        |(d, o)| (d.clone(), o.to_vec()),
-    );
+    let Some((driver, others)) = words.split_first() else {
+        return Ok(SearchPage {
+            results: Vec::new(),
+            cursor: None,
+        });
+    };
     let mut before = request.cursor.clone();
     let mut kept: Vec<TermEntry> = Vec::new();
-    let mut more = false;
-    for _ in 0..MAX_ROUNDS {
-        let wanted = request.limit - kept.len();
-        let page = store
+    let mut cursor = None;
+    for _ in 0..MAX_PAGES_PER_SHARD {
+        let page = index
             .search_term(
                 &TermQuery {
                     term: driver.clone(),
@@ -152,27 +170,42 @@ pub async fn search(
                     to: request.to,
                     before: before.clone(),
                 },
-                wanted,
+                request.limit,
             )
             .await?;
-        more = page.len() == wanted;
-        before = page.last().map(TermEntry::position).or(before);
-        kept.extend(matching(store, request, &others, page).await?);
-        if !more || kept.len() >= request.limit {
+        kept.extend(matching(index, request, others, page.entries).await?);
+        cursor = page.next;
+        if kept.len() >= request.limit {
+            if kept.len() > request.limit {
+                // The rest of this page's matches come first on the next one.
+                kept.truncate(request.limit);
+                cursor = kept.last().map(TermEntry::position);
+            }
             break;
         }
+        match &cursor {
+            Some(next) => before = Some(next.clone()),
+            None => break,
+        }
     }
-    let results = try_join_all(kept.iter().map(|entry| result(store, entry, &driver))).await?;
-    Ok(SearchPage {
-        results,
-        cursor: more.then_some(before).flatten(),
-    })
+    let ids: Vec<String> = kept.iter().map(|e| e.message_id.clone()).collect();
+    let messages: BTreeMap<String, FoundMessage> = index
+        .result_messages(&ids)
+        .await?
+        .into_iter()
+        .map(|m| (m.id.clone(), m))
+        .collect();
+    let results = kept
+        .iter()
+        .map(|entry| result(entry, messages.get(&entry.message_id), driver))
+        .collect();
+    Ok(SearchPage { results, cursor })
 }
 
 /// The candidates that hold every other word and, with `agent`, belong to that agent's
-/// conversations.
+/// conversations. One `has_terms` per 100 postings checked, all at once.
 async fn matching(
-    store: &dyn ChannelStore,
+    index: &dyn SearchIndex,
     request: &SearchRequest,
     others: &[String],
     candidates: Vec<TermEntry>,
@@ -183,11 +216,10 @@ async fn matching(
             .iter()
             .flat_map(|c| others.iter().map(|w| (w.clone(), c.clone())))
             .collect();
+        let chunks = try_join_all(wanted.chunks(100).map(|chunk| index.has_terms(chunk))).await?;
         let mut found: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for chunk in wanted.chunks(100) {
-            for (term, message) in store.has_terms(chunk).await? {
-                found.entry(message).or_default().insert(term);
-            }
+        for (term, message) in chunks.into_iter().flatten() {
+            found.entry(message).or_default().insert(term);
         }
         candidates.retain(|c| {
             found
@@ -195,21 +227,18 @@ async fn matching(
                 .is_some_and(|terms| others.iter().all(|w| terms.contains(w)))
         });
     }
-    if let Some(agent) = &request.agent {
+    if let Some(agent) = &request.agent
+        && !candidates.is_empty()
+    {
         let ids: BTreeSet<String> = candidates
             .iter()
             .map(|c| c.conversation_id.clone())
             .collect();
-        let conversations = try_join_all(ids.iter().map(|id| async move {
-            match ConversationId::parse(id) {
-                Ok(id) => store.conversation(&id).await,
-                Err(_) => Ok(None),
-            }
-        }))
-        .await?;
-        let theirs: BTreeSet<String> = conversations
+        let ids: Vec<String> = ids.into_iter().collect();
+        let theirs: BTreeSet<String> = index
+            .result_conversations(&ids)
+            .await?
             .into_iter()
-            .flatten()
             .filter(|c| c.assigned_agent.as_deref() == Some(agent.as_str()))
             .map(|c| c.id)
             .collect();
@@ -218,27 +247,16 @@ async fn matching(
     Ok(candidates)
 }
 
-async fn result(
-    store: &dyn ChannelStore,
-    entry: &TermEntry,
-    driver: &str,
-) -> Result<SearchResult, StoreError> {
-    let message = match MessageSid::parse(&entry.message_id) {
-        Ok(sid) => store.message(&sid).await?,
-        Err(_) => None,
-    };
-    let text = message
-        .as_ref()
-        .and_then(|m| m.body.clone())
-        .unwrap_or_default();
-    Ok(SearchResult {
+fn result(entry: &TermEntry, message: Option<&FoundMessage>, driver: &str) -> SearchResult {
+    let text = message.and_then(|m| m.body.as_deref()).unwrap_or_default();
+    SearchResult {
         conversation_id: entry.conversation_id.clone(),
         message_id: entry.message_id.clone(),
-        snippet: snippet(&text, driver, SNIPPET_CHARS),
+        snippet: snippet(text, driver, SNIPPET_CHARS),
         created_at: rfc3339(entry.created_at),
         customer: entry.customer.clone(),
         direction: message.map(|m| m.direction),
-    })
+    }
 }
 
 /// The stream's side: a stored message's words become postings. Replies are indexed once they
@@ -278,4 +296,38 @@ pub async fn index_change(
         .collect();
     store.index_terms(&entries).await?;
     Ok(entries.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(q: &str) -> Result<SearchRequest, InvalidSearch> {
+        parse_search(|name| (name == "q").then(|| q.to_owned()))
+    }
+
+    #[test]
+    fn a_query_of_eight_words_is_searched_and_one_of_nine_is_refused() {
+        let words = ["aa", "bb", "cc", "dd", "ee", "ff", "gg", "hh", "ii"];
+        assert_eq!(
+            parsed(&words[..8].join(" ")).unwrap().terms.len(),
+            MAX_WORDS
+        );
+        assert_eq!(parsed(&words.join(" ")), Err(InvalidSearch::TooManyWords));
+    }
+
+    #[test]
+    fn repeated_words_and_single_letters_do_not_count_against_the_cap() {
+        let q = format!("{} a b c d e f g h i j", "order ".repeat(20));
+        assert_eq!(parsed(&q).unwrap().terms, vec!["order"]);
+    }
+
+    #[test]
+    fn the_refusal_names_the_cap() {
+        assert!(
+            InvalidSearch::TooManyWords
+                .to_string()
+                .contains("at most 8 words")
+        );
+    }
 }
