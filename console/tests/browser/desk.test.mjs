@@ -123,6 +123,11 @@ test("the search page finds the closed conversation by a word whatever its case"
   await page.getByText("No message matches.").waitFor();
   await page.getByRole("textbox", { name: "Customer number" }).fill("");
   await page.getByRole("button", { name: "Search", exact: true }).click();
+  await page.getByRole("searchbox", { name: "Words" }).fill("aa bb cc dd ee ff gg hh ii");
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await page.getByRole("alert").filter({ hasText: "at most 8 words" }).waitFor();
+  await page.getByRole("searchbox", { name: "Words" }).fill("ZEBRA42");
+  await page.getByRole("button", { name: "Search", exact: true }).click();
   await result.click();
   await page.getByRole("log", { name: "Transcript" }).getByText("Where is parcel Zebra42?").waitFor();
 });
