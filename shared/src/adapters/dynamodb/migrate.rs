@@ -5,7 +5,9 @@
 //!   queue lists only the shards);
 //! - conversations written before `gsi2` get `gsi2pk`/`gsi2sk` (a customer's history);
 //! - available agents under the unsharded `AGENTS#available` move to `AGENTS#available#{shard}`
-//!   (routing and broadcast read only the shards).
+//!   (routing and broadcast read only the shards);
+//! - search postings written before the search caps get their customer's `gsi2` keys
+//!   (`CUST#{customer}#TERM#{word}`, the posting's `sk`), which a `customer=` search reads.
 //!
 //! The keys come from the builders in [`super::items`], so a migrated item carries what a put
 //! writes today. Each write is conditional on the keys as scanned: a concurrent write by the
@@ -124,6 +126,21 @@ pub fn planned_change(item: &Item) -> Result<Option<IndexChange>, String> {
         // Only an available agent is in the index at all.
         (Some(("AGENT", agent)), "PRESENCE") if item.contains_key("gsi1pk") => {
             available_agent_index_keys(agent).into()
+        }
+        // `TERM#{word}#{shard}`: the word is all but the shard.
+        (Some(("TERM", word_shard)), position) => {
+            let (Some((word, _shard)), Some(customer)) =
+                (word_shard.rsplit_once('#'), string(item, "customer"))
+            else {
+                return Err(format!("{pk}: not a posting of a customer"));
+            };
+            vec![
+                (
+                    CUSTOMER_INDEX_PK,
+                    super::search::customer_term_partition(customer, word),
+                ),
+                ("gsi2sk", position.to_owned()),
+            ]
         }
         _ => return Ok(None),
     };
@@ -276,6 +293,29 @@ mod tests {
                 ("gsi2sk", None, ID.to_owned()),
             ]
         );
+    }
+
+    #[test]
+    fn a_search_posting_without_its_customer_index_gets_it_and_one_with_it_needs_nothing() {
+        let position = format!("001764000000000#SM{ID}");
+        let mut old = item(&[
+            ("pk", "TERM#refund#2"),
+            ("sk", &position),
+            ("customer", CUSTOMER),
+        ]);
+        let change = planned_change(&old).unwrap().unwrap();
+        assert_eq!(
+            change.keys,
+            vec![
+                ("gsi2pk", None, format!("CUST#{CUSTOMER}#TERM#refund")),
+                ("gsi2sk", None, position.clone()),
+            ]
+        );
+        old.insert("gsi2pk".into(), s(format!("CUST#{CUSTOMER}#TERM#refund")));
+        old.insert("gsi2sk".into(), s(position));
+        assert_eq!(planned_change(&old), Ok(None));
+        let orphan = item(&[("pk", "TERM#refund#2"), ("sk", "x")]);
+        assert!(planned_change(&orphan).is_err());
     }
 
     #[test]

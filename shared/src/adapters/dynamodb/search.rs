@@ -29,7 +29,7 @@ pub fn term_pk(term: &str, message_id: &str) -> String {
 }
 
 /// A customer's postings of a term, on `gsi2`.
-fn customer_term_partition(customer: &str, term: &str) -> String {
+pub(super) fn customer_term_partition(customer: &str, term: &str) -> String {
     format!("{}#TERM#{term}", customer_partition(customer))
 }
 
