@@ -19,10 +19,11 @@ use whatsapp_channel::adapters::{TwilioConfig, TwilioReplySender};
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::domain::{ConversationId, MessageSid, MessageStatus, StatusCallback};
 use whatsapp_channel::ports::ChannelStore;
-use whatsapp_channel::testing::{event_text, new_sid, params, signed_request};
+use whatsapp_channel::testing::{new_sid, params, signed_request};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use crate::helpers::agent::{agent_event, request};
 use crate::helpers::{Webhook, body_json, dynamo, stores};
 
 const CUSTOMER: &str = "whatsapp:+447700900123";
@@ -82,13 +83,7 @@ fn agent_request(
     body: Option<&Value>,
     key: Option<&str>,
 ) -> Request {
-    let mut event: Value =
-        serde_json::from_str(&event_text("agent-api.list-conversations")).unwrap();
-    event["rawPath"] = path.into();
-    event["routeKey"] = "$default".into();
-    event["requestContext"]["http"]["method"] = method.into();
-    event["requestContext"]["http"]["path"] = path.into();
-    event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = agent.into();
+    let mut event = agent_event(method, path, Some(agent));
     if let Some(body) = body {
         event["body"] = body.to_string().into();
         event["headers"]["content-type"] = "application/json".into();
@@ -96,7 +91,7 @@ fn agent_request(
     if let Some(key) = key {
         event["headers"]["idempotency-key"] = key.into();
     }
-    lambda_http::request::from_str(&event.to_string()).unwrap()
+    request(&event)
 }
 
 impl Channel {
