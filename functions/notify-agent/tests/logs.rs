@@ -2,57 +2,13 @@
 //! Alone in its test binary: a scoped log capture must not race other tests for the same
 //! log callsites.
 
-use std::sync::Arc;
+mod support;
 
-use aws_lambda_events::dynamodb::Event;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::TimeDelta;
 use lambda_runtime::tracing::subscriber::filter::LevelFilter;
-use lambda_runtime::{Context, LambdaEvent};
-use notify_agent::{NotifyAgent, function_handler};
-use whatsapp_channel::adapters::{InMemoryChannelStore, ManualClock, RecordingNotifier};
-use whatsapp_channel::domain::Presence;
+use support::harness;
 use whatsapp_channel::logging::testing::{assert_clean, capture};
-use whatsapp_channel::ports::AgentStore;
-use whatsapp_channel::testing::{event_text, t0};
-
-struct Harness {
-    store: Arc<InMemoryChannelStore>,
-    notifier: Arc<RecordingNotifier>,
-    state: NotifyAgent,
-}
-
-fn harness(now: DateTime<Utc>) -> Harness {
-    let store = Arc::new(InMemoryChannelStore::new());
-    let notifier = Arc::new(RecordingNotifier::new());
-    let state = NotifyAgent::new(
-        store.clone(),
-        notifier.clone(),
-        Arc::new(ManualClock::at(now)),
-    );
-    Harness {
-        store,
-        notifier,
-        state,
-    }
-}
-
-impl Harness {
-    async fn available(&self, agent: &str) {
-        self.store
-            .set_presence(agent, Presence::Available, t0() - TimeDelta::hours(1))
-            .await
-            .unwrap();
-    }
-
-    async fn deliver(&self, name: &str) -> usize {
-        let event: Event = serde_json::from_str(&event_text(name)).unwrap();
-        function_handler(&self.state, LambdaEvent::new(event, Context::default()))
-            .await
-            .unwrap()
-            .batch_item_failures
-            .len()
-    }
-}
+use whatsapp_channel::testing::t0;
 
 #[tokio::test]
 async fn even_at_trace_level_stream_records_are_logged_without_customer_data() {

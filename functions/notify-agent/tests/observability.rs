@@ -1,59 +1,10 @@
 //! notify-agent's metrics (EMF), driven by the `events/` stream records.
 
-use std::sync::Arc;
+mod support;
 
-use aws_lambda_events::dynamodb::Event;
-use chrono::{DateTime, TimeDelta, Utc};
-use lambda_runtime::{Context, LambdaEvent};
-use notify_agent::{NotifyAgent, function_handler};
-use whatsapp_channel::adapters::{InMemoryChannelStore, ManualClock, RecordingNotifier};
-use whatsapp_channel::domain::Presence;
-use whatsapp_channel::metrics::{MemorySink, Metrics};
-use whatsapp_channel::ports::AgentStore;
-use whatsapp_channel::testing::{event_text, t0};
-
-struct Harness {
-    store: Arc<InMemoryChannelStore>,
-    notifier: Arc<RecordingNotifier>,
-    state: NotifyAgent,
-    sink: MemorySink,
-}
-
-fn harness(now: DateTime<Utc>) -> Harness {
-    let store = Arc::new(InMemoryChannelStore::new());
-    let notifier = Arc::new(RecordingNotifier::new());
-    let sink = MemorySink::default();
-    let state = NotifyAgent::new(
-        store.clone(),
-        notifier.clone(),
-        Arc::new(ManualClock::at(now)),
-    )
-    .with_metrics(Metrics::to(Arc::new(sink.clone()), "notify-agent"));
-    Harness {
-        store,
-        notifier,
-        state,
-        sink,
-    }
-}
-
-impl Harness {
-    async fn available(&self, agent: &str) {
-        self.store
-            .set_presence(agent, Presence::Available, t0() - TimeDelta::hours(1))
-            .await
-            .unwrap();
-    }
-
-    async fn deliver(&self, name: &str) -> usize {
-        let event: Event = serde_json::from_str(&event_text(name)).unwrap();
-        function_handler(&self.state, LambdaEvent::new(event, Context::default()))
-            .await
-            .unwrap()
-            .batch_item_failures
-            .len()
-    }
-}
+use chrono::TimeDelta;
+use support::harness;
+use whatsapp_channel::testing::t0;
 
 #[tokio::test]
 async fn a_request_nobody_is_available_for_counts_as_no_agent_available() {

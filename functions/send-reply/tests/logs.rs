@@ -2,85 +2,15 @@
 //! customer's number. Alone in its test binary: a scoped log capture must not race other tests
 //! for the same log callsites.
 
+mod support;
+
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use chrono::TimeDelta;
-use lambda_http::http::StatusCode;
 use lambda_http::tracing::subscriber::filter::LevelFilter;
-use send_reply::{SendReply, function_handler};
-use whatsapp_channel::adapters::{InMemoryChannelStore, ManualClock};
-use whatsapp_channel::app::receive_inbound;
-use whatsapp_channel::app::reply::ReplySettings;
-use whatsapp_channel::domain::InboundMessage;
+use support::{RefusingTwilio, harness};
 use whatsapp_channel::logging::testing::{assert_clean, capture};
-use whatsapp_channel::ports::{
-    ConversationStore, OutboundRequest, ReplySender, SendError, SentMessage,
-};
-use whatsapp_channel::testing::{
-    RecordingSender, event_for_conversation, inbound_params, new_sid, t0,
-};
-
-const CUSTOMER: &str = "whatsapp:+447700900123";
-
-/// Twilio refusing every message, with the customer's number in its message as Twilio writes it.
-struct RefusingTwilio;
-
-#[async_trait]
-impl ReplySender for RefusingTwilio {
-    async fn send(&self, request: &OutboundRequest) -> Result<SentMessage, SendError> {
-        Err(SendError::Rejected {
-            http_status: 400,
-            code: Some(21211),
-            message: format!(
-                "The 'To' number {} is not a valid phone number.",
-                request.to
-            ),
-        })
-    }
-}
-
-struct Harness {
-    clock: Arc<ManualClock>,
-    state: SendReply,
-    conversation: String,
-}
-
-/// A customer wrote at t0 and agent-alice (the events' caller) accepted.
-async fn harness(sender: Arc<dyn ReplySender>) -> Harness {
-    let store = Arc::new(InMemoryChannelStore::new());
-    let clock = Arc::new(ManualClock::at(t0()));
-    let message = InboundMessage::from_params(inbound_params(&new_sid(), CUSTOMER, "Hi")).unwrap();
-    let receipt = receive_inbound(store.as_ref(), clock.as_ref(), &message)
-        .await
-        .unwrap();
-    store
-        .accept(&receipt.conversation_id, "agent-alice", t0())
-        .await
-        .unwrap();
-    clock.advance(TimeDelta::minutes(1));
-    let settings = ReplySettings {
-        status_callback: "https://example.com/twilio/status".into(),
-    };
-    let state = SendReply::new(store, sender, clock.clone(), settings);
-    Harness {
-        conversation: receipt.conversation_id.to_string(),
-        clock,
-        state,
-    }
-}
-
-impl Harness {
-    async fn reply(&self, event: &str) -> StatusCode {
-        function_handler(
-            &self.state,
-            event_for_conversation(event, &self.conversation),
-        )
-        .await
-        .unwrap()
-        .status()
-    }
-}
+use whatsapp_channel::testing::RecordingSender;
 
 #[tokio::test]
 async fn even_at_trace_level_replies_are_logged_without_their_words_or_the_customer_s_number() {

@@ -2,16 +2,16 @@
 //! or a signature. Alone in its test binary: a scoped log capture must not race other tests
 //! for the same log callsites.
 
-use std::sync::Arc;
+mod support;
 
 use lambda_http::tracing::subscriber::filter::LevelFilter;
 use serde_json::Value;
-use webhook_ingest::{WebhookIngest, function_handler};
-use whatsapp_channel::adapters::{InMemoryChannelStore, ManualClock};
+use support::measured;
+use webhook_ingest::function_handler;
 use whatsapp_channel::logging::testing::{
     assert_clean, capture, event_params, event_secrets, event_signature, personal_values,
 };
-use whatsapp_channel::testing::{event, events_webhook_config, t0, webhook_request};
+use whatsapp_channel::testing::{event, webhook_request};
 
 const WEBHOOK_EVENTS: &[&str] = &[
     "webhook-ingest.inbound-text",
@@ -25,11 +25,7 @@ const WEBHOOK_EVENTS: &[&str] = &[
 
 #[tokio::test]
 async fn even_at_trace_level_every_event_is_logged_as_json_without_personal_data_or_secrets() {
-    let state = WebhookIngest::new(
-        &events_webhook_config(),
-        Arc::new(InMemoryChannelStore::new()),
-        Arc::new(ManualClock::at(t0())),
-    );
+    let (state, _metrics) = measured();
     let (logs, _guard) = capture(LevelFilter::TRACE);
     let mut forbidden = event_secrets();
     for name in WEBHOOK_EVENTS {

@@ -1,24 +1,12 @@
 //! webhook-ingest's metrics (EMF): what the on-call engineer sees.
 
-use std::sync::Arc;
+mod support;
 
 use lambda_http::http::StatusCode;
 use serde_json::Value;
+use support::measured;
 use webhook_ingest::{WebhookIngest, function_handler};
-use whatsapp_channel::adapters::{InMemoryChannelStore, ManualClock};
-use whatsapp_channel::metrics::{MemorySink, Metrics};
-use whatsapp_channel::testing::{event, events_webhook_config, t0, webhook_request};
-
-fn measured() -> (WebhookIngest, MemorySink) {
-    let sink = MemorySink::default();
-    let state = WebhookIngest::new(
-        &events_webhook_config(),
-        Arc::new(InMemoryChannelStore::new()),
-        Arc::new(ManualClock::at(t0())),
-    )
-    .with_metrics(Metrics::to(Arc::new(sink.clone()), "webhook-ingest"));
-    (state, sink)
-}
+use whatsapp_channel::testing::{event, webhook_request};
 
 async fn call(state: &WebhookIngest, name: &str) -> StatusCode {
     function_handler(state, event(name)).await.unwrap().status()

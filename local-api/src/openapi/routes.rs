@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::Operation;
+use super::operation::Operation;
 use super::schemas::schema_ref as s;
 
 const STORE: &[&str] = &["store_unavailable"];

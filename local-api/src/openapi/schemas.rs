@@ -25,18 +25,8 @@ pub(super) fn view_states() -> Vec<Value> {
         .collect()
 }
 
-pub fn components() -> Value {
-    let mut components = core_components();
-    if let (Some(schemas), Value::Object(desk)) = (
-        components["schemas"].as_object_mut(),
-        super::desk_schemas::desk_schemas(),
-    ) {
-        schemas.extend(desk);
-    }
-    components
-}
-
-fn core_components() -> Value {
+/// The core bodies and the security schemes.
+pub(super) fn core_components() -> Value {
     let statuses: Vec<&str> = MessageStatus::ALL.iter().map(|s| s.as_str()).collect();
     let presences: Vec<&str> = Presence::ALL.iter().map(|p| p.as_str()).collect();
     json!({

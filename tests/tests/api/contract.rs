@@ -8,7 +8,7 @@ use local_api::StoreChoice;
 use local_api::send::{InboundToSend, send_inbound};
 use serde_json::Value;
 
-use crate::local_api::start_with;
+use crate::helpers::local::start_with;
 use crate::openapi_check::conforms;
 
 #[tokio::test]

@@ -2,29 +2,13 @@
 //! its clock moved by `POST /local/clock`, warns the agent of an accepted conversation once at
 //! 22 h and once at 23 h 45, and never after.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use local_api::StoreChoice;
-use local_api::send::{InboundToSend, send_inbound};
-use local_api::{LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN};
 use serde_json::{Value, json};
 use whatsapp_channel::adapters::RecordingNotifier;
 
-use crate::helpers::dynamodb_endpoint;
-use crate::local_api::start_with;
-
-async fn post(base: &str, path: &str, agent: &str, body: Value) -> (u16, Value) {
-    let response = reqwest::Client::new()
-        .post(format!("{base}{path}"))
-        .header("X-Agent-Id", agent)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
+use crate::helpers::local::{Local, dynamodb_local};
 
 fn warnings(notifier: &RecordingNotifier) -> Vec<Value> {
     notifier
@@ -48,48 +32,19 @@ async fn settle(notifier: &RecordingNotifier, n: usize) -> Vec<Value> {
 }
 
 async fn an_accepted_conversation_is_warned_twice(choice: StoreChoice) {
-    let notifier = Arc::new(RecordingNotifier::new());
-    let (base, _stop) = start_with(choice, Some(notifier.clone())).await;
-    let message = InboundToSend {
-        from: "whatsapp:+447700900123".into(),
-        to: "whatsapp:+14155238886".into(),
-        body: "Where is my order?".into(),
-        profile_name: None,
-        media_url: None,
-        media_content_type: None,
-    };
-    let url = format!("{base}/twilio/inbound");
-    let (status, _, _) = send_inbound(&url, LOCAL_AUTH_TOKEN, LOCAL_ACCOUNT_SID, &message)
-        .await
-        .unwrap();
-    assert_eq!(status, 200);
-    let list: Value = reqwest::Client::new()
-        .get(format!("{base}/conversations"))
-        .header("X-Agent-Id", "alice")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (local, notifier) = Local::recording(choice).await;
+    local
+        .inbound("whatsapp:+447700900123", "Where is my order?")
+        .await;
+    let (_, list) = local.get("/conversations", "alice").await;
     let id = list["conversations"][0]["id"].as_str().unwrap().to_owned();
-    let (accepted, _) = post(
-        &base,
-        &format!("/conversations/{id}/accept"),
-        "alice",
-        json!({}),
-    )
-    .await;
+    let (accepted, _) = local
+        .post(&format!("/conversations/{id}/accept"), "alice", json!({}))
+        .await;
     assert_eq!(accepted, 200);
 
-    let advance = |seconds: i64| {
-        post(
-            &base,
-            "/local/clock",
-            "alice",
-            json!({"advance_seconds": seconds}),
-        )
-    };
+    let advance =
+        |seconds: i64| local.post("/local/clock", "alice", json!({"advance_seconds": seconds}));
     assert_eq!(advance(21 * 3600 + 50 * 60).await.0, 200);
     assert!(settle(&notifier, 1).await.is_empty(), "nothing before 22 h");
     assert_eq!(advance(10 * 60).await.0, 200);
@@ -117,29 +72,23 @@ async fn an_accepted_conversation_is_warned_at_22_h_and_23_h_45_on_the_embedded_
 
 #[tokio::test]
 async fn an_accepted_conversation_is_warned_at_22_h_and_23_h_45_on_dynamodb_local() {
-    dynamodb_endpoint();
-    let table = format!("deadline-{}", uuid::Uuid::now_v7().simple());
-    an_accepted_conversation_is_warned_twice(StoreChoice::DynamoDb { table }).await;
+    an_accepted_conversation_is_warned_twice(dynamodb_local("deadline")).await;
 }
 
 #[tokio::test]
 async fn local_api_refuses_to_move_its_clock_by_more_than_a_year() {
-    let (base, _stop) = start_with(StoreChoice::Embedded, None).await;
-    let (status, body) = post(
-        &base,
-        "/local/clock",
-        "alice",
-        json!({"advance_seconds": i64::MAX}),
-    )
-    .await;
+    let local = Local::start_with(StoreChoice::Embedded, None).await;
+    let (status, body) = local
+        .post(
+            "/local/clock",
+            "alice",
+            json!({"advance_seconds": i64::MAX}),
+        )
+        .await;
     assert_eq!(status, 400);
     assert_eq!(body["error"], "invalid_clock");
-    let (status, _) = post(
-        &base,
-        "/local/clock",
-        "alice",
-        json!({"advance_seconds": 60}),
-    )
-    .await;
+    let (status, _) = local
+        .post("/local/clock", "alice", json!({"advance_seconds": 60}))
+        .await;
     assert_eq!(status, 200, "local-api still answers");
 }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use whatsapp_channel::adapters::RecordingNotifier;
 
 use crate::helpers::dynamodb_endpoint;
-use crate::local_api::start_with;
+use crate::helpers::local::start_with;
 
 struct Desk {
     base: String,

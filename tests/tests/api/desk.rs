@@ -1,132 +1,15 @@
 //! The desk's "done when", tried as a user would: local-api (with its Twilio stub and its
 //! stream feeding notify-agent) on the embedded store and on DynamoDB Local.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use local_api::StoreChoice;
-use local_api::send::{InboundToSend, send_inbound};
-use serde_json::{Value, json};
-use whatsapp_channel::adapters::RecordingNotifier;
-use whatsapp_channel::ports::AgentNotifier;
+use serde_json::json;
 
-use crate::helpers::dynamodb_endpoint;
-use crate::local_api::start_with;
-
-pub(crate) const BUSINESS: &str = "whatsapp:+14155238886";
-
-pub(crate) struct Desk {
-    base: String,
-    client: reqwest::Client,
-    pub(crate) notifier: Arc<RecordingNotifier>,
-    _stop: tokio::sync::oneshot::Sender<()>,
-}
-
-fn encoded(raw: &str) -> String {
-    form_urlencoded::byte_serialize(raw.as_bytes()).collect()
-}
-
-impl Desk {
-    pub(crate) async fn start(choice: StoreChoice) -> Self {
-        let notifier = Arc::new(RecordingNotifier::new());
-        let as_port: Arc<dyn AgentNotifier> = notifier.clone();
-        let (base, stop) = start_with(choice, Some(as_port)).await;
-        Self {
-            base,
-            client: reqwest::Client::new(),
-            notifier,
-            _stop: stop,
-        }
-    }
-
-    /// A request as `agent` (in `groups`, comma-separated); the status and JSON body.
-    pub(crate) async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        agent: &str,
-        groups: &str,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let mut request = self
-            .client
-            .request(method, format!("{}{path}", self.base))
-            .header("X-Agent-Id", agent)
-            .header("X-Agent-Groups", groups);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-
-    pub(crate) async fn get(&self, path: &str, agent: &str) -> (u16, Value) {
-        self.call(reqwest::Method::GET, path, agent, "", None).await
-    }
-
-    pub(crate) async fn post(&self, path: &str, agent: &str, body: Value) -> (u16, Value) {
-        self.call(reqwest::Method::POST, path, agent, "", Some(body))
-            .await
-    }
-
-    pub(crate) async fn inbound(&self, from: &str, text: &str) {
-        let message = InboundToSend {
-            from: from.into(),
-            to: BUSINESS.into(),
-            body: text.into(),
-            profile_name: Some("Zoë".into()),
-            media_url: None,
-            media_content_type: None,
-        };
-        let url = format!("{}/twilio/inbound", self.base);
-        let (status, _, _) = send_inbound(
-            &url,
-            local_api::LOCAL_AUTH_TOKEN,
-            local_api::LOCAL_ACCOUNT_SID,
-            &message,
-        )
-        .await
-        .unwrap();
-        assert_eq!(status, 200);
-    }
-
-    /// The id of `customer`'s newest conversation.
-    pub(crate) async fn conversation_of(&self, customer: &str) -> String {
-        let path = format!("/customers/{}", encoded(customer));
-        let (status, summary) = self.get(&path, "alice").await;
-        assert_eq!(status, 200, "{summary}");
-        summary["recent_conversations"][0]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    }
-
-    /// Polls `path` until `done` holds (the stream is asynchronous), at most 10 s.
-    async fn eventually(&self, path: &str, done: impl Fn(&Value) -> bool) -> Value {
-        let mut last = Value::Null;
-        for _ in 0..100 {
-            let (status, body) = self.get(path, "alice").await;
-            if status == 200 && done(&body) {
-                return body;
-            }
-            last = body;
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("{path} never got there: {last}");
-    }
-}
-
-pub(crate) fn a_customer() -> String {
-    format!(
-        "whatsapp:+4477009{:05}",
-        uuid::Uuid::now_v7().as_u128() % 100_000
-    )
-}
+use crate::helpers::local::{Local, a_customer, dynamodb_local, encoded};
 
 async fn the_desk_works_end_to_end(choice: StoreChoice) {
-    let desk = Desk::start(choice).await;
+    let (desk, notifier) = Local::recording(choice).await;
     // As in notify_e2e: DynamoDB Local's stream reader settles before the first change.
     tokio::time::sleep(Duration::from_millis(800)).await;
     let customer = a_customer();
@@ -190,7 +73,7 @@ async fn the_desk_works_end_to_end(choice: StoreChoice) {
     // Bob is told (SNS, and the live channel through the same notifier).
     let mut told = false;
     for _ in 0..100 {
-        told = desk.notifier.published().iter().any(|n| {
+        told = notifier.published().iter().any(|n| {
             n.event_type == "conversation.transferred"
                 && n.agent_ids == vec!["bob".to_owned()]
                 && n.body["conversation_id"] == first.as_str()
@@ -201,7 +84,7 @@ async fn the_desk_works_end_to_end(choice: StoreChoice) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(told, "{:#?}", desk.notifier.published());
+    assert!(told, "{:#?}", notifier.published());
 
     // Closed, then the customer returns: a second conversation.
     let (status, _) = desk
@@ -327,7 +210,5 @@ async fn the_desk_works_end_to_end_on_the_embedded_store() {
 
 #[tokio::test]
 async fn the_desk_works_end_to_end_on_dynamodb_local() {
-    dynamodb_endpoint();
-    let table = format!("desk-{}", uuid::Uuid::now_v7().simple());
-    the_desk_works_end_to_end(StoreChoice::DynamoDb { table }).await;
+    the_desk_works_end_to_end(dynamodb_local("desk")).await;
 }

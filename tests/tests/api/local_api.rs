@@ -1,43 +1,12 @@
-use std::sync::Arc;
-
 use local_api::send::{InboundToSend, send_inbound};
-use local_api::{LOCAL_ACCOUNT_SID, LocalApi, StoreChoice};
-use tokio::net::TcpListener;
-use whatsapp_channel::adapters::SystemClock;
-use whatsapp_channel::ports::AgentNotifier;
+use local_api::{LOCAL_ACCOUNT_SID, StoreChoice};
 
-use crate::helpers::dynamodb_endpoint;
+use crate::helpers::local::{dynamodb_local, start_with};
 
-/// local-api on a free port over the given store; returns its base URL.
+/// local-api on a free port over the given store, without an event source; returns its base
+/// URL and the sender that stops it.
 async fn start(choice: StoreChoice) -> (String, tokio::sync::oneshot::Sender<()>) {
     start_with(choice, None).await
-}
-
-/// local-api as `cargo run -p local-api` starts it, with notifications going to `notifier`
-/// (none: no event source); returns its base URL and the sender that stops it.
-pub(crate) async fn start_with(
-    choice: StoreChoice,
-    notifier: Option<Arc<dyn AgentNotifier>>,
-) -> (String, tokio::sync::oneshot::Sender<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (webhook, _) = local_api::webhook_config(port).unwrap();
-    let backing = local_api::store(&choice).await.unwrap();
-    let twilio = local_api::twilio_side(port, &webhook);
-    assert!(twilio.stubbed, "tests run local-api on its Twilio stub");
-    let clock = Arc::new(SystemClock::default());
-    let api =
-        Arc::new(LocalApi::new(&webhook, &twilio, backing.store.clone(), clock.clone()).unwrap());
-    if let Some(notifier) = notifier {
-        local_api::start_notifications(&backing, notifier, &api)
-            .await
-            .unwrap();
-    }
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(local_api::serve(listener, api, async {
-        let _ = stopped.await;
-    }));
-    (format!("http://127.0.0.1:{port}"), stop)
 }
 
 async fn send_inbound_shows_up_in_the_queue(choice: StoreChoice) {
@@ -110,9 +79,7 @@ async fn send_inbound_through_local_api_shows_a_conversation_on_the_embedded_sto
 
 #[tokio::test]
 async fn send_inbound_through_local_api_shows_a_conversation_on_dynamodb_local() {
-    dynamodb_endpoint();
-    let table = format!("local-api-{}", uuid::Uuid::now_v7().simple());
-    send_inbound_shows_up_in_the_queue(StoreChoice::DynamoDb { table }).await;
+    send_inbound_shows_up_in_the_queue(dynamodb_local("local-api")).await;
 }
 
 /// Through local-api and its Twilio stub: accept, reply, status callbacks, then the process's
@@ -237,9 +204,7 @@ async fn replies_follow_the_24_hour_window_through_local_api_on_the_embedded_sto
 
 #[tokio::test]
 async fn replies_follow_the_24_hour_window_through_local_api_on_dynamodb_local() {
-    dynamodb_endpoint();
-    let table = format!("local-api-{}", uuid::Uuid::now_v7().simple());
-    reply_window_through_local_api(StoreChoice::DynamoDb { table }).await;
+    reply_window_through_local_api(dynamodb_local("local-api")).await;
 }
 
 #[tokio::test]

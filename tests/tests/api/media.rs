@@ -9,17 +9,18 @@ use base64::Engine;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use send_reply::SendReply;
-use serde_json::{Value, json};
+use serde_json::json;
 use whatsapp_channel::adapters::{
     InMemoryChannelStore, S3MediaStore, TwilioConfig, TwilioMediaFetcher, TwilioReplySender,
 };
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::domain::MAX_UPLOAD_BYTES;
 use whatsapp_channel::ports::{ChannelStore, Clock};
-use whatsapp_channel::testing::{event_text, inbound_params, signed_request};
+use whatsapp_channel::testing::{inbound_params, signed_request};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use crate::helpers::agent::{agent_event, request};
 use crate::helpers::{Webhook, body_json};
 
 const CUSTOMER: &str = "whatsapp:+447700900123";
@@ -125,13 +126,7 @@ fn agent_request(
     body: Option<(&str, &[u8])>,
     accept: Option<&str>,
 ) -> Request {
-    let mut event: Value =
-        serde_json::from_str(&event_text("agent-api.list-conversations")).unwrap();
-    event["rawPath"] = path.into();
-    event["routeKey"] = "$default".into();
-    event["requestContext"]["http"]["method"] = method.into();
-    event["requestContext"]["http"]["path"] = path.into();
-    event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = agent.into();
+    let mut event = agent_event(method, path, Some(agent));
     if let Some((content_type, bytes)) = body {
         event["body"] = base64::engine::general_purpose::STANDARD
             .encode(bytes)
@@ -142,19 +137,12 @@ fn agent_request(
     if let Some(accept) = accept {
         event["headers"]["accept"] = accept.into();
     }
-    lambda_http::request::from_str(&event.to_string()).unwrap()
+    request(&event)
 }
 
 /// A request without any agent identity (no authorizer claims), as Twilio's would be.
 fn anonymous_request(method: &str, path: &str) -> Request {
-    let mut event: Value =
-        serde_json::from_str(&event_text("agent-api.list-conversations")).unwrap();
-    event["rawPath"] = path.into();
-    event["routeKey"] = "$default".into();
-    event["requestContext"]["http"]["method"] = method.into();
-    event["requestContext"]["http"]["path"] = path.into();
-    event["requestContext"]["authorizer"] = Value::Null;
-    lambda_http::request::from_str(&event.to_string()).unwrap()
+    request(&agent_event(method, path, None))
 }
 
 fn media_path(sid: &str) -> String {

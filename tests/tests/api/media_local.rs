@@ -12,7 +12,8 @@ fn new_media_sid() -> String {
 /// As a new user tries it: local-api (embedded store, in-memory media) and its Twilio stub.
 #[tokio::test]
 async fn through_local_api_an_inbound_image_opens_and_an_upload_is_sent_as_media_url() {
-    let (base, _stop) = crate::local_api::start_with(local_api::StoreChoice::Embedded, None).await;
+    let (base, _stop) =
+        crate::helpers::local::start_with(local_api::StoreChoice::Embedded, None).await;
     let sid = new_media_sid();
     let message = local_api::send::InboundToSend {
         from: CUSTOMER.into(),

@@ -6,12 +6,11 @@ use std::sync::Arc;
 
 use local_api::send::{InboundToSend, encode, inbound_params, new_message_sid};
 use local_api::{LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN, StoreChoice};
-use serde_json::{Value, json};
+use serde_json::json;
 use whatsapp_channel::adapters::SnsAgentNotifier;
 use whatsapp_channel::twilio::RequestValidator;
 
-use crate::helpers::dynamodb_endpoint;
-use crate::local_api::start_with;
+use crate::helpers::local::{Local, dynamodb_local};
 use crate::sns::topic;
 
 const BUSINESS: &str = "whatsapp:+14155238886";
@@ -40,23 +39,6 @@ async fn post_inbound(base: &str, sid: &str, from: &str, body: &str) {
     assert_eq!(response.status().as_u16(), 200);
 }
 
-async fn put(base: &str, path: &str, agent: &str, body: Value) -> u16 {
-    put_in_groups(base, path, agent, "", body).await
-}
-
-async fn put_in_groups(base: &str, path: &str, agent: &str, groups: &str, body: Value) -> u16 {
-    reqwest::Client::new()
-        .put(format!("{base}{path}"))
-        .header("X-Agent-Id", agent)
-        .header("X-Agent-Groups", groups)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
-
 async fn available_agents_get_one_request_per_new_session(choice: StoreChoice) {
     let topic = topic().await;
     let alice = topic.agent_queue("alice").await;
@@ -65,36 +47,36 @@ async fn available_agents_get_one_request_per_new_session(choice: StoreChoice) {
     let stranger = format!("whatsapp:+44770091{suffix:05}");
     let known = format!("whatsapp:+44770092{suffix:05}");
     let notifier = SnsAgentNotifier::new(topic.sns.clone(), topic.arn.clone());
-    let (base, _stop) = start_with(choice, Some(Arc::new(notifier))).await;
+    let local = Local::start_with(choice, Some(Arc::new(notifier))).await;
+    let base = &local.base;
 
     assert_eq!(
-        put(
-            &base,
-            "/agents/alice/presence",
-            "alice",
-            json!({"status": "available"})
-        )
-        .await,
+        local
+            .put(
+                "/agents/alice/presence",
+                "alice",
+                json!({"status": "available"})
+            )
+            .await
+            .0,
         200
     );
     assert_eq!(
-        put(
-            &base,
-            "/agents/bob/presence",
-            "bob",
-            json!({"status": "offline"})
-        )
-        .await,
+        local
+            .put("/agents/bob/presence", "bob", json!({"status": "offline"}))
+            .await
+            .0,
         200
     );
     assert_eq!(
-        put(
-            &base,
-            "/agents/bob/presence",
-            "alice",
-            json!({"status": "available"})
-        )
-        .await,
+        local
+            .put(
+                "/agents/bob/presence",
+                "alice",
+                json!({"status": "available"})
+            )
+            .await
+            .0,
         403
     );
     let contact_path = format!(
@@ -104,21 +86,30 @@ async fn available_agents_get_one_request_per_new_session(choice: StoreChoice) {
     let contact = json!({"name": "Zoë O'Brien", "contact_id": "C-1042", "tier": "gold"});
     // The directory is shared data: an agent outside the admins group may not write it.
     assert_eq!(
-        put(&base, &contact_path, "alice", contact.clone()).await,
+        local.put(&contact_path, "alice", contact.clone()).await.0,
         403
     );
     assert_eq!(
-        put_in_groups(&base, &contact_path, "alice", "admins", contact).await,
+        local
+            .call(
+                reqwest::Method::PUT,
+                &contact_path,
+                "alice",
+                "admins",
+                Some(contact)
+            )
+            .await
+            .0,
         201
     );
     // The presence change reaches notify-agent before the requests are made.
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
 
     let first = new_message_sid();
-    post_inbound(&base, &first, &stranger, "Where is my order?").await;
-    post_inbound(&base, &first, &stranger, "Where is my order?").await; // Twilio's retry
-    post_inbound(&base, &new_message_sid(), &stranger, "Hello?").await; // a follow-up
-    post_inbound(&base, &new_message_sid(), &known, "Hi, it's Zoë").await;
+    post_inbound(base, &first, &stranger, "Where is my order?").await;
+    post_inbound(base, &first, &stranger, "Where is my order?").await; // Twilio's retry
+    post_inbound(base, &new_message_sid(), &stranger, "Hello?").await; // a follow-up
+    post_inbound(base, &new_message_sid(), &known, "Hi, it's Zoë").await;
 
     let mut received = Vec::new();
     for _ in 0..20 {
@@ -159,7 +150,5 @@ async fn an_available_agents_queue_gets_one_request_per_new_session_on_the_embed
 
 #[tokio::test]
 async fn an_available_agents_queue_gets_one_request_per_new_session_on_dynamodb_local() {
-    dynamodb_endpoint();
-    let table = format!("notify-{}", uuid::Uuid::now_v7().simple());
-    available_agents_get_one_request_per_new_session(StoreChoice::DynamoDb { table }).await;
+    available_agents_get_one_request_per_new_session(dynamodb_local("notify")).await;
 }

@@ -6,11 +6,10 @@ use std::time::Duration;
 use local_api::StoreChoice;
 use serde_json::json;
 
-use crate::desk::{BUSINESS, Desk, a_customer};
-use crate::helpers::dynamodb_endpoint;
+use crate::helpers::local::{BUSINESS, Local, a_customer, dynamodb_local};
 
 async fn a_business_started_conversation_waits_for_the_customer(choice: StoreChoice) {
-    let desk = Desk::start(choice).await;
+    let (desk, notifier) = Local::recording(choice).await;
     let (status, _) = desk
         .call(
             reqwest::Method::PUT,
@@ -62,7 +61,7 @@ async fn a_business_started_conversation_waits_for_the_customer(choice: StoreCho
     // Alice hears of the answer; nobody gets a conversation request for it.
     let mut heard = false;
     for _ in 0..50 {
-        heard = desk.notifier.published().iter().any(|n| {
+        heard = notifier.published().iter().any(|n| {
             n.event_type == "message.received" && n.body["conversation_id"] == id.as_str()
         });
         if heard {
@@ -70,15 +69,14 @@ async fn a_business_started_conversation_waits_for_the_customer(choice: StoreCho
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(heard, "{:#?}", desk.notifier.published());
+    assert!(heard, "{:#?}", notifier.published());
     assert!(
-        !desk
-            .notifier
+        !notifier
             .published()
             .iter()
             .any(|n| n.event_type == "conversation.requested"),
         "{:#?}",
-        desk.notifier.published()
+        notifier.published()
     );
 }
 
@@ -89,7 +87,5 @@ async fn a_business_started_conversation_waits_for_the_customer_on_the_embedded_
 
 #[tokio::test]
 async fn a_business_started_conversation_waits_for_the_customer_on_dynamodb_local() {
-    dynamodb_endpoint();
-    let table = format!("start-{}", uuid::Uuid::now_v7().simple());
-    a_business_started_conversation_waits_for_the_customer(StoreChoice::DynamoDb { table }).await;
+    a_business_started_conversation_waits_for_the_customer(dynamodb_local("start")).await;
 }

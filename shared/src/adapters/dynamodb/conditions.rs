@@ -6,11 +6,11 @@ use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::CancellationReason;
+use aws_sdk_dynamodb::types::{CancellationReason, TransactWriteItem};
 
-use super::items::Item;
-use super::unavailable;
-use crate::ports::StoreError;
+use super::items::{IS_NEW, Item};
+use super::{DynamoChannelStore, unavailable};
+use crate::ports::{StoreError, Stored};
 
 /// An operation's error that can say its condition did not hold.
 pub(super) trait ConditionalError:
@@ -84,4 +84,56 @@ pub(super) fn transaction<T>(
 /// Whether this item of a cancelled transaction failed its condition.
 pub(super) fn failed_condition(reason: Option<&CancellationReason>) -> bool {
     reason.and_then(|r| r.code()) == Some("ConditionalCheckFailed")
+}
+
+impl DynamoChannelStore {
+    /// Writes a new item: [`Stored::Duplicate`] when an item with its key exists.
+    pub(super) async fn insert(&self, item: Item) -> Result<Stored, StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(IS_NEW)
+            .send()
+            .await;
+        Ok(match conditional(result)? {
+            Ok(_) => Stored::Inserted,
+            Err(_) => Stored::Duplicate,
+        })
+    }
+
+    /// Writes a conversation's change (`items`, its conditional update first) with the session's
+    /// `mirror` while the session is still this conversation's, else without it. `Ok(false)`:
+    /// the conversation's own condition did not hold. `what` names the write in an error.
+    pub(super) async fn transact_mirrored(
+        &self,
+        items: Vec<TransactWriteItem>,
+        mirror: TransactWriteItem,
+        what: &str,
+    ) -> Result<bool, StoreError> {
+        let mirror_at = items.len();
+        let mut with_mirror = items.clone();
+        with_mirror.push(mirror);
+        for attempt in [with_mirror, items] {
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(attempt))
+                .send()
+                .await;
+            match transaction(result)? {
+                Ok(_) => return Ok(true),
+                Err(reasons) if failed_condition(reasons.first()) => return Ok(false),
+                // Only the mirror failed: the session is another conversation's now.
+                Err(reasons) if failed_condition(reasons.get(mirror_at)) => {}
+                Err(_) => {
+                    return Err(StoreError::Unavailable(
+                        format!("the {what} transaction was cancelled").into(),
+                    ));
+                }
+            }
+        }
+        Ok(false)
+    }
 }

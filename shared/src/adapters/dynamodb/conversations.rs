@@ -4,13 +4,14 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 
-use super::conditions::{conditional, failed_condition, transaction};
-use super::items::{conversation_key, conversations_partitions, from_item, n, s, session_key};
+use super::conditions::conditional;
+use super::items::{
+    Partition, PartitionQuery, SortKeys, conversation_key, conversations_partitions, from_item, n,
+    s, session_mirror,
+};
 use super::{DynamoChannelStore, unavailable};
 use crate::domain::{ConversationId, ConversationState};
-use crate::ports::{
-    AcceptResult, CloseResult, ConversationRecord, ConversationStore, SessionKey, StoreError,
-};
+use crate::ports::{AcceptResult, CloseResult, ConversationRecord, ConversationStore, StoreError};
 
 /// A conversation's moves that agents make, each a conditional update.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +38,7 @@ impl Transition {
         }
     }
 
+    /// Each move's own condition (a transfer and an administrator's close have theirs).
     fn condition(self) -> &'static str {
         match self {
             Self::Accept => "#state = :requested",
@@ -69,53 +71,33 @@ impl DynamoChannelStore {
             .expression_attribute_values(placeholder, s(from.as_str()))
             .build()
             .map_err(unavailable)?;
-        let session = SessionKey::of(conversation)
-            .ok_or_else(|| StoreError::Corrupt("conversation addresses".into()))?;
-        let mirror = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(session_key(&session)))
-            .update_expression("SET #state = :to, assigned_agent = :agent")
-            .condition_expression("conversation_id = :id")
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":to", s(to))
-            .expression_attribute_values(":agent", s(agent))
-            .expression_attribute_values(":id", s(conversation.id.clone()))
-            .build()
-            .map_err(unavailable)?;
-        // With the session mirrored while it is this conversation's; else the conversation alone.
-        for items in [
-            vec![update_conversation.clone(), mirror],
-            vec![update_conversation],
-        ] {
-            let result = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(
-                    items
-                        .into_iter()
-                        .map(|u| TransactWriteItem::builder().update(u).build())
-                        .collect(),
-                ))
-                .send()
-                .await;
-            match transaction(result)? {
-                Ok(_) => {
-                    let mut updated = conversation.clone();
-                    updated.state = transition.to();
-                    updated.assigned_agent = Some(agent.to_owned());
-                    return Ok(Some(updated));
-                }
-                Err(reasons) if failed_condition(reasons.first()) => return Ok(None),
-                // Only the mirror failed: the session is another conversation's now.
-                Err(reasons) if failed_condition(reasons.get(1)) => {}
-                Err(_) => {
-                    return Err(StoreError::Unavailable(
-                        "the state transaction was cancelled".into(),
-                    ));
-                }
-            }
-        }
-        Ok(None)
+        let mirror = session_mirror(
+            &self.table,
+            conversation,
+            "SET #state = :to, assigned_agent = :agent",
+        )?
+        .expression_attribute_names("#state", "state")
+        .expression_attribute_values(":to", s(to))
+        .expression_attribute_values(":agent", s(agent))
+        .build()
+        .map_err(unavailable)?;
+        let written = self
+            .transact_mirrored(
+                vec![
+                    TransactWriteItem::builder()
+                        .update(update_conversation)
+                        .build(),
+                ],
+                TransactWriteItem::builder().update(mirror).build(),
+                "state",
+            )
+            .await?;
+        Ok(written.then(|| {
+            let mut updated = conversation.clone();
+            updated.state = transition.to();
+            updated.assigned_agent = Some(agent.to_owned());
+            updated
+        }))
     }
 }
 
@@ -131,7 +113,13 @@ impl ConversationStore for DynamoChannelStore {
         // queue's.
         let only = business.map(|b| ("business", s(b)));
         let shards = conversations_partitions().map(|partition| {
-            self.query_index_page(partition, true, before, Some(limit), only.clone())
+            self.query(PartitionQuery {
+                sort_keys: before.map_or(SortKeys::All, |b| SortKeys::Below(b.to_owned())),
+                newest_first: true,
+                limit: Some(limit),
+                only: only.clone(),
+                ..PartitionQuery::of(Partition::index(partition))
+            })
         });
         let mut page: Vec<ConversationRecord> = futures_util::future::try_join_all(shards)
             .await?
@@ -174,7 +162,8 @@ impl ConversationStore for DynamoChannelStore {
             .expression_attribute_values(":last", n(last_inbound_at.timestamp_millis()))
             .send()
             .await;
-        // Already as late or later: nothing to settle.
+        // Already as late or later: nothing to settle. Strictly later on purpose, unlike a
+        // start's `settle_replaced` (`<=`, where an equal time must not cancel the start).
         conditional(result).map(|_| ())
     }
 

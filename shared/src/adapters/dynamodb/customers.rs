@@ -6,8 +6,8 @@ use aws_sdk_dynamodb::types::{Put, Select, TransactWriteItem, Update};
 
 use super::conditions::{failed_condition, transaction};
 use super::items::{
-    CUSTOMER_INDEX, CUSTOMER_INDEX_PK, INDEX, conversation_item, conversation_key, conversation_pk,
-    customer_partition, from_item, n, s, session_item, session_key,
+    Partition, PartitionQuery, conversation_item, conversation_key, conversation_pk, from_item, n,
+    put_new, s, session_item, session_key,
 };
 use super::{DynamoChannelStore, unavailable};
 use crate::domain::{ConversationId, ConversationState, SessionWindow, WINDOW};
@@ -23,44 +23,28 @@ impl CustomerStore for DynamoChannelStore {
         customer: &str,
         limit: usize,
     ) -> Result<Vec<ConversationRecord>, StoreError> {
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(CUSTOMER_INDEX)
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", CUSTOMER_INDEX_PK)
-            .expression_attribute_values(":pk", s(customer_partition(customer)))
-            .scan_index_forward(false)
-            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
-            .send()
-            .await
-            .map_err(unavailable)?;
-        out.items
-            .unwrap_or_default()
-            .into_iter()
-            .map(from_item)
-            .collect()
+        self.query(PartitionQuery {
+            newest_first: true,
+            limit: Some(limit),
+            ..PartitionQuery::of(Partition::customer(customer))
+        })
+        .await?
+        .into_iter()
+        .map(from_item)
+        .collect()
     }
 
     async fn customer_history(
         &self,
         customer: &str,
     ) -> Result<(Option<ConversationRecord>, usize), StoreError> {
+        let conversations = PartitionQuery::of(Partition::customer(customer));
         let first = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(CUSTOMER_INDEX)
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", CUSTOMER_INDEX_PK)
-            .expression_attribute_values(":pk", s(customer_partition(customer)))
-            .limit(1)
-            .send()
-            .await
-            .map_err(unavailable)?
-            .items
-            .unwrap_or_default()
+            .query(PartitionQuery {
+                limit: Some(1),
+                ..conversations.clone()
+            })
+            .await?
             .into_iter()
             .next()
             .map(from_item)
@@ -68,14 +52,8 @@ impl CustomerStore for DynamoChannelStore {
         let mut count = 0;
         let mut start = None;
         loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(CUSTOMER_INDEX)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", CUSTOMER_INDEX_PK)
-                .expression_attribute_values(":pk", s(customer_partition(customer)))
+            let page = conversations
+                .request(self.client.query().table_name(&self.table))
                 .select(Select::Count)
                 .set_exclusive_start_key(start)
                 .send()
@@ -90,20 +68,8 @@ impl CustomerStore for DynamoChannelStore {
     }
 
     async fn last_message(&self, id: &ConversationId) -> Result<Option<MessageRecord>, StoreError> {
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(INDEX)
-            .key_condition_expression("gsi1pk = :pk")
-            .expression_attribute_values(":pk", s(conversation_pk(id.as_str())))
-            .scan_index_forward(false)
-            .limit(1)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        out.items
-            .unwrap_or_default()
+        self.query_index(conversation_pk(id.as_str()), true, Some(1))
+            .await?
             .into_iter()
             .next()
             .map(from_item)
@@ -119,6 +85,7 @@ impl CustomerStore for DynamoChannelStore {
         // Its TTL: the customer's answer is awaited AWAIT_ANSWER; its window (from NEVER) is closed.
         let item = session_item(session)?;
         let window_start = (session.started_at - WINDOW).timestamp_millis();
+        // Its own condition on purpose (an inbound start's differs): a waiting session is kept.
         let put_session = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
@@ -132,10 +99,7 @@ impl CustomerStore for DynamoChannelStore {
             .expression_attribute_values(":never", n(NEVER.timestamp_millis()))
             .build()
             .map_err(unavailable)?;
-        let put_conversation = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(conversation_item(conversation)?))
-            .condition_expression("attribute_not_exists(pk)")
+        let put_conversation = put_new(&self.table, conversation_item(conversation)?)
             .build()
             .map_err(unavailable)?;
         let mut items = vec![
@@ -170,6 +134,7 @@ impl CustomerStore for DynamoChannelStore {
         old: &SessionRecord,
     ) -> Result<bool, StoreError> {
         let at = n(touch.at.timestamp_millis());
+        // Its own condition on purpose (an inbound refresh's differs): the session still awaits.
         let mut session = Update::builder()
             .table_name(&self.table)
             .set_key(Some(session_key(&touch.key)))

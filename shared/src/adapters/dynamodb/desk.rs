@@ -4,17 +4,17 @@
 //! transactions with the session's mirror.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{ReturnValue, TransactWriteItem, Update};
 
-use super::conditions::{conditional, failed_condition, transaction};
 use super::items::{
-    Item, TYPE, conversation_key, conversation_pk, from_item, key, n, s, session_key, to_item,
+    Item, Partition, PartitionQuery, SortKeys, TYPE, conversation_key, conversation_pk, from_item,
+    key, n, put_new, s, session_mirror, to_item,
 };
 use super::{DynamoChannelStore, unavailable};
 use crate::domain::{ConversationId, ConversationState};
 use crate::ports::{
-    ConversationRecord, DeskStore, EventRecord, NoteRecord, QuickReply, SessionKey, StoreError,
-    Stored, TransferResult,
+    ConversationRecord, DeskStore, EventRecord, NoteRecord, QuickReply, StoreError, Stored,
+    TransferResult,
 };
 
 const NOTE: &str = "note";
@@ -51,52 +51,10 @@ pub fn quick_reply_key(id: &str) -> Item {
     key(QUICK_REPLIES.into(), &format!("QR#{id}"))
 }
 
-impl DynamoChannelStore {
-    /// A `Query` of one partition (`index`: of that index), every page.
-    async fn query_all(
-        &self,
-        index: Option<&str>,
-        condition: &str,
-        values: Vec<(&str, AttributeValue)>,
-    ) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let mut query = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .set_index_name(index.map(str::to_owned))
-                .key_condition_expression(condition)
-                .set_exclusive_start_key(start);
-            for (name, value) in &values {
-                query = query.expression_attribute_values(*name, value.clone());
-            }
-            let page = query.send().await.map_err(unavailable)?;
-            items.extend(page.items.unwrap_or_default());
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(items);
-            }
-        }
-    }
-}
-
 #[async_trait]
 impl DeskStore for DynamoChannelStore {
     async fn add_note(&self, note: &NoteRecord) -> Result<Stored, StoreError> {
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(note_item(note)?))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        Ok(match conditional(result)? {
-            Ok(_) => Stored::Inserted,
-            Err(_) => Stored::Duplicate,
-        })
+        self.insert(note_item(note)?).await
     }
 
     async fn desk_items(
@@ -105,14 +63,10 @@ impl DeskStore for DynamoChannelStore {
     ) -> Result<(Vec<NoteRecord>, Vec<EventRecord>), StoreError> {
         // `EVENT#…` and `NOTE#…` both sort after the conversation's own `CONV`.
         let items = self
-            .query_all(
-                None,
-                "pk = :pk AND sk > :conv",
-                vec![
-                    (":pk", s(conversation_pk(id.as_str()))),
-                    (":conv", s("CONV")),
-                ],
-            )
+            .query(PartitionQuery {
+                sort_keys: SortKeys::Above("CONV".into()),
+                ..PartitionQuery::of(Partition::table(conversation_pk(id.as_str())))
+            })
             .await?;
         let (mut notes, mut events) = (Vec::new(), Vec::new());
         for item in items {
@@ -137,6 +91,7 @@ impl DeskStore for DynamoChannelStore {
         event: &EventRecord,
     ) -> Result<TransferResult, StoreError> {
         let to = event.to_agent.clone().unwrap_or_default();
+        // Its own condition on purpose: only the agent it is taken from, while active.
         let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(conversation_key(&conversation.id)))
@@ -149,55 +104,30 @@ impl DeskStore for DynamoChannelStore {
             .expression_attribute_values(":at", n(event.created_at.timestamp_millis()))
             .build()
             .map_err(unavailable)?;
-        let record = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(event_item(event)?))
-            .condition_expression("attribute_not_exists(pk)")
+        let record = put_new(&self.table, event_item(event)?)
             .build()
             .map_err(unavailable)?;
-        let session = SessionKey::of(conversation)
-            .ok_or_else(|| StoreError::Corrupt("conversation addresses".into()))?;
-        let mirror = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(session_key(&session)))
-            .update_expression("SET assigned_agent = :to")
-            .condition_expression("conversation_id = :id")
+        let mirror = session_mirror(&self.table, conversation, "SET assigned_agent = :to")?
             .expression_attribute_values(":to", s(to.clone()))
-            .expression_attribute_values(":id", s(conversation.id.clone()))
             .build()
             .map_err(unavailable)?;
-        let update = TransactWriteItem::builder().update(update).build();
-        let record = TransactWriteItem::builder().put(record).build();
-        let mirror = TransactWriteItem::builder().update(mirror).build();
-        // With the session mirrored while it is this conversation's; else without it.
-        for items in [
-            vec![update.clone(), record.clone(), mirror],
-            vec![update, record],
-        ] {
-            let result = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(items))
-                .send()
-                .await;
-            match transaction(result)? {
-                Ok(_) => {
-                    let mut updated = conversation.clone();
-                    updated.assigned_agent = Some(to);
-                    return Ok(TransferResult::Transferred(updated));
-                }
-                Err(reasons) if failed_condition(reasons.first()) => {
-                    return Ok(TransferResult::Changed);
-                }
-                Err(reasons) if failed_condition(reasons.get(2)) => {}
-                Err(_) => {
-                    return Err(StoreError::Unavailable(
-                        "the transfer transaction was cancelled".into(),
-                    ));
-                }
-            }
-        }
-        Ok(TransferResult::Changed)
+        let written = self
+            .transact_mirrored(
+                vec![
+                    TransactWriteItem::builder().update(update).build(),
+                    TransactWriteItem::builder().put(record).build(),
+                ],
+                TransactWriteItem::builder().update(mirror).build(),
+                "transfer",
+            )
+            .await?;
+        Ok(if written {
+            let mut updated = conversation.clone();
+            updated.assigned_agent = Some(to);
+            TransferResult::Transferred(updated)
+        } else {
+            TransferResult::Changed
+        })
     }
 
     async fn close_any(
@@ -207,6 +137,7 @@ impl DeskStore for DynamoChannelStore {
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<bool, StoreError> {
         let closed = s(ConversationState::Closed.as_str());
+        // Its own condition on purpose: whatever state the administrator saw, by anyone.
         let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(conversation_key(&conversation.id)))
@@ -219,44 +150,21 @@ impl DeskStore for DynamoChannelStore {
             .expression_attribute_values(":at", n(at.timestamp_millis()))
             .build()
             .map_err(unavailable)?;
-        let session = SessionKey::of(conversation)
-            .ok_or_else(|| StoreError::Corrupt("conversation addresses".into()))?;
-        let mirror = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(session_key(&session)))
-            .update_expression("SET #state = :closed")
-            .condition_expression("conversation_id = :id")
+        let mirror = session_mirror(&self.table, conversation, "SET #state = :closed")?
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":closed", closed)
-            .expression_attribute_values(":id", s(conversation.id.clone()))
             .build()
             .map_err(unavailable)?;
-        let update = TransactWriteItem::builder().update(update).build();
-        let mirror = TransactWriteItem::builder().update(mirror).build();
-        for items in [vec![update.clone(), mirror], vec![update]] {
-            let result = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(items))
-                .send()
-                .await;
-            match transaction(result)? {
-                Ok(_) => return Ok(true),
-                Err(reasons) if failed_condition(reasons.first()) => return Ok(false),
-                // Only the mirror failed: the session is another conversation's now.
-                Err(reasons) if failed_condition(reasons.get(1)) => {}
-                Err(_) => {
-                    return Err(StoreError::Unavailable(
-                        "the close transaction was cancelled".into(),
-                    ));
-                }
-            }
-        }
-        Ok(false)
+        self.transact_mirrored(
+            vec![TransactWriteItem::builder().update(update).build()],
+            TransactWriteItem::builder().update(mirror).build(),
+            "close",
+        )
+        .await
     }
 
     async fn quick_replies(&self) -> Result<Vec<QuickReply>, StoreError> {
-        self.query_all(None, "pk = :pk", vec![(":pk", s(QUICK_REPLIES))])
+        self.query(PartitionQuery::of(Partition::table(QUICK_REPLIES)))
             .await?
             .into_iter()
             .map(from_item)

@@ -23,9 +23,9 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::client::Waiters;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
-    KeyType, KeysAndAttributes, Projection, ProjectionType, ScalarAttributeType,
-    StreamSpecification, StreamViewType, TimeToLiveSpecification, TransactWriteItem,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+    KeysAndAttributes, Projection, ProjectionType, ScalarAttributeType, StreamSpecification,
+    StreamViewType, TimeToLiveSpecification, TransactWriteItem,
 };
 
 pub use items::INDEX;
@@ -38,7 +38,10 @@ pub mod partitions {
     pub use super::desk::quick_reply_key;
     pub use super::search::term_pk;
 }
-use items::{CUSTOMER_INDEX, CUSTOMER_INDEX_PK, CUSTOMER_INDEX_SK, EXPIRES_AT, Item, from_item, s};
+use items::{
+    CUSTOMER_INDEX, CUSTOMER_INDEX_PK, CUSTOMER_INDEX_SK, EXPIRES_AT, Item, Partition,
+    PartitionQuery, from_item,
+};
 
 use crate::ports::StoreError;
 
@@ -218,55 +221,33 @@ impl DynamoChannelStore {
         newest_first: bool,
         limit: Option<usize>,
     ) -> Result<Vec<Item>, StoreError> {
-        self.query_index_page(partition, newest_first, None, limit, None)
-            .await
+        self.query(PartitionQuery {
+            newest_first,
+            limit,
+            ..PartitionQuery::of(Partition::index(partition))
+        })
+        .await
     }
 
-    /// As [`Self::query_index`], only the sort keys below `before` when given, and only the
-    /// items whose `attribute` equals `value` when asked. The filter runs after DynamoDB reads
-    /// a page, so pages are read until `limit` items match.
-    async fn query_index_page(
-        &self,
-        partition: String,
-        newest_first: bool,
-        before: Option<&str>,
-        limit: Option<usize>,
-        only: Option<(&'static str, AttributeValue)>,
-    ) -> Result<Vec<Item>, StoreError> {
+    /// Every page of `query` until it has its `limit` of items.
+    async fn query(&self, query: PartitionQuery) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start = None;
         loop {
-            let mut query = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(INDEX)
-                .expression_attribute_values(":pk", s(partition.clone()))
-                .scan_index_forward(!newest_first)
-                .set_exclusive_start_key(start);
-            query = match before {
-                Some(before) => query
-                    .key_condition_expression("gsi1pk = :pk AND gsi1sk < :before")
-                    .expression_attribute_values(":before", s(before)),
-                None => query.key_condition_expression("gsi1pk = :pk"),
-            };
-            query = match &only {
-                // DynamoDB's Limit counts items read, not items kept: no Limit with a filter.
-                Some((attribute, value)) => query
-                    .filter_expression("#only = :only")
-                    .expression_attribute_names("#only", *attribute)
-                    .expression_attribute_values(":only", value.clone()),
-                None => query.set_limit(limit.map(|l| i32::try_from(l).unwrap_or(i32::MAX))),
-            };
-            let page = query.send().await.map_err(unavailable)?;
+            let request = query.request(self.client.query().table_name(&self.table));
+            let page = request
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(unavailable)?;
             items.extend(page.items.unwrap_or_default());
             start = page.last_evaluated_key;
-            let full = limit.is_some_and(|l| items.len() >= l);
+            let full = query.limit.is_some_and(|l| items.len() >= l);
             if start.is_none() || full {
                 break;
             }
         }
-        if let Some(l) = limit {
+        if let Some(l) = query.limit {
             items.truncate(l);
         }
         Ok(items)

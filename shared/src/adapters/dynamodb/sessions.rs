@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use super::conditions::{conditional, failed_condition, transaction};
 use super::items::{
     Item, TYPE, conversation_item, conversation_key, conversation_pk, from_item, message_item,
-    message_key, n, s, session_item, session_key, tag,
+    message_key, n, put_new, s, session_item, session_key, tag,
 };
 use super::{DynamoChannelStore, unavailable};
 use crate::domain::{
@@ -44,6 +44,7 @@ impl DynamoChannelStore {
         let window_start = (touch.at - WINDOW).timestamp_millis();
         let ttl = SessionWindow::new(touch.at).ttl_epoch_seconds();
         let mut set = "SET last_inbound_at = :now, expires_at = :ttl".to_owned();
+        // Its own condition on purpose (a business start's answer has another): an open window.
         let mut request = self
             .client
             .update_item()
@@ -73,6 +74,7 @@ impl DynamoChannelStore {
     /// The update that gives a replaced conversation its exact `last_inbound_at` once its
     /// session item is another conversation's; never moving it back (a business-started
     /// session's "never" must not overwrite a real time).
+    /// `<=` on purpose, unlike `settle_conversation`'s `<`: an equal time must not cancel the start.
     pub(super) fn settle_replaced(
         &self,
         old: &SessionRecord,
@@ -96,6 +98,7 @@ impl DynamoChannelStore {
     ) -> Result<SessionStart, StoreError> {
         let (session, conversation) = touch.start();
         let window_start = (touch.at - WINDOW).timestamp_millis();
+        // Its own condition on purpose (a business start's differs): no session, or a closed window.
         let put_session = Put::builder()
             .table_name(&self.table)
             .set_item(Some(session_item(&session)?))
@@ -109,10 +112,7 @@ impl DynamoChannelStore {
             .expression_attribute_values(":at", n(touch.at.timestamp_millis()))
             .build()
             .map_err(unavailable)?;
-        let put_conversation = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(conversation_item(&conversation)?))
-            .condition_expression("attribute_not_exists(pk)")
+        let put_conversation = put_new(&self.table, conversation_item(&conversation)?)
             .build()
             .map_err(unavailable)?;
         let mut items = vec![
@@ -283,18 +283,7 @@ impl SessionStore for DynamoChannelStore {
     }
 
     async fn put_message(&self, message: &MessageRecord) -> Result<Stored, StoreError> {
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(message_item(message)?))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        match conditional(result)? {
-            Ok(_) => Ok(Stored::Inserted),
-            Err(_) => Ok(Stored::Duplicate),
-        }
+        self.insert(message_item(message)?).await
     }
 
     async fn apply_status(

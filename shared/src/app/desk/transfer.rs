@@ -2,16 +2,9 @@
 //! target becomes the assigned agent (so only they may reply from then on), the transcript
 //! records the hand-over, and the stream tells the target (`conversation.transferred`).
 
-use chrono::{DateTime, Utc};
-use serde_json::json;
-
-use crate::app::views::rfc3339;
 use crate::app::{ConversationView, load_context};
 use crate::domain::{AgentId, ConversationId, ConversationState};
-use crate::ports::{
-    ChannelStore, Clock, Contact, ConversationRecord, EventRecord, Notification, StoreError,
-    TransferResult,
-};
+use crate::ports::{ChannelStore, Clock, EventRecord, StoreError, TransferResult};
 
 /// The transcript event's type, and the notification's.
 pub const TRANSFERRED: &str = "conversation.transferred";
@@ -114,32 +107,6 @@ pub async fn transfer_conversation(
         }
     }
     Ok(TransferAnswer::Forbidden)
-}
-
-/// What the stream's change of assignee tells the new agent (notify-agent publishes it, SNS and
-/// the live channel); `None` when nobody holds the conversation.
-pub(crate) fn notification(
-    from: Option<String>,
-    conversation: &ConversationRecord,
-    contact: Option<&Contact>,
-    now: DateTime<Utc>,
-) -> Option<Notification> {
-    let to = conversation.assigned_agent.clone()?;
-    Some(Notification {
-        event_type: TRANSFERRED.into(),
-        business_number: conversation.business.clone(),
-        agent_ids: vec![to.clone()],
-        authenticated: contact.is_some(),
-        body: json!({
-            "event_type": TRANSFERRED,
-            "conversation_id": conversation.id,
-            "business_number": conversation.business,
-            "from_agent": from,
-            "assigned_agent": to,
-            "customer": crate::app::notify::customer(conversation, contact),
-            "published_at": rfc3339(now),
-        }),
-    })
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use crate::ports::{ChannelStore, Contact, ConversationRecord, Notification, Stor
 /// The notifications one change raises, each with the key that keeps it single.
 pub(super) type Keyed = Vec<(String, Notification)>;
 
-pub(crate) fn customer(conversation: &ConversationRecord, contact: Option<&Contact>) -> Value {
+pub(super) fn customer(conversation: &ConversationRecord, contact: Option<&Contact>) -> Value {
     let mut customer = json!({
         "address": conversation.customer,
         "profile_name": conversation.profile_name,

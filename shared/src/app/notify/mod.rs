@@ -13,8 +13,6 @@ mod requested;
 mod transferred;
 mod window;
 
-pub(crate) use customer::customer;
-
 use chrono::{DateTime, Utc};
 
 use crate::ports::{AgentNotifier, ChannelStore, Clock, NotifyError, StoreError, StreamChange};

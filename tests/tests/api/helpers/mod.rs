@@ -1,3 +1,6 @@
+pub(crate) mod agent;
+pub(crate) mod local;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
