@@ -3,17 +3,18 @@
 //! answer releases them, a customer's replies deferred in two conversations all go out, a close
 //! cancels them, and an administrator may cancel one.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use local_api::StoreChoice;
 use serde_json::{Value, json};
+use whatsapp_channel::adapters::RecordingNotifier;
 
-use crate::desk::{BUSINESS, Desk, a_customer};
-use crate::helpers::dynamodb_endpoint;
+use crate::helpers::local::{BUSINESS, Local, a_customer, dynamodb_local};
 
 const TEMPLATE: &str = "HXb5b62575e6e4ff6129ad7c8efe1f983e";
 
-impl Desk {
+impl Local {
     /// A customer writes, `agent` accepts; the conversation's id.
     async fn accepted_by(&self, customer: &str, agent: &str) -> String {
         self.inbound(customer, "Where is my refund?").await;
@@ -91,17 +92,17 @@ impl Desk {
     }
 }
 
-async fn settled(choice: StoreChoice) -> Desk {
-    let desk = Desk::start(choice).await;
+async fn settled(choice: StoreChoice) -> (Local, Arc<RecordingNotifier>) {
+    let started = Local::recording(choice).await;
     // DynamoDB Local's stream reader settles before the first change (as in notify_e2e).
     tokio::time::sleep(Duration::from_millis(800)).await;
-    desk
+    started
 }
 
 async fn the_answer_to_a_business_started_conversation_releases_deferred_replies(
     choice: StoreChoice,
 ) {
-    let desk = settled(choice).await;
+    let (desk, notifier) = settled(choice).await;
     let customer = a_customer();
     let first = desk.accepted_by(&customer, "alice").await;
     desk.advance(25 * 3600).await;
@@ -116,7 +117,7 @@ async fn the_answer_to_a_business_started_conversation_releases_deferred_replies
     assert_ne!(sent["status"], "deferred");
     // No request card and no bogus window.closed for the answered conversation.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let published = desk.notifier.published();
+    let published = notifier.published();
     assert!(
         !published.iter().any(|n| n.event_type == "window.closed"
             || (n.event_type == "conversation.requested"
@@ -135,16 +136,14 @@ async fn the_answer_to_a_business_started_conversation_releases_deferred_replies
 #[tokio::test]
 async fn the_answer_to_a_business_started_conversation_releases_deferred_replies_on_dynamodb_local()
 {
-    dynamodb_endpoint();
-    let table = format!("deferred-started-{}", uuid::Uuid::now_v7().simple());
-    the_answer_to_a_business_started_conversation_releases_deferred_replies(
-        StoreChoice::DynamoDb { table },
-    )
+    the_answer_to_a_business_started_conversation_releases_deferred_replies(dynamodb_local(
+        "deferred-started",
+    ))
     .await;
 }
 
 async fn replies_deferred_in_two_conversations_all_go_out_once(choice: StoreChoice) {
-    let desk = settled(choice).await;
+    let (desk, _) = settled(choice).await;
     let customer = a_customer();
     let first = desk.accepted_by(&customer, "alice").await;
     desk.advance(25 * 3600).await;
@@ -177,13 +176,11 @@ async fn replies_deferred_in_two_conversations_of_a_customer_all_go_out_once_on_
 
 #[tokio::test]
 async fn replies_deferred_in_two_conversations_of_a_customer_all_go_out_once_on_dynamodb_local() {
-    dynamodb_endpoint();
-    let table = format!("deferred-two-{}", uuid::Uuid::now_v7().simple());
-    replies_deferred_in_two_conversations_all_go_out_once(StoreChoice::DynamoDb { table }).await;
+    replies_deferred_in_two_conversations_all_go_out_once(dynamodb_local("deferred-two")).await;
 }
 
 async fn a_closed_conversations_deferred_reply_is_never_sent(choice: StoreChoice) {
-    let desk = settled(choice).await;
+    let (desk, _) = settled(choice).await;
     let customer = a_customer();
     let first = desk.accepted_by(&customer, "alice").await;
     desk.advance(25 * 3600).await;
@@ -211,14 +208,12 @@ async fn closing_a_conversation_cancels_its_deferred_replies_on_the_embedded_sto
 
 #[tokio::test]
 async fn closing_a_conversation_cancels_its_deferred_replies_on_dynamodb_local() {
-    dynamodb_endpoint();
-    let table = format!("deferred-closed-{}", uuid::Uuid::now_v7().simple());
-    a_closed_conversations_deferred_reply_is_never_sent(StoreChoice::DynamoDb { table }).await;
+    a_closed_conversations_deferred_reply_is_never_sent(dynamodb_local("deferred-closed")).await;
 }
 
 #[tokio::test]
 async fn an_administrator_cancels_another_agents_deferred_reply_and_an_agent_may_not() {
-    let desk = settled(StoreChoice::Embedded).await;
+    let (desk, _) = settled(StoreChoice::Embedded).await;
     let customer = a_customer();
     let first = desk.accepted_by(&customer, "alice").await;
     desk.advance(25 * 3600).await;

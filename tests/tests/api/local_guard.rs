@@ -21,7 +21,8 @@ async fn ws_handshake(base: &str, extra: &[(&str, &str)]) -> (u16, Value) {
 
 #[tokio::test]
 async fn a_live_socket_from_another_sites_page_is_refused_and_one_from_the_console_opens() {
-    let (base, _stop) = crate::local_api::start_with(local_api::StoreChoice::Embedded, None).await;
+    let (base, _stop) =
+        crate::helpers::local::start_with(local_api::StoreChoice::Embedded, None).await;
     let (status, body) = ws_handshake(&base, &[("Origin", "http://evil.example")]).await;
     assert_eq!(
         (status, &body["error"]),
@@ -38,7 +39,8 @@ async fn a_live_socket_from_another_sites_page_is_refused_and_one_from_the_conso
 
 #[tokio::test]
 async fn a_request_naming_a_foreign_host_is_refused() {
-    let (base, _stop) = crate::local_api::start_with(local_api::StoreChoice::Embedded, None).await;
+    let (base, _stop) =
+        crate::helpers::local::start_with(local_api::StoreChoice::Embedded, None).await;
     let client = reqwest::Client::new();
     let rebound = client
         .get(format!("{base}/conversations"))

@@ -128,7 +128,8 @@ async fn through_local_api_an_inbound_image_opens_and_an_upload_is_sent_as_media
 /// moved local-api's clock 7 h ahead, a new upload still opens (it used to answer 404).
 #[tokio::test]
 async fn an_upload_made_after_the_local_clock_moved_ahead_still_opens() {
-    let (base, _stop) = crate::local_api::start_with(local_api::StoreChoice::Embedded, None).await;
+    let (base, _stop) =
+        crate::helpers::local::start_with(local_api::StoreChoice::Embedded, None).await;
     let client = reqwest::Client::new();
     let message = local_api::send::InboundToSend {
         from: CUSTOMER.into(),

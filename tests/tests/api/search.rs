@@ -10,8 +10,8 @@ use local_api::StoreChoice;
 use whatsapp_channel::app::desk::search::MAX_PAGES_PER_SHARD;
 use whatsapp_channel::domain::search::TERM_SHARDS;
 
-use crate::desk::Desk;
 use crate::helpers::dynamodb_endpoint;
+use crate::helpers::local::Local;
 use harness::{count, encoded, subjects};
 
 const CUSTOMER: &str = "whatsapp:+447700900123";
@@ -184,7 +184,7 @@ fn sixty_four_words() -> String {
 }
 
 async fn a_64_word_search_answers_400(choice: StoreChoice) {
-    let desk = Desk::start(choice).await;
+    let desk = Local::start_with(choice, None).await;
     desk.inbound(CUSTOMER, "aa ab ac ad ae").await;
     let (status, body) = desk
         .get(&format!("/search?q={}", sixty_four_words()), "alice")
