@@ -302,7 +302,9 @@ async fn an_administrators_close_of_a_waiting_request_tells_the_agents_it_was_sh
             .await
             .unwrap();
     }
-    o.webhook.text(&new_sid(), CUSTOMER, "Buy cheap watches").await;
+    o.webhook
+        .text(&new_sid(), CUSTOMER, "Buy cheap watches")
+        .await;
     o.drain().await;
     let id = whatsapp_channel::ports::ConversationStore::list_conversations(o.memory.as_ref(), 1)
         .await

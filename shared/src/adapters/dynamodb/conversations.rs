@@ -82,29 +82,28 @@ impl DynamoChannelStore {
             .expression_attribute_values(":id", s(conversation.id.clone()))
             .build()
             .map_err(unavailable)?;
+        let mut updated = conversation.clone();
+        updated.state = transition.to();
+        updated.assigned_agent = Some(agent.to_owned());
+        // The agent's assignment entry, last: the failure reasons keep their places.
+        let index = self.reassign(Some(conversation), &updated, at)?;
+        let update_conversation = TransactWriteItem::builder()
+            .update(update_conversation)
+            .build();
+        let mirror = TransactWriteItem::builder().update(mirror).build();
         // With the session mirrored while it is this conversation's; else the conversation alone.
         for items in [
-            vec![update_conversation.clone(), mirror],
-            vec![update_conversation],
+            [vec![update_conversation.clone(), mirror], index.clone()].concat(),
+            [vec![update_conversation], index].concat(),
         ] {
             let result = self
                 .client
                 .transact_write_items()
-                .set_transact_items(Some(
-                    items
-                        .into_iter()
-                        .map(|u| TransactWriteItem::builder().update(u).build())
-                        .collect(),
-                ))
+                .set_transact_items(Some(items))
                 .send()
                 .await;
             match transaction(result)? {
-                Ok(_) => {
-                    let mut updated = conversation.clone();
-                    updated.state = transition.to();
-                    updated.assigned_agent = Some(agent.to_owned());
-                    return Ok(Some(updated));
-                }
+                Ok(_) => return Ok(Some(updated)),
                 Err(reasons) if failed_condition(reasons.first()) => return Ok(None),
                 // Only the mirror failed: the session is another conversation's now.
                 Err(reasons) if failed_condition(reasons.get(1)) => {}

@@ -166,13 +166,19 @@ impl DeskStore for DynamoChannelStore {
             .expression_attribute_values(":id", s(conversation.id.clone()))
             .build()
             .map_err(unavailable)?;
+        let mut updated = conversation.clone();
+        updated.assigned_agent = Some(to.clone());
+        let mut from_record = conversation.clone();
+        from_record.assigned_agent = Some(from.to_owned());
+        // The agents' assignment entries, last: the failure reasons keep their places.
+        let index = self.reassign(Some(&from_record), &updated, event.created_at)?;
         let update = TransactWriteItem::builder().update(update).build();
         let record = TransactWriteItem::builder().put(record).build();
         let mirror = TransactWriteItem::builder().update(mirror).build();
         // With the session mirrored while it is this conversation's; else without it.
         for items in [
-            vec![update.clone(), record.clone(), mirror],
-            vec![update, record],
+            [vec![update.clone(), record.clone(), mirror], index.clone()].concat(),
+            [vec![update, record], index].concat(),
         ] {
             let result = self
                 .client
@@ -181,11 +187,7 @@ impl DeskStore for DynamoChannelStore {
                 .send()
                 .await;
             match transaction(result)? {
-                Ok(_) => {
-                    let mut updated = conversation.clone();
-                    updated.assigned_agent = Some(to);
-                    return Ok(TransferResult::Transferred(updated));
-                }
+                Ok(_) => return Ok(TransferResult::Transferred(updated)),
                 Err(reasons) if failed_condition(reasons.first()) => {
                     return Ok(TransferResult::Changed);
                 }
@@ -211,14 +213,23 @@ impl DeskStore for DynamoChannelStore {
             .table_name(&self.table)
             .set_key(Some(conversation_key(&conversation.id)))
             .update_expression("SET #state = :closed, closed_by = :by, updated_at = :at")
-            .condition_expression("#state = :from")
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":closed", closed.clone())
             .expression_attribute_values(":from", s(conversation.state.as_str()))
             .expression_attribute_values(":by", s(by))
-            .expression_attribute_values(":at", n(at.timestamp_millis()))
-            .build()
-            .map_err(unavailable)?;
+            .expression_attribute_values(":at", n(at.timestamp_millis()));
+        // While active, also the assignee read: their assignment entry is the one removed.
+        let update = match (&conversation.state, &conversation.assigned_agent) {
+            (ConversationState::Active, Some(assignee)) => update
+                .condition_expression("#state = :from AND assigned_agent = :assignee")
+                .expression_attribute_values(":assignee", s(assignee.clone())),
+            _ => update.condition_expression("#state = :from"),
+        }
+        .build()
+        .map_err(unavailable)?;
+        let mut closed_record = conversation.clone();
+        closed_record.state = ConversationState::Closed;
+        let index = self.reassign(Some(conversation), &closed_record, at)?;
         let session = SessionKey::of(conversation)
             .ok_or_else(|| StoreError::Corrupt("conversation addresses".into()))?;
         let mirror = Update::builder()
@@ -233,7 +244,10 @@ impl DeskStore for DynamoChannelStore {
             .map_err(unavailable)?;
         let update = TransactWriteItem::builder().update(update).build();
         let mirror = TransactWriteItem::builder().update(mirror).build();
-        for items in [vec![update.clone(), mirror], vec![update]] {
+        for items in [
+            [vec![update.clone(), mirror], index.clone()].concat(),
+            [vec![update], index].concat(),
+        ] {
             let result = self
                 .client
                 .transact_write_items()

@@ -12,6 +12,7 @@ mod deadlines;
 mod deferred;
 mod desk;
 pub mod items;
+mod profiles;
 mod replies;
 mod search;
 mod sessions;
