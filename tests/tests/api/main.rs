@@ -20,6 +20,7 @@ mod media_local;
 mod notify;
 mod notify_e2e;
 mod openapi_check;
+mod profiles;
 mod queue;
 mod reads;
 mod reply;
