@@ -17,8 +17,7 @@ use whatsapp_channel::domain::{
     AgentId, Capacity, ConversationId, ConversationState, InboundMessage,
 };
 use whatsapp_channel::ports::{
-    ChannelStore, ConversationRecord, CustomerStore, ProfileRecord, ProfileStore, SessionRecord,
-    desk::NEVER,
+    ChannelStore, ConversationRecord, ProfileRecord, SessionRecord, desk::NEVER,
 };
 use whatsapp_channel::testing::{inbound_params, new_sid, t0};
 
