@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::views::rfc3339;
+use crate::domain::routing::CurrentSession;
 use crate::domain::{AgentId, AgentProfile, Capacity, InvalidValue, Presence, counts_toward_load};
 use crate::ports::{
     AgentRecord, ChannelStore, Clock, ProfileRecord, SessionKey, SessionRecord, StoreError,
@@ -157,13 +158,11 @@ fn view(
         .assignments
         .iter()
         .filter(|a| {
-            let session = sessions.get(&a.conversation_id).map(|s| {
-                let wrote = s.last_inbound_at != crate::ports::desk::NEVER;
-                (
-                    s.state,
-                    s.assigned_agent.as_deref(),
-                    wrote.then_some(s.last_inbound_at),
-                )
+            let session = sessions.get(&a.conversation_id).map(|s| CurrentSession {
+                state: s.state,
+                assigned_agent: s.assigned_agent.as_deref(),
+                last_inbound_at: (s.last_inbound_at != crate::ports::desk::NEVER)
+                    .then_some(s.last_inbound_at),
             });
             counts_toward_load(agent, session, now)
         })

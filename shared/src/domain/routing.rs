@@ -81,22 +81,31 @@ pub fn serves(numbers: &[String], business: &str) -> bool {
     numbers.is_empty() || numbers.iter().any(|n| n == business)
 }
 
+/// A conversation's customer session as the load rule reads it, while it is still that
+/// conversation's session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CurrentSession<'a> {
+    pub state: ConversationState,
+    pub assigned_agent: Option<&'a str>,
+    /// `None`: the customer never wrote (a business-started conversation awaiting them).
+    pub last_inbound_at: Option<DateTime<Utc>>,
+}
+
 /// Whether a conversation counts toward `agent`'s load at `now`: it is `active`, assigned to
 /// them, and its window is open. An expired-but-unclosed conversation, or a business-started
-/// one whose customer has not answered, does not count. `state`, `assigned_agent` and
-/// `last_inbound_at` come from the conversation's current session (`None` when the session is
-/// gone or is another conversation's now: then its window has ended).
+/// one whose customer has not answered, does not count; nor does one without a current
+/// session (`None`: the session is gone or is another conversation's now, so its window ended).
 pub fn counts_toward_load(
     agent: &str,
-    session: Option<(ConversationState, Option<&str>, Option<DateTime<Utc>>)>,
+    session: Option<CurrentSession<'_>>,
     now: DateTime<Utc>,
 ) -> bool {
-    let Some((state, assigned, last_inbound_at)) = session else {
-        return false;
-    };
-    state == ConversationState::Active
-        && assigned == Some(agent)
-        && last_inbound_at.is_some_and(|at| SessionWindow::new(at).is_open_at(now))
+    session.is_some_and(|s| {
+        s.state == ConversationState::Active
+            && s.assigned_agent == Some(agent)
+            && s.last_inbound_at
+                .is_some_and(|at| SessionWindow::new(at).is_open_at(now))
+    })
 }
 
 /// One agent as the offer choice sees them.

@@ -23,6 +23,18 @@ fn agent(id: &str) -> Candidate {
     }
 }
 
+fn current(
+    state: ConversationState,
+    assigned_agent: Option<&'static str>,
+    last_inbound_at: Option<DateTime<Utc>>,
+) -> Option<CurrentSession<'static>> {
+    Some(CurrentSession {
+        state,
+        assigned_agent,
+        last_inbound_at,
+    })
+}
+
 fn chosen(candidates: &[Candidate], business: &str, tried: &[&str]) -> Option<String> {
     choose_agent(candidates, business, tried).map(|c| c.agent_id.clone())
 }
@@ -81,7 +93,7 @@ fn an_active_assigned_conversation_with_an_open_window_counts_toward_load() {
     let wrote = Some(now - TimeDelta::hours(23));
     assert!(counts_toward_load(
         "alice",
-        Some((ConversationState::Active, Some("alice"), wrote)),
+        current(ConversationState::Active, Some("alice"), wrote),
         now
     ));
 }
@@ -92,7 +104,7 @@ fn a_conversation_whose_window_expired_does_not_count_though_nobody_closed_it() 
     let wrote = Some(now - TimeDelta::hours(24));
     assert!(!counts_toward_load(
         "alice",
-        Some((ConversationState::Active, Some("alice"), wrote)),
+        current(ConversationState::Active, Some("alice"), wrote),
         now
     ));
 }
@@ -102,7 +114,7 @@ fn a_business_started_conversation_awaiting_the_customer_does_not_count() {
     let now = at("2026-03-02T10:00:00Z");
     assert!(!counts_toward_load(
         "alice",
-        Some((ConversationState::Active, Some("alice"), None)),
+        current(ConversationState::Active, Some("alice"), None),
         now
     ));
 }
@@ -112,14 +124,11 @@ fn a_closed_a_requested_or_another_agents_conversation_does_not_count() {
     let now = at("2026-03-02T10:00:00Z");
     let wrote = Some(now - TimeDelta::minutes(5));
     for session in [
-        (ConversationState::Closed, Some("alice"), wrote),
-        (ConversationState::Requested, None, wrote),
-        (ConversationState::Active, Some("bob"), wrote),
+        current(ConversationState::Closed, Some("alice"), wrote),
+        current(ConversationState::Requested, None, wrote),
+        current(ConversationState::Active, Some("bob"), wrote),
     ] {
-        assert!(
-            !counts_toward_load("alice", Some(session), now),
-            "{session:?}"
-        );
+        assert!(!counts_toward_load("alice", session, now), "{session:?}");
     }
 }
 
