@@ -22,7 +22,7 @@ pub use wiring::{
 };
 
 /// The product's HTTP routes, as template.yaml declares them.
-pub const ROUTES: [&str; 25] = [
+pub const ROUTES: [&str; 27] = [
     "GET /",
     "GET /console/{proxy+}",
     "POST /twilio/inbound",
@@ -40,6 +40,8 @@ pub const ROUTES: [&str; 25] = [
     "PUT /agents/{agentId}/presence",
     "PUT /contacts/{address}",
     "GET /agents",
+    "GET /agents/{agentId}",
+    "PUT /agents/{agentId}",
     "POST /conversations/{conversationId}/notes",
     "POST /conversations/{conversationId}/transfer",
     "GET /quick-replies",

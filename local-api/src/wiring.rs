@@ -237,6 +237,7 @@ impl LocalApi {
             webhook: WebhookIngest::new(webhook, sessions.clone(), as_clock.clone()),
             agents: AgentApi::new(store.clone(), as_clock.clone())
                 .with_admin_group(admin_group.clone())
+                .with_default_capacity(config::agent_capacity_default()?)
                 .with_media(local_media, media_fetcher.clone(), public_url.clone())
                 .with_sender(sender.clone(), settings.clone(), webhook.senders.clone()),
             replies: SendReply::new(store.clone(), sender.clone(), as_clock, settings.clone())

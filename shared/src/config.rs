@@ -3,7 +3,7 @@
 
 use std::env;
 
-use crate::domain::{InvalidValue, Senders, WindowWarnings};
+use crate::domain::{Capacity, InvalidValue, Senders, WindowWarnings};
 
 /// A required variable is missing or empty.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -81,6 +81,25 @@ pub fn window_warnings() -> Result<WindowWarnings, ConfigError> {
         }),
         None => Ok(WindowWarnings::default()),
     }
+}
+
+/// The capacity of an agent without a routing profile: `AGENT_CAPACITY_DEFAULT` (1 to 20, 3
+/// when unset).
+pub fn agent_capacity_default() -> Result<Capacity, ConfigError> {
+    let Some(raw) = optional("AGENT_CAPACITY_DEFAULT") else {
+        return Ok(Capacity::default());
+    };
+    raw.trim()
+        .parse::<i64>()
+        .ok()
+        .and_then(|n| Capacity::parse(n).ok())
+        .ok_or(ConfigError::Invalid {
+            name: "AGENT_CAPACITY_DEFAULT",
+            source: InvalidValue {
+                what: "default agent capacity",
+                reason: "a whole number from 1 to 20",
+            },
+        })
 }
 
 /// How long a deferred reply waits for its customer: `DEFERRED_MAX_WAIT_DAYS` (1 to 365,

@@ -1,5 +1,5 @@
-//! The desk's routes around a conversation: its notes and events, transfer (and the available
-//! agents to transfer to), an administrator's close, and quick replies.
+//! The desk's routes around a conversation: its notes and events, transfer, an administrator's
+//! close, and quick replies.
 
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
@@ -143,23 +143,6 @@ pub(crate) async fn transfer(
         TransferAnswer::Closed => Err(ApiError::conversation_closed()),
         TransferAnswer::NotFound => Err(no_conversation()),
     }
-}
-
-/// `GET /agents`: the agents available now, to hand a conversation to.
-pub(crate) async fn agents(state: &AgentApi) -> Answer {
-    let mut agents = state.store.available_agents().await?;
-    agents.sort_by(|a, b| a.agent_id.cmp(&b.agent_id));
-    let agents: Vec<_> = agents
-        .into_iter()
-        .map(|a| {
-            json!({
-                "agent_id": a.agent_id,
-                "status": "available",
-                "available_since": a.available_since.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            })
-        })
-        .collect();
-    Ok(json(StatusCode::OK, &json!({ "agents": agents })))
 }
 
 fn quick_reply_error(e: InvalidQuickReply) -> ApiError {

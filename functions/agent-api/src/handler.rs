@@ -5,6 +5,7 @@
 mod customers;
 mod desk;
 mod media;
+mod profiles;
 mod start;
 
 use std::sync::Arc;
@@ -17,7 +18,7 @@ use whatsapp_channel::app::agents::{
     AcceptAnswer, Acceptance, CloseAnswer, accept_conversation, close_conversation, parse_contact,
     parse_presence, put_contact, set_presence,
 };
-use whatsapp_channel::domain::{AgentId, ConversationId, ViewState, WhatsAppAddress};
+use whatsapp_channel::domain::{AgentId, Capacity, ConversationId, ViewState, WhatsAppAddress};
 use whatsapp_channel::http::{
     ApiError, DEFAULT_ADMIN_GROUP, agent_id, body_bytes, json, path_segments, require_admin,
 };
@@ -42,6 +43,8 @@ pub struct AgentApi {
     /// Twilio's Messages API and the senders, for business-started conversations; `None`:
     /// `POST /conversations` answers 503.
     sending: Option<start::Sending>,
+    /// The capacity of an agent without a profile (`AGENT_CAPACITY_DEFAULT`).
+    default_capacity: Capacity,
 }
 
 impl AgentApi {
@@ -53,6 +56,7 @@ impl AgentApi {
             metrics: Metrics::disabled(),
             media: None,
             sending: None,
+            default_capacity: Capacity::default(),
         }
     }
 
@@ -91,6 +95,12 @@ impl AgentApi {
             settings,
             senders,
         });
+        self
+    }
+
+    /// The capacity of agents without a profile (`AGENT_CAPACITY_DEFAULT`); 3 by default.
+    pub fn with_default_capacity(mut self, capacity: Capacity) -> Self {
+        self.default_capacity = capacity;
         self
     }
 
@@ -141,7 +151,9 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
         (&Method::POST, ["conversations", id, "transfer"]) => {
             desk::transfer(state, request, id, &agent).await
         }
-        (&Method::GET, ["agents"]) => desk::agents(state).await,
+        (&Method::GET, ["agents"]) => profiles::list(state).await,
+        (&Method::GET, ["agents", id]) => profiles::get(state, id).await,
+        (&Method::PUT, ["agents", id]) => profiles::put(state, request, id, &agent).await,
         (&Method::GET, ["quick-replies"]) => desk::list_quick_replies(state).await,
         (&Method::PUT, ["quick-replies", id]) => {
             desk::put_quick_reply(state, request, id, &agent).await
@@ -169,6 +181,7 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
         (_, ["agents", _, "presence"] | ["contacts", _]) => {
             Err(ApiError::method_not_allowed("This route takes PUT."))
         }
+        (_, ["agents", _]) => Err(ApiError::method_not_allowed("This route takes GET or PUT.")),
         (_, ["agents"] | ["quick-replies"] | ["customers", _] | ["search"]) => {
             Err(ApiError::method_not_allowed("This route takes GET."))
         }

@@ -83,13 +83,64 @@ pub(super) fn desk_schemas() -> Value {
             "properties": {
                 "agents": { "type": "array", "items": {
                     "type": "object",
-                    "required": ["agent_id", "status", "available_since"],
+                    "required": ["agent_id", "status", "available_since", "capacity", "load"],
                     "properties": {
                         "agent_id": { "type": "string" },
                         "status": { "enum": ["available"] },
-                        "available_since": date_time()
+                        "available_since": date_time(),
+                        "capacity": capacity(),
+                        "load": { "type": "integer", "minimum": 0 }
                     }
                 } }
+            }
+        }),
+    );
+    let numbers = json!({
+        "type": "array",
+        "maxItems": 100,
+        "items": { "type": "string", "pattern": "^whatsapp:\\+[1-9][0-9]{6,14}$" },
+        "description": "The business numbers the agent serves; empty: every number."
+    });
+    schemas.insert(
+        "AgentProfileRequest".into(),
+        json!({
+            "type": "object",
+            "required": ["capacity"],
+            "properties": {
+                "capacity": capacity(),
+                "numbers": { "oneOf": [numbers, { "type": "null" }] }
+            }
+        }),
+    );
+    schemas.insert(
+        "AgentProfile".into(),
+        json!({
+            "type": "object",
+            "required": ["agent_id", "capacity", "numbers", "updated_by", "updated_at"],
+            "properties": {
+                "agent_id": { "type": "string" },
+                "capacity": capacity(),
+                "numbers": numbers,
+                "updated_by": { "type": "string" },
+                "updated_at": date_time()
+            }
+        }),
+    );
+    schemas.insert(
+        "Agent".into(),
+        json!({
+            "type": "object",
+            "required": ["agent_id", "capacity", "numbers", "profile_set", "presence", "active_conversations", "load"],
+            "properties": {
+                "agent_id": { "type": "string" },
+                "capacity": capacity(),
+                "numbers": numbers,
+                "profile_set": { "type": "boolean", "description": "false: the defaults apply (AGENT_CAPACITY_DEFAULT, every number)." },
+                "presence": { "enum": ["available", "busy", "do_not_disturb", "away", "offline"] },
+                "active_conversations": { "type": "array", "items": { "type": "string" }, "description": "Ids of the conversations counting toward the load." },
+                "load": { "type": "integer", "minimum": 0 },
+                "profile_updated_at": date_time(),
+                "profile_updated_by": { "type": "string" }
             }
         }),
     );
@@ -188,4 +239,9 @@ pub(super) fn desk_schemas() -> Value {
             }),
     );
     Value::Object(schemas)
+}
+
+/// An agent's capacity: conversations held at once.
+fn capacity() -> serde_json::Value {
+    json!({ "type": "integer", "minimum": 1, "maximum": 20 })
 }

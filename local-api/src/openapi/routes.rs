@@ -167,9 +167,24 @@ pub fn operations() -> Vec<Operation> {
             .error(413, &["contact_too_large"])
             .error(422, &["invalid_contact"])
             .error(503, STORE),
-        Operation::new("GET", "/agents", "The agents available now, to transfer to", "agents")
+        Operation::new("GET", "/agents", "The agents available now, to transfer to, with capacity and load", "agents")
             .agent()
             .json(200, "Sorted by id", s("AvailableAgents"))
+            .error(503, STORE),
+        Operation::new("GET", "/agents/{agentId}", "An agent's routing profile, presence, active conversations and load", "agents")
+            .agent()
+            .describe("Any agent may read it. Without a profile, capacity is AGENT_CAPACITY_DEFAULT and the agent serves every number. Load counts conversations assigned to the agent, active, with an open window.")
+            .json(200, "The agent", s("Agent"))
+            .error(400, &["invalid_agent"])
+            .error(503, STORE),
+        Operation::new("PUT", "/agents/{agentId}", "Set an agent's capacity and the numbers they serve (admins)", "agents")
+            .agent()
+            .request("application/json", s("AgentProfileRequest"), true)
+            .json(200, "Replaced", s("AgentProfile"))
+            .json(201, "Created", s("AgentProfile"))
+            .error(400, &["invalid_agent", "invalid_json"])
+            .error(403, &["forbidden"])
+            .error(422, &["invalid_profile"])
             .error(503, STORE),
         Operation::new("POST", "/conversations/{conversationId}/notes", "Add a note (agents only, never sent)", "conversations")
             .agent()

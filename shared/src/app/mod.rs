@@ -9,6 +9,7 @@ pub mod inbound;
 pub mod live;
 pub mod media;
 pub mod notify;
+pub mod profiles;
 pub mod reply;
 pub mod views;
 

@@ -9,6 +9,7 @@ mod ids;
 mod inbound;
 mod media;
 mod reply;
+pub mod routing;
 pub mod search;
 mod status;
 mod window;
@@ -26,6 +27,7 @@ pub use media::{
     upload_key, upload_type,
 };
 pub use reply::ReplyContent;
+pub use routing::{AgentProfile, Candidate, Capacity, choose_agent, counts_toward_load, serves};
 pub use status::{MessageStatus, StatusCallback, is_recipient_error, twilio_error_text};
 pub use window::{
     ConversationWindow, ExistingSession, SessionDecision, SessionWindow, WINDOW, decide_session,

@@ -39,3 +39,67 @@ pub trait AgentStore: Send + Sync {
     /// Available agents, each with the time they became available (kept while they stay so).
     async fn available_agents(&self) -> Result<Vec<AvailableAgent>, StoreError>;
 }
+
+/// An agent's routing profile as stored: what an administrator set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileRecord {
+    pub agent_id: String,
+    pub capacity: u32,
+    /// Business numbers (`whatsapp:+E164`) they serve; empty: every number.
+    #[serde(default)]
+    pub numbers: Vec<String>,
+    pub updated_by: String,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A conversation assigned to an agent and active: written and removed in the same transaction
+/// as the accept, transfer, business start or close that makes or ends the assignment. The
+/// conversation's session decides whether it counts toward the agent's load now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignmentRecord {
+    pub agent_id: String,
+    pub conversation_id: String,
+    pub business: String,
+    pub customer: String,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub since: DateTime<Utc>,
+}
+
+impl AssignmentRecord {
+    /// The assignment a conversation stands for now: `None` unless it is active and assigned.
+    pub fn of(conversation: &super::ConversationRecord, at: DateTime<Utc>) -> Option<Self> {
+        let agent = conversation.assigned_agent.as_ref()?;
+        (conversation.state == crate::domain::ConversationState::Active).then(|| Self {
+            agent_id: agent.clone(),
+            conversation_id: conversation.id.clone(),
+            business: conversation.business.clone(),
+            customer: conversation.customer.clone(),
+            since: at,
+        })
+    }
+}
+
+/// Everything stored about one agent: one read of their partition.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AgentRecord {
+    pub presence: Option<PresenceRecord>,
+    pub profile: Option<ProfileRecord>,
+    /// Their active assignments, by conversation id.
+    pub assignments: Vec<AssignmentRecord>,
+}
+
+/// Agents' routing profiles and the index of their active conversations.
+#[async_trait]
+pub trait ProfileStore: Send + Sync {
+    /// Creates or replaces an agent's profile; `true` when it is new.
+    async fn put_profile(&self, profile: &ProfileRecord) -> Result<bool, StoreError>;
+
+    /// An agent's presence, profile and active assignments, read at once.
+    async fn agent(&self, agent: &str) -> Result<AgentRecord, StoreError>;
+
+    /// Several agents, in the order given.
+    async fn agents(&self, agents: &[String]) -> Result<Vec<AgentRecord>, StoreError> {
+        futures_util::future::try_join_all(agents.iter().map(|a| self.agent(a))).await
+    }
+}

@@ -2,7 +2,7 @@
 //! records it exchanges beside it. The rules those records obey live in [`crate::domain`].
 //!
 //! The store is split by aggregate ([`SessionStore`] for sessions and their messages,
-//! [`ConversationStore`], [`ReplyStore`] for idempotent replies, [`AgentStore`],
+//! [`ConversationStore`], [`ReplyStore`] for idempotent replies, [`AgentStore`], [`ProfileStore`],
 //! [`ContactStore`], [`NotificationLog`], [`ConnectionStore`], [`DeadlineStore`]); a function asks for the umbrella [`ChannelStore`].
 
 pub mod agents;
@@ -20,7 +20,10 @@ pub mod sender;
 pub mod sessions;
 pub mod stream;
 
-pub use agents::{AgentStore, AvailableAgent, PresenceRecord};
+pub use agents::{
+    AgentRecord, AgentStore, AssignmentRecord, AvailableAgent, PresenceRecord, ProfileRecord,
+    ProfileStore,
+};
 pub use clock::Clock;
 pub use connections::{ConnectionStore, LiveConnection, LivePoster, PostError, Posted};
 pub use contacts::{Contact, ContactStore};
@@ -58,6 +61,7 @@ pub trait ChannelStore:
     + ConversationStore
     + ReplyStore
     + AgentStore
+    + ProfileStore
     + ContactStore
     + NotificationLog
     + ConnectionStore
@@ -74,6 +78,7 @@ impl<T> ChannelStore for T where
         + ConversationStore
         + ReplyStore
         + AgentStore
+        + ProfileStore
         + ContactStore
         + NotificationLog
         + ConnectionStore

@@ -23,6 +23,7 @@ mod migrate;
 mod notify;
 mod notify_e2e;
 mod openapi_check;
+mod profiles;
 mod queue;
 mod reads;
 mod reply;

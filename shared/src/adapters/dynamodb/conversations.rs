@@ -81,23 +81,28 @@ impl DynamoChannelStore {
         .expression_attribute_values(":agent", s(agent))
         .build()
         .map_err(unavailable)?;
+        let mut updated = conversation.clone();
+        updated.state = transition.to();
+        updated.assigned_agent = Some(agent.to_owned());
+        // The conversation's update first, then the agent's assignment entries.
+        let index = self.reassign(Some(conversation), &updated, at)?;
+        let items = [
+            vec![
+                TransactWriteItem::builder()
+                    .update(update_conversation)
+                    .build(),
+            ],
+            index,
+        ]
+        .concat();
         let written = self
             .transact_mirrored(
-                vec![
-                    TransactWriteItem::builder()
-                        .update(update_conversation)
-                        .build(),
-                ],
+                items,
                 TransactWriteItem::builder().update(mirror).build(),
                 "state",
             )
             .await?;
-        Ok(written.then(|| {
-            let mut updated = conversation.clone();
-            updated.state = transition.to();
-            updated.assigned_agent = Some(agent.to_owned());
-            updated
-        }))
+        Ok(written.then_some(updated))
     }
 }
 

@@ -109,6 +109,8 @@ impl CustomerStore for DynamoChannelStore {
         if let Some(old) = previous {
             items.push(self.settle_replaced(old)?);
         }
+        // The starting agent's assignment entry, last: the failure reasons keep their places.
+        items.extend(self.reassign(None, conversation, session.started_at)?);
         let result = self
             .client
             .transact_write_items()

@@ -111,19 +111,28 @@ impl DeskStore for DynamoChannelStore {
             .expression_attribute_values(":to", s(to.clone()))
             .build()
             .map_err(unavailable)?;
+        let mut updated = conversation.clone();
+        updated.assigned_agent = Some(to.clone());
+        let mut from_record = conversation.clone();
+        from_record.assigned_agent = Some(from.to_owned());
+        // The transfer's own writes first, then the agents' assignment entries.
+        let index = self.reassign(Some(&from_record), &updated, event.created_at)?;
+        let items = [
+            vec![
+                TransactWriteItem::builder().update(update).build(),
+                TransactWriteItem::builder().put(record).build(),
+            ],
+            index,
+        ]
+        .concat();
         let written = self
             .transact_mirrored(
-                vec![
-                    TransactWriteItem::builder().update(update).build(),
-                    TransactWriteItem::builder().put(record).build(),
-                ],
+                items,
                 TransactWriteItem::builder().update(mirror).build(),
                 "transfer",
             )
             .await?;
         Ok(if written {
-            let mut updated = conversation.clone();
-            updated.assigned_agent = Some(to);
             TransferResult::Transferred(updated)
         } else {
             TransferResult::Changed
@@ -142,21 +151,34 @@ impl DeskStore for DynamoChannelStore {
             .table_name(&self.table)
             .set_key(Some(conversation_key(&conversation.id)))
             .update_expression("SET #state = :closed, closed_by = :by, updated_at = :at")
-            .condition_expression("#state = :from")
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":closed", closed.clone())
             .expression_attribute_values(":from", s(conversation.state.as_str()))
             .expression_attribute_values(":by", s(by))
-            .expression_attribute_values(":at", n(at.timestamp_millis()))
-            .build()
-            .map_err(unavailable)?;
+            .expression_attribute_values(":at", n(at.timestamp_millis()));
+        // While active, also the assignee read: their assignment entry is the one removed.
+        let update = match (&conversation.state, &conversation.assigned_agent) {
+            (ConversationState::Active, Some(assignee)) => update
+                .condition_expression("#state = :from AND assigned_agent = :assignee")
+                .expression_attribute_values(":assignee", s(assignee.clone())),
+            _ => update.condition_expression("#state = :from"),
+        }
+        .build()
+        .map_err(unavailable)?;
+        let mut closed_record = conversation.clone();
+        closed_record.state = ConversationState::Closed;
+        let index = self.reassign(Some(conversation), &closed_record, at)?;
         let mirror = session_mirror(&self.table, conversation, "SET #state = :closed")?
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":closed", closed)
             .build()
             .map_err(unavailable)?;
         self.transact_mirrored(
-            vec![TransactWriteItem::builder().update(update).build()],
+            [
+                vec![TransactWriteItem::builder().update(update).build()],
+                index,
+            ]
+            .concat(),
             TransactWriteItem::builder().update(mirror).build(),
             "close",
         )

@@ -10,6 +10,8 @@
 //! | early status (`early_status`, TTL 7 days) | `MSG#{sid}` | `MSG` | | |
 //! | idempotency key (`idempotency`, TTL 24 h) | `IDEMP#{agent}#{Idempotency-Key}` | `IDEMP` | | |
 //! | agent presence (`presence`) | `AGENT#{agentId}` | `PRESENCE` | `AGENTS#available#{shard of agent, 0..4}` (only while available) | agent id |
+//! | routing profile (`agent_profile`) | `AGENT#{agentId}` | `PROFILE` | | |
+//! | active assignment (`assignment`) | `AGENT#{agentId}` | `ASSIGNED#{conversation id}` | | |
 //! | contact (`contact`) | `CONTACT#{whatsapp:+E164}` | `CONTACT` | | |
 //! | live connection (`connection`, TTL 3 h) | `AGENT#{agentId}` | `CONN#{connectionId}` | | |
 //! | notification marker (`notification`, TTL 2 days) | `NOTIFY#{event id}[#{conversation}]` | `NOTIFY` | | |
@@ -38,8 +40,8 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{Presence, ttl_epoch_seconds};
 use crate::ports::{
-    ConversationRecord, IdempotencyRecord, MessageRecord, PresenceRecord, SessionKey,
-    SessionRecord, StoreError,
+    AssignmentRecord, ConversationRecord, IdempotencyRecord, MessageRecord, PresenceRecord,
+    ProfileRecord, SessionKey, SessionRecord, StoreError,
 };
 
 pub type Item = HashMap<String, AttributeValue>;
@@ -74,6 +76,8 @@ pub mod tag {
     pub const DEADLINE: &str = "deadline";
     pub const DEADLINE_CURSOR: &str = "deadline_cursor";
     pub const DEFERRED_MARKER: &str = "deferred_marker";
+    pub const AGENT_PROFILE: &str = "agent_profile";
+    pub const ASSIGNMENT: &str = "assignment";
 }
 
 /// The index partition of all conversations.
@@ -150,6 +154,21 @@ pub fn idempotency_key(key: &str) -> Item {
 
 pub fn presence_key(agent: &str) -> Item {
     key(format!("AGENT#{agent}"), "PRESENCE")
+}
+
+/// The partition of everything about one agent: presence, profile, assignments, connections.
+pub fn agent_pk(agent: &str) -> String {
+    format!("AGENT#{agent}")
+}
+
+/// An agent's routing profile, beside their presence.
+pub fn profile_key(agent: &str) -> Item {
+    key(agent_pk(agent), "PROFILE")
+}
+
+/// One of an agent's active conversations, in their partition.
+pub fn assignment_key(agent: &str, conversation: &str) -> Item {
+    key(agent_pk(agent), &format!("ASSIGNED#{conversation}"))
 }
 
 /// A live connection, in its agent's partition beside the presence item.
@@ -395,4 +414,20 @@ impl PartitionQuery {
             None => query.set_limit(self.limit.map(|l| i32::try_from(l).unwrap_or(i32::MAX))),
         }
     }
+}
+
+/// A routing profile as its item.
+pub fn profile_item(record: &ProfileRecord) -> Result<Item, StoreError> {
+    let mut item = to_item(record)?;
+    item.insert(TYPE.into(), s(tag::AGENT_PROFILE));
+    item.extend(profile_key(&record.agent_id));
+    Ok(item)
+}
+
+/// An active assignment as its item.
+pub fn assignment_item(record: &AssignmentRecord) -> Result<Item, StoreError> {
+    let mut item = to_item(record)?;
+    item.insert(TYPE.into(), s(tag::ASSIGNMENT));
+    item.extend(assignment_key(&record.agent_id, &record.conversation_id));
+    Ok(item)
 }

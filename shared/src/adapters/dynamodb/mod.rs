@@ -14,6 +14,7 @@ mod deferred;
 mod desk;
 pub mod items;
 pub mod migrate;
+mod profiles;
 mod replies;
 mod search;
 mod sessions;

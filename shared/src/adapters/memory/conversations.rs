@@ -54,7 +54,7 @@ impl ConversationStore for InMemoryChannelStore {
         &self,
         id: &ConversationId,
         agent: &str,
-        _at: DateTime<Utc>,
+        at: DateTime<Utc>,
     ) -> Result<AcceptResult, StoreError> {
         let mut tables = self.tables();
         let Some(conversation) = tables.conversations.get_mut(id.as_str()) else {
@@ -68,6 +68,7 @@ impl ConversationStore for InMemoryChannelStore {
         let outcome = AcceptResult::Accepted(conversation.clone());
         if let AcceptResult::Accepted(record) = &outcome {
             tables.mirror(record);
+            tables.reassign(None, record, at);
             drop(tables);
             let mut old = record.clone();
             old.state = ConversationState::Requested;
@@ -86,7 +87,7 @@ impl ConversationStore for InMemoryChannelStore {
         &self,
         id: &ConversationId,
         agent: &str,
-        _at: DateTime<Utc>,
+        at: DateTime<Utc>,
     ) -> Result<CloseResult, StoreError> {
         let mut tables = self.tables();
         let Some(conversation) = tables.conversations.get_mut(id.as_str()) else {
@@ -99,6 +100,7 @@ impl ConversationStore for InMemoryChannelStore {
         conversation.state = ConversationState::Closed;
         let record = conversation.clone();
         tables.mirror(&record);
+        tables.reassign(Some(&old), &record, at);
         drop(tables);
         self.emit(
             ChangeKind::Modify,

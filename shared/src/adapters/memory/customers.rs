@@ -80,6 +80,7 @@ impl CustomerStore for InMemoryChannelStore {
         tables
             .conversations
             .insert(conversation.id.clone(), conversation.clone());
+        tables.reassign(None, conversation, session.started_at);
         drop(tables);
         let kind = if current.is_some() {
             ChangeKind::Modify

@@ -75,6 +75,7 @@ impl DeskStore for InMemoryChannelStore {
         conversation.assigned_agent = event.to_agent.clone();
         let record = conversation.clone();
         tables.mirror(&record);
+        tables.reassign(Some(&old), &record, event.created_at);
         drop(tables);
         self.desk()
             .events
@@ -94,19 +95,25 @@ impl DeskStore for InMemoryChannelStore {
         &self,
         conversation: &ConversationRecord,
         _by: &str,
-        _at: chrono::DateTime<chrono::Utc>,
+        at: chrono::DateTime<chrono::Utc>,
     ) -> Result<bool, StoreError> {
         let mut tables = self.tables();
         let Some(current) = tables.conversations.get_mut(&conversation.id) else {
             return Ok(false);
         };
-        if current.state != conversation.state || current.state == ConversationState::Closed {
+        // The table's condition: the state read, and the assignee read while it is active.
+        if current.state != conversation.state
+            || current.state == ConversationState::Closed
+            || (current.state == ConversationState::Active
+                && current.assigned_agent != conversation.assigned_agent)
+        {
             return Ok(false);
         }
         let old = current.clone();
         current.state = ConversationState::Closed;
         let record = current.clone();
         tables.mirror(&record);
+        tables.reassign(Some(&old), &record, at);
         drop(tables);
         self.emit(
             ChangeKind::Modify,

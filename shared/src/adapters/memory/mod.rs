@@ -10,9 +10,9 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::MessageStatus;
 use crate::ports::{
-    ChangeKind, Contact, ConversationRecord, Deadline, DeferredMarker, IdempotencyRecord,
-    LiveConnection, MessageRecord, PresenceRecord, SessionKey, SessionRecord, StoredItem,
-    StreamChange,
+    AssignmentRecord, ChangeKind, Contact, ConversationRecord, Deadline, DeferredMarker,
+    IdempotencyRecord, LiveConnection, MessageRecord, PresenceRecord, ProfileRecord, SessionKey,
+    SessionRecord, StoredItem, StreamChange,
 };
 
 #[derive(Debug, Default)]
@@ -34,6 +34,10 @@ pub(super) struct Tables {
     deadline_cursor: Option<i64>,
     /// Deferred replies' markers by customer session key, then conversation id.
     deferred: HashMap<SessionKey, BTreeMap<String, DeferredMarker>>,
+    /// Agents' routing profiles.
+    profiles: HashMap<String, ProfileRecord>,
+    /// Each agent's active assignments by conversation id: the table's `ASSIGNED#` items.
+    assignments: HashMap<String, BTreeMap<String, AssignmentRecord>>,
 }
 
 impl Tables {
@@ -45,6 +49,27 @@ impl Tables {
         {
             session.state = conversation.state;
             session.assigned_agent = conversation.assigned_agent.clone();
+        }
+    }
+
+    /// Moves a conversation's entry in its agents' assignment index from what `old` stood for to
+    /// what `new` stands for, as the table's transactions do.
+    pub(super) fn reassign(
+        &mut self,
+        old: Option<&ConversationRecord>,
+        new: &ConversationRecord,
+        at: DateTime<Utc>,
+    ) {
+        if let Some(gone) = old.and_then(|c| AssignmentRecord::of(c, at))
+            && let Some(held) = self.assignments.get_mut(&gone.agent_id)
+        {
+            held.remove(&gone.conversation_id);
+        }
+        if let Some(now) = AssignmentRecord::of(new, at) {
+            self.assignments
+                .entry(now.agent_id.clone())
+                .or_default()
+                .insert(now.conversation_id.clone(), now);
         }
     }
 }
@@ -147,6 +172,7 @@ mod deadlines;
 mod deferred;
 mod desk;
 mod media;
+mod profiles;
 mod replies;
 mod search;
 mod sessions;
