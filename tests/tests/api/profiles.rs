@@ -21,7 +21,7 @@ use whatsapp_channel::ports::{
 };
 use whatsapp_channel::testing::{inbound_params, new_sid, t0};
 
-use crate::desk::{BUSINESS, Desk, a_customer};
+use crate::helpers::local::{BUSINESS, Local, a_customer};
 use crate::helpers::{dynamo, dynamodb_endpoint, stores};
 
 fn agent(id: &str) -> AgentId {
@@ -219,7 +219,7 @@ async fn an_agents_view_costs_one_query_and_one_batch_read_and_an_accept_still_t
 }
 
 async fn profiles_and_load_through_local_api(choice: StoreChoice) {
-    let desk = Desk::start(choice).await;
+    let desk = Local::start_with(choice, None).await;
     let put = |agent: &'static str, groups: &'static str, body| {
         desk.call(
             reqwest::Method::PUT,

@@ -156,10 +156,11 @@ impl Local {
             .to_owned()
     }
 
-    /// Polls `path` until `done` holds (the stream is asynchronous), at most 10 s.
+    /// Polls `path` until `done` holds (the stream is asynchronous), at most 30 s: DynamoDB
+    /// Local's stream lags by seconds while the whole suite shares two cores with it.
     pub(crate) async fn eventually(&self, path: &str, done: impl Fn(&Value) -> bool) -> Value {
         let mut last = Value::Null;
-        for _ in 0..100 {
+        for _ in 0..300 {
             let (status, body) = self.get(path, "alice").await;
             if status == 200 && done(&body) {
                 return body;
