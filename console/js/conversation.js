@@ -230,7 +230,7 @@ function stateText(conversation, agentId) {
     case "active":
       return conversation.assigned_agent === agentId ? "Active, assigned to you" : `Active, assigned to ${conversation.assigned_agent}`;
     case "awaiting_customer":
-      return "Waiting for the customer's answer";
+      return "Started by us: awaiting the customer";
     case "expired":
       return "Window closed";
     case "closed":

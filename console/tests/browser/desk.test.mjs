@@ -143,6 +143,8 @@ test("an agent starts a conversation with a template and free text waits for the
   await log.getByText("Template", { exact: true }).waitFor();
   await page.getByText("This conversation has exceeded the 24 hour limit to respond to the customer.").waitFor();
   await page.getByText("Waiting for the customer's answer").waitFor();
+  // Its view state is awaiting_customer, not expired: the header says so.
+  await page.getByText("Started by us: awaiting the customer", { exact: false }).first().waitFor();
   assert.equal(await page.getByRole("textbox", { name: "Message" }).isVisible(), false);
   await screenshot("desk-08-started");
   // The customer answers: the same conversation opens for free text, with no request card.
