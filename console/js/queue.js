@@ -188,11 +188,13 @@ export class Queue {
           ? closing
             ? `Waiting, closes in ${formatDuration(window.msLeft)}`
             : "Waiting"
-          : window.open
-            ? closing
-              ? `Closes in ${formatDuration(window.msLeft)}`
-              : `${formatDuration(window.msLeft)} left`
-            : "Window closed";
+          : conversation.state === "awaiting_customer"
+            ? "Awaiting answer"
+            : window.open
+              ? closing
+                ? `Closes in ${formatDuration(window.msLeft)}`
+                : `${formatDuration(window.msLeft)} left`
+              : "Window closed";
     return h(
       "li",
       {},

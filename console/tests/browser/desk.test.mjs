@@ -145,6 +145,7 @@ test("an agent starts a conversation with a template and free text waits for the
   await page.getByText("Waiting for the customer's answer").waitFor();
   // Its view state is awaiting_customer, not expired: the header says so.
   await page.getByText("Started by us: awaiting the customer", { exact: false }).first().waitFor();
+  await page.getByRole("button", { name: /Awaiting answer/ }).waitFor();
   assert.equal(await page.getByRole("textbox", { name: "Message" }).isVisible(), false);
   await screenshot("desk-08-started");
   // The customer answers: the same conversation opens for free text, with no request card.
