@@ -128,49 +128,19 @@ async fn through_local_api_an_inbound_image_opens_and_an_upload_is_sent_as_media
 /// moved local-api's clock 7 h ahead, a new upload still opens (it used to answer 404).
 #[tokio::test]
 async fn an_upload_made_after_the_local_clock_moved_ahead_still_opens() {
-    let (base, _stop) =
-        crate::helpers::local::start_with(local_api::StoreChoice::Embedded, None).await;
-    let client = reqwest::Client::new();
-    let message = local_api::send::InboundToSend {
-        from: CUSTOMER.into(),
-        to: "whatsapp:+14155238886".into(),
-        body: "Here is my order".into(),
-        profile_name: None,
-        media_url: None,
-        media_content_type: None,
-    };
-    let (status, _, _) = local_api::send::send_inbound(
-        &format!("{base}/twilio/inbound"),
-        local_api::LOCAL_AUTH_TOKEN,
-        local_api::LOCAL_ACCOUNT_SID,
-        &message,
-    )
-    .await
-    .unwrap();
-    assert_eq!(status, 200);
-    let as_alice = |request: reqwest::RequestBuilder| request.header("X-Agent-Id", "alice");
-    let list: Value = as_alice(client.get(format!("{base}/conversations")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = list["conversations"][0]["id"].as_str().unwrap().to_owned();
-    let accepted = as_alice(client.post(format!("{base}/conversations/{id}/accept")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(accepted.status().as_u16(), 200);
-    let moved = client
-        .post(format!("{base}/local/clock"))
-        .json(&json!({"advance_seconds": 7 * 3600}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(moved.status().as_u16(), 200);
+    use crate::helpers::local::{Local, a_customer};
+    let local = Local::start_with(local_api::StoreChoice::Embedded, None).await;
+    let customer = a_customer();
+    local.inbound(&customer, "Here is my order").await;
+    let id = local.conversation_of(&customer).await;
+    let accept = format!("/conversations/{id}/accept");
+    assert_eq!(local.post(&accept, "alice", json!({})).await.0, 200);
+    let moved = json!({"advance_seconds": 7 * 3600});
+    assert_eq!(local.post("/local/clock", "alice", moved).await.0, 200);
 
-    let uploaded = as_alice(client.post(format!("{base}/conversations/{id}/media")))
+    let uploaded = reqwest::Client::new()
+        .post(format!("{}/conversations/{id}/media", local.base))
+        .header("X-Agent-Id", "alice")
         .header("Content-Type", "application/pdf")
         .body(b"%PDF-1.4 a label".to_vec())
         .send()
