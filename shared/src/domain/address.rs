@@ -140,6 +140,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_address_displays_as_written() {
+        let address = WhatsAppAddress::parse("whatsapp:+447700900123").unwrap();
+        assert_eq!(address.to_string(), "whatsapp:+447700900123");
+    }
+
+    #[test]
     fn senders_are_a_comma_separated_list_kept_in_order_without_repeats() {
         let senders =
             Senders::parse(" whatsapp:+14155238886, whatsapp:+447700900123,whatsapp:+14155238886,")

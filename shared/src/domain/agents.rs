@@ -99,6 +99,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn presences_and_agent_ids_display_as_they_are_written() {
+        assert_eq!(
+            Presence::DoNotDisturb.to_string(),
+            Presence::DoNotDisturb.as_str()
+        );
+        assert_eq!(Presence::Available.to_string(), "available");
+        assert_eq!(AgentId::parse("alice").unwrap().to_string(), "alice");
+    }
+
+    #[test]
     fn every_presence_status_parses_from_its_name_and_others_do_not() {
         for p in Presence::ALL {
             assert_eq!(p.as_str().parse::<Presence>(), Ok(p));

@@ -161,6 +161,58 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_a_waiting_conversation_can_be_accepted_and_the_accepting_agent_hears_it_is_theirs() {
+        use ConversationState::*;
+        assert_eq!(accept_refusal(Requested, None, "alice"), None);
+        assert_eq!(
+            accept_refusal(Active, Some("alice"), "alice"),
+            Some(AcceptRefusal::AlreadyYours)
+        );
+        assert_eq!(
+            accept_refusal(Active, Some("bob"), "alice"),
+            Some(AcceptRefusal::Taken {
+                by: Some("bob".into())
+            })
+        );
+        assert_eq!(
+            accept_refusal(Closed, Some("alice"), "alice"),
+            Some(AcceptRefusal::WrongState(Closed))
+        );
+    }
+
+    #[test]
+    fn only_the_assigned_agent_closes_and_a_second_close_says_already_closed() {
+        use ConversationState::*;
+        assert_eq!(close_refusal(Active, Some("alice"), "alice"), None);
+        assert_eq!(
+            close_refusal(Closed, Some("alice"), "alice"),
+            Some(CloseRefusal::AlreadyClosed)
+        );
+        assert_eq!(
+            close_refusal(Active, Some("bob"), "alice"),
+            Some(CloseRefusal::NotAssigned)
+        );
+        assert_eq!(
+            close_refusal(Closed, Some("bob"), "alice"),
+            Some(CloseRefusal::NotAssigned)
+        );
+        assert_eq!(
+            close_refusal(Requested, None, "alice"),
+            Some(CloseRefusal::NotAccepted)
+        );
+    }
+
+    #[test]
+    fn states_read_as_their_names() {
+        assert_eq!(ConversationState::Requested.as_str(), "requested");
+        assert_eq!(ConversationState::Active.as_str(), "active");
+        assert_eq!(ConversationState::Closed.as_str(), "closed");
+        assert_eq!(ViewState::AwaitingCustomer.to_string(), "awaiting_customer");
+        assert!(ViewState::Expired == "expired");
+        assert!(ViewState::Expired != "closed");
+    }
+
+    #[test]
     fn a_closed_conversation_shows_closed_even_with_its_window_open_or_shut() {
         assert_eq!(
             ViewState::of(ConversationState::Closed, true, true),

@@ -103,6 +103,12 @@ pub fn minute_of(at: DateTime<Utc>) -> i64 {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_longest_warning_is_the_earliest_lead_time() {
+        let warnings = WindowWarnings::parse("2h,15m").unwrap();
+        assert_eq!(warnings.longest(), TimeDelta::hours(2));
+    }
+
     fn at(rfc3339: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(rfc3339).unwrap().to_utc()
     }
