@@ -76,6 +76,7 @@ export function createApi({ auth, clock, onUnauthorized }) {
     listConversations: () => request("GET", "/conversations?limit=200"),
     conversation: (id) => request("GET", `/conversations/${enc(id)}`),
     accept: (id) => request("POST", `/conversations/${enc(id)}/accept`),
+    reject: (id) => request("POST", `/conversations/${enc(id)}/reject`),
     close: (id) => request("POST", `/conversations/${enc(id)}/close`),
     send: (id, content, idempotencyKey) =>
       request("POST", `/conversations/${enc(id)}/messages`, {
@@ -89,6 +90,8 @@ export function createApi({ auth, clock, onUnauthorized }) {
       request("POST", `/conversations/${enc(id)}/notes`, { body: { body }, headers: { "Idempotency-Key": idempotencyKey } }),
     transfer: (id, agentId) => request("POST", `/conversations/${enc(id)}/transfer`, { body: { agent_id: agentId } }),
     availableAgents: () => request("GET", "/agents"),
+    agent: (agentId) => request("GET", `/agents/${enc(agentId)}`),
+    board: () => request("GET", "/board"),
     quickReplies: () => request("GET", "/quick-replies"),
     putQuickReply: (id, title, body) => request("PUT", `/quick-replies/${enc(id)}`, { body: { title, body } }),
     deleteQuickReply: (id) => request("DELETE", `/quick-replies/${enc(id)}`),

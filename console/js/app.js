@@ -7,14 +7,15 @@ import { createApi } from "./api.js";
 import { beginOidcSignIn, restoreLocal, restoreOidc, signInLocal } from "./auth.js";
 import { ServerClock } from "./clock.js";
 import { LiveChannel, liveUrl } from "./live.js";
-import { ConversationPanel } from "./conversation.js";
 import { clearError, showError } from "./dom.js";
+import { LoadMeter, Notices, lapsedText, overflowText } from "./offers.js";
 import { Queue } from "./queue.js";
 import { CustomerSummary } from "./summary.js";
 
 const POLL_MS = 3000;
 const TICK_MS = 15000;
 const CONFLICT_SHOWN_MS = 4000;
+const OFFER_STATUS_MS = 60_000;
 const PRESENCE_KEY = "wa-console.presence";
 
 const $ = (selector) => document.querySelector(selector);
@@ -77,36 +78,63 @@ function startDesk(session, config) {
     onUnauthorized: () => session.signOut(),
   });
   const summary = new CustomerSummary($("#summary"), { api, onOpen: (id) => open(id) });
-  const panel = new ConversationPanel({
-    root: $("#panel"),
-    api,
-    clock,
-    agentId: session.agentId,
-    isAdmin: session.isAdmin,
-    // One place keeps the warnings (the queue): a warning that arrives while the panel is still
-    // loading its conversation is shown once it is.
-    closingWarning: (id) => queue.closing.get(id),
-    onChanged: (conversation) => {
-      queue.upsert(conversation);
-      summary.show(conversation, queue.conversations);
-      refreshOpen();
-    },
-  });
+  // The communication panel (transcript, composer) loads with the first conversation opened:
+  // the first load is the queue and its cards, and stays under 100 kB.
+  let panel = null;
+  let panelModule = null;
+  async function loadPanel() {
+    panelModule ??= import("./conversation.js").catch(() => {
+      panelModule = null;
+      throw new Error("The conversation could not be loaded. Reload the page.");
+    });
+    const { ConversationPanel } = await panelModule;
+    panel ??= new ConversationPanel({
+      root: $("#panel"),
+      api,
+      clock,
+      agentId: session.agentId,
+      isAdmin: session.isAdmin,
+      // One place keeps the warnings (the queue): a warning that arrives while the panel is still
+      // loading its conversation is shown once it is.
+      closingWarning: (id) => queue.closing.get(id),
+      onChanged: (conversation) => {
+        load.schedule();
+        queue.upsert(conversation);
+        summary.show(conversation, queue.conversations);
+        refreshOpen();
+      },
+    });
+    return panel;
+  }
+  // The agent's load (active conversations and outstanding offers) in the top bar.
+  const load = new LoadMeter({ element: $("#agent-load"), read: () => api.agent(session.agentId) });
+  const notices = new Notices($("#desk-notices"));
+  let offerStatusTimer = null;
+  // Taken by someone else, or the offer moved on: the card says so for a moment, then the queue re-syncs.
+  const conflict = (error) => {
+    if (error.status === 409) setTimeout(refreshQueue, CONFLICT_SHOWN_MS);
+    throw error;
+  };
   const queue = new Queue({
     root: $("#queue"),
     agentId: session.agentId,
+    isAdmin: session.isAdmin,
     clock,
     onAccept: async (id) => {
-      let conversation;
-      try {
-        conversation = await api.accept(id);
-      } catch (error) {
-        // Taken by someone else: the card says so for a moment, then the queue re-syncs.
-        if (error.status === 409) setTimeout(refreshQueue, CONFLICT_SHOWN_MS);
-        throw error;
-      }
+      const conversation = await api.accept(id).catch(conflict);
+      load.schedule();
       queue.upsert(conversation);
       await open(id);
+    },
+    onReject: async (id) => {
+      await api.reject(id).catch(conflict);
+      load.schedule();
+      refreshQueue();
+    },
+    onLapse: (name) => {
+      $("#offer-status").textContent = lapsedText(name);
+      clearTimeout(offerStatusTimer);
+      offerStatusTimer = setTimeout(() => ($("#offer-status").textContent = ""), OFFER_STATUS_MS);
     },
     onOpen: (id) => open(id),
     history: (address) => api.customer(address),
@@ -132,6 +160,7 @@ function startDesk(session, config) {
         return;
       }
     }
+    leaveBoard();
     $("#search-page").hidden = !shown;
     $("#quick-replies-page").hidden = true;
     $(".layout").hidden = shown;
@@ -160,11 +189,54 @@ function startDesk(session, config) {
       }
     }
     if (!page.hidden) return close();
+    leaveBoard();
     $("#search-page").hidden = true;
     $(".layout").hidden = true;
     page.hidden = false;
     quickRepliesAdmin.load();
     quickRepliesAdmin.focus();
+  });
+
+  // Administrators' board of waiting requests and agents (loaded on first use).
+  let board = null;
+  const boardButton = $("#open-board");
+  boardButton.hidden = !session.isAdmin;
+  function leaveBoard() {
+    if ($("#board-page").hidden) return;
+    $("#board-page").hidden = true;
+    boardButton.setAttribute("aria-expanded", "false");
+    board?.close();
+  }
+  boardButton.addEventListener("click", async () => {
+    if (!$("#board-page").hidden) {
+      leaveBoard();
+      $(".layout").hidden = false;
+      return boardButton.focus();
+    }
+    if (!board) {
+      try {
+        const { BoardPage } = await import("./board.js");
+        board = new BoardPage({
+          root: $("#board-page"),
+          api,
+          onClose: () => {
+            leaveBoard();
+            $(".layout").hidden = false;
+            boardButton.focus();
+          },
+        });
+      } catch {
+        return showError($("#desk-error"), new Error("The board could not be loaded. Reload the page."));
+      }
+    }
+    $("#search-page").hidden = true;
+    $("#open-search").setAttribute("aria-expanded", "false");
+    $("#quick-replies-page").hidden = true;
+    $(".layout").hidden = true;
+    $("#board-page").hidden = false;
+    boardButton.setAttribute("aria-expanded", "true");
+    board.open();
+    board.focus();
   });
 
   // "New conversation", loaded on first use like the search page.
@@ -197,8 +269,8 @@ function startDesk(session, config) {
     queue.select(id);
     clearError($("#desk-error"));
     try {
-      const conversation = await api.conversation(id);
-      panel.show(conversation);
+      const [conversation, shown] = await Promise.all([api.conversation(id), loadPanel()]);
+      shown.show(conversation);
       summary.show(conversation, queue.conversations);
       $("#panel").focus();
     } catch (error) {
@@ -207,7 +279,7 @@ function startDesk(session, config) {
   }
 
   async function refreshOpen() {
-    if (!panel.id) return;
+    if (!panel?.id) return;
     try {
       panel.show(await api.conversation(panel.id));
     } catch (error) {
@@ -215,11 +287,24 @@ function startDesk(session, config) {
     }
   }
 
+  let loadSignature = null;
   async function refreshQueue() {
     try {
       const { conversations } = await api.listConversations();
       queue.render(conversations);
       clearError($("#desk-error"));
+      // A notice of a request nobody could take stands while the request still waits.
+      const waiting = new Set(conversations.filter((c) => c.state === "requested").map((c) => `overflow ${c.id}`));
+      notices.prune((key) => key.startsWith("overflow ") && !waiting.has(key));
+      // The load follows what the queue says is the agent's (also while polling with the socket down).
+      const signature = conversations
+        .filter((c) => (c.assigned_agent === session.agentId && c.state === "active") || c.offered_to === session.agentId)
+        .map((c) => `${c.id} ${c.state} ${c.offered_to}`)
+        .join();
+      if (signature !== loadSignature) {
+        loadSignature = signature;
+        load.schedule();
+      }
     } catch (error) {
       if (error.status !== 401) showError($("#desk-error"), error);
     }
@@ -233,6 +318,8 @@ function startDesk(session, config) {
       await api.setPresence(session.agentId, status);
       sessionStorage.setItem(PRESENCE_KEY, status);
       queue.setAvailable(status === "available");
+      if (status === "available") notices.clear("missed");
+      load.schedule();
     } catch (error) {
       showError($("#presence-error"), error);
       presence.value = sessionStorage.getItem(PRESENCE_KEY) ?? "offline";
@@ -246,6 +333,23 @@ function startDesk(session, config) {
     api.setPresence(session.agentId, "offline").catch(() => {}).finally(() => session.signOut());
   });
 
+  // Set to Away by the server after offers ran out: the control and the tab follow.
+  const missed = (event) => {
+    presence.value = "away";
+    sessionStorage.setItem(PRESENCE_KEY, "away");
+    queue.setAvailable(false);
+    notices.show("missed", event.message || "You were set to Away: offers to you ran out without an answer.");
+  };
+  const routingEvent = (event) => {
+    const mine = !event.agent_id || event.agent_id === session.agentId;
+    if (event.event_type === "conversation.offer_expired" && mine) queue.offerEnded(event.conversation_id, true);
+    if (event.event_type === "conversation.offer_withdrawn" && mine) queue.offerEnded(event.conversation_id);
+    if (event.event_type === "agent.missed" && mine) missed(event);
+    if (event.event_type === "conversation.overflow" && session.isAdmin) {
+      notices.show(`overflow ${event.conversation_id}`, overflowText(event));
+    }
+  };
+
   const refreshAll = () => Promise.all([refreshQueue(), refreshOpen()]);
   const live = new LiveChannel({
     url: () => liveUrl(config, session),
@@ -253,15 +357,19 @@ function startDesk(session, config) {
       $("#live-status").textContent = connected ? "Live" : "Reconnecting…";
       $("#live-status").dataset.connected = String(connected);
       // Whatever happened while the socket was down is read once over REST.
-      if (connected) refreshAll();
+      if (connected) refreshAll().then(load.schedule);
     },
     onEvent: (event) => {
       if (event.event_type === "window.closing") {
         queue.warn(event);
-        panel.warn(event);
+        panel?.warn(event);
       }
+      routingEvent(event);
       refreshQueue();
-      if (event.conversation_id && event.conversation_id === panel.id) refreshOpen();
+      // A message or its status changes no load; a conversation's or the agent's own change may.
+      if (/^(conversation|agent)\./.test(event.event_type ?? "")) load.schedule();
+      board?.schedule();
+      if (event.conversation_id && event.conversation_id === panel?.id) refreshOpen();
     },
   });
   live.start();
@@ -272,7 +380,7 @@ function startDesk(session, config) {
   };
   poll();
   setInterval(() => {
-    panel.refreshControls();
+    panel?.refreshControls();
     queue.render(queue.conversations);
   }, TICK_MS);
 }

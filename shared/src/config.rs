@@ -102,6 +102,54 @@ pub fn agent_capacity_default() -> Result<Capacity, ConfigError> {
         })
 }
 
+/// How requests reach agents: `ROUTING_MODE` (`offer`, the default, or `broadcast`),
+/// `OFFER_TIMEOUT_SECONDS` (10 to 600, 60 when unset), `OVERFLOW_AFTER_SECONDS` (30 to 900, 300
+/// when unset: an SQS delay is at most 15 minutes), and `AGENT_CAPACITY_DEFAULT`.
+pub fn routing() -> Result<crate::app::routing::RoutingSettings, ConfigError> {
+    let mode = match optional("ROUTING_MODE") {
+        None => crate::domain::RoutingMode::Offer,
+        Some(raw) => crate::domain::RoutingMode::parse(&raw).map_err(|source| {
+            ConfigError::Invalid {
+                name: "ROUTING_MODE",
+                source,
+            }
+        })?,
+    };
+    let seconds = |name: &'static str, default: i64, range: std::ops::RangeInclusive<i64>, reason| {
+        let Some(raw) = optional(name) else {
+            return Ok(chrono::TimeDelta::seconds(default));
+        };
+        raw.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| range.contains(n))
+            .map(chrono::TimeDelta::seconds)
+            .ok_or(ConfigError::Invalid {
+                name,
+                source: InvalidValue {
+                    what: name,
+                    reason,
+                },
+            })
+    };
+    Ok(crate::app::routing::RoutingSettings {
+        mode,
+        offer_timeout: seconds(
+            "OFFER_TIMEOUT_SECONDS",
+            60,
+            10..=600,
+            "a whole number of seconds from 10 to 600",
+        )?,
+        overflow_after: seconds(
+            "OVERFLOW_AFTER_SECONDS",
+            300,
+            30..=900,
+            "a whole number of seconds from 30 to 900",
+        )?,
+        default_capacity: agent_capacity_default()?,
+    })
+}
+
 /// How long a deferred reply waits for its customer: `DEFERRED_MAX_WAIT_DAYS` (1 to 365,
 /// 28 when unset).
 pub fn deferred_max_wait() -> Result<chrono::TimeDelta, ConfigError> {

@@ -22,13 +22,19 @@ async function freePort() {
   });
 }
 
-/** Spawns the binary at LOCAL_API_BIN and resolves once it listens. */
-export async function startLocalApi() {
+/**
+ * Spawns the binary at LOCAL_API_BIN and resolves once it listens. Requests reach every
+ * available agent (`ROUTING_MODE=broadcast`) unless `env` says otherwise, e.g.
+ * `startLocalApi({ env: { ROUTING_MODE: "offer", OFFER_TIMEOUT_SECONDS: "60" } })`.
+ */
+export async function startLocalApi({ env: overrides = {} } = {}) {
   const bin = process.env.LOCAL_API_BIN;
   if (!bin) throw new Error("LOCAL_API_BIN is not set: run the browser tests through `cargo xtask test`.");
   const port = await freePort();
   const env = { ...process.env, RUST_LOG: "warn" };
   for (const name of [
+    "ROUTING_MODE",
+    "OFFER_TIMEOUT_SECONDS",
     "TABLE_NAME",
     "AGENT_NOTIFICATIONS_TOPIC_ARN",
     "TWILIO_ACCOUNT_SID",
@@ -41,6 +47,7 @@ export async function startLocalApi() {
   ]) {
     delete env[name];
   }
+  Object.assign(env, { ROUTING_MODE: "broadcast" }, overrides);
   const child = spawn(bin, ["--port", String(port)], { env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stderr.on("data", (chunk) => (output += chunk));

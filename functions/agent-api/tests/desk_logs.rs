@@ -36,7 +36,7 @@ async fn even_at_trace_level_the_desk_logs_no_customer_data_notes_or_quick_repli
         .await
         .unwrap()
         .conversation_id;
-    store.accept(&id, "agent-alice", t0()).await.unwrap();
+    store.accept(&id, "agent-alice", true, t0()).await.unwrap();
     for name in [
         "agent-api.add-note",
         "agent-api.transfer-conversation",

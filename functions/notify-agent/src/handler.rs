@@ -86,7 +86,7 @@ fn conversation_of(change: &StreamChange) -> Option<&str> {
         StoredItem::Conversation(c) => Some(&c.id),
         StoredItem::Session(s) => Some(&s.conversation_id),
         StoredItem::Message(m) => Some(&m.conversation_id),
-        StoredItem::Presence(_) => None,
+        StoredItem::Presence(_) | StoredItem::Profile(_) => None,
     }
 }
 
@@ -105,7 +105,7 @@ fn business_of(change: &StreamChange) -> Option<&str> {
                 .find(|(n, _)| n == ours)
                 .map(|(_, v)| v.as_str())
         }
-        StoredItem::Presence(_) => None,
+        StoredItem::Presence(_) | StoredItem::Profile(_) => None,
     }
 }
 

@@ -49,7 +49,7 @@ async fn harness() -> Harness {
     let sender = Arc::new(RecordingSender::default());
     let conversation = customer_writes(&store, &clock).await;
     store
-        .accept(&conversation, "agent-alice", t0())
+        .accept(&conversation, "agent-alice", true, t0())
         .await
         .unwrap();
     clock.advance(TimeDelta::hours(25));
@@ -205,7 +205,7 @@ async fn defer_inside_an_open_window_is_refused_and_nothing_is_kept() {
     let open = h.store.list_conversations(1).await.unwrap()[0].id.clone();
     let open = ConversationId::parse(&open).unwrap();
     h.store
-        .accept(&open, "agent-alice", h.clock.now())
+        .accept(&open, "agent-alice", true, h.clock.now())
         .await
         .unwrap();
     let response = h

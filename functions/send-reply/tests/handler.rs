@@ -36,7 +36,7 @@ async fn harness() -> Harness {
         .await
         .unwrap();
     store
-        .accept(&receipt.conversation_id, "agent-alice", t0())
+        .accept(&receipt.conversation_id, "agent-alice", true, t0())
         .await
         .unwrap();
     clock.advance(TimeDelta::minutes(1));

@@ -94,7 +94,7 @@ fn hm(hours: i64, minutes: i64) -> TimeDelta {
 async fn an_accepted_conversation_warns_its_agent_at_22_h_and_23_h_45_and_never_again() {
     let mut h = harness();
     let id = h.customer_writes("Where is my order?").await;
-    h.store.accept(&id, "alice", t0()).await.unwrap();
+    h.store.accept(&id, "alice", true, t0()).await.unwrap();
     h.pump().await;
 
     assert_eq!(h.run_at(hm(21, 59)).await.sent, 0);
@@ -123,7 +123,7 @@ async fn an_accepted_conversation_warns_its_agent_at_22_h_and_23_h_45_and_never_
 async fn a_customer_message_moves_the_warnings_to_the_new_end() {
     let mut h = harness();
     let id = h.customer_writes("First").await;
-    h.store.accept(&id, "alice", t0()).await.unwrap();
+    h.store.accept(&id, "alice", true, t0()).await.unwrap();
     h.clock.set(t0() + TimeDelta::hours(10));
     h.customer_writes("Still there?").await;
 
@@ -158,7 +158,7 @@ async fn a_request_nobody_accepted_warns_the_available_agents() {
 async fn a_missed_run_is_caught_up_and_a_repeated_run_sends_nothing_twice() {
     let mut h = harness();
     let id = h.customer_writes("Hi").await;
-    h.store.accept(&id, "alice", t0()).await.unwrap();
+    h.store.accept(&id, "alice", true, t0()).await.unwrap();
     assert_eq!(h.run_at(hm(1, 0)).await.sent, 0);
     // No run from 1 h until 23 h 50: both warnings are still for an open window.
     assert_eq!(h.run_at(hm(23, 50)).await.sent, 2);
@@ -170,7 +170,7 @@ async fn a_missed_run_is_caught_up_and_a_repeated_run_sends_nothing_twice() {
 async fn a_closed_conversation_gets_no_warning() {
     let mut h = harness();
     let id = h.customer_writes("Thanks, solved").await;
-    h.store.accept(&id, "alice", t0()).await.unwrap();
+    h.store.accept(&id, "alice", true, t0()).await.unwrap();
     h.store
         .close(&id, "alice", t0() + TimeDelta::hours(1))
         .await
@@ -183,7 +183,7 @@ async fn a_closed_conversation_gets_no_warning() {
 async fn the_scheduled_event_runs_the_warnings() {
     let mut h = harness();
     let id = h.customer_writes("Hi").await;
-    h.store.accept(&id, "alice", t0()).await.unwrap();
+    h.store.accept(&id, "alice", true, t0()).await.unwrap();
     h.clock.set(t0() + hm(22, 0));
     let event = serde_json::from_str(&event_text("window-deadlines.schedule"))
         .expect("events/window-deadlines.schedule.json is an EventBridge event");

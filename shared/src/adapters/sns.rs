@@ -103,6 +103,10 @@ fn attribute(data_type: &str, value: String) -> Result<MessageAttributeValue, Sn
         .map_err(SnsPublishError::Build)
 }
 
+/// The message attribute that marks a notification for supervisors, and its value.
+pub const AUDIENCE_ATTRIBUTE: &str = "audience";
+pub const SUPERVISORS: &str = "supervisors";
+
 /// The `agent_ids` attribute's value: a JSON array of strings.
 pub fn agent_ids_attribute_value(agent_ids: &[String]) -> String {
     serde_json::Value::from(agent_ids).to_string()
@@ -135,6 +139,12 @@ impl AgentNotifier for SnsAgentNotifier {
                 AUTHENTICATED_ATTRIBUTE,
                 attribute("String", notification.authenticated.to_string())?,
             );
+        // Supervisors subscribe with a filter policy on `audience`.
+        let request = if notification.supervisors {
+            request.message_attributes(AUDIENCE_ATTRIBUTE, attribute("String", SUPERVISORS.into())?)
+        } else {
+            request
+        };
         match request.send().await {
             Ok(out) => {
                 tracing::debug!(

@@ -16,6 +16,8 @@ pub enum AcceptAnswer {
     Taken {
         by: Option<String>,
     },
+    /// Offer mode: it is offered to another agent, or to nobody yet.
+    NotOffered,
     /// It no longer waits for an agent.
     ConversationClosed,
     NotFound,
@@ -35,9 +37,10 @@ pub async fn accept_conversation(
     clock: &dyn Clock,
     id: &ConversationId,
     agent: &AgentId,
+    may_pick: bool,
 ) -> Result<AcceptAnswer, StoreError> {
     let now = clock.now();
-    Ok(match store.accept(id, agent.as_str(), now).await? {
+    Ok(match store.accept(id, agent.as_str(), may_pick, now).await? {
         AcceptResult::Accepted(c) => {
             let acceptance = Acceptance {
                 business: c.business.clone(),
@@ -50,6 +53,7 @@ pub async fn accept_conversation(
             AcceptAnswer::Yours(Box::new(load_context(store, c).await?.view(clock)), None)
         }
         AcceptResult::Taken { by } => AcceptAnswer::Taken { by },
+        AcceptResult::NotOffered => AcceptAnswer::NotOffered,
         AcceptResult::WrongState(_) => AcceptAnswer::ConversationClosed,
         AcceptResult::NotFound => AcceptAnswer::NotFound,
     })

@@ -150,6 +150,7 @@ async fn warning(
         event_type: "window.closing".into(),
         business_number: session.business.clone(),
         agent_ids,
+        supervisors: false,
         authenticated,
         body: json!({
             "event_type": "window.closing",

@@ -127,6 +127,7 @@ mod tests {
             event_type: "conversation.requested".into(),
             business_number: "whatsapp:+14155238886".into(),
             agent_ids: agents.iter().map(|a| a.to_string()).collect(),
+            supervisors: false,
             authenticated: false,
             body: json!({"event_type": "conversation.requested", "conversation_id": "c1"}),
         }

@@ -11,6 +11,7 @@ pub mod media;
 pub mod notify;
 pub mod profiles;
 pub mod reply;
+pub mod routing;
 pub mod views;
 
 pub use inbound::{InboundReceipt, receive_inbound};

@@ -8,7 +8,9 @@ use serde::Serialize;
 
 use super::views::rfc3339;
 use crate::domain::routing::CurrentSession;
-use crate::domain::{AgentId, AgentProfile, Capacity, InvalidValue, Presence, counts_toward_load};
+use crate::domain::{
+    AgentId, AgentProfile, Candidate, Capacity, InvalidValue, Presence, counts_toward_load,
+};
 use crate::ports::{
     AgentRecord, ChannelStore, Clock, ProfileRecord, SessionKey, SessionRecord, StoreError,
 };
@@ -90,7 +92,9 @@ pub struct AgentView {
     pub presence: Presence,
     /// Conversations that count toward their load: active, theirs, window open.
     pub active_conversations: Vec<String>,
-    /// How many: `active_conversations`' length.
+    /// Requests offered to them now, not yet accepted, rejected or expired.
+    pub offers: Vec<String>,
+    /// Active conversations plus outstanding offers: what their capacity bounds.
     pub load: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile_updated_at: Option<String>,
@@ -98,14 +102,68 @@ pub struct AgentView {
     pub profile_updated_by: Option<String>,
 }
 
-/// Several agents' views, in the order given: one read of each agent's partition (in
+/// One agent as routing reads them: everything stored in their partition, and which of their
+/// assignments count toward their load now.
+#[derive(Debug, Clone)]
+pub struct AgentFacts {
+    pub agent_id: String,
+    pub record: AgentRecord,
+    /// The conversations counting toward their load ([`counts_toward_load`]), by id.
+    pub active: Vec<String>,
+}
+
+impl AgentFacts {
+    pub fn capacity(&self, default_capacity: Capacity) -> u32 {
+        self.record
+            .profile
+            .as_ref()
+            .map_or(default_capacity.get(), |p| p.capacity)
+    }
+
+    pub fn presence(&self) -> Presence {
+        self.record
+            .presence
+            .as_ref()
+            .map_or(Presence::Offline, |p| p.status)
+    }
+
+    /// Active conversations plus outstanding offers.
+    pub fn load(&self) -> u32 {
+        u32::try_from(self.active.len() + self.record.offers.len()).unwrap_or(u32::MAX)
+    }
+
+    /// The version of their routing state an offer to them must find unchanged.
+    pub fn version(&self) -> u64 {
+        self.record.routing.as_ref().map_or(0, |r| r.version)
+    }
+
+    /// How the offer choice sees them.
+    pub fn candidate(&self, default_capacity: Capacity) -> Candidate {
+        Candidate {
+            agent_id: self.agent_id.clone(),
+            presence: self.presence(),
+            capacity: Capacity::parse(i64::from(self.capacity(default_capacity)))
+                .unwrap_or(default_capacity),
+            numbers: self
+                .record
+                .profile
+                .as_ref()
+                .map(|p| p.numbers.clone())
+                .unwrap_or_default(),
+            active: u32::try_from(self.active.len()).unwrap_or(u32::MAX),
+            offers: u32::try_from(self.record.offers.len()).unwrap_or(u32::MAX),
+            last_offer_at: self.record.routing.as_ref().and_then(|r| r.last_offer_at),
+        }
+    }
+}
+
+/// Several agents' facts, in the order given: one read of each agent's partition (in
 /// parallel), then one batch read of the sessions their assignments name.
-pub async fn agent_views(
+pub async fn agent_facts(
     store: &dyn ChannelStore,
-    clock: &dyn Clock,
-    default_capacity: Capacity,
     agents: &[String],
-) -> Result<Vec<AgentView>, StoreError> {
+    now: DateTime<Utc>,
+) -> Result<Vec<AgentFacts>, StoreError> {
     let records = store.agents(agents).await?;
     let mut keys: Vec<SessionKey> = records
         .iter()
@@ -124,11 +182,45 @@ pub async fn agent_views(
             .map(|s| (s.conversation_id.clone(), s))
             .collect()
     };
-    let now = clock.now();
     Ok(agents
         .iter()
         .zip(records)
-        .map(|(agent, record)| view(agent, record, &sessions, default_capacity, now))
+        .map(|(agent, record)| {
+            let mut active: Vec<String> = record
+                .assignments
+                .iter()
+                .filter(|a| {
+                    let session = sessions.get(&a.conversation_id).map(|s| CurrentSession {
+                        state: s.state,
+                        assigned_agent: s.assigned_agent.as_deref(),
+                        last_inbound_at: (s.last_inbound_at != crate::ports::desk::NEVER)
+                            .then_some(s.last_inbound_at),
+                    });
+                    counts_toward_load(agent, session, now)
+                })
+                .map(|a| a.conversation_id.clone())
+                .collect();
+            active.sort();
+            AgentFacts {
+                agent_id: agent.clone(),
+                record,
+                active,
+            }
+        })
+        .collect())
+}
+
+/// Several agents' views, in the order given ([`agent_facts`]).
+pub async fn agent_views(
+    store: &dyn ChannelStore,
+    clock: &dyn Clock,
+    default_capacity: Capacity,
+    agents: &[String],
+) -> Result<Vec<AgentView>, StoreError> {
+    Ok(agent_facts(store, agents, clock.now())
+        .await?
+        .into_iter()
+        .map(|facts| view(facts, default_capacity))
         .collect())
 }
 
@@ -146,43 +238,30 @@ pub async fn agent_view(
         .ok_or_else(|| StoreError::Corrupt("no view of the agent".into()))
 }
 
-/// `sessions`: the current sessions by the conversation they belong to.
-fn view(
-    agent: &str,
-    record: AgentRecord,
-    sessions: &HashMap<String, SessionRecord>,
-    default_capacity: Capacity,
-    now: DateTime<Utc>,
-) -> AgentView {
-    let mut active: Vec<String> = record
-        .assignments
+fn view(facts: AgentFacts, default_capacity: Capacity) -> AgentView {
+    let capacity = facts.capacity(default_capacity);
+    let presence = facts.presence();
+    let load = facts.load();
+    let mut offers: Vec<String> = facts
+        .record
+        .offers
         .iter()
-        .filter(|a| {
-            let session = sessions.get(&a.conversation_id).map(|s| CurrentSession {
-                state: s.state,
-                assigned_agent: s.assigned_agent.as_deref(),
-                last_inbound_at: (s.last_inbound_at != crate::ports::desk::NEVER)
-                    .then_some(s.last_inbound_at),
-            });
-            counts_toward_load(agent, session, now)
-        })
-        .map(|a| a.conversation_id.clone())
+        .map(|o| o.conversation_id.clone())
         .collect();
-    active.sort();
-    let profile = record.profile;
+    offers.sort();
+    let profile = facts.record.profile;
     AgentView {
-        agent_id: agent.to_owned(),
-        capacity: profile
-            .as_ref()
-            .map_or(default_capacity.get(), |p| p.capacity),
+        agent_id: facts.agent_id,
+        capacity,
         numbers: profile
             .as_ref()
             .map(|p| p.numbers.clone())
             .unwrap_or_default(),
         profile_set: profile.is_some(),
-        presence: record.presence.map_or(Presence::Offline, |p| p.status),
-        load: u32::try_from(active.len()).unwrap_or(u32::MAX),
-        active_conversations: active,
+        presence,
+        load,
+        active_conversations: facts.active,
+        offers,
         profile_updated_at: profile.as_ref().map(|p| rfc3339(p.updated_at)),
         profile_updated_by: profile.map(|p| p.updated_by),
     }

@@ -27,7 +27,10 @@ pub use media::{
     upload_key, upload_type,
 };
 pub use reply::ReplyContent;
-pub use routing::{AgentProfile, Candidate, Capacity, choose_agent, counts_toward_load, serves};
+pub use routing::{
+    AgentProfile, Candidate, Capacity, OfferEnd, RoutingMode, choose_agent, counts_toward_load,
+    MISSES_BEFORE_AWAY, may_take, missed_too_often, serves,
+};
 pub use status::{MessageStatus, StatusCallback, is_recipient_error, twilio_error_text};
 pub use window::{
     ConversationWindow, ExistingSession, SessionDecision, SessionWindow, WINDOW, decide_session,

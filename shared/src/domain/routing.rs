@@ -3,6 +3,7 @@
 //! the facts and the time.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::{ConversationState, InvalidValue, Presence, SessionWindow, WhatsAppAddress};
 
@@ -150,6 +151,73 @@ pub fn choose_agent<'a>(
         .min_by(|a, b| {
             (a.active, a.last_offer_at, &a.agent_id).cmp(&(b.active, b.last_offer_at, &b.agent_id))
         })
+}
+
+/// How conversation requests reach agents (`ROUTING_MODE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoutingMode {
+    /// Each request is offered to one agent at a time, with a timer (the default).
+    #[default]
+    Offer,
+    /// Every available agent is told of every request, and the first to accept takes it.
+    Broadcast,
+}
+
+impl RoutingMode {
+    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
+        match raw.trim() {
+            "offer" => Ok(Self::Offer),
+            "broadcast" => Ok(Self::Broadcast),
+            _ => Err(InvalidValue {
+                what: "ROUTING_MODE",
+                reason: "it is neither offer nor broadcast",
+            }),
+        }
+    }
+}
+
+/// How an offer ended without an accept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OfferEnd {
+    /// The agent said no.
+    Rejected,
+    /// The timer ran out.
+    Expired,
+    /// The agent went away or offline with it outstanding.
+    Withdrawn,
+}
+
+impl OfferEnd {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rejected => "rejected",
+            Self::Expired => "expired",
+            Self::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// Whether the agent is passed over for this request from now on: they rejected it or let
+    /// it expire. One withdrawn because they went away may be offered to them again.
+    pub fn declines(self) -> bool {
+        matches!(self, Self::Rejected | Self::Expired)
+    }
+}
+
+/// How many offers in a row an agent may let expire before they are set to `away`.
+pub const MISSES_BEFORE_AWAY: u32 = 2;
+
+/// Whether an agent who has now let `misses` offers in a row expire is set to `away`.
+pub fn missed_too_often(misses: u32) -> bool {
+    misses >= MISSES_BEFORE_AWAY
+}
+
+/// Whether `agent` may accept (or reject) a waiting request offered to `offered_to`:
+/// in offer mode only the offered agent may, unless `may_pick` (an administrator, or broadcast
+/// mode, where nothing is offered and anyone may take any request).
+pub fn may_take(offered_to: Option<&str>, agent: &str, may_pick: bool) -> bool {
+    may_pick || offered_to == Some(agent)
 }
 
 #[cfg(test)]

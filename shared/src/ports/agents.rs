@@ -24,20 +24,41 @@ pub struct PresenceRecord {
     /// Kept while the agent stays available.
     #[serde(default, with = "chrono::serde::ts_milliseconds_option")]
     pub available_since: Option<DateTime<Utc>>,
+    /// Why the system set it (not the agent): `missed_offers`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
+
+/// [`PresenceRecord::reason`] when routing set an agent away for letting offers expire.
+pub const MISSED_OFFERS: &str = "missed_offers";
 
 /// Agents' presence.
 #[async_trait]
 pub trait AgentStore: Send + Sync {
+    /// The agent's own change of presence.
     async fn set_presence(
         &self,
         agent: &str,
         presence: Presence,
         at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.set_presence_because(agent, presence, None, at).await
+    }
+
+    /// A change of presence, with why the system made it (`None`: the agent did).
+    async fn set_presence_because(
+        &self,
+        agent: &str,
+        presence: Presence,
+        reason: Option<&str>,
+        at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
 
     /// Available agents, each with the time they became available (kept while they stay so).
     async fn available_agents(&self) -> Result<Vec<AvailableAgent>, StoreError>;
+
+    /// Every agent who ever set a presence, with it, by id: the supervisors' board.
+    async fn roster(&self) -> Result<Vec<PresenceRecord>, StoreError>;
 }
 
 /// An agent's routing profile as stored: what an administrator set.
@@ -87,6 +108,11 @@ pub struct AgentRecord {
     pub profile: Option<ProfileRecord>,
     /// Their active assignments, by conversation id.
     pub assignments: Vec<AssignmentRecord>,
+    /// Their outstanding offers, by conversation id.
+    pub offers: Vec<super::OfferRecord>,
+    pub routing: Option<super::RoutingState>,
+    /// Their counts of the last days kept (two at most).
+    pub counts: Vec<super::DayCounts>,
 }
 
 /// Agents' routing profiles and the index of their active conversations.

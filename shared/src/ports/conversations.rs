@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use super::StoreError;
 pub use crate::domain::ConversationState;
-use crate::domain::{AcceptRefusal, CloseRefusal, ConversationId, accept_refusal, close_refusal};
+use crate::domain::{
+    AcceptRefusal, CloseRefusal, ConversationId, OfferEnd, accept_refusal, close_refusal, may_take,
+};
 
 /// A conversation: one session of a customer, durable after the session item is gone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,16 +28,64 @@ pub struct ConversationRecord {
     /// The first message, shortened, for the conversation request.
     #[serde(default)]
     pub preview: Option<String>,
+    /// Offer mode: the agent the waiting request is offered to now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offered_to: Option<String>,
+    /// When the current offer expires.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "chrono::serde::ts_milliseconds_option"
+    )]
+    pub offer_expires_at: Option<DateTime<Utc>>,
+    /// How many offers were made: the number of the current (or last) one, which its timer
+    /// names, so a late or repeated timer finds it moved on.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub offer_seq: u32,
+    /// Agents who rejected the request or let its offer expire: never offered it again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub declined: Vec<String>,
+    /// How the last offer ended, when not in an accept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offer_ended: Option<OfferEnd>,
+    /// When supervisors were told it had waited too long (`conversation.overflow`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "chrono::serde::ts_milliseconds_option"
+    )]
+    pub overflowed_at: Option<DateTime<Utc>>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl ConversationRecord {
-    /// Why `agent` cannot accept it now, if they cannot (`None`: it waits for an agent).
-    pub fn accept_refusal(&self, agent: &str) -> Option<AcceptResult> {
-        accept_refusal(self.state, self.assigned_agent.as_deref(), agent).map(|r| match r {
-            AcceptRefusal::AlreadyYours => AcceptResult::AlreadyYours(self.clone()),
-            AcceptRefusal::Taken { by } => AcceptResult::Taken { by },
-            AcceptRefusal::WrongState(state) => AcceptResult::WrongState(state),
+    /// Why `agent` cannot accept it now, if they cannot (`None`: it waits for them). Unless
+    /// `may_pick`, a waiting request is theirs to take only while it is offered to them.
+    pub fn accept_refusal(&self, agent: &str, may_pick: bool) -> Option<AcceptResult> {
+        let refusal =
+            accept_refusal(self.state, self.assigned_agent.as_deref(), agent).map(|r| match r {
+                AcceptRefusal::AlreadyYours => AcceptResult::AlreadyYours(self.clone()),
+                AcceptRefusal::Taken { by } => AcceptResult::Taken { by },
+                AcceptRefusal::WrongState(state) => AcceptResult::WrongState(state),
+            });
+        refusal.or_else(|| {
+            (!may_take(self.offered_to.as_deref(), agent, may_pick))
+                .then_some(AcceptResult::NotOffered)
         })
+    }
+
+    /// A waiting request as it is before any offer: what a new conversation starts with.
+    pub fn without_offer(mut self) -> Self {
+        self.offered_to = None;
+        self.offer_expires_at = None;
+        self.offer_seq = 0;
+        self.declined = Vec::new();
+        self.offer_ended = None;
+        self.overflowed_at = None;
+        self
     }
 
     /// Why `agent` cannot close it now, if they cannot (`None`: theirs and active).
@@ -60,6 +110,9 @@ pub enum AcceptResult {
     },
     /// It is not waiting for an agent (closed).
     WrongState(ConversationState),
+    /// Offer mode: it is offered to another agent (or to nobody yet), and the caller may not
+    /// pick requests.
+    NotOffered,
     NotFound,
 }
 
@@ -119,10 +172,13 @@ pub trait ConversationStore: Send + Sync {
     ) -> Result<(), StoreError>;
 
     /// Assigns a waiting conversation to `agent`; exactly one of concurrent accepts wins.
+    /// Unless `may_pick`, only the agent it is offered to may ([`AcceptResult::NotOffered`]).
+    /// An outstanding offer, and the request's waiting entry, go in the same write.
     async fn accept(
         &self,
         id: &ConversationId,
         agent: &str,
+        may_pick: bool,
         at: DateTime<Utc>,
     ) -> Result<AcceptResult, StoreError>;
 

@@ -16,13 +16,18 @@ pub mod desk;
 pub mod media;
 pub mod notifier;
 pub mod replies;
+pub mod routing;
 pub mod sender;
 pub mod sessions;
 pub mod stream;
 
 pub use agents::{
-    AgentRecord, AgentStore, AssignmentRecord, AvailableAgent, PresenceRecord, ProfileRecord,
-    ProfileStore,
+    AgentRecord, AgentStore, AssignmentRecord, AvailableAgent, MISSED_OFFERS, PresenceRecord,
+    ProfileRecord, ProfileStore,
+};
+pub use routing::{
+    DayCounts, OfferEnded, OfferRecord, RoutingState, RoutingStore, ScheduleError, Timer,
+    TimerKind, TimerQueue, WaitingRecord, day_of,
 };
 pub use clock::Clock;
 pub use connections::{ConnectionStore, LiveConnection, LivePoster, PostError, Posted};
@@ -70,6 +75,7 @@ pub trait ChannelStore:
     + DeskStore
     + CustomerStore
     + SearchIndex
+    + RoutingStore
 {
 }
 
@@ -87,5 +93,6 @@ impl<T> ChannelStore for T where
         + DeskStore
         + CustomerStore
         + SearchIndex
+    + RoutingStore
 {
 }

@@ -16,6 +16,9 @@ pub struct Notification {
     pub agent_ids: Vec<String>,
     /// Whether the customer matched a known contact (message attribute `authenticated`).
     pub authenticated: bool,
+    /// For supervisors (administrators) too: message attribute `audience` = `supervisors`,
+    /// and pushed to every connected administrator's console.
+    pub supervisors: bool,
     /// The message body, JSON.
     pub body: serde_json::Value,
 }

@@ -66,6 +66,12 @@ impl SessionTouch {
             started_at: self.at,
             last_inbound_at: self.at,
             preview: self.preview.clone(),
+            offered_to: None,
+            offer_expires_at: None,
+            offer_seq: 0,
+            declined: Vec::new(),
+            offer_ended: None,
+            overflowed_at: None,
         };
         (session, conversation)
     }

@@ -1,7 +1,7 @@
 //! The table's change stream as the use cases read it: typed items, whoever delivered them
 //! (Lambda's event source mapping, DynamoDB Streams, the embedded store).
 
-use super::{ConversationRecord, MessageRecord, PresenceRecord, SessionRecord};
+use super::{ConversationRecord, MessageRecord, PresenceRecord, ProfileRecord, SessionRecord};
 
 /// One change of one item.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,4 +31,6 @@ pub enum StoredItem {
     Conversation(ConversationRecord),
     Message(Box<MessageRecord>),
     Presence(PresenceRecord),
+    /// An agent's routing profile.
+    Profile(ProfileRecord),
 }

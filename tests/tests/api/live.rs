@@ -108,6 +108,7 @@ async fn a_push_on_dynamodb_local_forgets_a_gone_connection() {
         event_type: "message.received".into(),
         business_number: "whatsapp:+14155238886".into(),
         agent_ids: vec!["alice".into()],
+        supervisors: false,
         authenticated: false,
         body: serde_json::json!({"event_type": "message.received"}),
     };

@@ -155,6 +155,12 @@ async fn load_leaves_out_a_business_started_conversation_until_the_customer_answ
             started_at: t0(),
             last_inbound_at: NEVER,
             preview: None,
+            offered_to: None,
+            offer_expires_at: None,
+            offer_seq: 0,
+            declined: Vec::new(),
+            offer_ended: None,
+            overflowed_at: None,
         };
         let session = SessionRecord {
             business: BUSINESS.into(),

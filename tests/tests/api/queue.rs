@@ -31,7 +31,7 @@ async fn a_waiting_request_older_than_the_newest_conversations_stays_in_the_queu
             let id =
                 ConversationId::parse(&store.list_conversations(1).await.unwrap()[0].id).unwrap();
             store
-                .accept(&id, "alice", webhook.clock.now())
+                .accept(&id, "alice", true, webhook.clock.now())
                 .await
                 .unwrap();
         }

@@ -165,6 +165,7 @@ fn notification(
         event_type: event_type.to_owned(),
         business_number: "whatsapp:+14155238886".into(),
         agent_ids: agents.iter().map(|a| (*a).to_owned()).collect(),
+        supervisors: false,
         authenticated,
         body,
     }

@@ -60,7 +60,7 @@ impl Harness {
         let id = self.inbound(CUSTOMER, "Hello").await;
         let parsed = whatsapp_channel::domain::ConversationId::parse(&id).unwrap();
         self.store
-            .accept(&parsed, "agent-alice", self.clock.now())
+            .accept(&parsed, "agent-alice", true, self.clock.now())
             .await
             .unwrap();
         id

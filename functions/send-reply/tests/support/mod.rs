@@ -54,7 +54,7 @@ pub async fn harness(sender: Arc<dyn ReplySender>) -> Harness {
         .await
         .unwrap();
     store
-        .accept(&receipt.conversation_id, "agent-alice", t0())
+        .accept(&receipt.conversation_id, "agent-alice", true, t0())
         .await
         .unwrap();
     clock.advance(TimeDelta::minutes(1));

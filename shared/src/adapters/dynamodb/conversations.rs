@@ -9,6 +9,7 @@ use super::items::{
     Partition, PartitionQuery, SortKeys, conversation_key, conversations_partitions, from_item, n,
     s, session_mirror,
 };
+use super::routing::offered_as_read;
 use super::{DynamoChannelStore, unavailable};
 use crate::domain::{ConversationId, ConversationState};
 use crate::ports::{AcceptResult, CloseResult, ConversationRecord, ConversationStore, StoreError};
@@ -38,11 +39,22 @@ impl Transition {
         }
     }
 
-    /// Each move's own condition (a transfer and an administrator's close have theirs).
-    fn condition(self) -> &'static str {
+    /// Each move's own condition (a transfer and an administrator's close have theirs); an
+    /// accept also holds to the offer as read ([`offered_as_read`]).
+    fn condition(self, conversation: &ConversationRecord) -> String {
         match self {
-            Self::Accept => "#state = :requested",
-            Self::Close => "#state = :active AND assigned_agent = :agent",
+            Self::Accept => format!("#state = :requested AND {}", offered_as_read(conversation)),
+            Self::Close => "#state = :active AND assigned_agent = :agent".into(),
+        }
+    }
+
+    fn update(self) -> &'static str {
+        match self {
+            Self::Accept => {
+                "SET #state = :to, assigned_agent = :agent, updated_at = :at \
+                 REMOVE offered_to, offer_expires_at"
+            }
+            Self::Close => "SET #state = :to, assigned_agent = :agent, updated_at = :at",
         }
     }
 }
@@ -62,15 +74,21 @@ impl DynamoChannelStore {
         let update_conversation = Update::builder()
             .table_name(&self.table)
             .set_key(Some(conversation_key(&conversation.id)))
-            .update_expression("SET #state = :to, assigned_agent = :agent, updated_at = :at")
-            .condition_expression(transition.condition())
+            .update_expression(transition.update())
+            .condition_expression(transition.condition(conversation))
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":to", s(to))
             .expression_attribute_values(":agent", s(agent))
             .expression_attribute_values(":at", n(at.timestamp_millis()))
-            .expression_attribute_values(placeholder, s(from.as_str()))
-            .build()
-            .map_err(unavailable)?;
+            .expression_attribute_values(placeholder, s(from.as_str()));
+        let update_conversation = match (&conversation.offered_to, transition) {
+            (Some(offered), Transition::Accept) => {
+                update_conversation.expression_attribute_values(":offered", s(offered.clone()))
+            }
+            _ => update_conversation,
+        }
+        .build()
+        .map_err(unavailable)?;
         let mirror = session_mirror(
             &self.table,
             conversation,
@@ -84,8 +102,16 @@ impl DynamoChannelStore {
         let mut updated = conversation.clone();
         updated.state = transition.to();
         updated.assigned_agent = Some(agent.to_owned());
-        // The conversation's update first, then the agent's assignment entries.
-        let index = self.reassign(Some(conversation), &updated, at)?;
+        // The conversation's update first, then the agent's assignment entries; an accept
+        // also ends the request's offer and wait, and counts for the agent.
+        let mut index = self.reassign(Some(conversation), &updated, at)?;
+        if transition == Transition::Accept {
+            updated.offered_to = None;
+            updated.offer_expires_at = None;
+            index.extend(self.stop_waiting(conversation)?);
+            index.push(self.misses(agent, false)?);
+            index.push(self.count(agent, "accepted", at)?);
+        }
         let items = [
             vec![
                 TransactWriteItem::builder()
@@ -176,6 +202,7 @@ impl ConversationStore for DynamoChannelStore {
         &self,
         id: &ConversationId,
         agent: &str,
+        may_pick: bool,
         at: DateTime<Utc>,
     ) -> Result<AcceptResult, StoreError> {
         // Two attempts: the first read may be stale by the time the conditional write runs.
@@ -183,7 +210,7 @@ impl ConversationStore for DynamoChannelStore {
             let Some(conversation) = self.conversation(id).await? else {
                 return Ok(AcceptResult::NotFound);
             };
-            if let Some(refusal) = conversation.accept_refusal(agent) {
+            if let Some(refusal) = conversation.accept_refusal(agent, may_pick) {
                 return Ok(refusal);
             }
             if let Some(updated) = self
@@ -200,7 +227,9 @@ impl ConversationStore for DynamoChannelStore {
             Some(c) if c.state == ConversationState::Active => Ok(AcceptResult::Taken {
                 by: c.assigned_agent,
             }),
-            Some(c) => Ok(AcceptResult::WrongState(c.state)),
+            Some(c) => Ok(c
+                .accept_refusal(agent, may_pick)
+                .unwrap_or(AcceptResult::WrongState(c.state))),
             None => Ok(AcceptResult::NotFound),
         }
     }

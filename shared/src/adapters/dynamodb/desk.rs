@@ -161,13 +161,32 @@ impl DeskStore for DynamoChannelStore {
             (ConversationState::Active, Some(assignee)) => update
                 .condition_expression("#state = :from AND assigned_agent = :assignee")
                 .expression_attribute_values(":assignee", s(assignee.clone())),
+            // A waiting request: also as offered when read, whose offer entry goes.
+            (ConversationState::Requested, _) => {
+                let update = update
+                    .update_expression(
+                        "SET #state = :closed, closed_by = :by, updated_at = :at \
+                         REMOVE offered_to, offer_expires_at",
+                    )
+                    .condition_expression(format!(
+                        "#state = :from AND {}",
+                        super::routing::offered_as_read(conversation)
+                    ));
+                match &conversation.offered_to {
+                    Some(offered) => update.expression_attribute_values(":offered", s(offered.clone())),
+                    None => update,
+                }
+            }
             _ => update.condition_expression("#state = :from"),
         }
         .build()
         .map_err(unavailable)?;
         let mut closed_record = conversation.clone();
         closed_record.state = ConversationState::Closed;
-        let index = self.reassign(Some(conversation), &closed_record, at)?;
+        let mut index = self.reassign(Some(conversation), &closed_record, at)?;
+        if conversation.state == ConversationState::Requested {
+            index.extend(self.stop_waiting(conversation)?);
+        }
         let mirror = session_mirror(&self.table, conversation, "SET #state = :closed")?
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":closed", closed)

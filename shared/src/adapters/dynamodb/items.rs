@@ -78,6 +78,10 @@ pub mod tag {
     pub const DEFERRED_MARKER: &str = "deferred_marker";
     pub const AGENT_PROFILE: &str = "agent_profile";
     pub const ASSIGNMENT: &str = "assignment";
+    pub const OFFER: &str = "offer";
+    pub const ROUTING_STATE: &str = "routing_state";
+    pub const DAY_COUNTS: &str = "day_counts";
+    pub const WAITING: &str = "waiting";
 }
 
 /// The index partition of all conversations.
@@ -110,6 +114,16 @@ pub fn conversations_partitions() -> impl Iterator<Item = String> {
 /// The index partition of an available agent.
 pub fn available_agents_partition(agent: &str) -> String {
     format!("AGENTS#available#{}", shard_of(agent, AGENT_SHARDS))
+}
+
+/// The roster's index partition of an agent not available now: `AGENTS#roster#{shard}`.
+pub fn roster_partition(agent: &str) -> String {
+    format!("AGENTS#roster#{}", shard_of(agent, AGENT_SHARDS))
+}
+
+/// Every roster index partition.
+pub fn roster_partitions() -> impl Iterator<Item = String> {
+    (0..AGENT_SHARDS).map(|shard| format!("AGENTS#roster#{shard}"))
 }
 
 /// Every available agents' index partition.

@@ -16,6 +16,7 @@ pub mod items;
 pub mod migrate;
 mod profiles;
 mod replies;
+mod routing;
 mod search;
 mod sessions;
 pub mod stream;
@@ -37,6 +38,7 @@ pub mod partitions {
     pub use super::deadlines::{CURSOR_PK as DEADLINE_CURSOR_PK, minute_pk as deadline_pk};
     pub use super::deferred::marker_partition as deferred_marker_partition;
     pub use super::desk::quick_reply_key;
+    pub use super::routing::WAITING_PK as waiting_pk;
     pub use super::search::term_pk;
 }
 use items::{

@@ -90,6 +90,9 @@ impl ProfileStore for DynamoChannelStore {
                     Some(tag::PRESENCE) => record.presence = Some(from_item(item)?),
                     Some(tag::AGENT_PROFILE) => record.profile = Some(from_item(item)?),
                     Some(tag::ASSIGNMENT) => record.assignments.push(from_item(item)?),
+                    Some(tag::OFFER) => record.offers.push(from_item(item)?),
+                    Some(tag::ROUTING_STATE) => record.routing = Some(from_item(item)?),
+                    Some(tag::DAY_COUNTS) => record.counts.push(from_item(item)?),
                     _ => {}
                 }
             }

@@ -4,7 +4,9 @@
 
 use serde::Deserialize;
 
-use super::items::{conversation_item, message_item, presence_item, session_item, tag};
+use super::items::{
+    conversation_item, message_item, presence_item, profile_item, session_item, tag,
+};
 use crate::ports::StoredItem;
 
 /// A stream image: the item format Lambda's DynamoDB events and DynamoDB Streams carry.
@@ -34,6 +36,7 @@ pub fn decode(image: Image) -> Option<StoredItem> {
         tag::CONVERSATION => read(image).map(StoredItem::Conversation),
         tag::MESSAGE => read(image).map(|m| StoredItem::Message(Box::new(m))),
         tag::PRESENCE => read(image).map(StoredItem::Presence),
+        tag::AGENT_PROFILE => read(image).map(StoredItem::Profile),
         _ => None,
     }
 }
@@ -45,6 +48,7 @@ pub fn encode(item: &StoredItem) -> Option<Image> {
         StoredItem::Conversation(record) => conversation_item(record).ok()?,
         StoredItem::Message(record) => message_item(record).ok()?,
         StoredItem::Presence(record) => presence_item(record),
+        StoredItem::Profile(record) => profile_item(record).ok()?,
     };
     Some(Image::from(item))
 }

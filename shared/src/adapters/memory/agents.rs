@@ -12,10 +12,11 @@ use crate::ports::{
 
 #[async_trait]
 impl AgentStore for InMemoryChannelStore {
-    async fn set_presence(
+    async fn set_presence_because(
         &self,
         agent: &str,
         presence: Presence,
+        reason: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let (old, new) = {
@@ -33,6 +34,7 @@ impl AgentStore for InMemoryChannelStore {
                 status: presence,
                 updated_at: at,
                 available_since: since,
+                reason: reason.map(str::to_owned),
             };
             tables.presence.insert(agent.to_owned(), record.clone());
             (previous, record)
@@ -64,6 +66,12 @@ impl AgentStore for InMemoryChannelStore {
                 _ => None,
             })
             .collect();
+        agents.sort_by(|a, b| a.agent_id.cmp(&b.agent_id));
+        Ok(agents)
+    }
+
+    async fn roster(&self) -> Result<Vec<PresenceRecord>, StoreError> {
+        let mut agents: Vec<PresenceRecord> = self.tables().presence.values().cloned().collect();
         agents.sort_by(|a, b| a.agent_id.cmp(&b.agent_id));
         Ok(agents)
     }

@@ -54,33 +54,35 @@ impl ConversationStore for InMemoryChannelStore {
         &self,
         id: &ConversationId,
         agent: &str,
+        may_pick: bool,
         at: DateTime<Utc>,
     ) -> Result<AcceptResult, StoreError> {
         let mut tables = self.tables();
         let Some(conversation) = tables.conversations.get_mut(id.as_str()) else {
             return Ok(AcceptResult::NotFound);
         };
-        if let Some(refusal) = conversation.accept_refusal(agent) {
+        if let Some(refusal) = conversation.accept_refusal(agent, may_pick) {
             return Ok(refusal);
         }
+        let old = conversation.clone();
         conversation.state = ConversationState::Active;
         conversation.assigned_agent = Some(agent.to_owned());
-        let outcome = AcceptResult::Accepted(conversation.clone());
-        if let AcceptResult::Accepted(record) = &outcome {
-            tables.mirror(record);
-            tables.reassign(None, record, at);
-            drop(tables);
-            let mut old = record.clone();
-            old.state = ConversationState::Requested;
-            old.assigned_agent = None;
-            self.emit(
-                ChangeKind::Modify,
-                Some(StoredItem::Conversation(old)),
-                Some(StoredItem::Conversation(record.clone())),
-                None,
-            );
-        }
-        Ok(outcome)
+        conversation.offered_to = None;
+        conversation.offer_expires_at = None;
+        let record = conversation.clone();
+        tables.mirror(&record);
+        tables.reassign(None, &record, at);
+        tables.stop_waiting(&old);
+        tables.count(agent, at, |c| c.accepted += 1);
+        tables.routing.entry(agent.to_owned()).or_default().misses = 0;
+        drop(tables);
+        self.emit(
+            ChangeKind::Modify,
+            Some(StoredItem::Conversation(old)),
+            Some(StoredItem::Conversation(record.clone())),
+            None,
+        );
+        Ok(AcceptResult::Accepted(record))
     }
 
     async fn close(

@@ -111,9 +111,12 @@ impl DeskStore for InMemoryChannelStore {
         }
         let old = current.clone();
         current.state = ConversationState::Closed;
+        current.offered_to = None;
+        current.offer_expires_at = None;
         let record = current.clone();
         tables.mirror(&record);
         tables.reassign(Some(&old), &record, at);
+        tables.stop_waiting(&old);
         drop(tables);
         self.emit(
             ChangeKind::Modify,

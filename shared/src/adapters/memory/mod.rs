@@ -10,9 +10,10 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::MessageStatus;
 use crate::ports::{
-    AssignmentRecord, ChangeKind, Contact, ConversationRecord, Deadline, DeferredMarker,
-    IdempotencyRecord, LiveConnection, MessageRecord, PresenceRecord, ProfileRecord, SessionKey,
-    SessionRecord, StoredItem, StreamChange,
+    AssignmentRecord, ChangeKind, Contact, ConversationRecord, DayCounts, Deadline,
+    DeferredMarker, IdempotencyRecord, LiveConnection, MessageRecord, OfferRecord, PresenceRecord,
+    ProfileRecord, RoutingState, SessionKey, SessionRecord, StoredItem, StreamChange,
+    WaitingRecord,
 };
 
 #[derive(Debug, Default)]
@@ -38,6 +39,14 @@ pub(super) struct Tables {
     profiles: HashMap<String, ProfileRecord>,
     /// Each agent's active assignments by conversation id: the table's `ASSIGNED#` items.
     assignments: HashMap<String, BTreeMap<String, AssignmentRecord>>,
+    /// Each agent's outstanding offers by conversation id: the table's `OFFER#` items.
+    offers: HashMap<String, BTreeMap<String, OfferRecord>>,
+    /// Each agent's routing state: the table's `ROUTING` item.
+    routing: HashMap<String, RoutingState>,
+    /// Each agent's counts by day: the table's `STATS#` items.
+    counts: HashMap<String, BTreeMap<String, DayCounts>>,
+    /// Waiting requests, oldest first: the table's `WAITING` partition.
+    waiting: BTreeMap<(i64, String), WaitingRecord>,
 }
 
 impl Tables {
@@ -174,6 +183,7 @@ mod desk;
 mod media;
 mod profiles;
 mod replies;
+mod routing;
 mod search;
 mod sessions;
 

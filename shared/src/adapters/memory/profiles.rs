@@ -3,16 +3,30 @@
 use async_trait::async_trait;
 
 use super::InMemoryChannelStore;
-use crate::ports::{AgentRecord, ProfileRecord, ProfileStore, StoreError};
+use crate::ports::{
+    AgentRecord, ChangeKind, ProfileRecord, ProfileStore, StoreError, StoredItem,
+};
 
 #[async_trait]
 impl ProfileStore for InMemoryChannelStore {
     async fn put_profile(&self, profile: &ProfileRecord) -> Result<bool, StoreError> {
-        Ok(self
+        let old = self
             .tables()
             .profiles
-            .insert(profile.agent_id.clone(), profile.clone())
-            .is_none())
+            .insert(profile.agent_id.clone(), profile.clone());
+        let kind = if old.is_some() {
+            ChangeKind::Modify
+        } else {
+            ChangeKind::Insert
+        };
+        let new = old.is_none();
+        self.emit(
+            kind,
+            old.map(StoredItem::Profile),
+            Some(StoredItem::Profile(profile.clone())),
+            None,
+        );
+        Ok(new)
     }
 
     async fn agent(&self, agent: &str) -> Result<AgentRecord, StoreError> {
@@ -24,6 +38,17 @@ impl ProfileStore for InMemoryChannelStore {
                 .assignments
                 .get(agent)
                 .map(|held| held.values().cloned().collect())
+                .unwrap_or_default(),
+            offers: tables
+                .offers
+                .get(agent)
+                .map(|held| held.values().cloned().collect())
+                .unwrap_or_default(),
+            routing: tables.routing.get(agent).cloned(),
+            counts: tables
+                .counts
+                .get(agent)
+                .map(|days| days.values().cloned().collect())
                 .unwrap_or_default(),
         })
     }

@@ -155,6 +155,12 @@ pub async fn start_conversation(
             started_at: now,
             last_inbound_at: NEVER,
             preview: None,
+            offered_to: None,
+            offer_expires_at: None,
+            offer_seq: 0,
+            declined: Vec::new(),
+            offer_ended: None,
+            overflowed_at: None,
         };
         if store
             .start_by_business(&session, &conversation, existing.as_ref())

@@ -14,15 +14,21 @@ pub(super) async fn on_request_closed(
     store: &dyn ChannelStore,
     key: &str,
     conversation: &ConversationRecord,
+    offers: bool,
     now: DateTime<Utc>,
 ) -> Result<Keyed, StoreError> {
-    let agents: Vec<String> = store
-        .available_agents()
-        .await?
-        .into_iter()
-        .map(|a| a.agent_id)
-        .collect();
-    if agents.is_empty() {
+    // Offer mode: the agent it was offered to, and supervisors.
+    let agents: Vec<String> = if offers {
+        conversation.offered_to.iter().cloned().collect()
+    } else {
+        store
+            .available_agents()
+            .await?
+            .into_iter()
+            .map(|a| a.agent_id)
+            .collect()
+    };
+    if agents.is_empty() && !offers {
         return Ok(Vec::new());
     }
     let contact = contact_of(store, &conversation.customer).await?;
@@ -32,6 +38,7 @@ pub(super) async fn on_request_closed(
             event_type: "conversation.closed".into(),
             business_number: conversation.business.clone(),
             agent_ids: agents,
+            supervisors: offers,
             authenticated: contact.is_some(),
             body: json!({
                 "event_type": "conversation.closed",

@@ -3,10 +3,10 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{ConversationState, Presence, SessionWindow};
+use crate::domain::{ConversationState, OfferEnd, Presence, SessionWindow};
 use crate::ports::{
-    ChangeKind, ConversationRecord, Direction, MessageRecord, SessionRecord, StoredItem,
-    StreamChange,
+    ChangeKind, ConversationRecord, Direction, MISSED_OFFERS, MessageRecord, SessionRecord,
+    StoredItem, StreamChange,
 };
 
 /// What a change means for agents.
@@ -22,6 +22,14 @@ pub(super) enum Meaning {
     StatusChanged(Box<MessageRecord>),
     WindowClosed(SessionRecord),
     AgentAvailable(String, DateTime<Utc>),
+    /// Offer mode: offered to this agent now.
+    Offered(String, ConversationRecord),
+    /// Offer mode: the offer to this agent ended without an accept.
+    OfferEnded(String, OfferEnd, ConversationRecord),
+    /// Waited past `OVERFLOW_AFTER_SECONDS`.
+    Overflowed(ConversationRecord),
+    /// Routing set the agent away: offers in a row expired.
+    MissedOffers(String),
     Nothing,
 }
 
@@ -38,13 +46,36 @@ pub(super) fn meaning(change: &StreamChange, now: DateTime<Utc>) -> Meaning {
             if old.state == ConversationState::Requested
                 && new.state == ConversationState::Active =>
         {
-            Meaning::Accepted(new.clone())
+            // The agent it was offered to (if any) learns it was taken.
+            let mut accepted = new.clone();
+            accepted.offered_to = old.offered_to.clone();
+            Meaning::Accepted(accepted)
         }
         (ChangeKind::Modify, Some(I::Conversation(old)), Some(I::Conversation(new)))
             if old.state == ConversationState::Requested
                 && new.state == ConversationState::Closed =>
         {
-            Meaning::RequestClosed(new.clone())
+            let mut closed = new.clone();
+            closed.offered_to = old.offered_to.clone();
+            Meaning::RequestClosed(closed)
+        }
+        (ChangeKind::Modify, Some(I::Conversation(old)), Some(I::Conversation(new)))
+            if new.state == ConversationState::Requested =>
+        {
+            match (&old.offered_to, &new.offered_to) {
+                (_, Some(agent)) if old.offered_to != new.offered_to => {
+                    Meaning::Offered(agent.clone(), new.clone())
+                }
+                (Some(agent), None) => Meaning::OfferEnded(
+                    agent.clone(),
+                    new.offer_ended.unwrap_or(OfferEnd::Withdrawn),
+                    new.clone(),
+                ),
+                _ if old.overflowed_at.is_none() && new.overflowed_at.is_some() => {
+                    Meaning::Overflowed(new.clone())
+                }
+                _ => Meaning::Nothing,
+            }
         }
         (ChangeKind::Modify, Some(I::Conversation(old)), Some(I::Conversation(new)))
             if old.state == ConversationState::Active
@@ -77,6 +108,11 @@ pub(super) fn meaning(change: &StreamChange, now: DateTime<Utc>) -> Meaning {
             match (new.status, new.available_since) {
                 (Presence::Available, Some(since)) if !was_available => {
                     Meaning::AgentAvailable(new.agent_id.clone(), since)
+                }
+                (Presence::Away, _)
+                    if was_available && new.reason.as_deref() == Some(MISSED_OFFERS) =>
+                {
+                    Meaning::MissedOffers(new.agent_id.clone())
                 }
                 _ => Meaning::Nothing,
             }

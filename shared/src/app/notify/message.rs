@@ -33,6 +33,7 @@ pub(super) async fn on_received(
             event_type: "message.received".into(),
             business_number: conversation.business.clone(),
             agent_ids: vec![agent],
+            supervisors: false,
             authenticated: contact.is_some(),
             body: json!({
                 "event_type": "message.received",
@@ -72,6 +73,7 @@ pub(super) async fn on_status(
             event_type: "message.status".into(),
             business_number: business.clone(),
             agent_ids: vec![agent],
+            supervisors: false,
             authenticated: false,
             body: json!({
                 "event_type": "message.status",

@@ -9,12 +9,14 @@ mod closed;
 mod customer;
 mod meaning;
 mod message;
+mod offers;
 mod requested;
 mod transferred;
 mod window;
 
 use chrono::{DateTime, Utc};
 
+use crate::app::routing::{Router, RoutingError, RoutingReport, RoutingSettings, on_change};
 use crate::ports::{AgentNotifier, ChannelStore, Clock, NotifyError, StoreError, StreamChange};
 use customer::Keyed;
 use meaning::{Meaning, meaning};
@@ -26,17 +28,22 @@ pub enum NotifyFailure {
     Store(#[from] StoreError),
     #[error(transparent)]
     Publish(#[from] NotifyError),
+    #[error(transparent)]
+    Routing(#[from] RoutingError),
 }
 
-/// The notifications a change raises, each with the key that keeps it single.
+/// The notifications a change raises, each with the key that keeps it single. In offer mode
+/// a request is announced by its offer, to one agent, not to every available agent.
 async fn notifications(
     store: &dyn ChannelStore,
     change: &StreamChange,
+    offers: bool,
     now: DateTime<Utc>,
 ) -> Result<Keyed, StoreError> {
     let key = change.id.as_str();
     match meaning(change, now) {
         Meaning::Nothing => Ok(Vec::new()),
+        Meaning::Requested(_) | Meaning::AgentAvailable(..) if offers => Ok(Vec::new()),
         Meaning::Requested(conversation) => {
             requested::on_request(store, key, &conversation, now).await
         }
@@ -44,10 +51,20 @@ async fn notifications(
             requested::on_agent_available(store, &agent, since, now).await
         }
         Meaning::Accepted(conversation) => {
-            accepted::on_accepted(store, key, &conversation, now).await
+            accepted::on_accepted(store, key, &conversation, offers, now).await
         }
         Meaning::RequestClosed(conversation) => {
-            closed::on_request_closed(store, key, &conversation, now).await
+            closed::on_request_closed(store, key, &conversation, offers, now).await
+        }
+        Meaning::Offered(agent, conversation) => {
+            offers::on_offered(store, key, &agent, &conversation, now).await
+        }
+        Meaning::OfferEnded(agent, how, conversation) => {
+            Ok(offers::on_offer_ended(key, &agent, how, &conversation, now))
+        }
+        Meaning::MissedOffers(agent) => Ok(offers::on_missed(key, &agent, now)),
+        Meaning::Overflowed(conversation) => {
+            offers::on_overflow(store, key, &conversation, now).await
         }
         Meaning::Transferred(from, conversation) => {
             transferred::on_transferred(store, key, from, &conversation, now).await
@@ -78,25 +95,59 @@ pub struct ChangeReport {
     pub published: usize,
     /// A new conversation request nobody was available for: its business number.
     pub no_agent_for: Option<String>,
+    /// What routing did: offers made, requests left waiting.
+    pub routing: RoutingReport,
+    /// An offer ended without an accept: how, and the business number.
+    pub offer_ended: Option<(crate::domain::OfferEnd, String)>,
+    /// A request raised to supervisors: its business number.
+    pub overflow_of: Option<String>,
 }
 
-/// [`handle_change`], telling also whether a conversation request found no available agent.
+/// [`handle_change`], telling also whether a conversation request found no available agent,
+/// in broadcast mode without timers.
 pub async fn handle_change_reported(
     store: &dyn ChannelStore,
     notifier: &dyn AgentNotifier,
     clock: &dyn Clock,
     change: &StreamChange,
 ) -> Result<ChangeReport, NotifyFailure> {
+    let settings = RoutingSettings::broadcast();
+    let router = Router {
+        store,
+        timers: None,
+        settings: &settings,
+    };
+    handle_change_routed(&router, notifier, clock, change).await
+}
+
+/// Handles one stream record as [`handle_change`] does, and routes what it changes
+/// ([`crate::app::routing::on_change`]): notifications first, each once, then routing, which
+/// is safe to repeat when the record comes again.
+pub async fn handle_change_routed(
+    router: &Router<'_>,
+    notifier: &dyn AgentNotifier,
+    clock: &dyn Clock,
+    change: &StreamChange,
+) -> Result<ChangeReport, NotifyFailure> {
+    let store = router.store;
     let now = clock.now();
     // A stored message's words go into the search index first: indexing again is harmless.
     crate::app::desk::search::index_change(store, change).await?;
-    let pending = notifications(store, change, now).await?;
+    let offers = router.settings.offers();
+    let pending = notifications(store, change, offers, now).await?;
     let mut report = ChangeReport::default();
-    if pending.is_empty()
+    if !offers
+        && pending.is_empty()
         && let Meaning::Requested(conversation) = meaning(change, now)
     {
         // A request raises no notification only when no agent is available.
         report.no_agent_for = Some(conversation.business);
+    }
+    if let Meaning::OfferEnded(_, how, conversation) = meaning(change, now) {
+        report.offer_ended = Some((how, conversation.business));
+    }
+    if let Meaning::Overflowed(conversation) = meaning(change, now) {
+        report.overflow_of = Some(conversation.business);
     }
     for (key, notification) in pending {
         if !store.begin_notification(&key, now).await? {
@@ -105,6 +156,10 @@ pub async fn handle_change_reported(
         notifier.publish(&notification).await?;
         store.finish_notification(&key).await?;
         report.published += 1;
+    }
+    report.routing = on_change(router, change, now).await?;
+    if offers && let Some(business) = report.routing.waiting.first() {
+        report.no_agent_for = Some(business.clone());
     }
     Ok(report)
 }

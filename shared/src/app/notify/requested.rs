@@ -11,7 +11,7 @@ use crate::domain::{ConversationId, SessionWindow, ViewState};
 use crate::ports::{ChannelStore, Clock, Contact, ConversationRecord, Notification, StoreError};
 
 /// The conversation request an agent sees.
-fn requested(
+pub(super) fn requested(
     conversation: &ConversationRecord,
     contact: Option<&Contact>,
     agents: Vec<String>,
@@ -34,6 +34,7 @@ fn requested(
             "published_at": rfc3339(now),
         }),
         agent_ids: agents,
+        supervisors: false,
     }
 }
 

@@ -34,6 +34,7 @@ fn notification(
         event_type: TRANSFERRED.into(),
         business_number: conversation.business.clone(),
         agent_ids: vec![to.clone()],
+        supervisors: false,
         authenticated: contact.is_some(),
         body: json!({
             "event_type": TRANSFERRED,

@@ -32,6 +32,7 @@ pub(super) async fn on_closed(
             event_type: "window.closed".into(),
             business_number: session.business.clone(),
             agent_ids: vec![agent],
+            supervisors: false,
             authenticated,
             body: json!({
                 "event_type": "window.closed",

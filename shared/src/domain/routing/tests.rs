@@ -283,3 +283,38 @@ fn nobody_eligible_means_the_request_waits() {
     };
     assert_eq!(chosen(&[busy], SALES, &[]), None);
 }
+
+#[test]
+fn routing_mode_reads_offer_or_broadcast_and_nothing_else() {
+    assert_eq!(RoutingMode::parse("offer"), Ok(RoutingMode::Offer));
+    assert_eq!(RoutingMode::parse(" broadcast "), Ok(RoutingMode::Broadcast));
+    assert!(RoutingMode::parse("round-robin").is_err());
+    assert_eq!(RoutingMode::default(), RoutingMode::Offer);
+}
+
+#[test]
+fn a_rejected_or_expired_offer_passes_the_agent_over_but_a_withdrawn_one_does_not() {
+    assert!(OfferEnd::Rejected.declines());
+    assert!(OfferEnd::Expired.declines());
+    assert!(!OfferEnd::Withdrawn.declines());
+    assert_eq!(OfferEnd::Expired.as_str(), "expired");
+    assert_eq!(OfferEnd::Rejected.as_str(), "rejected");
+    assert_eq!(OfferEnd::Withdrawn.as_str(), "withdrawn");
+}
+
+#[test]
+fn the_second_expired_offer_in_a_row_sets_the_agent_away() {
+    assert!(!missed_too_often(0));
+    assert!(!missed_too_often(1));
+    assert!(missed_too_often(2));
+    assert!(missed_too_often(3));
+}
+
+#[test]
+fn only_the_offered_agent_takes_an_offered_request_unless_they_may_pick() {
+    assert!(may_take(Some("alice"), "alice", false));
+    assert!(!may_take(Some("alice"), "bob", false));
+    assert!(!may_take(None, "bob", false));
+    assert!(may_take(Some("alice"), "boss", true));
+    assert!(may_take(None, "bob", true));
+}
