@@ -9,6 +9,7 @@ import { ServerClock } from "./clock.js";
 import { LiveChannel, liveUrl } from "./live.js";
 import { clearError, showError } from "./dom.js";
 import { LoadMeter, Notices, lapsedText, overflowText } from "./offers.js";
+import { Pages } from "./pages.js";
 import { Queue } from "./queue.js";
 import { CustomerSummary } from "./summary.js";
 
@@ -140,103 +141,42 @@ function startDesk(session, config) {
     history: (address) => api.customer(address),
   });
 
-  // The search page's module loads the first time it is opened: not part of the first load.
-  let searchPage = null;
-  async function showSearch(shown) {
-    if (shown && !searchPage) {
-      try {
-        const { SearchPage } = await import("./search.js");
-        searchPage = new SearchPage({
-          root: $("#search-page"),
-          api,
-          onOpen: (id) => {
-            showSearch(false);
-            open(id);
-          },
-          onClose: () => showSearch(false),
-        });
-      } catch {
-        showError($("#desk-error"), new Error("The search page could not be loaded. Reload the page."));
-        return;
-      }
-    }
-    leaveBoard();
-    $("#search-page").hidden = !shown;
-    $("#quick-replies-page").hidden = true;
-    $(".layout").hidden = shown;
-    $("#open-search").setAttribute("aria-expanded", String(shown));
-    if (shown) searchPage.focus();
-    else $("#open-search").focus();
-  }
-  $("#open-search").addEventListener("click", () => showSearch($("#search-page").hidden));
-
-  // Administrators write the quick replies every agent uses (loaded on first use).
-  let quickRepliesAdmin = null;
-  $("#manage-quick-replies").hidden = !session.isAdmin;
-  $("#manage-quick-replies").addEventListener("click", async () => {
-    const page = $("#quick-replies-page");
-    const close = () => {
-      page.hidden = true;
-      $(".layout").hidden = false;
-      $("#manage-quick-replies").focus();
-    };
-    if (!quickRepliesAdmin) {
-      try {
-        const { QuickRepliesAdmin } = await import("./quickreplies-admin.js");
-        quickRepliesAdmin = new QuickRepliesAdmin({ root: page, api, onClose: close });
-      } catch {
-        return showError($("#desk-error"), new Error("The quick replies page could not be loaded. Reload the page."));
-      }
-    }
-    if (!page.hidden) return close();
-    leaveBoard();
-    $("#search-page").hidden = true;
-    $(".layout").hidden = true;
-    page.hidden = false;
-    quickRepliesAdmin.load();
-    quickRepliesAdmin.focus();
+  // Search, and for administrators quick replies and the board: pages loaded on first use.
+  const pages = new Pages({ layout: $(".layout"), onError: (error) => showError($("#desk-error"), error) });
+  pages.add({
+    button: $("#open-search"),
+    root: $("#search-page"),
+    failure: "The search page could not be loaded. Reload the page.",
+    create: async (close) => {
+      const { SearchPage } = await import("./search.js");
+      const onOpen = (id) => {
+        close();
+        open(id);
+      };
+      return new SearchPage({ root: $("#search-page"), api, onOpen, onClose: close });
+    },
   });
-
-  // Administrators' board of waiting requests and agents (loaded on first use).
+  $("#manage-quick-replies").hidden = !session.isAdmin;
+  pages.add({
+    button: $("#manage-quick-replies"),
+    root: $("#quick-replies-page"),
+    failure: "The quick replies page could not be loaded. Reload the page.",
+    create: async (close) => {
+      const { QuickRepliesAdmin } = await import("./quickreplies-admin.js");
+      const admin = new QuickRepliesAdmin({ root: $("#quick-replies-page"), api, onClose: close });
+      return { focus: () => admin.focus(), shown: () => admin.load() };
+    },
+  });
   let board = null;
-  const boardButton = $("#open-board");
-  boardButton.hidden = !session.isAdmin;
-  function leaveBoard() {
-    if ($("#board-page").hidden) return;
-    $("#board-page").hidden = true;
-    boardButton.setAttribute("aria-expanded", "false");
-    board?.close();
-  }
-  boardButton.addEventListener("click", async () => {
-    if (!$("#board-page").hidden) {
-      leaveBoard();
-      $(".layout").hidden = false;
-      return boardButton.focus();
-    }
-    if (!board) {
-      try {
-        const { BoardPage } = await import("./board.js");
-        board = new BoardPage({
-          root: $("#board-page"),
-          api,
-          onClose: () => {
-            leaveBoard();
-            $(".layout").hidden = false;
-            boardButton.focus();
-          },
-        });
-      } catch {
-        return showError($("#desk-error"), new Error("The board could not be loaded. Reload the page."));
-      }
-    }
-    $("#search-page").hidden = true;
-    $("#open-search").setAttribute("aria-expanded", "false");
-    $("#quick-replies-page").hidden = true;
-    $(".layout").hidden = true;
-    $("#board-page").hidden = false;
-    boardButton.setAttribute("aria-expanded", "true");
-    board.open();
-    board.focus();
+  $("#open-board").hidden = !session.isAdmin;
+  pages.add({
+    button: $("#open-board"),
+    root: $("#board-page"),
+    failure: "The board could not be loaded. Reload the page.",
+    create: async (close) => {
+      const { BoardPage } = await import("./board.js");
+      return (board = new BoardPage({ root: $("#board-page"), api, onClose: close }));
+    },
   });
 
   // "New conversation", loaded on first use like the search page.
@@ -319,7 +259,8 @@ function startDesk(session, config) {
       sessionStorage.setItem(PRESENCE_KEY, status);
       queue.setAvailable(status === "available");
       if (status === "available") notices.clear("missed");
-      load.schedule();
+      // What waits (or was offered) while the agent was away is read again, not guessed.
+      refreshQueue();
     } catch (error) {
       showError($("#presence-error"), error);
       presence.value = sessionStorage.getItem(PRESENCE_KEY) ?? "offline";

@@ -24,14 +24,17 @@ export function presenceText(presence) {
 
 const count = (value) => (Number.isFinite(value) ? String(value) : "0");
 
-/** A number's row: Number, Waiting, Longest wait, Offered. */
+/**
+ * A number's row: Number, Waiting (no offer made), Offered (to an agent now), Longest wait (of
+ * the requests not yet accepted, offered or not).
+ */
 export function numberCells(n) {
-  const waiting = Number(n.waiting) || 0;
+  const pending = (Number(n.waiting) || 0) + (Number(n.offered) || 0);
   return [
     phoneNumber(n.business_number),
     count(n.waiting),
-    waiting > 0 ? formatDuration((Number(n.longest_wait_seconds) || 0) * 1000) : "None waiting",
     count(n.offered),
+    pending > 0 ? formatDuration((Number(n.longest_wait_seconds) || 0) * 1000) : "None",
   ];
 }
 
@@ -85,7 +88,8 @@ export class BoardPage {
         this.updated,
       ),
       this.error,
-      table("board-numbers", "Requests by number", ["Number", "Waiting", "Longest wait", "Offered"], this.numbers),
+      table("board-numbers", "Requests by number", ["Number", "Waiting", "Offered", "Longest wait"], this.numbers),
+      h("p", { class: "hint" }, "Waiting: offered to no agent yet. Longest wait: of the requests not accepted yet, offered or not."),
       table(
         "board-agents",
         "Agents",
@@ -99,14 +103,14 @@ export class BoardPage {
     return this.timer !== null;
   }
 
-  /** Shown: read now, then every 15 s until closed. */
-  open() {
+  /** Shown: read now, then every 15 s until hidden. */
+  shown() {
     this.load();
     clearInterval(this.timer);
     this.timer = setInterval(() => this.load(), REFRESH_MS);
   }
 
-  close() {
+  hidden() {
     clearInterval(this.timer);
     this.timer = null;
   }

@@ -11,7 +11,7 @@ export function backoffDelay(attempt, random = Math.random) {
   return Math.floor(random() * ceiling);
 }
 
-/** The socket's URL: `{live_url}?token=` in AWS, `/ws?agent=` on local-api. */
+/** The socket's URL: `{live_url}?token=` in AWS, `/ws?agent=` (and `&groups=admins`) on local-api. */
 export async function liveUrl(config, session) {
   if (config.mode === "oidc") {
     if (!config.live_url) return null;
@@ -22,6 +22,8 @@ export async function liveUrl(config, session) {
   const url = new URL("/ws", location.href);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
   url.searchParams.set("agent", session.agentId);
+  // An administrator's socket also gets what goes to supervisors (in AWS the token says so).
+  if (session.isAdmin) url.searchParams.set("groups", "admins");
   return url.toString();
 }
 

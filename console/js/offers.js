@@ -35,10 +35,15 @@ export function offerTimerText(seconds) {
   return `${minutes ? `${minutes} min ${rest} s` : `${rest} s`} left to accept`;
 }
 
-/** An administrator's line on another agent's offer: "Offered to bob, 42 s left". */
+/**
+ * An administrator's line on another agent's offer: "Offered to bob, 42 s left"; at 0 s, until
+ * the queue is read again (the end of someone else's offer is not told to administrators).
+ */
 export function offeredToText(conversation, nowMs) {
+  const to = `Offered to ${conversation.offered_to}`;
+  if (!conversation.offer_expires_at) return to;
   const seconds = secondsLeft(conversation.offer_expires_at, nowMs);
-  return `Offered to ${conversation.offered_to}${conversation.offer_expires_at ? `, ${seconds} s left` : ""}`;
+  return seconds > 0 ? `${to}, ${seconds} s left` : `${to}; the offer has run out`;
 }
 
 /** The top bar's "Load 2 of 3" (`GET /agents/{me}`), "(full)" in words when at capacity. */
@@ -49,21 +54,21 @@ export function loadText(agent) {
   return `Load ${load} of ${capacity}${load >= capacity ? " (full)" : ""}`;
 }
 
-/** Said in the queue's status line when this agent's offer ran out. */
+/** Said in the queue's status line when this agent's offer ran out (the server passes it on). */
 export function lapsedText(name) {
-  return name ? `The request from ${name} was offered to another agent.` : "A request was offered to another agent.";
+  return `The request from ${name || "a customer"} was not accepted in time and has been passed on.`;
 }
 
-/** An administrator's notice for `conversation.overflow`: a request no agent can take. */
+/** An administrator's notice for `conversation.overflow`: a request that has waited too long. */
 export function overflowText(event) {
   const name = customerName(event.customer);
   const to = event.business_number ? ` to ${phoneNumber(event.business_number)}` : "";
-  const waited = Number.isFinite(event.wait_seconds) ? ` (waiting ${formatDuration(event.wait_seconds * 1000)})` : "";
-  return `No agent can take the request from ${name}${to}${waited}.`;
+  const waited = Number.isFinite(event.wait_seconds) ? `has waited ${formatDuration(event.wait_seconds * 1000)}` : "is still waiting";
+  return `The request from ${name}${to} ${waited} and no agent has accepted it.`;
 }
 
 /** Calls `fn` once, `ms` after the last of a burst of calls. */
-export function debounce(fn, ms, timers = { set: setTimeout, clear: clearTimeout }) {
+export function debounce(fn, ms, timers = { set: (f, t) => setTimeout(f, t), clear: (id) => clearTimeout(id) }) {
   let timer = null;
   return () => {
     if (timer !== null) timers.clear(timer);
@@ -97,7 +102,8 @@ export class LoadMeter {
 
 /**
  * Notices above the desk, in a `role="alert"` region, each with its own Dismiss and kept by key.
- * A new notice is appended (only it is announced), never the whole list re-rendered.
+ * A new notice is appended (only it is announced), never the whole list re-rendered; the region
+ * is always in the page (empty, it takes no room) so that screen readers watch it.
  */
 export class Notices {
   constructor(root) {
@@ -115,7 +121,6 @@ export class Notices {
     );
     this.byKey.set(key, line);
     this.root.append(line);
-    this.root.hidden = false;
   }
 
   clear(key) {
@@ -124,7 +129,6 @@ export class Notices {
     const hadFocus = line.contains(document.activeElement);
     line.remove();
     this.byKey.delete(key);
-    this.root.hidden = this.byKey.size === 0;
     // Focus stays in the notices while there are any, so the keyboard does not jump to the top.
     if (hadFocus) this.root.querySelector("button")?.focus();
   }

@@ -128,7 +128,8 @@ export class Queue {
   removeCard(id) {
     const card = this.cardsById.get(id);
     if (!card) return;
-    const hadFocus = card.element.contains(document.activeElement);
+    const lost = !document.activeElement || document.activeElement === document.body;
+    const hadFocus = card.element.contains(document.activeElement) || (lost && card.element.dataset.busy === "true");
     const next = card.element.nextElementSibling ?? card.element.previousElementSibling;
     card.element.remove();
     this.cardsById.delete(id);
@@ -182,10 +183,14 @@ export class Queue {
     const { customer } = conversation;
     const name = customerName(customer);
     const error = h("p", { class: "error", hidden: true });
+    // While an action runs its buttons are disabled (which drops keyboard focus to the page):
+    // `busy` tells removeCard where the focus was; a refusal gives it back to the button.
     const act = (button, action) =>
       button.addEventListener("click", async () => {
+        const card = button.closest(".card");
         const buttons = [...button.parentElement.querySelectorAll("button")];
         buttons.forEach((b) => (b.disabled = true));
+        card.dataset.busy = "true";
         error.hidden = true;
         try {
           await action();
@@ -193,6 +198,9 @@ export class Queue {
           error.textContent = e.message;
           error.hidden = false;
           buttons.forEach((b) => (b.disabled = false));
+          if (card.isConnected && document.activeElement === document.body) button.focus();
+        } finally {
+          delete card.dataset.busy;
         }
       });
     const accept = h("button", { type: "button", class: "primary" }, "Accept");
@@ -246,8 +254,9 @@ export class Queue {
           h("p", { class: "name" }, customer.profile_name || "No WhatsApp profile name"),
           h("p", {}, phoneNumber(customer.address)),
         ];
+    // A div, not an article: role="alert" is not allowed on <article> (axe: aria-allowed-role).
     const element = h(
-      "article",
+      "div",
       {
         role: "alert",
         class: `card ${customer.authenticated ? "authenticated" : "unauthenticated"}${kind === "offer" ? " offer" : ""}`,

@@ -11,6 +11,7 @@ pub mod openapi;
 mod routing;
 pub mod send;
 pub mod stream;
+pub mod timers;
 pub mod twilio_stub;
 mod wiring;
 

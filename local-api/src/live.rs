@@ -71,6 +71,9 @@ pub struct Live {
     pub hub: Arc<LiveHub>,
     pub connections: Arc<dyn ConnectionStore>,
     pub clock: Arc<dyn Clock>,
+    /// The administrators' group (`ADMIN_GROUP`): a socket whose `groups` hold it is a
+    /// supervisor's.
+    pub admin_group: String,
 }
 
 fn plain(status: StatusCode, code: &str, message: &str) -> Response<Full<Bytes>> {
@@ -95,6 +98,16 @@ pub fn upgrade(live: Live, mut request: hyper::Request<Incoming>) -> Response<Fu
                 .map(|(_, v)| v.into_owned())
         })
         .filter(|agent| valid_agent_id(agent));
+    // Locally the groups come as `&groups=a,b` (the authorizer's context in AWS).
+    let supervisor = request
+        .uri()
+        .query()
+        .and_then(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .find(|(name, _)| name == "groups")
+                .map(|(_, v)| v.split(',').any(|g| g.trim() == live.admin_group))
+        })
+        .unwrap_or(false);
     let Some(agent) = agent else {
         return plain(
             StatusCode::UNAUTHORIZED,
@@ -129,7 +142,7 @@ pub fn upgrade(live: Live, mut request: hyper::Request<Incoming>) -> Response<Fu
                 let socket =
                     WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None)
                         .await;
-                serve_socket(live, &agent, socket).await;
+                serve_socket(live, &agent, supervisor, socket).await;
             }
             Err(e) => tracing::debug!(error = %e, "WebSocket upgrade failed"),
         }
@@ -154,6 +167,7 @@ pub fn upgrade(live: Live, mut request: hyper::Request<Incoming>) -> Response<Fu
 async fn serve_socket(
     live: Live,
     agent: &str,
+    supervisor: bool,
     socket: WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>,
 ) {
     let connection_id = uuid::Uuid::now_v7().simple().to_string();
@@ -163,6 +177,7 @@ async fn serve_socket(
         live.clock.as_ref(),
         agent,
         &connection_id,
+        supervisor,
     )
     .await
     {

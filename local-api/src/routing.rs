@@ -29,11 +29,14 @@ impl LocalApi {
     pub async fn dispatch(&self, request: Request) -> lambda_http::Response<Body> {
         let path = request.uri().path().to_owned();
         if path == "/local/clock" && request.method() == lambda_http::http::Method::POST {
-            return clock::advance(
+            let moved = clock::advance(
                 &self.clock,
                 &self.deadline_kick,
                 whatsapp_channel::http::body_bytes(&request),
             );
+            // The routing timers look at the moved clock at once too.
+            self.timers.kick.notify_one();
+            return moved;
         }
         // The API's contract (local-api only, like /local/clock): no Lambda serves it.
         if path == "/openapi.json" && request.method() == lambda_http::http::Method::GET {
@@ -186,6 +189,7 @@ async fn handle(
             hub: api.live.clone(),
             connections: api.store.clone(),
             clock: api.clock.clone(),
+            admin_group: api.admin_group.clone(),
         };
         return Ok(live::upgrade(live, request));
     }

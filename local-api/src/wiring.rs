@@ -15,6 +15,7 @@ use whatsapp_channel::adapters::{
 };
 use whatsapp_channel::app::live::PushingNotifier;
 use whatsapp_channel::app::reply::ReplySettings;
+use whatsapp_channel::app::routing::RoutingSettings;
 use whatsapp_channel::config::{self, ConfigError, WebhookConfig};
 use whatsapp_channel::domain::{Senders, WhatsAppAddress};
 use whatsapp_channel::ports::{AgentNotifier, ChannelStore, Clock, MediaStore, ReplySender};
@@ -51,6 +52,12 @@ pub struct LocalApi {
     pub reply_settings: ReplySettings,
     /// Wakes the window-warnings run when `POST /local/clock` moves the clock.
     pub deadline_kick: Arc<tokio::sync::Notify>,
+    /// Routing's timers on this process's clock.
+    pub timers: Arc<crate::timers::LocalTimers>,
+    /// How requests reach agents (`ROUTING_MODE`, …).
+    pub routing: RoutingSettings,
+    /// The administrators' group (`ADMIN_GROUP`).
+    pub admin_group: String,
     /// Present when no Twilio account is configured: local-api answers for Twilio itself.
     pub twilio_stub: Option<TwilioStub>,
     /// The hosts and origins a request may come from (`LOCAL_API_ALLOWED_HOSTS`).
@@ -197,6 +204,7 @@ pub async fn start_notifications(
     let warnings = config::window_warnings()?;
     let state = Arc::new(
         NotifyAgent::new(backing.store.clone(), notifier.clone(), api.clock.clone())
+            .with_routing(api.routing.clone(), api.timers.clone())
             .with_warnings(warnings.clone())
             .with_deferred(Deferred {
                 sender: api.sender.clone(),
@@ -212,6 +220,11 @@ pub async fn start_notifications(
     let deadlines =
         WindowDeadlines::new(backing.store.clone(), notifier, api.clock.clone(), warnings);
     tokio::spawn(run_deadlines(deadlines, api.deadline_kick.clone()));
+    tokio::spawn(crate::timers::run_timers(
+        api.timers.clone(),
+        backing.store.clone(),
+        api.clock.clone(),
+    ));
     Ok(())
 }
 
@@ -233,15 +246,17 @@ impl LocalApi {
         };
         let admin_group = config::optional("ADMIN_GROUP")
             .unwrap_or_else(|| whatsapp_channel::http::DEFAULT_ADMIN_GROUP.into());
+        let routing = config::routing()?;
         Ok(Self {
             webhook: WebhookIngest::new(webhook, sessions.clone(), as_clock.clone()),
             agents: AgentApi::new(store.clone(), as_clock.clone())
                 .with_admin_group(admin_group.clone())
                 .with_default_capacity(config::agent_capacity_default()?)
+                .with_routing(routing.clone())
                 .with_media(local_media, media_fetcher.clone(), public_url.clone())
                 .with_sender(sender.clone(), settings.clone(), webhook.senders.clone()),
             replies: SendReply::new(store.clone(), sender.clone(), as_clock, settings.clone())
-                .with_admin_group(admin_group),
+                .with_admin_group(admin_group.clone()),
             sender,
             reply_settings: settings,
             console: ConsoleConfig::Local,
@@ -249,6 +264,9 @@ impl LocalApi {
             store,
             clock,
             deadline_kick: Arc::new(tokio::sync::Notify::new()),
+            timers: crate::timers::LocalTimers::new(),
+            routing,
+            admin_group,
             twilio_stub: twilio.stubbed.then(|| TwilioStub {
                 account_sid: twilio.config.account_sid.clone(),
                 auth_token: twilio.config.auth_token.clone(),
@@ -257,6 +275,13 @@ impl LocalApi {
             media_fetcher,
             public_url,
         })
+    }
+
+    /// Other routing settings than the environment's (before the notifications start).
+    pub fn with_routing(mut self, routing: RoutingSettings) -> Self {
+        self.agents = self.agents.with_routing(routing.clone());
+        self.routing = routing;
+        self
     }
 
     /// Media in a bucket (`MEDIA_BUCKET`) instead of this process's memory.

@@ -3,14 +3,19 @@ import assert from "node:assert/strict";
 
 import { agentCells, numberCells, presenceText, updatedText } from "../../js/board.js";
 
-test("a number's row says how many wait, for how long, and how many are offered", () => {
+test("a number's row says how many wait, how many are offered, and the longest wait", () => {
   assert.deepEqual(
     numberCells({ business_number: "whatsapp:+14155238886", waiting: 2, longest_wait_seconds: 125, offered: 1 }),
-    ["+14155238886", "2", "2 min", "1"],
+    ["+14155238886", "2", "1", "2 min"],
+  );
+  // Offered but none waiting: the offered request's wait still counts.
+  assert.deepEqual(
+    numberCells({ business_number: "whatsapp:+14155238886", waiting: 0, longest_wait_seconds: 40, offered: 1 }),
+    ["+14155238886", "0", "1", "40 s"],
   );
   assert.deepEqual(
     numberCells({ business_number: "whatsapp:+14155238886", waiting: 0, longest_wait_seconds: 0, offered: 0 }),
-    ["+14155238886", "0", "None waiting", "0"],
+    ["+14155238886", "0", "0", "None"],
   );
 });
 

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { LiveChannel, backoffDelay } from "../../js/live.js";
+import { LiveChannel, backoffDelay, liveUrl } from "../../js/live.js";
 
 test("the backoff doubles up to 30 s and is fully jittered", () => {
   assert.equal(backoffDelay(0, () => 0.999), 999);
@@ -65,4 +65,17 @@ test("without a live URL the channel stays disconnected and the desk keeps polli
   await live.start();
   assert.equal(live.connected, false);
   assert.deepEqual(states, []);
+});
+
+test("locally the socket names the agent, and an administrator's its group too", async () => {
+  globalThis.location = { href: "http://127.0.0.1:3000/" };
+  try {
+    assert.equal(await liveUrl({ mode: "local" }, { agentId: "ann", isAdmin: false }), "ws://127.0.0.1:3000/ws?agent=ann");
+    assert.equal(
+      await liveUrl({ mode: "local" }, { agentId: "boss", isAdmin: true }),
+      "ws://127.0.0.1:3000/ws?agent=boss&groups=admins",
+    );
+  } finally {
+    delete globalThis.location;
+  }
 });

@@ -54,6 +54,7 @@ test("the offer's timer and an administrator's line read as words", () => {
   assert.equal(offerTimerText(0), "0 s left to accept");
   assert.equal(offeredToText(offer("ben"), NOW), "Offered to ben, 42 s left");
   assert.equal(offeredToText(offer("ben", null), NOW), "Offered to ben");
+  assert.equal(offeredToText(offer("ben"), Date.parse("2026-12-03T10:01:00Z")), "Offered to ben; the offer has run out");
 });
 
 test("the load reads as a count of the capacity, and says full in words", () => {
@@ -65,8 +66,8 @@ test("the load reads as a count of the capacity, and says full in words", () => 
 });
 
 test("a lapsed offer and a request nobody can take are explained politely", () => {
-  assert.equal(lapsedText("Zoë"), "The request from Zoë was offered to another agent.");
-  assert.equal(lapsedText(""), "A request was offered to another agent.");
+  assert.equal(lapsedText("Zoë"), "The request from Zoë was not accepted in time and has been passed on.");
+  assert.equal(lapsedText(""), "The request from a customer was not accepted in time and has been passed on.");
   assert.equal(
     overflowText({
       conversation_id: "c1",
@@ -74,11 +75,11 @@ test("a lapsed offer and a request nobody can take are explained politely", () =
       customer: { address: "whatsapp:+447700900031", profile_name: "Zoë" },
       wait_seconds: 185,
     }),
-    "No agent can take the request from Zoë to +14155238886 (waiting 3 min).",
+    "The request from Zoë to +14155238886 has waited 3 min and no agent has accepted it.",
   );
   assert.equal(
     overflowText({ customer: { address: "whatsapp:+447700900031" } }),
-    "No agent can take the request from +447700900031.",
+    "The request from +447700900031 is still waiting and no agent has accepted it.",
   );
 });
 

@@ -14,6 +14,8 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Error, Request, RequestExt, Response};
 use serde_json::json;
 use whatsapp_channel::app;
+use whatsapp_channel::app::routing::RoutingSettings;
+use whatsapp_channel::app::routing::reject::{RejectAnswer, reject_offer};
 use whatsapp_channel::app::agents::{
     AcceptAnswer, Acceptance, CloseAnswer, accept_conversation, close_conversation, parse_contact,
     parse_presence, put_contact, set_presence,
@@ -45,6 +47,8 @@ pub struct AgentApi {
     sending: Option<start::Sending>,
     /// The capacity of an agent without a profile (`AGENT_CAPACITY_DEFAULT`).
     default_capacity: Capacity,
+    /// In offer mode an agent takes only what is offered to them.
+    routing: RoutingSettings,
 }
 
 impl AgentApi {
@@ -57,6 +61,7 @@ impl AgentApi {
             media: None,
             sending: None,
             default_capacity: Capacity::default(),
+            routing: RoutingSettings::broadcast(),
         }
     }
 
@@ -101,6 +106,14 @@ impl AgentApi {
     /// The capacity of agents without a profile (`AGENT_CAPACITY_DEFAULT`); 3 by default.
     pub fn with_default_capacity(mut self, capacity: Capacity) -> Self {
         self.default_capacity = capacity;
+        self.routing.default_capacity = capacity;
+        self
+    }
+
+    /// How requests reach agents (`ROUTING_MODE`, …); broadcast by default.
+    pub fn with_routing(mut self, routing: RoutingSettings) -> Self {
+        self.default_capacity = routing.default_capacity;
+        self.routing = routing;
         self
     }
 
@@ -163,7 +176,13 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
         }
         (&Method::GET, ["customers", address]) => customers::customer(state, address).await,
         (&Method::GET, ["search"]) => customers::search(state, request).await,
-        (&Method::POST, ["conversations", id, "accept"]) => accept(state, id, &agent).await,
+        (&Method::POST, ["conversations", id, "accept"]) => {
+            // In offer mode only the offered agent accepts; an administrator may pick any.
+            let may_pick = !state.routing.offers() || desk::is_admin(state, request);
+            accept(state, id, &agent, may_pick).await
+        }
+        (&Method::POST, ["conversations", id, "reject"]) => reject(state, id, &agent).await,
+        (&Method::GET, ["board"]) => board(state, request).await,
         (&Method::POST, ["conversations", id, "close"]) => {
             match close(state, id, &agent).await {
                 // An administrator closes from every state that is not final (desk.rs).
@@ -182,7 +201,7 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
             Err(ApiError::method_not_allowed("This route takes PUT."))
         }
         (_, ["agents", _]) => Err(ApiError::method_not_allowed("This route takes GET or PUT.")),
-        (_, ["agents"] | ["quick-replies"] | ["customers", _] | ["search"]) => {
+        (_, ["agents"] | ["quick-replies"] | ["customers", _] | ["search"] | ["board"]) => {
             Err(ApiError::method_not_allowed("This route takes GET."))
         }
         (_, ["quick-replies", _]) => Err(ApiError::method_not_allowed(
@@ -195,7 +214,7 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
             | [
                 "conversations",
                 _,
-                "accept" | "close" | "media" | "notes" | "transfer",
+                "accept" | "close" | "media" | "notes" | "reject" | "transfer",
             ]
             | ["conversations", _, "messages", _, "media", _],
         ) => Err(ApiError::method_not_allowed(
@@ -244,17 +263,33 @@ async fn list(state: &AgentApi, request: &Request) -> Answer {
         state: wanted,
         number,
     };
-    let conversations =
+    let mut conversations =
         app::list_conversations(state.store.as_ref(), state.clock.as_ref(), &filter, limit).await?;
+    // Offer mode: a waiting request shows only to the agent it is offered to, and to
+    // administrators.
+    if state.routing.offers() && !desk::is_admin(state, request) {
+        let me = agent_id(request);
+        conversations.retain(|c| {
+            c.state != ViewState::Requested || c.offered_to.as_deref() == me.as_ref().map(AgentId::as_str)
+        });
+    }
     Ok(json(
         StatusCode::OK,
         &json!({ "conversations": conversations }),
     ))
 }
 
-async fn accept(state: &AgentApi, raw_id: &str, agent: &AgentId) -> Answer {
+async fn accept(state: &AgentApi, raw_id: &str, agent: &AgentId, may_pick: bool) -> Answer {
     let id = conversation_id(raw_id)?;
-    match accept_conversation(state.store.as_ref(), state.clock.as_ref(), &id, agent).await? {
+    match accept_conversation(
+        state.store.as_ref(),
+        state.clock.as_ref(),
+        &id,
+        agent,
+        may_pick,
+    )
+    .await?
+    {
         AcceptAnswer::Yours(view, acceptance) => {
             if let Some(Acceptance { business, waited }) = acceptance {
                 let waited_ms = waited.num_milliseconds();
@@ -271,9 +306,50 @@ async fn accept(state: &AgentApi, raw_id: &str, agent: &AgentId) -> Answer {
             "Another agent accepted this conversation first.",
         )
         .with("assigned_agent", by)),
+        AcceptAnswer::NotOffered => Err(not_offered()),
         AcceptAnswer::ConversationClosed => Err(ApiError::conversation_closed()),
         AcceptAnswer::NotFound => Err(no_conversation()),
     }
+}
+
+fn not_offered() -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "not_offered",
+        "This request is not offered to you: it is offered to another agent, or it moved on.",
+    )
+}
+
+/// `POST /conversations/{id}/reject`: the offered agent passes; 204, and the request goes to
+/// the next agent.
+async fn reject(state: &AgentApi, raw_id: &str, agent: &AgentId) -> Answer {
+    let id = conversation_id(raw_id)?;
+    match reject_offer(state.store.as_ref(), &id, agent, state.clock.now()).await? {
+        RejectAnswer::Rejected => {
+            tracing::info!(conversation_id = %id, agent_id = %agent, "offer rejected");
+            Ok(whatsapp_channel::http::empty(StatusCode::NO_CONTENT))
+        }
+        RejectAnswer::NotOffered => Err(not_offered()),
+        RejectAnswer::NotFound => Err(no_conversation()),
+    }
+}
+
+/// `GET /board`: administrators only.
+async fn board(state: &AgentApi, request: &Request) -> Answer {
+    if !desk::is_admin(state, request) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Only administrators (supervisors) may read the board.",
+        ));
+    }
+    let board = whatsapp_channel::app::routing::board::board(
+        state.store.as_ref(),
+        &state.routing,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(json(StatusCode::OK, &board))
 }
 
 async fn close(state: &AgentApi, raw_id: &str, agent: &AgentId) -> Answer {

@@ -17,7 +17,7 @@ async fn main() -> Result<(), Error> {
     let store = DynamoChannelStore::new(dynamodb::client(&sdk), config::required("TABLE_NAME")?);
     let mut state = AgentApi::new(Arc::new(store), Arc::new(SystemClock::default()))
         .with_metrics(Metrics::lambda("agent-api"))
-        .with_default_capacity(config::agent_capacity_default()?);
+        .with_routing(config::routing()?);
     if let Some(group) = config::optional("ADMIN_GROUP") {
         state = state.with_admin_group(group);
     }

@@ -13,12 +13,35 @@ use whatsapp_channel::ports::{Clock, ConnectionStore};
 pub struct LiveConnections {
     store: Arc<dyn ConnectionStore>,
     clock: Arc<dyn Clock>,
+    /// The group whose members are supervisors (`ADMIN_GROUP`).
+    admin_group: String,
 }
 
 impl LiveConnections {
     pub fn new(store: Arc<dyn ConnectionStore>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+        Self {
+            store,
+            clock,
+            admin_group: whatsapp_channel::http::DEFAULT_ADMIN_GROUP.to_owned(),
+        }
     }
+
+    /// Another administrators' group than `admins`.
+    pub fn with_admin_group(mut self, group: impl Into<String>) -> Self {
+        self.admin_group = group.into();
+        self
+    }
+}
+
+/// Whether the authorizer's `groups` (space-separated) hold the administrators' group.
+fn is_supervisor(event: &ApiGatewayWebsocketProxyRequest, admin_group: &str) -> bool {
+    event
+        .request_context
+        .authorizer
+        .fields
+        .get("groups")
+        .and_then(|v| v.as_str())
+        .is_some_and(|groups| groups.split_whitespace().any(|g| g == admin_group))
 }
 
 fn answer(status_code: i64) -> ApiGatewayProxyResponse {
@@ -54,6 +77,7 @@ pub async fn function_handler(
         return Ok(answer(400));
     };
     let agent = agent_of(&request);
+    let supervisor = is_supervisor(&request, &state.admin_group);
     match (route, agent) {
         ("$connect", Some(agent)) => {
             // A failure here refuses the connection (500): the console retries with backoff.
@@ -62,9 +86,10 @@ pub async fn function_handler(
                 state.clock.as_ref(),
                 &agent,
                 &connection_id,
+                supervisor,
             )
             .await?;
-            tracing::info!(agent_id = %agent, "live connection open");
+            tracing::info!(agent_id = %agent, supervisor, "live connection open");
             Ok(answer(200))
         }
         ("$connect", None) => {

@@ -10,6 +10,10 @@ async fn main() -> Result<(), Error> {
     whatsapp_channel::logging::init();
     let sdk = config::aws().await;
     let store = DynamoChannelStore::new(dynamodb::client(&sdk), config::required("TABLE_NAME")?);
-    let state = LiveConnections::new(Arc::new(store), Arc::new(SystemClock::default()));
+    let state = LiveConnections::new(Arc::new(store), Arc::new(SystemClock::default()))
+        .with_admin_group(
+            whatsapp_channel::config::optional("ADMIN_GROUP")
+                .unwrap_or_else(|| whatsapp_channel::http::DEFAULT_ADMIN_GROUP.into()),
+        );
     run(service_fn(|event| function_handler(&state, event))).await
 }

@@ -11,14 +11,15 @@ use lambda_runtime::{Error, LambdaEvent};
 use whatsapp_channel::adapters::dynamodb::stream::{decode, encode};
 use whatsapp_channel::app::deadline::arm_for_change;
 use whatsapp_channel::app::deferred::{DeferredSending, release_for_change};
-use whatsapp_channel::app::notify::handle_change_reported;
+use whatsapp_channel::app::notify::{ChangeReport, handle_change_routed};
+use whatsapp_channel::app::routing::{Router, RoutingSettings};
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::domain::WindowWarnings;
 use whatsapp_channel::logging::chain;
 use whatsapp_channel::metrics::{Metric, Metrics};
 use whatsapp_channel::ports::{
     AgentNotifier, ChangeKind, ChannelStore, Clock, Direction, Notification, NotifyError,
-    ReplySender, StoreError, StoredItem, StreamChange,
+    ReplySender, StoreError, StoredItem, StreamChange, TimerQueue,
 };
 
 /// Everything the handler needs, built once per cold start.
@@ -31,6 +32,10 @@ pub struct NotifyAgent {
     warnings: WindowWarnings,
     /// Sends deferred replies when their customer opens a new window; `None`: kept unsent.
     deferred: Option<Deferred>,
+    /// How requests reach agents; broadcast unless [`NotifyAgent::with_routing`] says.
+    routing: RoutingSettings,
+    /// Routing's timers (offers' expiry, overflow); `None`: none are started.
+    timers: Option<Arc<dyn TimerQueue>>,
 }
 
 /// What sending deferred replies needs.
@@ -54,7 +59,16 @@ impl NotifyAgent {
             metrics: Metrics::disabled(),
             warnings: WindowWarnings::default(),
             deferred: None,
+            routing: RoutingSettings::broadcast(),
+            timers: None,
         }
+    }
+
+    /// Routes requests as `routing` says, with `timers` for offers and overflow.
+    pub fn with_routing(mut self, routing: RoutingSettings, timers: Arc<dyn TimerQueue>) -> Self {
+        self.routing = routing;
+        self.timers = Some(timers);
+        self
     }
 
     /// Sends deferred replies through `deferred.sender` when their customer writes again.
@@ -198,6 +212,26 @@ async fn before_notifying(state: &NotifyAgent, change: &StreamChange) -> Result<
     Ok(())
 }
 
+/// Routing's metrics, per business number: offers made (and how long each request had
+/// waited), offers that ended unanswered, requests raised to supervisors.
+fn emit_routing_metrics(metrics: &Metrics, report: &ChangeReport) {
+    for (business, waited) in &report.routing.offers {
+        metrics.emit(Metric::count("OffersMade").business(business));
+        metrics.emit(Metric::millis("QueueWaitMs", waited.num_milliseconds()).business(business));
+    }
+    if let Some((how, business)) = &report.offer_ended {
+        let name = match how {
+            whatsapp_channel::domain::OfferEnd::Rejected => "OffersRejected",
+            whatsapp_channel::domain::OfferEnd::Expired => "OffersExpired",
+            whatsapp_channel::domain::OfferEnd::Withdrawn => "OffersWithdrawn",
+        };
+        metrics.emit(Metric::count(name).business(business));
+    }
+    if let Some(business) = &report.overflow_of {
+        metrics.emit(Metric::count("Overflows").business(business));
+    }
+}
+
 pub async fn function_handler(
     state: &NotifyAgent,
     event: LambdaEvent<Event>,
@@ -216,13 +250,12 @@ pub async fn function_handler(
         // retries the record, and doing either again changes nothing.
         let result = match before_notifying(state, &change).await {
             Ok(()) => {
-                handle_change_reported(
-                    state.store.as_ref(),
-                    &notifier,
-                    state.clock.as_ref(),
-                    &change,
-                )
-                .await
+                let router = Router {
+                    store: state.store.as_ref(),
+                    timers: state.timers.as_deref(),
+                    settings: &state.routing,
+                };
+                handle_change_routed(&router, &notifier, state.clock.as_ref(), &change).await
             }
             Err(e) => Err(e.into()),
         };
@@ -235,6 +268,7 @@ pub async fn function_handler(
                         .emit(Metric::count("NoAgentAvailable").business(business));
                     tracing::info!(event_id = %change.id, conversation_id, "conversation request waits: no agent available");
                 }
+                emit_routing_metrics(&state.metrics, &report);
                 if report.published > 0 {
                     tracing::info!(event_id = %change.id, conversation_id, published = report.published, "notified agents");
                 }

@@ -16,12 +16,14 @@ pub async fn connect(
     clock: &dyn Clock,
     agent_id: &str,
     connection_id: &str,
+    supervisor: bool,
 ) -> Result<(), StoreError> {
     store
         .add_connection(&LiveConnection {
             agent_id: agent_id.to_owned(),
             connection_id: connection_id.to_owned(),
             connected_at: clock.now(),
+            supervisor,
         })
         .await
 }
@@ -52,7 +54,17 @@ pub async fn push(
     poster: &dyn LivePoster,
     notification: &Notification,
 ) -> Result<PushReport, StoreError> {
-    let connections = store.connections(&notification.agent_ids).await?;
+    let mut connections = store.connections(&notification.agent_ids).await?;
+    if notification.supervisors {
+        for supervisor in store.supervisor_connections().await? {
+            if !connections
+                .iter()
+                .any(|c| c.connection_id == supervisor.connection_id)
+            {
+                connections.push(supervisor);
+            }
+        }
+    }
     let frame = notification.body.to_string();
     let posts = connections
         .iter()
@@ -119,6 +131,7 @@ mod tests {
             agent_id: agent.into(),
             connection_id: id.into(),
             connected_at: Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap(),
+            supervisor: agent == "boss",
         }
     }
 
@@ -160,6 +173,27 @@ mod tests {
         assert_eq!(to, ["A1", "A2", "B1"]);
         let frame: serde_json::Value = serde_json::from_str(&poster.posted()[0].1).unwrap();
         assert_eq!(frame["event_type"], "conversation.requested");
+    }
+
+    #[tokio::test]
+    async fn a_notification_for_supervisors_also_reaches_every_administrators_console_once() {
+        let store = store_with(&[
+            connection("alice", "A1"),
+            connection("boss", "S1"),
+            connection("bob", "B1"),
+        ])
+        .await;
+        let poster = RecordingLivePoster::new(&[], &[]);
+        let mut for_supervisors = notification(&["alice"]);
+        for_supervisors.supervisors = true;
+        push(&store, &poster, &for_supervisors).await.unwrap();
+        let mut to: Vec<String> = poster.posted().into_iter().map(|(c, _)| c).collect();
+        to.sort();
+        assert_eq!(to, ["A1", "S1"]);
+        // Not for supervisors: the administrator hears nothing.
+        let poster = RecordingLivePoster::new(&[], &[]);
+        push(&store, &poster, &notification(&["alice"])).await.unwrap();
+        assert_eq!(poster.posted().len(), 1);
     }
 
     #[tokio::test]
@@ -209,7 +243,7 @@ mod tests {
     async fn connect_and_disconnect_add_and_remove_the_agents_connection() {
         let store = InMemoryChannelStore::new();
         let clock = crate::adapters::ManualClock::at(Utc::now());
-        connect(&store, &clock, "alice", "A1").await.unwrap();
+        connect(&store, &clock, "alice", "A1", false).await.unwrap();
         assert_eq!(store.connections(&["alice".into()]).await.unwrap().len(), 1);
         disconnect(&store, "alice", "A1").await.unwrap();
         assert!(

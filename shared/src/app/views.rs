@@ -114,6 +114,9 @@ pub struct ConversationView {
     /// `requested`, `active`, `closed`, or `expired` once the window closed on an open one.
     pub state: ViewState,
     pub assigned_agent: Option<String>,
+    /// Offer mode: the agent a waiting request is offered to now, and until when.
+    pub offered_to: Option<String>,
+    pub offer_expires_at: Option<String>,
     pub window: WindowView,
     pub started_at: String,
     /// `None` (null) until the customer has written (a business-started conversation).
@@ -160,6 +163,8 @@ pub(crate) fn view(
         },
         state: ViewState::of(conversation.state, window.open, customer_wrote),
         assigned_agent: conversation.assigned_agent,
+        offered_to: conversation.offered_to,
+        offer_expires_at: conversation.offer_expires_at.map(rfc3339),
         window: WindowView {
             open: window.open,
             expires_at: customer_wrote.then(|| rfc3339(window.window.ends_at())),

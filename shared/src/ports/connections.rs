@@ -19,6 +19,9 @@ pub struct LiveConnection {
     pub connection_id: String,
     #[serde(with = "chrono::serde::ts_milliseconds")]
     pub connected_at: DateTime<Utc>,
+    /// An administrator's console: it also gets what is for supervisors.
+    #[serde(default)]
+    pub supervisor: bool,
 }
 
 /// The open connections, by agent. A connection is remembered a few hours at most (TTL): API
@@ -33,6 +36,8 @@ pub trait ConnectionStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// Every open connection of these agents.
     async fn connections(&self, agent_ids: &[String]) -> Result<Vec<LiveConnection>, StoreError>;
+    /// Every open connection of an administrator.
+    async fn supervisor_connections(&self) -> Result<Vec<LiveConnection>, StoreError>;
 }
 
 /// What posting a frame to a connection did.

@@ -15,6 +15,7 @@ fn connection(agent: &str, id: &str) -> LiveConnection {
         agent_id: agent.into(),
         connection_id: id.into(),
         connected_at: Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap(),
+        supervisor: agent.starts_with("boss"),
     }
 }
 
@@ -67,6 +68,30 @@ async fn connections_are_found_by_agent_and_forgotten_at_disconnect_on_both_stor
                 .await
                 .unwrap()
                 .is_empty(),
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn administrators_connections_are_found_as_supervisors_on_both_stores() {
+    for (name, store) in stores().await {
+        for c in [
+            connection("alice", "A1="),
+            connection("boss", "S1="),
+            connection("boss-2", "S2="),
+        ] {
+            store.add_connection(&c).await.unwrap();
+        }
+        assert_eq!(
+            ids(store.supervisor_connections().await.unwrap()),
+            ["S1=", "S2="],
+            "{name}"
+        );
+        store.remove_connection("boss", "S1=").await.unwrap();
+        assert_eq!(
+            ids(store.supervisor_connections().await.unwrap()),
+            ["S2="],
             "{name}"
         );
     }

@@ -275,7 +275,7 @@ async fn an_accept_tells_the_other_agents_and_later_messages_go_to_the_assigned_
         .id
         .clone();
     let id = ConversationId::parse(&id).unwrap();
-    whatsapp_channel::ports::ConversationStore::accept(o.memory.as_ref(), &id, "alice", t0())
+    whatsapp_channel::ports::ConversationStore::accept(o.memory.as_ref(), &id, "alice", true, t0())
         .await
         .unwrap();
     o.webhook.clock.advance(TimeDelta::minutes(1));
@@ -414,6 +414,7 @@ async fn the_embedded_ttl_removes_expired_sessions_into_the_stream() {
         o.memory.as_ref(),
         &ConversationId::parse(&id).unwrap(),
         "alice",
+        true,
         t0(),
     )
     .await

@@ -98,10 +98,10 @@ async fn the_assignment_index_follows_accept_transfer_and_close_on_both_stores()
         let second = customer_writes(s, &clock, &a_customer()).await;
         assert!(indexed(s, "alice").await.is_empty(), "{name}");
 
-        accept_conversation(s, &clock, &first, &alice)
+        accept_conversation(s, &clock, &first, &alice, true)
             .await
             .unwrap();
-        accept_conversation(s, &clock, &second, &alice)
+        accept_conversation(s, &clock, &second, &alice, true)
             .await
             .unwrap();
         let mut both = vec![first.as_str().to_owned(), second.as_str().to_owned()];
@@ -208,7 +208,7 @@ async fn an_agents_view_costs_one_query_and_one_batch_read_and_an_accept_still_t
     let clock = ManualClock::at(t0());
     let id = customer_writes(store.as_ref(), &clock, &a_customer()).await;
     d.requests.take();
-    accept_conversation(store.as_ref(), &clock, &id, &agent("alice"))
+    accept_conversation(store.as_ref(), &clock, &id, &agent("alice"), true)
         .await
         .unwrap();
     let accept: Vec<String> = d.requests.take();

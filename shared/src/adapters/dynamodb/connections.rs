@@ -6,6 +6,10 @@ use super::{DynamoChannelStore, unavailable};
 use crate::ports::connections::CONNECTION_RETENTION;
 use crate::ports::{ConnectionStore, LiveConnection, StoreError};
 use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue;
+
+/// The index partition (`gsi1`) of administrators' open connections.
+pub const SUPERVISORS_PK: &str = "CONNECTIONS#supervisors";
 
 #[async_trait]
 impl ConnectionStore for DynamoChannelStore {
@@ -22,6 +26,15 @@ impl ConnectionStore for DynamoChannelStore {
             EXPIRES_AT.into(),
             n((connection.connected_at + CONNECTION_RETENTION).timestamp()),
         );
+        // An administrator's connection is also in the supervisors' index partition.
+        if connection.supervisor {
+            item.insert("supervisor".into(), AttributeValue::Bool(true));
+            item.insert("gsi1pk".into(), s(SUPERVISORS_PK));
+            item.insert(
+                "gsi1sk".into(),
+                s(format!("{}#{}", connection.agent_id, connection.connection_id)),
+            );
+        }
         self.client
             .put_item()
             .table_name(&self.table)
@@ -66,5 +79,13 @@ impl ConnectionStore for DynamoChannelStore {
             }
         }
         Ok(out)
+    }
+
+    async fn supervisor_connections(&self) -> Result<Vec<LiveConnection>, StoreError> {
+        self.query_index(SUPERVISORS_PK.to_owned(), false, None)
+            .await?
+            .into_iter()
+            .map(from_item)
+            .collect()
     }
 }

@@ -38,4 +38,17 @@ impl ConnectionStore for InMemoryChannelStore {
             .cloned()
             .collect())
     }
+
+    async fn supervisor_connections(&self) -> Result<Vec<LiveConnection>, StoreError> {
+        let mut out: Vec<LiveConnection> = self
+            .tables()
+            .connections
+            .values()
+            .flatten()
+            .filter(|c| c.supervisor)
+            .cloned()
+            .collect();
+        out.sort_by(|a, b| a.connection_id.cmp(&b.connection_id));
+        Ok(out)
+    }
 }

@@ -10,6 +10,7 @@
 //! ([`on_change`]); the timers ([`timers::on_timer`]) and agents' rejects only end offers.
 
 pub mod board;
+pub mod reject;
 pub mod timers;
 
 use chrono::{DateTime, TimeDelta, Utc};
