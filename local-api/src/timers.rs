@@ -2,8 +2,8 @@
 //! in AWS. A timer runs once the clock (which `POST /local/clock` moves) passes its time; the
 //! run loop looks every half second, and at once when the clock moves.
 
-use std::collections::BinaryHeap;
 use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;

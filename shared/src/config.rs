@@ -108,30 +108,28 @@ pub fn agent_capacity_default() -> Result<Capacity, ConfigError> {
 pub fn routing() -> Result<crate::app::routing::RoutingSettings, ConfigError> {
     let mode = match optional("ROUTING_MODE") {
         None => crate::domain::RoutingMode::Offer,
-        Some(raw) => crate::domain::RoutingMode::parse(&raw).map_err(|source| {
-            ConfigError::Invalid {
+        Some(raw) => {
+            crate::domain::RoutingMode::parse(&raw).map_err(|source| ConfigError::Invalid {
                 name: "ROUTING_MODE",
                 source,
-            }
-        })?,
+            })?
+        }
     };
-    let seconds = |name: &'static str, default: i64, range: std::ops::RangeInclusive<i64>, reason| {
-        let Some(raw) = optional(name) else {
-            return Ok(chrono::TimeDelta::seconds(default));
+    let seconds =
+        |name: &'static str, default: i64, range: std::ops::RangeInclusive<i64>, reason| {
+            let Some(raw) = optional(name) else {
+                return Ok(chrono::TimeDelta::seconds(default));
+            };
+            raw.trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|n| range.contains(n))
+                .map(chrono::TimeDelta::seconds)
+                .ok_or(ConfigError::Invalid {
+                    name,
+                    source: InvalidValue { what: name, reason },
+                })
         };
-        raw.trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|n| range.contains(n))
-            .map(chrono::TimeDelta::seconds)
-            .ok_or(ConfigError::Invalid {
-                name,
-                source: InvalidValue {
-                    what: name,
-                    reason,
-                },
-            })
-    };
     Ok(crate::app::routing::RoutingSettings {
         mode,
         offer_timeout: seconds(

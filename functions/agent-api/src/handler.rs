@@ -14,12 +14,12 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Error, Request, RequestExt, Response};
 use serde_json::json;
 use whatsapp_channel::app;
-use whatsapp_channel::app::routing::RoutingSettings;
-use whatsapp_channel::app::routing::reject::{RejectAnswer, reject_offer};
 use whatsapp_channel::app::agents::{
     AcceptAnswer, Acceptance, CloseAnswer, accept_conversation, close_conversation, parse_contact,
     parse_presence, put_contact, set_presence,
 };
+use whatsapp_channel::app::routing::RoutingSettings;
+use whatsapp_channel::app::routing::reject::{RejectAnswer, reject_offer};
 use whatsapp_channel::domain::{AgentId, Capacity, ConversationId, ViewState, WhatsAppAddress};
 use whatsapp_channel::http::{
     ApiError, DEFAULT_ADMIN_GROUP, agent_id, body_bytes, json, path_segments, require_admin,
@@ -270,7 +270,8 @@ async fn list(state: &AgentApi, request: &Request) -> Answer {
     if state.routing.offers() && !desk::is_admin(state, request) {
         let me = agent_id(request);
         conversations.retain(|c| {
-            c.state != ViewState::Requested || c.offered_to.as_deref() == me.as_ref().map(AgentId::as_str)
+            c.state != ViewState::Requested
+                || c.offered_to.as_deref() == me.as_ref().map(AgentId::as_str)
         });
     }
     Ok(json(

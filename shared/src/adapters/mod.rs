@@ -7,6 +7,7 @@ pub mod live_push;
 pub mod memory;
 pub mod s3;
 pub mod sns;
+pub mod sqs_timers;
 pub mod twilio_media;
 pub mod twilio_rest;
 
@@ -16,5 +17,6 @@ pub use live_push::{ApiGatewayLivePoster, RecordingLivePoster};
 pub use memory::{InMemoryChannelStore, InMemoryMediaStore};
 pub use s3::S3MediaStore;
 pub use sns::{RecordingNotifier, SnsAgentNotifier, StdoutNotifier};
+pub use sqs_timers::SqsTimerQueue;
 pub use twilio_media::TwilioMediaFetcher;
 pub use twilio_rest::{TwilioConfig, TwilioReplySender};

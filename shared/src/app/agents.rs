@@ -40,23 +40,25 @@ pub async fn accept_conversation(
     may_pick: bool,
 ) -> Result<AcceptAnswer, StoreError> {
     let now = clock.now();
-    Ok(match store.accept(id, agent.as_str(), may_pick, now).await? {
-        AcceptResult::Accepted(c) => {
-            let acceptance = Acceptance {
-                business: c.business.clone(),
-                waited: now - c.started_at,
-            };
-            let view = load_context(store, c).await?.view(clock);
-            AcceptAnswer::Yours(Box::new(view), Some(acceptance))
-        }
-        AcceptResult::AlreadyYours(c) => {
-            AcceptAnswer::Yours(Box::new(load_context(store, c).await?.view(clock)), None)
-        }
-        AcceptResult::Taken { by } => AcceptAnswer::Taken { by },
-        AcceptResult::NotOffered => AcceptAnswer::NotOffered,
-        AcceptResult::WrongState(_) => AcceptAnswer::ConversationClosed,
-        AcceptResult::NotFound => AcceptAnswer::NotFound,
-    })
+    Ok(
+        match store.accept(id, agent.as_str(), may_pick, now).await? {
+            AcceptResult::Accepted(c) => {
+                let acceptance = Acceptance {
+                    business: c.business.clone(),
+                    waited: now - c.started_at,
+                };
+                let view = load_context(store, c).await?.view(clock);
+                AcceptAnswer::Yours(Box::new(view), Some(acceptance))
+            }
+            AcceptResult::AlreadyYours(c) => {
+                AcceptAnswer::Yours(Box::new(load_context(store, c).await?.view(clock)), None)
+            }
+            AcceptResult::Taken { by } => AcceptAnswer::Taken { by },
+            AcceptResult::NotOffered => AcceptAnswer::NotOffered,
+            AcceptResult::WrongState(_) => AcceptAnswer::ConversationClosed,
+            AcceptResult::NotFound => AcceptAnswer::NotFound,
+        },
+    )
 }
 
 /// Closing, as the agent sees it.

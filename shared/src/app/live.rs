@@ -192,7 +192,9 @@ mod tests {
         assert_eq!(to, ["A1", "S1"]);
         // Not for supervisors: the administrator hears nothing.
         let poster = RecordingLivePoster::new(&[], &[]);
-        push(&store, &poster, &notification(&["alice"])).await.unwrap();
+        push(&store, &poster, &notification(&["alice"]))
+            .await
+            .unwrap();
         assert_eq!(poster.posted().len(), 1);
     }
 

@@ -28,8 +28,8 @@ pub use media::{
 };
 pub use reply::ReplyContent;
 pub use routing::{
-    AgentProfile, Candidate, Capacity, OfferEnd, RoutingMode, choose_agent, counts_toward_load,
-    MISSES_BEFORE_AWAY, may_take, missed_too_often, serves,
+    AgentProfile, Candidate, Capacity, MISSES_BEFORE_AWAY, OfferEnd, RoutingMode, choose_agent,
+    counts_toward_load, may_take, missed_too_often, serves,
 };
 pub use status::{MessageStatus, StatusCallback, is_recipient_error, twilio_error_text};
 pub use window::{

@@ -25,10 +25,6 @@ pub use agents::{
     AgentRecord, AgentStore, AssignmentRecord, AvailableAgent, MISSED_OFFERS, PresenceRecord,
     ProfileRecord, ProfileStore,
 };
-pub use routing::{
-    DayCounts, OfferEnded, OfferRecord, RoutingState, RoutingStore, ScheduleError, Timer,
-    TimerKind, TimerQueue, WaitingRecord, day_of,
-};
 pub use clock::Clock;
 pub use connections::{ConnectionStore, LiveConnection, LivePoster, PostError, Posted};
 pub use contacts::{Contact, ContactStore};
@@ -44,6 +40,10 @@ pub use desk::{
 pub use media::{FetchError, MediaAccess, MediaFetcher, MediaFile, MediaStore, MediaStoreError};
 pub use notifier::{AgentNotifier, Notification, NotificationLog, NotifyError};
 pub use replies::{ClaimOutcome, IdempotencyRecord, ReplyStore, StoredResponse};
+pub use routing::{
+    DayCounts, OfferEnded, OfferRecord, RoutingState, RoutingStore, ScheduleError, Timer,
+    TimerKind, TimerQueue, WaitingRecord, day_of,
+};
 pub use sender::{OutboundRequest, ReplyContent, ReplySender, SendError, SentMessage};
 pub use sessions::{
     Direction, InboundStored, MessageRecord, SessionKey, SessionRecord, SessionStart, SessionStore,
@@ -93,6 +93,6 @@ impl<T> ChannelStore for T where
         + DeskStore
         + CustomerStore
         + SearchIndex
-    + RoutingStore
+        + RoutingStore
 {
 }

@@ -28,6 +28,8 @@ mod queue;
 mod reads;
 mod reply;
 mod routes;
+mod routing_local;
+mod routing_offers;
 mod search;
 mod sns;
 mod started;

@@ -32,7 +32,10 @@ impl ConnectionStore for DynamoChannelStore {
             item.insert("gsi1pk".into(), s(SUPERVISORS_PK));
             item.insert(
                 "gsi1sk".into(),
-                s(format!("{}#{}", connection.agent_id, connection.connection_id)),
+                s(format!(
+                    "{}#{}",
+                    connection.agent_id, connection.connection_id
+                )),
             );
         }
         self.client

@@ -173,7 +173,9 @@ impl DeskStore for DynamoChannelStore {
                         super::routing::offered_as_read(conversation)
                     ));
                 match &conversation.offered_to {
-                    Some(offered) => update.expression_attribute_values(":offered", s(offered.clone())),
+                    Some(offered) => {
+                        update.expression_attribute_values(":offered", s(offered.clone()))
+                    }
                     None => update,
                 }
             }

@@ -202,9 +202,7 @@ impl RoutingStore for DynamoChannelStore {
         let routing = Update::builder()
             .table_name(&self.table)
             .set_key(Some(routing_key(&offer.agent_id)))
-            .update_expression(
-                "SET #type = :routing, version = :next, last_offer_at = :at",
-            )
+            .update_expression("SET #type = :routing, version = :next, last_offer_at = :at")
             .condition_expression(if version == 0 {
                 "attribute_not_exists(version) OR version = :version"
             } else {
@@ -213,10 +211,7 @@ impl RoutingStore for DynamoChannelStore {
             .expression_attribute_names("#type", TYPE)
             .expression_attribute_values(":routing", s(tag::ROUTING_STATE))
             .expression_attribute_values(":version", n(i64::try_from(version).unwrap_or(i64::MAX)))
-            .expression_attribute_values(
-                ":next",
-                n(i64::try_from(version + 1).unwrap_or(i64::MAX)),
-            )
+            .expression_attribute_values(":next", n(i64::try_from(version + 1).unwrap_or(i64::MAX)))
             .expression_attribute_values(":at", n(offer.offered_at.timestamp_millis()))
             .build()
             .map_err(unavailable)?;
@@ -268,7 +263,9 @@ impl RoutingStore for DynamoChannelStore {
             .table_name(&self.table)
             .set_key(Some(conversation_key(conversation_id)))
             .update_expression(set)
-            .condition_expression("#state = :requested AND offered_to = :agent AND offer_seq = :seq")
+            .condition_expression(
+                "#state = :requested AND offered_to = :agent AND offer_seq = :seq",
+            )
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":requested", s(ConversationState::Requested.as_str()))
             .expression_attribute_values(":agent", s(agent))
@@ -331,7 +328,9 @@ impl RoutingStore for DynamoChannelStore {
 
     async fn forgive_misses(&self, agent: &str) -> Result<(), StoreError> {
         let item = self.misses(agent, false)?;
-        let update = item.update.ok_or_else(|| StoreError::Corrupt("no update".into()))?;
+        let update = item
+            .update
+            .ok_or_else(|| StoreError::Corrupt("no update".into()))?;
         self.client
             .update_item()
             .table_name(update.table_name)

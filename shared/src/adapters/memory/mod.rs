@@ -10,10 +10,9 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::MessageStatus;
 use crate::ports::{
-    AssignmentRecord, ChangeKind, Contact, ConversationRecord, DayCounts, Deadline,
-    DeferredMarker, IdempotencyRecord, LiveConnection, MessageRecord, OfferRecord, PresenceRecord,
-    ProfileRecord, RoutingState, SessionKey, SessionRecord, StoredItem, StreamChange,
-    WaitingRecord,
+    AssignmentRecord, ChangeKind, Contact, ConversationRecord, DayCounts, Deadline, DeferredMarker,
+    IdempotencyRecord, LiveConnection, MessageRecord, OfferRecord, PresenceRecord, ProfileRecord,
+    RoutingState, SessionKey, SessionRecord, StoredItem, StreamChange, WaitingRecord,
 };
 
 #[derive(Debug, Default)]

@@ -3,9 +3,7 @@
 use async_trait::async_trait;
 
 use super::InMemoryChannelStore;
-use crate::ports::{
-    AgentRecord, ChangeKind, ProfileRecord, ProfileStore, StoreError, StoredItem,
-};
+use crate::ports::{AgentRecord, ChangeKind, ProfileRecord, ProfileStore, StoreError, StoredItem};
 
 #[async_trait]
 impl ProfileStore for InMemoryChannelStore {

@@ -31,7 +31,12 @@ impl Tables {
     }
 
     /// Moves one of `agent`'s counts for the day of `at`.
-    pub(super) fn count(&mut self, agent: &str, at: DateTime<Utc>, change: impl FnOnce(&mut DayCounts)) {
+    pub(super) fn count(
+        &mut self,
+        agent: &str,
+        at: DateTime<Utc>,
+        change: impl FnOnce(&mut DayCounts),
+    ) {
         let day = day_of(at);
         let days = self.counts.entry(agent.to_owned()).or_default();
         change(days.entry(day.clone()).or_insert_with(|| DayCounts {
@@ -81,7 +86,9 @@ impl RoutingStore for InMemoryChannelStore {
             .entry(offer.agent_id.clone())
             .or_default()
             .insert(offer.conversation_id.clone(), offer.clone());
-        tables.waiting.remove(&waiting_key(&WaitingRecord::of(&old)));
+        tables
+            .waiting
+            .remove(&waiting_key(&WaitingRecord::of(&old)));
         drop(tables);
         self.emit(
             ChangeKind::Modify,

@@ -21,8 +21,7 @@ pub(super) async fn on_offered(
     now: DateTime<Utc>,
 ) -> Result<Keyed, StoreError> {
     let contact = contact_of(store, &conversation.customer).await?;
-    let mut notification =
-        requested(conversation, contact.as_ref(), vec![agent.to_owned()], now);
+    let mut notification = requested(conversation, contact.as_ref(), vec![agent.to_owned()], now);
     notification.event_type = "conversation.offered".into();
     let body = &mut notification.body;
     body["event_type"] = json!("conversation.offered");

@@ -64,7 +64,12 @@ pub async fn board(
     settings: &RoutingSettings,
     now: DateTime<Utc>,
 ) -> Result<Board, StoreError> {
-    let roster: Vec<String> = store.roster().await?.into_iter().map(|p| p.agent_id).collect();
+    let roster: Vec<String> = store
+        .roster()
+        .await?
+        .into_iter()
+        .map(|p| p.agent_id)
+        .collect();
     let facts = agent_facts(store, &roster, now).await?;
     let today = day_of(now);
     let mut numbers: BTreeMap<String, NumberRow> = BTreeMap::new();

@@ -215,7 +215,11 @@ impl Router<'_> {
     /// `agent`'s capacity may have freed (a close, a transfer away, a presence change to
     /// available, a profile change, an offer ended): offers them the oldest waiting requests
     /// they may take, while they have room.
-    pub async fn fill(&self, agent: &str, now: DateTime<Utc>) -> Result<RoutingReport, RoutingError> {
+    pub async fn fill(
+        &self,
+        agent: &str,
+        now: DateTime<Utc>,
+    ) -> Result<RoutingReport, RoutingError> {
         let mut report = RoutingReport::default();
         let waiting = self.store.waiting(WAITING_PAGE).await?;
         if waiting.is_empty() {
@@ -277,7 +281,10 @@ impl Router<'_> {
                 )
                 .await?;
             if ended == OfferEnded::Gone {
-                tracing::debug!(conversation_id = offer.conversation_id, "offer moved on already");
+                tracing::debug!(
+                    conversation_id = offer.conversation_id,
+                    "offer moved on already"
+                );
             }
         }
         Ok(())

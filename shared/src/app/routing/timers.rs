@@ -5,9 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::RoutingError;
 use crate::domain::{ConversationId, OfferEnd, Presence, SessionWindow, missed_too_often};
-use crate::ports::{
-    ChannelStore, ConversationState, MISSED_OFFERS, OfferEnded, Timer, TimerKind,
-};
+use crate::ports::{ChannelStore, ConversationState, MISSED_OFFERS, OfferEnded, Timer, TimerKind};
 
 /// What a timer did.
 #[derive(Debug, Clone, PartialEq, Eq)]

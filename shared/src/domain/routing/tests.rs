@@ -287,7 +287,10 @@ fn nobody_eligible_means_the_request_waits() {
 #[test]
 fn routing_mode_reads_offer_or_broadcast_and_nothing_else() {
     assert_eq!(RoutingMode::parse("offer"), Ok(RoutingMode::Offer));
-    assert_eq!(RoutingMode::parse(" broadcast "), Ok(RoutingMode::Broadcast));
+    assert_eq!(
+        RoutingMode::parse(" broadcast "),
+        Ok(RoutingMode::Broadcast)
+    );
     assert!(RoutingMode::parse("round-robin").is_err());
     assert_eq!(RoutingMode::default(), RoutingMode::Offer);
 }

@@ -9,6 +9,7 @@ use local_api::{LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN, LocalApi, StoreChoice};
 use serde_json::Value;
 use tokio::net::TcpListener;
 use whatsapp_channel::adapters::{RecordingNotifier, SystemClock};
+use whatsapp_channel::app::routing::RoutingSettings;
 use whatsapp_channel::ports::AgentNotifier;
 
 use super::dynamodb_endpoint;
@@ -38,6 +39,16 @@ pub(crate) async fn start_with(
     choice: StoreChoice,
     notifier: Option<Arc<dyn AgentNotifier>>,
 ) -> (String, tokio::sync::oneshot::Sender<()>) {
+    start_routed(choice, notifier, RoutingSettings::broadcast()).await
+}
+
+/// [`start_with`], routing requests as `routing` says (the stories before routing run in
+/// broadcast mode; the routing stories in offer mode).
+pub(crate) async fn start_routed(
+    choice: StoreChoice,
+    notifier: Option<Arc<dyn AgentNotifier>>,
+    routing: RoutingSettings,
+) -> (String, tokio::sync::oneshot::Sender<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let (webhook, _) = local_api::webhook_config(port).unwrap();
@@ -45,8 +56,11 @@ pub(crate) async fn start_with(
     let twilio = local_api::twilio_side(port, &webhook);
     assert!(twilio.stubbed, "tests run local-api on its Twilio stub");
     let clock = Arc::new(SystemClock::default());
-    let api =
-        Arc::new(LocalApi::new(&webhook, &twilio, backing.store.clone(), clock.clone()).unwrap());
+    let api = Arc::new(
+        LocalApi::new(&webhook, &twilio, backing.store.clone(), clock.clone())
+            .unwrap()
+            .with_routing(routing),
+    );
     if let Some(notifier) = notifier {
         local_api::start_notifications(&backing, notifier, &api)
             .await
@@ -82,6 +96,23 @@ impl Local {
             client: reqwest::Client::new(),
             _stop: stop,
         }
+    }
+
+    /// local-api in `routing`'s mode, whose notifications are recorded.
+    pub(crate) async fn routed(
+        choice: StoreChoice,
+        routing: RoutingSettings,
+    ) -> (Self, Arc<RecordingNotifier>) {
+        let notifier = Arc::new(RecordingNotifier::new());
+        let (base, stop) = start_routed(choice, Some(notifier.clone()), routing).await;
+        (
+            Self {
+                base,
+                client: reqwest::Client::new(),
+                _stop: stop,
+            },
+            notifier,
+        )
     }
 
     /// local-api whose notifications are recorded.
