@@ -23,7 +23,7 @@ pub use wiring::{
 };
 
 /// The product's HTTP routes, as template.yaml declares them.
-pub const ROUTES: [&str; 27] = [
+pub const ROUTES: [&str; 29] = [
     "GET /",
     "GET /console/{proxy+}",
     "POST /twilio/inbound",
@@ -32,6 +32,7 @@ pub const ROUTES: [&str; 27] = [
     "GET /conversations/{conversationId}",
     "POST /conversations/{conversationId}/accept",
     "POST /conversations/{conversationId}/close",
+    "POST /conversations/{conversationId}/reject",
     "POST /conversations/{conversationId}/messages",
     "DELETE /conversations/{conversationId}/messages/{messageId}",
     "GET /conversations/{conversationId}/messages/{messageId}/media/{index}",
@@ -50,5 +51,6 @@ pub const ROUTES: [&str; 27] = [
     "DELETE /quick-replies/{id}",
     "GET /customers/{address}",
     "GET /search",
+    "GET /board",
     "POST /conversations",
 ];

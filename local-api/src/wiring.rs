@@ -218,7 +218,8 @@ pub async fn start_notifications(
         stream::spawn_dynamodb(sdk, table, state).await?;
     }
     let deadlines =
-        WindowDeadlines::new(backing.store.clone(), notifier, api.clock.clone(), warnings);
+        WindowDeadlines::new(backing.store.clone(), notifier, api.clock.clone(), warnings)
+            .with_routing_mode(api.routing.mode);
     tokio::spawn(run_deadlines(deadlines, api.deadline_kick.clone()));
     tokio::spawn(crate::timers::run_timers(
         api.timers.clone(),

@@ -26,12 +26,13 @@ macro_rules! assets {
 }
 
 /// Every file the console loads. `every_console_file_is_served` keeps this list complete.
-static FILES: [(&str, &str, &[u8]); 21] = assets![
+static FILES: [(&str, &str, &[u8]); 24] = assets![
     "index.html" => "text/html; charset=utf-8",
     "styles.css" => "text/css; charset=utf-8",
     "js/api.js" => "text/javascript; charset=utf-8",
     "js/app.js" => "text/javascript; charset=utf-8",
     "js/auth.js" => "text/javascript; charset=utf-8",
+    "js/board.js" => "text/javascript; charset=utf-8",
     "js/clock.js" => "text/javascript; charset=utf-8",
     "js/composer.js" => "text/javascript; charset=utf-8",
     "js/conversation.js" => "text/javascript; charset=utf-8",
@@ -41,6 +42,8 @@ static FILES: [(&str, &str, &[u8]); 21] = assets![
     "js/live.js" => "text/javascript; charset=utf-8",
     "js/newconversation.js" => "text/javascript; charset=utf-8",
     "js/notes.js" => "text/javascript; charset=utf-8",
+    "js/offers.js" => "text/javascript; charset=utf-8",
+    "js/pages.js" => "text/javascript; charset=utf-8",
     "js/queue.js" => "text/javascript; charset=utf-8",
     "js/quickreplies.js" => "text/javascript; charset=utf-8",
     "js/quickreplies-admin.js" => "text/javascript; charset=utf-8",

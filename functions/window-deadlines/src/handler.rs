@@ -17,9 +17,18 @@ pub struct WindowDeadlines {
     notifier: Arc<dyn AgentNotifier>,
     clock: Arc<dyn Clock>,
     warnings: WindowWarnings,
+    /// Offer mode: an unaccepted request's warning goes to the agent it is offered to and to
+    /// supervisors, not to every available agent.
+    offers: bool,
 }
 
 impl WindowDeadlines {
+    /// Routing's mode (`ROUTING_MODE`); broadcast by default.
+    pub fn with_routing_mode(mut self, mode: whatsapp_channel::domain::RoutingMode) -> Self {
+        self.offers = mode == whatsapp_channel::domain::RoutingMode::Offer;
+        self
+    }
+
     pub fn new(
         store: Arc<dyn ChannelStore>,
         notifier: Arc<dyn AgentNotifier>,
@@ -31,6 +40,7 @@ impl WindowDeadlines {
             notifier,
             clock,
             warnings,
+            offers: false,
         }
     }
 }
@@ -50,6 +60,7 @@ pub async fn run_once(state: &WindowDeadlines) -> Result<WarningRun, Error> {
         state.notifier.as_ref(),
         state.clock.as_ref(),
         &state.warnings,
+        state.offers,
     )
     .await
     .map_err(|e| {

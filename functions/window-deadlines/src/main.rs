@@ -19,6 +19,7 @@ async fn main() -> Result<(), Error> {
         notifier,
         Arc::new(SystemClock::default()),
         config::window_warnings()?,
-    );
+    )
+    .with_routing_mode(config::routing()?.mode);
     run(service_fn(|event| function_handler(&state, event))).await
 }

@@ -138,9 +138,50 @@ pub(super) fn desk_schemas() -> Value {
                 "profile_set": { "type": "boolean", "description": "false: the defaults apply (AGENT_CAPACITY_DEFAULT, every number)." },
                 "presence": { "enum": ["available", "busy", "do_not_disturb", "away", "offline"] },
                 "active_conversations": { "type": "array", "items": { "type": "string" }, "description": "Ids of the conversations counting toward the load." },
-                "load": { "type": "integer", "minimum": 0 },
+                "offers": { "type": "array", "items": { "type": "string" }, "description": "Ids of the requests offered to the agent now." },
+                "load": { "type": "integer", "minimum": 0, "description": "Active conversations plus outstanding offers: what the capacity bounds." },
                 "profile_updated_at": date_time(),
                 "profile_updated_by": { "type": "string" }
+            }
+        }),
+    );
+    schemas.insert(
+        "Board".into(),
+        json!({
+            "type": "object",
+            "required": ["generated_at", "numbers", "agents"],
+            "properties": {
+                "generated_at": date_time(),
+                "numbers": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["business_number", "waiting", "longest_wait_seconds", "offered"],
+                        "properties": {
+                            "business_number": { "type": "string" },
+                            "waiting": { "type": "integer", "minimum": 0, "description": "Requests no agent holds an offer for." },
+                            "longest_wait_seconds": { "type": "integer", "minimum": 0, "description": "The oldest request not yet accepted, offered or waiting." },
+                            "offered": { "type": "integer", "minimum": 0 }
+                        }
+                    }
+                },
+                "agents": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["agent_id", "presence", "active", "capacity", "offers", "accepted_today", "rejected_today", "expired_today"],
+                        "properties": {
+                            "agent_id": { "type": "string" },
+                            "presence": { "enum": ["available", "busy", "do_not_disturb", "away", "offline"] },
+                            "active": { "type": "integer", "minimum": 0 },
+                            "capacity": capacity(),
+                            "offers": { "type": "integer", "minimum": 0 },
+                            "accepted_today": { "type": "integer", "minimum": 0 },
+                            "rejected_today": { "type": "integer", "minimum": 0 },
+                            "expired_today": { "type": "integer", "minimum": 0 }
+                        }
+                    }
+                }
             }
         }),
     );

@@ -84,9 +84,22 @@ pub fn operations() -> Vec<Operation> {
             .error(503, STORE),
         Operation::new("POST", "/conversations/{conversationId}/accept", "Accept a conversation request", "conversations")
             .agent()
+            .describe("In offer mode (ROUTING_MODE) only the agent the request is offered to may accept it; an administrator may pick any waiting request.")
             .json(200, "Accepted by the caller (also for a repeated accept)", s("Conversation"))
             .error(404, &["not_found"])
-            .error(409, &["already_accepted", "conversation_closed"])
+            .error(409, &["already_accepted", "conversation_closed", "not_offered"])
+            .error(503, STORE),
+        Operation::new("POST", "/conversations/{conversationId}/reject", "Reject the request offered to the caller", "conversations")
+            .agent()
+            .describe("Offer mode: the offered agent passes, and the request is offered to the next eligible agent at once; they are not offered it again.")
+            .empty(204, "Rejected")
+            .error(404, &["not_found"])
+            .error(409, &["not_offered"])
+            .error(503, STORE),
+        Operation::new("GET", "/board", "The supervisors' board: waiting and offered requests per number, each agent's load and today's offers (admins)", "agents")
+            .agent()
+            .json(200, "The board", s("Board"))
+            .error(403, &["forbidden"])
             .error(503, STORE),
         Operation::new("POST", "/conversations/{conversationId}/close", "Close a conversation", "conversations")
             .agent()

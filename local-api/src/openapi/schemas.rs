@@ -133,6 +133,8 @@ pub(super) fn core_components() -> Value {
                     "customer": schema_ref("Customer"),
                     "state": { "enum": view_states() },
                     "assigned_agent": nullable_string(),
+                    "offered_to": { "type": ["string", "null"], "description": "Offer mode: the agent a waiting request is offered to now." },
+                    "offer_expires_at": { "type": ["string", "null"], "format": "date-time", "description": "When that offer expires (OFFER_TIMEOUT_SECONDS after it was made)." },
                     "window": schema_ref("Window"),
                     "started_at": date_time(),
                     "last_inbound_at": { "type": ["string", "null"], "format": "date-time", "description": "null until the customer has written (a business-started conversation awaiting the answer)." },

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::notify::NotifyFailure;
 use super::views::rfc3339;
-use crate::domain::{ConversationState, SessionWindow, WindowWarnings, minute_of};
+use crate::domain::{ConversationId, ConversationState, SessionWindow, WindowWarnings, minute_of};
 use crate::ports::{
     AgentNotifier, ChannelStore, Clock, Deadline, DeadlineStore, Notification, SessionKey,
     SessionRecord, StoreError, StoredItem, StreamChange,
@@ -72,6 +72,7 @@ pub async fn send_due_warnings(
     notifier: &dyn AgentNotifier,
     clock: &dyn Clock,
     warnings: &WindowWarnings,
+    offers: bool,
 ) -> Result<WarningRun, NotifyFailure> {
     let now = clock.now();
     let current = minute_of(now);
@@ -87,7 +88,7 @@ pub async fn send_due_warnings(
             if deadline.due_at > now {
                 continue;
             }
-            match warning(store, &deadline, now).await? {
+            match warning(store, &deadline, offers, now).await? {
                 Some(notification) => {
                     let key = deadline.notification_key();
                     if !store.begin_notification(&key, now).await? {
@@ -111,6 +112,7 @@ pub async fn send_due_warnings(
 async fn warning(
     store: &dyn ChannelStore,
     deadline: &Deadline,
+    offers: bool,
     now: DateTime<Utc>,
 ) -> Result<Option<Notification>, StoreError> {
     let Some(key) = SessionKey::parse(&deadline.business, &deadline.customer) else {
@@ -131,9 +133,20 @@ async fn warning(
     if !same_window || !window.is_open_at(now) || session.state == ConversationState::Closed {
         return Ok(None);
     }
-    // The assigned agent; while nobody has accepted, the agents who could.
+    // The assigned agent; while nobody has accepted, the agents who could: in offer mode the
+    // agent it is offered to, and supervisors.
+    let unaccepted = session.assigned_agent.is_none();
     let agent_ids = match &session.assigned_agent {
         Some(agent) => vec![agent.clone()],
+        None if offers => match ConversationId::parse(&session.conversation_id) {
+            Ok(id) => store
+                .conversation(&id)
+                .await?
+                .and_then(|c| c.offered_to)
+                .into_iter()
+                .collect(),
+            Err(_) => Vec::new(),
+        },
         None => store
             .available_agents()
             .await?
@@ -150,7 +163,7 @@ async fn warning(
         event_type: "window.closing".into(),
         business_number: session.business.clone(),
         agent_ids,
-        supervisors: false,
+        supervisors: offers && unaccepted,
         authenticated,
         body: json!({
             "event_type": "window.closing",

@@ -87,6 +87,17 @@ fn queue_shard_pk() -> String {
 fn available_agents_pk() -> String {
     items::available_agents_partition("agent-7")
 }
+/// The waiting requests, oldest first.
+fn waiting_pk() -> String {
+    partitions::WAITING_PK.to_owned()
+}
+/// gsi1: a shard of the roster (agents not available now), the administrators' connections.
+fn roster_pk() -> String {
+    items::roster_partition("agent-7")
+}
+fn supervisors_pk() -> String {
+    partitions::SUPERVISORS_PK.to_owned()
+}
 /// gsi2: a customer's conversations.
 fn customer_pk() -> String {
     items::customer_partition("whatsapp:+447700900123")
@@ -120,9 +131,11 @@ fn touched() -> BTreeMap<&'static str, Vec<(On, String)>> {
                 (Table, contact_pk()),
                 (Table, quick_reply_pk()),
                 (Table, term_pk()),
+                (Table, waiting_pk()),
                 (Gsi1, queue_shard_pk()),
                 (Gsi1, conversation_pk()),
                 (Gsi1, available_agents_pk()),
+                (Gsi1, roster_pk()),
                 (Gsi2, customer_pk()),
             ],
         ),
@@ -152,8 +165,12 @@ fn touched() -> BTreeMap<&'static str, Vec<(On, String)>> {
                 (Table, deferred_marker_pk()),
                 (Table, term_pk()),
                 (Table, connection_pk()),
+                (Table, session_pk()),
+                (Table, presence_pk()),
+                (Table, waiting_pk()),
                 (Gsi1, available_agents_pk()),
                 (Gsi1, conversation_pk()),
+                (Gsi1, supervisors_pk()),
             ],
         ),
         (
@@ -167,8 +184,16 @@ fn touched() -> BTreeMap<&'static str, Vec<(On, String)>> {
                 (Table, session_pk()),
                 (Table, contact_pk()),
                 (Table, connection_pk()),
+                (Table, conversation_pk()),
                 (Gsi1, available_agents_pk()),
+                (Gsi1, supervisors_pk()),
             ],
+        ),
+        (
+            // an offer's expiry (the conversation; the agent's offer entry, routing state,
+            // day's counts and presence) and a request's overflow (the conversation)
+            "RoutingTimersFunction",
+            vec![(Table, conversation_pk()), (Table, presence_pk())],
         ),
         ("LiveConnectionsFunction", vec![(Table, connection_pk())]),
         ("AgentConsoleFunction", vec![]),
@@ -289,7 +314,7 @@ fn webhook_ingest_may_not_read_an_agents_items() {
 /// Sort-key words of the adapters (never a partition): they need no grant.
 const SORT_KEYS: &[&str] = &[
     "CONN", "EVENT", "NOTE", "QR", "CONTACT", "CONV", "DEFER", "DUE", "IDEMP", "MSG", "NOTIFY",
-    "PRESENCE", "SESSION", "PROFILE", "ASSIGNED",
+    "PRESENCE", "SESSION", "PROFILE", "ASSIGNED", "OFFER", "ROUTING", "STATS",
 ];
 
 #[test]

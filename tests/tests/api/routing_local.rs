@@ -34,7 +34,8 @@ async fn until(
     done: impl Fn(&[Vec<String>]) -> bool,
 ) -> Vec<Vec<String>> {
     let mut last = Vec::new();
-    for _ in 0..150 {
+    // Up to a minute: DynamoDB Local's stream lags while the suite shares two cores.
+    for _ in 0..600 {
         let mut now = Vec::new();
         for agent in agents {
             now.push(offered_to(local, agent).await);
@@ -90,7 +91,7 @@ async fn story(choice: StoreChoice) {
     let offers = until(&local, &agents, |o| o.iter().all(|x| x.len() == 1)).await;
     // The fourth request waits (the stream may take a moment to say so).
     let mut board = Value::Null;
-    for _ in 0..150 {
+    for _ in 0..600 {
         let (status, body) = local
             .call(reqwest::Method::GET, "/board", "root", ADMINS, None)
             .await;

@@ -9,11 +9,15 @@
 //! | pending reply (`message`) | `MSG#pending-{uuid}` | `MSG` | `CONV#{conversation id}` | as a message |
 //! | early status (`early_status`, TTL 7 days) | `MSG#{sid}` | `MSG` | | |
 //! | idempotency key (`idempotency`, TTL 24 h) | `IDEMP#{agent}#{Idempotency-Key}` | `IDEMP` | | |
-//! | agent presence (`presence`) | `AGENT#{agentId}` | `PRESENCE` | `AGENTS#available#{shard of agent, 0..4}` (only while available) | agent id |
+//! | agent presence (`presence`) | `AGENT#{agentId}` | `PRESENCE` | `AGENTS#available#{shard of agent, 0..4}` while available, else `AGENTS#roster#{shard}` | agent id |
 //! | routing profile (`agent_profile`) | `AGENT#{agentId}` | `PROFILE` | | |
 //! | active assignment (`assignment`) | `AGENT#{agentId}` | `ASSIGNED#{conversation id}` | | |
+//! | outstanding offer (`offer`) | `AGENT#{agentId}` | `OFFER#{conversation id}` | | |
+//! | routing state (`routing_state`) | `AGENT#{agentId}` | `ROUTING` | | |
+//! | day's counts (`day_counts`, TTL 2 days) | `AGENT#{agentId}` | `STATS#{yyyy-mm-dd}` | | |
+//! | waiting request (`waiting`) | `WAITING` | `{requested ms, 15 digits}#{conversation id}` | | |
 //! | contact (`contact`) | `CONTACT#{whatsapp:+E164}` | `CONTACT` | | |
-//! | live connection (`connection`, TTL 3 h) | `AGENT#{agentId}` | `CONN#{connectionId}` | | |
+//! | live connection (`connection`, TTL 3 h) | `AGENT#{agentId}` | `CONN#{connectionId}` | an administrator's: `CONNECTIONS#supervisors` | `{agent}#{connectionId}` |
 //! | notification marker (`notification`, TTL 2 days) | `NOTIFY#{event id}[#{conversation}]` | `NOTIFY` | | |
 //! | window warning (`deadline`, TTL 2 days after due) | `DUE#{epoch minute due}` | `WARN#{conversation}#{last inbound ms}#{2h\|15m}` | | |
 //! | scheduler cursor (`deadline_cursor`) | `DUE#CURSOR` | `DUE` | | |

@@ -38,7 +38,8 @@ pub mod partitions {
     pub use super::deadlines::{CURSOR_PK as DEADLINE_CURSOR_PK, minute_pk as deadline_pk};
     pub use super::deferred::marker_partition as deferred_marker_partition;
     pub use super::desk::quick_reply_key;
-    pub use super::routing::WAITING_PK as waiting_pk;
+    pub use super::connections::SUPERVISORS_PK;
+    pub use super::routing::WAITING_PK;
     pub use super::search::term_pk;
 }
 use items::{

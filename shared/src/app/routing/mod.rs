@@ -66,6 +66,9 @@ pub enum RoutingError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Schedule(#[from] ScheduleError),
+    /// Every attempt at an offer lost to a concurrent one: retried.
+    #[error("every attempt at an offer lost to another offer")]
+    Contended,
 }
 
 /// What routing did for one change, for the function's metrics.
@@ -209,7 +212,12 @@ impl Router<'_> {
                 return Ok(report);
             }
         }
-        Ok(report)
+        // Every attempt lost to another offer: it waits (an agent whose capacity frees takes
+        // it), and the record is retried, so an idle agent is not left out either.
+        if let Some(conversation) = self.conversation(id).await? {
+            self.store.wait(&WaitingRecord::of(&conversation)).await?;
+        }
+        Err(RoutingError::Contended)
     }
 
     /// `agent`'s capacity may have freed (a close, a transfer away, a presence change to
