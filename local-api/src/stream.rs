@@ -225,9 +225,12 @@ pub async fn spawn_dynamodb(
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    // An iterator still missing is taken from the shard's start: a replay is harmless, the
-    // notification markers keep what was published single.
-    for shard in shards.values_mut().filter(|s| s.iterator.is_none()) {
+    // From now on a shard without an iterator is read from its start: one still missing, and
+    // one whose LATEST iterator fails before a record was read (DynamoDB Local answers a busy
+    // shard's first read with TrimmedDataAccessException), which re-acquired at LATEST would
+    // skip every change made meanwhile. A replay is harmless: the notification markers keep
+    // what was published single, and routing re-reads what it acts on.
+    for shard in shards.values_mut() {
         shard.start = ShardIteratorType::TrimHorizon;
     }
     tokio::spawn(async move {

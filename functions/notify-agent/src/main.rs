@@ -3,7 +3,7 @@ use std::sync::Arc;
 use lambda_runtime::{Error, run, service_fn};
 use notify_agent::{Deferred, NotifyAgent, function_handler};
 use whatsapp_channel::adapters::{
-    DynamoChannelStore, SystemClock, TwilioConfig, TwilioReplySender, dynamodb,
+    DynamoChannelStore, SqsTimerQueue, SystemClock, TwilioConfig, TwilioReplySender, dynamodb,
 };
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::config;
@@ -21,6 +21,27 @@ async fn main() -> Result<(), Error> {
     let mut state = NotifyAgent::new(store, notifier, Arc::new(SystemClock::default()))
         .with_warnings(config::window_warnings()?)
         .with_metrics(Metrics::lambda("notify-agent"));
+    // Routing's timers (offers' expiry, overflow) go to an SQS queue with per-message delays.
+    let routing = config::routing()?;
+    match config::optional("TIMER_QUEUE_URL") {
+        Some(queue_url) => {
+            state = state.with_routing(routing, Arc::new(SqsTimerQueue::from_sdk(&sdk, queue_url)));
+        }
+        // Offers that never expire would hold each request with one agent for good.
+        None if routing.offers() => {
+            return Err(
+                "ROUTING_MODE is offer (the default) but TIMER_QUEUE_URL is not set: \
+                        offers would never expire. Set TIMER_QUEUE_URL to the routing timers' \
+                        queue, or ROUTING_MODE=broadcast"
+                    .into(),
+            );
+        }
+        None => {
+            tracing::warn!(
+                "TIMER_QUEUE_URL is not set: broadcast routing without overflow timers (requests are never raised to supervisors)"
+            );
+        }
+    }
     // Deferred replies go out from here, the moment the stream shows their customer's new window.
     if let Some(account_sid) = config::optional("TWILIO_ACCOUNT_SID") {
         let sender = TwilioReplySender::new(TwilioConfig {

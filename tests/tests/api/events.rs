@@ -40,6 +40,16 @@ fn every_event_file_deserializes_into_its_functions_event_type() {
                         .unwrap_or_else(|e| panic!("{file} is not an EventBridge event: {e}"));
                 assert_eq!(event.detail_type, "Scheduled Event", "{file}");
             }
+            Some("routing-timers") => {
+                let event: aws_lambda_events::sqs::SqsEvent = serde_json::from_str(&text)
+                    .unwrap_or_else(|e| panic!("{file} is not an SQS event: {e}"));
+                assert!(!event.records.is_empty(), "{file}");
+                for record in &event.records {
+                    let body = record.body.as_deref().unwrap_or_default();
+                    serde_json::from_str::<whatsapp_channel::ports::Timer>(body)
+                        .unwrap_or_else(|e| panic!("{file}: a body that is not a timer: {e}"));
+                }
+            }
             Some("live-connections") => {
                 let event: aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest =
                     serde_json::from_str(&text)

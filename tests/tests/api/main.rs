@@ -30,6 +30,7 @@ mod reply;
 mod routes;
 mod routing_local;
 mod routing_offers;
+mod routing_timers_sqs;
 mod search;
 mod sns;
 mod started;

@@ -61,6 +61,9 @@ async fn available(local: &Local, agent: &str) {
 }
 
 async fn story(choice: StoreChoice) {
+    if std::env::var("ROUTING_STORY_LOGS").is_ok() {
+        whatsapp_channel::logging::init();
+    }
     let (local, notifier) = Local::routed(choice, RoutingSettings::offer()).await;
     // Capacity: administrators only.
     let (status, body) = local
@@ -115,7 +118,19 @@ async fn story(choice: StoreChoice) {
     );
     let (status, body) = local.get("/board", "alice").await;
     assert_eq!((status, body["error"].clone()), (403, json!("forbidden")));
-    // Each offered agent heard of their own request only.
+    // Each offered agent heard of their own request only (published once the stream shows
+    // the offer: wait for the three).
+    for _ in 0..600 {
+        let offered = notifier
+            .published()
+            .iter()
+            .filter(|n| n.event_type == "conversation.offered")
+            .count();
+        if offered >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let offered_events: Vec<Value> = notifier
         .published()
         .into_iter()

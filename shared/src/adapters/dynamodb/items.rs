@@ -298,6 +298,14 @@ pub fn available_agent_index_keys(agent: &str) -> [(&'static str, String); 2] {
     ]
 }
 
+/// A not-available agent's index keys (`gsi1`): the board's roster.
+pub fn roster_index_keys(agent: &str) -> [(&'static str, String); 2] {
+    [
+        ("gsi1pk", roster_partition(agent)),
+        ("gsi1sk", agent.to_owned()),
+    ]
+}
+
 /// The condition of every write of a new item: no item has its key yet.
 pub const IS_NEW: &str = "attribute_not_exists(pk)";
 

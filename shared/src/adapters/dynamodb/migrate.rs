@@ -5,7 +5,8 @@
 //!   queue lists only the shards);
 //! - conversations written before `gsi2` get `gsi2pk`/`gsi2sk` (a customer's history);
 //! - available agents under the unsharded `AGENTS#available` move to `AGENTS#available#{shard}`
-//!   (routing and broadcast read only the shards);
+//!   (routing and broadcast read only the shards), and agents not available, written out of the
+//!   index before routing, get the roster's `AGENTS#roster#{shard}` (the board lists them);
 //! - search postings written before the search caps get their customer's `gsi2` keys
 //!   (`CUST#{customer}#TERM#{word}`, the posting's `sk`), which a `customer=` search reads.
 //!
@@ -17,7 +18,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::conditions::conditional;
 use super::items::{
-    CUSTOMER_INDEX_PK, Item, available_agent_index_keys, conversation_index_keys, s,
+    CUSTOMER_INDEX_PK, Item, available_agent_index_keys, conversation_index_keys,
+    roster_index_keys, s,
 };
 use super::{DynamoChannelStore, unavailable};
 use crate::domain::mask_number;
@@ -27,8 +29,9 @@ use crate::ports::StoreError;
 const WRITES_IN_FLIGHT: usize = 16;
 
 /// The attributes the scan reads: the keys and what the index keys derive from.
-const READ: [&str; 7] = [
+const READ: [&str; 8] = [
     "pk",
+    "status",
     "sk",
     "gsi1pk",
     "gsi1sk",
@@ -123,9 +126,13 @@ pub fn planned_change(item: &Item) -> Result<Option<IndexChange>, String> {
             };
             conversation_index_keys(id, customer).into()
         }
-        // Only an available agent is in the index at all.
-        (Some(("AGENT", agent)), "PRESENCE") if item.contains_key("gsi1pk") => {
-            available_agent_index_keys(agent).into()
+        // An available agent in the available agents' shard; any other in the roster's.
+        (Some(("AGENT", agent)), "PRESENCE") => {
+            if string(item, "status") == Some("available") {
+                available_agent_index_keys(agent).into()
+            } else {
+                roster_index_keys(agent).into()
+            }
         }
         // `TERM#{word}#{shard}`: the word is all but the shard.
         (Some(("TERM", word_shard)), position) => {
@@ -339,6 +346,7 @@ mod tests {
         let old = item(&[
             ("pk", "AGENT#alice"),
             ("sk", "PRESENCE"),
+            ("status", "available"),
             ("gsi1pk", "AGENTS#available"),
             ("gsi1sk", "alice"),
         ]);
@@ -354,9 +362,21 @@ mod tests {
     }
 
     #[test]
-    fn agents_out_of_the_index_and_every_other_item_are_left_alone() {
-        let offline = item(&[("pk", "AGENT#bob"), ("sk", "PRESENCE")]);
-        assert_eq!(planned_change(&offline), Ok(None));
+    fn an_agent_not_available_joins_the_roster_once_and_every_other_item_is_left_alone() {
+        let offline = item(&[("pk", "AGENT#bob"), ("sk", "PRESENCE"), ("status", "away")]);
+        let change = planned_change(&offline).unwrap().unwrap();
+        assert_eq!(
+            change.keys,
+            [
+                ("gsi1pk", None, super::super::items::roster_partition("bob")),
+                ("gsi1sk", None, "bob".to_owned()),
+            ]
+        );
+        let mut joined = offline.clone();
+        for (name, _, to) in change.keys {
+            joined.insert(name.into(), s(to));
+        }
+        assert_eq!(planned_change(&joined), Ok(None));
         let connection = item(&[("pk", "AGENT#bob"), ("sk", "CONN#abc"), ("gsi1pk", "X")]);
         assert_eq!(planned_change(&connection), Ok(None));
         let note = item(&[("pk", &format!("CONV#{ID}")), ("sk", "NOTE#1")]);
