@@ -180,6 +180,7 @@ const FUNCTIONS: &[&str] = &[
     "live-authorizer",
     "live-connections",
     "window-deadlines",
+    "routing-timers",
 ];
 
 /// `cargo xtask build`: every function's `bootstrap` for Lambda on arm64, with its size.

@@ -39,6 +39,7 @@ const OWN_CRATES: &[&str] = &[
     "live_authorizer",
     "live_connections",
     "window_deadlines",
+    "routing_timers",
 ];
 
 /// How to log, from Lambda's variables.

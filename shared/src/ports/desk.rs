@@ -67,7 +67,7 @@ pub struct EventRecord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransferResult {
     /// Assigned to the target now, with the event recorded.
-    Transferred(ConversationRecord),
+    Transferred(Box<ConversationRecord>),
     /// The conversation was not active and assigned to the expected agent any more.
     Changed,
     NotFound,

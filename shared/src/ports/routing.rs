@@ -85,7 +85,7 @@ impl WaitingRecord {
 pub enum OfferEnded {
     /// The offer ended: the conversation as it is now, and the agent's missed offers in a row.
     Ended {
-        conversation: ConversationRecord,
+        conversation: Box<ConversationRecord>,
         misses: u32,
     },
     /// The offer was not outstanding any more (accepted, ended, or a later one made).

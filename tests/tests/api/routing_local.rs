@@ -197,7 +197,7 @@ async fn story(choice: StoreChoice) {
         o[0].contains(&carols) && !o[1].contains(&carols)
     })
     .await;
-    assert_eq!(moved[0], [carols.clone()]);
+    assert_eq!(moved[0], [carols]);
     assert!(
         notifier
             .published()

@@ -133,7 +133,7 @@ impl DeskStore for DynamoChannelStore {
             )
             .await?;
         Ok(if written {
-            TransferResult::Transferred(updated)
+            TransferResult::Transferred(Box::new(updated))
         } else {
             TransferResult::Changed
         })

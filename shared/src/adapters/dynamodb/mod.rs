@@ -35,10 +35,10 @@ pub use items::INDEX;
 /// The partition keys built beside their aggregate's store; with [`items`], every partition of
 /// the table (the template's least-privilege test checks each function's grant against them).
 pub mod partitions {
+    pub use super::connections::SUPERVISORS_PK;
     pub use super::deadlines::{CURSOR_PK as DEADLINE_CURSOR_PK, minute_pk as deadline_pk};
     pub use super::deferred::marker_partition as deferred_marker_partition;
     pub use super::desk::quick_reply_key;
-    pub use super::connections::SUPERVISORS_PK;
     pub use super::routing::WAITING_PK;
     pub use super::search::term_pk;
 }

@@ -321,7 +321,7 @@ impl RoutingStore for DynamoChannelStore {
             _ => 0,
         };
         Ok(OfferEnded::Ended {
-            conversation,
+            conversation: Box::new(conversation),
             misses,
         })
     }

@@ -88,7 +88,7 @@ impl DeskStore for InMemoryChannelStore {
             Some(StoredItem::Conversation(record.clone())),
             None,
         );
-        Ok(TransferResult::Transferred(record))
+        Ok(TransferResult::Transferred(Box::new(record)))
     }
 
     async fn close_any(

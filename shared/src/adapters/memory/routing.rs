@@ -148,7 +148,7 @@ impl RoutingStore for InMemoryChannelStore {
             None,
         );
         Ok(OfferEnded::Ended {
-            conversation: record,
+            conversation: Box::new(record),
             misses,
         })
     }

@@ -99,7 +99,7 @@ pub async fn transfer_conversation(
         };
         match store.transfer(&conversation, &assigned, &event).await? {
             TransferResult::Transferred(updated) => {
-                let view = load_context(store, updated).await?.view(clock);
+                let view = load_context(store, *updated).await?.view(clock);
                 return Ok(TransferAnswer::Done(Box::new(view)));
             }
             TransferResult::NotFound => return Ok(TransferAnswer::NotFound),
