@@ -6,6 +6,7 @@ mod clock;
 pub mod guard;
 pub mod live;
 pub mod load;
+pub mod load_routing;
 pub mod media;
 pub mod openapi;
 mod routing;

@@ -145,12 +145,15 @@ pub async fn run(plan: &LoadPlan) -> Result<LoadReport, lambda_http::Error> {
     let backing = crate::store(&StoreChoice::from_env()).await?;
     let twilio = crate::twilio_side(port, &webhook);
     let clock = Arc::new(SystemClock::default());
-    let api = Arc::new(LocalApi::new(
-        &webhook,
-        &twilio,
-        backing.store.clone(),
-        clock,
-    )?);
+    // Broadcast: every new conversation is one published request (`load-routing` runs offers).
+    let api = Arc::new(
+        LocalApi::new(&webhook, &twilio, backing.store.clone(), clock)?.with_routing(
+            whatsapp_channel::app::routing::RoutingSettings {
+                mode: whatsapp_channel::domain::RoutingMode::Broadcast,
+                ..whatsapp_channel::config::routing()?
+            },
+        ),
+    );
     let counting = Arc::new(Counting::default());
     crate::start_notifications(&backing, counting.clone(), &api).await?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

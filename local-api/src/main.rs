@@ -67,6 +67,29 @@ enum Command {
         #[arg(long, default_value_t = 120)]
         seconds: u64,
     },
+    /// Offer routing under load, in this process: agents with a capacity answer offers at
+    /// random (accept, reject, time out; the clock jumps past the timeout every second) and
+    /// close what they accepted; customers write at once. Fails unless every request is
+    /// accepted exactly once and no agent is ever over capacity. Store: as `serve`.
+    LoadRouting {
+        #[arg(long, default_value_t = 200)]
+        agents: usize,
+        #[arg(long, default_value_t = 3)]
+        capacity: u32,
+        #[arg(long, default_value_t = 600)]
+        requests: usize,
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// Of each 100 offers, how many are accepted and rejected (the rest time out).
+        #[arg(long, default_value_t = 70)]
+        accept_percent: u64,
+        #[arg(long, default_value_t = 20)]
+        reject_percent: u64,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        #[arg(long, default_value_t = 600)]
+        seconds: u64,
+    },
     /// Upgrades a DynamoDB table an earlier release wrote, once, after deploying: conversations
     /// under the unsharded queue index move to their shard, conversations written before the
     /// customer index (gsi2) get its keys, available agents move to their shard. A dry run
@@ -233,6 +256,39 @@ async fn main() -> Result<(), lambda_http::Error> {
                 "{customers} customers x {messages} messages, every {duplicate_every}th twice, {concurrency} at a time"
             );
             let report = local_api::load::run(&plan).await?;
+            report.print();
+            if !report.clean() {
+                std::process::exit(1);
+            }
+        }
+        Command::LoadRouting {
+            agents,
+            capacity,
+            requests,
+            concurrency,
+            accept_percent,
+            reject_percent,
+            seed,
+            seconds,
+        } => {
+            let plan = local_api::load_routing::RoutingPlan {
+                agents,
+                capacity,
+                requests,
+                concurrency,
+                accept_percent,
+                reject_percent,
+                seed,
+                time_limit: std::time::Duration::from_secs(seconds),
+            };
+            match StoreChoice::from_env() {
+                StoreChoice::Embedded => println!("store: embedded"),
+                StoreChoice::DynamoDb { table } => println!("store: DynamoDB table {table}"),
+            }
+            println!(
+                "{agents} agents of capacity {capacity}, {requests} requests, {concurrency} at a time; offers {accept_percent}% accepted, {reject_percent}% rejected, the rest time out"
+            );
+            let report = local_api::load_routing::run(&plan).await?;
             report.print();
             if !report.clean() {
                 std::process::exit(1);
