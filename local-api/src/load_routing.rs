@@ -1,8 +1,8 @@
 //! `local-api load-routing`: offer routing under load, in this process, on the store local-api
 //! would use (DynamoDB Local with `TABLE_NAME`, else embedded). Many agents with a capacity,
 //! many customers writing at once; each agent answers each offer at random (accept, reject, or
-//! let it time out: the local clock jumps past the timeout every second) and sets itself
-//! available again when routing set it away. Then it checks what a contact center needs:
+//! let it time out: offers wait `offer_timeout` of real time), closes what it accepted after a
+//! while, and sets itself available again when routing set it away. Then it checks what a contact center needs:
 //! every request accepted exactly once, no agent ever over capacity, and reports offers per
 //! request, the spread of assignments and the time from a customer's message to its offer.
 
@@ -33,6 +33,8 @@ pub struct RoutingPlan {
     pub accept_percent: u64,
     pub reject_percent: u64,
     pub seed: u64,
+    /// How long an offer waits (real time): an agent who lets it time out holds it this long.
+    pub offer_timeout: Duration,
     /// The most the run may take.
     pub time_limit: Duration,
 }
@@ -187,6 +189,7 @@ pub async fn run(plan: &RoutingPlan) -> Result<RoutingReport, lambda_http::Error
     let routing = RoutingSettings {
         mode: RoutingMode::Offer,
         default_capacity: Capacity::parse(i64::from(plan.capacity))?,
+        offer_timeout: chrono::TimeDelta::from_std(plan.offer_timeout)?,
         ..whatsapp_channel::config::routing()?
     };
     let api = Arc::new(
@@ -316,22 +319,6 @@ pub async fn run(plan: &RoutingPlan) -> Result<RoutingReport, lambda_http::Error
             }
         })
     };
-    // The clock: past the offer timeout every second, so offers left unanswered expire.
-    let clock_task = {
-        let http = http.clone();
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                http.call(
-                    reqwest::Method::POST,
-                    "/local/clock",
-                    "supervisor",
-                    Some(json!({"advance_seconds": 61})),
-                )
-                .await;
-            }
-        })
-    };
     // The board, sampled: nobody over capacity.
     let worst = Arc::new(Mutex::new((i64::MIN, 0usize)));
     let board_task = {
@@ -356,7 +343,7 @@ pub async fn run(plan: &RoutingPlan) -> Result<RoutingReport, lambda_http::Error
                     worst.0 = worst.0.max(over);
                     worst.1 += 1;
                 }
-                tokio::time::sleep(Duration::from_millis(250)).await;
+                tokio::time::sleep(Duration::from_millis(500)).await;
             }
         })
     };
@@ -403,7 +390,6 @@ pub async fn run(plan: &RoutingPlan) -> Result<RoutingReport, lambda_http::Error
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let elapsed = started.elapsed();
-    clock_task.abort();
     board_task.abort();
     agents_task.abort();
     let _ = stop.send(());

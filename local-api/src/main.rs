@@ -68,8 +68,7 @@ enum Command {
         seconds: u64,
     },
     /// Offer routing under load, in this process: agents with a capacity answer offers at
-    /// random (accept, reject, time out; the clock jumps past the timeout every second) and
-    /// close what they accepted; customers write at once. Fails unless every request is
+    /// random (accept, reject, let it time out) and close what they accepted; customers write at once. Fails unless every request is
     /// accepted exactly once and no agent is ever over capacity. Store: as `serve`.
     LoadRouting {
         #[arg(long, default_value_t = 200)]
@@ -87,6 +86,9 @@ enum Command {
         reject_percent: u64,
         #[arg(long, default_value_t = 7)]
         seed: u64,
+        /// Seconds an offer waits before it expires (10 to 600).
+        #[arg(long, default_value_t = 10)]
+        offer_timeout: u64,
         #[arg(long, default_value_t = 600)]
         seconds: u64,
     },
@@ -269,6 +271,7 @@ async fn main() -> Result<(), lambda_http::Error> {
             accept_percent,
             reject_percent,
             seed,
+            offer_timeout,
             seconds,
         } => {
             let plan = local_api::load_routing::RoutingPlan {
@@ -279,6 +282,7 @@ async fn main() -> Result<(), lambda_http::Error> {
                 accept_percent,
                 reject_percent,
                 seed,
+                offer_timeout: std::time::Duration::from_secs(offer_timeout),
                 time_limit: std::time::Duration::from_secs(seconds),
             };
             match StoreChoice::from_env() {

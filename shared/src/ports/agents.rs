@@ -115,6 +115,9 @@ pub struct AgentRecord {
     pub counts: Vec<super::DayCounts>,
 }
 
+/// Agents' partitions read at once by [`ProfileStore::agents`].
+pub const AGENT_READS_IN_FLIGHT: usize = 16;
+
 /// Agents' routing profiles and the index of their active conversations.
 #[async_trait]
 pub trait ProfileStore: Send + Sync {
@@ -124,8 +127,15 @@ pub trait ProfileStore: Send + Sync {
     /// An agent's presence, profile and active assignments, read at once.
     async fn agent(&self, agent: &str) -> Result<AgentRecord, StoreError>;
 
-    /// Several agents, in the order given.
+    /// Several agents, in the order given: [`AGENT_READS_IN_FLIGHT`] reads at a time, so that a
+    /// contact center of hundreds does not open hundreds of connections at once.
     async fn agents(&self, agents: &[String]) -> Result<Vec<AgentRecord>, StoreError> {
-        futures_util::future::try_join_all(agents.iter().map(|a| self.agent(a))).await
+        let mut out = Vec::with_capacity(agents.len());
+        for chunk in agents.chunks(AGENT_READS_IN_FLIGHT) {
+            out.extend(
+                futures_util::future::try_join_all(chunk.iter().map(|a| self.agent(a))).await?,
+            );
+        }
+        Ok(out)
     }
 }
