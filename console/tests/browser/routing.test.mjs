@@ -76,7 +76,8 @@ async function offeredTo(name, among = [ANN, BEN]) {
     for (const id of among) if (await card(pages[id], name).count()) return id;
     await sleep(100);
   }
-  throw new Error(`no agent was offered the request from ${name}`);
+  const seen = among.map((id) => `${id}: ${frames[id].map((f) => f.event_type).join(", ")}`).join("; ");
+  throw new Error(`no agent was offered the request from ${name} (frames ${seen})`);
 }
 
 async function moveClock(seconds) {

@@ -215,3 +215,39 @@ async fn offer_routing_works_as_a_new_user_tries_it_on_the_embedded_store() {
 async fn offer_routing_works_as_a_new_user_tries_it_on_dynamodb_local() {
     story(dynamodb_local("routing")).await;
 }
+
+#[tokio::test]
+async fn an_agent_who_lets_two_offers_expire_is_set_away_and_told_why() {
+    let (local, notifier) = Local::routed(StoreChoice::Embedded, RoutingSettings::offer()).await;
+    available(&local, "alice").await;
+    local.inbound(&a_customer(), "First").await;
+    local.inbound(&a_customer(), "Second").await;
+    until(&local, &["alice"], |o| o[0].len() == 2).await;
+    let (status, body) = local
+        .post("/local/clock", "root", json!({"advance_seconds": 61}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let mut told = None;
+    for _ in 0..100 {
+        told = notifier
+            .published()
+            .into_iter()
+            .find(|n| n.event_type == "agent.missed");
+        if told.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (_, agent) = local.get("/agents/alice", "alice").await;
+    let told = told.unwrap_or_else(|| {
+        let kinds: Vec<String> = notifier
+            .published()
+            .into_iter()
+            .map(|n| n.event_type)
+            .collect();
+        panic!("no agent.missed; published {kinds:?}; alice {agent}")
+    });
+    assert_eq!(told.agent_ids, ["alice"]);
+    assert_eq!(told.body["presence"], "away");
+    assert_eq!(agent["presence"], "away", "{agent}");
+}

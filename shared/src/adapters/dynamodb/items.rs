@@ -286,6 +286,13 @@ pub fn presence_item(record: &PresenceRecord) -> Item {
             item.insert(name.into(), s(value));
         }
         item.insert("available_since".into(), n(since.timestamp_millis()));
+    } else {
+        for (name, value) in roster_index_keys(&record.agent_id) {
+            item.insert(name.into(), s(value));
+        }
+    }
+    if let Some(reason) = &record.reason {
+        item.insert("reason".into(), s(reason.clone()));
     }
     item
 }
