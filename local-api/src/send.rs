@@ -75,8 +75,25 @@ pub async fn send_inbound(
     account_sid: &str,
     message: &InboundToSend,
 ) -> Result<(u16, String, String), reqwest::Error> {
+    send_inbound_with(url, auth_token, account_sid, message, &[]).await
+}
+
+/// [`send_inbound`] with more of Twilio's parameters: a quoted reply's
+/// `OriginalRepliedMessageSid`, `Forwarded`, an ad's `Referral…`.
+pub async fn send_inbound_with(
+    url: &str,
+    auth_token: &str,
+    account_sid: &str,
+    message: &InboundToSend,
+    extra: &[(&str, &str)],
+) -> Result<(u16, String, String), reqwest::Error> {
     let sid = new_message_sid();
-    let params = inbound_params(message, &sid, account_sid);
+    let mut params = inbound_params(message, &sid, account_sid);
+    params.extend(
+        extra
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned())),
+    );
     let signature = RequestValidator::new(auth_token).compute_signature(url, &params);
     let response = reqwest::Client::new()
         .post(url)

@@ -464,3 +464,42 @@ async fn unknown_routes_are_404_and_other_methods_are_405() {
         .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_quoted_reply_and_a_forwarded_message_keep_what_whatsapp_said_about_them() {
+    let h = harness();
+    for name in [
+        "webhook-ingest.inbound-text",
+        "webhook-ingest.inbound-quoted-reply",
+        "webhook-ingest.inbound-forwarded",
+    ] {
+        assert_eq!(h.call(event(name)).await.status(), StatusCode::OK, "{name}");
+    }
+    let quoted = h.stored("SM0000000000000000000000000000a0b1").await.unwrap();
+    assert_eq!(
+        quoted.replied_to.as_deref(),
+        Some("SM0000000000000000000000000000a001")
+    );
+    let view = whatsapp_channel::app::get_conversation(
+        h.store.as_ref(),
+        h.clock.as_ref(),
+        &ConversationId::parse(&quoted.conversation_id).unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let messages = view.messages.unwrap();
+    let reply = messages
+        .iter()
+        .find(|m| m.id == "SM0000000000000000000000000000a0b1")
+        .unwrap();
+    let quote = reply.reply_to.as_ref().unwrap();
+    assert_eq!(quote.id, "SM0000000000000000000000000000a001");
+    assert_eq!(quote.direction, Some(whatsapp_channel::ports::Direction::Inbound));
+    assert!(quote.preview.as_deref().is_some_and(|p| p.starts_with("Hi! Order #1234")));
+    let forwarded = messages
+        .iter()
+        .find(|m| m.id == "SM0000000000000000000000000000a0f1")
+        .unwrap();
+    assert!(forwarded.forwarded && forwarded.frequently_forwarded);
+}

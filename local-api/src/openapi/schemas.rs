@@ -121,6 +121,18 @@ pub(super) fn core_components() -> Value {
                     "error_message": { "type": "string" },
                     "template": schema_ref("Template"),
                     "agent_id": { "type": "string" },
+                    "reply_to": {
+                        "type": "object",
+                        "description": "The message the customer replied to (quoted) on WhatsApp; direction and preview are null when it is not one of ours.",
+                        "required": ["id", "direction", "preview"],
+                        "properties": {
+                            "id": { "type": "string" },
+                            "direction": { "enum": ["inbound", "outbound", null] },
+                            "preview": nullable_string()
+                        }
+                    },
+                    "forwarded": { "const": true, "description": "Present when WhatsApp says the customer forwarded it." },
+                    "frequently_forwarded": { "const": true, "description": "Present when it was forwarded many times." },
                     "created_at": date_time()
                 }
             },

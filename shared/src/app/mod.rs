@@ -165,7 +165,52 @@ pub async fn get_conversation(
     {
         conversation.last_inbound_at = conversation.last_inbound_at.max(last);
     }
+    let quoted = quoted_messages(store, &messages).await?;
     let mut view = load_context(store, conversation).await?.view(clock);
-    view.messages = Some(messages.into_iter().map(MessageView::from).collect());
+    view.messages = Some(
+        messages
+            .into_iter()
+            .map(|m| {
+                let mut message = MessageView::from(m);
+                if let Some(reply_to) = &mut message.reply_to
+                    && let Some(found) = quoted.get(&reply_to.id)
+                {
+                    *reply_to = views::QuotedView::of(found);
+                }
+                message
+            })
+            .collect(),
+    );
     Ok(Some(view))
+}
+
+/// Quoted messages read beyond the transcript at most, per transcript.
+const QUOTES_READ: usize = 20;
+
+/// The messages a transcript's replies quote, by id: from the transcript itself, else read
+/// (a quote of a message in an earlier conversation), a bounded number.
+async fn quoted_messages(
+    store: &dyn ChannelStore,
+    messages: &[crate::ports::MessageRecord],
+) -> Result<std::collections::HashMap<String, crate::ports::MessageRecord>, StoreError> {
+    let mut found: std::collections::HashMap<String, crate::ports::MessageRecord> =
+        std::collections::HashMap::new();
+    let mut elsewhere = Vec::new();
+    for quoted in messages.iter().filter_map(|m| m.replied_to.as_deref()) {
+        match messages.iter().find(|m| m.id == quoted) {
+            Some(m) => {
+                found.insert(quoted.to_owned(), m.clone());
+            }
+            None if !elsewhere.contains(&quoted) => elsewhere.push(quoted),
+            None => {}
+        }
+    }
+    for quoted in elsewhere.into_iter().take(QUOTES_READ) {
+        if let Ok(sid) = crate::domain::MessageSid::parse(quoted)
+            && let Some(m) = store.message(&sid).await?
+        {
+            found.insert(quoted.to_owned(), m);
+        }
+    }
+    Ok(found)
 }

@@ -64,7 +64,59 @@ pub struct MessageView {
     pub template: Option<TemplateRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<String>,
+    /// The message the customer replied to (quoted) on WhatsApp.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<QuotedView>,
+    /// WhatsApp says the customer forwarded it (`Forwarded`), many times (`FrequentlyForwarded`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub forwarded: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub frequently_forwarded: bool,
     pub created_at: String,
+}
+
+/// A quoted message as a reply shows it; `direction` and `preview` are `None` when the quoted
+/// message is not one of ours.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QuotedView {
+    pub id: String,
+    pub direction: Option<Direction>,
+    pub preview: Option<String>,
+}
+
+/// How much of a quoted message its reply shows.
+pub const QUOTE_PREVIEW_CHARS: usize = 80;
+
+impl QuotedView {
+    /// What a reply shows of `quoted`: its direction, and its text shortened (or what it holds
+    /// when it has no text).
+    pub fn of(quoted: &MessageRecord) -> Self {
+        let preview = match quoted.body.as_deref().map(str::trim) {
+            Some(text) if !text.is_empty() => {
+                let mut preview: String = text.chars().take(QUOTE_PREVIEW_CHARS).collect();
+                if text.chars().count() > QUOTE_PREVIEW_CHARS {
+                    preview.push('…');
+                }
+                preview
+            }
+            _ if !quoted.media.is_empty() => "Attachment".to_owned(),
+            _ if quoted.location.is_some() => "Location".to_owned(),
+            _ if quoted.template.is_some() => "Template".to_owned(),
+            _ => "Message".to_owned(),
+        };
+        Self {
+            id: quoted.id.clone(),
+            direction: Some(quoted.direction),
+            preview: Some(preview),
+        }
+    }
+}
+
+/// Whether the inbound form said `name` = `true`.
+fn flag(params: &[(String, String)], name: &str) -> bool {
+    params
+        .iter()
+        .any(|(n, v)| n == name && v.eq_ignore_ascii_case("true"))
 }
 
 impl From<MessageRecord> for MessageView {
@@ -83,7 +135,16 @@ impl From<MessageRecord> for MessageView {
                 content_type: media.content_type,
             })
             .collect();
+        let forwarded = flag(&m.params, "Forwarded");
+        let frequently_forwarded = flag(&m.params, "FrequentlyForwarded");
         Self {
+            reply_to: m.replied_to.map(|id| QuotedView {
+                id,
+                direction: None,
+                preview: None,
+            }),
+            forwarded: forwarded || frequently_forwarded,
+            frequently_forwarded,
             id: m.id,
             direction: m.direction,
             body: m.body,

@@ -25,6 +25,7 @@ mod notify_e2e;
 mod openapi_check;
 mod profiles;
 mod queue;
+mod quotes;
 mod reads;
 mod reply;
 mod routes;

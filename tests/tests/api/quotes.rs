@@ -1,0 +1,145 @@
+//! A customer's quoted reply and a forwarded message, through local-api as Twilio posts them:
+//! the transcript shows which message was quoted (ours or theirs, or one we never stored) and
+//! that a message was forwarded.
+
+use local_api::send::{InboundToSend, send_inbound_with};
+use local_api::{LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN, StoreChoice};
+use serde_json::{Value, json};
+
+use crate::helpers::local::{BUSINESS, Local, a_customer};
+
+/// A signed message from `from` with Twilio's extra parameters; its sid.
+async fn customer_sends(local: &Local, from: &str, text: &str, extra: &[(&str, &str)]) -> String {
+    let message = InboundToSend {
+        from: from.into(),
+        to: BUSINESS.into(),
+        body: text.into(),
+        profile_name: Some("Zoë".into()),
+        media_url: None,
+        media_content_type: None,
+    };
+    let url = format!("{}/twilio/inbound", local.base);
+    let (status, sid, body) =
+        send_inbound_with(&url, LOCAL_AUTH_TOKEN, LOCAL_ACCOUNT_SID, &message, extra)
+            .await
+            .unwrap();
+    assert_eq!(status, 200, "{body}");
+    sid
+}
+
+fn message<'a>(conversation: &'a Value, text: &str) -> &'a Value {
+    conversation["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["body"] == text)
+        .unwrap_or_else(|| panic!("no message {text:?} in {conversation}"))
+}
+
+#[tokio::test]
+async fn a_quoted_reply_shows_the_quoted_message_and_a_forwarded_one_says_so() {
+    let (local, _) = Local::recording(StoreChoice::Embedded).await;
+    let customer = a_customer();
+    let first = customer_sends(&local, &customer, "Where is my order #1234?", &[]).await;
+    let id = local.conversation_of(&customer).await;
+    let (status, body) = local
+        .post(&format!("/conversations/{id}/accept"), "alice", json!({}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, reply) = local
+        .post(
+            &format!("/conversations/{id}/messages"),
+            "alice",
+            json!({"body": "It ships today, and a very long explanation follows that no quote shows whole because quotes are short."}),
+        )
+        .await;
+    assert_eq!(status, 201, "{reply}");
+    let ours = reply["id"].as_str().unwrap().to_owned();
+    customer_sends(
+        &local,
+        &customer,
+        "Great, thanks",
+        &[
+            ("OriginalRepliedMessageSid", &ours),
+            ("OriginalRepliedMessageSender", BUSINESS),
+        ],
+    )
+    .await;
+    customer_sends(
+        &local,
+        &customer,
+        "I meant this one",
+        &[("OriginalRepliedMessageSid", &first)],
+    )
+    .await;
+    customer_sends(
+        &local,
+        &customer,
+        "And this?",
+        &[(
+            "OriginalRepliedMessageSid",
+            "SM0123456789abcdef0123456789abcdef",
+        )],
+    )
+    .await;
+    customer_sends(
+        &local,
+        &customer,
+        "Look at this deal",
+        &[("Forwarded", "true")],
+    )
+    .await;
+    customer_sends(
+        &local,
+        &customer,
+        "Everyone has this",
+        &[("Forwarded", "true"), ("FrequentlyForwarded", "true")],
+    )
+    .await;
+    let (status, conversation) = local.get(&format!("/conversations/{id}"), "alice").await;
+    assert_eq!(status, 200, "{conversation}");
+
+    let quoting_ours = &message(&conversation, "Great, thanks")["reply_to"];
+    assert_eq!(quoting_ours["id"], ours.as_str());
+    assert_eq!(quoting_ours["direction"], "outbound");
+    let preview = quoting_ours["preview"].as_str().unwrap();
+    assert!(preview.starts_with("It ships today"), "{preview}");
+    assert_eq!(
+        preview.chars().count(),
+        81,
+        "80 characters and an ellipsis: {preview}"
+    );
+    assert!(preview.ends_with('…'));
+
+    let quoting_theirs = &message(&conversation, "I meant this one")["reply_to"];
+    assert_eq!(
+        *quoting_theirs,
+        json!({"id": first, "direction": "inbound", "preview": "Where is my order #1234?"})
+    );
+    let unknown = &message(&conversation, "And this?")["reply_to"];
+    assert_eq!(
+        *unknown,
+        json!({"id": "SM0123456789abcdef0123456789abcdef", "direction": null, "preview": null})
+    );
+
+    let forwarded = message(&conversation, "Look at this deal");
+    assert_eq!(forwarded["forwarded"], true);
+    assert!(
+        forwarded.get("frequently_forwarded").is_none(),
+        "{forwarded}"
+    );
+    let viral = message(&conversation, "Everyone has this");
+    assert_eq!(
+        (
+            viral["forwarded"].clone(),
+            viral["frequently_forwarded"].clone()
+        ),
+        (json!(true), json!(true))
+    );
+    // A plain message carries neither.
+    let plain = message(&conversation, "Where is my order #1234?");
+    assert!(
+        plain.get("reply_to").is_none() && plain.get("forwarded").is_none(),
+        "{plain}"
+    );
+}
