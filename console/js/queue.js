@@ -12,6 +12,17 @@ import { offerKind, offeredToText, offerTimerText, secondsLeft } from "./offers.
 const RECENTLY_CLOSED = 10;
 const OFFER_TICK_MS = 1000;
 
+/** "From ad: headline" for a conversation that began with a click-to-WhatsApp ad (its headline, else its text). */
+export function adText(ad) {
+  const what = ad?.headline || ad?.body;
+  return what ? `From ad: ${what}` : null;
+}
+
+function adLine(ad) {
+  const text = adText(ad);
+  return text ? h("p", { class: "ad" }, text) : null;
+}
+
 export class Queue {
   /**
    * `root` holds the queue's regions; `onAccept(id)`, `onReject(id)` and `onOpen(id)` are the
@@ -267,6 +278,7 @@ export class Queue {
       kind === "offer" ? h("p", { class: "offered" }, "Offered to you") : null,
       offer,
       details,
+      adLine(conversation.ad),
       conversation.business_number
         ? h("p", { class: "muted" }, `Wrote to ${phoneNumber(conversation.business_number)}`)
         : null,

@@ -106,3 +106,11 @@ test("a burst of calls runs the debounced function once, after the last", () => 
   schedule();
   assert.equal(pending.size, 2, "a call after the run schedules again");
 });
+
+test("a request from an ad says so by its headline, else its text, and nothing without one", async () => {
+  const { adText } = await import("../../js/queue.js");
+  assert.equal(adText({ headline: "Winter boots, 30% off", body: "Only this week" }), "From ad: Winter boots, 30% off");
+  assert.equal(adText({ body: "Only this week" }), "From ad: Only this week");
+  assert.equal(adText({ source_url: "https://fb.me/x" }), null);
+  assert.equal(adText(undefined), null);
+});

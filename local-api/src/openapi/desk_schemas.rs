@@ -146,6 +146,19 @@ pub(super) fn desk_schemas() -> Value {
         }),
     );
     schemas.insert(
+        "AdReferral".into(),
+        json!({
+            "type": "object",
+            "description": "The click-to-WhatsApp ad a message (and its conversation's first message) came from.",
+            "properties": {
+                "headline": { "type": "string" },
+                "body": { "type": "string" },
+                "source_type": { "type": "string", "examples": ["ad", "post"] },
+                "source_url": { "type": "string", "format": "uri", "description": "http(s) only; any other link is dropped." }
+            }
+        }),
+    );
+    schemas.insert(
         "Board".into(),
         json!({
             "type": "object",

@@ -133,6 +133,7 @@ pub(super) fn core_components() -> Value {
                     },
                     "forwarded": { "const": true, "description": "Present when WhatsApp says the customer forwarded it." },
                     "frequently_forwarded": { "const": true, "description": "Present when it was forwarded many times." },
+                    "ad": schema_ref("AdReferral"),
                     "created_at": date_time()
                 }
             },
@@ -147,6 +148,7 @@ pub(super) fn core_components() -> Value {
                     "assigned_agent": nullable_string(),
                     "offered_to": { "type": ["string", "null"], "description": "Offer mode: the agent a waiting request is offered to now." },
                     "offer_expires_at": { "type": ["string", "null"], "format": "date-time", "description": "When that offer expires (OFFER_TIMEOUT_SECONDS after it was made)." },
+                    "ad": schema_ref("AdReferral"),
                     "window": schema_ref("Window"),
                     "started_at": date_time(),
                     "last_inbound_at": { "type": ["string", "null"], "format": "date-time", "description": "null until the customer has written (a business-started conversation awaiting the answer)." },

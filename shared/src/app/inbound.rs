@@ -148,6 +148,7 @@ pub async fn receive_inbound(
         at,
         profile_name: message.profile_name().map(str::to_owned),
         preview: Some(message.preview()),
+        ad: message.referral().and_then(|r| r.ad()),
     };
     let sid = &message.message_sid;
     let receipt = |conversation: ConversationId, session: SessionDecision| InboundReceipt {

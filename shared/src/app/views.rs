@@ -4,7 +4,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::domain::{
-    ButtonReply, ConversationWindow, Location, ViewState, WhatsAppAddress, media_route,
+    AdReferral, ButtonReply, ConversationWindow, Location, ViewState, WhatsAppAddress, media_route,
     twilio_error_text,
 };
 use crate::ports::{
@@ -72,6 +72,9 @@ pub struct MessageView {
     pub forwarded: bool,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub frequently_forwarded: bool,
+    /// The click-to-WhatsApp ad the message came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ad: Option<AdReferral>,
     pub created_at: String,
 }
 
@@ -145,6 +148,7 @@ impl From<MessageRecord> for MessageView {
             }),
             forwarded: forwarded || frequently_forwarded,
             frequently_forwarded,
+            ad: m.referral.as_ref().and_then(|r| r.ad()),
             id: m.id,
             direction: m.direction,
             body: m.body,
@@ -178,6 +182,9 @@ pub struct ConversationView {
     /// Offer mode: the agent a waiting request is offered to now, and until when.
     pub offered_to: Option<String>,
     pub offer_expires_at: Option<String>,
+    /// The click-to-WhatsApp ad the conversation's first message came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ad: Option<AdReferral>,
     pub window: WindowView,
     pub started_at: String,
     /// `None` (null) until the customer has written (a business-started conversation).
@@ -226,6 +233,7 @@ pub(crate) fn view(
         assigned_agent: conversation.assigned_agent,
         offered_to: conversation.offered_to,
         offer_expires_at: conversation.offer_expires_at.map(rfc3339),
+        ad: conversation.ad,
         window: WindowView {
             open: window.open,
             expires_at: customer_wrote.then(|| rfc3339(window.window.ends_at())),

@@ -54,6 +54,45 @@ impl Referral {
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
     }
+
+    /// What agents see of the click-to-WhatsApp ad the message came from: its headline, body,
+    /// kind and link (only an http(s) link; anything else is dropped, never shown). `None` when
+    /// the referral names no headline, body or link.
+    pub fn ad(&self) -> Option<AdReferral> {
+        let text = |name: &str| {
+            self.get(name)
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| v.chars().take(500).collect::<String>())
+        };
+        let source_url = self
+            .get("SourceUrl")
+            .map(str::trim)
+            .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+            .map(str::to_owned);
+        let ad = AdReferral {
+            headline: text("Headline"),
+            body: text("Body"),
+            source_type: text("SourceType"),
+            source_url,
+        };
+        (ad.headline.is_some() || ad.body.is_some() || ad.source_url.is_some()).then_some(ad)
+    }
+}
+
+/// A click-to-WhatsApp ad as a message and its conversation show it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AdReferral {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headline: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// `ad` or `post`, as Meta says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_type: Option<String>,
+    /// The ad's link, http(s) only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_url: Option<String>,
 }
 
 /// A customer's message as Twilio posted it. Every parameter is kept (Twilio adds parameters

@@ -21,7 +21,9 @@ pub use conversation::{
 };
 pub use deadline::{WindowWarnings, minute_of};
 pub use ids::{AccountSid, ConversationId, MessageSid};
-pub use inbound::{ButtonReply, InboundError, InboundMessage, Location, Media, Referral};
+pub use inbound::{
+    AdReferral, ButtonReply, InboundError, InboundMessage, Location, Media, Referral,
+};
 pub use media::{
     MAX_INBOUND_MEDIA_BYTES, MAX_UPLOAD_BYTES, UPLOAD_TYPES, inbound_media_key, media_route,
     upload_key, upload_type,

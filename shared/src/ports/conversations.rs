@@ -48,6 +48,9 @@ pub struct ConversationRecord {
     /// How the last offer ended, when not in an accept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offer_ended: Option<OfferEnd>,
+    /// The click-to-WhatsApp ad the first message came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ad: Option<crate::domain::AdReferral>,
     /// When supervisors were told it had waited too long (`conversation.overflow`).
     #[serde(
         default,
@@ -85,6 +88,7 @@ impl ConversationRecord {
         self.declined = Vec::new();
         self.offer_ended = None;
         self.overflowed_at = None;
+        self.ad = None;
         self
     }
 

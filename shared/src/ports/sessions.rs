@@ -40,6 +40,8 @@ pub struct SessionTouch {
     pub profile_name: Option<String>,
     /// What the message says, shortened: kept on a new conversation for its request.
     pub preview: Option<String>,
+    /// The ad the message came from: kept on a new conversation for its request card.
+    pub ad: Option<crate::domain::AdReferral>,
 }
 
 impl SessionTouch {
@@ -66,6 +68,7 @@ impl SessionTouch {
             started_at: self.at,
             last_inbound_at: self.at,
             preview: self.preview.clone(),
+            ad: self.ad.clone(),
             offered_to: None,
             offer_expires_at: None,
             offer_seq: 0,

@@ -160,6 +160,7 @@ async fn load_leaves_out_a_business_started_conversation_until_the_customer_answ
             offer_seq: 0,
             declined: Vec::new(),
             offer_ended: None,
+            ad: None,
             overflowed_at: None,
         };
         let session = SessionRecord {

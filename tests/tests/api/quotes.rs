@@ -1,6 +1,7 @@
 //! A customer's quoted reply and a forwarded message, through local-api as Twilio posts them:
 //! the transcript shows which message was quoted (ours or theirs, or one we never stored) and
-//! that a message was forwarded.
+//! that a message was forwarded; a first message from a click-to-WhatsApp ad shows the ad on the
+//! message, the conversation and its request.
 
 use local_api::send::{InboundToSend, send_inbound_with};
 use local_api::{LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN, StoreChoice};
@@ -142,4 +143,76 @@ async fn a_quoted_reply_shows_the_quoted_message_and_a_forwarded_one_says_so() {
         plain.get("reply_to").is_none() && plain.get("forwarded").is_none(),
         "{plain}"
     );
+}
+
+#[tokio::test]
+async fn a_first_message_from_an_ad_shows_the_ad_on_the_message_the_conversation_and_the_request() {
+    let (local, notifier) = Local::recording(StoreChoice::Embedded).await;
+    let (status, body) = local
+        .put(
+            "/agents/alice/presence",
+            "alice",
+            json!({"status": "available"}),
+        )
+        .await;
+    assert!(status < 300, "{body}");
+    let customer = a_customer();
+    customer_sends(
+        &local,
+        &customer,
+        "Is this still on sale?",
+        &[
+            ("ReferralHeadline", "Winter boots, 30% off"),
+            ("ReferralBody", "Only this week"),
+            ("ReferralSourceType", "ad"),
+            ("ReferralSourceUrl", "https://fb.me/abc123"),
+            ("ReferralCtwaClid", "ARAkLk-clid"),
+        ],
+    )
+    .await;
+    let id = local.conversation_of(&customer).await;
+    let (_, conversation) = local.get(&format!("/conversations/{id}"), "alice").await;
+    let ad = json!({"headline": "Winter boots, 30% off", "body": "Only this week", "source_type": "ad", "source_url": "https://fb.me/abc123"});
+    assert_eq!(conversation["ad"], ad, "{conversation}");
+    assert_eq!(message(&conversation, "Is this still on sale?")["ad"], ad);
+    let mut request = None;
+    for _ in 0..100 {
+        request = notifier.published().into_iter().find(|n| {
+            n.event_type == "conversation.requested" && n.body["conversation_id"] == id.as_str()
+        });
+        if request.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(request.expect("the request was published").body["ad"], ad);
+
+    // A link that is not http(s) is never shown; a referral with nothing to show is no ad.
+    let other = a_customer();
+    customer_sends(
+        &local,
+        &other,
+        "Hi",
+        &[
+            ("ReferralHeadline", "Spring"),
+            ("ReferralSourceUrl", "javascript:alert(1)"),
+        ],
+    )
+    .await;
+    let (_, conversation) = local
+        .get(
+            &format!("/conversations/{}", local.conversation_of(&other).await),
+            "alice",
+        )
+        .await;
+    assert_eq!(conversation["ad"], json!({"headline": "Spring"}));
+    let plain = a_customer();
+    customer_sends(&local, &plain, "Hello", &[("ReferralNumMedia", "0")]).await;
+    let (_, conversation) = local
+        .get(
+            &format!("/conversations/{}", local.conversation_of(&plain).await),
+            "alice",
+        )
+        .await;
+    assert!(conversation.get("ad").is_none(), "{conversation}");
 }

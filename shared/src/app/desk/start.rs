@@ -160,6 +160,7 @@ pub async fn start_conversation(
             offer_seq: 0,
             declined: Vec::new(),
             offer_ended: None,
+            ad: None,
             overflowed_at: None,
         };
         if store

@@ -28,6 +28,7 @@ pub(super) fn requested(
             "business_number": conversation.business,
             "customer": customer(conversation, contact),
             "first_message_preview": conversation.preview,
+            "ad": conversation.ad,
             "requested_at": rfc3339(conversation.started_at),
             "wait_seconds": (now - conversation.started_at).num_seconds().max(0),
             "window_expires_at": rfc3339(window.ends_at()),
