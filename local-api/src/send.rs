@@ -89,6 +89,8 @@ pub async fn send_inbound_with(
 ) -> Result<(u16, String, String), reqwest::Error> {
     let sid = new_message_sid();
     let mut params = inbound_params(message, &sid, account_sid);
+    // An extra parameter replaces the one of that name, or is added.
+    params.retain(|(name, _)| !extra.iter().any(|(replaced, _)| name == replaced));
     params.extend(
         extra
             .iter()

@@ -134,6 +134,7 @@ pub(super) fn core_components() -> Value {
                     "forwarded": { "const": true, "description": "Present when WhatsApp says the customer forwarded it." },
                     "frequently_forwarded": { "const": true, "description": "Present when it was forwarded many times." },
                     "ad": schema_ref("AdReferral"),
+                    "unsupported": { "type": "string", "description": "A customer's message of a kind not rendered: Twilio's MessageType (reaction, interactive, unsupported, …)." },
                     "created_at": date_time()
                 }
             },

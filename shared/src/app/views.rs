@@ -75,6 +75,11 @@ pub struct MessageView {
     /// The click-to-WhatsApp ad the message came from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ad: Option<AdReferral>,
+    /// A customer's message of a kind the console does not render (Twilio's `MessageType`:
+    /// `reaction`, `interactive`, `unsupported`, a type added later): stored whole, shown as
+    /// "Unsupported message (type)", never dropped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unsupported: Option<String>,
     pub created_at: String,
 }
 
@@ -124,6 +129,7 @@ fn flag(params: &[(String, String)], name: &str) -> bool {
 
 impl From<MessageRecord> for MessageView {
     fn from(m: MessageRecord) -> Self {
+        let has_media = !m.media.is_empty();
         // An inbound attachment is opened through our route (Twilio's URL wants the
         // account's credentials); an agent's attachment is the address it was sent from.
         let media = m
@@ -139,6 +145,21 @@ impl From<MessageRecord> for MessageView {
             })
             .collect();
         let forwarded = flag(&m.params, "Forwarded");
+        let renders = m.body.as_deref().is_some_and(|b| !b.trim().is_empty())
+            || has_media
+            || m.location.is_some()
+            || m.button.is_some();
+        let unsupported = (m.direction == Direction::Inbound && !renders).then(|| {
+            m.params
+                .iter()
+                .find(|(n, _)| n == "MessageType")
+                .map(|(_, v)| v.trim())
+                .filter(|v| !v.is_empty())
+                .unwrap_or("unknown")
+                .chars()
+                .take(40)
+                .collect()
+        });
         let frequently_forwarded = flag(&m.params, "FrequentlyForwarded");
         Self {
             reply_to: m.replied_to.map(|id| QuotedView {
@@ -149,6 +170,7 @@ impl From<MessageRecord> for MessageView {
             forwarded: forwarded || frequently_forwarded,
             frequently_forwarded,
             ad: m.referral.as_ref().and_then(|r| r.ad()),
+            unsupported,
             id: m.id,
             direction: m.direction,
             body: m.body,

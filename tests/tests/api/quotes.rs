@@ -216,3 +216,39 @@ async fn a_first_message_from_an_ad_shows_the_ad_on_the_message_the_conversation
         .await;
     assert!(conversation.get("ad").is_none(), "{conversation}");
 }
+
+#[tokio::test]
+async fn a_message_of_a_kind_not_rendered_is_kept_and_named_not_dropped() {
+    let (local, _) = Local::recording(StoreChoice::Embedded).await;
+    let customer = a_customer();
+    customer_sends(&local, &customer, "Hello", &[]).await;
+    let id = local.conversation_of(&customer).await;
+    let interactive = InboundToSend {
+        from: customer.clone(),
+        to: BUSINESS.into(),
+        body: String::new(),
+        profile_name: Some("Zoë".into()),
+        media_url: None,
+        media_content_type: None,
+    };
+    let url = format!("{}/twilio/inbound", local.base);
+    let (status, sid, body) = send_inbound_with(
+        &url,
+        LOCAL_AUTH_TOKEN,
+        LOCAL_ACCOUNT_SID,
+        &interactive,
+        &[("MessageType", "interactive")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 200, "{body}");
+    let (_, conversation) = local.get(&format!("/conversations/{id}"), "alice").await;
+    let kept = conversation["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == sid.as_str())
+        .unwrap_or_else(|| panic!("the message was dropped: {conversation}"));
+    assert_eq!(kept["unsupported"], "interactive", "{kept}");
+    assert!(message(&conversation, "Hello").get("unsupported").is_none());
+}
