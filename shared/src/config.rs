@@ -1,4 +1,4 @@
-//! Configuration from the environment (the names in the README's "Configuration"), read once per
+//! Configuration from the environment (the names in docs/deploy.md's configuration table), read once per
 //! cold start.
 
 use std::env;

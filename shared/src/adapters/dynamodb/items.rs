@@ -1,5 +1,5 @@
 //! The table's items: keys, type tags and codecs. One table, string keys `pk`/`sk`, one index
-//! `gsi1` (projection ALL), TTL on `expires_at`; the README's "Table design" shows the same:
+//! `gsi1` (projection ALL), TTL on `expires_at`; docs/data-model.md's "Table design" shows the same:
 //!
 //! | item (`type`) | `pk` | `sk` | `gsi1pk` | `gsi1sk` |
 //! | --- | --- | --- | --- | --- |
