@@ -475,7 +475,10 @@ async fn a_quoted_reply_and_a_forwarded_message_keep_what_whatsapp_said_about_th
     ] {
         assert_eq!(h.call(event(name)).await.status(), StatusCode::OK, "{name}");
     }
-    let quoted = h.stored("SM0000000000000000000000000000a0b1").await.unwrap();
+    let quoted = h
+        .stored("SM0000000000000000000000000000a0b1")
+        .await
+        .unwrap();
     assert_eq!(
         quoted.replied_to.as_deref(),
         Some("SM0000000000000000000000000000a001")
@@ -495,8 +498,16 @@ async fn a_quoted_reply_and_a_forwarded_message_keep_what_whatsapp_said_about_th
         .unwrap();
     let quote = reply.reply_to.as_ref().unwrap();
     assert_eq!(quote.id, "SM0000000000000000000000000000a001");
-    assert_eq!(quote.direction, Some(whatsapp_channel::ports::Direction::Inbound));
-    assert!(quote.preview.as_deref().is_some_and(|p| p.starts_with("Hi! Order #1234")));
+    assert_eq!(
+        quote.direction,
+        Some(whatsapp_channel::ports::Direction::Inbound)
+    );
+    assert!(
+        quote
+            .preview
+            .as_deref()
+            .is_some_and(|p| p.starts_with("Hi! Order #1234"))
+    );
     let forwarded = messages
         .iter()
         .find(|m| m.id == "SM0000000000000000000000000000a0f1")
