@@ -105,7 +105,7 @@ pub fn agent_capacity_default() -> Result<Capacity, ConfigError> {
 /// How requests reach agents: `ROUTING_MODE` (`offer`, the default, or `broadcast`),
 /// `OFFER_TIMEOUT_SECONDS` (10 to 600, 60 when unset), `OVERFLOW_AFTER_SECONDS` (30 to 900, 300
 /// when unset: an SQS delay is at most 15 minutes), and `AGENT_CAPACITY_DEFAULT`.
-pub fn routing() -> Result<crate::app::routing::RoutingSettings, ConfigError> {
+pub fn routing() -> Result<crate::domain::routing::RoutingSettings, ConfigError> {
     let mode = match optional("ROUTING_MODE") {
         None => crate::domain::RoutingMode::Offer,
         Some(raw) => {
@@ -130,7 +130,7 @@ pub fn routing() -> Result<crate::app::routing::RoutingSettings, ConfigError> {
                     source: InvalidValue { what: name, reason },
                 })
         };
-    Ok(crate::app::routing::RoutingSettings {
+    Ok(crate::domain::routing::RoutingSettings {
         mode,
         offer_timeout: seconds(
             "OFFER_TIMEOUT_SECONDS",

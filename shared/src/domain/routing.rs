@@ -2,7 +2,7 @@
 //! their load, and which agent a conversation request is offered to. Pure: the caller brings
 //! the facts and the time.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{ConversationState, InvalidValue, Presence, SessionWindow, WhatsAppAddress};
@@ -174,6 +174,40 @@ impl RoutingMode {
                 reason: "it is neither offer nor broadcast",
             }),
         }
+    }
+}
+
+/// How requests reach agents, from `ROUTING_MODE`, `OFFER_TIMEOUT_SECONDS`,
+/// `OVERFLOW_AFTER_SECONDS` and `AGENT_CAPACITY_DEFAULT`, read once at cold start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoutingSettings {
+    pub mode: RoutingMode,
+    pub offer_timeout: TimeDelta,
+    pub overflow_after: TimeDelta,
+    pub default_capacity: Capacity,
+}
+
+impl RoutingSettings {
+    /// `offer` mode with the defaults: 60 s offers, overflow after 300 s, capacity 3.
+    pub fn offer() -> Self {
+        Self {
+            mode: RoutingMode::Offer,
+            offer_timeout: TimeDelta::seconds(60),
+            overflow_after: TimeDelta::seconds(300),
+            default_capacity: Capacity::default(),
+        }
+    }
+
+    /// Every available agent hears of every request: the behaviour before routing.
+    pub fn broadcast() -> Self {
+        Self {
+            mode: RoutingMode::Broadcast,
+            ..Self::offer()
+        }
+    }
+
+    pub fn offers(&self) -> bool {
+        self.mode == RoutingMode::Offer
     }
 }
 

@@ -15,49 +15,16 @@ pub mod timers;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+pub use crate::domain::routing::RoutingSettings;
+
 use super::profiles::{AgentFacts, agent_facts};
 use crate::domain::{
-    Capacity, ConversationId, ConversationState, OfferEnd, Presence, RoutingMode, SessionWindow,
-    choose_agent,
+    ConversationId, ConversationState, OfferEnd, Presence, SessionWindow, choose_agent,
 };
 use crate::ports::{
     ChangeKind, ChannelStore, ConversationRecord, OfferEnded, OfferRecord, ScheduleError,
     StoreError, StoredItem, StreamChange, Timer, TimerKind, TimerQueue, WaitingRecord,
 };
-
-/// How requests reach agents, from `ROUTING_MODE`, `OFFER_TIMEOUT_SECONDS`,
-/// `OVERFLOW_AFTER_SECONDS` and `AGENT_CAPACITY_DEFAULT` ([`crate::config::routing`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RoutingSettings {
-    pub mode: RoutingMode,
-    pub offer_timeout: TimeDelta,
-    pub overflow_after: TimeDelta,
-    pub default_capacity: Capacity,
-}
-
-impl RoutingSettings {
-    /// `offer` mode with the defaults: 60 s offers, overflow after 300 s, capacity 3.
-    pub fn offer() -> Self {
-        Self {
-            mode: RoutingMode::Offer,
-            offer_timeout: TimeDelta::seconds(60),
-            overflow_after: TimeDelta::seconds(300),
-            default_capacity: Capacity::default(),
-        }
-    }
-
-    /// Every available agent hears of every request: the behaviour before routing.
-    pub fn broadcast() -> Self {
-        Self {
-            mode: RoutingMode::Broadcast,
-            ..Self::offer()
-        }
-    }
-
-    pub fn offers(&self) -> bool {
-        self.mode == RoutingMode::Offer
-    }
-}
 
 /// Why routing could not finish: the stream record (or the timer) is retried.
 #[derive(Debug, thiserror::Error)]
