@@ -30,14 +30,17 @@ export class Transcript {
   update(messages) {
     const fragment = document.createDocumentFragment();
     let added = 0;
+    const batch = new Map(messages.map((m) => [m.id, m]));
     for (const message of messages) {
       const known = this.nodes.get(message.id);
       if (known) {
         this.patchStatus(known, message);
       } else {
-        const element = this.messageElement(message);
+        const element = this.messageElement(message, batch);
         const node = {
           element,
+          who: this.whoOf(message),
+          highlight: null,
           status: null,
           explained: false,
           statusElement: element.querySelector(".status"),
@@ -77,24 +80,28 @@ export class Transcript {
     }
   }
 
-  messageElement(message) {
+  /** How the transcript names a message's author: "You", another agent's id, "Customer" or "Desk". */
+  whoOf(message) {
+    if (message.direction === "system") return "Desk";
+    if (message.direction === "outbound") return message.agent_id === this.agentId ? "You" : (message.agent_id ?? "Agent");
+    return "Customer";
+  }
+
+  messageElement(message, batch = new Map()) {
     const outbound = message.direction === "outbound";
-    const who =
-      message.direction === "system"
-        ? "Desk"
-        : outbound
-          ? (message.agent_id === this.agentId ? "You" : (message.agent_id ?? "Agent"))
-          : "Customer";
+    const forwarded = forwardedLabel(message);
     const children = [
       h(
         "p",
         { class: "meta" },
-        h("span", { class: "who" }, who),
+        h("span", { class: "who" }, this.whoOf(message)),
         " ",
         h("time", { datetime: message.created_at }, formatTime(message.created_at)),
         message.template ? h("span", { class: "badge" }, "Template") : null,
+        forwarded ? h("span", { class: "badge forwarded" }, forwarded) : null,
       ),
     ];
+    if (message.reply_to?.id) children.push(this.quoteElement(message.reply_to, batch));
     if (message.body) children.push(h("p", { class: "body" }, message.body));
     if (message.template && !message.body) {
       children.push(h("p", { class: "body muted" }, `Template ${message.template.content_sid ?? ""}`));
@@ -104,6 +111,8 @@ export class Transcript {
     if (message.button) {
       children.push(h("p", { class: "body" }, `Button reply: ${message.button.text ?? message.button.payload ?? ""}`));
     }
+    const unsupported = unsupportedText(message);
+    if (unsupported) children.push(h("p", { class: "body muted" }, unsupported));
     const statusElement = h("span", { class: "status" });
     const errorElement = h("p", { class: "error", hidden: true });
     const cancel =
@@ -130,10 +139,78 @@ export class Transcript {
     );
   }
 
+  /**
+   * The quoted message above a reply, drawn once with the reply: a button to the quoted message
+   * when the transcript shows it, plain text otherwise (an earlier conversation, or unknown to us).
+   */
+  quoteElement(replyTo, batch) {
+    const shown = this.nodes.get(replyTo.id) ?? (batch.has(replyTo.id) ? { who: this.whoOf(batch.get(replyTo.id)) } : null);
+    const line = quoteLine(replyTo, shown?.who);
+    // The space keeps the words apart when the visible text is read as one (copied, or compared with the name).
+    const parts = [line.who ? [h("span", { class: "quote-who" }, line.who), " "] : null, h("span", { class: "quote-text" }, line.text)];
+    if (shown) {
+      return h(
+        "button",
+        { type: "button", class: "quote", "aria-label": quoteLabel(line), onclick: () => this.goTo(replyTo.id) },
+        parts,
+      );
+    }
+    return h(line.who ? "blockquote" : "p", { class: line.who ? "quote" : "quote unknown" }, parts);
+  }
+
+  /** Scrolls to a message, moves the focus there and highlights it for a moment. */
+  goTo(id) {
+    const node = this.nodes.get(id);
+    if (!node?.element.isConnected) return;
+    const { element } = node;
+    element.tabIndex = -1;
+    const smooth = !globalThis.matchMedia?.("(prefers-reduced-motion: reduce)").matches;
+    element.scrollIntoView({ block: "center", behavior: smooth ? "smooth" : "auto" });
+    element.focus({ preventScroll: true });
+    element.classList.add("highlighted");
+    clearTimeout(node.highlight);
+    node.highlight = setTimeout(() => element.classList.remove("highlighted"), HIGHLIGHT_MS);
+  }
+
   clear() {
+    for (const node of this.nodes.values()) clearTimeout(node.highlight);
     this.nodes.clear();
     this.element.replaceChildren();
   }
+}
+
+/** How long a message reached through its quote stays highlighted. */
+const HIGHLIGHT_MS = 2000;
+
+export const UNKNOWN_QUOTE = "Replying to a message not in this conversation";
+
+/**
+ * What a reply shows of the message it quotes (`reply_to`): who wrote it, as the transcript names
+ * them when it shows the message (`who`), else "Agent" or "Customer", and its first words; or,
+ * when the quoted message is unknown to us, only that it is not in this conversation.
+ */
+export function quoteLine(replyTo, who = null) {
+  const direction = replyTo?.direction;
+  const author = who ?? (direction === "outbound" ? "Agent" : direction === "inbound" ? "Customer" : null);
+  if (!author) return { who: null, text: UNKNOWN_QUOTE };
+  return { who: author, text: replyTo.preview || "Message" };
+}
+
+/** The accessible name of a quote that leads to its message. */
+export function quoteLabel(line) {
+  return `Go to the quoted message: ${line.who ? `${line.who}: ` : ""}${line.text}`;
+}
+
+/** A customer's message of a kind the console does not render: "Unsupported message (reaction)", or null. */
+export function unsupportedText(message) {
+  return message?.unsupported ? `Unsupported message (${message.unsupported})` : null;
+}
+
+/** WhatsApp's forwarding flags as words: "Forwarded many times", "Forwarded", or null. */
+export function forwardedLabel(message) {
+  if (message?.frequently_forwarded) return "Forwarded many times";
+  if (message?.forwarded) return "Forwarded";
+  return null;
 }
 
 function formatTime(iso) {

@@ -12,3 +12,46 @@ test("only http and https media addresses become links", () => {
   assert.equal(safeUrl(undefined), null);
   assert.equal(safeUrl(""), null);
 });
+
+const { forwardedLabel, quoteLabel, quoteLine, UNKNOWN_QUOTE } = await import("../../js/transcript.js");
+
+test("a quote names who wrote the quoted message as the transcript does, else Agent or Customer", () => {
+  const reply = { id: "SM1", direction: "outbound", preview: "It ships today." };
+  assert.deepEqual(quoteLine(reply, "You"), { who: "You", text: "It ships today." });
+  assert.deepEqual(quoteLine(reply, "agent-bob"), { who: "agent-bob", text: "It ships today." });
+  assert.deepEqual(quoteLine(reply), { who: "Agent", text: "It ships today." });
+  assert.deepEqual(quoteLine({ id: "SM2", direction: "inbound", preview: "Where is my order?" }), {
+    who: "Customer",
+    text: "Where is my order?",
+  });
+  // A quoted message without a preview still reads as a message.
+  assert.deepEqual(quoteLine({ id: "SM3", direction: "inbound", preview: null }), { who: "Customer", text: "Message" });
+});
+
+test("a quote of a message unknown to us says it is not in this conversation", () => {
+  assert.equal(UNKNOWN_QUOTE, "Replying to a message not in this conversation");
+  assert.deepEqual(quoteLine({ id: "SM9", direction: null, preview: null }), { who: null, text: UNKNOWN_QUOTE });
+  assert.deepEqual(quoteLine({ id: "SM9" }), { who: null, text: UNKNOWN_QUOTE });
+});
+
+test("a quote that leads to its message is named for where it goes", () => {
+  assert.equal(
+    quoteLabel({ who: "You", text: "It ships today." }),
+    "Go to the quoted message: You: It ships today.",
+  );
+  assert.equal(quoteLabel({ who: null, text: "Message" }), "Go to the quoted message: Message");
+});
+
+test("forwarding reads as words, many times winning over once", () => {
+  assert.equal(forwardedLabel({ forwarded: true }), "Forwarded");
+  assert.equal(forwardedLabel({ forwarded: true, frequently_forwarded: true }), "Forwarded many times");
+  assert.equal(forwardedLabel({ frequently_forwarded: true }), "Forwarded many times");
+  assert.equal(forwardedLabel({ body: "Hi" }), null);
+  assert.equal(forwardedLabel({ forwarded: false }), null);
+});
+
+test("a message of a kind the console does not render is named by its type, never blank", async () => {
+  const { unsupportedText } = await import("../../js/transcript.js");
+  assert.equal(unsupportedText({ unsupported: "reaction" }), "Unsupported message (reaction)");
+  assert.equal(unsupportedText({ body: "Hi" }), null);
+});
