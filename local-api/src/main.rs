@@ -250,10 +250,7 @@ async fn main() -> Result<(), lambda_http::Error> {
                 concurrency,
                 time_limit: std::time::Duration::from_secs(seconds),
             };
-            match StoreChoice::from_env() {
-                StoreChoice::Embedded => println!("store: embedded"),
-                StoreChoice::DynamoDb { table } => println!("store: DynamoDB table {table}"),
-            }
+            print_store();
             println!(
                 "{customers} customers x {messages} messages, every {duplicate_every}th twice, {concurrency} at a time"
             );
@@ -285,10 +282,7 @@ async fn main() -> Result<(), lambda_http::Error> {
                 offer_timeout: std::time::Duration::from_secs(offer_timeout),
                 time_limit: std::time::Duration::from_secs(seconds),
             };
-            match StoreChoice::from_env() {
-                StoreChoice::Embedded => println!("store: embedded"),
-                StoreChoice::DynamoDb { table } => println!("store: DynamoDB table {table}"),
-            }
+            print_store();
             println!(
                 "{agents} agents of capacity {capacity}, {requests} requests, {concurrency} at a time; offers {accept_percent}% accepted, {reject_percent}% rejected, the rest time out"
             );
@@ -346,4 +340,12 @@ async fn migrate(table: &str, apply: bool, page_size: i32) -> Result<(), lambda_
         std::process::exit(1);
     }
     Ok(())
+}
+
+/// Which store a load run uses, as `serve` would choose it.
+fn print_store() {
+    match StoreChoice::from_env() {
+        StoreChoice::Embedded => println!("store: embedded"),
+        StoreChoice::DynamoDb { table } => println!("store: DynamoDB table {table}"),
+    }
 }

@@ -83,24 +83,42 @@ async fn capacity(store: &dyn ChannelStore, agent: &str, capacity: u32) {
         .unwrap();
 }
 
-fn settings() -> RoutingSettings {
-    RoutingSettings::offer()
+/// What every story routes with: a clock the test moves, the timers as a queue holds them, and
+/// offer mode's defaults.
+struct Setup {
+    clock: ManualClock,
+    timers: Timers,
+    settings: RoutingSettings,
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        Self {
+            clock: ManualClock::at(t0()),
+            timers: Timers::default(),
+            settings: RoutingSettings::offer(),
+        }
+    }
+}
+
+impl Setup {
+    fn router<'a>(&'a self, store: &'a dyn ChannelStore) -> Router<'a> {
+        Router {
+            store,
+            timers: Some(&self.timers),
+            settings: &self.settings,
+        }
+    }
 }
 
 #[tokio::test]
 async fn a_request_is_offered_to_one_agent_and_a_reject_sends_it_to_the_next_on_both_stores() {
     for (name, store) in stores().await {
         let s = store.as_ref();
-        let clock = ManualClock::at(t0());
-        let timers = Timers::default();
-        let settings = settings();
-        let router = Router {
-            store: s,
-            timers: Some(&timers),
-            settings: &settings,
-        };
-        available(s, &clock, &["alice", "bob"]).await;
-        let id = customer_writes(s, &clock).await;
+        let setup = Setup::default();
+        let (clock, timers, router) = (&setup.clock, &setup.timers, setup.router(s));
+        available(s, clock, &["alice", "bob"]).await;
+        let id = customer_writes(s, clock).await;
         let report = router.route(id.as_str(), clock.now()).await.unwrap();
         assert_eq!(report.offers.len(), 1, "{name}");
         let offered = conversation(s, &id).await;
@@ -171,16 +189,10 @@ async fn a_request_is_offered_to_one_agent_and_a_reject_sends_it_to_the_next_on_
 async fn a_timer_expires_its_offer_once_and_a_late_or_repeated_timer_does_nothing_on_both_stores() {
     for (name, store) in stores().await {
         let s = store.as_ref();
-        let clock = ManualClock::at(t0());
-        let timers = Timers::default();
-        let settings = settings();
-        let router = Router {
-            store: s,
-            timers: Some(&timers),
-            settings: &settings,
-        };
-        available(s, &clock, &["alice", "bob"]).await;
-        let id = customer_writes(s, &clock).await;
+        let setup = Setup::default();
+        let (clock, timers, router) = (&setup.clock, &setup.timers, setup.router(s));
+        available(s, clock, &["alice", "bob"]).await;
+        let id = customer_writes(s, clock).await;
         router.route(id.as_str(), clock.now()).await.unwrap();
         let timer = timers.expiries().pop().unwrap();
         // Early: not yet.
@@ -229,16 +241,10 @@ async fn a_timer_expires_its_offer_once_and_a_late_or_repeated_timer_does_nothin
 async fn an_accept_racing_the_timeout_has_exactly_one_winner_on_both_stores() {
     for (name, store) in stores().await {
         let s = store.as_ref();
-        let clock = ManualClock::at(t0());
-        let timers = Timers::default();
-        let settings = settings();
-        let router = Router {
-            store: s,
-            timers: Some(&timers),
-            settings: &settings,
-        };
-        available(s, &clock, &["alice"]).await;
-        let id = customer_writes(s, &clock).await;
+        let setup = Setup::default();
+        let (clock, timers, router) = (&setup.clock, &setup.timers, setup.router(s));
+        available(s, clock, &["alice"]).await;
+        let id = customer_writes(s, clock).await;
         router.route(id.as_str(), clock.now()).await.unwrap();
         let timer = timers.expiries().pop().unwrap();
         clock.advance(TimeDelta::seconds(61));
@@ -263,19 +269,13 @@ async fn no_agent_is_offered_more_than_their_capacity_and_the_oldest_waiting_req
  {
     for (name, store) in stores().await {
         let s = store.as_ref();
-        let clock = ManualClock::at(t0());
-        let timers = Timers::default();
-        let settings = settings();
-        let router = Router {
-            store: s,
-            timers: Some(&timers),
-            settings: &settings,
-        };
+        let setup = Setup::default();
+        let (clock, router) = (&setup.clock, setup.router(s));
         capacity(s, "alice", 1).await;
-        available(s, &clock, &["alice"]).await;
+        available(s, clock, &["alice"]).await;
         let mut ids = Vec::new();
         for _ in 0..3 {
-            let id = customer_writes(s, &clock).await;
+            let id = customer_writes(s, clock).await;
             router.route(id.as_str(), clock.now()).await.unwrap();
             ids.push(id);
             clock.advance(TimeDelta::seconds(1));
@@ -319,17 +319,11 @@ async fn no_agent_is_offered_more_than_their_capacity_and_the_oldest_waiting_req
 async fn two_offers_in_a_row_left_to_expire_set_the_agent_away_on_both_stores() {
     for (name, store) in stores().await {
         let s = store.as_ref();
-        let clock = ManualClock::at(t0());
-        let timers = Timers::default();
-        let settings = settings();
-        let router = Router {
-            store: s,
-            timers: Some(&timers),
-            settings: &settings,
-        };
-        available(s, &clock, &["alice"]).await;
+        let setup = Setup::default();
+        let (clock, timers, router) = (&setup.clock, &setup.timers, setup.router(s));
+        available(s, clock, &["alice"]).await;
         for round in 0..2 {
-            let id = customer_writes(s, &clock).await;
+            let id = customer_writes(s, clock).await;
             router.route(id.as_str(), clock.now()).await.unwrap();
             let timer = timers.expiries().pop().unwrap();
             clock.advance(TimeDelta::seconds(61));
@@ -364,16 +358,10 @@ async fn an_agent_who_goes_away_loses_their_offer_and_an_administrator_may_still
  {
     for (name, store) in stores().await {
         let s = store.as_ref();
-        let clock = ManualClock::at(t0());
-        let timers = Timers::default();
-        let settings = settings();
-        let router = Router {
-            store: s,
-            timers: Some(&timers),
-            settings: &settings,
-        };
-        available(s, &clock, &["alice"]).await;
-        let id = customer_writes(s, &clock).await;
+        let setup = Setup::default();
+        let (clock, router) = (&setup.clock, setup.router(s));
+        available(s, clock, &["alice"]).await;
+        let id = customer_writes(s, clock).await;
         router.route(id.as_str(), clock.now()).await.unwrap();
         s.set_presence("alice", Presence::Away, clock.now())
             .await

@@ -103,6 +103,28 @@ impl DynamoChannelStore {
         })
     }
 
+    /// Writes `items` at once: `Ok(false)` when any item's condition did not hold. `what` names
+    /// the write in an error.
+    pub(super) async fn transact_conditional(
+        &self,
+        items: Vec<TransactWriteItem>,
+        what: &str,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        match transaction(result)? {
+            Ok(_) => Ok(true),
+            Err(reasons) if reasons.iter().any(|r| failed_condition(Some(r))) => Ok(false),
+            Err(_) => Err(StoreError::Unavailable(
+                format!("the {what} transaction was cancelled").into(),
+            )),
+        }
+    }
+
     /// Writes a conversation's change (`items`, its conditional update first) with the session's
     /// `mirror` while the session is still this conversation's, else without it. `Ok(false)`:
     /// the conversation's own condition did not hold. `what` names the write in an error.

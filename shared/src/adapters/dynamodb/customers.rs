@@ -181,18 +181,7 @@ impl CustomerStore for DynamoChannelStore {
                 )
                 .build(),
         ];
-        let result = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await;
-        match transaction(result)? {
-            Ok(_) => Ok(true),
-            Err(reasons) if reasons.iter().any(|r| failed_condition(Some(r))) => Ok(false),
-            Err(_) => Err(StoreError::Unavailable(
-                "the answer could not continue its conversation".into(),
-            )),
-        }
+        self.transact_conditional(items, "continue-the-conversation")
+            .await
     }
 }

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 
-use super::conditions::{conditional, failed_condition, transaction};
+use super::conditions::conditional;
 use super::items::{
     EXPIRES_AT, Item, Partition, PartitionQuery, TYPE, agent_pk, conversation_key, key, n, s, tag,
     to_item,
@@ -133,26 +133,6 @@ impl DynamoChannelStore {
         .build()
         .map_err(unavailable)?;
         Ok(TransactWriteItem::builder().update(update).build())
-    }
-
-    async fn transact_conditional(
-        &self,
-        items: Vec<TransactWriteItem>,
-        what: &str,
-    ) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await;
-        match transaction(result)? {
-            Ok(_) => Ok(true),
-            Err(reasons) if reasons.iter().any(|r| failed_condition(Some(r))) => Ok(false),
-            Err(_) => Err(StoreError::Unavailable(
-                format!("the {what} transaction was cancelled").into(),
-            )),
-        }
     }
 }
 
@@ -327,17 +307,14 @@ impl RoutingStore for DynamoChannelStore {
     }
 
     async fn forgive_misses(&self, agent: &str) -> Result<(), StoreError> {
-        let item = self.misses(agent, false)?;
-        let update = item
-            .update
-            .ok_or_else(|| StoreError::Corrupt("no update".into()))?;
         self.client
             .update_item()
-            .table_name(update.table_name)
-            .set_key(Some(update.key))
-            .update_expression(update.update_expression)
-            .set_expression_attribute_names(update.expression_attribute_names)
-            .set_expression_attribute_values(update.expression_attribute_values)
+            .table_name(&self.table)
+            .set_key(Some(routing_key(agent)))
+            .update_expression("SET #type = :routing, misses = :zero")
+            .expression_attribute_names("#type", TYPE)
+            .expression_attribute_values(":routing", s(tag::ROUTING_STATE))
+            .expression_attribute_values(":zero", n(0))
             .send()
             .await
             .map(|_| ())
