@@ -24,7 +24,7 @@ pub use wiring::{
 };
 
 /// The product's HTTP routes, as template.yaml declares them.
-pub const ROUTES: [&str; 29] = [
+pub const ROUTES: [&str; 31] = [
     "GET /",
     "GET /console/{proxy+}",
     "POST /twilio/inbound",
@@ -53,5 +53,7 @@ pub const ROUTES: [&str; 29] = [
     "GET /customers/{address}",
     "GET /search",
     "GET /board",
+    "GET /templates",
+    "POST /conversations/{conversationId}/typing",
     "POST /conversations",
 ];

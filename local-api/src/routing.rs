@@ -51,24 +51,13 @@ impl LocalApi {
         }
         if let Some(stub) = &self.twilio_stub
             && path.starts_with(twilio_stub::PREFIX)
-            && request.method() == lambda_http::http::Method::GET
         {
-            let authorization = request
-                .headers()
-                .get("authorization")
-                .and_then(|v| v.to_str().ok());
-            return stub.media(&path, authorization, header("host"));
-        }
-        if let Some(stub) = &self.twilio_stub
-            && path.starts_with(twilio_stub::PREFIX)
-        {
-            let authorization = request
-                .headers()
-                .get("authorization")
-                .and_then(|v| v.to_str().ok());
-            return stub.create_message(
+            return stub.serve(
+                request.method(),
                 &path,
-                authorization,
+                request.uri().query(),
+                header("authorization"),
+                header("host"),
                 whatsapp_channel::http::body_bytes(&request),
             );
         }

@@ -5,9 +5,11 @@
 use std::time::Duration;
 
 use base64::Engine;
-use lambda_http::http::StatusCode;
+use std::sync::{Arc, Mutex};
+
+use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Response};
-use serde_json::json;
+use serde_json::{Value, json};
 use whatsapp_channel::http::{error, json};
 use whatsapp_channel::twilio::RequestValidator;
 
@@ -49,9 +51,158 @@ pub fn cdn_file(authorization: Option<&str>) -> Response<Body> {
 pub struct TwilioStub {
     pub account_sid: String,
     pub auth_token: String,
+    /// Every request the stub answered, oldest first: `GET /local/twilio/calls` shows them.
+    pub calls: Arc<Mutex<Vec<Value>>>,
+}
+
+/// The stand-in's templates: two approved, one rejected (never listed by `GET /templates`).
+fn contents() -> Vec<Value> {
+    let approval = |status: &str, category: &str| json!({"type": "whatsapp", "name": "", "category": category, "content_type": "twilio/text", "status": status, "rejection_reason": "", "allow_category_change": true});
+    vec![
+        json!({
+            "sid": "HXa1b2c3d4e5f60718293a4b5c6d7e8f90",
+            "friendly_name": "order_update",
+            "language": "en",
+            "variables": {"1": "Ana", "2": "A-1042"},
+            "types": {"twilio/text": {"body": "Hi {{1}}, your order {{2}} is on its way."}},
+            "approval_requests": approval("approved", "UTILITY"),
+        }),
+        json!({
+            "sid": "HXc3d4e5f60718293a4b5c6d7e8f90a1b2",
+            "friendly_name": "summer_promo",
+            "language": "en",
+            "variables": {"1": "20%"},
+            "types": {"twilio/text": {"body": "Summer sale: {{1}} off everything!"}},
+            "approval_requests": approval("rejected", "MARKETING"),
+        }),
+        json!({
+            "sid": "HXb2c3d4e5f60718293a4b5c6d7e8f90a1",
+            "friendly_name": "appointment_reminder",
+            "language": "es",
+            "variables": {"1": "Luis", "2": "12/05"},
+            "types": {"twilio/quick-reply": {"body": "Hola {{1}}, ¿confirmas tu cita del {{2}}?", "actions": [{"title": "Sí", "id": "yes"}, {"title": "No", "id": "no"}]}},
+            "approval_requests": approval("approved", "UTILITY"),
+        }),
+    ]
+}
+
+/// Templates per page of the stand-in's Content API: small, so that paging is exercised.
+const CONTENT_PAGE: usize = 2;
+
+fn unauthenticated() -> Response<Body> {
+    json(
+        StatusCode::UNAUTHORIZED,
+        &json!({"code": 20003, "message": "Authenticate", "status": 401}),
+    )
 }
 
 impl TwilioStub {
+    pub fn new(account_sid: String, auth_token: String) -> Self {
+        Self {
+            account_sid,
+            auth_token,
+            calls: Arc::default(),
+        }
+    }
+
+    /// Any request under [`PREFIX`]: recorded, then answered as Twilio would.
+    pub fn serve(
+        &self,
+        method: &Method,
+        path: &str,
+        query: Option<&str>,
+        authorization: Option<&str>,
+        host: Option<&str>,
+        body: &[u8],
+    ) -> Response<Body> {
+        let relative = path.strip_prefix(PREFIX).unwrap_or(path);
+        if method == Method::GET && relative == "/calls" {
+            let calls = self.calls.lock().map(|c| c.clone()).unwrap_or_default();
+            return json(StatusCode::OK, &json!({ "calls": calls }));
+        }
+        let form: serde_json::Map<String, Value> = whatsapp_channel::form::decode_lenient(body)
+            .into_iter()
+            .map(|(n, v)| (n, Value::String(v)))
+            .collect();
+        if let Ok(mut calls) = self.calls.lock() {
+            calls.push(json!({
+                "method": method.as_str(),
+                "path": relative,
+                "query": query,
+                "form": form,
+                "authorized": self.authorized(authorization),
+            }));
+        }
+        match (method, relative) {
+            (&Method::GET, "/v1/ContentAndApprovals") => {
+                self.content_and_approvals(path, query, authorization, host)
+            }
+            (&Method::POST, "/v2/Indicators/Typing.json") => self.typing(authorization, &form),
+            (&Method::GET, _) => self.media(path, authorization, host),
+            _ => self.create_message(path, authorization, body),
+        }
+    }
+
+    /// `GET /v1/ContentAndApprovals?Page=n`: the templates, [`CONTENT_PAGE`] a page, with
+    /// `meta.next_page_url` as Twilio pages.
+    fn content_and_approvals(
+        &self,
+        path: &str,
+        query: Option<&str>,
+        authorization: Option<&str>,
+        host: Option<&str>,
+    ) -> Response<Body> {
+        if !self.authorized(authorization) {
+            return unauthenticated();
+        }
+        let page: usize = query
+            .and_then(|q| {
+                form_urlencoded::parse(q.as_bytes())
+                    .find(|(n, _)| n == "Page")
+                    .and_then(|(_, v)| v.parse().ok())
+            })
+            .unwrap_or(0);
+        let all = contents();
+        let start = (page * CONTENT_PAGE).min(all.len());
+        let end = (start + CONTENT_PAGE).min(all.len());
+        let next = (end < all.len()).then(|| {
+            format!(
+                "http://{}{path}?PageSize={CONTENT_PAGE}&Page={}",
+                host.unwrap_or("127.0.0.1"),
+                page + 1
+            )
+        });
+        json(
+            StatusCode::OK,
+            &json!({
+                "contents": all[start..end],
+                "meta": {"page": page, "page_size": CONTENT_PAGE, "next_page_url": next, "key": "contents"},
+            }),
+        )
+    }
+
+    /// `POST /v2/Indicators/Typing.json` `messageId`, `channel=whatsapp`.
+    fn typing(
+        &self,
+        authorization: Option<&str>,
+        form: &serde_json::Map<String, Value>,
+    ) -> Response<Body> {
+        if !self.authorized(authorization) {
+            return unauthenticated();
+        }
+        let message = form.get("messageId").and_then(Value::as_str).unwrap_or("");
+        let sid_ok = (message.starts_with("SM") || message.starts_with("MM"))
+            && message.len() == 34
+            && message.bytes().skip(2).all(|b| b.is_ascii_hexdigit());
+        if !sid_ok || form.get("channel").and_then(Value::as_str) != Some("whatsapp") {
+            return json(
+                StatusCode::BAD_REQUEST,
+                &json!({"code": 21610, "message": "messageId must be an inbound SM/MM sid and channel must be whatsapp.", "status": 400}),
+            );
+        }
+        json(StatusCode::OK, &json!({"success": true}))
+    }
+
     fn authorized(&self, authorization: Option<&str>) -> bool {
         let expected = base64::engine::general_purpose::STANDARD
             .encode(format!("{}:{}", self.account_sid, self.auth_token));
@@ -60,12 +211,7 @@ impl TwilioStub {
 
     /// `GET /local/twilio/2010-04-01/Accounts/{AccountSid}/Messages/{MM…}/Media/{ME…}`: with
     /// the account's Basic credentials, a redirect to the stub's CDN, as Twilio answers.
-    pub fn media(
-        &self,
-        path: &str,
-        authorization: Option<&str>,
-        host: Option<&str>,
-    ) -> Response<Body> {
+    fn media(&self, path: &str, authorization: Option<&str>, host: Option<&str>) -> Response<Body> {
         let account = format!(
             "{PREFIX}/2010-04-01/Accounts/{}/Messages/",
             self.account_sid
@@ -102,7 +248,7 @@ impl TwilioStub {
     }
 
     /// `POST /local/twilio/2010-04-01/Accounts/{AccountSid}/Messages.json`.
-    pub fn create_message(
+    fn create_message(
         &self,
         path: &str,
         authorization: Option<&str>,

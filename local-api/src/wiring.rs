@@ -11,11 +11,14 @@ use send_reply::SendReply;
 use webhook_ingest::WebhookIngest;
 use whatsapp_channel::adapters::{
     DynamoChannelStore, InMemoryChannelStore, InMemoryMediaStore, SnsAgentNotifier, StdoutNotifier,
-    SystemClock, TwilioConfig, TwilioMediaFetcher, TwilioReplySender, dynamodb,
+    SystemClock, TwilioConfig, TwilioContentCatalog, TwilioMediaFetcher, TwilioReplySender,
+    TwilioTypingIndicator, dynamodb,
 };
 use whatsapp_channel::app::live::PushingNotifier;
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::app::routing::RoutingSettings;
+use whatsapp_channel::app::templates::Templates;
+use whatsapp_channel::app::typing::Typing;
 use whatsapp_channel::config::{self, ConfigError, WebhookConfig};
 use whatsapp_channel::domain::{Senders, WhatsAppAddress};
 use whatsapp_channel::ports::{AgentNotifier, ChannelStore, Clock, MediaStore, ReplySender};
@@ -58,6 +61,8 @@ pub struct LocalApi {
     pub routing: RoutingSettings,
     /// The administrators' group (`ADMIN_GROUP`).
     pub admin_group: String,
+    /// Twilio's typing indicator: `POST …/typing`, and read receipts on accept from the stream.
+    pub typing: Arc<Typing>,
     /// Present when no Twilio account is configured: local-api answers for Twilio itself.
     pub twilio_stub: Option<TwilioStub>,
     /// The hosts and origins a request may come from (`LOCAL_API_ALLOWED_HOSTS`).
@@ -70,6 +75,9 @@ pub struct LocalApi {
 /// Twilio's REST side: a real account from the environment, or the local stub.
 pub struct TwilioSide {
     pub config: TwilioConfig,
+    /// The Content API's base (templates) and the Messaging API v2's (typing indicator).
+    pub content_base: String,
+    pub messaging_base: String,
     /// True when `config` points at local-api's own stub.
     pub stubbed: bool,
 }
@@ -85,6 +93,8 @@ pub fn twilio_side(port: u16, webhook: &WebhookConfig) -> TwilioSide {
                 account_sid,
                 auth_token: webhook.auth_token.clone(),
             },
+            content_base: config::content_api_base_url(),
+            messaging_base: config::messaging_api_base_url(),
             stubbed: false,
         },
         None => TwilioSide {
@@ -93,6 +103,8 @@ pub fn twilio_side(port: u16, webhook: &WebhookConfig) -> TwilioSide {
                 account_sid: LOCAL_ACCOUNT_SID.into(),
                 auth_token: webhook.auth_token.clone(),
             },
+            content_base: format!("http://127.0.0.1:{port}{}", twilio_stub::PREFIX),
+            messaging_base: format!("http://127.0.0.1:{port}{}", twilio_stub::PREFIX),
             stubbed: true,
         },
     }
@@ -202,16 +214,18 @@ pub async fn start_notifications(
         poster: api.live.clone(),
     });
     let warnings = config::window_warnings()?;
-    let state = Arc::new(
-        NotifyAgent::new(backing.store.clone(), notifier.clone(), api.clock.clone())
-            .with_routing(api.routing.clone(), api.timers.clone())
-            .with_warnings(warnings.clone())
-            .with_deferred(Deferred {
-                sender: api.sender.clone(),
-                settings: api.reply_settings.clone(),
-                max_wait: config::deferred_max_wait()?,
-            }),
-    );
+    let mut state = NotifyAgent::new(backing.store.clone(), notifier.clone(), api.clock.clone())
+        .with_routing(api.routing.clone(), api.timers.clone())
+        .with_warnings(warnings.clone())
+        .with_deferred(Deferred {
+            sender: api.sender.clone(),
+            settings: api.reply_settings.clone(),
+            max_wait: config::deferred_max_wait()?,
+        });
+    if config::read_receipts()? {
+        state = state.with_read_receipts(api.typing.clone());
+    }
+    let state = Arc::new(state);
     if let Some(memory) = &backing.embedded {
         stream::spawn_embedded(memory.clone(), state, api.clock.clone());
     } else if let Some((sdk, table)) = &backing.dynamodb {
@@ -248,6 +262,18 @@ impl LocalApi {
         let admin_group = config::optional("ADMIN_GROUP")
             .unwrap_or_else(|| whatsapp_channel::http::DEFAULT_ADMIN_GROUP.into());
         let routing = config::routing()?;
+        let templates = Arc::new(Templates::new(Arc::new(TwilioContentCatalog::new(
+            &TwilioConfig {
+                api_base_url: twilio.content_base.clone(),
+                ..twilio.config.clone()
+            },
+        )?)));
+        let typing = Arc::new(Typing::new(Arc::new(TwilioTypingIndicator::new(
+            &TwilioConfig {
+                api_base_url: twilio.messaging_base.clone(),
+                ..twilio.config.clone()
+            },
+        )?)));
         Ok(Self {
             webhook: WebhookIngest::new(webhook, sessions.clone(), as_clock.clone()),
             agents: AgentApi::new(store.clone(), as_clock.clone())
@@ -255,9 +281,13 @@ impl LocalApi {
                 .with_default_capacity(config::agent_capacity_default()?)
                 .with_routing(routing.clone())
                 .with_media(local_media, media_fetcher.clone(), public_url.clone())
-                .with_sender(sender.clone(), settings.clone(), webhook.senders.clone()),
+                .with_sender(sender.clone(), settings.clone(), webhook.senders.clone())
+                .with_templates(templates.clone())
+                .with_typing(typing.clone()),
             replies: SendReply::new(store.clone(), sender.clone(), as_clock, settings.clone())
-                .with_admin_group(admin_group.clone()),
+                .with_admin_group(admin_group.clone())
+                .with_templates(templates),
+            typing,
             sender,
             reply_settings: settings,
             console: ConsoleConfig::Local,
@@ -268,9 +298,11 @@ impl LocalApi {
             timers: crate::timers::LocalTimers::new(),
             routing,
             admin_group,
-            twilio_stub: twilio.stubbed.then(|| TwilioStub {
-                account_sid: twilio.config.account_sid.clone(),
-                auth_token: twilio.config.auth_token.clone(),
+            twilio_stub: twilio.stubbed.then(|| {
+                TwilioStub::new(
+                    twilio.config.account_sid.clone(),
+                    twilio.config.auth_token.clone(),
+                )
             }),
             guard: crate::guard::HostGuard::from_env(),
             media_fetcher,

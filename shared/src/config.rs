@@ -215,3 +215,33 @@ pub async fn aws() -> aws_config::SdkConfig {
         .load()
         .await
 }
+
+/// Twilio's Content API (the approved templates): `TWILIO_CONTENT_API_BASE_URL`,
+/// `https://content.twilio.com` when unset.
+pub fn content_api_base_url() -> String {
+    optional("TWILIO_CONTENT_API_BASE_URL").unwrap_or_else(|| "https://content.twilio.com".into())
+}
+
+/// Twilio's Messaging API v2 (the typing indicator): `TWILIO_MESSAGING_API_BASE_URL`,
+/// `https://messaging.twilio.com` when unset.
+pub fn messaging_api_base_url() -> String {
+    optional("TWILIO_MESSAGING_API_BASE_URL")
+        .unwrap_or_else(|| "https://messaging.twilio.com".into())
+}
+
+/// Whether an accept marks the customer's latest message read: `READ_RECEIPTS`, `on` (the
+/// default) or `off`.
+pub fn read_receipts() -> Result<bool, ConfigError> {
+    match optional("READ_RECEIPTS").map(|v| v.trim().to_ascii_lowercase()) {
+        None => Ok(true),
+        Some(v) if v == "on" => Ok(true),
+        Some(v) if v == "off" => Ok(false),
+        Some(_) => Err(ConfigError::Invalid {
+            name: "READ_RECEIPTS",
+            source: InvalidValue {
+                what: "read receipts",
+                reason: "on or off",
+            },
+        }),
+    }
+}

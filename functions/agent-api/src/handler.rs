@@ -4,6 +4,7 @@
 
 mod customers;
 mod desk;
+mod fidelity;
 mod media;
 mod profiles;
 mod start;
@@ -20,6 +21,8 @@ use whatsapp_channel::app::agents::{
 };
 use whatsapp_channel::app::routing::RoutingSettings;
 use whatsapp_channel::app::routing::reject::{RejectAnswer, reject_offer};
+use whatsapp_channel::app::templates::Templates;
+use whatsapp_channel::app::typing::Typing;
 use whatsapp_channel::domain::{AgentId, Capacity, ConversationId, ViewState, WhatsAppAddress};
 use whatsapp_channel::http::{
     ApiError, DEFAULT_ADMIN_GROUP, agent_id, body_bytes, json, path_segments, require_admin,
@@ -49,6 +52,10 @@ pub struct AgentApi {
     default_capacity: Capacity,
     /// In offer mode an agent takes only what is offered to them.
     routing: RoutingSettings,
+    /// The approved templates (Twilio's Content API, cached); `None`: `GET /templates` 503.
+    templates: Option<Arc<Templates>>,
+    /// Twilio's typing indicator; `None`: `POST …/typing` 503.
+    typing: Option<Arc<Typing>>,
 }
 
 impl AgentApi {
@@ -62,7 +69,21 @@ impl AgentApi {
             sending: None,
             default_capacity: Capacity::default(),
             routing: RoutingSettings::broadcast(),
+            templates: None,
+            typing: None,
         }
+    }
+
+    /// The template picker's list and the rule that agents send only approved templates.
+    pub fn with_templates(mut self, templates: Arc<Templates>) -> Self {
+        self.templates = Some(templates);
+        self
+    }
+
+    /// Typing and read receipts through Twilio's typing indicator.
+    pub fn with_typing(mut self, typing: Arc<Typing>) -> Self {
+        self.typing = Some(typing);
+        self
     }
 
     /// Emits the function's metrics (EMF) to `metrics`; none by default.
@@ -183,6 +204,10 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
         }
         (&Method::POST, ["conversations", id, "reject"]) => reject(state, id, &agent).await,
         (&Method::GET, ["board"]) => board(state, request).await,
+        (&Method::GET, ["templates"]) => fidelity::templates(state).await,
+        (&Method::POST, ["conversations", id, "typing"]) => {
+            fidelity::typing(state, request, id, &agent).await
+        }
         (&Method::POST, ["conversations", id, "close"]) => {
             match close(state, id, &agent).await {
                 // An administrator closes from every state that is not final (desk.rs).
@@ -201,9 +226,15 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
             Err(ApiError::method_not_allowed("This route takes PUT."))
         }
         (_, ["agents", _]) => Err(ApiError::method_not_allowed("This route takes GET or PUT.")),
-        (_, ["agents"] | ["quick-replies"] | ["customers", _] | ["search"] | ["board"]) => {
-            Err(ApiError::method_not_allowed("This route takes GET."))
-        }
+        (
+            _,
+            ["agents"]
+            | ["quick-replies"]
+            | ["customers", _]
+            | ["search"]
+            | ["board"]
+            | ["templates"],
+        ) => Err(ApiError::method_not_allowed("This route takes GET.")),
         (_, ["quick-replies", _]) => Err(ApiError::method_not_allowed(
             "This route takes PUT or DELETE.",
         )),
@@ -214,7 +245,7 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
             | [
                 "conversations",
                 _,
-                "accept" | "close" | "media" | "notes" | "reject" | "transfer",
+                "accept" | "close" | "media" | "notes" | "reject" | "transfer" | "typing",
             ]
             | ["conversations", _, "messages", _, "media", _],
         ) => Err(ApiError::method_not_allowed(

@@ -3,10 +3,12 @@ use std::sync::Arc;
 use agent_api::{AgentApi, function_handler};
 use lambda_http::{Error, run, service_fn};
 use whatsapp_channel::adapters::{
-    DynamoChannelStore, S3MediaStore, SystemClock, TwilioConfig, TwilioMediaFetcher,
-    TwilioReplySender, dynamodb,
+    DynamoChannelStore, S3MediaStore, SystemClock, TwilioConfig, TwilioContentCatalog,
+    TwilioMediaFetcher, TwilioReplySender, TwilioTypingIndicator, dynamodb,
 };
 use whatsapp_channel::app::reply::ReplySettings;
+use whatsapp_channel::app::templates::Templates;
+use whatsapp_channel::app::typing::Typing;
 use whatsapp_channel::config;
 use whatsapp_channel::metrics::Metrics;
 
@@ -32,6 +34,22 @@ async fn main() -> Result<(), Error> {
         }),
         None => None,
     };
+    // The template picker's list (Content API, cached 5 minutes) and typing / read receipts.
+    if let Some(twilio) = &twilio {
+        let catalog = TwilioContentCatalog::new(&TwilioConfig {
+            api_base_url: config::content_api_base_url(),
+            ..twilio.clone()
+        })?;
+        let indicator = TwilioTypingIndicator::new(&TwilioConfig {
+            api_base_url: config::messaging_api_base_url(),
+            ..twilio.clone()
+        })?;
+        state = state
+            .with_templates(Arc::new(Templates::new(Arc::new(catalog))))
+            .with_typing(Arc::new(
+                Typing::new(Arc::new(indicator)).with_metrics(Metrics::lambda("agent-api")),
+            ));
+    }
     // Business-started conversations: the template goes out From one of WHATSAPP_SENDERS.
     if let (Some(twilio), Some(status_callback)) = (&twilio, config::optional("TWILIO_STATUS_URL"))
     {

@@ -54,6 +54,11 @@ pub(crate) async fn start(state: &AgentApi, request: &Request, agent: &AgentId) 
             format!("A conversation starts with an approved template: {reason}"),
         ),
     })?;
+    if let Some(templates) = &state.templates {
+        templates
+            .check(&body.template, crate::desk::is_admin(state, request))
+            .await?;
+    }
     let starting = Starting {
         sender: sending.sender.as_ref(),
         settings: &sending.settings,

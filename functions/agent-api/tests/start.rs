@@ -73,14 +73,14 @@ async fn the_template_goes_from_the_chosen_sender_and_the_conversation_is_the_ca
     assert_eq!(body["message"]["status"], "queued");
     assert_eq!(
         body["message"]["template"]["content_sid"],
-        "HXb5b62575e6e4ff6129ad7c8efe1f983e"
+        "HXa1b2c3d4e5f60718293a4b5c6d7e8f90"
     );
     let sent = h.twilio.requests();
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].from.as_str(), "whatsapp:+14155238886");
     assert_eq!(sent[0].to.as_str(), CUSTOMER);
     assert!(
-        matches!(&sent[0].content, ReplyContent::Template { content_sid, .. } if content_sid == "HXb5b62575e6e4ff6129ad7c8efe1f983e")
+        matches!(&sent[0].content, ReplyContent::Template { content_sid, .. } if content_sid == "HXa1b2c3d4e5f60718293a4b5c6d7e8f90")
     );
     // No conversation request: the conversation is inserted already assigned.
     while let Ok(change) = h.stream.try_recv() {
@@ -95,7 +95,7 @@ async fn without_a_number_the_first_sender_is_used() {
     let h = harness();
     let response = h
         .call(edited(|v| {
-            v["body"] = serde_json::json!({"customer": CUSTOMER, "template": {"content_sid": "HXb5b62575e6e4ff6129ad7c8efe1f983e"}}).to_string().into();
+            v["body"] = serde_json::json!({"customer": CUSTOMER, "template": {"content_sid": "HXa1b2c3d4e5f60718293a4b5c6d7e8f90"}}).to_string().into();
         }))
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
@@ -186,10 +186,10 @@ async fn a_start_with_a_bad_body_or_another_number_is_refused_and_sends_nothing(
     let h = harness();
     for (body, status, code) in [
         ("nope".to_owned(), 400, "invalid_json"),
-        (serde_json::json!({"customer": "+447700900123", "template": {"content_sid": "HXb5b62575e6e4ff6129ad7c8efe1f983e"}}).to_string(), 422, "invalid_customer"),
+        (serde_json::json!({"customer": "+447700900123", "template": {"content_sid": "HXa1b2c3d4e5f60718293a4b5c6d7e8f90"}}).to_string(), 422, "invalid_customer"),
         (serde_json::json!({"customer": CUSTOMER}).to_string(), 422, "invalid_template"),
         (serde_json::json!({"customer": CUSTOMER, "template": {"content_sid": "HX12"}}).to_string(), 422, "invalid_template"),
-        (serde_json::json!({"customer": CUSTOMER, "number": "whatsapp:+15550000000", "template": {"content_sid": "HXb5b62575e6e4ff6129ad7c8efe1f983e"}}).to_string(), 422, "unknown_sender"),
+        (serde_json::json!({"customer": CUSTOMER, "number": "whatsapp:+15550000000", "template": {"content_sid": "HXa1b2c3d4e5f60718293a4b5c6d7e8f90"}}).to_string(), 422, "unknown_sender"),
     ] {
         let response = h.call(edited(|v| v["body"] = body.clone().into())).await;
         assert_eq!(response.status().as_u16(), status, "{body}");

@@ -14,12 +14,13 @@ use whatsapp_channel::app::deferred::{DeferredSending, release_for_change};
 use whatsapp_channel::app::notify::{ChangeReport, handle_change_routed};
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::app::routing::{Router, RoutingSettings};
+use whatsapp_channel::app::typing::{Actor, Typing};
 use whatsapp_channel::domain::WindowWarnings;
 use whatsapp_channel::logging::chain;
 use whatsapp_channel::metrics::{Metric, Metrics};
 use whatsapp_channel::ports::{
-    AgentNotifier, ChangeKind, ChannelStore, Clock, Direction, Notification, NotifyError,
-    ReplySender, StoreError, StoredItem, StreamChange, TimerQueue,
+    AgentNotifier, ChangeKind, ChannelStore, Clock, ConversationState, Direction, Notification,
+    NotifyError, ReplySender, StoreError, StoredItem, StreamChange, TimerQueue,
 };
 
 /// Everything the handler needs, built once per cold start.
@@ -36,6 +37,8 @@ pub struct NotifyAgent {
     routing: RoutingSettings,
     /// Routing's timers (offers' expiry, overflow); `None`: none are started.
     timers: Option<Arc<dyn TimerQueue>>,
+    /// `READ_RECEIPTS=on`: an accept marks the customer's latest message read; `None`: off.
+    read_receipts: Option<Arc<Typing>>,
 }
 
 /// What sending deferred replies needs.
@@ -61,7 +64,14 @@ impl NotifyAgent {
             deferred: None,
             routing: RoutingSettings::broadcast(),
             timers: None,
+            read_receipts: None,
         }
+    }
+
+    /// Marks the customer's latest message read (blue ticks) when an agent accepts.
+    pub fn with_read_receipts(mut self, typing: Arc<Typing>) -> Self {
+        self.read_receipts = Some(typing);
+        self
     }
 
     /// Routes requests as `routing` says, with `timers` for offers and overflow.
@@ -197,6 +207,9 @@ pub fn to_event_record(change: &StreamChange, sequence_number: u64) -> EventReco
 /// window sends the deferred replies that waited for it. Both are safe to repeat.
 async fn before_notifying(state: &NotifyAgent, change: &StreamChange) -> Result<(), StoreError> {
     arm_for_change(state.store.as_ref(), &state.warnings, change).await?;
+    if let Some(typing) = &state.read_receipts {
+        read_receipt(state, typing, change).await;
+    }
     if let Some(deferred) = &state.deferred {
         let sending = DeferredSending {
             sender: deferred.sender.as_ref(),
@@ -210,6 +223,42 @@ async fn before_notifying(state: &NotifyAgent, change: &StreamChange) -> Result<
         }
     }
     Ok(())
+}
+
+/// An accept (requested → active) marks the customer's latest message read. A nicety of a
+/// beta API: whatever happens is logged and the batch goes on; a redelivery does not call
+/// Twilio again within 20 s (the typing item's conditional write).
+async fn read_receipt(state: &NotifyAgent, typing: &Typing, change: &StreamChange) {
+    let (Some(StoredItem::Conversation(old)), Some(StoredItem::Conversation(new))) =
+        (&change.old, &change.new)
+    else {
+        return;
+    };
+    if old.state != ConversationState::Requested || new.state != ConversationState::Active {
+        return;
+    }
+    let Ok(id) = whatsapp_channel::domain::ConversationId::parse(&new.id) else {
+        return;
+    };
+    let result = typing
+        .acknowledge(
+            state.store.as_ref(),
+            state.clock.as_ref(),
+            &id,
+            Actor::ReadReceipt,
+        )
+        .await;
+    match result {
+        Ok(Ok(outcome)) => {
+            tracing::info!(conversation_id = %id, ?outcome, "read receipt on accept");
+        }
+        Ok(Err(refusal)) => {
+            tracing::info!(conversation_id = %id, ?refusal, "no read receipt on accept");
+        }
+        Err(error) => {
+            tracing::warn!(conversation_id = %id, error = %error, "the read receipt on accept failed");
+        }
+    }
 }
 
 /// Routing's metrics, per business number: offers made (and how long each request had

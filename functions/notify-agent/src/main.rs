@@ -3,9 +3,11 @@ use std::sync::Arc;
 use lambda_runtime::{Error, run, service_fn};
 use notify_agent::{Deferred, NotifyAgent, function_handler};
 use whatsapp_channel::adapters::{
-    DynamoChannelStore, SqsTimerQueue, SystemClock, TwilioConfig, TwilioReplySender, dynamodb,
+    DynamoChannelStore, SqsTimerQueue, SystemClock, TwilioConfig, TwilioReplySender,
+    TwilioTypingIndicator, dynamodb,
 };
 use whatsapp_channel::app::reply::ReplySettings;
+use whatsapp_channel::app::typing::Typing;
 use whatsapp_channel::config;
 use whatsapp_channel::metrics::Metrics;
 
@@ -44,12 +46,23 @@ async fn main() -> Result<(), Error> {
     }
     // Deferred replies go out from here, the moment the stream shows their customer's new window.
     if let Some(account_sid) = config::optional("TWILIO_ACCOUNT_SID") {
-        let sender = TwilioReplySender::new(TwilioConfig {
+        let twilio = TwilioConfig {
             api_base_url: config::optional("TWILIO_API_BASE_URL")
                 .unwrap_or_else(|| "https://api.twilio.com".into()),
             account_sid,
             auth_token: config::twilio_auth_token(&sdk).await?,
-        })?;
+        };
+        // Blue ticks when an agent accepts (READ_RECEIPTS, on by default).
+        if config::read_receipts()? {
+            let indicator = TwilioTypingIndicator::new(&TwilioConfig {
+                api_base_url: config::messaging_api_base_url(),
+                ..twilio.clone()
+            })?;
+            state = state.with_read_receipts(Arc::new(
+                Typing::new(Arc::new(indicator)).with_metrics(Metrics::lambda("notify-agent")),
+            ));
+        }
+        let sender = TwilioReplySender::new(twilio)?;
         state = state.with_deferred(Deferred {
             sender: Arc::new(sender),
             settings: ReplySettings {

@@ -12,6 +12,7 @@ use whatsapp_channel::app::deferred::{
 use whatsapp_channel::app::reply::{
     ReplyRefused, ReplyRequest, ReplySettings, parse_reply, send_reply,
 };
+use whatsapp_channel::app::templates::Templates;
 use whatsapp_channel::domain::ConversationId;
 use whatsapp_channel::http::{
     ApiError, DEFAULT_ADMIN_GROUP, agent_groups, agent_id, body_bytes, empty, json, path_segments,
@@ -29,8 +30,10 @@ pub struct SendReply {
     clock: Arc<dyn Clock>,
     settings: ReplySettings,
     metrics: Metrics,
-    /// `ADMIN_GROUP`: its members may cancel any deferred reply.
+    /// `ADMIN_GROUP`: its members may cancel any deferred reply and send any template.
     admin_group: String,
+    /// The approved templates: an agent's template must be one of them.
+    templates: Option<Arc<Templates>>,
 }
 
 impl SendReply {
@@ -47,7 +50,14 @@ impl SendReply {
             settings,
             metrics: Metrics::disabled(),
             admin_group: DEFAULT_ADMIN_GROUP.to_owned(),
+            templates: None,
         }
+    }
+
+    /// Agents send only the approved templates (administrators any Content SID).
+    pub fn with_templates(mut self, templates: Arc<Templates>) -> Self {
+        self.templates = Some(templates);
+        self
     }
 
     /// Another administrators' group than `admins` (`ADMIN_GROUP`).
@@ -185,6 +195,10 @@ async fn reply(state: &SendReply, request: &Request) -> Result<Response<Body>, A
         )
     })?;
     let content = parse_reply(body_bytes(request))?;
+    if let Some(templates) = &state.templates {
+        let admin = agent_groups(request).contains(&state.admin_group);
+        templates.check(&content, admin).await?;
+    }
     if wants_defer(body_bytes(request))? {
         let deferred = DeferRequest {
             conversation_id,

@@ -3,9 +3,11 @@ use std::sync::Arc;
 use lambda_http::{Error, run, service_fn};
 use send_reply::{SendReply, function_handler};
 use whatsapp_channel::adapters::{
-    DynamoChannelStore, SystemClock, TwilioConfig, TwilioReplySender, dynamodb,
+    DynamoChannelStore, SystemClock, TwilioConfig, TwilioContentCatalog, TwilioReplySender,
+    dynamodb,
 };
 use whatsapp_channel::app::reply::ReplySettings;
+use whatsapp_channel::app::templates::Templates;
 use whatsapp_channel::config;
 use whatsapp_channel::metrics::Metrics;
 
@@ -15,12 +17,18 @@ async fn main() -> Result<(), Error> {
     // Built once per cold start: the SDK configuration, the token (one SSM read), the clients.
     let sdk = config::aws().await;
     let store = DynamoChannelStore::new(dynamodb::client(&sdk), config::required("TABLE_NAME")?);
-    let sender = TwilioReplySender::new(TwilioConfig {
+    let twilio = TwilioConfig {
         api_base_url: config::optional("TWILIO_API_BASE_URL")
             .unwrap_or_else(|| "https://api.twilio.com".into()),
         account_sid: config::required("TWILIO_ACCOUNT_SID")?,
         auth_token: config::twilio_auth_token(&sdk).await?,
+    };
+    // Agents send only approved templates: the Content API's list, cached 5 minutes.
+    let catalog = TwilioContentCatalog::new(&TwilioConfig {
+        api_base_url: config::content_api_base_url(),
+        ..twilio.clone()
     })?;
+    let sender = TwilioReplySender::new(twilio)?;
     let settings = ReplySettings {
         status_callback: config::required("TWILIO_STATUS_URL")?,
     };
@@ -30,7 +38,8 @@ async fn main() -> Result<(), Error> {
         Arc::new(SystemClock::default()),
         settings,
     )
-    .with_metrics(Metrics::lambda("send-reply"));
+    .with_metrics(Metrics::lambda("send-reply"))
+    .with_templates(Arc::new(Templates::new(Arc::new(catalog))));
     if let Some(group) = config::optional("ADMIN_GROUP") {
         state = state.with_admin_group(group);
     }

@@ -9,6 +9,40 @@ use super::schemas::{date_time, nullable_string, schema_ref, view_states};
 pub(super) fn desk_schemas() -> Value {
     let mut schemas = serde_json::Map::new();
     schemas.insert(
+        "ApprovedTemplate".into(),
+        json!({
+            "type": "object",
+            "description": "An approved WhatsApp template (Twilio Content API).",
+            "required": ["content_sid", "friendly_name", "language", "category", "body", "variables", "types"],
+            "properties": {
+                "content_sid": { "type": "string", "pattern": "^HX[0-9a-fA-F]{32}$" },
+                "friendly_name": { "type": "string", "examples": ["order_update"] },
+                "language": { "type": "string", "examples": ["en"] },
+                "category": { "type": "string", "examples": ["UTILITY", "MARKETING", "AUTHENTICATION"] },
+                "body": { "type": "string", "description": "The text with its {{n}} placeholders.", "examples": ["Hi {{1}}, your order {{2}} is on its way."] },
+                "variables": { "type": "object", "additionalProperties": { "type": "string" }, "description": "Each variable's sample value, by number." },
+                "types": { "type": "array", "items": { "type": "string" }, "examples": [["twilio/text"]] }
+            }
+        }),
+    );
+    schemas.insert(
+        "TemplateList".into(),
+        json!({
+            "type": "object",
+            "required": ["templates"],
+            "properties": { "templates": { "type": "array", "items": schema_ref("ApprovedTemplate") } }
+        }),
+    );
+    schemas.insert(
+        "Read".into(),
+        json!({
+            "type": "object",
+            "description": "The customer's message the business marked read (blue ticks), and when.",
+            "required": ["message_id", "at"],
+            "properties": { "message_id": { "type": "string" }, "at": date_time() }
+        }),
+    );
+    schemas.insert(
         "Note".into(),
         json!({
             "type": "object",
@@ -255,6 +289,7 @@ pub(super) fn desk_schemas() -> Value {
                             "assigned_agent": nullable_string(),
                             "started_at": date_time(),
                             "last_inbound_at": { "type": ["string", "null"], "format": "date-time", "description": "null until the customer has written (a business-started conversation awaiting the answer)." },
+                            "ad": schema_ref("AdReferral"),
                             "last_message": {
                                 "type": ["object", "null"],
                                 "required": ["id", "direction", "preview", "created_at"],

@@ -102,7 +102,7 @@ pub(super) fn core_components() -> Value {
                 "type": "object",
                 "required": ["content_sid"],
                 "properties": {
-                    "content_sid": { "type": "string", "examples": ["HXb5b62575e6e4ff6129ad7c8efe1f983e"] },
+                    "content_sid": { "type": "string", "examples": ["HXa1b2c3d4e5f60718293a4b5c6d7e8f90"] },
                     "variables": { "type": "object", "additionalProperties": { "type": "string" } }
                 }
             },
@@ -158,6 +158,7 @@ pub(super) fn core_components() -> Value {
                         "items": schema_ref("Message"),
                         "description": "Only on GET /conversations/{conversationId}, oldest first."
                     },
+                    "read": schema_ref("Read"),
                     "notes": {
                         "type": "array",
                         "items": schema_ref("Note"),

@@ -8,8 +8,10 @@ pub mod memory;
 pub mod s3;
 pub mod sns;
 pub mod sqs_timers;
+pub mod twilio_content;
 pub mod twilio_media;
 pub mod twilio_rest;
+pub mod twilio_typing;
 
 pub use clock::{ManualClock, SystemClock};
 pub use dynamodb::DynamoChannelStore;
@@ -18,5 +20,7 @@ pub use memory::{InMemoryChannelStore, InMemoryMediaStore};
 pub use s3::S3MediaStore;
 pub use sns::{RecordingNotifier, SnsAgentNotifier, StdoutNotifier};
 pub use sqs_timers::SqsTimerQueue;
+pub use twilio_content::TwilioContentCatalog;
 pub use twilio_media::TwilioMediaFetcher;
 pub use twilio_rest::{TwilioConfig, TwilioReplySender};
+pub use twilio_typing::TwilioTypingIndicator;

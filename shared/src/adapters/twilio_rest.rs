@@ -302,23 +302,23 @@ fn sent_message(body: &[u8]) -> Option<SentMessage> {
 
 /// Twilio's error JSON: `{"code": 21211, "message": "…", "more_info": "…", "status": 400}`.
 #[derive(Default, Deserialize)]
-struct TwilioError {
+pub(crate) struct TwilioError {
     #[serde(default)]
-    code: Option<u32>,
+    pub(crate) code: Option<u32>,
     #[serde(default)]
-    message: Option<String>,
+    pub(crate) message: Option<String>,
 }
 
 impl TwilioError {
     /// Anything that is not Twilio's error JSON (an HTML page from a proxy…) has no code.
-    fn parse(body: &[u8]) -> Self {
+    pub(crate) fn parse(body: &[u8]) -> Self {
         serde_json::from_slice(body).unwrap_or_default()
     }
 }
 
 /// `HTTP 500 Internal Server Error`: the message of an error without Twilio's JSON. The body
 /// itself is left out: it may be long, and is not Twilio's.
-fn status_line(status: StatusCode) -> String {
+pub(crate) fn status_line(status: StatusCode) -> String {
     match status.canonical_reason() {
         Some(reason) => format!("HTTP {} {reason}", status.as_u16()),
         None => format!("HTTP {}", status.as_u16()),

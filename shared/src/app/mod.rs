@@ -12,6 +12,8 @@ pub mod notify;
 pub mod profiles;
 pub mod reply;
 pub mod routing;
+pub mod templates;
+pub mod typing;
 pub mod views;
 
 pub use inbound::{InboundReceipt, receive_inbound};
@@ -166,7 +168,12 @@ pub async fn get_conversation(
         conversation.last_inbound_at = conversation.last_inbound_at.max(last);
     }
     let quoted = quoted_messages(store, &messages).await?;
+    let read = store.read_marker(id).await?;
     let mut view = load_context(store, conversation).await?.view(clock);
+    view.read = read.map(|r| views::ReadView {
+        message_id: r.message_id,
+        at: views::rfc3339(r.at),
+    });
     view.messages = Some(
         messages
             .into_iter()

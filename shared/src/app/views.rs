@@ -213,6 +213,17 @@ pub struct ConversationView {
     pub last_inbound_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<MessageView>>,
+    /// The customer's message the business marked read (Twilio's typing indicator), with the
+    /// transcript only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read: Option<ReadView>,
+}
+
+/// `{"message_id", "at"}`: the blue ticks the customer saw.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReadView {
+    pub message_id: String,
+    pub at: String,
 }
 
 /// A conversation's live facts: from its session item while that item is still this
@@ -264,5 +275,6 @@ pub(crate) fn view(
         started_at: rfc3339(conversation.started_at),
         last_inbound_at: customer_wrote.then(|| rfc3339(window.last_inbound_at())),
         messages: None,
+        read: None,
     }
 }

@@ -201,3 +201,61 @@ impl From<crate::app::deferred::DeferRefused> for ApiError {
         }
     }
 }
+
+impl From<crate::app::templates::NotApproved> for ApiError {
+    fn from(e: crate::app::templates::NotApproved) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "template_not_approved",
+            format!(
+                "{} is not among this account's approved WhatsApp templates: pick one from GET /templates.",
+                e.0
+            ),
+        )
+    }
+}
+
+impl From<crate::ports::CatalogError> for ApiError {
+    fn from(e: crate::ports::CatalogError) -> Self {
+        let code = match &e {
+            crate::ports::CatalogError::Rejected { code, .. } => *code,
+            crate::ports::CatalogError::Unreachable(_) => None,
+        };
+        Self::new(
+            StatusCode::BAD_GATEWAY,
+            "twilio_unavailable",
+            format!("The templates could not be read from Twilio: {e}"),
+        )
+        .with("twilio_code", code)
+    }
+}
+
+impl From<crate::app::typing::TypingRefusal> for ApiError {
+    fn from(refusal: crate::app::typing::TypingRefusal) -> Self {
+        use crate::app::typing::TypingRefusal;
+        match refusal {
+            TypingRefusal::NotFound => Self::not_found("No such conversation."),
+            TypingRefusal::NotAssigned => Self::new(
+                StatusCode::FORBIDDEN,
+                "not_assigned",
+                "Only the conversation's assigned agent shows typing and marks messages read.",
+            ),
+            TypingRefusal::WindowExpired => Self::new(
+                StatusCode::CONFLICT,
+                "window_expired",
+                WINDOW_EXPIRED_MESSAGE,
+            ),
+            TypingRefusal::NothingToAcknowledge => Self::new(
+                StatusCode::CONFLICT,
+                "nothing_to_acknowledge",
+                "The customer has not written in this conversation: there is no message to mark read.",
+            ),
+            TypingRefusal::Twilio { code, message, .. } => Self::new(
+                StatusCode::BAD_GATEWAY,
+                "twilio_refused",
+                format!("Twilio did not show the typing indicator: {message}"),
+            )
+            .with("twilio_code", code),
+        }
+    }
+}

@@ -3,7 +3,7 @@
 //!
 //! The store is split by aggregate ([`SessionStore`] for sessions and their messages,
 //! [`ConversationStore`], [`ReplyStore`] for idempotent replies, [`AgentStore`], [`ProfileStore`],
-//! [`ContactStore`], [`NotificationLog`], [`ConnectionStore`], [`DeadlineStore`]); a function asks for the umbrella [`ChannelStore`].
+//! [`ContactStore`], [`NotificationLog`], [`ConnectionStore`], [`DeadlineStore`], [`TypingStore`]); a function asks for the umbrella [`ChannelStore`].
 
 pub mod agents;
 pub mod clock;
@@ -20,6 +20,8 @@ pub mod routing;
 pub mod sender;
 pub mod sessions;
 pub mod stream;
+pub mod templates;
+pub mod typing;
 
 pub use agents::{
     AgentRecord, AgentStore, AssignmentRecord, AvailableAgent, MISSED_OFFERS, PresenceRecord,
@@ -50,6 +52,8 @@ pub use sessions::{
     SessionTouch, StatusApplied, Stored, TemplateRef,
 };
 pub use stream::{ChangeKind, StoredItem, StreamChange};
+pub use templates::{CatalogError, Template, TemplateCatalog};
+pub use typing::{IndicatorError, ReadMarker, TypingIndicator, TypingStore};
 
 /// A storage failure: the request did not complete, or an item could not be read back.
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +80,7 @@ pub trait ChannelStore:
     + CustomerStore
     + SearchIndex
     + RoutingStore
+    + TypingStore
 {
 }
 
@@ -94,5 +99,6 @@ impl<T> ChannelStore for T where
         + CustomerStore
         + SearchIndex
         + RoutingStore
+        + TypingStore
 {
 }

@@ -324,7 +324,7 @@ async fn desk_routes(document: &Value, client: &reqwest::Client, base: &str, id:
         .header("Idempotency-Key", "start-1")
         .json(&serde_json::json!({
             "customer": "whatsapp:+447700900555",
-            "template": {"content_sid": "HXb5b62575e6e4ff6129ad7c8efe1f983e", "variables": {"1": "12/1"}},
+            "template": {"content_sid": "HXa1b2c3d4e5f60718293a4b5c6d7e8f90", "variables": {"1": "12/1"}},
         }))
         .send()
         .await

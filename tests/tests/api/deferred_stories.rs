@@ -12,7 +12,7 @@ use whatsapp_channel::adapters::RecordingNotifier;
 
 use crate::helpers::local::{BUSINESS, Local, a_customer, dynamodb_local};
 
-const TEMPLATE: &str = "HXb5b62575e6e4ff6129ad7c8efe1f983e";
+const TEMPLATE: &str = "HXa1b2c3d4e5f60718293a4b5c6d7e8f90";
 
 impl Local {
     /// A customer writes, `agent` accepts; the conversation's id.

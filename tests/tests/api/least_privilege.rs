@@ -314,7 +314,7 @@ fn webhook_ingest_may_not_read_an_agents_items() {
 /// Sort-key words of the adapters (never a partition): they need no grant.
 const SORT_KEYS: &[&str] = &[
     "CONN", "EVENT", "NOTE", "QR", "CONTACT", "CONV", "DEFER", "DUE", "IDEMP", "MSG", "NOTIFY",
-    "PRESENCE", "SESSION", "PROFILE", "ASSIGNED", "OFFER", "ROUTING", "STATS",
+    "PRESENCE", "SESSION", "PROFILE", "ASSIGNED", "OFFER", "ROUTING", "STATS", "TYPING",
 ];
 
 #[test]

@@ -192,7 +192,7 @@ async fn reply_window_through_local_api(choice: StoreChoice) {
         "This conversation has exceeded the 24 hour limit to respond to the customer."
     );
     let template = agent(client.post(format!("{base}/conversations/{id}/messages")))
-        .json(&serde_json::json!({"template": {"content_sid": "HXb5b62575e6e4ff6129ad7c8efe1f983e", "variables": {"1": "Alice"}}}))
+        .json(&serde_json::json!({"template": {"content_sid": "HXa1b2c3d4e5f60718293a4b5c6d7e8f90", "variables": {"1": "Alice"}}}))
         .send().await.unwrap();
     assert_eq!(template.status().as_u16(), 201);
 }

@@ -9,6 +9,7 @@ mod desk;
 mod docs;
 mod events;
 mod fault_proxy;
+mod fidelity;
 mod helpers;
 mod inbound;
 mod inbound_faults;

@@ -23,7 +23,7 @@ async fn a_business_started_conversation_waits_for_the_customer(choice: StoreCho
     tokio::time::sleep(Duration::from_millis(800)).await;
     let customer = a_customer();
     let template =
-        json!({"content_sid": "HXb5b62575e6e4ff6129ad7c8efe1f983e", "variables": {"1": "Zoë"}});
+        json!({"content_sid": "HXa1b2c3d4e5f60718293a4b5c6d7e8f90", "variables": {"1": "Zoë"}});
     let (status, started) = desk
         .post(
             "/conversations",

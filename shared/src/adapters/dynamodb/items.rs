@@ -23,6 +23,7 @@
 //! | scheduler cursor (`deadline_cursor`) | `DUE#CURSOR` | `DUE` | | |
 //! | deferred replies' marker (`deferred_marker`) | `DEFER#{business}#{customer}` | `DEFER#{conversation id}` (before 2026-12: `DEFER`, one per customer) | | |
 //! | note (`note`) | `CONV#{conversation id}` | `NOTE#{note id}` | | |
+//! | typing and read (`typing`) | `CONV#{conversation id}` | `TYPING` | | |
 //! | transcript event (`event`) | `CONV#{conversation id}` | `EVENT#{created ms, 15 digits}#{id}` | | |
 //! | quick reply (`quick_reply`) | `QUICKREPLY` | `QR#{id}` | | |
 //! | search posting (`term`) | `TERM#{folded word}#{shard 0..3}` | `{created ms, 15 digits}#{message id}` | | |
@@ -86,6 +87,7 @@ pub mod tag {
     pub const ROUTING_STATE: &str = "routing_state";
     pub const DAY_COUNTS: &str = "day_counts";
     pub const WAITING: &str = "waiting";
+    pub const TYPING: &str = "typing";
 }
 
 /// The index partition of all conversations.

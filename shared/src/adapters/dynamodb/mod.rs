@@ -20,6 +20,7 @@ mod routing;
 mod search;
 mod sessions;
 pub mod stream;
+mod typing;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::client::Waiters;

@@ -46,6 +46,10 @@ pub(super) struct Tables {
     counts: HashMap<String, BTreeMap<String, DayCounts>>,
     /// Waiting requests, oldest first: the table's `WAITING` partition.
     waiting: BTreeMap<(i64, String), WaitingRecord>,
+    /// When the typing indicator was last called, by conversation: the `TYPING` item.
+    typing: HashMap<String, DateTime<Utc>>,
+    /// What the business marked read, by conversation: the `TYPING` item's `read_sid`.
+    read: HashMap<String, crate::ports::ReadMarker>,
 }
 
 impl Tables {
@@ -185,5 +189,6 @@ mod replies;
 mod routing;
 mod search;
 mod sessions;
+mod typing;
 
 pub use media::InMemoryMediaStore;

@@ -31,6 +31,9 @@ pub struct RecentConversation {
     pub started_at: String,
     pub last_inbound_at: Option<String>,
     pub last_message: Option<LastMessage>,
+    /// The click-to-WhatsApp ad the conversation came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ad: Option<crate::domain::AdReferral>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -103,6 +106,7 @@ pub async fn customer_summary(
             assigned_agent: v.assigned_agent,
             started_at: v.started_at,
             last_inbound_at: v.last_inbound_at,
+            ad: v.ad,
             last_message: last.map(|m| LastMessage {
                 preview: preview(m.body.as_deref(), m.media.len(), m.template.is_some()),
                 id: m.id,

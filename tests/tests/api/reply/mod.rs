@@ -29,7 +29,7 @@ use crate::helpers::{Webhook, body_json, dynamo, stores};
 const CUSTOMER: &str = "whatsapp:+447700900123";
 const ACCOUNT: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 const MESSAGES: &str = "/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/Messages.json";
-const TEMPLATE: &str = "HXb5b62575e6e4ff6129ad7c8efe1f983e";
+const TEMPLATE: &str = "HXa1b2c3d4e5f60718293a4b5c6d7e8f90";
 const WINDOW_TEXT: &str =
     "This conversation has exceeded the 24 hour limit to respond to the customer.";
 
