@@ -98,6 +98,8 @@ export function createApi({ auth, clock, onUnauthorized }) {
     customer: (address) => request("GET", `/customers/${enc(address)}`),
     search: (params) => request("GET", `/search?${new URLSearchParams(params)}`),
     startConversation: (body, key) => request("POST", "/conversations", { body, headers: { "Idempotency-Key": key } }),
+    templates: () => request("GET", "/templates"),
+    typing: (id) => request("POST", `/conversations/${enc(id)}/typing`),
     media: (path) => openMedia(path),
   };
 

@@ -189,6 +189,7 @@ function startDesk(session, config) {
         newConversation = new NewConversationForm({
           root: region,
           api,
+          isAdmin: session.isAdmin,
           onStarted: (conversation) => {
             region.hidden = true;
             $("#open-new-conversation").setAttribute("aria-expanded", "false");

@@ -6,7 +6,6 @@ import { DeferForm } from "./deferred.js";
 import { h, replaceChildren } from "./dom.js";
 
 export const WINDOW_EXPIRED_TEXT = "This conversation has exceeded the 24 hour limit to respond to the customer.";
-const CONTENT_SID = /^HX[0-9a-fA-F]{32}$/;
 /** What WhatsApp takes from a business, as the server checks it (415 otherwise). */
 export const ATTACHMENT_TYPES = [
   "image/jpeg", "image/png", "audio/ogg", "audio/mpeg", "audio/aac", "audio/mp4", "audio/amr",
@@ -40,7 +39,10 @@ export class Composer {
    * `send(content, key)` posts the reply and resolves with the stored message; `upload(file)`
    * stores an attachment and resolves with `{media_url}`.
    */
-  constructor({ root, send, upload, onSent, quickReplies = null }) {
+  constructor({ root, api, isAdmin = false, send, upload, onSent, onTyping = null, quickReplies = null }) {
+    this.api = api;
+    this.isAdmin = isAdmin;
+    this.onTyping = onTyping;
     this.quickReplies = quickReplies;
     this.send = send;
     this.upload = upload;
@@ -89,10 +91,15 @@ export class Composer {
       }
     });
     // An edited draft is a new message: a new key, so it is never mistaken for the old one.
-    this.textarea.addEventListener("input", () => (this.key = null));
+    this.textarea.addEventListener("input", () => {
+      this.key = null;
+      // The customer sees "typing…" (at most every 20 s, see typing.js); only a real keystroke counts.
+      if (this.mode === "text" && this.textarea.value) this.onTyping?.();
+    });
 
-    this.sidInput = h("input", { id: "template-sid", type: "text", autocomplete: "off", spellcheck: "false", placeholder: "HX…" });
-    this.variables = h("div", { class: "variables" });
+    // The template picker loads the first time a template is wanted (see loadPicker).
+    this.picker = null;
+    this.pickerSlot = h("div", { class: "picker-slot" }, h("p", { class: "hint" }, "Loading the template picker…"));
     this.templateError = h("p", { class: "error", role: "alert", hidden: true });
     this.templateButton = h("button", { type: "submit", class: "primary" }, "Send template");
     this.templateForm = h(
@@ -100,10 +107,8 @@ export class Composer {
       { class: "template", "aria-label": "Approved template" },
       h("h3", {}, "Send an approved template"),
       h("p", { class: "hint" }, "Templates approved by WhatsApp can be sent at any time, also after the 24-hour window."),
-      h("label", { for: "template-sid" }, "Content SID"),
-      this.sidInput,
-      this.variables,
-      h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: () => this.addVariable() }, "Add variable"), this.templateButton),
+      this.pickerSlot,
+      h("div", { class: "actions" }, this.templateButton),
       this.templateError,
     );
     this.templateForm.addEventListener("submit", (event) => {
@@ -111,18 +116,37 @@ export class Composer {
       this.sendTemplate();
     });
     this.templateForm.addEventListener("input", () => (this.templateKey = null));
-    this.addVariable();
 
     this.notice = h("p", { class: "notice", role: "status" });
     this.templateToggle = h("details", { class: "template-toggle" }, h("summary", {}, "Use a template"), this.templateForm);
+    this.templateToggle.addEventListener("toggle", () => {
+      if (this.templateToggle.open) this.loadPicker();
+    });
     this.deferForm = new DeferForm({ send: (content, key) => this.send(content, key), onSent: (message) => this.onSent?.(message) });
     replaceChildren(root, this.notice, this.textForm, this.templateToggle, this.deferForm.form);
   }
 
-  addVariable() {
-    const n = this.variables.children.length + 1;
-    const id = `template-variable-${n}`;
-    this.variables.append(h("div", { class: "field" }, h("label", { for: id }, `Variable ${n}`), h("input", { id, type: "text", dataset: { name: String(n) } })));
+  /** Loads the picker module once (the first time a template is wanted), then the list. */
+  loadPicker() {
+    this.pickerLoading ??= import("./templates.js").then(
+      ({ TemplatePicker }) => {
+        this.picker = new TemplatePicker({
+          api: this.api,
+          prefix: "template",
+          isAdmin: this.isAdmin,
+          onInput: () => (this.templateKey = null),
+          onChoose: () => (this.templateError.hidden = true),
+        });
+        replaceChildren(this.pickerSlot, this.picker.root);
+        return this.picker.load();
+      },
+      () => {
+        this.pickerLoading = null;
+        const retry = h("button", { type: "button", class: "secondary", onclick: () => this.loadPicker() }, "Retry");
+        replaceChildren(this.pickerSlot, h("p", { class: "error", role: "alert" }, "The template picker could not be loaded."), retry);
+      },
+    );
+    return this.pickerLoading;
   }
 
   /**
@@ -217,21 +241,21 @@ export class Composer {
 
   async sendTemplate() {
     if (this.busy) return;
-    const contentSid = this.sidInput.value.trim();
-    if (!CONTENT_SID.test(contentSid)) {
-      this.showError(this.templateError, "The Content SID is HX followed by 32 hexadecimal characters.");
-      this.sidInput.focus();
+    if (!this.picker) {
+      this.showError(this.templateError, "The templates are still loading.");
       return;
     }
-    const variables = {};
-    for (const input of this.variables.querySelectorAll("input")) {
-      if (input.value.trim()) variables[input.dataset.name] = input.value;
+    const chosen = this.picker.read();
+    if (chosen.problem) {
+      this.showError(this.templateError, chosen.problem);
+      chosen.field?.focus();
+      return;
     }
     this.templateKey ??= newKey();
-    const sent = await this.post({ template: { content_sid: contentSid, variables } }, this.templateKey, this.templateError, this.templateButton);
+    const sent = await this.post({ template: chosen.template }, this.templateKey, this.templateError, this.templateButton);
     if (sent) {
       this.templateKey = null;
-      this.templateForm.reset();
+      this.picker.reset();
     }
   }
 
@@ -244,7 +268,8 @@ export class Composer {
       this.onSent?.(message);
       return true;
     } catch (error) {
-      this.showError(errorElement, error.message);
+      const template = button === this.templateButton && this.picker;
+      this.showError(errorElement, template ? this.picker.explain(error) : error.message);
       return false;
     } finally {
       this.busy = false;

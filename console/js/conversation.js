@@ -7,6 +7,7 @@ import { formatDuration, timeOfDay, urgency, windowAt } from "./clock.js";
 import { Transcript } from "./transcript.js";
 import { Composer, WINDOW_EXPIRED_TEXT } from "./composer.js";
 import { QuickReplies } from "./quickreplies.js";
+import { TypingThrottle, isUnread, latestInbound, seenMessageId, seenText } from "./typing.js";
 
 export class ConversationPanel {
   /** `closingWarning(id)` is the standing `window.closing` warning of a conversation, if any. */
@@ -20,6 +21,10 @@ export class ConversationPanel {
     this.closingWarning = closingWarning;
     this.conversation = null;
     this.forcedExpired = false;
+    // "typing…" and read: at most one call per conversation per 20 s; the customer message each
+    // of the console's own calls made read, by conversation.
+    this.typing = new TypingThrottle({ send: (id) => this.api.typing(id) });
+    this.acknowledged = new Map();
     this.showEmpty();
   }
 
@@ -52,10 +57,40 @@ export class ConversationPanel {
     this.notes?.show(conversation);
     this.transferControl?.show(conversation);
     this.refreshControls();
+    // Opened by its assigned agent, window open, the customer's last message unread: mark it read.
+    if (this.acknowledgeOnOpen && this.composer.mode === "text") {
+      this.acknowledgeOnOpen = false;
+      if (isUnread(conversation)) this.signalTyping();
+    }
+    this.showSeen();
+  }
+
+  /** "typing…" for the customer, which also marks their latest message read; silent when it fails. */
+  signalTyping() {
+    const c = this.conversation;
+    if (!c || this.composer.mode !== "text") return;
+    const latest = latestInbound(c.messages);
+    this.typing.poke(c.id)?.then(
+      () => {
+        if (latest) this.acknowledged.set(c.id, latest.id);
+        if (this.id === c.id) this.showSeen();
+      },
+      // A nicety, never an error banner.
+      (error) => console.debug("typing indicator not sent:", error?.code ?? error?.message ?? error),
+    );
+  }
+
+  /** "Seen by you" under the customer's latest message, once it is known to be read. */
+  showSeen() {
+    const c = this.conversation;
+    if (!c?.messages) return;
+    const seen = seenMessageId(c, this.acknowledged.get(c.id));
+    this.transcript.markSeen(seen, seenText(c.assigned_agent === this.agentId));
   }
 
   build(conversation) {
     this.forcedExpired = false;
+    this.acknowledgeOnOpen = true;
     this.title = h("h2", { id: "conversation-title" });
     this.subtitle = h("p", { class: "muted" });
     this.windowStatus = h("p", { class: "window", role: "timer", "aria-live": "off" });
@@ -100,6 +135,9 @@ export class ConversationPanel {
     const composerRoot = h("div", { class: "composer-area" });
     this.composer = new Composer({
       root: composerRoot,
+      api: this.api,
+      isAdmin: this.isAdmin,
+      onTyping: () => this.signalTyping(),
       send: (content, key) => this.send(content, key),
       upload: (file) => this.api.upload(this.id, file),
       onSent: (message) => this.transcript.update([message]),

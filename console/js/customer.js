@@ -14,3 +14,21 @@ export function customerName(customer) {
 export function customerKind(customer) {
   return customer?.authenticated ? "Authenticated customer" : "Unauthenticated customer";
 }
+
+/** "From ad: headline" for a conversation that began with a click-to-WhatsApp ad (its headline, else its text). */
+export function adText(ad) {
+  const what = ad?.headline || ad?.body;
+  return what ? `From ad: ${what}` : null;
+}
+
+/** The ad's link when it is an absolute http(s) address (never `javascript:` or `data:`), else null. */
+export function adLink(ad) {
+  const raw = ad?.source_url;
+  if (typeof raw !== "string") return null;
+  try {
+    const url = new URL(raw);
+    return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
+  } catch {
+    return null;
+  }
+}

@@ -4,7 +4,7 @@
 // alone is an offer card (Accept, Reject, seconds left on the server's clock; see offers.js).
 
 import { h, replaceChildren } from "./dom.js";
-import { customerKind, customerName, phoneNumber } from "./customer.js";
+import { adText, customerKind, customerName, phoneNumber } from "./customer.js";
 import { formatDuration, timeOfDay, windowAt } from "./clock.js";
 import { historyLine } from "./summary.js";
 import { offerKind, offeredToText, offerTimerText, secondsLeft } from "./offers.js";
@@ -12,11 +12,7 @@ import { offerKind, offeredToText, offerTimerText, secondsLeft } from "./offers.
 const RECENTLY_CLOSED = 10;
 const OFFER_TICK_MS = 1000;
 
-/** "From ad: headline" for a conversation that began with a click-to-WhatsApp ad (its headline, else its text). */
-export function adText(ad) {
-  const what = ad?.headline || ad?.body;
-  return what ? `From ad: ${what}` : null;
-}
+export { adText };
 
 function adLine(ad) {
   const text = adText(ad);

@@ -55,6 +55,10 @@ export class QuickReplies {
   /** Binds to the composer's message box. */
   attach(textarea) {
     this.textarea = textarea;
+    // A box that pops up a list is a combobox (ARIA 1.2): the role that allows aria-expanded.
+    textarea.setAttribute("role", "combobox");
+    textarea.setAttribute("aria-haspopup", "listbox");
+    textarea.setAttribute("aria-expanded", "false");
     textarea.setAttribute("aria-controls", "quick-reply-suggestions");
     textarea.setAttribute("aria-autocomplete", "list");
     textarea.addEventListener("input", () => this.suggest());

@@ -3,7 +3,7 @@
 // GET /customers/{address}, closed ones included); each opens its transcript.
 
 import { h, replaceChildren } from "./dom.js";
-import { customerKind, customerName, phoneNumber } from "./customer.js";
+import { adLink, adText, customerKind, customerName, phoneNumber } from "./customer.js";
 import { timeOfDay } from "./clock.js";
 
 export class CustomerSummary {
@@ -60,6 +60,7 @@ export class CustomerSummary {
       this.root,
       h("h2", {}, "Customer"),
       h("p", { class: `kind ${customer.authenticated ? "authenticated" : "unauthenticated"}` }, customerKind(customer)),
+      adElement(conversation.ad),
       h("dl", {}, rows.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)])),
       h("h3", { id: "previous-title" }, "Previous conversations"),
       previous.length
@@ -81,6 +82,7 @@ export class CustomerSummary {
                   h("span", { class: "name" }, `${dateTime(c.started_at)} · ${c.state}${c.assigned_agent ? ` · ${c.assigned_agent}` : ""}`),
                   c.last_message ? h("span", { class: "muted preview" }, c.last_message.preview) : null,
                 ),
+                adElement(c.ad),
               ),
             ),
           )
@@ -97,6 +99,19 @@ export function historyLine(summary, conversationId) {
   const count = Math.max(0, (summary.conversation_count ?? others.length + 1) - 1);
   const last = others[0];
   return `Returning customer: ${count} earlier conversation${count === 1 ? "" : "s"}, last on ${dateTime(last.started_at)}${last.assigned_agent ? ` with ${last.assigned_agent}` : ""}.`;
+}
+
+/** "From ad: headline" and, when the ad's address is http(s), a link to it; nothing without an ad. */
+function adElement(ad) {
+  const text = adText(ad);
+  const href = adLink(ad);
+  if (!text && !href) return null;
+  return h(
+    "p",
+    { class: "ad" },
+    text ?? "From an ad",
+    href ? h("a", { href, target: "_blank", rel: "noopener noreferrer" }, "Open the ad (new tab)") : null,
+  );
 }
 
 function humanise(key) {

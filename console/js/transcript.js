@@ -13,6 +13,8 @@ export class Transcript {
     /** `onCancel(messageId)` cancels a deferred reply (set by the conversation panel). */
     this.onCancel = null;
     this.nodes = new Map();
+    /** "Seen by you" under one message: `{id, text, element}`. */
+    this.seen = null;
   }
 
   /** Drops the messages the server no longer lists (a deferred reply that went out under Twilio's sid). */
@@ -22,6 +24,7 @@ export class Transcript {
       if (!ids.has(id)) {
         node.element.remove();
         this.nodes.delete(id);
+        if (this.seen?.id === id) this.seen = null;
       }
     }
   }
@@ -35,6 +38,7 @@ export class Transcript {
       const known = this.nodes.get(message.id);
       if (known) {
         this.patchStatus(known, message);
+        this.patchReactions(known, message);
       } else {
         const element = this.messageElement(message, batch);
         const node = {
@@ -46,9 +50,11 @@ export class Transcript {
           statusElement: element.querySelector(".status"),
           errorElement: element.querySelector(".error"),
           cancelButton: element.querySelector("button.cancel-deferred"),
+          reactions: "",
         };
         this.nodes.set(message.id, node);
         this.patchStatus(node, message);
+        this.patchReactions(node, message);
         fragment.append(node.element);
         added += 1;
       }
@@ -80,6 +86,38 @@ export class Transcript {
     }
   }
 
+  /** The customer's reactions to a message, under it; redrawn only when they change. */
+  patchReactions(node, message) {
+    const emojis = reactionEmojis(message.reactions);
+    const signature = emojis.join(" ");
+    if (signature === node.reactions) return;
+    node.reactions = signature;
+    node.element.querySelector(":scope > .reactions")?.remove();
+    if (!emojis.length) return;
+    // Read as reactionsLabel says it ("Customer reacted 👍"); seen as the emojis alone.
+    const element = h(
+      "p",
+      { class: "reactions", title: reactionsLabel(message.reactions) },
+      h("span", { class: "visually-hidden" }, "Customer reacted "),
+      emojis.map((emoji, i) => [i ? " " : null, h("span", { class: "reaction" }, emoji)]),
+    );
+    // Above the delivery line of our own message, last in the customer's.
+    const before = node.element.querySelector(":scope > .delivery, :scope > .seen");
+    node.element.insertBefore(element, before);
+  }
+
+  /** "Seen by you" under one message (`messageId`), or under none (null). */
+  markSeen(messageId, text = "Seen by you") {
+    if (this.seen?.id === messageId && this.seen?.text === text) return;
+    this.seen?.element.remove();
+    this.seen = null;
+    const node = messageId ? this.nodes.get(messageId) : null;
+    if (!node) return;
+    const element = h("p", { class: "seen" }, text);
+    node.element.append(element);
+    this.seen = { id: messageId, text, element };
+  }
+
   /** How the transcript names a message's author: "You", another agent's id, "Customer" or "Desk". */
   whoOf(message) {
     if (message.direction === "system") return "Desk";
@@ -102,7 +140,8 @@ export class Transcript {
       ),
     ];
     if (message.reply_to?.id) children.push(this.quoteElement(message.reply_to, batch));
-    if (message.body) children.push(h("p", { class: "body" }, message.body));
+    // A reaction's body is its emoji: the reaction line says it.
+    if (message.body && !message.reaction) children.push(h("p", { class: "body" }, message.body));
     if (message.template && !message.body) {
       children.push(h("p", { class: "body muted" }, `Template ${message.template.content_sid ?? ""}`));
     }
@@ -111,7 +150,8 @@ export class Transcript {
     if (message.button) {
       children.push(h("p", { class: "body" }, `Button reply: ${message.button.text ?? message.button.payload ?? ""}`));
     }
-    const unsupported = unsupportedText(message);
+    if (message.reaction) children.push(this.reactionElement(message.reaction, batch));
+    const unsupported = message.reaction ? null : unsupportedText(message);
     if (unsupported) children.push(h("p", { class: "body muted" }, unsupported));
     const statusElement = h("span", { class: "status" });
     const errorElement = h("p", { class: "error", hidden: true });
@@ -134,8 +174,20 @@ export class Transcript {
     if (outbound) children.push(h("p", { class: "delivery" }, statusElement, cancel), errorElement);
     return h(
       "div",
-      { class: `message ${message.direction}`, dataset: { messageId: message.id } },
+      { class: `message ${message.direction}${message.reaction ? " reaction" : ""}`, dataset: { messageId: message.id } },
       children,
+    );
+  }
+
+  /** A reaction message: "Reacted 👍 to a message", a button to that message when the transcript shows it. */
+  reactionElement(reaction, batch) {
+    const text = reactionLine(reaction);
+    const shown = reaction.to && (this.nodes.has(reaction.to) || batch.has(reaction.to));
+    if (!shown) return h("p", { class: "body reaction-line" }, text);
+    return h(
+      "button",
+      { type: "button", class: "reaction-line", "aria-label": `${text}: go to that message`, onclick: () => this.goTo(reaction.to) },
+      text,
     );
   }
 
@@ -175,6 +227,7 @@ export class Transcript {
   clear() {
     for (const node of this.nodes.values()) clearTimeout(node.highlight);
     this.nodes.clear();
+    this.seen = null;
     this.element.replaceChildren();
   }
 }
@@ -204,6 +257,24 @@ export function quoteLabel(line) {
 /** A customer's message of a kind the console does not render: "Unsupported message (reaction)", or null. */
 export function unsupportedText(message) {
   return message?.unsupported ? `Unsupported message (${message.unsupported})` : null;
+}
+
+/** A reaction message as a line: "Reacted 👍 to a message", or that the customer took a reaction back (no emoji). */
+export function reactionLine(reaction) {
+  const emoji = typeof reaction?.emoji === "string" ? reaction.emoji.trim() : "";
+  return emoji ? `Reacted ${emoji} to a message` : "Removed a reaction from a message";
+}
+
+/** The emojis of a message's `reactions` that say something (absent or malformed: none). */
+export function reactionEmojis(reactions) {
+  if (!Array.isArray(reactions)) return [];
+  return reactions.map((r) => (typeof r?.emoji === "string" ? r.emoji.trim() : "")).filter(Boolean);
+}
+
+/** The accessible text of a message's reactions: "Customer reacted 👍". */
+export function reactionsLabel(reactions) {
+  const emojis = reactionEmojis(reactions);
+  return emojis.length ? `Customer reacted ${emojis.join(" ")}` : null;
 }
 
 /** WhatsApp's forwarding flags as words: "Forwarded many times", "Forwarded", or null. */

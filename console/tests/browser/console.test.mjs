@@ -119,7 +119,7 @@ test("accepting opens the transcript and the customer summary", async () => {
 test("a reply is sent once and reaches Delivered without a reload", async () => {
   // Polls patch the transcript: the nodes already shown are kept, never rebuilt.
   await page.locator(".message.inbound").first().evaluate((node) => (node.dataset.seen = "yes"));
-  const message = page.getByRole("textbox", { name: "Message" });
+  const message = page.getByRole("combobox", { name: "Message" });
   await message.fill("Your order ships today.");
   await page.getByRole("button", { name: "Send", exact: true }).dblclick();
   const log = page.getByRole("log", { name: "Transcript" });
@@ -150,11 +150,11 @@ test("24 hours later the exact refusal is shown and a template can still be sent
   assert.equal(moved.status, 200);
   await page.getByText(WINDOW_EXPIRED, { exact: true }).waitFor();
   // Free text is no longer offered at all; the template form is.
-  await page.getByRole("textbox", { name: "Message" }).waitFor({ state: "hidden" });
+  await page.getByRole("combobox", { name: "Message" }).waitFor({ state: "hidden" });
   await screenshot("05-window-expired");
 
-  await page.getByRole("textbox", { name: "Content SID" }).fill("HXb5b62575e6e4ff6129ad7c8efe1f983e");
-  await page.getByRole("textbox", { name: "Variable 1" }).fill("12/1");
+  await page.getByRole("radio", { name: "order_update" }).check();
+  await page.getByRole("textbox", { name: "Variable 1" }).fill("Ada");
   await page.getByRole("button", { name: "Send template" }).click();
   const template = page.getByRole("log", { name: "Transcript" }).locator(".message.outbound", { hasText: "Template" });
   await template.getByText("Delivered", { exact: true }).waitFor();

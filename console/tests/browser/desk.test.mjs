@@ -79,7 +79,7 @@ test("the summary lists the previous conversation and a note is added for agents
 });
 
 test("typing / offers the quick replies and Enter inserts one", async () => {
-  const box = page.getByRole("textbox", { name: "Message" });
+  const box = page.getByRole("combobox", { name: "Message" });
   await box.click();
   await box.pressSequentially("/ship");
   await page.getByRole("listbox", { name: "Quick replies" }).getByRole("option", { name: /Shipping times/ }).waitFor();
@@ -99,7 +99,7 @@ test("the conversation is transferred to an available agent and the transcript s
   await page.getByRole("button", { name: "Transfer", exact: true }).click();
   await page.getByRole("log", { name: "Transcript" }).getByText("agent-ada transferred the conversation to agent-bob.").waitFor();
   await page.getByText("Assigned to agent-bob.").waitFor();
-  assert.equal(await page.getByRole("textbox", { name: "Message" }).isVisible(), false);
+  assert.equal(await page.getByRole("combobox", { name: "Message" }).isVisible(), false);
   await screenshot("desk-04-transferred");
 });
 
@@ -135,8 +135,10 @@ test("the search page finds the closed conversation by a word whatever its case"
 test("an agent starts a conversation with a template and free text waits for the answer", async () => {
   await page.getByRole("button", { name: "New conversation" }).click();
   await page.getByRole("textbox", { name: "Customer number" }).fill("+44 7700 900077");
-  await page.getByRole("textbox", { name: "Content SID" }).fill("HXb5b62575e6e4ff6129ad7c8efe1f983e");
-  await page.getByRole("textbox", { name: "Template variable 1" }).fill("Zoë");
+  await page.getByRole("searchbox", { name: "Find a template" }).fill("reminder");
+  await page.getByRole("radio", { name: "appointment_reminder" }).check();
+  await page.getByRole("textbox", { name: "Variable 1" }).fill("Zoë");
+  await page.getByText("Hola Zoë, ¿confirmas tu cita del 12/05?").waitFor();
   await screenshot("desk-07-new-conversation");
   await page.getByRole("button", { name: "Start conversation" }).click();
   const log = page.getByRole("log", { name: "Transcript" });
@@ -146,12 +148,12 @@ test("an agent starts a conversation with a template and free text waits for the
   // Its view state is awaiting_customer, not expired: the header says so.
   await page.getByText("Started by us: awaiting the customer", { exact: false }).first().waitFor();
   await page.getByRole("button", { name: /Awaiting answer/ }).waitFor();
-  assert.equal(await page.getByRole("textbox", { name: "Message" }).isVisible(), false);
+  assert.equal(await page.getByRole("combobox", { name: "Message" }).isVisible(), false);
   await screenshot("desk-08-started");
   // The customer answers: the same conversation opens for free text, with no request card.
   await sendInbound(server.base, { from: "whatsapp:+447700900077", body: "Yes, that works", profileName: "Zoë" });
   await log.getByText("Yes, that works").waitFor();
-  await page.getByRole("textbox", { name: "Message" }).waitFor();
+  await page.getByRole("combobox", { name: "Message" }).waitFor();
   assert.equal(await page.getByRole("alert", { name: /Conversation request from/ }).count(), 0);
 });
 

@@ -53,7 +53,7 @@ test("accepting a request another agent took first is explained on its card", as
 
 test("a reply the server refuses after 24 hours shows the exact text, whatever the page thought", async () => {
   await page.getByRole("alert", { name: "Conversation request from Lou" }).getByRole("button", { name: "Accept" }).click();
-  const message = page.getByRole("textbox", { name: "Message" });
+  const message = page.getByRole("combobox", { name: "Message" });
   await message.waitFor();
   const moved = await fetch(`${server.base}/local/clock`, { method: "POST", body: JSON.stringify({ advance_seconds: 86_400 }) });
   assert.equal(moved.status, 200);
@@ -61,17 +61,20 @@ test("a reply the server refuses after 24 hours shows the exact text, whatever t
   await message.press("Enter");
   await page.getByText(WINDOW_EXPIRED, { exact: true }).waitFor();
   await message.waitFor({ state: "hidden" });
-  await page.getByRole("textbox", { name: "Content SID" }).waitFor();
+  await page.getByRole("searchbox", { name: "Find a template" }).waitFor();
   const { json } = await agentCall(server.base, "agent-eve", "GET", "/conversations");
   const lou = json.conversations.find((c) => c.customer.profile_name === "Lou");
   const transcript = await agentCall(server.base, "agent-eve", "GET", `/conversations/${lou.id}`);
   assert.equal(transcript.json.messages.filter((m) => m.direction === "outbound").length, 0, "the refused reply was stored");
 });
 
-test("an invalid template is explained next to its form and nothing is sent", async () => {
-  await page.getByRole("textbox", { name: "Content SID" }).fill("HX123");
+test("a template sent before one is picked is explained next to its form and nothing is sent", async () => {
+  await page.getByRole("radio", { name: "order_update" }).waitFor();
   await page.getByRole("button", { name: "Send template" }).click();
-  await page.getByText("The Content SID is HX followed by 32 hexadecimal characters.").waitFor();
+  await page.getByRole("form", { name: "Approved template" }).getByText("Pick a template first.").waitFor();
+  // An agent who is not an administrator cannot type a Content SID.
+  assert.equal(await page.getByRole("radio", { name: "Other template" }).count(), 0);
+  assert.equal(await page.getByRole("textbox", { name: "Content SID" }).count(), 0);
 });
 
 test("the page threw no error", () => {

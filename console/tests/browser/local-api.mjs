@@ -79,8 +79,11 @@ export function twilioSignature(url, params, token = LOCAL_AUTH_TOKEN) {
 
 let sequence = 0;
 
-/** A correctly signed inbound WhatsApp message, as Twilio posts it. */
-export async function sendInbound(base, { from, body, profileName, media }) {
+/**
+ * A correctly signed inbound WhatsApp message, as Twilio posts it; `extra` adds (or replaces)
+ * Twilio parameters, e.g. an ad's `ReferralHeadline`, signed with the rest.
+ */
+export async function sendInbound(base, { from, body, profileName, media, extra = {} }) {
   sequence += 1;
   const sid = `${media ? "MM" : "SM"}${String(Date.now()).padStart(16, "0")}${String(sequence).padStart(16, "0")}`;
   const params = {
@@ -101,6 +104,7 @@ export async function sendInbound(base, { from, body, profileName, media }) {
       MediaContentType0: media.contentType,
     });
   }
+  Object.assign(params, extra);
   const url = `${base}/twilio/inbound`;
   const response = await fetch(url, {
     method: "POST",
@@ -112,6 +116,13 @@ export async function sendInbound(base, { from, body, profileName, media }) {
   });
   if (response.status !== 200) throw new Error(`inbound answered ${response.status}: ${await response.text()}`);
   return sid;
+}
+
+/** What local-api's Twilio stand-in was asked, in order: `[{method, path, form, authorized}]`. */
+export async function twilioCalls(base) {
+  const response = await fetch(`${base}/local/twilio/calls`);
+  if (response.status !== 200) throw new Error(`/local/twilio/calls answered ${response.status}: ${await response.text()}`);
+  return (await response.json()).calls;
 }
 
 export async function agentCall(base, agent, method, path, body, groups) {

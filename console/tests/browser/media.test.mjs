@@ -77,7 +77,7 @@ test("a file WhatsApp does not take is refused before it is sent", async () => {
 test("an agent's attachment is uploaded, then sent with its caption", async () => {
   await page.getByLabel("Attach file").setInputFiles({ name: "label.png", mimeType: "image/png", buffer: PNG });
   await page.getByText("Attached: label.png").waitFor();
-  await page.getByRole("textbox", { name: "Message" }).fill("Your return label");
+  await page.getByRole("combobox", { name: "Message" }).fill("Your return label");
   await page.getByRole("button", { name: "Send", exact: true }).click();
   const log = page.getByRole("log", { name: "Transcript" });
   const sent = log.locator(".message.outbound", { hasText: "Your return label" });

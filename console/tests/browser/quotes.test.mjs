@@ -90,7 +90,7 @@ test("the agent accepts and replies; the reply's id is Twilio's sid", async () =
   const sent = page.waitForResponse(
     (r) => r.request().method() === "POST" && /^\/conversations\/[^/]+\/messages$/.test(new URL(r.url()).pathname),
   );
-  await page.getByRole("textbox", { name: "Message" }).fill("It ships today.");
+  await page.getByRole("combobox", { name: "Message" }).fill("It ships today.");
   await page.getByRole("button", { name: "Send", exact: true }).click();
   const response = await sent;
   assert.equal(response.status(), 201);

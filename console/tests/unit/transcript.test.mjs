@@ -55,3 +55,21 @@ test("a message of a kind the console does not render is named by its type, neve
   assert.equal(unsupportedText({ unsupported: "reaction" }), "Unsupported message (reaction)");
   assert.equal(unsupportedText({ body: "Hi" }), null);
 });
+
+const { reactionEmojis, reactionLine, reactionsLabel, unsupportedText } = await import("../../js/transcript.js");
+
+test("a reaction message reads as a line, and a reaction taken back says so", () => {
+  assert.equal(reactionLine({ emoji: "👍", to: "SM1" }), "Reacted 👍 to a message");
+  assert.equal(reactionLine({ emoji: " ❤️ ", to: "SM1" }), "Reacted ❤️ to a message");
+  assert.equal(reactionLine({ emoji: "", to: "SM1" }), "Removed a reaction from a message");
+  assert.equal(reactionLine({}), "Removed a reaction from a message");
+});
+
+test("a message's reactions read as words; absent or malformed ones are nothing", () => {
+  assert.equal(reactionsLabel([{ emoji: "👍", at: "2026-01-01T00:00:00Z" }]), "Customer reacted 👍");
+  assert.equal(reactionsLabel([{ emoji: "👍" }, { emoji: "😂" }]), "Customer reacted 👍 😂");
+  assert.equal(reactionsLabel(undefined), null);
+  assert.equal(reactionsLabel("👍"), null);
+  assert.deepEqual(reactionEmojis([{ emoji: "" }, null, { emoji: 3 }, { emoji: "🙏" }]), ["🙏"]);
+  assert.equal(unsupportedText({ unsupported: "reaction" }), "Unsupported message (reaction)");
+});

@@ -10,10 +10,10 @@ use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use whatsapp_channel::app::media::{
-    MediaRefused, UploadRefused, open_inbound_media, shared_upload, upload_media,
+    InboundFile, MediaRefused, UploadRefused, open_inbound_media, shared_upload, upload_media,
 };
 use whatsapp_channel::domain::{
-    ConversationId, MAX_INBOUND_MEDIA_BYTES, MAX_UPLOAD_BYTES, MessageSid, UPLOAD_TYPES,
+    AD_MEDIA, ConversationId, MAX_INBOUND_MEDIA_BYTES, MAX_UPLOAD_BYTES, MessageSid, UPLOAD_TYPES,
 };
 use whatsapp_channel::http::{ApiError, agent_id, json, path_segments};
 use whatsapp_channel::ports::{FetchError, MediaAccess, MediaFetcher, MediaFile, MediaStore};
@@ -149,18 +149,23 @@ pub async fn open(
     let no_media = || ApiError::not_found("No such attachment.");
     let id = ConversationId::parse(raw_id).map_err(|_| no_media())?;
     let message = MessageSid::parse(raw_message).map_err(|_| no_media())?;
-    let index = raw_index
-        .parse::<usize>()
-        .ok()
-        .filter(|i| *i < 10)
-        .ok_or_else(no_media)?;
+    let which = if raw_index == AD_MEDIA {
+        InboundFile::AdMedia
+    } else {
+        raw_index
+            .parse::<usize>()
+            .ok()
+            .filter(|i| *i < 10)
+            .map(InboundFile::Attachment)
+            .ok_or_else(no_media)?
+    };
     let access = open_inbound_media(
         state.store.as_ref(),
         media.store.as_ref(),
         media.fetcher.as_ref(),
         &id,
         &message,
-        index,
+        which,
     )
     .await
     .map_err(refused)?;

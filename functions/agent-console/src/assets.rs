@@ -26,7 +26,7 @@ macro_rules! assets {
 }
 
 /// Every file the console loads. `every_console_file_is_served` keeps this list complete.
-static FILES: [(&str, &str, &[u8]); 24] = assets![
+static FILES: [(&str, &str, &[u8]); 26] = assets![
     "index.html" => "text/html; charset=utf-8",
     "styles.css" => "text/css; charset=utf-8",
     "js/api.js" => "text/javascript; charset=utf-8",
@@ -50,7 +50,9 @@ static FILES: [(&str, &str, &[u8]); 24] = assets![
     "js/search.js" => "text/javascript; charset=utf-8",
     "js/status.js" => "text/javascript; charset=utf-8",
     "js/summary.js" => "text/javascript; charset=utf-8",
+    "js/templates.js" => "text/javascript; charset=utf-8",
     "js/transcript.js" => "text/javascript; charset=utf-8",
+    "js/typing.js" => "text/javascript; charset=utf-8",
 ];
 
 static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {

@@ -514,3 +514,25 @@ async fn a_quoted_reply_and_a_forwarded_message_keep_what_whatsapp_said_about_th
         .unwrap();
     assert!(forwarded.forwarded && forwarded.frequently_forwarded);
 }
+
+#[tokio::test]
+async fn a_first_message_from_an_ad_keeps_the_ad_on_its_conversation() {
+    let h = harness();
+    let response = h.call(event("webhook-ingest.inbound-ad-referral")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let stored = h
+        .stored("SM0000000000000000000000000000a0c1")
+        .await
+        .unwrap();
+    let view = whatsapp_channel::app::get_conversation(
+        h.store.as_ref(),
+        h.clock.as_ref(),
+        &ConversationId::parse(&stored.conversation_id).unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let ad = view.ad.expect("the conversation shows the ad");
+    assert_eq!(ad.headline.as_deref(), Some("Winter boots, 30% off"));
+    assert_eq!(ad.source_url.as_deref(), Some("https://fb.me/abc123"));
+}

@@ -188,7 +188,8 @@ pub(super) fn desk_schemas() -> Value {
                 "headline": { "type": "string" },
                 "body": { "type": "string" },
                 "source_type": { "type": "string", "examples": ["ad", "post"] },
-                "source_url": { "type": "string", "format": "uri", "description": "http(s) only; any other link is dropped." }
+                "source_url": { "type": "string", "format": "uri", "description": "http(s) only; any other link is dropped." },
+                "media_url": { "type": "string", "description": "The ad's image or video through this API (`/conversations/{id}/messages/{sid}/media/ad`): Twilio's address wants the account's credentials." }
             }
         }),
     );

@@ -134,7 +134,9 @@ pub(super) fn core_components() -> Value {
                     "forwarded": { "const": true, "description": "Present when WhatsApp says the customer forwarded it." },
                     "frequently_forwarded": { "const": true, "description": "Present when it was forwarded many times." },
                     "ad": schema_ref("AdReferral"),
-                    "unsupported": { "type": "string", "description": "A customer's message of a kind not rendered: Twilio's MessageType (reaction, interactive, unsupported, …)." },
+                    "unsupported": { "type": "string", "description": "A customer's message of a kind not rendered: Twilio's MessageType (interactive, unsupported, …)." },
+                    "reaction": { "type": "object", "description": "A customer's reaction (MessageType=reaction): the emoji (empty: removed) and the message it is on.", "required": ["emoji", "to"], "properties": { "emoji": { "type": "string" }, "to": { "type": ["string", "null"] } } },
+                    "reactions": { "type": "array", "description": "The customer's latest reaction on this message.", "items": { "type": "object", "required": ["emoji", "at"], "properties": { "emoji": { "type": "string" }, "at": date_time() } } },
                     "created_at": date_time()
                 }
             },

@@ -148,7 +148,9 @@ pub async fn receive_inbound(
         at,
         profile_name: message.profile_name().map(str::to_owned),
         preview: Some(message.preview()),
-        ad: message.referral().and_then(|r| r.ad()),
+        ad: message
+            .referral()
+            .and_then(|r| r.ad_in(conversation.as_str(), message.message_sid.as_str())),
     };
     let sid = &message.message_sid;
     let receipt = |conversation: ConversationId, session: SessionDecision| InboundReceipt {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    AgentId, ConversationId, MAX_UPLOAD_BYTES, MessageSid, inbound_media_key, upload_key,
+    AD_MEDIA, AgentId, ConversationId, MAX_UPLOAD_BYTES, MessageSid, inbound_media_key, upload_key,
     upload_type,
 };
 use crate::ports::{
@@ -31,15 +31,23 @@ pub enum MediaRefused {
     Media(#[from] MediaStoreError),
 }
 
-/// Opens attachment `index` of inbound message `message` of `conversation`: our copy when there
-/// is one, else fetched from Twilio once and copied.
+/// Which file of a customer's message: an attachment by index, or the image or video of the
+/// click-to-WhatsApp ad it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboundFile {
+    Attachment(usize),
+    AdMedia,
+}
+
+/// Opens file `which` of inbound message `message` of `conversation`: our copy when there is
+/// one, else fetched from Twilio once and copied.
 pub async fn open_inbound_media(
     store: &dyn SessionStore,
     media: &dyn MediaStore,
     fetcher: &dyn MediaFetcher,
     conversation: &ConversationId,
     message: &MessageSid,
-    index: usize,
+    which: InboundFile,
 ) -> Result<MediaAccess, MediaRefused> {
     let record = store
         .message(message)
@@ -54,16 +62,38 @@ pub async fn open_inbound_media(
             "Only a customer's attachments open through this route.",
         ));
     }
-    let attachment = record.media.get(index).ok_or(MediaRefused::NotFound(
-        "The message has no attachment with this index.",
-    ))?;
-    let key = inbound_media_key(conversation, message, index);
+    let (url, declared, key) = match which {
+        InboundFile::Attachment(index) => {
+            let attachment = record.media.get(index).ok_or(MediaRefused::NotFound(
+                "The message has no attachment with this index.",
+            ))?;
+            (
+                attachment.url.clone(),
+                attachment.content_type.clone(),
+                inbound_media_key(conversation, message, index),
+            )
+        }
+        InboundFile::AdMedia => {
+            let referral = record.referral.as_ref();
+            let (url, content_type) =
+                referral
+                    .and_then(|r| r.media())
+                    .ok_or(MediaRefused::NotFound(
+                        "The message came from no ad with media.",
+                    ))?;
+            (
+                url.to_owned(),
+                content_type.map(str::to_owned),
+                format!("inbound/{conversation}/{message}/{AD_MEDIA}"),
+            )
+        }
+    };
     if let Some(access) = media.open(&key).await? {
         return Ok(access);
     }
-    let mut file = fetcher.fetch(&attachment.url).await?;
+    let mut file = fetcher.fetch(&url).await?;
     // The webhook's MediaContentType is what WhatsApp said; the CDN's answer may be generic.
-    if let Some(declared) = attachment.content_type.as_deref().filter(|t| !t.is_empty())
+    if let Some(declared) = declared.as_deref().filter(|t| !t.is_empty())
         && (file.content_type.is_empty() || file.content_type == "application/octet-stream")
     {
         declared.clone_into(&mut file.content_type);

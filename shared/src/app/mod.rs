@@ -174,20 +174,20 @@ pub async fn get_conversation(
         message_id: r.message_id,
         at: views::rfc3339(r.at),
     });
-    view.messages = Some(
-        messages
-            .into_iter()
-            .map(|m| {
-                let mut message = MessageView::from(m);
-                if let Some(reply_to) = &mut message.reply_to
-                    && let Some(found) = quoted.get(&reply_to.id)
-                {
-                    *reply_to = views::QuotedView::of(found);
-                }
-                message
-            })
-            .collect(),
-    );
+    let mut messages: Vec<MessageView> = messages
+        .into_iter()
+        .map(|m| {
+            let mut message = MessageView::from(m);
+            if let Some(reply_to) = &mut message.reply_to
+                && let Some(found) = quoted.get(&reply_to.id)
+            {
+                *reply_to = views::QuotedView::of(found);
+            }
+            message
+        })
+        .collect();
+    views::attach_reactions(&mut messages);
+    view.messages = Some(messages);
     Ok(Some(view))
 }
 

@@ -80,7 +80,52 @@ pub struct MessageView {
     /// "Unsupported message (type)", never dropped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unsupported: Option<String>,
+    /// A customer's reaction (`MessageType=reaction`): the emoji and the message it is on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reaction: Option<ReactionView>,
+    /// The customer's reaction shown on this message (the latest; an empty emoji removed it).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<ReactionMark>,
     pub created_at: String,
+}
+
+/// `{"emoji", "to"}`: what a reaction message is. Twilio does not document how it delivers
+/// WhatsApp reactions; read here: the emoji from `Body` (empty: the reaction was removed) and
+/// the message from `OriginalRepliedMessageSid`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReactionView {
+    pub emoji: String,
+    pub to: Option<String>,
+}
+
+/// `{"emoji", "at"}`: a reaction on the message it reacts to.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReactionMark {
+    pub emoji: String,
+    pub at: String,
+}
+
+/// Puts each reaction of a transcript (oldest first) on the message it reacts to: one per
+/// message, the latest, none once the customer removed it.
+pub fn attach_reactions(messages: &mut [MessageView]) {
+    let reactions: Vec<(String, ReactionView, String)> = messages
+        .iter()
+        .filter_map(|m| {
+            let reaction = m.reaction.clone()?;
+            Some((reaction.to.clone()?, reaction, m.created_at.clone()))
+        })
+        .collect();
+    for (target, reaction, at) in reactions {
+        if let Some(message) = messages.iter_mut().find(|m| m.id == target) {
+            message.reactions.clear();
+            if !reaction.emoji.is_empty() {
+                message.reactions.push(ReactionMark {
+                    emoji: reaction.emoji,
+                    at,
+                });
+            }
+        }
+    }
 }
 
 /// A quoted message as a reply shows it; `direction` and `preview` are `None` when the quoted
@@ -149,28 +194,53 @@ impl From<MessageRecord> for MessageView {
             || has_media
             || m.location.is_some()
             || m.button.is_some();
-        let unsupported = (m.direction == Direction::Inbound && !renders).then(|| {
-            m.params
+        let reaction = (m.direction == Direction::Inbound
+            && m.params
                 .iter()
-                .find(|(n, _)| n == "MessageType")
-                .map(|(_, v)| v.trim())
-                .filter(|v| !v.is_empty())
-                .unwrap_or("unknown")
+                .any(|(n, v)| n == "MessageType" && v.trim().eq_ignore_ascii_case("reaction")))
+        .then(|| ReactionView {
+            emoji: m
+                .body
+                .as_deref()
+                .unwrap_or_default()
+                .trim()
                 .chars()
-                .take(40)
-                .collect()
+                .take(16)
+                .collect(),
+            to: m.replied_to.clone(),
         });
+        let unsupported = (m.direction == Direction::Inbound && !renders && reaction.is_none())
+            .then(|| {
+                m.params
+                    .iter()
+                    .find(|(n, _)| n == "MessageType")
+                    .map(|(_, v)| v.trim())
+                    .filter(|v| !v.is_empty())
+                    .unwrap_or("unknown")
+                    .chars()
+                    .take(40)
+                    .collect()
+            });
         let frequently_forwarded = flag(&m.params, "FrequentlyForwarded");
         Self {
-            reply_to: m.replied_to.map(|id| QuotedView {
-                id,
-                direction: None,
-                preview: None,
-            }),
+            // A reaction names its message, but does not quote it.
+            reply_to: m
+                .replied_to
+                .filter(|_| reaction.is_none())
+                .map(|id| QuotedView {
+                    id,
+                    direction: None,
+                    preview: None,
+                }),
             forwarded: forwarded || frequently_forwarded,
             frequently_forwarded,
-            ad: m.referral.as_ref().and_then(|r| r.ad()),
+            ad: m
+                .referral
+                .as_ref()
+                .and_then(|r| r.ad_in(&m.conversation_id, &m.id)),
             unsupported,
+            reaction,
+            reactions: Vec::new(),
             id: m.id,
             direction: m.direction,
             body: m.body,
@@ -266,7 +336,7 @@ pub(crate) fn view(
         assigned_agent: conversation.assigned_agent,
         offered_to: conversation.offered_to,
         offer_expires_at: conversation.offer_expires_at.map(rfc3339),
-        ad: conversation.ad,
+        ad: conversation.ad.map(|ad| *ad),
         window: WindowView {
             open: window.open,
             expires_at: customer_wrote.then(|| rfc3339(window.window.ends_at())),
@@ -276,5 +346,59 @@ pub(crate) fn view(
         last_inbound_at: customer_wrote.then(|| rfc3339(window.last_inbound_at())),
         messages: None,
         read: None,
+    }
+}
+
+#[cfg(test)]
+mod reaction_tests {
+    use super::*;
+
+    fn message(id: &str, reaction: Option<(&str, &str)>, at: &str) -> MessageView {
+        MessageView {
+            id: id.into(),
+            direction: Direction::Inbound,
+            body: None,
+            media: Vec::new(),
+            location: None,
+            button: None,
+            status: "received".into(),
+            error_code: None,
+            error_message: None,
+            template: None,
+            agent_id: None,
+            reply_to: None,
+            forwarded: false,
+            frequently_forwarded: false,
+            ad: None,
+            unsupported: None,
+            reaction: reaction.map(|(emoji, to)| ReactionView {
+                emoji: emoji.into(),
+                to: Some(to.into()),
+            }),
+            reactions: Vec::new(),
+            created_at: at.into(),
+        }
+    }
+
+    #[test]
+    fn the_latest_reaction_shows_on_its_message_and_an_empty_one_removes_it() {
+        let mut messages = vec![
+            message("SM1", None, "t1"),
+            message("SM2", None, "t2"),
+            message("SM3", Some(("👍", "SM1")), "t3"),
+            message("SM4", Some(("❤️", "SM1")), "t4"),
+            message("SM5", Some(("😮", "SM2")), "t5"),
+            message("SM6", Some(("", "SM2")), "t6"),
+            message("SM7", Some(("🙏", "SM-not-here")), "t7"),
+        ];
+        attach_reactions(&mut messages);
+        assert_eq!(
+            messages[0].reactions,
+            vec![ReactionMark {
+                emoji: "❤️".into(),
+                at: "t4".into()
+            }]
+        );
+        assert!(messages[1].reactions.is_empty());
     }
 }

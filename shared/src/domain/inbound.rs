@@ -41,6 +41,9 @@ pub struct ButtonReply {
     pub payload: Option<String>,
 }
 
+/// The media route's index that names a message's ad media rather than an attachment.
+pub const AD_MEDIA: &str = "ad";
+
 /// The `Referral*` parameters of a first message after a click-to-WhatsApp ad, prefix removed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Referral {
@@ -75,8 +78,29 @@ impl Referral {
             body: text("Body"),
             source_type: text("SourceType"),
             source_url,
+            media_url: None,
         };
         (ad.headline.is_some() || ad.body.is_some() || ad.source_url.is_some()).then_some(ad)
+    }
+
+    /// The ad's media as Twilio gave it (`ReferralMediaUrl`), an http(s) URL.
+    pub fn media(&self) -> Option<(&str, Option<&str>)> {
+        let url = self
+            .get("MediaUrl")
+            .map(str::trim)
+            .filter(|u| u.starts_with("https://") || u.starts_with("http://"))?;
+        Some((url, self.get("MediaContentType")))
+    }
+
+    /// [`Self::ad`] of message `message` in `conversation`, its media (if any) through our route.
+    pub fn ad_in(&self, conversation: &str, message: &str) -> Option<AdReferral> {
+        let mut ad = self.ad()?;
+        if self.media().is_some() {
+            ad.media_url = Some(format!(
+                "/conversations/{conversation}/messages/{message}/media/{AD_MEDIA}"
+            ));
+        }
+        Some(ad)
     }
 }
 
@@ -93,6 +117,10 @@ pub struct AdReferral {
     /// The ad's link, http(s) only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_url: Option<String>,
+    /// The ad's image or video through our media route (Twilio's URL wants the account's
+    /// credentials): `/conversations/{id}/messages/{sid}/media/ad`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_url: Option<String>,
 }
 
 /// A customer's message as Twilio posted it. Every parameter is kept (Twilio adds parameters

@@ -22,7 +22,7 @@ pub use conversation::{
 pub use deadline::{WindowWarnings, minute_of};
 pub use ids::{AccountSid, ConversationId, MessageSid};
 pub use inbound::{
-    AdReferral, ButtonReply, InboundError, InboundMessage, Location, Media, Referral,
+    AD_MEDIA, AdReferral, ButtonReply, InboundError, InboundMessage, Location, Media, Referral,
 };
 pub use media::{
     MAX_INBOUND_MEDIA_BYTES, MAX_UPLOAD_BYTES, UPLOAD_TYPES, inbound_media_key, media_route,

@@ -50,7 +50,7 @@ pub struct ConversationRecord {
     pub offer_ended: Option<OfferEnd>,
     /// The click-to-WhatsApp ad the first message came from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ad: Option<crate::domain::AdReferral>,
+    pub ad: Option<Box<crate::domain::AdReferral>>,
     /// When supervisors were told it had waited too long (`conversation.overflow`).
     #[serde(
         default,

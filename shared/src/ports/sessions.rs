@@ -68,7 +68,7 @@ impl SessionTouch {
             started_at: self.at,
             last_inbound_at: self.at,
             preview: self.preview.clone(),
-            ad: self.ad.clone(),
+            ad: self.ad.clone().map(Box::new),
             offered_to: None,
             offer_expires_at: None,
             offer_seq: 0,

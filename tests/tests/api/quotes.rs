@@ -252,3 +252,101 @@ async fn a_message_of_a_kind_not_rendered_is_kept_and_named_not_dropped() {
     assert_eq!(kept["unsupported"], "interactive", "{kept}");
     assert!(message(&conversation, "Hello").get("unsupported").is_none());
 }
+
+#[tokio::test]
+async fn a_customers_reaction_shows_its_emoji_on_the_message_it_reacts_to() {
+    let (local, _) = Local::recording(StoreChoice::Embedded).await;
+    let customer = a_customer();
+    customer_sends(&local, &customer, "Is it shipped?", &[]).await;
+    let id = local.conversation_of(&customer).await;
+    let (status, body) = local
+        .post(&format!("/conversations/{id}/accept"), "alice", json!({}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, reply) = local
+        .post(
+            &format!("/conversations/{id}/messages"),
+            "alice",
+            json!({"body": "Yes, this morning."}),
+        )
+        .await;
+    assert_eq!(status, 201, "{reply}");
+    let ours = reply["id"].as_str().unwrap().to_owned();
+    let reaction = customer_sends(
+        &local,
+        &customer,
+        "👍",
+        &[
+            ("MessageType", "reaction"),
+            ("OriginalRepliedMessageSid", &ours),
+        ],
+    )
+    .await;
+    let (_, conversation) = local.get(&format!("/conversations/{id}"), "alice").await;
+    let messages = conversation["messages"].as_array().unwrap();
+    let reacted = messages.iter().find(|m| m["id"] == ours.as_str()).unwrap();
+    assert_eq!(reacted["reactions"][0]["emoji"], "👍", "{conversation}");
+    let own = messages
+        .iter()
+        .find(|m| m["id"] == reaction.as_str())
+        .unwrap();
+    assert_eq!(own["reaction"], json!({"emoji": "👍", "to": ours}));
+    assert!(own.get("unsupported").is_none(), "{own}");
+    assert!(
+        own.get("reply_to").is_none(),
+        "a reaction is not a quote: {own}"
+    );
+}
+
+#[tokio::test]
+async fn an_ads_image_opens_through_our_media_route_never_twilios_address() {
+    let (local, _) = Local::recording(StoreChoice::Embedded).await;
+    let customer = a_customer();
+    let twilio_media = format!(
+        "{}/local/twilio/2010-04-01/Accounts/{LOCAL_ACCOUNT_SID}/Messages/MM{}/Media/ME1",
+        local.base,
+        uuid::Uuid::now_v7().simple()
+    );
+    let sid = customer_sends(
+        &local,
+        &customer,
+        "I saw your ad",
+        &[
+            ("ReferralHeadline", "Winter boots"),
+            ("ReferralMediaUrl", &twilio_media),
+            ("ReferralMediaContentType", "image/png"),
+            ("ReferralNumMedia", "1"),
+        ],
+    )
+    .await;
+    let id = local.conversation_of(&customer).await;
+    let (_, conversation) = local.get(&format!("/conversations/{id}"), "alice").await;
+    let route = format!("/conversations/{id}/messages/{sid}/media/ad");
+    assert_eq!(
+        conversation["ad"]["media_url"],
+        route.as_str(),
+        "{conversation}"
+    );
+    assert_eq!(
+        message(&conversation, "I saw your ad")["ad"]["media_url"],
+        route.as_str()
+    );
+    let response = reqwest::Client::new()
+        .get(format!("{}{route}", local.base))
+        .header("X-Agent-Id", "alice")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/png");
+    assert!(response.bytes().await.unwrap().starts_with(b"\x89PNG"));
+    // A message without an ad has no ad media.
+    let plain = customer_sends(&local, &customer, "Hello again", &[]).await;
+    let (status, _) = local
+        .get(
+            &format!("/conversations/{id}/messages/{plain}/media/ad"),
+            "alice",
+        )
+        .await;
+    assert_eq!(status, 404);
+}
