@@ -143,7 +143,13 @@ export class Transcript {
     // A reaction's body is its emoji: the reaction line says it.
     if (message.body && !message.reaction) children.push(h("p", { class: "body" }, message.body));
     if (message.template && !message.body) {
-      children.push(h("p", { class: "body muted" }, `Template ${message.template.content_sid ?? ""}`));
+      // The text the customer read, when the approved template was known; else its Content SID.
+      if (message.template.text) {
+        children.push(h("p", { class: "body" }, message.template.text));
+        children.push(h("p", { class: "template-name muted" }, `Template ${message.template.name ?? message.template.content_sid ?? ""}`));
+      } else {
+        children.push(h("p", { class: "body muted" }, `Template ${message.template.content_sid ?? ""}`));
+      }
     }
     message.media?.forEach((media, index) => children.push(mediaElement(media, index, outbound, this.openMedia)));
     if (message.location) children.push(locationElement(message.location));

@@ -4,7 +4,7 @@
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use serde_json::json;
-use whatsapp_channel::app::typing::Actor;
+use whatsapp_channel::app::typing::{Actor, TypingOutcome};
 use whatsapp_channel::domain::AgentId;
 use whatsapp_channel::http::{ApiError, empty, json};
 
@@ -26,7 +26,7 @@ pub(crate) async fn templates(state: &AgentApi) -> Answer {
 }
 
 /// `POST /conversations/{id}/typing`: 204 whether Twilio was asked or a call less than 20 s old
-/// stands for this one.
+/// stands for this one; 503 while the indicator is switched off (nothing is marked read).
 pub(crate) async fn typing(
     state: &AgentApi,
     _request: &Request,
@@ -50,5 +50,13 @@ pub(crate) async fn typing(
         )
         .await??;
     tracing::debug!(conversation_id = %id, ?outcome, "typing");
+    if outcome == TypingOutcome::SwitchedOff {
+        // Nothing was marked read: the console must not say "Seen".
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "typing_unavailable",
+            "Twilio's typing indicator (a Public Beta) is not available to this account now; it is tried again within 10 minutes.",
+        ));
+    }
     Ok(empty(StatusCode::NO_CONTENT))
 }

@@ -54,9 +54,10 @@ pub(crate) async fn start(state: &AgentApi, request: &Request, agent: &AgentId) 
             format!("A conversation starts with an approved template: {reason}"),
         ),
     })?;
+    let mut body = body;
     if let Some(templates) = &state.templates {
         templates
-            .check(&body.template, crate::desk::is_admin(state, request))
+            .check(&mut body.template, crate::desk::is_admin(state, request))
             .await?;
     }
     let starting = Starting {

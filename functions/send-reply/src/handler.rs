@@ -194,10 +194,10 @@ async fn reply(state: &SendReply, request: &Request) -> Result<Response<Body>, A
             "Idempotency-Key must be 1 to 255 visible ASCII characters.",
         )
     })?;
-    let content = parse_reply(body_bytes(request))?;
+    let mut content = parse_reply(body_bytes(request))?;
     if let Some(templates) = &state.templates {
         let admin = agent_groups(request).contains(&state.admin_group);
-        templates.check(&content, admin).await?;
+        templates.check(&mut content, admin).await?;
     }
     if wants_defer(body_bytes(request))? {
         let deferred = DeferRequest {

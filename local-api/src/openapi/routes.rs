@@ -103,7 +103,7 @@ pub fn operations() -> Vec<Operation> {
             .error(503, STORE),
         Operation::new("POST", "/conversations/{conversationId}/typing", "Show the customer typing and mark their latest message read", "replies")
             .agent()
-            .describe("Twilio's typing indicator (a Public Beta) for the customer's latest message: blue ticks and \"typing…\" for up to 25 s. The assigned agent only; at most one call to Twilio per 20 s per conversation (a call within that time answers 204 without calling). After Twilio's 400 or 404 the indicator is off for 10 minutes and answers 204.")
+            .describe("Twilio's typing indicator (a Public Beta) for the customer's latest message: blue ticks and \"typing…\" for up to 25 s. The assigned agent only; at most one call to Twilio per 20 s per conversation (a call within that time answers 204 without calling). After Twilio's 400 or 404 the indicator is off in that instance for 10 minutes and answers 503 typing_unavailable.")
             .empty(204, "Shown, or a call less than 20 s old stands for it")
             .error(403, &["not_assigned"])
             .error(404, &["not_found"])

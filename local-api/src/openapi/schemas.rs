@@ -103,7 +103,9 @@ pub(super) fn core_components() -> Value {
                 "required": ["content_sid"],
                 "properties": {
                     "content_sid": { "type": "string", "examples": ["HXa1b2c3d4e5f60718293a4b5c6d7e8f90"] },
-                    "variables": { "type": "object", "additionalProperties": { "type": "string" } }
+                    "variables": { "type": "object", "additionalProperties": { "type": "string" } },
+                    "name": { "type": "string", "description": "On a message: the approved template's name, when it was known at sending." },
+                    "text": { "type": "string", "description": "On a message: what the customer read, the template's text with the variables filled in (samples where none was given)." }
                 }
             },
             "Message": {

@@ -257,6 +257,7 @@ fn form_fields(request: &OutboundRequest) -> Vec<(&'static str, String)> {
         ReplyContent::Template {
             content_sid,
             variables,
+            ..
         } => {
             form.push(("ContentSid", content_sid.clone()));
             // Twilio wants the variables as one JSON string, e.g. {"1":"12/1"}; none, none sent.

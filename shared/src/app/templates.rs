@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::domain::TemplateText;
 use crate::ports::{CatalogError, ReplyContent, Template, TemplateCatalog};
 
 /// How long a read of the Content API is reused.
@@ -59,17 +60,31 @@ impl Templates {
     /// Whether `content` may be sent by an agent: anything but a template, or a template among
     /// the approved ones. Administrators may send any template ("Other template"). When the
     /// Content API cannot be read, the send goes ahead and Twilio decides: an outage of the
-    /// picker's source must not stop every template.
-    pub async fn check(&self, content: &ReplyContent, admin: bool) -> Result<(), NotApproved> {
-        let ReplyContent::Template { content_sid, .. } = content else {
+    /// picker's source must not stop every template. A known template gets its name and
+    /// filled-in text (`shown`), for the transcript.
+    pub async fn check(&self, content: &mut ReplyContent, admin: bool) -> Result<(), NotApproved> {
+        let ReplyContent::Template {
+            content_sid,
+            variables,
+            shown,
+        } = content
+        else {
             return Ok(());
         };
-        if admin {
-            return Ok(());
-        }
         match self.approved().await {
-            Ok(templates) if templates.iter().any(|t| &t.content_sid == content_sid) => Ok(()),
-            Ok(_) => Err(NotApproved(content_sid.clone())),
+            Ok(templates) => match templates.iter().find(|t| &t.content_sid == content_sid) {
+                Some(t) => {
+                    *shown = Some(TemplateText::fill(
+                        &t.friendly_name,
+                        &t.body,
+                        variables,
+                        &t.variables,
+                    ));
+                    Ok(())
+                }
+                None if admin => Ok(()),
+                None => Err(NotApproved(content_sid.clone())),
+            },
             Err(error) => {
                 tracing::warn!(error = %error, "the approved templates could not be read; the template goes to Twilio unchecked");
                 Ok(())
@@ -114,6 +129,7 @@ mod tests {
         ReplyContent::Template {
             content_sid: sid.into(),
             variables: Default::default(),
+            shown: None,
         }
     }
 
@@ -139,16 +155,20 @@ mod tests {
             reads: AtomicUsize::new(0),
             fail: false,
         }));
-        let approved = template("HXa1b2c3d4e5f60718293a4b5c6d7e8f90");
-        let other = template("HXffffffffffffffffffffffffffffffff");
-        assert!(templates.check(&approved, false).await.is_ok());
+        let mut approved = template("HXa1b2c3d4e5f60718293a4b5c6d7e8f90");
+        let mut other = template("HXffffffffffffffffffffffffffffffff");
+        assert!(templates.check(&mut approved, false).await.is_ok());
+        assert!(
+            matches!(&approved, ReplyContent::Template { shown: Some(s), .. } if s.name == "order_update" && s.text == "Hi {{1}}"),
+            "{approved:?}"
+        );
         assert_eq!(
-            templates.check(&other, false).await,
+            templates.check(&mut other, false).await,
             Err(NotApproved("HXffffffffffffffffffffffffffffffff".into()))
         );
-        assert!(templates.check(&other, true).await.is_ok());
-        let text = ReplyContent::Text { body: "hi".into() };
-        assert!(templates.check(&text, false).await.is_ok());
+        assert!(templates.check(&mut other, true).await.is_ok());
+        let mut text = ReplyContent::Text { body: "hi".into() };
+        assert!(templates.check(&mut text, false).await.is_ok());
     }
 
     #[tokio::test]
@@ -159,8 +179,8 @@ mod tests {
             fail: true,
         });
         let templates = Templates::new(catalog.clone());
-        let other = template("HXffffffffffffffffffffffffffffffff");
-        assert!(templates.check(&other, false).await.is_ok());
+        let mut other = template("HXffffffffffffffffffffffffffffffff");
+        assert!(templates.check(&mut other, false).await.is_ok());
         assert!(templates.approved().await.is_err());
         assert_eq!(catalog.reads.load(Ordering::SeqCst), 2);
     }

@@ -144,7 +144,11 @@ impl QuotedView {
     /// What a reply shows of `quoted`: its direction, and its text shortened (or what it holds
     /// when it has no text).
     pub fn of(quoted: &MessageRecord) -> Self {
-        let preview = match quoted.body.as_deref().map(str::trim) {
+        let text = quoted
+            .body
+            .as_deref()
+            .or_else(|| quoted.template.as_ref().and_then(|t| t.text.as_deref()));
+        let preview = match text.map(str::trim) {
             Some(text) if !text.is_empty() => {
                 let mut preview: String = text.chars().take(QUOTE_PREVIEW_CHARS).collect();
                 if text.chars().count() > QUOTE_PREVIEW_CHARS {

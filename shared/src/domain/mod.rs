@@ -28,7 +28,7 @@ pub use media::{
     MAX_INBOUND_MEDIA_BYTES, MAX_UPLOAD_BYTES, UPLOAD_TYPES, inbound_media_key, media_route,
     upload_key, upload_type,
 };
-pub use reply::ReplyContent;
+pub use reply::{ReplyContent, TemplateText};
 pub use routing::{
     AgentProfile, Candidate, Capacity, MISSES_BEFORE_AWAY, OfferEnd, RoutingMode, choose_agent,
     counts_toward_load, may_take, missed_too_often, serves,

@@ -172,6 +172,11 @@ pub struct MessageRecord {
 pub struct TemplateRef {
     pub content_sid: String,
     pub variables: std::collections::BTreeMap<String, String>,
+    /// Its name and filled-in text, when the approved template was known at sending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
 }
 
 impl MessageRecord {
@@ -211,6 +216,11 @@ impl MessageRecord {
             (Some(t), _, _) => Some(ReplyContent::Template {
                 content_sid: t.content_sid.clone(),
                 variables: t.variables.clone(),
+                shown: t
+                    .name
+                    .clone()
+                    .zip(t.text.clone())
+                    .map(|(name, text)| crate::domain::TemplateText { name, text }),
             }),
             (None, Some(media), caption) => Some(ReplyContent::Media {
                 url: media.url.clone(),
@@ -241,12 +251,15 @@ impl MessageRecord {
             ReplyContent::Template {
                 content_sid,
                 variables,
+                shown,
             } => (
                 None,
                 vec![],
                 Some(TemplateRef {
                     content_sid: content_sid.clone(),
                     variables: variables.clone(),
+                    name: shown.as_ref().map(|s| s.name.clone()),
+                    text: shown.as_ref().map(|s| s.text.clone()),
                 }),
             ),
         };

@@ -86,6 +86,11 @@ async fn a_template_posts_content_sid_and_content_variables_as_a_json_string_and
         .send(&outbound(ReplyContent::Template {
             content_sid: CONTENT_SID.to_owned(),
             variables,
+            // The transcript's text of the template is never sent: Twilio fills it in.
+            shown: Some(whatsapp_channel::domain::TemplateText {
+                name: "order_update".into(),
+                text: "Hi Ada".into(),
+            }),
         }))
         .await
         .unwrap();
@@ -126,10 +131,12 @@ async fn each_request_matches_twilios_create_message_schema() {
         ReplyContent::Template {
             content_sid: CONTENT_SID.to_owned(),
             variables: BTreeMap::from([("1".to_owned(), "Ada".to_owned())]),
+            shown: None,
         },
         ReplyContent::Template {
             content_sid: CONTENT_SID.to_owned(),
             variables: BTreeMap::new(),
+            shown: None,
         },
     ] {
         sender.send(&outbound(content)).await.unwrap();

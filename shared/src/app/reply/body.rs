@@ -83,6 +83,7 @@ pub fn parse_reply(raw: &[u8]) -> Result<ReplyContent, InvalidReply> {
             Ok(ReplyContent::Template {
                 content_sid: t.content_sid,
                 variables: t.variables,
+                shown: None,
             })
         }
         (_, _, Some(_)) => Err(InvalidReply::Unsendable(
