@@ -24,7 +24,7 @@ pub use wiring::{
 };
 
 /// The product's HTTP routes, as template.yaml declares them.
-pub const ROUTES: [&str; 31] = [
+pub const ROUTES: [&str; 38] = [
     "GET /",
     "GET /console/{proxy+}",
     "POST /twilio/inbound",
@@ -55,5 +55,12 @@ pub const ROUTES: [&str; 31] = [
     "GET /board",
     "GET /templates",
     "POST /conversations/{conversationId}/typing",
+    "GET /dispositions",
+    "PUT /dispositions/{code}",
+    "DELETE /dispositions/{code}",
+    "PUT /conversations/{conversationId}/outcome",
+    "PUT /conversations/{conversationId}/tags",
+    "POST /conversations/{conversationId}/records",
+    "DELETE /conversations/{conversationId}/records/{system}/{recordId}",
     "POST /conversations",
 ];

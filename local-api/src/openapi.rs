@@ -50,6 +50,7 @@ pub fn document() -> Value {
             { "name": "replies", "description": "send-reply: replies through Twilio, deferred replies" },
             { "name": "media", "description": "Attachments both ways" },
             { "name": "agents", "description": "Presence and the customer directory" },
+            { "name": "outcomes", "description": "Wrap-up: dispositions, outcomes, tags and linked records" },
             { "name": "twilio", "description": "Twilio's webhooks (signed, no agent)" },
             { "name": "console", "description": "The agent console's files" }
         ],
@@ -81,6 +82,14 @@ fn components() -> Value {
         desk_schemas::desk_schemas(),
     ) {
         schemas.extend(desk);
+        // The conversation's wrap-up fields (outcomes), apart for the macro's recursion limit.
+        if let Some(Value::Object(properties)) = schemas
+            .get_mut("Conversation")
+            .and_then(|c| c.get_mut("properties"))
+            && let Value::Object(outcomes) = desk_schemas::conversation_outcome_properties()
+        {
+            properties.extend(outcomes);
+        }
     }
     components
 }

@@ -6,7 +6,9 @@ mod customers;
 mod desk;
 mod fidelity;
 mod media;
+mod outcomes;
 mod profiles;
+mod records;
 mod start;
 
 use std::sync::Arc;
@@ -23,6 +25,7 @@ use whatsapp_channel::app::routing::RoutingSettings;
 use whatsapp_channel::app::routing::reject::{RejectAnswer, reject_offer};
 use whatsapp_channel::app::templates::Templates;
 use whatsapp_channel::app::typing::Typing;
+use whatsapp_channel::domain::outcomes::RecordRef;
 use whatsapp_channel::domain::{AgentId, Capacity, ConversationId, ViewState, WhatsAppAddress};
 use whatsapp_channel::http::{
     ApiError, DEFAULT_ADMIN_GROUP, agent_id, body_bytes, json, path_segments, require_admin,
@@ -205,6 +208,23 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
         (&Method::POST, ["conversations", id, "reject"]) => reject(state, id, &agent).await,
         (&Method::GET, ["board"]) => board(state, request).await,
         (&Method::GET, ["templates"]) => fidelity::templates(state).await,
+        (&Method::GET, ["dispositions"]) => outcomes::dispositions(state).await,
+        (&Method::PUT, ["dispositions", code]) => {
+            outcomes::put_disposition(state, request, code, &agent).await
+        }
+        (&Method::DELETE, ["dispositions", code]) => {
+            outcomes::delete_disposition(state, request, code).await
+        }
+        (&Method::PUT, ["conversations", id, "outcome"]) => {
+            outcomes::outcome(state, request, id, &agent).await
+        }
+        (&Method::PUT, ["conversations", id, "tags"]) => outcomes::tags(state, request, id).await,
+        (&Method::POST, ["conversations", id, "records"]) => {
+            outcomes::link_record(state, request, id, &agent).await
+        }
+        (&Method::DELETE, ["conversations", id, "records", system, record]) => {
+            outcomes::unlink_record(state, request, id, system, record, &agent).await
+        }
         (&Method::POST, ["conversations", id, "typing"]) => {
             fidelity::typing(state, request, id, &agent).await
         }
@@ -235,6 +255,19 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
             | ["board"]
             | ["templates"],
         ) => Err(ApiError::method_not_allowed("This route takes GET.")),
+        (_, ["dispositions"]) => Err(ApiError::method_not_allowed("This route takes GET.")),
+        (_, ["dispositions", _]) => Err(ApiError::method_not_allowed(
+            "This route takes PUT or DELETE.",
+        )),
+        (_, ["conversations", _, "outcome" | "tags"]) => {
+            Err(ApiError::method_not_allowed("This route takes PUT."))
+        }
+        (_, ["conversations", _, "records"]) => {
+            Err(ApiError::method_not_allowed("This route takes POST."))
+        }
+        (_, ["conversations", _, "records", _, _]) => {
+            Err(ApiError::method_not_allowed("This route takes DELETE."))
+        }
         (_, ["quick-replies", _]) => Err(ApiError::method_not_allowed(
             "This route takes PUT or DELETE.",
         )),
@@ -294,8 +327,30 @@ async fn list(state: &AgentApi, request: &Request) -> Answer {
         state: wanted,
         number,
     };
-    let mut conversations =
-        app::list_conversations(state.store.as_ref(), state.clock.as_ref(), &filter, limit).await?;
+    // `?tag=` and `?record=SYSTEM:ID` read their index entries instead of the queue.
+    let found = match (query.first("tag"), query.first("record")) {
+        (Some(tag), _) => Some(state.store.tagged(tag, limit).await?),
+        (None, Some(record)) => {
+            let (system, id) = RecordRef::parse_query(record).map_err(|_| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_record",
+                    "record is SYSTEM:ID, e.g. crm:CASE-42.",
+                )
+            })?;
+            Some(state.store.linked(&system, &id, limit).await?)
+        }
+        (None, None) => None,
+    };
+    let mut conversations = match found {
+        Some(ids) => {
+            app::outcomes::find(state.store.as_ref(), state.clock.as_ref(), ids, &filter).await?
+        }
+        None => {
+            app::list_conversations(state.store.as_ref(), state.clock.as_ref(), &filter, limit)
+                .await?
+        }
+    };
     // Offer mode: a waiting request shows only to the agent it is offered to, and to
     // administrators.
     if state.routing.offers() && !desk::is_admin(state, request) {

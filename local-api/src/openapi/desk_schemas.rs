@@ -4,10 +4,101 @@ use serde_json::{Value, json};
 
 use super::schemas::{date_time, nullable_string, schema_ref, view_states};
 
+/// The conversation's wrap-up properties: its close, outcome, tags, records and CSAT.
+pub(super) fn conversation_outcome_properties() -> Value {
+    json!({
+        "closed_at": { "type": ["string", "null"], "format": "date-time" },
+        "closed_by": nullable_string(),
+        "outcome": { "oneOf": [schema_ref("Outcome"), { "type": "null" }] },
+        "tags": { "type": "array", "items": { "type": "string" } },
+        "records": { "type": "array", "items": schema_ref("RecordLink"), "description": "Only on GET /conversations/{conversationId}." },
+        "csat": { "type": "object", "required": ["score", "at"], "properties": { "score": { "type": "integer", "minimum": 1, "maximum": 5 }, "at": date_time() } }
+    })
+}
+
 /// The desk's bodies (notes, transfers, quick replies, customers, search, started
 /// conversations), apart so that no one `json!` outgrows the macro's recursion limit.
 pub(super) fn desk_schemas() -> Value {
     let mut schemas = serde_json::Map::new();
+    schemas.insert(
+        "Disposition".into(),
+        json!({
+            "type": "object",
+            "required": ["code", "label", "updated_by", "updated_at"],
+            "properties": {
+                "code": { "type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$", "examples": ["resolved"] },
+                "label": { "type": "string", "examples": ["Resolved"] },
+                "updated_by": { "type": "string" },
+                "updated_at": date_time()
+            }
+        }),
+    );
+    schemas.insert(
+        "DispositionList".into(),
+        json!({ "type": "object", "required": ["dispositions"], "properties": { "dispositions": { "type": "array", "items": schema_ref("Disposition") } } }),
+    );
+    schemas.insert(
+        "DispositionRequest".into(),
+        json!({ "type": "object", "required": ["label"], "properties": { "label": { "type": "string", "minLength": 1, "maxLength": 100 } } }),
+    );
+    schemas.insert(
+        "OutcomeRequest".into(),
+        json!({
+            "type": "object",
+            "required": ["disposition"],
+            "properties": {
+                "disposition": { "type": "string", "description": "One of GET /dispositions' codes." },
+                "summary": { "type": ["string", "null"], "maxLength": 2000 },
+                "tags": { "type": "array", "items": { "type": "string", "maxLength": 32 }, "maxItems": 10 }
+            }
+        }),
+    );
+    schemas.insert(
+        "Outcome".into(),
+        json!({
+            "type": "object",
+            "required": ["disposition", "label", "summary", "recorded_by", "recorded_at"],
+            "properties": {
+                "disposition": { "type": "string" },
+                "label": { "type": "string" },
+                "summary": nullable_string(),
+                "recorded_by": { "type": "string" },
+                "recorded_at": date_time()
+            }
+        }),
+    );
+    schemas.insert(
+        "TagsRequest".into(),
+        json!({ "type": "object", "required": ["tags"], "properties": { "tags": { "type": "array", "items": { "type": "string", "maxLength": 32 }, "maxItems": 10 } } }),
+    );
+    schemas.insert(
+        "RecordRequest".into(),
+        json!({
+            "type": "object",
+            "required": ["system"],
+            "properties": {
+                "system": { "type": "string", "pattern": "^[A-Za-z0-9_-]{1,32}$", "examples": ["crm"] },
+                "id": { "type": "string", "examples": ["CASE-42"], "description": "The record's id (to link one)." },
+                "url": { "type": ["string", "null"], "description": "https only." },
+                "create": { "type": "boolean", "description": "Create the record through RECORDS_WEBHOOK_URL and link it." },
+                "title": { "type": "string", "description": "With create: the new record's title." }
+            }
+        }),
+    );
+    schemas.insert(
+        "RecordLink".into(),
+        json!({
+            "type": "object",
+            "required": ["system", "id", "url", "linked_by", "linked_at"],
+            "properties": {
+                "system": { "type": "string" },
+                "id": { "type": "string" },
+                "url": nullable_string(),
+                "linked_by": { "type": "string" },
+                "linked_at": date_time()
+            }
+        }),
+    );
     schemas.insert(
         "ApprovedTemplate".into(),
         json!({

@@ -229,6 +229,7 @@ mod tests {
             assigned_agent: None,
             started_at: at(0),
             last_inbound_at: at(last),
+            csat_until: None,
         }
     }
 

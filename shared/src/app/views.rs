@@ -291,6 +291,54 @@ pub struct ConversationView {
     /// transcript only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub read: Option<ReadView>,
+    /// When and by whom it was closed (`null` until then).
+    pub closed_at: Option<String>,
+    pub closed_by: Option<String>,
+    /// The wrap-up (`null` until sent).
+    pub outcome: Option<OutcomeView>,
+    pub tags: Vec<String>,
+    /// The CRM records it is linked to, with the transcript only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub records: Option<Vec<RecordView>>,
+    /// The customer's CSAT answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csat: Option<CsatView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutcomeView {
+    pub disposition: String,
+    pub label: String,
+    pub summary: Option<String>,
+    pub recorded_by: String,
+    pub recorded_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecordView {
+    pub system: String,
+    pub id: String,
+    pub url: Option<String>,
+    pub linked_by: String,
+    pub linked_at: String,
+}
+
+impl From<crate::ports::RecordLink> for RecordView {
+    fn from(r: crate::ports::RecordLink) -> Self {
+        Self {
+            system: r.system,
+            id: r.id,
+            url: r.url,
+            linked_by: r.linked_by,
+            linked_at: rfc3339(r.linked_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CsatView {
+    pub score: u8,
+    pub at: String,
 }
 
 /// `{"message_id", "at"}`: the blue ticks the customer saw.
@@ -350,6 +398,21 @@ pub(crate) fn view(
         last_inbound_at: customer_wrote.then(|| rfc3339(window.last_inbound_at())),
         messages: None,
         read: None,
+        closed_at: conversation.closed_at.map(rfc3339),
+        closed_by: conversation.closed_by,
+        outcome: conversation.outcome.map(|o| OutcomeView {
+            disposition: o.disposition,
+            label: o.label,
+            summary: o.summary,
+            recorded_by: o.recorded_by,
+            recorded_at: rfc3339(o.recorded_at),
+        }),
+        tags: conversation.tags,
+        records: None,
+        csat: conversation.csat.map(|c| CsatView {
+            score: c.score,
+            at: rfc3339(c.at),
+        }),
     }
 }
 

@@ -8,6 +8,7 @@ mod deadline;
 mod ids;
 mod inbound;
 mod media;
+pub mod outcomes;
 mod reply;
 pub mod routing;
 pub mod search;

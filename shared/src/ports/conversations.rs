@@ -51,6 +51,29 @@ pub struct ConversationRecord {
     /// The click-to-WhatsApp ad the first message came from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad: Option<Box<crate::domain::AdReferral>>,
+    /// When and by whom it was closed.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "chrono::serde::ts_milliseconds_option"
+    )]
+    pub closed_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_by: Option<String>,
+    /// The wrap-up: how it ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Box<super::OutcomeRecord>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// When the CSAT template went out, and the customer's answer.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "chrono::serde::ts_milliseconds_option"
+    )]
+    pub csat_sent_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csat: Option<super::CsatRecord>,
     /// When supervisors were told it had waited too long (`conversation.overflow`).
     #[serde(
         default,

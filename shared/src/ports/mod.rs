@@ -15,6 +15,7 @@ pub mod deferred;
 pub mod desk;
 pub mod media;
 pub mod notifier;
+pub mod outcomes;
 pub mod replies;
 pub mod routing;
 pub mod sender;
@@ -41,6 +42,9 @@ pub use desk::{
 };
 pub use media::{FetchError, MediaAccess, MediaFetcher, MediaFile, MediaStore, MediaStoreError};
 pub use notifier::{AgentNotifier, Notification, NotificationLog, NotifyError};
+pub use outcomes::{
+    CsatRecord, Disposition, OutcomeRecord, OutcomeResult, OutcomeStore, RecordLink,
+};
 pub use replies::{ClaimOutcome, IdempotencyRecord, ReplyStore, StoredResponse};
 pub use routing::{
     DayCounts, OfferEnded, OfferRecord, RoutingState, RoutingStore, ScheduleError, Timer,
@@ -81,6 +85,7 @@ pub trait ChannelStore:
     + SearchIndex
     + RoutingStore
     + TypingStore
+    + OutcomeStore
 {
 }
 
@@ -100,5 +105,6 @@ impl<T> ChannelStore for T where
         + SearchIndex
         + RoutingStore
         + TypingStore
+        + OutcomeStore
 {
 }

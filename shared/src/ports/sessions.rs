@@ -57,6 +57,7 @@ impl SessionTouch {
             assigned_agent: None,
             started_at: self.at,
             last_inbound_at: self.at,
+            csat_until: None,
         };
         let conversation = ConversationRecord {
             id: id.as_str().to_owned(),
@@ -75,6 +76,12 @@ impl SessionTouch {
             declined: Vec::new(),
             offer_ended: None,
             overflowed_at: None,
+            closed_at: None,
+            closed_by: None,
+            outcome: None,
+            tags: Vec::new(),
+            csat_sent_at: None,
+            csat: None,
         };
         (session, conversation)
     }
@@ -114,6 +121,14 @@ pub struct SessionRecord {
     pub started_at: DateTime<Utc>,
     #[serde(with = "chrono::serde::ts_milliseconds")]
     pub last_inbound_at: DateTime<Utc>,
+    /// After a close that sent the CSAT template: until when the customer's digit (or button)
+    /// answers it instead of opening a new request.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "chrono::serde::ts_milliseconds_option"
+    )]
+    pub csat_until: Option<DateTime<Utc>>,
 }
 
 impl SessionRecord {

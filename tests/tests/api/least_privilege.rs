@@ -77,6 +77,16 @@ fn deferred_marker_pk() -> String {
 fn quick_reply_pk() -> String {
     pk(partitions::quick_reply_key("greeting"))
 }
+fn disposition_pk() -> String {
+    pk(partitions::disposition_key("resolved"))
+}
+/// gsi1: the conversations linked to a record, and tagged with a tag.
+fn record_index_pk() -> String {
+    partitions::record_partition("crm", "CASE-42")
+}
+fn tag_index_pk() -> String {
+    partitions::tag_partition("refund")
+}
 fn term_pk() -> String {
     partitions::term_pk("refund", "SM0123456789abcdef0123456789abcdef")
 }
@@ -130,12 +140,15 @@ fn touched() -> BTreeMap<&'static str, Vec<(On, String)>> {
                 (Table, presence_pk()),
                 (Table, contact_pk()),
                 (Table, quick_reply_pk()),
+                (Table, disposition_pk()),
                 (Table, term_pk()),
                 (Table, waiting_pk()),
                 (Gsi1, queue_shard_pk()),
                 (Gsi1, conversation_pk()),
                 (Gsi1, available_agents_pk()),
                 (Gsi1, roster_pk()),
+                (Gsi1, record_index_pk()),
+                (Gsi1, tag_index_pk()),
                 (Gsi2, customer_pk()),
             ],
         ),
@@ -314,7 +327,7 @@ fn webhook_ingest_may_not_read_an_agents_items() {
 /// Sort-key words of the adapters (never a partition): they need no grant.
 const SORT_KEYS: &[&str] = &[
     "CONN", "EVENT", "NOTE", "QR", "CONTACT", "CONV", "DEFER", "DUE", "IDEMP", "MSG", "NOTIFY",
-    "PRESENCE", "SESSION", "PROFILE", "ASSIGNED", "OFFER", "ROUTING", "STATS", "TYPING",
+    "PRESENCE", "SESSION", "PROFILE", "ASSIGNED", "OFFER", "ROUTING", "STATS", "TYPING", "DISP",
 ];
 
 #[test]

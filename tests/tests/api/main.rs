@@ -24,6 +24,7 @@ mod migrate;
 mod notify;
 mod notify_e2e;
 mod openapi_check;
+mod outcomes;
 mod profiles;
 mod queue;
 mod quotes;

@@ -341,6 +341,7 @@ fn session(conversation: &ConversationRecord, agent: Option<&str>) -> SessionRec
         assigned_agent: agent.map(str::to_owned),
         started_at: t0(),
         last_inbound_at: t0() + TimeDelta::hours(3),
+        csat_until: None,
     }
 }
 

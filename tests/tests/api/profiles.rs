@@ -162,6 +162,12 @@ async fn load_leaves_out_a_business_started_conversation_until_the_customer_answ
             offer_ended: None,
             ad: None,
             overflowed_at: None,
+            closed_at: None,
+            closed_by: None,
+            outcome: None,
+            tags: Vec::new(),
+            csat_sent_at: None,
+            csat: None,
         };
         let session = SessionRecord {
             business: BUSINESS.into(),
@@ -172,6 +178,7 @@ async fn load_leaves_out_a_business_started_conversation_until_the_customer_answ
             assigned_agent: Some("carol".into()),
             started_at: t0(),
             last_inbound_at: NEVER,
+            csat_until: None,
         };
         assert!(
             s.start_by_business(&session, &conversation, None)

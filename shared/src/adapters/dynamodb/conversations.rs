@@ -54,7 +54,10 @@ impl Transition {
                 "SET #state = :to, assigned_agent = :agent, updated_at = :at \
                  REMOVE offered_to, offer_expires_at"
             }
-            Self::Close => "SET #state = :to, assigned_agent = :agent, updated_at = :at",
+            Self::Close => {
+                "SET #state = :to, assigned_agent = :agent, updated_at = :at, \
+                 closed_at = :at, closed_by = :agent"
+            }
         }
     }
 }
@@ -102,6 +105,10 @@ impl DynamoChannelStore {
         let mut updated = conversation.clone();
         updated.state = transition.to();
         updated.assigned_agent = Some(agent.to_owned());
+        if transition == Transition::Close {
+            updated.closed_at = Some(at);
+            updated.closed_by = Some(agent.to_owned());
+        }
         // The conversation's update first, then the agent's assignment entries; an accept
         // also ends the request's offer and wait, and counts for the agent.
         let mut index = self.reassign(Some(conversation), &updated, at)?;

@@ -150,7 +150,9 @@ impl DeskStore for DynamoChannelStore {
         let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(conversation_key(&conversation.id)))
-            .update_expression("SET #state = :closed, closed_by = :by, updated_at = :at")
+            .update_expression(
+                "SET #state = :closed, closed_by = :by, updated_at = :at, closed_at = :at",
+            )
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":closed", closed.clone())
             .expression_attribute_values(":from", s(conversation.state.as_str()))
@@ -165,7 +167,7 @@ impl DeskStore for DynamoChannelStore {
             (ConversationState::Requested, _) => {
                 let update = update
                     .update_expression(
-                        "SET #state = :closed, closed_by = :by, updated_at = :at \
+                        "SET #state = :closed, closed_by = :by, updated_at = :at, closed_at = :at \
                          REMOVE offered_to, offer_expires_at",
                     )
                     .condition_expression(format!(

@@ -23,6 +23,9 @@
 //! | scheduler cursor (`deadline_cursor`) | `DUE#CURSOR` | `DUE` | | |
 //! | deferred replies' marker (`deferred_marker`) | `DEFER#{business}#{customer}` | `DEFER#{conversation id}` (before 2026-12: `DEFER`, one per customer) | | |
 //! | note (`note`) | `CONV#{conversation id}` | `NOTE#{note id}` | | |
+//! | disposition (`disposition`) | `DISPOSITIONS` | `DISP#{code}` | | |
+//! | linked record (`record_link`) | `CONV#{conversation id}` | `RECORD#{system}#{id}` | `RECORD#{system}#{id}` | `{conversation id}` |
+//! | tag (`tag`) | `CONV#{conversation id}` | `TAG#{lowercase tag}` | `TAG#{lowercase tag}` | `{conversation id}` |
 //! | typing and read (`typing`) | `CONV#{conversation id}` | `TYPING` | | |
 //! | transcript event (`event`) | `CONV#{conversation id}` | `EVENT#{created ms, 15 digits}#{id}` | | |
 //! | quick reply (`quick_reply`) | `QUICKREPLY` | `QR#{id}` | | |
@@ -88,6 +91,9 @@ pub mod tag {
     pub const DAY_COUNTS: &str = "day_counts";
     pub const WAITING: &str = "waiting";
     pub const TYPING: &str = "typing";
+    pub const DISPOSITION: &str = "disposition";
+    pub const RECORD_LINK: &str = "record_link";
+    pub const TAG: &str = "tag";
 }
 
 /// The index partition of all conversations.
@@ -391,6 +397,8 @@ pub enum SortKeys {
     All,
     Below(String),
     Above(String),
+    /// Those that begin with this prefix.
+    Prefix(String),
 }
 
 /// The one shape of every `Query` of a partition: its key condition, direction, limit and
@@ -439,6 +447,11 @@ impl PartitionQuery {
             SortKeys::Above(after) => query
                 .key_condition_expression(format!("{key} = :pk AND {sort_key} > :after"))
                 .expression_attribute_values(":after", s(after.clone())),
+            SortKeys::Prefix(prefix) => query
+                .key_condition_expression(format!(
+                    "{key} = :pk AND begins_with({sort_key}, :prefix)"
+                ))
+                .expression_attribute_values(":prefix", s(prefix.clone())),
         };
         match &self.only {
             // DynamoDB's Limit counts items read, not items kept: no Limit with a filter.

@@ -14,6 +14,7 @@ mod deferred;
 mod desk;
 pub mod items;
 pub mod migrate;
+mod outcomes;
 mod profiles;
 mod replies;
 mod routing;
@@ -40,6 +41,7 @@ pub mod partitions {
     pub use super::deadlines::{CURSOR_PK as DEADLINE_CURSOR_PK, minute_pk as deadline_pk};
     pub use super::deferred::marker_partition as deferred_marker_partition;
     pub use super::desk::quick_reply_key;
+    pub use super::outcomes::{disposition_key, record_partition, tag_partition};
     pub use super::routing::WAITING_PK;
     pub use super::search::term_pk;
 }

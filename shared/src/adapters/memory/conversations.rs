@@ -100,6 +100,8 @@ impl ConversationStore for InMemoryChannelStore {
         }
         let old = conversation.clone();
         conversation.state = ConversationState::Closed;
+        conversation.closed_at = Some(at);
+        conversation.closed_by = Some(agent.to_owned());
         let record = conversation.clone();
         tables.mirror(&record);
         tables.reassign(Some(&old), &record, at);

@@ -94,7 +94,7 @@ impl DeskStore for InMemoryChannelStore {
     async fn close_any(
         &self,
         conversation: &ConversationRecord,
-        _by: &str,
+        by: &str,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<bool, StoreError> {
         let mut tables = self.tables();
@@ -111,6 +111,8 @@ impl DeskStore for InMemoryChannelStore {
         }
         let old = current.clone();
         current.state = ConversationState::Closed;
+        current.closed_at = Some(at);
+        current.closed_by = Some(by.to_owned());
         current.offered_to = None;
         current.offer_expires_at = None;
         let record = current.clone();

@@ -50,6 +50,10 @@ pub(super) struct Tables {
     typing: HashMap<String, DateTime<Utc>>,
     /// What the business marked read, by conversation: the `TYPING` item's `read_sid`.
     read: HashMap<String, crate::ports::ReadMarker>,
+    /// The administrators' dispositions by code: the `DISPOSITIONS` partition.
+    dispositions: BTreeMap<String, crate::ports::Disposition>,
+    /// Each conversation's linked records by (system, id): its `RECORD#` items.
+    records: HashMap<String, BTreeMap<(String, String), crate::ports::RecordLink>>,
 }
 
 impl Tables {
@@ -184,6 +188,7 @@ mod deadlines;
 mod deferred;
 mod desk;
 mod media;
+mod outcomes;
 mod profiles;
 mod replies;
 mod routing;

@@ -144,6 +144,7 @@ pub async fn start_conversation(
             assigned_agent: Some(agent.as_str().to_owned()),
             started_at: now,
             last_inbound_at: NEVER,
+            csat_until: None,
         };
         let conversation = ConversationRecord {
             id: session.conversation_id.clone(),
@@ -162,6 +163,12 @@ pub async fn start_conversation(
             offer_ended: None,
             ad: None,
             overflowed_at: None,
+            closed_at: None,
+            closed_by: None,
+            outcome: None,
+            tags: Vec::new(),
+            csat_sent_at: None,
+            csat: None,
         };
         if store
             .start_by_business(&session, &conversation, existing.as_ref())

@@ -1,0 +1,185 @@
+//! Outcomes through local-api, on the embedded store and on DynamoDB Local: an administrator's
+//! dispositions, an agent's wrap-up with tags and a linked record, and the conversations a tag
+//! or a record finds (and no other).
+
+use local_api::StoreChoice;
+use serde_json::{Value, json};
+
+use crate::helpers::local::{Local, a_customer, dynamodb_local, encoded};
+
+async fn admin(local: &Local, method: reqwest::Method, path: &str, body: Value) -> (u16, Value) {
+    local.call(method, path, "sam", "admins", Some(body)).await
+}
+
+/// A request of a new customer, accepted by `agent`: its id.
+async fn accepted(local: &Local, agent: &str) -> String {
+    let customer = a_customer();
+    local.inbound(&customer, "My parcel never arrived").await;
+    let id = local.conversation_of(&customer).await;
+    let (status, body) = local
+        .post(&format!("/conversations/{id}/accept"), agent, json!({}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    id
+}
+
+fn ids(list: &Value) -> Vec<&str> {
+    list["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect()
+}
+
+async fn a_wrap_up_with_tags_and_a_record_is_found_by_each(store: StoreChoice) {
+    let local = Local::start_with(store, None).await;
+    // An administrator's list; an agent may read it but not change it.
+    let (status, body) = admin(
+        &local,
+        reqwest::Method::PUT,
+        "/dispositions/resolved",
+        json!({"label": "Resolved"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = local
+        .put(
+            "/dispositions/refund_issued",
+            "alice",
+            json!({"label": "Refund issued"}),
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = local.get("/dispositions", "alice").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["dispositions"][0]["code"], "resolved");
+
+    let id = accepted(&local, "alice").await;
+    let other = accepted(&local, "bob").await;
+    let (status, body) = local
+        .put(
+            &format!("/conversations/{other}/tags"),
+            "bob",
+            json!({"tags": ["billing"]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    // Not before the close.
+    let outcome = format!("/conversations/{id}/outcome");
+    let wrap_up = json!({"disposition": "resolved", "summary": "Parcel found at the depot", "tags": ["Refund", "vip", "refund"]});
+    let (status, body) = local.put(&outcome, "alice", wrap_up.clone()).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"], "not_closed");
+    let (status, body) = local
+        .post(&format!("/conversations/{id}/close"), "alice", json!({}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["closed_by"], "alice");
+    assert!(body["outcome"].is_null(), "{body}");
+
+    let (status, body) = local
+        .put(&outcome, "alice", json!({"disposition": "lost_parcel"}))
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"], "unknown_disposition");
+    let (status, body) = local.put(&outcome, "bob", wrap_up.clone()).await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = local
+        .put(
+            &outcome,
+            "alice",
+            json!({"disposition": "resolved", "summary": "x".repeat(2001)}),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"], "invalid_outcome");
+    let (status, body) = local.put(&outcome, "alice", wrap_up).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["outcome"]["disposition"], "resolved");
+    assert_eq!(body["outcome"]["label"], "Resolved");
+    assert_eq!(body["outcome"]["summary"], "Parcel found at the depot");
+    assert_eq!(body["outcome"]["recorded_by"], "alice");
+    assert_eq!(body["tags"], json!(["Refund", "vip"]));
+
+    // A record: linked once (a repeat is 200), an http link refused.
+    let records = format!("/conversations/{id}/records");
+    let case = json!({"system": "crm", "id": "CASE-42", "url": "https://crm.example.com/cases/42"});
+    let (status, body) = local.post(&records, "carol", case.clone()).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["linked_by"], "carol");
+    let (status, _) = local.post(&records, "carol", case).await;
+    assert_eq!(status, 200);
+    let (status, body) = local
+        .post(
+            &records,
+            "carol",
+            json!({"system": "crm", "id": "CASE-43", "url": "http://crm.example.com"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"], "invalid_record");
+    let (_, conversation) = local.get(&format!("/conversations/{id}"), "alice").await;
+    assert_eq!(
+        conversation["records"][0]["id"], "CASE-42",
+        "{conversation}"
+    );
+
+    // Found by its record and by its tag (any case), and nothing else is.
+    let by_record = format!("/conversations?record={}", encoded("crm:CASE-42"));
+    let (status, found) = local.get(&by_record, "dave").await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(ids(&found), [id.as_str()]);
+    let (_, found) = local.get("/conversations?tag=VIP", "dave").await;
+    assert_eq!(ids(&found), [id.as_str()]);
+    let (_, found) = local.get("/conversations?tag=billing", "dave").await;
+    assert_eq!(ids(&found), [other.as_str()]);
+    let (_, found) = local.get("/conversations?tag=nothing", "dave").await;
+    assert!(ids(&found).is_empty());
+
+    // Another agent may not unlink; the assigned agent may, and it is found no more.
+    let unlink = format!("/conversations/{id}/records/crm/CASE-42");
+    let (status, _) = local
+        .call(reqwest::Method::DELETE, &unlink, "carol", "", None)
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = local
+        .call(reqwest::Method::DELETE, &unlink, "alice", "", None)
+        .await;
+    assert_eq!(status, 204);
+    let (_, found) = local.get(&by_record, "dave").await;
+    assert!(ids(&found).is_empty(), "{found}");
+    // Tags replaced: the old ones find it no more.
+    let (status, body) = local
+        .put(
+            &format!("/conversations/{id}/tags"),
+            "dave",
+            json!({"tags": ["escalated"]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, found) = local.get("/conversations?tag=vip", "dave").await;
+    assert!(ids(&found).is_empty(), "{found}");
+    let (_, found) = local.get("/conversations?tag=escalated", "dave").await;
+    assert_eq!(ids(&found), [id.as_str()]);
+    let (status, body) = local
+        .put(
+            &format!("/conversations/{id}/tags"),
+            "dave",
+            json!({"tags": ["x".repeat(33)]}),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"], "invalid_tags");
+}
+
+#[tokio::test]
+async fn a_wrap_up_with_tags_and_a_record_is_found_by_each_on_the_embedded_store() {
+    a_wrap_up_with_tags_and_a_record_is_found_by_each(StoreChoice::Embedded).await;
+}
+
+#[tokio::test]
+async fn a_wrap_up_with_tags_and_a_record_is_found_by_each_on_dynamodb_local() {
+    a_wrap_up_with_tags_and_a_record_is_found_by_each(dynamodb_local("outcomes")).await;
+}
