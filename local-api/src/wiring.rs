@@ -63,6 +63,8 @@ pub struct LocalApi {
     pub admin_group: String,
     /// Twilio's typing indicator: `POST …/typing`, and read receipts on accept from the stream.
     pub typing: Arc<Typing>,
+    /// The CSAT survey after a close (`CSAT_CONTENT_SID`, `CSAT_WAIT_MINUTES`).
+    pub csat: Option<whatsapp_channel::domain::outcomes::CsatSettings>,
     /// Present when no Twilio account is configured: local-api answers for Twilio itself.
     pub twilio_stub: Option<TwilioStub>,
     /// The hosts and origins a request may come from (`LOCAL_API_ALLOWED_HOSTS`).
@@ -225,6 +227,9 @@ pub async fn start_notifications(
     if config::read_receipts()? {
         state = state.with_read_receipts(api.typing.clone());
     }
+    if let Some(csat) = api.csat.clone() {
+        state = state.with_csat(csat);
+    }
     let state = Arc::new(state);
     if let Some(memory) = &backing.embedded {
         stream::spawn_embedded(memory.clone(), state, api.clock.clone());
@@ -288,6 +293,7 @@ impl LocalApi {
                 .with_admin_group(admin_group.clone())
                 .with_templates(templates),
             typing,
+            csat: config::csat()?,
             sender,
             reply_settings: settings,
             console: ConsoleConfig::Local,
@@ -314,6 +320,15 @@ impl LocalApi {
     pub fn with_routing(mut self, routing: RoutingSettings) -> Self {
         self.agents = self.agents.with_routing(routing.clone());
         self.routing = routing;
+        self
+    }
+
+    /// Another CSAT survey than the environment's (before the notifications start).
+    pub fn with_csat(
+        mut self,
+        csat: Option<whatsapp_channel::domain::outcomes::CsatSettings>,
+    ) -> Self {
+        self.csat = csat;
         self
     }
 

@@ -245,3 +245,40 @@ pub fn read_receipts() -> Result<bool, ConfigError> {
         }),
     }
 }
+
+/// The CSAT survey after a close: `CSAT_CONTENT_SID` (an approved template, `HX` and 32
+/// hexadecimal digits; unset: no survey) and `CSAT_WAIT_MINUTES` (1 to 10,080, 60 when unset).
+pub fn csat() -> Result<Option<crate::domain::outcomes::CsatSettings>, ConfigError> {
+    let Some(content_sid) = optional("CSAT_CONTENT_SID").map(|s| s.trim().to_owned()) else {
+        return Ok(None);
+    };
+    let hex = content_sid.strip_prefix("HX").unwrap_or_default();
+    if hex.len() != 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ConfigError::Invalid {
+            name: "CSAT_CONTENT_SID",
+            source: InvalidValue {
+                what: "CSAT template",
+                reason: "a Content SID: HX and 32 hexadecimal digits",
+            },
+        });
+    }
+    let minutes = match optional("CSAT_WAIT_MINUTES") {
+        None => 60,
+        Some(raw) => raw
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|m| (1..=10_080).contains(m))
+            .ok_or(ConfigError::Invalid {
+                name: "CSAT_WAIT_MINUTES",
+                source: InvalidValue {
+                    what: "CSAT wait",
+                    reason: "a whole number of minutes from 1 to 10080",
+                },
+            })?,
+    };
+    Ok(Some(crate::domain::outcomes::CsatSettings {
+        content_sid,
+        wait: chrono::TimeDelta::minutes(minutes),
+    }))
+}

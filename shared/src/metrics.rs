@@ -84,6 +84,8 @@ pub fn metric_names(document: &Value) -> Vec<String> {
 pub enum Unit {
     Count,
     Milliseconds,
+    /// A plain number (a CSAT score).
+    None,
 }
 
 impl Unit {
@@ -91,6 +93,7 @@ impl Unit {
         match self {
             Self::Count => "Count",
             Self::Milliseconds => "Milliseconds",
+            Self::None => "None",
         }
     }
 }
@@ -112,6 +115,17 @@ impl Metric {
             name,
             value: 1.0,
             unit: Unit::Count,
+            business: None,
+            error_code: None,
+        }
+    }
+
+    /// A plain value, e.g. a score.
+    pub fn value(name: &'static str, value: f64) -> Self {
+        Self {
+            name,
+            value,
+            unit: Unit::None,
             business: None,
             error_code: None,
         }

@@ -12,6 +12,7 @@ use whatsapp_channel::adapters::dynamodb::stream::{decode, encode};
 use whatsapp_channel::app::deadline::arm_for_change;
 use whatsapp_channel::app::deferred::{DeferredSending, release_for_change};
 use whatsapp_channel::app::notify::{ChangeReport, handle_change_routed};
+use whatsapp_channel::app::outcomes::csat::{CsatSending, CsatSettings, survey_on_close};
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::app::routing::{Router, RoutingSettings};
 use whatsapp_channel::app::typing::{Actor, Typing};
@@ -39,6 +40,9 @@ pub struct NotifyAgent {
     timers: Option<Arc<dyn TimerQueue>>,
     /// `READ_RECEIPTS=on`: an accept marks the customer's latest message read; `None`: off.
     read_receipts: Option<Arc<Typing>>,
+    /// `CSAT_CONTENT_SID`: the survey sent after a close (through the deferred replies'
+    /// sender); `None`: no survey.
+    csat: Option<CsatSettings>,
 }
 
 /// What sending deferred replies needs.
@@ -65,7 +69,15 @@ impl NotifyAgent {
             routing: RoutingSettings::broadcast(),
             timers: None,
             read_receipts: None,
+            csat: None,
         }
+    }
+
+    /// Sends the CSAT survey after a close whose window is open (needs
+    /// [`NotifyAgent::with_deferred`]'s sender).
+    pub fn with_csat(mut self, csat: CsatSettings) -> Self {
+        self.csat = Some(csat);
+        self
     }
 
     /// Marks the customer's latest message read (blue ticks) when an agent accepts.
@@ -209,6 +221,16 @@ async fn before_notifying(state: &NotifyAgent, change: &StreamChange) -> Result<
     arm_for_change(state.store.as_ref(), &state.warnings, change).await?;
     if let Some(typing) = &state.read_receipts {
         read_receipt(state, typing, change).await;
+    }
+    if let (Some(settings), Some(deferred)) = (&state.csat, &state.deferred) {
+        let sending = CsatSending {
+            settings,
+            sender: deferred.sender.as_ref(),
+            reply: &deferred.settings,
+        };
+        if survey_on_close(state.store.as_ref(), state.clock.as_ref(), &sending, change).await? {
+            tracing::info!(event_id = %change.id, "CSAT survey sent");
+        }
     }
     if let Some(deferred) = &state.deferred {
         let sending = DeferredSending {

@@ -70,6 +70,10 @@ async fn main() -> Result<(), Error> {
             },
             max_wait: config::deferred_max_wait()?,
         });
+        // The CSAT survey after a close (CSAT_CONTENT_SID), through the same sender.
+        if let Some(csat) = config::csat()? {
+            state = state.with_csat(csat);
+        }
     }
     run(service_fn(|event| function_handler(&state, event))).await
 }

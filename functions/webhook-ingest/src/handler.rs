@@ -232,6 +232,11 @@ async fn inbound(
                 Stored::Duplicate => "DuplicateDeliveries",
             };
             state.metrics.emit(Metric::count(metric).business(business));
+            if let Some(score) = receipt.csat.filter(|_| receipt.stored == Stored::Inserted) {
+                state
+                    .metrics
+                    .emit(Metric::value("CsatScore", f64::from(score)).business(business));
+            }
             if receipt.session == SessionDecision::Start && receipt.stored == Stored::Inserted {
                 state
                     .metrics

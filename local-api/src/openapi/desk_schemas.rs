@@ -382,6 +382,8 @@ pub(super) fn desk_schemas() -> Value {
                             "started_at": date_time(),
                             "last_inbound_at": { "type": ["string", "null"], "format": "date-time", "description": "null until the customer has written (a business-started conversation awaiting the answer)." },
                             "ad": schema_ref("AdReferral"),
+                            "csat": { "type": "object", "properties": { "score": { "type": "integer" }, "at": date_time() } },
+                            "outcome": { "type": "string", "description": "The wrap-up's disposition label." },
                             "last_message": {
                                 "type": ["object", "null"],
                                 "required": ["id", "direction", "preview", "created_at"],

@@ -28,6 +28,9 @@ pub struct InboundReceipt {
     /// What this request did to the session: `Start` when it created the conversation.
     pub session: SessionDecision,
     pub stored: Stored,
+    /// The customer's answer to the CSAT survey (1–5) when this message was one: stored on the
+    /// closed conversation, no new request.
+    pub csat: Option<u8>,
 }
 
 /// The next step for a stored message at `at` in conversation `conversation`, given the
@@ -113,6 +116,9 @@ pub async fn receive_inbound(
         customer: message.from.clone(),
     };
     let mut session = store.session(&key).await?;
+    if let Some(receipt) = csat_answer(store, message, session.as_ref(), now).await? {
+        return Ok(receipt);
+    }
     // Where the message goes if it is new: the open session's conversation, or a new one.
     let (planned, exists) = match session.as_ref() {
         Some(s)
@@ -157,6 +163,7 @@ pub async fn receive_inbound(
         conversation_id: conversation,
         session,
         stored,
+        csat: None,
     };
     for _ in 0..STEPS {
         let next = step(session.as_ref(), &conversation, at, exists);
@@ -205,6 +212,52 @@ pub async fn receive_inbound(
     Err(StoreError::Unavailable(
         "the session kept changing under concurrent requests".into(),
     ))
+}
+
+/// A customer's answer to the CSAT survey, while the closed conversation's session waits for
+/// one (`csat_until`): the message is stored in that conversation, the score on it (the first
+/// answer only), and no request is opened. Anything else is an ordinary message.
+async fn csat_answer(
+    store: &dyn ChannelStore,
+    message: &InboundMessage,
+    session: Option<&SessionRecord>,
+    now: DateTime<Utc>,
+) -> Result<Option<InboundReceipt>, StoreError> {
+    let Some(session) = session.filter(|s| {
+        s.state == ConversationState::Closed && s.csat_until.is_some_and(|until| now < until)
+    }) else {
+        return Ok(None);
+    };
+    let payload = message.button().and_then(|b| b.payload);
+    let Some(score) = crate::domain::outcomes::csat_score(message.body(), payload.as_deref())
+    else {
+        return Ok(None);
+    };
+    let Ok(conversation) = ConversationId::parse(&session.conversation_id) else {
+        return Ok(None);
+    };
+    let record = MessageRecord::inbound(message, &conversation, now);
+    let (stored, at, in_conversation) = match store.put_inbound(&record).await? {
+        InboundStored::Inserted => (Stored::Inserted, now, true),
+        InboundStored::Duplicate(first) => (
+            Stored::Duplicate,
+            first.created_at,
+            first.conversation_id == conversation.as_str(),
+        ),
+    };
+    if !in_conversation {
+        // A replay of a message that went elsewhere the first time: handled as it was then.
+        return Ok(None);
+    }
+    store
+        .record_csat(&conversation, &crate::ports::CsatRecord { score, at })
+        .await?;
+    Ok(Some(InboundReceipt {
+        conversation_id: conversation,
+        session: SessionDecision::KeepNewer,
+        stored,
+        csat: Some(score),
+    }))
 }
 
 #[cfg(test)]

@@ -106,6 +106,14 @@ impl RecordRef {
     }
 }
 
+/// The CSAT survey: `CSAT_CONTENT_SID` (an approved template) and `CSAT_WAIT_MINUTES` (how long
+/// after it went out a digit answers it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsatSettings {
+    pub content_sid: String,
+    pub wait: chrono::TimeDelta,
+}
+
 /// A customer's answer to the CSAT template: a button payload or a message that is just one
 /// digit 1–5.
 pub fn csat_score(body: Option<&str>, payload: Option<&str>) -> Option<u8> {

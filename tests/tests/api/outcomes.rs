@@ -183,3 +183,91 @@ async fn a_wrap_up_with_tags_and_a_record_is_found_by_each_on_the_embedded_store
 async fn a_wrap_up_with_tags_and_a_record_is_found_by_each_on_dynamodb_local() {
     a_wrap_up_with_tags_and_a_record_is_found_by_each(dynamodb_local("outcomes")).await;
 }
+
+const CSAT_SID: &str = "HXa1b2c3d4e5f60718293a4b5c6d7e8f90";
+
+async fn twilio_messages(local: &Local) -> Vec<Value> {
+    let (_, body) = local.get("/local/twilio/calls", "alice").await;
+    body["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| {
+            c["method"] == "POST" && c["path"].as_str().unwrap().ends_with("/Messages.json")
+        })
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn closing_sends_the_csat_survey_once_and_the_customers_5_is_its_score_not_a_new_request() {
+    let (local, notifier) = Local::surveying(
+        StoreChoice::Embedded,
+        whatsapp_channel::domain::outcomes::CsatSettings {
+            content_sid: CSAT_SID.into(),
+            wait: chrono::TimeDelta::minutes(60),
+        },
+    )
+    .await;
+    let customer = a_customer();
+    local.inbound(&customer, "Where is my parcel?").await;
+    let id = local.conversation_of(&customer).await;
+    let (status, _) = local
+        .post(&format!("/conversations/{id}/accept"), "alice", json!({}))
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = local
+        .post(&format!("/conversations/{id}/close"), "alice", json!({}))
+        .await;
+    assert_eq!(status, 200);
+    // The survey goes out once, from the stream, with the approved template.
+    let path = format!("/conversations/{id}");
+    local
+        .eventually(&path, |c| {
+            c["messages"]
+                .as_array()
+                .is_some_and(|m| m.iter().any(|m| m["template"]["content_sid"] == CSAT_SID))
+        })
+        .await;
+    let sent = twilio_messages(&local).await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["form"]["ContentSid"], CSAT_SID);
+    assert_eq!(sent[0]["form"]["To"], customer.as_str());
+    let requests_before = notifier
+        .published()
+        .iter()
+        .filter(|n| n.event_type == "conversation.requested")
+        .count();
+
+    // The customer's "5" is the score of the closed conversation, and opens nothing.
+    local.inbound(&customer, "5").await;
+    let conversation = local.eventually(&path, |c| c["csat"]["score"] == 5).await;
+    assert!(
+        conversation["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["body"] == "5"),
+        "the answer stays in the transcript: {conversation}"
+    );
+    assert_eq!(
+        local.conversation_of(&customer).await,
+        id,
+        "no new conversation"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let requests_after = notifier
+        .published()
+        .iter()
+        .filter(|n| n.event_type == "conversation.requested")
+        .count();
+    assert_eq!(requests_after, requests_before, "no new request card");
+
+    // Anything else opens a request as usual; the survey is not sent again.
+    local
+        .inbound(&customer, "Also, can I change my address?")
+        .await;
+    let newer = local.conversation_of(&customer).await;
+    assert_ne!(newer, id);
+    assert_eq!(twilio_messages(&local).await.len(), 1);
+}

@@ -34,6 +34,12 @@ pub struct RecentConversation {
     /// The click-to-WhatsApp ad the conversation came from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ad: Option<crate::domain::AdReferral>,
+    /// The customer's CSAT answer after it closed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csat: Option<crate::app::views::CsatView>,
+    /// How it ended (the wrap-up's disposition label).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -107,6 +113,8 @@ pub async fn customer_summary(
             started_at: v.started_at,
             last_inbound_at: v.last_inbound_at,
             ad: v.ad,
+            csat: v.csat,
+            outcome: v.outcome.map(|o| o.label),
             last_message: last.map(|m| LastMessage {
                 preview: preview(m.body.as_deref(), m.media.len(), m.template.is_some()),
                 id: m.id,

@@ -49,6 +49,16 @@ pub(crate) async fn start_routed(
     notifier: Option<Arc<dyn AgentNotifier>>,
     routing: RoutingSettings,
 ) -> (String, tokio::sync::oneshot::Sender<()>) {
+    start_configured(choice, notifier, routing, None).await
+}
+
+/// [`start_routed`] with a CSAT survey after each close (none: the environment's, unset in tests).
+pub(crate) async fn start_configured(
+    choice: StoreChoice,
+    notifier: Option<Arc<dyn AgentNotifier>>,
+    routing: RoutingSettings,
+    csat: Option<whatsapp_channel::domain::outcomes::CsatSettings>,
+) -> (String, tokio::sync::oneshot::Sender<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let (webhook, _) = local_api::webhook_config(port).unwrap();
@@ -59,7 +69,8 @@ pub(crate) async fn start_routed(
     let api = Arc::new(
         LocalApi::new(&webhook, &twilio, backing.store.clone(), clock.clone())
             .unwrap()
-            .with_routing(routing),
+            .with_routing(routing)
+            .with_csat(csat),
     );
     if let Some(notifier) = notifier {
         local_api::start_notifications(&backing, notifier, &api)
@@ -119,6 +130,27 @@ impl Local {
     pub(crate) async fn recording(choice: StoreChoice) -> (Self, Arc<RecordingNotifier>) {
         let notifier = Arc::new(RecordingNotifier::new());
         let local = Self::start_with(choice, Some(notifier.clone())).await;
+        (local, notifier)
+    }
+
+    /// local-api whose notifications are recorded and which sends `csat` after each close.
+    pub(crate) async fn surveying(
+        choice: StoreChoice,
+        csat: whatsapp_channel::domain::outcomes::CsatSettings,
+    ) -> (Self, Arc<RecordingNotifier>) {
+        let notifier = Arc::new(RecordingNotifier::new());
+        let (base, stop) = start_configured(
+            choice,
+            Some(notifier.clone()),
+            RoutingSettings::broadcast(),
+            Some(csat),
+        )
+        .await;
+        let local = Self {
+            base,
+            client: reqwest::Client::new(),
+            _stop: stop,
+        };
         (local, notifier)
     }
 
