@@ -31,7 +31,8 @@ const GENERIC = {
  * 401 (back to sign-in); `clock.observeDateHeader()` learns the server's time from each answer.
  */
 export function createApi({ auth, clock, onUnauthorized }) {
-  async function request(method, path, { body, file, headers = {} } = {}) {
+  /** With `raw`, a successful answer is `{blob, disposition}` (an export), not JSON. */
+  async function request(method, path, { body, file, headers = {}, raw = false } = {}) {
     const init = { method, headers: { Accept: "application/json", ...(await auth.headers()), ...headers } };
     if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
@@ -49,6 +50,7 @@ export function createApi({ auth, clock, onUnauthorized }) {
       throw new ApiError(0, "network", "The server could not be reached. Check your connection and try again.");
     }
     clock?.observeDateHeader(response.headers.get("Date"));
+    if (raw && response.ok) return { blob: await response.blob(), disposition: response.headers.get("Content-Disposition") };
     const text = await response.text();
     let json = null;
     if (text) {
@@ -100,6 +102,18 @@ export function createApi({ auth, clock, onUnauthorized }) {
     startConversation: (body, key) => request("POST", "/conversations", { body, headers: { "Idempotency-Key": key } }),
     templates: () => request("GET", "/templates"),
     typing: (id) => request("POST", `/conversations/${enc(id)}/typing`),
+    dispositions: () => request("GET", "/dispositions"),
+    putDisposition: (code, label) => request("PUT", `/dispositions/${enc(code)}`, { body: { label } }),
+    deleteDisposition: (code) => request("DELETE", `/dispositions/${enc(code)}`),
+    saveOutcome: (id, outcome) => request("PUT", `/conversations/${enc(id)}/outcome`, { body: outcome }),
+    setTags: (id, tags) => request("PUT", `/conversations/${enc(id)}/tags`, { body: { tags } }),
+    linkRecord: (id, record) => request("POST", `/conversations/${enc(id)}/records`, { body: record }),
+    unlinkRecord: (id, system, recordId) => request("DELETE", `/conversations/${enc(id)}/records/${enc(system)}/${enc(recordId)}`),
+    exportConversation: (id, format) =>
+      request("GET", `/conversations/${enc(id)}/export?format=${enc(format)}`, {
+        raw: true,
+        headers: { Accept: format === "html" ? "text/html, application/json" : "application/json" },
+      }),
     media: (path) => openMedia(path),
   };
 

@@ -98,6 +98,7 @@ function startDesk(session, config) {
       // One place keeps the warnings (the queue): a warning that arrives while the panel is still
       // loading its conversation is shown once it is.
       closingWarning: (id) => queue.closing.get(id),
+      onWrapUp: (id) => wrapUp(id),
       onChanged: (conversation) => {
         load.schedule();
         queue.upsert(conversation);
@@ -107,6 +108,34 @@ function startDesk(session, config) {
     });
     return panel;
   }
+  // The wrap-up form (wrapup.js, loaded the first time one is wanted): after the agent's own
+  // Close, from the conversation's header, or `auto` when someone else closed their conversation.
+  let wrapUps = null;
+  async function wrapUp(id, auto = false) {
+    wrapUps ??= import("./wrapup.js").then(
+      ({ WrapUps }) =>
+        new WrapUps({
+          api,
+          agentId: session.agentId,
+          isAdmin: session.isAdmin,
+          onSaved: (conversation) => {
+            queue.upsert(conversation);
+            if (panel?.id === conversation.id) refreshOpen();
+          },
+          onChanged: (changedId, partial) => panel?.patch(changedId, partial),
+        }),
+      () => {
+        wrapUps = null;
+        throw new Error("The wrap-up form could not be loaded. Reload the page.");
+      },
+    );
+    try {
+      (await wrapUps).open(id, { auto });
+    } catch (error) {
+      showError($("#desk-error"), error);
+    }
+  }
+
   // The agent's load (active conversations and outstanding offers) in the top bar.
   const load = new LoadMeter({ element: $("#agent-load"), read: () => api.agent(session.agentId) });
   const notices = new Notices($("#desk-notices"));
@@ -164,6 +193,17 @@ function startDesk(session, config) {
     create: async (close) => {
       const { QuickRepliesAdmin } = await import("./quickreplies-admin.js");
       const admin = new QuickRepliesAdmin({ root: $("#quick-replies-page"), api, onClose: close });
+      return { focus: () => admin.focus(), shown: () => admin.load() };
+    },
+  });
+  $("#manage-dispositions").hidden = !session.isAdmin;
+  pages.add({
+    button: $("#manage-dispositions"),
+    root: $("#dispositions-page"),
+    failure: "The outcomes page could not be loaded. Reload the page.",
+    create: async (close) => {
+      const { DispositionsAdmin } = await import("./dispositions-admin.js");
+      const admin = new DispositionsAdmin({ root: $("#dispositions-page"), api, onClose: close });
       return { focus: () => admin.focus(), shown: () => admin.load() };
     },
   });
@@ -232,7 +272,13 @@ function startDesk(session, config) {
   async function refreshQueue() {
     try {
       const { conversations } = await api.listConversations();
+      // This agent's conversation closed by someone else (an administrator): offer its wrap-up.
+      const before = new Map(queue.conversations.map((c) => [c.id, c.state]));
       queue.render(conversations);
+      for (const c of conversations) {
+        const was = before.get(c.id);
+        if (was && was !== "closed" && c.state === "closed" && c.assigned_agent === session.agentId) wrapUp(c.id, true);
+      }
       clearError($("#desk-error"));
       // A notice of a request nobody could take stands while the request still waits.
       const waiting = new Set(conversations.filter((c) => c.state === "requested").map((c) => `overflow ${c.id}`));

@@ -8,10 +8,15 @@ import { Transcript } from "./transcript.js";
 import { Composer, WINDOW_EXPIRED_TEXT } from "./composer.js";
 import { QuickReplies } from "./quickreplies.js";
 import { TypingThrottle, isUnread, latestInbound, seenMessageId, seenText } from "./typing.js";
+import { wrapUpPending } from "./outcomes.js";
 
 export class ConversationPanel {
-  /** `closingWarning(id)` is the standing `window.closing` warning of a conversation, if any. */
-  constructor({ root, api, clock, agentId, isAdmin = false, onChanged, closingWarning = () => null }) {
+  /**
+   * `closingWarning(id)` is the standing `window.closing` warning of a conversation, if any;
+   * `onWrapUp(id)` opens the wrap-up form of a closed conversation.
+   */
+  constructor({ root, api, clock, agentId, isAdmin = false, onChanged, onWrapUp, closingWarning = () => null }) {
+    this.onWrapUp = onWrapUp;
     this.root = root;
     this.isAdmin = isAdmin;
     this.api = api;
@@ -43,6 +48,8 @@ export class ConversationPanel {
   /** Shows a conversation: rebuilt when it is another one, patched when it is the same. */
   show(conversation) {
     if (conversation.id !== this.id) this.build(conversation);
+    // `records` is only on GET /conversations/{id}: an accept or close answer keeps the known ones.
+    else if (!conversation.records && this.conversation?.records) conversation = { ...conversation, records: this.conversation.records };
     this.conversation = conversation;
     this.forcedExpired &&= conversation.window?.open !== true || conversation.state === "expired";
     this.title.textContent = customerName(conversation.customer);
@@ -56,6 +63,7 @@ export class ConversationPanel {
     this.transcript.update(timeline);
     this.notes?.show(conversation);
     this.transferControl?.show(conversation);
+    this.outcomes?.show(this.conversation);
     this.refreshControls();
     // Opened by its assigned agent, window open, the customer's last message unread: mark it read.
     if (this.acknowledgeOnOpen && this.composer.mode === "text") {
@@ -100,7 +108,17 @@ export class ConversationPanel {
     this.acceptButton = h("button", { type: "button", class: "primary", onclick: () => this.run(() => this.api.accept(this.id)) }, "Accept");
     this.closeButton = h(
       "button",
-      { type: "button", class: "secondary", onclick: () => this.run(() => this.api.close(this.id)) },
+      {
+        type: "button",
+        class: "secondary",
+        onclick: () =>
+          this.run(async () => {
+            const closed = await this.api.close(this.id);
+            // The assigned agent's own close: the wrap-up form opens at once.
+            if (wrapUpPending(closed, this.agentId)) setTimeout(() => this.onWrapUp?.(closed.id));
+            return closed;
+          }),
+      },
       "Close conversation",
     );
     const log = h("div", { class: "transcript", role: "log", "aria-label": "Transcript", tabindex: "0" });
@@ -113,9 +131,11 @@ export class ConversationPanel {
     // Notes and transfer load with the first conversation opened, not with the page.
     this.notes = null;
     this.transferControl = null;
-    const deskSlot = h("div", { class: "desk-tools" });
+    const notesSlot = h("div", { class: "desk-tools" });
+    const toolsSlot = h("div", { class: "desk-tools" });
+    const deskSlot = h("div", { class: "desk-area" }, toolsSlot, notesSlot);
     import("./notes.js").then(({ NotesPanel, TransferControl }) => {
-      if (!deskSlot.isConnected) return;
+      if (!notesSlot.isConnected) return;
       this.notes = new NotesPanel({ api: this.api });
       this.transferControl = new TransferControl({
         api: this.api,
@@ -126,11 +146,30 @@ export class ConversationPanel {
           this.onChanged?.(updated);
         },
       });
-      deskSlot.replaceChildren(this.transferControl.root, this.notes.root);
+      notesSlot.replaceChildren(this.transferControl.root, this.notes.root);
       if (this.conversation) {
         this.notes.show(this.conversation);
         this.transferControl.show(this.conversation);
       }
+    });
+    // Outcome, rating, export, tags and linked records: loaded with the first conversation too.
+    this.outcomes = null;
+    const outcomeSlot = h("div");
+    const exportSlot = h("div", { class: "export-slot" });
+    import("./outcome-panel.js").then(({ OutcomePanel }) => {
+      if (!outcomeSlot.isConnected) return;
+      this.outcomes = new OutcomePanel({
+        api: this.api,
+        clock: this.clock,
+        agentId: this.agentId,
+        isAdmin: this.isAdmin,
+        onWrapUp: (id) => this.onWrapUp?.(id),
+        onChanged: (id, partial) => this.patch(id, partial),
+      });
+      outcomeSlot.replaceChildren(this.outcomes.header);
+      exportSlot.replaceChildren(this.outcomes.exportMenu);
+      toolsSlot.replaceChildren(this.outcomes.tools);
+      if (this.conversation) this.outcomes.show(this.conversation);
     });
     const composerRoot = h("div", { class: "composer-area" });
     this.composer = new Composer({
@@ -151,8 +190,8 @@ export class ConversationPanel {
         h(
           "header",
           { class: "conversation-header" },
-          h("div", {}, this.title, this.subtitle),
-          h("div", { class: "actions" }, this.acceptButton, this.closeButton),
+          h("div", { class: "heading" }, this.title, this.subtitle, outcomeSlot),
+          h("div", { class: "actions" }, this.acceptButton, this.closeButton, exportSlot),
         ),
         this.windowStatus,
         this.closing,
@@ -194,6 +233,13 @@ export class ConversationPanel {
     }
   }
 
+  /** Tags or linked records changed here or in the wrap-up form: the view follows without a re-read. */
+  patch(id, partial) {
+    if (id !== this.id) return;
+    this.conversation = { ...this.conversation, ...partial };
+    this.outcomes?.show(this.conversation);
+  }
+
   /** A `window.closing` notification arrived: shown if it is about this conversation. */
   warn(event) {
     if (event.conversation_id === this.id) this.refreshControls();
@@ -208,6 +254,7 @@ export class ConversationPanel {
     const mine = c.assigned_agent === this.agentId;
     const closed = c.state === "closed";
 
+    this.outcomes?.refresh();
     this.acceptButton.hidden = c.state !== "requested";
     // An administrator closes any conversation that is not closed (a request nobody should take).
     this.closeButton.hidden = !((mine || this.isAdmin) && !closed);

@@ -307,9 +307,19 @@ export class Queue {
     const name = customerName(conversation.customer);
     const window = windowAt(conversation.window?.expires_at, this.clock.now());
     const closing = this.isClosing(conversation, window);
+    // Closed with no outcome (null; absent means the list does not say), and still this agent's
+    // to record (24 h after the close, on the server's clock): its wrap-up waits.
+    const closedMs = Date.parse(conversation.closed_at ?? "");
+    const pending =
+      conversation.state === "closed" &&
+      conversation.outcome === null &&
+      conversation.assigned_agent === this.agentId &&
+      !(closedMs + 86_400_000 <= this.clock.now());
     const tag =
       conversation.state === "closed"
-        ? "Closed"
+        ? pending
+          ? "Wrap-up pending"
+          : "Closed"
         : conversation.state === "requested"
           ? closing
             ? `Waiting, closes in ${formatDuration(window.msLeft)}`
@@ -335,7 +345,7 @@ export class Queue {
           onclick: () => this.onOpen(conversation.id),
         },
         h("span", { class: "name" }, name),
-        h("span", { class: `tag ${conversation.state}` }, tag),
+        h("span", { class: `tag ${conversation.state}${pending ? " pending" : ""}` }, tag),
       ),
     );
   }

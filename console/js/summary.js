@@ -25,6 +25,7 @@ export class CustomerSummary {
   show(conversation, known) {
     const { customer } = conversation;
     this.shown = conversation.id;
+    this.known = known;
     const theirs = known
       .filter((c) => c.customer.address === customer.address)
       .concat(known.some((c) => c.id === conversation.id) ? [] : [conversation]);
@@ -55,7 +56,13 @@ export class CustomerSummary {
       ["Conversations", String(summary.conversation_count ?? 1)],
       ["This conversation started", dateTime(conversation.started_at)],
     ];
-    const previous = (summary.recent_conversations ?? []).filter((c) => c.id !== conversation.id);
+    // A previous conversation's outcome and rating, from the summary or else from the queue's list.
+    const previous = (summary.recent_conversations ?? [])
+      .filter((c) => c.id !== conversation.id)
+      .map((c) => {
+        const listed = this.known?.find((k) => k.id === c.id);
+        return { ...c, outcome: c.outcome ?? listed?.outcome, csat: c.csat ?? listed?.csat };
+      });
     replaceChildren(
       this.root,
       h("h2", {}, "Customer"),
@@ -76,10 +83,11 @@ export class CustomerSummary {
                   {
                     type: "button",
                     class: "row",
-                    "aria-label": `Open the conversation of ${dateTime(c.started_at)} (${c.state})`,
+                    "aria-label": `Open the conversation of ${dateTime(c.started_at)} (${c.state})${previousOutcomeText(c) ? `: ${previousOutcomeText(c)}` : ""}`,
                     onclick: () => this.onOpen?.(c.id),
                   },
                   h("span", { class: "name" }, `${dateTime(c.started_at)} · ${c.state}${c.assigned_agent ? ` · ${c.assigned_agent}` : ""}`),
+                  previousOutcome(c),
                   c.last_message ? h("span", { class: "muted preview" }, c.last_message.preview) : null,
                 ),
                 adElement(c.ad),
@@ -99,6 +107,22 @@ export function historyLine(summary, conversationId) {
   const count = Math.max(0, (summary.conversation_count ?? others.length + 1) - 1);
   const last = others[0];
   return `Returning customer: ${count} earlier conversation${count === 1 ? "" : "s"}, last on ${dateTime(last.started_at)}${last.assigned_agent ? ` with ${last.assigned_agent}` : ""}.`;
+}
+
+/** A previous conversation's outcome and the customer's rating of it ("Resolved · Rated 4 of 5"), when known. */
+export function previousOutcomeText(c) {
+  const parts = [];
+  // The summary gives the outcome's label; the queue's list, the outcome itself.
+  const outcome = typeof c.outcome === "string" ? c.outcome : c.outcome?.label || c.outcome?.disposition;
+  if (outcome) parts.push(outcome);
+  const score = Number(c.csat?.score);
+  if (Number.isInteger(score) && score >= 1 && score <= 5) parts.push(`Rated ${score} of 5`);
+  return parts.join(" · ");
+}
+
+function previousOutcome(c) {
+  const text = previousOutcomeText(c);
+  return text ? h("span", { class: "outcome-note" }, text) : null;
 }
 
 /** "From ad: headline" and, when the ad's address is http(s), a link to it; nothing without an ad. */

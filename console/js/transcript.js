@@ -118,9 +118,13 @@ export class Transcript {
     this.seen = { id: messageId, text, element };
   }
 
-  /** How the transcript names a message's author: "You", another agent's id, "Customer" or "Desk". */
+  /**
+   * How the transcript names a message's author: "You", another agent's id, "Customer", "Desk",
+   * or "Satisfaction survey" for the CSAT survey the channel sends after a close.
+   */
   whoOf(message) {
     if (message.direction === "system") return "Desk";
+    if (message.direction === "outbound" && message.agent_id === "csat-survey") return "Satisfaction survey";
     if (message.direction === "outbound") return message.agent_id === this.agentId ? "You" : (message.agent_id ?? "Agent");
     return "Customer";
   }

@@ -24,7 +24,7 @@ pub use wiring::{
 };
 
 /// The product's HTTP routes, as template.yaml declares them.
-pub const ROUTES: [&str; 38] = [
+pub const ROUTES: [&str; 39] = [
     "GET /",
     "GET /console/{proxy+}",
     "POST /twilio/inbound",
@@ -56,6 +56,7 @@ pub const ROUTES: [&str; 38] = [
     "GET /templates",
     "POST /conversations/{conversationId}/typing",
     "GET /dispositions",
+    "GET /conversations/{conversationId}/export",
     "PUT /dispositions/{code}",
     "DELETE /dispositions/{code}",
     "PUT /conversations/{conversationId}/outcome",

@@ -63,6 +63,8 @@ pub struct LocalApi {
     pub admin_group: String,
     /// Twilio's typing indicator: `POST …/typing`, and read receipts on accept from the stream.
     pub typing: Arc<Typing>,
+    /// The events for other systems and whether bodies go with them (else `EVENT_BUS_NAME`).
+    pub bus: Option<(Arc<dyn whatsapp_channel::ports::EventBus>, bool)>,
     /// The CSAT survey after a close (`CSAT_CONTENT_SID`, `CSAT_WAIT_MINUTES`).
     pub csat: Option<whatsapp_channel::domain::outcomes::CsatSettings>,
     /// Present when no Twilio account is configured: local-api answers for Twilio itself.
@@ -230,6 +232,17 @@ pub async fn start_notifications(
     if let Some(csat) = api.csat.clone() {
         state = state.with_csat(csat);
     }
+    // EventBridge (moto's, with AWS_ENDPOINT_URL_EVENTBRIDGE) when EVENT_BUS_NAME is set.
+    if let Some((bus, bodies)) = api.bus.clone() {
+        state = state.with_bus(bus, bodies);
+    } else if let Some(bus) = config::optional("EVENT_BUS_NAME") {
+        let sdk = config::aws().await;
+        let bus = whatsapp_channel::adapters::EventBridgeBus::new(
+            whatsapp_channel::adapters::EventBridgeBus::client(&sdk),
+            bus,
+        );
+        state = state.with_bus(Arc::new(bus), config::events_include_bodies()?);
+    }
     let state = Arc::new(state);
     if let Some(memory) = &backing.embedded {
         stream::spawn_embedded(memory.clone(), state, api.clock.clone());
@@ -279,7 +292,7 @@ impl LocalApi {
                 ..twilio.config.clone()
             },
         )?)));
-        Ok(Self {
+        let api = Self {
             webhook: WebhookIngest::new(webhook, sessions.clone(), as_clock.clone()),
             agents: AgentApi::new(store.clone(), as_clock.clone())
                 .with_admin_group(admin_group.clone())
@@ -293,6 +306,7 @@ impl LocalApi {
                 .with_admin_group(admin_group.clone())
                 .with_templates(templates),
             typing,
+            bus: None,
             csat: config::csat()?,
             sender,
             reply_settings: settings,
@@ -313,6 +327,17 @@ impl LocalApi {
             guard: crate::guard::HostGuard::from_env(),
             media_fetcher,
             public_url,
+        };
+        // The CRM's records webhook, when RECORDS_WEBHOOK_URL is set (its secret in
+        // RECORDS_WEBHOOK_SECRET).
+        Ok(match config::optional("RECORDS_WEBHOOK_URL") {
+            Some(url) => {
+                let secret = config::optional("RECORDS_WEBHOOK_SECRET")
+                    .ok_or(config::MissingVariable("RECORDS_WEBHOOK_SECRET"))?;
+                let webhook = whatsapp_channel::adapters::HttpRecordsWebhook::new(&url, secret)?;
+                api.with_records_webhook(Arc::new(webhook))
+            }
+            None => api,
         })
     }
 
@@ -320,6 +345,26 @@ impl LocalApi {
     pub fn with_routing(mut self, routing: RoutingSettings) -> Self {
         self.agents = self.agents.with_routing(routing.clone());
         self.routing = routing;
+        self
+    }
+
+    /// Creates CRM records through `webhook` (local-api reads `RECORDS_WEBHOOK_URL` and
+    /// `RECORDS_WEBHOOK_SECRET` at start).
+    pub fn with_records_webhook(
+        mut self,
+        webhook: Arc<dyn whatsapp_channel::ports::RecordsWebhook>,
+    ) -> Self {
+        self.agents = self.agents.with_records_webhook(webhook);
+        self
+    }
+
+    /// Puts the lifecycle on `bus` (before the notifications start).
+    pub fn with_bus(
+        mut self,
+        bus: Arc<dyn whatsapp_channel::ports::EventBus>,
+        include_bodies: bool,
+    ) -> Self {
+        self.bus = Some((bus, include_bodies));
         self
     }
 

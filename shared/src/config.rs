@@ -21,7 +21,7 @@ pub enum ConfigError {
         #[source]
         source: InvalidValue,
     },
-    #[error("the Twilio auth token could not be read from SSM parameter {name}")]
+    #[error("a secret could not be read from SSM parameter {name}")]
     Parameter {
         name: String,
         #[source]
@@ -184,6 +184,26 @@ pub async fn twilio_auth_token(sdk: &aws_config::SdkConfig) -> Result<String, Co
     }
     let name = required("TWILIO_AUTH_TOKEN_PARAMETER")
         .map_err(|_| MissingVariable("TWILIO_AUTH_TOKEN or TWILIO_AUTH_TOKEN_PARAMETER"))?;
+    secure_parameter(sdk, name).await
+}
+
+/// The records webhook's signing secret: `RECORDS_WEBHOOK_SECRET`, or else read once from the
+/// SSM SecureString named by `RECORDS_WEBHOOK_SECRET_PARAMETER` (how template.yaml deploys it).
+pub async fn records_webhook_secret(sdk: &aws_config::SdkConfig) -> Result<String, ConfigError> {
+    if let Some(secret) = optional("RECORDS_WEBHOOK_SECRET") {
+        return Ok(secret);
+    }
+    let name = required("RECORDS_WEBHOOK_SECRET_PARAMETER").map_err(|_| {
+        MissingVariable("RECORDS_WEBHOOK_SECRET or RECORDS_WEBHOOK_SECRET_PARAMETER")
+    })?;
+    secure_parameter(sdk, name).await
+}
+
+/// An SSM SecureString's value, read once.
+async fn secure_parameter(
+    sdk: &aws_config::SdkConfig,
+    name: String,
+) -> Result<String, ConfigError> {
     let failed = |source: Box<dyn std::error::Error + Send + Sync>| ConfigError::Parameter {
         name: name.clone(),
         source,
@@ -281,4 +301,21 @@ pub fn csat() -> Result<Option<crate::domain::outcomes::CsatSettings>, ConfigErr
         content_sid,
         wait: chrono::TimeDelta::minutes(minutes),
     }))
+}
+
+/// Whether the events for other systems carry message bodies: `EVENTS_INCLUDE_BODIES`, `off`
+/// (the default) or `on`.
+pub fn events_include_bodies() -> Result<bool, ConfigError> {
+    match optional("EVENTS_INCLUDE_BODIES").map(|v| v.trim().to_ascii_lowercase()) {
+        None => Ok(false),
+        Some(v) if v == "off" => Ok(false),
+        Some(v) if v == "on" => Ok(true),
+        Some(_) => Err(ConfigError::Invalid {
+            name: "EVENTS_INCLUDE_BODIES",
+            source: InvalidValue {
+                what: "events' bodies",
+                reason: "on or off",
+            },
+        }),
+    }
 }

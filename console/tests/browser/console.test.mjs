@@ -164,6 +164,10 @@ test("24 hours later the exact refusal is shown and a template can still be sent
 test("the agent closes the conversation", async () => {
   await page.getByRole("button", { name: "Close conversation" }).click();
   await page.getByText("This conversation is closed.").waitFor();
+  // The wrap-up form opens for the outcome; Later leaves it for afterwards.
+  const wrapUp = page.getByRole("dialog", { name: /^Wrap-up: / });
+  await wrapUp.getByRole("button", { name: "Later" }).click();
+  await wrapUp.waitFor({ state: "hidden" });
   await page.getByRole("navigation", { name: "Queue" }).getByRole("button", { name: /Ada Lovelace/ }).waitFor();
 });
 

@@ -297,6 +297,10 @@ test("an administrator's picker lists the approved templates and Other template,
 test("the summary of Rosa's next conversation says the previous one came from an ad", async () => {
   await page.getByRole("button", { name: "Close conversation" }).click();
   await page.getByText("This conversation is closed.").waitFor();
+  // The wrap-up form opens for the outcome; Later leaves it for afterwards.
+  const wrapUp = page.getByRole("dialog", { name: /^Wrap-up: / });
+  await wrapUp.getByRole("button", { name: "Later" }).click();
+  await wrapUp.waitFor({ state: "hidden" });
   await sendInbound(server.base, { from: ROSA, body: "Hello again!", profileName: "Rosa" });
   const card = page.getByRole("alert", { name: "Conversation request from Rosa" });
   await card.waitFor();

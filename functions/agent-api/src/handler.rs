@@ -4,6 +4,7 @@
 
 mod customers;
 mod desk;
+mod export;
 mod fidelity;
 mod media;
 mod outcomes;
@@ -59,6 +60,8 @@ pub struct AgentApi {
     templates: Option<Arc<Templates>>,
     /// Twilio's typing indicator; `None`: `POST …/typing` 503.
     typing: Option<Arc<Typing>>,
+    /// The CRM's records webhook (`RECORDS_WEBHOOK_URL`); `None`: creating a record 503.
+    records_webhook: Option<Arc<dyn whatsapp_channel::ports::RecordsWebhook>>,
 }
 
 impl AgentApi {
@@ -74,7 +77,17 @@ impl AgentApi {
             routing: RoutingSettings::broadcast(),
             templates: None,
             typing: None,
+            records_webhook: None,
         }
+    }
+
+    /// Creates records in the CRM through `webhook` (`POST …/records` with `create`).
+    pub fn with_records_webhook(
+        mut self,
+        webhook: Arc<dyn whatsapp_channel::ports::RecordsWebhook>,
+    ) -> Self {
+        self.records_webhook = Some(webhook);
+        self
     }
 
     /// The template picker's list and the rule that agents send only approved templates.
@@ -208,6 +221,9 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
         (&Method::POST, ["conversations", id, "reject"]) => reject(state, id, &agent).await,
         (&Method::GET, ["board"]) => board(state, request).await,
         (&Method::GET, ["templates"]) => fidelity::templates(state).await,
+        (&Method::GET, ["conversations", id, "export"]) => {
+            export::export(state, request, id, &agent).await
+        }
         (&Method::GET, ["dispositions"]) => outcomes::dispositions(state).await,
         (&Method::PUT, ["dispositions", code]) => {
             outcomes::put_disposition(state, request, code, &agent).await
@@ -278,7 +294,8 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
             | [
                 "conversations",
                 _,
-                "accept" | "close" | "media" | "notes" | "reject" | "transfer" | "typing",
+                "accept" | "close" | "export" | "media" | "notes" | "reject" | "transfer"
+                | "typing",
             ]
             | ["conversations", _, "messages", _, "media", _],
         ) => Err(ApiError::method_not_allowed(

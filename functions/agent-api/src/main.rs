@@ -3,8 +3,8 @@ use std::sync::Arc;
 use agent_api::{AgentApi, function_handler};
 use lambda_http::{Error, run, service_fn};
 use whatsapp_channel::adapters::{
-    DynamoChannelStore, S3MediaStore, SystemClock, TwilioConfig, TwilioContentCatalog,
-    TwilioMediaFetcher, TwilioReplySender, TwilioTypingIndicator, dynamodb,
+    DynamoChannelStore, HttpRecordsWebhook, S3MediaStore, SystemClock, TwilioConfig,
+    TwilioContentCatalog, TwilioMediaFetcher, TwilioReplySender, TwilioTypingIndicator, dynamodb,
 };
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::app::templates::Templates;
@@ -49,6 +49,11 @@ async fn main() -> Result<(), Error> {
             .with_typing(Arc::new(
                 Typing::new(Arc::new(indicator)).with_metrics(Metrics::lambda("agent-api")),
             ));
+    }
+    // The CRM's records webhook: "create a record" signs its request with the secret (SSM).
+    if let Some(url) = config::optional("RECORDS_WEBHOOK_URL") {
+        let secret = config::records_webhook_secret(&sdk).await?;
+        state = state.with_records_webhook(Arc::new(HttpRecordsWebhook::new(&url, secret)?));
     }
     // Business-started conversations: the template goes out From one of WHATSAPP_SENDERS.
     if let (Some(twilio), Some(status_callback)) = (&twilio, config::optional("TWILIO_STATUS_URL"))

@@ -26,7 +26,7 @@ macro_rules! assets {
 }
 
 /// Every file the console loads. `every_console_file_is_served` keeps this list complete.
-static FILES: [(&str, &str, &[u8]); 26] = assets![
+static FILES: [(&str, &str, &[u8]); 31] = assets![
     "index.html" => "text/html; charset=utf-8",
     "styles.css" => "text/css; charset=utf-8",
     "js/api.js" => "text/javascript; charset=utf-8",
@@ -38,21 +38,26 @@ static FILES: [(&str, &str, &[u8]); 26] = assets![
     "js/conversation.js" => "text/javascript; charset=utf-8",
     "js/customer.js" => "text/javascript; charset=utf-8",
     "js/deferred.js" => "text/javascript; charset=utf-8",
+    "js/dispositions-admin.js" => "text/javascript; charset=utf-8",
     "js/dom.js" => "text/javascript; charset=utf-8",
     "js/live.js" => "text/javascript; charset=utf-8",
     "js/newconversation.js" => "text/javascript; charset=utf-8",
     "js/notes.js" => "text/javascript; charset=utf-8",
     "js/offers.js" => "text/javascript; charset=utf-8",
+    "js/outcome-panel.js" => "text/javascript; charset=utf-8",
+    "js/outcomes.js" => "text/javascript; charset=utf-8",
     "js/pages.js" => "text/javascript; charset=utf-8",
     "js/queue.js" => "text/javascript; charset=utf-8",
     "js/quickreplies.js" => "text/javascript; charset=utf-8",
     "js/quickreplies-admin.js" => "text/javascript; charset=utf-8",
+    "js/records.js" => "text/javascript; charset=utf-8",
     "js/search.js" => "text/javascript; charset=utf-8",
     "js/status.js" => "text/javascript; charset=utf-8",
     "js/summary.js" => "text/javascript; charset=utf-8",
     "js/templates.js" => "text/javascript; charset=utf-8",
     "js/transcript.js" => "text/javascript; charset=utf-8",
     "js/typing.js" => "text/javascript; charset=utf-8",
+    "js/wrapup.js" => "text/javascript; charset=utf-8",
 ];
 
 static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {

@@ -9,6 +9,7 @@ use aws_lambda_events::dynamodb::{Event, EventRecord, UserIdentity};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use lambda_runtime::{Error, LambdaEvent};
 use whatsapp_channel::adapters::dynamodb::stream::{decode, encode};
+use whatsapp_channel::app::bus::events_of;
 use whatsapp_channel::app::deadline::arm_for_change;
 use whatsapp_channel::app::deferred::{DeferredSending, release_for_change};
 use whatsapp_channel::app::notify::{ChangeReport, handle_change_routed};
@@ -20,8 +21,8 @@ use whatsapp_channel::domain::WindowWarnings;
 use whatsapp_channel::logging::chain;
 use whatsapp_channel::metrics::{Metric, Metrics};
 use whatsapp_channel::ports::{
-    AgentNotifier, ChangeKind, ChannelStore, Clock, ConversationState, Direction, Notification,
-    NotifyError, ReplySender, StoreError, StoredItem, StreamChange, TimerQueue,
+    AgentNotifier, ChangeKind, ChannelStore, Clock, ConversationState, Direction, EventBus,
+    Notification, NotifyError, ReplySender, StoreError, StoredItem, StreamChange, TimerQueue,
 };
 
 /// Everything the handler needs, built once per cold start.
@@ -43,6 +44,9 @@ pub struct NotifyAgent {
     /// `CSAT_CONTENT_SID`: the survey sent after a close (through the deferred replies'
     /// sender); `None`: no survey.
     csat: Option<CsatSettings>,
+    /// `EVENT_BUS_NAME`: the lifecycle for other systems, and whether message bodies go with it
+    /// (`EVENTS_INCLUDE_BODIES`); `None`: no events.
+    bus: Option<(Arc<dyn EventBus>, bool)>,
 }
 
 /// What sending deferred replies needs.
@@ -70,7 +74,15 @@ impl NotifyAgent {
             timers: None,
             read_receipts: None,
             csat: None,
+            bus: None,
         }
+    }
+
+    /// Puts the conversation's lifecycle on `bus` (EventBridge), bodies only when
+    /// `include_bodies`.
+    pub fn with_bus(mut self, bus: Arc<dyn EventBus>, include_bodies: bool) -> Self {
+        self.bus = Some((bus, include_bodies));
+        self
     }
 
     /// Sends the CSAT survey after a close whose window is open (needs
@@ -122,6 +134,7 @@ fn conversation_of(change: &StreamChange) -> Option<&str> {
         StoredItem::Conversation(c) => Some(&c.id),
         StoredItem::Session(s) => Some(&s.conversation_id),
         StoredItem::Message(m) => Some(&m.conversation_id),
+        StoredItem::Record(r) => Some(&r.conversation_id),
         StoredItem::Presence(_) | StoredItem::Profile(_) => None,
     }
 }
@@ -141,7 +154,7 @@ fn business_of(change: &StreamChange) -> Option<&str> {
                 .find(|(n, _)| n == ours)
                 .map(|(_, v)| v.as_str())
         }
-        StoredItem::Presence(_) | StoredItem::Profile(_) => None,
+        StoredItem::Presence(_) | StoredItem::Profile(_) | StoredItem::Record(_) => None,
     }
 }
 
@@ -219,6 +232,18 @@ pub fn to_event_record(change: &StreamChange, sequence_number: u64) -> EventReco
 /// window sends the deferred replies that waited for it. Both are safe to repeat.
 async fn before_notifying(state: &NotifyAgent, change: &StreamChange) -> Result<(), StoreError> {
     arm_for_change(state.store.as_ref(), &state.warnings, change).await?;
+    if let Some((bus, include_bodies)) = &state.bus {
+        let events = events_of(change, *include_bodies);
+        if !events.is_empty() {
+            // A failed put fails the record: it is retried (consumers dedupe by event_id).
+            bus.put(&events)
+                .await
+                .map_err(|e| StoreError::Unavailable(Box::new(e)))?;
+            for _ in &events {
+                state.metrics.emit(Metric::count("BusEvents"));
+            }
+        }
+    }
     if let Some(typing) = &state.read_receipts {
         read_receipt(state, typing, change).await;
     }

@@ -3,8 +3,8 @@ use std::sync::Arc;
 use lambda_runtime::{Error, run, service_fn};
 use notify_agent::{Deferred, NotifyAgent, function_handler};
 use whatsapp_channel::adapters::{
-    DynamoChannelStore, SqsTimerQueue, SystemClock, TwilioConfig, TwilioReplySender,
-    TwilioTypingIndicator, dynamodb,
+    DynamoChannelStore, EventBridgeBus, SqsTimerQueue, SystemClock, TwilioConfig,
+    TwilioReplySender, TwilioTypingIndicator, dynamodb,
 };
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::app::typing::Typing;
@@ -23,6 +23,11 @@ async fn main() -> Result<(), Error> {
     let mut state = NotifyAgent::new(store, notifier, Arc::new(SystemClock::default()))
         .with_warnings(config::window_warnings()?)
         .with_metrics(Metrics::lambda("notify-agent"));
+    // The conversation's lifecycle for other systems (a CRM), on EventBridge.
+    if let Some(bus) = config::optional("EVENT_BUS_NAME") {
+        let bus = EventBridgeBus::new(EventBridgeBus::client(&sdk), bus);
+        state = state.with_bus(Arc::new(bus), config::events_include_bodies()?);
+    }
     // Routing's timers (offers' expiry, overflow) go to an SQS queue with per-message delays.
     let routing = config::routing()?;
     match config::optional("TIMER_QUEUE_URL") {

@@ -112,6 +112,14 @@ pub fn operations() -> Vec<Operation> {
             .error(409, &["window_expired", "nothing_to_acknowledge"])
             .error(502, &["twilio_refused"])
             .error(503, &["typing_unavailable", "store_unavailable"]),
+        Operation::new("GET", "/conversations/{conversationId}/export", "The whole conversation for the record: JSON or a printable page", "outcomes")
+            .agent()
+            .describe("For its assigned agent or an administrator. `json` (default): the body of GET /conversations/{conversationId} plus `format_version` and `exported_at`, as a download; `html`: one self-contained printable page (no script, nothing loaded from elsewhere, every text escaped).")
+            .query("format", json!({ "enum": ["json", "html"] }), "json (default) or html.")
+            .json(200, "The conversation, with `format_version` and `exported_at`", json!({ "type": "object" }))
+            .error(400, &["invalid_format"])
+            .error(403, &["not_assigned"])
+            .error(404, &["not_found"]),
         Operation::new("GET", "/dispositions", "The administrators' outcome codes", "outcomes")
             .agent()
             .json(200, "By label", s("DispositionList")),

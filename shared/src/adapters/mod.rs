@@ -3,8 +3,10 @@
 
 pub mod clock;
 pub mod dynamodb;
+pub mod eventbridge;
 pub mod live_push;
 pub mod memory;
+pub mod records_webhook;
 pub mod s3;
 pub mod sns;
 pub mod sqs_timers;
@@ -15,8 +17,10 @@ pub mod twilio_typing;
 
 pub use clock::{ManualClock, SystemClock};
 pub use dynamodb::DynamoChannelStore;
+pub use eventbridge::{EventBridgeBus, RecordingBus};
 pub use live_push::{ApiGatewayLivePoster, RecordingLivePoster};
 pub use memory::{InMemoryChannelStore, InMemoryMediaStore};
+pub use records_webhook::{HttpRecordsWebhook, InMemoryRecordsWebhook, verify_signature};
 pub use s3::S3MediaStore;
 pub use sns::{RecordingNotifier, SnsAgentNotifier, StdoutNotifier};
 pub use sqs_timers::SqsTimerQueue;

@@ -2,9 +2,11 @@
 //! function's handler turns them into HTTP (or stream) answers.
 
 pub mod agents;
+pub mod bus;
 pub mod deadline;
 pub mod deferred;
 pub mod desk;
+pub mod export;
 pub mod inbound;
 pub mod live;
 pub mod media;

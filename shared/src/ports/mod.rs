@@ -6,6 +6,7 @@
 //! [`ContactStore`], [`NotificationLog`], [`ConnectionStore`], [`DeadlineStore`], [`TypingStore`]); a function asks for the umbrella [`ChannelStore`].
 
 pub mod agents;
+pub mod bus;
 pub mod clock;
 pub mod connections;
 pub mod contacts;
@@ -16,6 +17,7 @@ pub mod desk;
 pub mod media;
 pub mod notifier;
 pub mod outcomes;
+pub mod records_webhook;
 pub mod replies;
 pub mod routing;
 pub mod sender;
@@ -28,6 +30,7 @@ pub use agents::{
     AgentRecord, AgentStore, AssignmentRecord, AvailableAgent, MISSED_OFFERS, PresenceRecord,
     ProfileRecord, ProfileStore,
 };
+pub use bus::{BusError, BusEvent, EventBus};
 pub use clock::Clock;
 pub use connections::{ConnectionStore, LiveConnection, LivePoster, PostError, Posted};
 pub use contacts::{Contact, ContactStore};
@@ -45,6 +48,7 @@ pub use notifier::{AgentNotifier, Notification, NotificationLog, NotifyError};
 pub use outcomes::{
     CsatRecord, Disposition, OutcomeRecord, OutcomeResult, OutcomeStore, RecordLink,
 };
+pub use records_webhook::{CreateRecord, CreatedRecord, RecordsWebhook, RecordsWebhookError};
 pub use replies::{ClaimOutcome, IdempotencyRecord, ReplyStore, StoredResponse};
 pub use routing::{
     DayCounts, OfferEnded, OfferRecord, RoutingState, RoutingStore, ScheduleError, Timer,

@@ -33,4 +33,6 @@ pub enum StoredItem {
     Presence(PresenceRecord),
     /// An agent's routing profile.
     Profile(ProfileRecord),
+    /// A conversation's link to a CRM record.
+    Record(super::RecordLink),
 }

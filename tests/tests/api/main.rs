@@ -25,6 +25,7 @@ mod notify;
 mod notify_e2e;
 mod openapi_check;
 mod outcomes;
+mod outcomes_events;
 mod profiles;
 mod queue;
 mod quotes;

@@ -201,14 +201,12 @@ async fn twilio_messages(local: &Local) -> Vec<Value> {
 
 #[tokio::test]
 async fn closing_sends_the_csat_survey_once_and_the_customers_5_is_its_score_not_a_new_request() {
-    let (local, notifier) = Local::surveying(
-        StoreChoice::Embedded,
-        whatsapp_channel::domain::outcomes::CsatSettings {
-            content_sid: CSAT_SID.into(),
-            wait: chrono::TimeDelta::minutes(60),
-        },
-    )
-    .await;
+    let csat = whatsapp_channel::domain::outcomes::CsatSettings {
+        content_sid: CSAT_SID.into(),
+        wait: chrono::TimeDelta::minutes(60),
+    };
+    let (local, notifier) =
+        Local::configured(StoreChoice::Embedded, |api| api.with_csat(Some(csat))).await;
     let customer = a_customer();
     local.inbound(&customer, "Where is my parcel?").await;
     let id = local.conversation_of(&customer).await;

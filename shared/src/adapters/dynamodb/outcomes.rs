@@ -48,6 +48,16 @@ fn tag_item_key(conversation: &str, tag: &str) -> Item {
     key(conversation_pk(conversation), &tag_partition(tag))
 }
 
+/// A record link as its item.
+pub fn record_link_item(link: &RecordLink) -> Result<Item, StoreError> {
+    let mut item = to_item(link)?;
+    item.insert(TYPE.into(), s(tag::RECORD_LINK));
+    item.extend(record_key(&link.conversation_id, &link.system, &link.id));
+    item.insert("gsi1pk".into(), s(record_partition(&link.system, &link.id)));
+    item.insert("gsi1sk".into(), s(link.conversation_id.clone()));
+    Ok(item)
+}
+
 fn value<T: serde::Serialize>(v: &T) -> Result<AttributeValue, StoreError> {
     serde_dynamo::to_attribute_value(v).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
@@ -224,12 +234,7 @@ impl OutcomeStore for DynamoChannelStore {
     }
 
     async fn link_record(&self, link: &RecordLink) -> Result<Stored, StoreError> {
-        let mut item = to_item(link)?;
-        item.insert(TYPE.into(), s(tag::RECORD_LINK));
-        item.extend(record_key(&link.conversation_id, &link.system, &link.id));
-        item.insert("gsi1pk".into(), s(record_partition(&link.system, &link.id)));
-        item.insert("gsi1sk".into(), s(link.conversation_id.clone()));
-        self.insert(item).await
+        self.insert(record_link_item(link)?).await
     }
 
     async fn unlink_record(

@@ -37,6 +37,7 @@ pub fn decode(image: Image) -> Option<StoredItem> {
         tag::MESSAGE => read(image).map(|m| StoredItem::Message(Box::new(m))),
         tag::PRESENCE => read(image).map(StoredItem::Presence),
         tag::AGENT_PROFILE => read(image).map(StoredItem::Profile),
+        tag::RECORD_LINK => read(image).map(StoredItem::Record),
         _ => None,
     }
 }
@@ -49,6 +50,7 @@ pub fn encode(item: &StoredItem) -> Option<Image> {
         StoredItem::Message(record) => message_item(record).ok()?,
         StoredItem::Presence(record) => presence_item(record),
         StoredItem::Profile(record) => profile_item(record).ok()?,
+        StoredItem::Record(record) => super::outcomes::record_link_item(record).ok()?,
     };
     Some(Image::from(item))
 }

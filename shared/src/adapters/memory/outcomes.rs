@@ -124,6 +124,13 @@ impl OutcomeStore for InMemoryChannelStore {
             return Ok(Stored::Duplicate);
         }
         links.insert(key, link.clone());
+        drop(tables);
+        self.emit(
+            ChangeKind::Insert,
+            None,
+            Some(StoredItem::Record(link.clone())),
+            None,
+        );
         Ok(Stored::Inserted)
     }
 
@@ -133,12 +140,21 @@ impl OutcomeStore for InMemoryChannelStore {
         system: &str,
         id: &str,
     ) -> Result<bool, StoreError> {
-        Ok(self
+        let removed = self
             .tables()
             .records
             .get_mut(conversation.as_str())
-            .and_then(|links| links.remove(&(system.to_owned(), id.to_owned())))
-            .is_some())
+            .and_then(|links| links.remove(&(system.to_owned(), id.to_owned())));
+        let existed = removed.is_some();
+        if let Some(link) = removed {
+            self.emit(
+                ChangeKind::Remove,
+                Some(StoredItem::Record(link)),
+                None,
+                None,
+            );
+        }
+        Ok(existed)
     }
 
     async fn records(&self, conversation: &ConversationId) -> Result<Vec<RecordLink>, StoreError> {

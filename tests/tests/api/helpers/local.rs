@@ -49,15 +49,16 @@ pub(crate) async fn start_routed(
     notifier: Option<Arc<dyn AgentNotifier>>,
     routing: RoutingSettings,
 ) -> (String, tokio::sync::oneshot::Sender<()>) {
-    start_configured(choice, notifier, routing, None).await
+    start_configured(choice, notifier, routing, |api| api).await
 }
 
-/// [`start_routed`] with a CSAT survey after each close (none: the environment's, unset in tests).
+/// [`start_routed`] with `configure` applied to the runner's state before it starts (a CSAT
+/// survey, a records webhook…).
 pub(crate) async fn start_configured(
     choice: StoreChoice,
     notifier: Option<Arc<dyn AgentNotifier>>,
     routing: RoutingSettings,
-    csat: Option<whatsapp_channel::domain::outcomes::CsatSettings>,
+    configure: impl FnOnce(LocalApi) -> LocalApi,
 ) -> (String, tokio::sync::oneshot::Sender<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -66,12 +67,11 @@ pub(crate) async fn start_configured(
     let twilio = local_api::twilio_side(port, &webhook);
     assert!(twilio.stubbed, "tests run local-api on its Twilio stub");
     let clock = Arc::new(SystemClock::default());
-    let api = Arc::new(
+    let api = Arc::new(configure(
         LocalApi::new(&webhook, &twilio, backing.store.clone(), clock.clone())
             .unwrap()
-            .with_routing(routing)
-            .with_csat(csat),
-    );
+            .with_routing(routing),
+    ));
     if let Some(notifier) = notifier {
         local_api::start_notifications(&backing, notifier, &api)
             .await
@@ -133,17 +133,17 @@ impl Local {
         (local, notifier)
     }
 
-    /// local-api whose notifications are recorded and which sends `csat` after each close.
-    pub(crate) async fn surveying(
+    /// local-api whose notifications are recorded, its state changed by `configure` first.
+    pub(crate) async fn configured(
         choice: StoreChoice,
-        csat: whatsapp_channel::domain::outcomes::CsatSettings,
+        configure: impl FnOnce(LocalApi) -> LocalApi,
     ) -> (Self, Arc<RecordingNotifier>) {
         let notifier = Arc::new(RecordingNotifier::new());
         let (base, stop) = start_configured(
             choice,
             Some(notifier.clone()),
             RoutingSettings::broadcast(),
-            Some(csat),
+            configure,
         )
         .await;
         let local = Self {
