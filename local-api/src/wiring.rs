@@ -65,6 +65,8 @@ pub struct LocalApi {
     pub typing: Arc<Typing>,
     /// The events for other systems and whether bodies go with them (else `EVENT_BUS_NAME`).
     pub bus: Option<(Arc<dyn whatsapp_channel::ports::EventBus>, bool)>,
+    /// How long a close holds the agent's capacity for the wrap-up (`WRAP_UP_SECONDS`).
+    pub wrap_up: chrono::TimeDelta,
     /// The CSAT survey after a close (`CSAT_CONTENT_SID`, `CSAT_WAIT_MINUTES`).
     pub csat: Option<whatsapp_channel::domain::outcomes::CsatSettings>,
     /// Present when no Twilio account is configured: local-api answers for Twilio itself.
@@ -232,6 +234,7 @@ pub async fn start_notifications(
     if let Some(csat) = api.csat.clone() {
         state = state.with_csat(csat);
     }
+    state = state.with_wrap_up(api.wrap_up);
     // EventBridge (moto's, with AWS_ENDPOINT_URL_EVENTBRIDGE) when EVENT_BUS_NAME is set.
     if let Some((bus, bodies)) = api.bus.clone() {
         state = state.with_bus(bus, bodies);
@@ -307,6 +310,7 @@ impl LocalApi {
                 .with_templates(templates),
             typing,
             bus: None,
+            wrap_up: config::wrap_up()?,
             csat: config::csat()?,
             sender,
             reply_settings: settings,
@@ -337,7 +341,11 @@ impl LocalApi {
                 let webhook = whatsapp_channel::adapters::HttpRecordsWebhook::new(&url, secret)?;
                 api.with_records_webhook(Arc::new(webhook))
             }
-            None => api,
+            // No CRM configured: an in-memory stand-in creates the records (REC-1, REC-2…), so
+            // that "create a record" works on a first run.
+            None => api.with_records_webhook(Arc::new(
+                whatsapp_channel::adapters::InMemoryRecordsWebhook::new(),
+            )),
         })
     }
 
@@ -355,6 +363,12 @@ impl LocalApi {
         webhook: Arc<dyn whatsapp_channel::ports::RecordsWebhook>,
     ) -> Self {
         self.agents = self.agents.with_records_webhook(webhook);
+        self
+    }
+
+    /// Another wrap-up hold than `WRAP_UP_SECONDS` (before the notifications start).
+    pub fn with_wrap_up(mut self, hold: chrono::TimeDelta) -> Self {
+        self.wrap_up = hold;
         self
     }
 

@@ -319,3 +319,23 @@ pub fn events_include_bodies() -> Result<bool, ConfigError> {
         }),
     }
 }
+
+/// How long a close holds the agent's capacity for the wrap-up ("after-contact work"):
+/// `WRAP_UP_SECONDS`, 0 to 3,600 (0: no hold), 60 when unset.
+pub fn wrap_up() -> Result<chrono::TimeDelta, ConfigError> {
+    let Some(raw) = optional("WRAP_UP_SECONDS") else {
+        return Ok(chrono::TimeDelta::seconds(60));
+    };
+    raw.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|s| (0..=3600).contains(s))
+        .map(chrono::TimeDelta::seconds)
+        .ok_or(ConfigError::Invalid {
+            name: "WRAP_UP_SECONDS",
+            source: InvalidValue {
+                what: "wrap-up hold",
+                reason: "a whole number of seconds from 0 to 3600",
+            },
+        })
+}

@@ -47,7 +47,7 @@ export async function startLocalApi({ env: overrides = {} } = {}) {
   ]) {
     delete env[name];
   }
-  Object.assign(env, { ROUTING_MODE: "broadcast" }, overrides);
+  Object.assign(env, { ROUTING_MODE: "broadcast", WRAP_UP_SECONDS: "0" }, overrides);
   const child = spawn(bin, ["--port", String(port)], { env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stderr.on("data", (chunk) => (output += chunk));

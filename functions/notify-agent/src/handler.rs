@@ -47,6 +47,9 @@ pub struct NotifyAgent {
     /// `EVENT_BUS_NAME`: the lifecycle for other systems, and whether message bodies go with it
     /// (`EVENTS_INCLUDE_BODIES`); `None`: no events.
     bus: Option<(Arc<dyn EventBus>, bool)>,
+    /// `WRAP_UP_SECONDS`: how long a close holds its agent's capacity for the wrap-up (zero:
+    /// not at all, the default here; the functions' `main` reads 60 by default).
+    wrap_up: chrono::TimeDelta,
 }
 
 /// What sending deferred replies needs.
@@ -75,7 +78,14 @@ impl NotifyAgent {
             read_receipts: None,
             csat: None,
             bus: None,
+            wrap_up: chrono::TimeDelta::zero(),
         }
+    }
+
+    /// Holds an agent's capacity this long after their conversation closes, until its outcome.
+    pub fn with_wrap_up(mut self, hold: chrono::TimeDelta) -> Self {
+        self.wrap_up = hold;
+        self
     }
 
     /// Puts the conversation's lifecycle on `bus` (EventBridge), bodies only when
@@ -244,6 +254,9 @@ async fn before_notifying(state: &NotifyAgent, change: &StreamChange) -> Result<
             }
         }
     }
+    if state.wrap_up > chrono::TimeDelta::zero() {
+        hold_for_wrap_up(state, change).await?;
+    }
     if let Some(typing) = &state.read_receipts {
         read_receipt(state, typing, change).await;
     }
@@ -270,6 +283,28 @@ async fn before_notifying(state: &NotifyAgent, change: &StreamChange) -> Result<
         }
     }
     Ok(())
+}
+
+/// A close of an active conversation holds its agent's capacity for the wrap-up, before
+/// routing looks for work for them (this runs first), until the outcome or `WRAP_UP_SECONDS`.
+async fn hold_for_wrap_up(state: &NotifyAgent, change: &StreamChange) -> Result<(), StoreError> {
+    let (Some(StoredItem::Conversation(old)), Some(StoredItem::Conversation(new))) =
+        (&change.old, &change.new)
+    else {
+        return Ok(());
+    };
+    let closed = old.state == ConversationState::Active && new.state == ConversationState::Closed;
+    match (&new.assigned_agent, closed && new.outcome.is_none()) {
+        (Some(agent), true) => {
+            let hold = whatsapp_channel::ports::WrapUpHold {
+                agent_id: agent.clone(),
+                conversation_id: new.id.clone(),
+                until: new.closed_at.unwrap_or_else(|| state.clock.now()) + state.wrap_up,
+            };
+            state.store.hold_wrap_up(&hold).await
+        }
+        _ => Ok(()),
+    }
 }
 
 /// An accept (requested → active) marks the customer's latest message read. A nicety of a

@@ -22,6 +22,7 @@ async fn main() -> Result<(), Error> {
     let notifier = whatsapp_channel::wiring::agent_notifier(&sdk, store.clone())?;
     let mut state = NotifyAgent::new(store, notifier, Arc::new(SystemClock::default()))
         .with_warnings(config::window_warnings()?)
+        .with_wrap_up(config::wrap_up()?)
         .with_metrics(Metrics::lambda("notify-agent"));
     // The conversation's lifecycle for other systems (a CRM), on EventBridge.
     if let Some(bus) = config::optional("EVENT_BUS_NAME") {

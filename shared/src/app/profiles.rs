@@ -110,6 +110,8 @@ pub struct AgentFacts {
     pub record: AgentRecord,
     /// The conversations counting toward their load ([`counts_toward_load`]), by id.
     pub active: Vec<String>,
+    /// Closed conversations whose wrap-up still holds their capacity, by id.
+    pub wrapping_up: Vec<String>,
 }
 
 impl AgentFacts {
@@ -127,9 +129,10 @@ impl AgentFacts {
             .map_or(Presence::Offline, |p| p.status)
     }
 
-    /// Active conversations plus outstanding offers.
+    /// Active conversations, wrap-ups still held, and outstanding offers.
     pub fn load(&self) -> u32 {
-        u32::try_from(self.active.len() + self.record.offers.len()).unwrap_or(u32::MAX)
+        u32::try_from(self.active.len() + self.wrapping_up.len() + self.record.offers.len())
+            .unwrap_or(u32::MAX)
     }
 
     /// The version of their routing state an offer to them must find unchanged.
@@ -150,7 +153,7 @@ impl AgentFacts {
                 .as_ref()
                 .map(|p| p.numbers.clone())
                 .unwrap_or_default(),
-            active: u32::try_from(self.active.len()).unwrap_or(u32::MAX),
+            active: u32::try_from(self.active.len() + self.wrapping_up.len()).unwrap_or(u32::MAX),
             offers: u32::try_from(self.record.offers.len()).unwrap_or(u32::MAX),
             last_offer_at: self.record.routing.as_ref().and_then(|r| r.last_offer_at),
         }
@@ -201,10 +204,17 @@ pub async fn agent_facts(
                 .map(|a| a.conversation_id.clone())
                 .collect();
             active.sort();
+            let wrapping_up = record
+                .wrap_ups
+                .iter()
+                .filter(|w| w.until > now && !active.contains(&w.conversation_id))
+                .map(|w| w.conversation_id.clone())
+                .collect();
             AgentFacts {
                 agent_id: agent.clone(),
                 record,
                 active,
+                wrapping_up,
             }
         })
         .collect())

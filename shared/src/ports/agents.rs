@@ -113,6 +113,18 @@ pub struct AgentRecord {
     pub routing: Option<super::RoutingState>,
     /// Their counts of the last days kept (two at most).
     pub counts: Vec<super::DayCounts>,
+    /// After-contact work: closed conversations whose wrap-up still holds their capacity.
+    pub wrap_ups: Vec<WrapUpHold>,
+}
+
+/// A closed conversation's wrap-up holding its agent's capacity until `until`, or until the
+/// outcome is sent (`WRAP_UP_SECONDS`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WrapUpHold {
+    pub agent_id: String,
+    pub conversation_id: String,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub until: DateTime<Utc>,
 }
 
 /// Agents' partitions read at once by [`ProfileStore::agents`].

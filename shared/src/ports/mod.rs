@@ -28,7 +28,7 @@ pub mod typing;
 
 pub use agents::{
     AgentRecord, AgentStore, AssignmentRecord, AvailableAgent, MISSED_OFFERS, PresenceRecord,
-    ProfileRecord, ProfileStore,
+    ProfileRecord, ProfileStore, WrapUpHold,
 };
 pub use bus::{BusError, BusEvent, EventBus};
 pub use clock::Clock;

@@ -115,6 +115,11 @@ pub trait OutcomeStore: Send + Sync {
         until: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
 
+    /// Holds `hold.agent_id`'s capacity for a closed conversation's wrap-up.
+    async fn hold_wrap_up(&self, hold: &crate::ports::WrapUpHold) -> Result<(), StoreError>;
+    /// Ends that hold (the outcome was sent).
+    async fn release_wrap_up(&self, agent: &str, conversation: &str) -> Result<(), StoreError>;
+
     /// Stores the customer's score on the closed conversation, the first answer only: `false`
     /// when one was stored already.
     async fn record_csat(

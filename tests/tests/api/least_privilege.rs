@@ -328,6 +328,7 @@ fn webhook_ingest_may_not_read_an_agents_items() {
 const SORT_KEYS: &[&str] = &[
     "CONN", "EVENT", "NOTE", "QR", "CONTACT", "CONV", "DEFER", "DUE", "IDEMP", "MSG", "NOTIFY",
     "PRESENCE", "SESSION", "PROFILE", "ASSIGNED", "OFFER", "ROUTING", "STATS", "TYPING", "DISP",
+    "WRAPUP",
 ];
 
 #[test]

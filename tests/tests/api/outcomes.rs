@@ -269,3 +269,72 @@ async fn closing_sends_the_csat_survey_once_and_the_customers_5_is_its_score_not
     assert_ne!(newer, id);
     assert_eq!(twilio_messages(&local).await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_close_holds_the_agents_capacity_for_the_wrap_up_until_the_outcome_is_sent() {
+    let (local, _) = Local::configured_routed(
+        StoreChoice::Embedded,
+        whatsapp_channel::app::routing::RoutingSettings::offer(),
+        |api| api.with_wrap_up(chrono::TimeDelta::seconds(60)),
+    )
+    .await;
+    for (path, body) in [
+        ("/agents/alice", json!({"capacity": 1})),
+        ("/dispositions/resolved", json!({"label": "Resolved"})),
+    ] {
+        let (status, answer) = admin(&local, reqwest::Method::PUT, path, body).await;
+        assert_eq!(status, 201, "{answer}");
+    }
+    let (status, body) = local
+        .put(
+            "/agents/alice/presence",
+            "alice",
+            json!({"status": "available"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let first = a_customer();
+    local.inbound(&first, "First").await;
+    let a = local.conversation_of(&first).await;
+    local
+        .eventually(&format!("/conversations/{a}"), |c| {
+            c["offered_to"] == "alice"
+        })
+        .await;
+    let (status, body) = local
+        .post(&format!("/conversations/{a}/accept"), "alice", json!({}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let second = a_customer();
+    local.inbound(&second, "Second").await;
+    let b = local.conversation_of(&second).await;
+
+    // Closed, but wrapping up: the waiting request is not offered to alice.
+    let (status, _) = local
+        .post(&format!("/conversations/{a}/close"), "alice", json!({}))
+        .await;
+    assert_eq!(status, 200);
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let (_, waiting) = local.get(&format!("/conversations/{b}"), "root").await;
+    assert!(
+        waiting["offered_to"].is_null(),
+        "held for the wrap-up: {waiting}"
+    );
+    let (_, agent) = local.get("/agents/alice", "alice").await;
+    assert_eq!(agent["load"], 1, "{agent}");
+
+    // The outcome ends the hold: the request is offered to her.
+    let (status, body) = local
+        .put(
+            &format!("/conversations/{a}/outcome"),
+            "alice",
+            json!({"disposition": "resolved"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    local
+        .eventually(&format!("/conversations/{b}"), |c| {
+            c["offered_to"] == "alice"
+        })
+        .await;
+}

@@ -26,6 +26,7 @@
 //! | disposition (`disposition`) | `DISPOSITIONS` | `DISP#{code}` | | |
 //! | linked record (`record_link`) | `CONV#{conversation id}` | `RECORD#{system}#{id}` | `RECORD#{system}#{id}` | `{conversation id}` |
 //! | tag (`tag`) | `CONV#{conversation id}` | `TAG#{lowercase tag}` | `TAG#{lowercase tag}` | `{conversation id}` |
+//! | wrap-up hold (`wrap_up`, TTL a day after `until`) | `AGENT#{agentId}` | `WRAPUP#{conversation id}` | | |
 //! | typing and read (`typing`) | `CONV#{conversation id}` | `TYPING` | | |
 //! | transcript event (`event`) | `CONV#{conversation id}` | `EVENT#{created ms, 15 digits}#{id}` | | |
 //! | quick reply (`quick_reply`) | `QUICKREPLY` | `QR#{id}` | | |
@@ -94,6 +95,7 @@ pub mod tag {
     pub const DISPOSITION: &str = "disposition";
     pub const RECORD_LINK: &str = "record_link";
     pub const TAG: &str = "tag";
+    pub const WRAP_UP: &str = "wrap_up";
 }
 
 /// The index partition of all conversations.

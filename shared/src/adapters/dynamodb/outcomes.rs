@@ -44,6 +44,13 @@ fn record_key(conversation: &str, system: &str, id: &str) -> Item {
     key(conversation_pk(conversation), &record_partition(system, id))
 }
 
+fn wrap_up_key(agent: &str, conversation: &str) -> Item {
+    key(
+        super::items::agent_pk(agent),
+        &format!("WRAPUP#{conversation}"),
+    )
+}
+
 fn tag_item_key(conversation: &str, tag: &str) -> Item {
     key(conversation_pk(conversation), &tag_partition(tag))
 }
@@ -313,6 +320,35 @@ impl OutcomeStore for DynamoChannelStore {
             .await;
         conditional(result)?.ok();
         Ok(true)
+    }
+
+    async fn hold_wrap_up(&self, hold: &crate::ports::WrapUpHold) -> Result<(), StoreError> {
+        let mut item = to_item(hold)?;
+        item.insert(TYPE.into(), s(tag::WRAP_UP));
+        item.extend(wrap_up_key(&hold.agent_id, &hold.conversation_id));
+        item.insert(
+            super::items::EXPIRES_AT.into(),
+            n((hold.until + chrono::TimeDelta::days(1)).timestamp()),
+        );
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(unavailable)
+    }
+
+    async fn release_wrap_up(&self, agent: &str, conversation: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(wrap_up_key(agent, conversation)))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(unavailable)
     }
 
     async fn record_csat(

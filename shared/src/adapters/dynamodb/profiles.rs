@@ -93,6 +93,7 @@ impl ProfileStore for DynamoChannelStore {
                     Some(tag::OFFER) => record.offers.push(from_item(item)?),
                     Some(tag::ROUTING_STATE) => record.routing = Some(from_item(item)?),
                     Some(tag::DAY_COUNTS) => record.counts.push(from_item(item)?),
+                    Some(tag::WRAP_UP) => record.wrap_ups.push(from_item(item)?),
                     _ => {}
                 }
             }

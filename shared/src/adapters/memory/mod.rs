@@ -54,6 +54,8 @@ pub(super) struct Tables {
     dispositions: BTreeMap<String, crate::ports::Disposition>,
     /// Each conversation's linked records by (system, id): its `RECORD#` items.
     records: HashMap<String, BTreeMap<(String, String), crate::ports::RecordLink>>,
+    /// Each agent's wrap-up holds by conversation id: the `WRAPUP#` items.
+    pub(super) wrap_ups: HashMap<String, BTreeMap<String, crate::ports::WrapUpHold>>,
 }
 
 impl Tables {

@@ -209,6 +209,22 @@ impl OutcomeStore for InMemoryChannelStore {
         Ok(marked)
     }
 
+    async fn hold_wrap_up(&self, hold: &crate::ports::WrapUpHold) -> Result<(), StoreError> {
+        self.tables()
+            .wrap_ups
+            .entry(hold.agent_id.clone())
+            .or_default()
+            .insert(hold.conversation_id.clone(), hold.clone());
+        Ok(())
+    }
+
+    async fn release_wrap_up(&self, agent: &str, conversation: &str) -> Result<(), StoreError> {
+        if let Some(held) = self.tables().wrap_ups.get_mut(agent) {
+            held.remove(conversation);
+        }
+        Ok(())
+    }
+
     async fn record_csat(
         &self,
         conversation: &ConversationId,

@@ -48,6 +48,11 @@ impl ProfileStore for InMemoryChannelStore {
                 .get(agent)
                 .map(|days| days.values().cloned().collect())
                 .unwrap_or_default(),
+            wrap_ups: tables
+                .wrap_ups
+                .get(agent)
+                .map(|held| held.values().cloned().collect())
+                .unwrap_or_default(),
         })
     }
 }

@@ -151,7 +151,13 @@ pub async fn record_outcome(
         .record_outcome(&conversation, &outcome, tags.as_deref())
         .await?
     {
-        OutcomeResult::Recorded => {}
+        OutcomeResult::Recorded => {
+            // The after-contact work is done: the agent's capacity is free again (the stream's
+            // change offers them what waits).
+            if let Some(assigned) = &conversation.assigned_agent {
+                store.release_wrap_up(assigned, &conversation.id).await?;
+            }
+        }
         OutcomeResult::NotClosed => return Ok(Err(OutcomeRefusal::NotClosed)),
         OutcomeResult::NotFound => return Ok(Err(OutcomeRefusal::NotFound)),
     }

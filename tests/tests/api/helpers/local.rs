@@ -70,7 +70,8 @@ pub(crate) async fn start_configured(
     let api = Arc::new(configure(
         LocalApi::new(&webhook, &twilio, backing.store.clone(), clock.clone())
             .unwrap()
-            .with_routing(routing),
+            .with_routing(routing)
+            .with_wrap_up(chrono::TimeDelta::zero()),
     ));
     if let Some(notifier) = notifier {
         local_api::start_notifications(&backing, notifier, &api)
@@ -138,14 +139,18 @@ impl Local {
         choice: StoreChoice,
         configure: impl FnOnce(LocalApi) -> LocalApi,
     ) -> (Self, Arc<RecordingNotifier>) {
+        Self::configured_routed(choice, RoutingSettings::broadcast(), configure).await
+    }
+
+    /// [`Self::configured`] in `routing`'s mode.
+    pub(crate) async fn configured_routed(
+        choice: StoreChoice,
+        routing: RoutingSettings,
+        configure: impl FnOnce(LocalApi) -> LocalApi,
+    ) -> (Self, Arc<RecordingNotifier>) {
         let notifier = Arc::new(RecordingNotifier::new());
-        let (base, stop) = start_configured(
-            choice,
-            Some(notifier.clone()),
-            RoutingSettings::broadcast(),
-            configure,
-        )
-        .await;
+        let (base, stop) =
+            start_configured(choice, Some(notifier.clone()), routing, configure).await;
         let local = Self {
             base,
             client: reqwest::Client::new(),
