@@ -152,6 +152,18 @@ impl Operation {
         )
     }
 
+    /// A body of one of these media types, each with its schema.
+    pub fn contents(self, status: u16, description: &str, contents: &[(&str, Value)]) -> Self {
+        let content: Map<String, Value> = contents
+            .iter()
+            .map(|(t, schema)| ((*t).to_owned(), json!({ "schema": schema })))
+            .collect();
+        self.response(
+            status,
+            json!({ "description": description, "content": content }),
+        )
+    }
+
     /// No body.
     pub fn empty(self, status: u16, description: &str) -> Self {
         self.response(status, json!({ "description": description }))

@@ -116,7 +116,14 @@ pub fn operations() -> Vec<Operation> {
             .agent()
             .describe("For its assigned agent or an administrator. `json` (default): the body of GET /conversations/{conversationId} plus `format_version` and `exported_at`, as a download; `html`: one self-contained printable page (no script, nothing loaded from elsewhere, every text escaped).")
             .query("format", json!({ "enum": ["json", "html"] }), "json (default) or html.")
-            .bytes(200, "The conversation (JSON, with `format_version` and `exported_at`), or the printable page", &["application/json", "text/html; charset=utf-8"])
+            .contents(
+                200,
+                "The conversation (JSON, with `format_version` and `exported_at`), or the printable page",
+                &[
+                    ("application/json", json!({ "type": "object", "required": ["format_version", "exported_at", "id", "messages"] })),
+                    ("text/html; charset=utf-8", json!({ "type": "string" })),
+                ],
+            )
             .error(400, &["invalid_format"])
             .error(403, &["not_assigned"])
             .error(404, &["not_found"]),
