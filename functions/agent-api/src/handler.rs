@@ -9,29 +9,24 @@ mod fidelity;
 mod media;
 mod outcomes;
 mod profiles;
+mod queue;
 mod records;
 mod start;
 
 use std::sync::Arc;
 
 use lambda_http::http::{Method, StatusCode};
-use lambda_http::{Body, Error, Request, RequestExt, Response};
+use lambda_http::{Body, Error, Request, Response};
 use serde_json::json;
-use whatsapp_channel::app;
-use whatsapp_channel::app::agents::{
-    AcceptAnswer, Acceptance, CloseAnswer, accept_conversation, close_conversation, parse_contact,
-    parse_presence, put_contact, set_presence,
-};
+use whatsapp_channel::app::agents::{parse_contact, parse_presence, put_contact, set_presence};
 use whatsapp_channel::app::routing::RoutingSettings;
-use whatsapp_channel::app::routing::reject::{RejectAnswer, reject_offer};
 use whatsapp_channel::app::templates::Templates;
 use whatsapp_channel::app::typing::Typing;
-use whatsapp_channel::domain::outcomes::RecordRef;
-use whatsapp_channel::domain::{AgentId, Capacity, ConversationId, ViewState, WhatsAppAddress};
+use whatsapp_channel::domain::{AgentId, Capacity, ConversationId, WhatsAppAddress};
 use whatsapp_channel::http::{
     ApiError, DEFAULT_ADMIN_GROUP, agent_id, body_bytes, json, path_segments, require_admin,
 };
-use whatsapp_channel::metrics::{Metric, Metrics};
+use whatsapp_channel::metrics::Metrics;
 use whatsapp_channel::ports::{ChannelStore, Clock, MediaFetcher, MediaStore};
 
 pub use media::{MediaSide, media_response};
@@ -192,7 +187,7 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
     let segments = path_segments(request);
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     match (request.method(), segments.as_slice()) {
-        (&Method::GET, ["conversations"]) => list(state, request).await,
+        (&Method::GET, ["conversations"]) => queue::list(state, request).await,
         (&Method::POST, ["conversations"]) => start::start(state, request, &agent).await,
         (&Method::GET, ["conversations", id]) => desk::get(state, id).await,
         (&Method::POST, ["conversations", id, "notes"]) => {
@@ -216,10 +211,10 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
         (&Method::POST, ["conversations", id, "accept"]) => {
             // In offer mode only the offered agent accepts; an administrator may pick any.
             let may_pick = !state.routing.offers() || desk::is_admin(state, request);
-            accept(state, id, &agent, may_pick).await
+            queue::accept(state, id, &agent, may_pick).await
         }
-        (&Method::POST, ["conversations", id, "reject"]) => reject(state, id, &agent).await,
-        (&Method::GET, ["board"]) => board(state, request).await,
+        (&Method::POST, ["conversations", id, "reject"]) => queue::reject(state, id, &agent).await,
+        (&Method::GET, ["board"]) => queue::board(state, request).await,
         (&Method::GET, ["templates"]) => fidelity::templates(state).await,
         (&Method::GET, ["conversations", id, "export"]) => {
             export::export(state, request, id, &agent).await
@@ -245,7 +240,7 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
             fidelity::typing(state, request, id, &agent).await
         }
         (&Method::POST, ["conversations", id, "close"]) => {
-            match close(state, id, &agent).await {
+            match queue::close(state, id, &agent).await {
                 // An administrator closes from every state that is not final (desk.rs).
                 Err(e) if e.status.is_client_error() && desk::is_admin(state, request) => {
                     desk::close_as_admin(state, id, &agent).await
@@ -302,175 +297,6 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
             "This route does not take that method.",
         )),
         _ => Err(ApiError::no_route()),
-    }
-}
-
-async fn list(state: &AgentApi, request: &Request) -> Answer {
-    let query = request.query_string_parameters();
-    let wanted = query
-        .first("state")
-        .map(str::parse::<ViewState>)
-        .transpose()
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_state",
-                "state must be one of requested, active, closed, expired.",
-            )
-        })?;
-    let limit = match query.first("limit").map(str::parse::<usize>) {
-        None => DEFAULT_LIMIT,
-        Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
-        Some(_) => {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_limit",
-                "limit must be a whole number from 1 to 500.",
-            ));
-        }
-    };
-    let number = query
-        .first("number")
-        .map(WhatsAppAddress::parse)
-        .transpose()
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_number",
-                "number must be a business sender as whatsapp:+E164, URL-encoded.",
-            )
-        })?;
-    let filter = app::ListFilter {
-        state: wanted,
-        number,
-    };
-    // `?tag=` and `?record=SYSTEM:ID` read their index entries instead of the queue.
-    let found = match (query.first("tag"), query.first("record")) {
-        (Some(tag), _) => Some(state.store.tagged(tag, limit).await?),
-        (None, Some(record)) => {
-            let (system, id) = RecordRef::parse_query(record).map_err(|_| {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_record",
-                    "record is SYSTEM:ID, e.g. crm:CASE-42.",
-                )
-            })?;
-            Some(state.store.linked(&system, &id, limit).await?)
-        }
-        (None, None) => None,
-    };
-    let mut conversations = match found {
-        Some(ids) => {
-            app::outcomes::find(state.store.as_ref(), state.clock.as_ref(), ids, &filter).await?
-        }
-        None => {
-            app::list_conversations(state.store.as_ref(), state.clock.as_ref(), &filter, limit)
-                .await?
-        }
-    };
-    // Offer mode: a waiting request shows only to the agent it is offered to, and to
-    // administrators.
-    if state.routing.offers() && !desk::is_admin(state, request) {
-        let me = agent_id(request);
-        conversations.retain(|c| {
-            c.state != ViewState::Requested
-                || c.offered_to.as_deref() == me.as_ref().map(AgentId::as_str)
-        });
-    }
-    Ok(json(
-        StatusCode::OK,
-        &json!({ "conversations": conversations }),
-    ))
-}
-
-async fn accept(state: &AgentApi, raw_id: &str, agent: &AgentId, may_pick: bool) -> Answer {
-    let id = conversation_id(raw_id)?;
-    match accept_conversation(
-        state.store.as_ref(),
-        state.clock.as_ref(),
-        &id,
-        agent,
-        may_pick,
-    )
-    .await?
-    {
-        AcceptAnswer::Yours(view, acceptance) => {
-            if let Some(Acceptance { business, waited }) = acceptance {
-                let waited_ms = waited.num_milliseconds();
-                let metrics = &state.metrics;
-                metrics.emit(Metric::count("Accepts").business(&business));
-                metrics.emit(Metric::millis("TimeToAccept", waited_ms).business(&business));
-                tracing::info!(conversation_id = %id, agent_id = %agent, waited_ms, "conversation accepted");
-            }
-            Ok(json(StatusCode::OK, &view))
-        }
-        AcceptAnswer::Taken { by } => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "already_accepted",
-            "Another agent accepted this conversation first.",
-        )
-        .with("assigned_agent", by)),
-        AcceptAnswer::NotOffered => Err(not_offered()),
-        AcceptAnswer::ConversationClosed => Err(ApiError::conversation_closed()),
-        AcceptAnswer::NotFound => Err(no_conversation()),
-    }
-}
-
-fn not_offered() -> ApiError {
-    ApiError::new(
-        StatusCode::CONFLICT,
-        "not_offered",
-        "This request is not offered to you: it is offered to another agent, or it moved on.",
-    )
-}
-
-/// `POST /conversations/{id}/reject`: the offered agent passes; 204, and the request goes to
-/// the next agent.
-async fn reject(state: &AgentApi, raw_id: &str, agent: &AgentId) -> Answer {
-    let id = conversation_id(raw_id)?;
-    match reject_offer(state.store.as_ref(), &id, agent, state.clock.now()).await? {
-        RejectAnswer::Rejected => {
-            tracing::info!(conversation_id = %id, agent_id = %agent, "offer rejected");
-            Ok(whatsapp_channel::http::empty(StatusCode::NO_CONTENT))
-        }
-        RejectAnswer::NotOffered => Err(not_offered()),
-        RejectAnswer::NotFound => Err(no_conversation()),
-    }
-}
-
-/// `GET /board`: administrators only.
-async fn board(state: &AgentApi, request: &Request) -> Answer {
-    if !desk::is_admin(state, request) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "Only administrators (supervisors) may read the board.",
-        ));
-    }
-    let board = whatsapp_channel::app::routing::board::board(
-        state.store.as_ref(),
-        &state.routing,
-        state.clock.now(),
-    )
-    .await?;
-    Ok(json(StatusCode::OK, &board))
-}
-
-async fn close(state: &AgentApi, raw_id: &str, agent: &AgentId) -> Answer {
-    let id = conversation_id(raw_id)?;
-    match close_conversation(state.store.as_ref(), state.clock.as_ref(), &id, agent).await? {
-        CloseAnswer::Done(view) => Ok(json(StatusCode::OK, &view)),
-        CloseAnswer::NotAssigned => Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "not_assigned",
-            "Only the assigned agent may close this conversation.",
-        )),
-        CloseAnswer::NotAccepted => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "not_accepted",
-            "Nobody has accepted this conversation yet.",
-        )),
-        CloseAnswer::NotFound => Err(no_conversation()),
     }
 }
 

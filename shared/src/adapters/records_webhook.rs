@@ -14,7 +14,6 @@
 //! - The secret is never logged, nor in any error or `Debug` output.
 
 use std::fmt;
-use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
@@ -399,54 +398,6 @@ fn error_message(status: reqwest::StatusCode, answer: &[u8]) -> String {
         Some(reason) => format!("HTTP {} {reason}", status.as_u16()),
         None => format!("HTTP {}", status.as_u16()),
     })
-}
-
-/// The in-memory twin: keeps each request, answers `REC-{n}` with an https link (or the error
-/// it was built with).
-#[derive(Debug, Default)]
-pub struct InMemoryRecordsWebhook {
-    requests: Mutex<Vec<CreateRecord>>,
-    failure: Option<RecordsWebhookError>,
-}
-
-impl InMemoryRecordsWebhook {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// A webhook that answers every request with `error`.
-    pub fn failing(error: RecordsWebhookError) -> Self {
-        Self {
-            requests: Mutex::default(),
-            failure: Some(error),
-        }
-    }
-
-    /// What it was asked, oldest first.
-    pub fn requests(&self) -> Vec<CreateRecord> {
-        self.requests.lock().map(|r| r.clone()).unwrap_or_default()
-    }
-}
-
-#[async_trait]
-impl RecordsWebhook for InMemoryRecordsWebhook {
-    async fn create(&self, request: &CreateRecord) -> Result<CreatedRecord, RecordsWebhookError> {
-        let n = match self.requests.lock() {
-            Ok(mut requests) => {
-                requests.push(request.clone());
-                requests.len()
-            }
-            Err(_) => 0,
-        };
-        if let Some(error) = &self.failure {
-            return Err(error.clone());
-        }
-        let id = format!("REC-{n}");
-        Ok(CreatedRecord {
-            url: Some(format!("https://records.example.com/{id}")),
-            id,
-        })
-    }
 }
 
 #[cfg(test)]

@@ -192,6 +192,7 @@ mod desk;
 mod media;
 mod outcomes;
 mod profiles;
+mod records_webhook;
 mod replies;
 mod routing;
 mod search;
@@ -199,3 +200,4 @@ mod sessions;
 mod typing;
 
 pub use media::InMemoryMediaStore;
+pub use records_webhook::InMemoryRecordsWebhook;

@@ -3,6 +3,12 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
+mod outcome;
+mod reactions;
+
+pub use outcome::{CsatView, OutcomeView, RecordView};
+pub use reactions::{ReactionMark, ReactionView, attach_reactions};
+
 use crate::domain::{
     AdReferral, ButtonReply, ConversationWindow, Location, ViewState, WhatsAppAddress, media_route,
     twilio_error_text,
@@ -87,45 +93,6 @@ pub struct MessageView {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<ReactionMark>,
     pub created_at: String,
-}
-
-/// `{"emoji", "to"}`: what a reaction message is. Twilio does not document how it delivers
-/// WhatsApp reactions; read here: the emoji from `Body` (empty: the reaction was removed) and
-/// the message from `OriginalRepliedMessageSid`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ReactionView {
-    pub emoji: String,
-    pub to: Option<String>,
-}
-
-/// `{"emoji", "at"}`: a reaction on the message it reacts to.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ReactionMark {
-    pub emoji: String,
-    pub at: String,
-}
-
-/// Puts each reaction of a transcript (oldest first) on the message it reacts to: one per
-/// message, the latest, none once the customer removed it.
-pub fn attach_reactions(messages: &mut [MessageView]) {
-    let reactions: Vec<(String, ReactionView, String)> = messages
-        .iter()
-        .filter_map(|m| {
-            let reaction = m.reaction.clone()?;
-            Some((reaction.to.clone()?, reaction, m.created_at.clone()))
-        })
-        .collect();
-    for (target, reaction, at) in reactions {
-        if let Some(message) = messages.iter_mut().find(|m| m.id == target) {
-            message.reactions.clear();
-            if !reaction.emoji.is_empty() {
-                message.reactions.push(ReactionMark {
-                    emoji: reaction.emoji,
-                    at,
-                });
-            }
-        }
-    }
 }
 
 /// A quoted message as a reply shows it; `direction` and `preview` are `None` when the quoted
@@ -305,42 +272,6 @@ pub struct ConversationView {
     pub csat: Option<CsatView>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OutcomeView {
-    pub disposition: String,
-    pub label: String,
-    pub summary: Option<String>,
-    pub recorded_by: String,
-    pub recorded_at: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RecordView {
-    pub system: String,
-    pub id: String,
-    pub url: Option<String>,
-    pub linked_by: String,
-    pub linked_at: String,
-}
-
-impl From<crate::ports::RecordLink> for RecordView {
-    fn from(r: crate::ports::RecordLink) -> Self {
-        Self {
-            system: r.system,
-            id: r.id,
-            url: r.url,
-            linked_by: r.linked_by,
-            linked_at: rfc3339(r.linked_at),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CsatView {
-    pub score: u8,
-    pub at: String,
-}
-
 /// `{"message_id", "at"}`: the blue ticks the customer saw.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReadView {
@@ -413,59 +344,5 @@ pub(crate) fn view(
             score: c.score,
             at: rfc3339(c.at),
         }),
-    }
-}
-
-#[cfg(test)]
-mod reaction_tests {
-    use super::*;
-
-    fn message(id: &str, reaction: Option<(&str, &str)>, at: &str) -> MessageView {
-        MessageView {
-            id: id.into(),
-            direction: Direction::Inbound,
-            body: None,
-            media: Vec::new(),
-            location: None,
-            button: None,
-            status: "received".into(),
-            error_code: None,
-            error_message: None,
-            template: None,
-            agent_id: None,
-            reply_to: None,
-            forwarded: false,
-            frequently_forwarded: false,
-            ad: None,
-            unsupported: None,
-            reaction: reaction.map(|(emoji, to)| ReactionView {
-                emoji: emoji.into(),
-                to: Some(to.into()),
-            }),
-            reactions: Vec::new(),
-            created_at: at.into(),
-        }
-    }
-
-    #[test]
-    fn the_latest_reaction_shows_on_its_message_and_an_empty_one_removes_it() {
-        let mut messages = vec![
-            message("SM1", None, "t1"),
-            message("SM2", None, "t2"),
-            message("SM3", Some(("👍", "SM1")), "t3"),
-            message("SM4", Some(("❤️", "SM1")), "t4"),
-            message("SM5", Some(("😮", "SM2")), "t5"),
-            message("SM6", Some(("", "SM2")), "t6"),
-            message("SM7", Some(("🙏", "SM-not-here")), "t7"),
-        ];
-        attach_reactions(&mut messages);
-        assert_eq!(
-            messages[0].reactions,
-            vec![ReactionMark {
-                emoji: "❤️".into(),
-                at: "t4".into()
-            }]
-        );
-        assert!(messages[1].reactions.is_empty());
     }
 }
