@@ -14,6 +14,7 @@ use whatsapp_channel::app::deadline::arm_for_change;
 use whatsapp_channel::app::deferred::{DeferredSending, release_for_change};
 use whatsapp_channel::app::notify::{ChangeReport, handle_change_routed};
 use whatsapp_channel::app::outcomes::csat::{CsatSending, CsatSettings, survey_on_close};
+use whatsapp_channel::app::outcomes::hold_on_close;
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::app::routing::{Router, RoutingSettings};
 use whatsapp_channel::app::typing::{Actor, Typing};
@@ -255,7 +256,13 @@ async fn before_notifying(state: &NotifyAgent, change: &StreamChange) -> Result<
         }
     }
     if state.wrap_up > chrono::TimeDelta::zero() {
-        hold_for_wrap_up(state, change).await?;
+        hold_on_close(
+            state.store.as_ref(),
+            state.clock.as_ref(),
+            state.wrap_up,
+            change,
+        )
+        .await?;
     }
     if let Some(typing) = &state.read_receipts {
         read_receipt(state, typing, change).await;
@@ -283,28 +290,6 @@ async fn before_notifying(state: &NotifyAgent, change: &StreamChange) -> Result<
         }
     }
     Ok(())
-}
-
-/// A close of an active conversation holds its agent's capacity for the wrap-up, before
-/// routing looks for work for them (this runs first), until the outcome or `WRAP_UP_SECONDS`.
-async fn hold_for_wrap_up(state: &NotifyAgent, change: &StreamChange) -> Result<(), StoreError> {
-    let (Some(StoredItem::Conversation(old)), Some(StoredItem::Conversation(new))) =
-        (&change.old, &change.new)
-    else {
-        return Ok(());
-    };
-    let closed = old.state == ConversationState::Active && new.state == ConversationState::Closed;
-    match (&new.assigned_agent, closed && new.outcome.is_none()) {
-        (Some(agent), true) => {
-            let hold = whatsapp_channel::ports::WrapUpHold {
-                agent_id: agent.clone(),
-                conversation_id: new.id.clone(),
-                until: new.closed_at.unwrap_or_else(|| state.clock.now()) + state.wrap_up,
-            };
-            state.store.hold_wrap_up(&hold).await
-        }
-        _ => Ok(()),
-    }
 }
 
 /// An accept (requested → active) marks the customer's latest message read. A nicety of a

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::twilio_rest::{
-    TwilioConfig, TwilioConfigError, TwilioError, checked_base, is_account_sid, status_line,
+    TwilioConfig, TwilioConfigError, TwilioError, status_line, twilio_client,
 };
 use crate::ports::{CatalogError, Template, TemplateCatalog};
 
@@ -46,33 +46,20 @@ impl std::fmt::Debug for TwilioContentCatalog {
 impl TwilioContentCatalog {
     /// `config.api_base_url` is the Content API's base (`https://content.twilio.com`).
     pub fn new(config: &TwilioConfig) -> Result<Self, TwilioConfigError> {
-        if !is_account_sid(&config.account_sid) {
-            return Err(TwilioConfigError::InvalidAccountSid);
-        }
-        if config.auth_token.is_empty() {
-            return Err(TwilioConfigError::EmptyAuthToken);
-        }
-        let (mut first_page, loopback) = checked_base(&config.api_base_url)?;
-        first_page
-            .path_segments_mut()
-            .map_err(|()| TwilioConfigError::InvalidBaseUrl)?
-            .pop_if_empty()
-            .extend(["v1", "ContentAndApprovals"]);
+        let (mut first_page, client) = twilio_client(
+            config,
+            &["v1", "ContentAndApprovals"],
+            CONNECT_TIMEOUT,
+            REQUEST_TIMEOUT,
+        )?;
         first_page
             .query_pairs_mut()
             .append_pair("PageSize", &PAGE_SIZE.to_string());
-        let mut builder = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(REQUEST_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none());
-        if loopback {
-            builder = builder.no_proxy();
-        }
         Ok(Self {
             first_page,
             account_sid: config.account_sid.clone(),
             auth_token: config.auth_token.clone(),
-            client: builder.build().map_err(TwilioConfigError::HttpClient)?,
+            client,
         })
     }
 

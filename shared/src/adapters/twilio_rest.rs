@@ -116,23 +116,17 @@ impl TwilioReplySender {
         connect_timeout: Duration,
         request_timeout: Duration,
     ) -> Result<Self, TwilioConfigError> {
-        if !is_account_sid(&config.account_sid) {
-            return Err(TwilioConfigError::InvalidAccountSid);
-        }
-        if config.auth_token.is_empty() {
-            return Err(TwilioConfigError::EmptyAuthToken);
-        }
-        let (endpoint, loopback) = endpoint(&config.api_base_url, &config.account_sid)?;
-        let mut builder = reqwest::Client::builder()
-            .connect_timeout(connect_timeout)
-            .timeout(request_timeout)
-            // A redirect would carry the request (and maybe the credentials) off Twilio's hosts.
-            .redirect(reqwest::redirect::Policy::none());
-        if loopback {
-            // A loopback address is this machine: sending it through a proxy would be wrong.
-            builder = builder.no_proxy();
-        }
-        let client = builder.build().map_err(TwilioConfigError::HttpClient)?;
+        let (endpoint, client) = twilio_client(
+            &config,
+            &[
+                "2010-04-01",
+                "Accounts",
+                &config.account_sid,
+                "Messages.json",
+            ],
+            connect_timeout,
+            request_timeout,
+        )?;
         Ok(Self {
             config,
             endpoint,
@@ -367,15 +361,43 @@ pub(crate) fn is_account_sid(sid: &str) -> bool {
     sid.len() == 34 && sid.starts_with("AC") && sid.bytes().skip(2).all(|b| b.is_ascii_hexdigit())
 }
 
-/// The Messages endpoint under `base`, and whether `base` is a loopback host. Credentials only
+/// The endpoint `path` under `base`, and whether `base` is a loopback host. Credentials only
 /// go to `twilio.com`/`*.twilio.com` over https, or to `127.0.0.1`/`localhost`/`[::1]`.
-fn endpoint(base: &str, account_sid: &str) -> Result<(Url, bool), TwilioConfigError> {
+fn endpoint(base: &str, path: &[&str]) -> Result<(Url, bool), TwilioConfigError> {
     let (mut url, loopback) = checked_base(base)?;
     url.path_segments_mut()
         .map_err(|()| TwilioConfigError::InvalidBaseUrl)?
         .pop_if_empty()
-        .extend(["2010-04-01", "Accounts", account_sid, "Messages.json"]);
+        .extend(path);
     Ok((url, loopback))
+}
+
+/// What every Twilio adapter that sends the account's credentials checks and builds once: the
+/// account SID's pattern, a token, the endpoint `path` under a Twilio (or loopback) base, and an
+/// HTTP client that follows no redirect (it would carry the credentials off Twilio's hosts) and
+/// uses no proxy for a loopback host (this machine).
+pub(crate) fn twilio_client(
+    config: &TwilioConfig,
+    path: &[&str],
+    connect_timeout: Duration,
+    request_timeout: Duration,
+) -> Result<(Url, reqwest::Client), TwilioConfigError> {
+    if !is_account_sid(&config.account_sid) {
+        return Err(TwilioConfigError::InvalidAccountSid);
+    }
+    if config.auth_token.is_empty() {
+        return Err(TwilioConfigError::EmptyAuthToken);
+    }
+    let (endpoint, loopback) = endpoint(&config.api_base_url, path)?;
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .timeout(request_timeout)
+        .redirect(reqwest::redirect::Policy::none());
+    if loopback {
+        builder = builder.no_proxy();
+    }
+    let client = builder.build().map_err(TwilioConfigError::HttpClient)?;
+    Ok((endpoint, client))
 }
 
 /// `TWILIO_API_BASE_URL` parsed, and whether it is a loopback host: only `twilio.com` or
@@ -419,6 +441,10 @@ mod tests {
 
     const SID: &str = "AC0123456789abcdef0123456789ABCDEF";
 
+    fn messages_endpoint(base: &str) -> Result<(Url, bool), TwilioConfigError> {
+        endpoint(base, &["2010-04-01", "Accounts", SID, "Messages.json"])
+    }
+
     #[test]
     fn the_endpoint_is_the_create_message_path_under_the_base() {
         for base in [
@@ -426,14 +452,14 @@ mod tests {
             "https://api.twilio.com/",
             " https://api.twilio.com ",
         ] {
-            let (url, loopback) = endpoint(base, SID).unwrap();
+            let (url, loopback) = messages_endpoint(base).unwrap();
             assert_eq!(
                 url.as_str(),
                 format!("https://api.twilio.com/2010-04-01/Accounts/{SID}/Messages.json")
             );
             assert!(!loopback);
         }
-        let (url, loopback) = endpoint("http://127.0.0.1:4010/twilio/", SID).unwrap();
+        let (url, loopback) = messages_endpoint("http://127.0.0.1:4010/twilio/").unwrap();
         assert_eq!(
             url.as_str(),
             format!("http://127.0.0.1:4010/twilio/2010-04-01/Accounts/{SID}/Messages.json")
@@ -455,7 +481,7 @@ mod tests {
             "http://[0:0:0:0:0:0:0:1]:8080",
             "http://127.1:8080",
         ] {
-            assert!(endpoint(ok, SID).is_ok(), "{ok} was refused");
+            assert!(messages_endpoint(ok).is_ok(), "{ok} was refused");
         }
         for refused in [
             "https://evil.example.com",
@@ -473,7 +499,10 @@ mod tests {
             "api.twilio.com",
             "",
         ] {
-            assert!(endpoint(refused, SID).is_err(), "{refused} was accepted");
+            assert!(
+                messages_endpoint(refused).is_err(),
+                "{refused} was accepted"
+            );
         }
     }
 

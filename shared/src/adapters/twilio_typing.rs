@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use reqwest::Url;
 
 use super::twilio_rest::{
-    TwilioConfig, TwilioConfigError, TwilioError, checked_base, is_account_sid, status_line,
+    TwilioConfig, TwilioConfigError, TwilioError, status_line, twilio_client,
 };
 use crate::ports::{IndicatorError, TypingIndicator};
 
@@ -39,30 +39,17 @@ impl std::fmt::Debug for TwilioTypingIndicator {
 impl TwilioTypingIndicator {
     /// `config.api_base_url` is the Messaging API's base (`https://messaging.twilio.com`).
     pub fn new(config: &TwilioConfig) -> Result<Self, TwilioConfigError> {
-        if !is_account_sid(&config.account_sid) {
-            return Err(TwilioConfigError::InvalidAccountSid);
-        }
-        if config.auth_token.is_empty() {
-            return Err(TwilioConfigError::EmptyAuthToken);
-        }
-        let (mut endpoint, loopback) = checked_base(&config.api_base_url)?;
-        endpoint
-            .path_segments_mut()
-            .map_err(|()| TwilioConfigError::InvalidBaseUrl)?
-            .pop_if_empty()
-            .extend(["v2", "Indicators", "Typing.json"]);
-        let mut builder = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(REQUEST_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none());
-        if loopback {
-            builder = builder.no_proxy();
-        }
+        let (endpoint, client) = twilio_client(
+            config,
+            &["v2", "Indicators", "Typing.json"],
+            CONNECT_TIMEOUT,
+            REQUEST_TIMEOUT,
+        )?;
         Ok(Self {
             endpoint,
             account_sid: config.account_sid.clone(),
             auth_token: config.auth_token.clone(),
-            client: builder.build().map_err(TwilioConfigError::HttpClient)?,
+            client,
         })
     }
 }

@@ -171,14 +171,7 @@ pub async fn get_conversation(
         conversation.last_inbound_at = conversation.last_inbound_at.max(last);
     }
     let quoted = quoted_messages(store, &messages).await?;
-    let read = store.read_marker(id).await?;
-    let records = store.records(id).await?;
     let mut view = load_context(store, conversation).await?.view(clock);
-    view.read = read.map(|r| views::ReadView {
-        message_id: r.message_id,
-        at: views::rfc3339(r.at),
-    });
-    view.records = Some(records.into_iter().map(views::RecordView::from).collect());
     let mut messages: Vec<MessageView> = messages
         .into_iter()
         .map(|m| {

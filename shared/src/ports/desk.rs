@@ -35,6 +35,15 @@ impl SessionRecord {
     }
 }
 
+/// A conversation's own partition, beside the conversation item.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeskItems {
+    pub notes: Vec<NoteRecord>,
+    pub events: Vec<EventRecord>,
+    pub records: Vec<super::RecordLink>,
+    pub read: Option<super::ReadMarker>,
+}
+
 /// An agent's note on a conversation: for agents only, never sent to the customer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NoteRecord {
@@ -147,11 +156,9 @@ pub trait DeskStore: Send + Sync {
     /// Stores a note once: a note with the same id is a [`Stored::Duplicate`].
     async fn add_note(&self, note: &NoteRecord) -> Result<Stored, StoreError>;
 
-    /// A conversation's notes and events, each oldest first.
-    async fn desk_items(
-        &self,
-        id: &ConversationId,
-    ) -> Result<(Vec<NoteRecord>, Vec<EventRecord>), StoreError>;
+    /// What a conversation's partition holds beside it, in one read: its notes and events
+    /// (each oldest first), its linked records, and what the business marked read.
+    async fn desk_items(&self, id: &ConversationId) -> Result<DeskItems, StoreError>;
 
     /// Assigns an active conversation assigned to `from` to `event.to_agent`, and records
     /// `event`, at once.

@@ -40,8 +40,8 @@ pub use conversations::{
 pub use deadlines::{Deadline, DeadlineStore};
 pub use deferred::{DeferredMarker, DeferredStore};
 pub use desk::{
-    CustomerStore, DeskStore, EventRecord, FoundMessage, NoteRecord, QuickReply, SearchIndex,
-    TermEntry, TermPage, TermQuery, TransferResult,
+    CustomerStore, DeskItems, DeskStore, EventRecord, FoundMessage, NoteRecord, QuickReply,
+    SearchIndex, TermEntry, TermPage, TermQuery, TransferResult,
 };
 pub use media::{FetchError, MediaAccess, MediaFetcher, MediaFile, MediaStore, MediaStoreError};
 pub use notifier::{AgentNotifier, Notification, NotificationLog, NotifyError};

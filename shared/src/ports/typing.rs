@@ -35,12 +35,6 @@ pub trait TypingStore: Send + Sync {
         message_id: &str,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
-
-    /// The conversation's read marker, if any message was marked read.
-    async fn read_marker(
-        &self,
-        conversation: &ConversationId,
-    ) -> Result<Option<ReadMarker>, StoreError>;
 }
 
 /// Why Twilio's typing indicator was not shown.

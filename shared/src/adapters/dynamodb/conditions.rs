@@ -87,6 +87,35 @@ pub(super) fn failed_condition(reason: Option<&CancellationReason>) -> bool {
 }
 
 impl DynamoChannelStore {
+    /// Writes `item` over whatever has its key: `true` when there was nothing (201 rather than
+    /// 200).
+    pub(super) async fn replace(&self, item: Item) -> Result<bool, StoreError> {
+        let out = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out.attributes.is_none_or(|a| a.is_empty()))
+    }
+
+    /// Deletes the item with `key`: `true` when there was one.
+    pub(super) async fn remove(&self, key: Item) -> Result<bool, StoreError> {
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out.attributes.is_some_and(|a| !a.is_empty()))
+    }
+
     /// Writes a new item: [`Stored::Duplicate`] when an item with its key exists.
     pub(super) async fn insert(&self, item: Item) -> Result<Stored, StoreError> {
         let result = self

@@ -1,10 +1,9 @@
 //! [`ContactStore`] on the table: the customer directory.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::ReturnValue;
 
+use super::DynamoChannelStore;
 use super::items::{TYPE, contact_key, s, tag, to_item};
-use super::{DynamoChannelStore, unavailable};
 use crate::ports::{Contact, ContactStore, StoreError};
 
 #[async_trait]
@@ -21,16 +20,7 @@ impl ContactStore for DynamoChannelStore {
         }
         item.insert(TYPE.into(), s(tag::CONTACT));
         item.extend(contact_key(&contact.address));
-        let out = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(out.attributes.is_none_or(|a| a.is_empty()))
+        self.replace(item).await
     }
 
     async fn contacts(&self, addresses: &[String]) -> Result<Vec<Contact>, StoreError> {

@@ -4,7 +4,7 @@
 //! transactions with the session's mirror.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 
 use super::items::{
     Item, Partition, PartitionQuery, SortKeys, TYPE, conversation_key, conversation_pk, from_item,
@@ -57,31 +57,35 @@ impl DeskStore for DynamoChannelStore {
         self.insert(note_item(note)?).await
     }
 
-    async fn desk_items(
-        &self,
-        id: &ConversationId,
-    ) -> Result<(Vec<NoteRecord>, Vec<EventRecord>), StoreError> {
-        // `EVENT#…` and `NOTE#…` both sort after the conversation's own `CONV`.
+    async fn desk_items(&self, id: &ConversationId) -> Result<crate::ports::DeskItems, StoreError> {
+        // `EVENT#…`, `NOTE#…`, `RECORD#…`, `TAG#…` and `TYPING` all sort after the
+        // conversation's own `CONV`: one read.
         let items = self
             .query(PartitionQuery {
                 sort_keys: SortKeys::Above("CONV".into()),
                 ..PartitionQuery::of(Partition::table(conversation_pk(id.as_str())))
             })
             .await?;
-        let (mut notes, mut events) = (Vec::new(), Vec::new());
+        let mut found = crate::ports::DeskItems::default();
         for item in items {
             match item
                 .get(TYPE)
                 .and_then(|t| t.as_s().ok())
                 .map(String::as_str)
             {
-                Some(NOTE) => notes.push(from_item::<NoteRecord>(item)?),
-                Some(EVENT) => events.push(from_item::<EventRecord>(item)?),
+                Some(NOTE) => found.notes.push(from_item::<NoteRecord>(item)?),
+                Some(EVENT) => found.events.push(from_item::<EventRecord>(item)?),
+                Some(super::items::tag::RECORD_LINK) => found.records.push(from_item(item)?),
+                Some(super::items::tag::TYPING) => {
+                    found.read = super::typing::read_marker_of(&item)
+                }
                 _ => {}
             }
         }
-        notes.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
-        Ok((notes, events))
+        found
+            .notes
+            .sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(found)
     }
 
     async fn transfer(
@@ -220,28 +224,10 @@ impl DeskStore for DynamoChannelStore {
         let mut item = to_item(reply)?;
         item.insert(TYPE.into(), s(QUICK_REPLY));
         item.extend(quick_reply_key(&reply.id));
-        let out = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(out.attributes.is_none_or(|a| a.is_empty()))
+        self.replace(item).await
     }
 
     async fn delete_quick_reply(&self, id: &str) -> Result<bool, StoreError> {
-        let out = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(quick_reply_key(id)))
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(out.attributes.is_some_and(|a| !a.is_empty()))
+        self.remove(quick_reply_key(id)).await
     }
 }

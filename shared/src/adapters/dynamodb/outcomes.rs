@@ -10,7 +10,7 @@
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
-use aws_sdk_dynamodb::types::{Delete, Put, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 
 use super::conditions::conditional;
@@ -140,29 +140,11 @@ impl OutcomeStore for DynamoChannelStore {
         let mut item = to_item(disposition)?;
         item.insert(TYPE.into(), s(tag::DISPOSITION));
         item.extend(disposition_key(&disposition.code));
-        let out = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(out.attributes.is_none_or(|a| a.is_empty()))
+        self.replace(item).await
     }
 
     async fn delete_disposition(&self, code: &str) -> Result<bool, StoreError> {
-        let out = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(disposition_key(code)))
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(out.attributes.is_some_and(|a| !a.is_empty()))
+        self.remove(disposition_key(code)).await
     }
 
     async fn record_outcome(
@@ -250,16 +232,8 @@ impl OutcomeStore for DynamoChannelStore {
         system: &str,
         id: &str,
     ) -> Result<bool, StoreError> {
-        let out = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(record_key(conversation.as_str(), system, id)))
-            .return_values(ReturnValue::AllOld)
-            .send()
+        self.remove(record_key(conversation.as_str(), system, id))
             .await
-            .map_err(unavailable)?;
-        Ok(out.attributes.is_some_and(|a| !a.is_empty()))
     }
 
     async fn records(&self, conversation: &ConversationId) -> Result<Vec<RecordLink>, StoreError> {

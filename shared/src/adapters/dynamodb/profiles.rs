@@ -4,7 +4,7 @@
 //! written in the transactions that make and end them ([`DynamoChannelStore::reassign`]).
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{Delete, Put, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
 use chrono::{DateTime, Utc};
 
 use super::items::{
@@ -53,16 +53,7 @@ impl DynamoChannelStore {
 #[async_trait]
 impl ProfileStore for DynamoChannelStore {
     async fn put_profile(&self, profile: &ProfileRecord) -> Result<bool, StoreError> {
-        let out = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(profile_item(profile)?))
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(out.attributes.is_none_or(|a| a.is_empty()))
+        self.replace(profile_item(profile)?).await
     }
 
     async fn agent(&self, agent: &str) -> Result<AgentRecord, StoreError> {

@@ -1,7 +1,7 @@
 //! [`TypingStore`] on the table: one `TYPING` item in the conversation's partition
 //! (`CONV#{id}`), holding when Twilio's typing indicator was last called (`typing_at`, epoch
-//! ms) and which customer message it marked read (`read_sid`, `read_at`). The stream ignores its
-//! type, so it raises no notification.
+//! ms) and which customer message it marked read (`read_sid`, `read_at`, read with the desk's
+//! items). The stream ignores its type, so it raises no notification.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -60,35 +60,17 @@ impl TypingStore for DynamoChannelStore {
             .map(|_| ())
             .map_err(unavailable)
     }
+}
 
-    async fn read_marker(
-        &self,
-        conversation: &ConversationId,
-    ) -> Result<Option<ReadMarker>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(typing_key(conversation)))
-            .projection_expression("read_sid, read_at")
-            .send()
-            .await
-            .map_err(unavailable)?;
-        let Some(item) = out.item else {
-            return Ok(None);
-        };
-        let sid = item.get("read_sid").and_then(|v| v.as_s().ok());
-        let at = item
-            .get("read_at")
-            .and_then(|v| v.as_n().ok())
-            .and_then(|v| v.parse::<i64>().ok())
-            .and_then(DateTime::from_timestamp_millis);
-        Ok(match (sid, at) {
-            (Some(sid), Some(at)) => Some(ReadMarker {
-                message_id: sid.clone(),
-                at,
-            }),
-            _ => None,
-        })
-    }
+/// The read marker a `TYPING` item holds, if a message was marked read.
+pub(super) fn read_marker_of(item: &super::items::Item) -> Option<ReadMarker> {
+    let message_id = item.get("read_sid")?.as_s().ok()?.clone();
+    let at = item
+        .get("read_at")?
+        .as_n()
+        .ok()?
+        .parse::<i64>()
+        .ok()
+        .and_then(DateTime::from_timestamp_millis)?;
+    Some(ReadMarker { message_id, at })
 }

@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use super::InMemoryChannelStore;
 use crate::domain::{ConversationId, ConversationState};
 use crate::ports::{
-    ChangeKind, ConversationRecord, DeskStore, EventRecord, NoteRecord, QuickReply, StoreError,
-    Stored, StoredItem, TermEntry, TransferResult,
+    ChangeKind, ConversationRecord, DeskItems, DeskStore, EventRecord, NoteRecord, QuickReply,
+    StoreError, Stored, StoredItem, TermEntry, TransferResult,
 };
 
 #[derive(Debug, Default)]
@@ -40,10 +40,8 @@ impl DeskStore for InMemoryChannelStore {
         Ok(Stored::Inserted)
     }
 
-    async fn desk_items(
-        &self,
-        id: &ConversationId,
-    ) -> Result<(Vec<NoteRecord>, Vec<EventRecord>), StoreError> {
+    async fn desk_items(&self, id: &ConversationId) -> Result<DeskItems, StoreError> {
+        let (records, read) = self.conversation_extras(id);
         let desk = self.desk();
         let mut notes: Vec<NoteRecord> = desk
             .notes
@@ -52,7 +50,12 @@ impl DeskStore for InMemoryChannelStore {
             .unwrap_or_default();
         notes.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         let events = desk.events.get(id.as_str()).cloned().unwrap_or_default();
-        Ok((notes, events))
+        Ok(DeskItems {
+            notes,
+            events,
+            records,
+            read,
+        })
     }
 
     async fn transfer(

@@ -158,12 +158,7 @@ impl OutcomeStore for InMemoryChannelStore {
     }
 
     async fn records(&self, conversation: &ConversationId) -> Result<Vec<RecordLink>, StoreError> {
-        Ok(self
-            .tables()
-            .records
-            .get(conversation.as_str())
-            .map(|links| links.values().cloned().collect())
-            .unwrap_or_default())
+        Ok(self.conversation_extras(conversation).0)
     }
 
     async fn linked(

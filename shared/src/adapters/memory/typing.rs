@@ -7,6 +7,23 @@ use super::InMemoryChannelStore;
 use crate::domain::ConversationId;
 use crate::ports::{ReadMarker, StoreError, TypingStore};
 
+impl InMemoryChannelStore {
+    /// A conversation's linked records and read marker: what its partition holds in the table
+    /// beside the desk's notes and events.
+    pub(super) fn conversation_extras(
+        &self,
+        conversation: &ConversationId,
+    ) -> (Vec<crate::ports::RecordLink>, Option<ReadMarker>) {
+        let tables = self.tables();
+        let records = tables
+            .records
+            .get(conversation.as_str())
+            .map(|links| links.values().cloned().collect())
+            .unwrap_or_default();
+        (records, tables.read.get(conversation.as_str()).cloned())
+    }
+}
+
 #[async_trait]
 impl TypingStore for InMemoryChannelStore {
     async fn claim_typing(
@@ -38,12 +55,5 @@ impl TypingStore for InMemoryChannelStore {
             },
         );
         Ok(())
-    }
-
-    async fn read_marker(
-        &self,
-        conversation: &ConversationId,
-    ) -> Result<Option<ReadMarker>, StoreError> {
-        Ok(self.tables().read.get(conversation.as_str()).cloned())
     }
 }

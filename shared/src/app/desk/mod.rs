@@ -76,13 +76,24 @@ pub async fn conversation_with_desk(
     clock: &dyn Clock,
     id: &ConversationId,
 ) -> Result<Option<DeskConversation>, StoreError> {
-    let Some(conversation) = super::get_conversation(store, clock, id).await? else {
+    let Some(mut conversation) = super::get_conversation(store, clock, id).await? else {
         return Ok(None);
     };
-    let (notes, events) = store.desk_items(id).await?;
+    let items = store.desk_items(id).await?;
+    conversation.read = items.read.map(|r| super::views::ReadView {
+        message_id: r.message_id,
+        at: super::views::rfc3339(r.at),
+    });
+    conversation.records = Some(
+        items
+            .records
+            .into_iter()
+            .map(super::views::RecordView::from)
+            .collect(),
+    );
     Ok(Some(DeskConversation {
         conversation,
-        notes: notes.into_iter().map(NoteView::from).collect(),
-        events: events.into_iter().map(EventView::from).collect(),
+        notes: items.notes.into_iter().map(NoteView::from).collect(),
+        events: items.events.into_iter().map(EventView::from).collect(),
     }))
 }

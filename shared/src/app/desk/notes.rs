@@ -79,7 +79,7 @@ pub async fn add_note(
     match store.add_note(&note).await? {
         Stored::Inserted => Ok(NoteAnswer::Added(note.into(), true)),
         Stored::Duplicate => {
-            let (notes, _) = store.desk_items(id).await?;
+            let notes = store.desk_items(id).await?.notes;
             let first = notes.into_iter().find(|n| n.id == note.id).unwrap_or(note);
             Ok(NoteAnswer::Added(first.into(), false))
         }

@@ -71,7 +71,7 @@ pub async fn transfer_conversation(
         if assigned == target.as_str() {
             // Already theirs: the same answer for the target, an administrator, and the agent
             // whose transfer this was (a retry).
-            let (_, events) = store.desk_items(id).await?;
+            let events = store.desk_items(id).await?.events;
             let retried = events
                 .iter()
                 .rev()

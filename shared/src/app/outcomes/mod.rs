@@ -91,7 +91,8 @@ fn may_wrap_up(
                 .is_none_or(|closed| now - closed <= OUTCOME_WINDOW))
 }
 
-/// Records the outcome of a closed conversation (and replaces its tags when given).
+/// Records the outcome of a closed conversation (and replaces its tags when given); the
+/// conversation as `GET /conversations/{id}` shows it.
 pub async fn record_outcome(
     store: &dyn ChannelStore,
     clock: &dyn Clock,
@@ -99,7 +100,7 @@ pub async fn record_outcome(
     agent: &str,
     admin: bool,
     raw: &[u8],
-) -> Result<Result<ConversationView, OutcomeRefusal>, StoreError> {
+) -> Result<Result<crate::app::desk::DeskConversation, OutcomeRefusal>, StoreError> {
     let request: OutcomeRequest = match serde_json::from_slice(raw) {
         Ok(r) => r,
         Err(e) => return Ok(Err(malformed(e))),
@@ -161,8 +162,37 @@ pub async fn record_outcome(
         OutcomeResult::NotClosed => return Ok(Err(OutcomeRefusal::NotClosed)),
         OutcomeResult::NotFound => return Ok(Err(OutcomeRefusal::NotFound)),
     }
-    let view = super::get_conversation(store, clock, id).await?;
+    let view = super::desk::conversation_with_desk(store, clock, id).await?;
     Ok(view.ok_or(OutcomeRefusal::NotFound))
+}
+
+/// A close of an active conversation holds its agent's capacity for the wrap-up
+/// (`WRAP_UP_SECONDS`, `hold`) until the outcome is sent or the time passes. notify-agent runs it
+/// before routing looks for work for the agent.
+pub async fn hold_on_close(
+    store: &dyn ChannelStore,
+    clock: &dyn Clock,
+    hold: chrono::TimeDelta,
+    change: &crate::ports::StreamChange,
+) -> Result<(), StoreError> {
+    use crate::ports::StoredItem;
+    let (Some(StoredItem::Conversation(old)), Some(StoredItem::Conversation(new))) =
+        (&change.old, &change.new)
+    else {
+        return Ok(());
+    };
+    let closed = old.state == ConversationState::Active && new.state == ConversationState::Closed;
+    match (&new.assigned_agent, closed && new.outcome.is_none()) {
+        (Some(agent), true) => {
+            let held = crate::ports::WrapUpHold {
+                agent_id: agent.clone(),
+                conversation_id: new.id.clone(),
+                until: new.closed_at.unwrap_or_else(|| clock.now()) + hold,
+            };
+            store.hold_wrap_up(&held).await
+        }
+        _ => Ok(()),
+    }
 }
 
 /// `PUT /conversations/{id}/tags` `{"tags": [...]}`: any agent; the tags as stored.
