@@ -115,6 +115,16 @@ export function createApi({ auth, clock, onUnauthorized }) {
         headers: { Accept: format === "html" ? "text/html, application/json" : "application/json" },
       }),
     media: (path) => openMedia(path),
+    knowledge: (params) => request("GET", `/knowledge?${new URLSearchParams(params)}`),
+    article: (id) => request("GET", `/knowledge/${enc(id)}`),
+    putArticle: (id, article) => request("PUT", `/knowledge/${enc(id)}`, { body: article }),
+    deleteArticle: (id) => request("DELETE", `/knowledge/${enc(id)}`),
+    suggestions: (id) => request("GET", `/conversations/${enc(id)}/suggestions`),
+    suggestionUsed: (id, kind, itemId) => request("POST", `/conversations/${enc(id)}/suggestions/${enc(kind)}/${enc(itemId)}/used`),
+    scripts: () => request("GET", "/scripts"),
+    putScript: (id, script) => request("PUT", `/scripts/${enc(id)}`, { body: script }),
+    deleteScript: (id) => request("DELETE", `/scripts/${enc(id)}`),
+    tickStep: (id, index, done) => request("POST", `/conversations/${enc(id)}/script/steps/${index}`, { body: { done } }),
   };
 
   /**

@@ -12,6 +12,8 @@ import { LoadMeter, Notices, lapsedText, overflowText } from "./offers.js";
 import { Pages } from "./pages.js";
 import { Queue } from "./queue.js";
 import { CustomerSummary } from "./summary.js";
+import { negativeText } from "./sentiment.js";
+import { customerName } from "./customer.js";
 
 const POLL_MS = 3000;
 const TICK_MS = 15000;
@@ -139,6 +141,8 @@ function startDesk(session, config) {
   // The agent's load (active conversations and outstanding offers) in the top bar.
   const load = new LoadMeter({ element: $("#agent-load"), read: () => api.agent(session.agentId) });
   const notices = new Notices($("#desk-notices"));
+  // Polite notices (role="status"): a conversation whose customer's sentiment turned negative.
+  const moods = new Notices($("#desk-status"));
   let offerStatusTimer = null;
   // Taken by someone else, or the offer moved on: the card says so for a moment, then the queue re-syncs.
   const conflict = (error) => {
@@ -207,6 +211,22 @@ function startDesk(session, config) {
       return { focus: () => admin.focus(), shown: () => admin.load() };
     },
   });
+  // Knowledge articles and agent scripts, written by administrators (loaded on first use).
+  for (const [button, page, module, name, what] of [
+    ["#manage-knowledge", "#knowledge-page", "./knowledge-admin.js", "KnowledgeAdmin", "knowledge"],
+    ["#manage-scripts", "#scripts-page", "./scripts-admin.js", "ScriptsAdmin", "scripts"],
+  ]) {
+    $(button).hidden = !session.isAdmin;
+    pages.add({
+      button: $(button),
+      root: $(page),
+      failure: `The ${what} page could not be loaded. Reload the page.`,
+      create: async (close) => {
+        const admin = new (await import(module))[name]({ root: $(page), api, onClose: close });
+        return { focus: () => admin.focus(), shown: () => admin.load() };
+      },
+    });
+  }
   let board = null;
   $("#open-board").hidden = !session.isAdmin;
   pages.add({
@@ -280,6 +300,9 @@ function startDesk(session, config) {
         if (was && was !== "closed" && c.state === "closed" && c.assigned_agent === session.agentId) wrapUp(c.id, true);
       }
       clearError($("#desk-error"));
+      // A negative sentiment's notice stands until the list says otherwise (or the conversation closed).
+      const over = new Set(conversations.filter((c) => c.state === "closed" || (c.sentiment && c.sentiment.label !== "negative")).map((c) => `negative ${c.id}`));
+      moods.prune((key) => over.has(key));
       // A notice of a request nobody could take stands while the request still waits.
       const waiting = new Set(conversations.filter((c) => c.state === "requested").map((c) => `overflow ${c.id}`));
       notices.prune((key) => key.startsWith("overflow ") && !waiting.has(key));
@@ -337,6 +360,17 @@ function startDesk(session, config) {
       notices.show(`overflow ${event.conversation_id}`, overflowText(event));
     }
   };
+  // Assist's frames: sentiment (the card, the header, the message), suggestions, a turn to negative.
+  const assistEvent = (event) => {
+    const id = event.conversation_id;
+    if (event.event_type === "conversation.sentiment") queue.sentiment(event);
+    if (/^conversation\.(sentiment|suggestions)$/.test(event.event_type) && id === panel?.id) panel.live(event);
+    const mine = queue.conversations.find((c) => c.id === id)?.assigned_agent === session.agentId;
+    if (event.event_type === "conversation.sentiment_negative" && (mine || session.isAdmin)) {
+      const name = customerName(event.customer);
+      moods.show(`negative ${id}`, negativeText(event), { text: "Open", label: `Open the conversation with ${name}`, run: () => open(id) });
+    }
+  };
 
   const refreshAll = () => Promise.all([refreshQueue(), refreshOpen()]);
   const live = new LiveChannel({
@@ -353,6 +387,7 @@ function startDesk(session, config) {
         panel?.warn(event);
       }
       routingEvent(event);
+      assistEvent(event);
       refreshQueue();
       // A message or its status changes no load; a conversation's or the agent's own change may.
       if (/^(conversation|agent)\./.test(event.event_type ?? "")) load.schedule();

@@ -8,7 +8,12 @@ import { Transcript } from "./transcript.js";
 import { Composer, WINDOW_EXPIRED_TEXT } from "./composer.js";
 import { QuickReplies } from "./quickreplies.js";
 import { TypingThrottle, isUnread, latestInbound, seenMessageId, seenText } from "./typing.js";
-import { wrapUpPending } from "./outcomes.js";
+import { charCount, wrapUpPending } from "./outcomes.js";
+import { sentimentBadge } from "./sentiment.js";
+import { MAX_MESSAGE_CHARS, loadAssistStyles } from "./assist.js";
+
+// The panel's layout (the column beside the transcript) is in assist.css: there before the first conversation shows.
+await loadAssistStyles();
 
 export class ConversationPanel {
   /**
@@ -55,15 +60,18 @@ export class ConversationPanel {
     this.title.textContent = customerName(conversation.customer);
     const to = conversation.business_number ? ` · to ${phoneNumber(conversation.business_number)}` : "";
     this.subtitle.textContent = `${phoneNumber(conversation.customer.address)}${to} · ${stateText(conversation, this.agentId)}`;
+    this.showMood(conversation);
     // System events (a transfer) read as lines of the transcript, in time order.
     const timeline = (conversation.messages ?? [])
-      .concat((conversation.events ?? []).map(eventLine))
+      .concat((conversation.events ?? []).filter(shownEvent).map(eventLine))
       .sort((a, b) => a.created_at.localeCompare(b.created_at));
     if (conversation.messages) this.transcript.removeMissing(timeline);
     this.transcript.update(timeline);
     this.notes?.show(conversation);
     this.transferControl?.show(conversation);
     this.outcomes?.show(this.conversation);
+    this.knowledge?.show(conversation);
+    this.script?.show(conversation);
     this.refreshControls();
     // Opened by its assigned agent, window open, the customer's last message unread: mark it read.
     if (this.acknowledgeOnOpen && this.composer.mode === "text") {
@@ -71,6 +79,57 @@ export class ConversationPanel {
       if (isUnread(conversation)) this.signalTyping();
     }
     this.showSeen();
+  }
+
+  /** The customer's sentiment and its trend in the header, in words ("Sentiment: 😠 Negative, worsening"). */
+  showMood(conversation) {
+    const label = `${conversation.sentiment?.label ?? ""} ${conversation.sentiment_trend ?? ""}`;
+    if (label === this.moodShown) return;
+    this.moodShown = label;
+    const badge = sentimentBadge(conversation.sentiment, { trend: conversation.sentiment_trend, visibleLabel: true });
+    this.mood.replaceChildren(badge ?? "");
+    this.mood.hidden = !badge;
+  }
+
+  /**
+   * Assist's live frames about this conversation: a message scored (the header and that message
+   * follow at once; the re-read the frame also causes confirms), new suggestions.
+   */
+  live(event) {
+    if (event.conversation_id !== this.id) return;
+    if (event.event_type === "conversation.sentiment") {
+      if (event.sentiment) {
+        this.conversation = { ...this.conversation, sentiment: event.sentiment, sentiment_trend: event.sentiment_trend };
+        this.showMood(this.conversation);
+      }
+      if (event.message_id && event.message_sentiment) this.transcript.setSentiment(event.message_id, event.message_sentiment);
+    }
+    if (event.event_type === "conversation.suggestions") this.knowledge?.live(event);
+  }
+
+  /** How many characters Message still takes, the selection (replaced by an insert) not counted. */
+  messageRoom() {
+    const box = this.composer.textarea;
+    const kept = box.value.slice(0, box.selectionStart ?? box.value.length) + box.value.slice(box.selectionEnd ?? box.value.length);
+    return Math.max(0, MAX_MESSAGE_CHARS - charCount(kept));
+  }
+
+  /** Puts text in Message at the cursor (in place of the selection, or of a lone "/" shortcut) and gives it the keyboard. */
+  insertMessage(text) {
+    const box = this.composer.textarea;
+    if (box.disabled) return;
+    if (/^\/\S*$/.test(box.value)) box.value = "";
+    const start = box.selectionStart ?? box.value.length;
+    const end = box.selectionEnd ?? start;
+    const before = box.value.slice(0, start);
+    const after = box.value.slice(end);
+    // A line between what was there and the insert, so two texts do not run together.
+    const gap = before && !/\s$/.test(before) ? "\n" : "";
+    box.value = before + gap + text + after;
+    box.dispatchEvent(new Event("input"));
+    box.focus();
+    const caret = (before + gap + text).length;
+    box.setSelectionRange(caret, caret);
   }
 
   /** "typing…" for the customer, which also marks their latest message read; silent when it fails. */
@@ -101,6 +160,8 @@ export class ConversationPanel {
     this.acknowledgeOnOpen = true;
     this.title = h("h2", { id: "conversation-title" });
     this.subtitle = h("p", { class: "muted" });
+    this.mood = h("p", { class: "mood-line", hidden: true });
+    this.moodShown = null;
     this.windowStatus = h("p", { class: "window", role: "timer", "aria-live": "off" });
     this.expired = h("p", { class: "expired-banner", role: "status" });
     this.closing = h("p", { class: "closing-banner", role: "alert", hidden: true });
@@ -171,6 +232,29 @@ export class ConversationPanel {
       toolsSlot.replaceChildren(this.outcomes.tools);
       if (this.conversation) this.outcomes.show(this.conversation);
     });
+    // Assist beside the transcript: the script's checklist and the Knowledge pane, loaded with
+    // the first conversation opened, never with the page.
+    this.knowledge = null;
+    this.script = null;
+    const assistSlot = h("div", { class: "assist" });
+    Promise.all([import("./knowledge.js"), import("./script.js")]).then(
+      ([{ KnowledgePane }, { ScriptChecklist }]) => {
+        if (!assistSlot.isConnected) return;
+        this.script = new ScriptChecklist({
+          api: this.api,
+          agentId: this.agentId,
+          onChanged: (script) => (this.conversation = { ...this.conversation, script }),
+        });
+        this.knowledge = new KnowledgePane({ api: this.api, room: () => this.messageRoom(), insert: (text) => this.insertMessage(text) });
+        assistSlot.replaceChildren(this.script.root, this.knowledge.root);
+        if (this.conversation) {
+          this.script.show(this.conversation);
+          this.knowledge.show(this.conversation);
+          this.refreshControls();
+        }
+      },
+      () => assistSlot.replaceChildren(h("p", { class: "error", role: "alert" }, "The knowledge pane could not be loaded. Reload the page.")),
+    );
     const composerRoot = h("div", { class: "composer-area" });
     this.composer = new Composer({
       root: composerRoot,
@@ -190,16 +274,15 @@ export class ConversationPanel {
         h(
           "header",
           { class: "conversation-header" },
-          h("div", { class: "heading" }, this.title, this.subtitle, outcomeSlot),
+          h("div", { class: "heading" }, this.title, this.subtitle, this.mood, outcomeSlot),
           h("div", { class: "actions" }, this.acceptButton, this.closeButton, exportSlot),
         ),
-        this.windowStatus,
-        this.closing,
-        this.error,
-        log,
-        this.expired,
-        composerRoot,
-        deskSlot,
+        h(
+          "div",
+          { class: "conversation-body" },
+          h("div", { class: "conversation-main" }, this.windowStatus, this.closing, this.error, log, this.expired, composerRoot, deskSlot),
+          assistSlot,
+        ),
       ),
     );
   }
@@ -291,7 +374,13 @@ export class ConversationPanel {
     else if (!mine) this.composer.setMode("none", `Assigned to ${c.assigned_agent}.`);
     else if (open) this.composer.setMode("text");
     else this.composer.setMode("template");
+    this.knowledge?.setInsertable(this.composer.mode === "text");
   }
+}
+
+/** A suggestion's use is recorded for reports and the export, not drawn in the transcript. */
+function shownEvent(event) {
+  return !/(^|\.)suggestion_used$/.test(event.event_type ?? "");
 }
 
 /** A transcript event as a line of the transcript. */

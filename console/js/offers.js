@@ -111,12 +111,14 @@ export class Notices {
     this.byKey = new Map();
   }
 
-  show(key, text) {
+  /** `action` (`{text, label, run}`) adds a button before **Dismiss**, e.g. to open the conversation. */
+  show(key, text, action = null) {
     this.byKey.get(key)?.remove();
     const line = h(
       "p",
       { class: "notice-line" },
       h("span", {}, text),
+      action && h("button", { type: "button", class: "secondary", "aria-label": action.label, onclick: () => (this.clear(key), action.run()) }, action.text),
       h("button", { type: "button", class: "secondary", "aria-label": `Dismiss: ${text}`, onclick: () => this.clear(key) }, "Dismiss"),
     );
     this.byKey.set(key, line);

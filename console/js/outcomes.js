@@ -51,17 +51,17 @@ export function withoutTag(tags, tag) {
   return tags.filter((t) => t.toLowerCase() !== tag.toLowerCase());
 }
 
-/** The summary's count: "1,234 of 2,000 characters", or "12 characters too many" (in words, never colour alone). */
-export function summaryCount(text) {
+/** The summary's count (or another text's, against `max`): "1,234 of 2,000 characters", or "12 characters too many" (in words, never colour alone). */
+export function summaryCount(text, max = MAX_SUMMARY_CHARS) {
   const count = charCount(text);
-  const over = count - MAX_SUMMARY_CHARS;
+  const over = count - max;
   return {
     count,
     over: over > 0,
     text:
       over > 0
-        ? `${thousands(over)} character${over === 1 ? "" : "s"} too many (${thousands(count)} of ${thousands(MAX_SUMMARY_CHARS)})`
-        : `${thousands(count)} of ${thousands(MAX_SUMMARY_CHARS)} characters`,
+        ? `${thousands(over)} character${over === 1 ? "" : "s"} too many (${thousands(count)} of ${thousands(max)})`
+        : `${thousands(count)} of ${thousands(max)} characters`,
   };
 }
 

@@ -8,6 +8,7 @@ import { adText, customerKind, customerName, phoneNumber } from "./customer.js";
 import { formatDuration, timeOfDay, windowAt } from "./clock.js";
 import { historyLine } from "./summary.js";
 import { offerKind, offeredToText, offerTimerText, secondsLeft } from "./offers.js";
+import { sentimentBadge } from "./sentiment.js";
 
 const RECENTLY_CLOSED = 10;
 const OFFER_TICK_MS = 1000;
@@ -242,7 +243,15 @@ export class Queue {
         : kind === "elsewhere"
           ? h("p", { class: "offered-to" })
           : null;
+    // The customer's sentiment, once their first message is scored (redrawn only when it changes).
+    const mood = h("p", { class: "mood" });
+    let moodShown = "";
     const update = (current, nowMs) => {
+      const label = current.sentiment?.label ?? "";
+      if (label !== moodShown) {
+        moodShown = label;
+        mood.replaceChildren(sentimentBadge(current.sentiment) ?? "");
+      }
       if (kind === "offer") offer.textContent = offerTimerText(secondsLeft(current.offer_expires_at, nowMs));
       if (kind === "elsewhere") offer.textContent = offeredToText(current, nowMs);
     };
@@ -274,6 +283,7 @@ export class Queue {
       kind === "offer" ? h("p", { class: "offered" }, "Offered to you") : null,
       offer,
       details,
+      mood,
       adLine(conversation.ad),
       conversation.business_number
         ? h("p", { class: "muted" }, `Wrote to ${phoneNumber(conversation.business_number)}`)
@@ -284,6 +294,13 @@ export class Queue {
       error,
     );
     return { element, kind, update };
+  }
+
+  /** A `conversation.sentiment` frame: the card follows at once, before the queue is read again. */
+  sentiment(event) {
+    if (!event.sentiment) return;
+    const { sentiment, sentiment_trend: trend } = event;
+    this.render(this.conversations.map((c) => (c.id === event.conversation_id ? { ...c, sentiment, sentiment_trend: trend ?? c.sentiment_trend } : c)));
   }
 
   /** A `window.closing` notification: the conversation is highlighted until its window moves or ends. */

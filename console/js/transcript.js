@@ -3,6 +3,7 @@
 
 import { h } from "./dom.js";
 import { explainError, isFailure, laterStatus, statusLabel } from "./status.js";
+import { sentimentBadge } from "./sentiment.js";
 
 export class Transcript {
   /** `openMedia(path)` loads one of our media routes with the agent's identity (api.media). */
@@ -39,6 +40,7 @@ export class Transcript {
       if (known) {
         this.patchStatus(known, message);
         this.patchReactions(known, message);
+        this.patchSentiment(known, message.sentiment);
       } else {
         const element = this.messageElement(message, batch);
         const node = {
@@ -51,10 +53,12 @@ export class Transcript {
           errorElement: element.querySelector(".error"),
           cancelButton: element.querySelector("button.cancel-deferred"),
           reactions: "",
+          sentiment: "",
         };
         this.nodes.set(message.id, node);
         this.patchStatus(node, message);
         this.patchReactions(node, message);
+        this.patchSentiment(node, message.sentiment);
         fragment.append(node.element);
         added += 1;
       }
@@ -104,6 +108,27 @@ export class Transcript {
     // Above the delivery line of our own message, last in the customer's.
     const before = node.element.querySelector(":scope > .delivery, :scope > .seen");
     node.element.insertBefore(element, before);
+  }
+
+  /**
+   * A customer message's sentiment, in its heading: from the view (scored a moment after it
+   * arrived) or a live `conversation.sentiment` frame (`setSentiment`); redrawn only when it changes.
+   */
+  patchSentiment(node, sentiment) {
+    if (!sentiment || !node.element.classList.contains("inbound")) return;
+    const signature = `${sentiment.label} ${sentiment.reason ?? ""}`;
+    if (signature === node.sentiment) return;
+    node.sentiment = signature;
+    const meta = node.element.querySelector(":scope > .meta");
+    meta.querySelector(".sentiment")?.remove();
+    const badge = sentimentBadge(sentiment);
+    if (badge) meta.append(badge);
+  }
+
+  /** A live frame's score of one message. */
+  setSentiment(messageId, sentiment) {
+    const node = this.nodes.get(messageId);
+    if (node) this.patchSentiment(node, sentiment);
   }
 
   /** "Seen by you" under one message (`messageId`), or under none (null). */

@@ -24,7 +24,7 @@ pub use wiring::{
 };
 
 /// The product's HTTP routes, as template.yaml declares them.
-pub const ROUTES: [&str; 39] = [
+pub const ROUTES: [&str; 49] = [
     "GET /",
     "GET /console/{proxy+}",
     "POST /twilio/inbound",
@@ -64,4 +64,14 @@ pub const ROUTES: [&str; 39] = [
     "POST /conversations/{conversationId}/records",
     "DELETE /conversations/{conversationId}/records/{system}/{recordId}",
     "POST /conversations",
+    "GET /knowledge",
+    "GET /knowledge/{articleId}",
+    "PUT /knowledge/{articleId}",
+    "DELETE /knowledge/{articleId}",
+    "GET /conversations/{conversationId}/suggestions",
+    "POST /conversations/{conversationId}/suggestions/{kind}/{itemId}/used",
+    "GET /scripts",
+    "PUT /scripts/{scriptId}",
+    "DELETE /scripts/{scriptId}",
+    "POST /conversations/{conversationId}/script/steps/{index}",
 ];

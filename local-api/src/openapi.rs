@@ -9,6 +9,7 @@
 //! Adding a route: one [`Operation`] in [`operations`] (`openapi/routes.rs`), beside its entry
 //! in `ROUTES` and template.yaml; its path parameters are read from the path itself.
 
+mod assist;
 mod desk_schemas;
 mod operation;
 mod routes;
@@ -51,6 +52,7 @@ pub fn document() -> Value {
             { "name": "media", "description": "Attachments both ways" },
             { "name": "agents", "description": "Presence and the customer directory" },
             { "name": "outcomes", "description": "Wrap-up: dispositions, outcomes, tags and linked records" },
+            { "name": "assist", "description": "Beside the conversation: knowledge articles, suggestions, scripts" },
             { "name": "twilio", "description": "Twilio's webhooks (signed, no agent)" },
             { "name": "console", "description": "The agent console's files" }
         ],
@@ -89,6 +91,26 @@ fn components() -> Value {
             && let Value::Object(outcomes) = desk_schemas::conversation_outcome_properties()
         {
             properties.extend(outcomes);
+        }
+        if let Value::Object(assist) = assist::schemas() {
+            schemas.extend(assist);
+        }
+        // Sentiment and script on the conversation, sentiment on each message.
+        if let Some(Value::Object(properties)) = schemas
+            .get_mut("Conversation")
+            .and_then(|c| c.get_mut("properties"))
+            && let Value::Object(assist) = assist::conversation_properties()
+        {
+            properties.extend(assist);
+        }
+        if let Some(Value::Object(properties)) = schemas
+            .get_mut("Message")
+            .and_then(|c| c.get_mut("properties"))
+        {
+            properties.insert(
+                "sentiment".into(),
+                json!({ "allOf": [schema_ref("Sentiment")], "description": "A customer text's sentiment, once read (off the webhook's path)." }),
+            );
         }
     }
     components

@@ -235,6 +235,16 @@ pub async fn start_notifications(
         state = state.with_csat(csat);
     }
     state = state.with_wrap_up(api.wrap_up);
+    // Sentiment (SENTIMENT: the embedded lexicon unless told, no account needed) and
+    // suggestions for each customer text.
+    let sdk = config::aws().await;
+    state = state.with_assist(whatsapp_channel::app::assist::Assist {
+        scorer: whatsapp_channel::wiring::sentiment_scorer(
+            &sdk,
+            whatsapp_channel::domain::sentiment::SentimentMode::Lexicon,
+        )?,
+        knowledge: Arc::new(whatsapp_channel::app::assist::knowledge::Knowledge::new()),
+    });
     // EventBridge (moto's, with AWS_ENDPOINT_URL_EVENTBRIDGE) when EVENT_BUS_NAME is set.
     if let Some((bus, bodies)) = api.bus.clone() {
         state = state.with_bus(bus, bodies);

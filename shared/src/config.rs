@@ -339,3 +339,43 @@ pub fn wrap_up() -> Result<chrono::TimeDelta, ConfigError> {
             },
         })
 }
+
+/// Who reads customers' texts: `SENTIMENT`, `comprehend`, `lexicon` or `off`; `default` when
+/// unset (`comprehend` in the template, `lexicon` in local-api).
+pub fn sentiment(
+    default: crate::domain::sentiment::SentimentMode,
+) -> Result<crate::domain::sentiment::SentimentMode, ConfigError> {
+    match optional("SENTIMENT") {
+        None => Ok(default),
+        Some(raw) => crate::domain::sentiment::SentimentMode::parse(&raw).ok_or(
+            ConfigError::Invalid {
+                name: "SENTIMENT",
+                source: InvalidValue {
+                    what: "sentiment",
+                    reason: "comprehend, lexicon or off",
+                },
+            },
+        ),
+    }
+}
+
+/// `SENTIMENT_LANGUAGE`: Comprehend reads every text in this language (`en`, `es`…) without
+/// detecting it first (half the cost); unset: detected per message.
+pub fn sentiment_language() -> Result<Option<String>, ConfigError> {
+    match optional("SENTIMENT_LANGUAGE").map(|v| v.trim().to_owned()) {
+        None => Ok(None),
+        Some(v)
+            if (2..=5).contains(&v.len())
+                && v.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-') =>
+        {
+            Ok(Some(v))
+        }
+        Some(_) => Err(ConfigError::Invalid {
+            name: "SENTIMENT_LANGUAGE",
+            source: InvalidValue {
+                what: "sentiment language",
+                reason: "a language code such as en, es or zh-TW",
+            },
+        }),
+    }
+}

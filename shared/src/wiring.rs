@@ -27,3 +27,20 @@ pub fn agent_notifier(
         None => sns,
     })
 }
+
+/// The sentiment reader `SENTIMENT` names (`default` when unset): Amazon Comprehend (with
+/// `SENTIMENT_LANGUAGE`), the embedded lexicon (loaded now, at cold start), or none.
+pub fn sentiment_scorer(
+    sdk: &aws_config::SdkConfig,
+    default: crate::domain::sentiment::SentimentMode,
+) -> Result<Option<Arc<dyn crate::ports::SentimentScorer>>, config::ConfigError> {
+    use crate::domain::sentiment::SentimentMode;
+    Ok(match config::sentiment(default)? {
+        SentimentMode::Comprehend => Some(Arc::new(crate::adapters::ComprehendScorer::new(
+            crate::adapters::ComprehendScorer::client(sdk),
+            config::sentiment_language()?,
+        ))),
+        SentimentMode::Lexicon => Some(Arc::new(crate::adapters::LexiconScorer::warmed())),
+        SentimentMode::Off => None,
+    })
+}

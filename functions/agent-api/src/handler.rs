@@ -2,6 +2,7 @@
 //! accept and close, the agent's presence and the customer directory, and media (inbound
 //! attachments through us, agents' uploads).
 
+mod assist;
 mod customers;
 mod desk;
 mod export;
@@ -57,6 +58,8 @@ pub struct AgentApi {
     typing: Option<Arc<Typing>>,
     /// The CRM's records webhook (`RECORDS_WEBHOOK_URL`); `None`: creating a record 503.
     records_webhook: Option<Arc<dyn whatsapp_channel::ports::RecordsWebhook>>,
+    /// The knowledge articles' search entries, cached while their version holds.
+    knowledge: Arc<whatsapp_channel::app::assist::knowledge::Knowledge>,
 }
 
 impl AgentApi {
@@ -73,6 +76,7 @@ impl AgentApi {
             templates: None,
             typing: None,
             records_webhook: None,
+            knowledge: Arc::default(),
         }
     }
 
@@ -236,6 +240,24 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
         (&Method::DELETE, ["conversations", id, "records", system, record]) => {
             outcomes::unlink_record(state, request, id, system, record, &agent).await
         }
+        (&Method::GET, ["knowledge"]) => assist::search(state, request).await,
+        (&Method::GET, ["knowledge", id]) => assist::article(state, id).await,
+        (&Method::PUT, ["knowledge", id]) => {
+            assist::put_article(state, request, id, &agent).await
+        }
+        (&Method::DELETE, ["knowledge", id]) => assist::delete_article(state, request, id).await,
+        (&Method::GET, ["scripts"]) => assist::scripts(state).await,
+        (&Method::PUT, ["scripts", id]) => assist::put_script(state, request, id, &agent).await,
+        (&Method::DELETE, ["scripts", id]) => assist::delete_script(state, request, id).await,
+        (&Method::GET, ["conversations", id, "suggestions"]) => {
+            assist::suggestions(state, id).await
+        }
+        (&Method::POST, ["conversations", id, "suggestions", kind, item, "used"]) => {
+            assist::used(state, id, kind, item, &agent).await
+        }
+        (&Method::POST, ["conversations", id, "script", "steps", index]) => {
+            assist::tick(state, request, id, index, &agent).await
+        }
         (&Method::POST, ["conversations", id, "typing"]) => {
             fidelity::typing(state, request, id, &agent).await
         }
@@ -266,7 +288,23 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
             | ["board"]
             | ["templates"],
         ) => Err(ApiError::method_not_allowed("This route takes GET.")),
-        (_, ["dispositions"]) => Err(ApiError::method_not_allowed("This route takes GET.")),
+        (_, ["dispositions"] | ["knowledge"] | ["scripts"]) => {
+            Err(ApiError::method_not_allowed("This route takes GET."))
+        }
+        (_, ["knowledge", _]) => Err(ApiError::method_not_allowed(
+            "This route takes GET, PUT or DELETE.",
+        )),
+        (_, ["scripts", _]) => Err(ApiError::method_not_allowed(
+            "This route takes PUT or DELETE.",
+        )),
+        (_, ["conversations", _, "suggestions"]) => {
+            Err(ApiError::method_not_allowed("This route takes GET."))
+        }
+        (
+            _,
+            ["conversations", _, "suggestions", _, _, "used"]
+            | ["conversations", _, "script", "steps", _],
+        ) => Err(ApiError::method_not_allowed("This route takes POST.")),
         (_, ["dispositions", _]) => Err(ApiError::method_not_allowed(
             "This route takes PUT or DELETE.",
         )),

@@ -9,6 +9,7 @@ use aws_lambda_events::dynamodb::{Event, EventRecord, UserIdentity};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use lambda_runtime::{Error, LambdaEvent};
 use whatsapp_channel::adapters::dynamodb::stream::{decode, encode};
+use whatsapp_channel::app::assist::Assist;
 use whatsapp_channel::app::bus::events_of;
 use whatsapp_channel::app::deadline::arm_for_change;
 use whatsapp_channel::app::deferred::{DeferredSending, release_for_change};
@@ -51,6 +52,8 @@ pub struct NotifyAgent {
     /// `WRAP_UP_SECONDS`: how long a close holds its agent's capacity for the wrap-up (zero:
     /// not at all, the default here; the functions' `main` reads 60 by default).
     wrap_up: chrono::TimeDelta,
+    /// Sentiment and suggestions for each customer text; `None`: neither.
+    assist: Option<Assist>,
 }
 
 /// What sending deferred replies needs.
@@ -80,7 +83,15 @@ impl NotifyAgent {
             csat: None,
             bus: None,
             wrap_up: chrono::TimeDelta::zero(),
+            assist: None,
         }
+    }
+
+    /// Reads each customer text's sentiment (with `assist.scorer`) and pushes fresh
+    /// suggestions to the conversation's agent.
+    pub fn with_assist(mut self, assist: Assist) -> Self {
+        self.assist = Some(assist);
+        self
     }
 
     /// Holds an agent's capacity this long after their conversation closes, until its outcome.
@@ -190,6 +201,10 @@ impl<'a> AgentNotifier for CountingNotifier<'a> {
             .unwrap_or_default();
         self.metrics.emit(Metric::count(name).business(business));
         result
+    }
+
+    async fn push_live(&self, notification: &Notification) {
+        self.inner.push_live(notification).await;
     }
 }
 
@@ -328,6 +343,28 @@ async fn read_receipt(state: &NotifyAgent, typing: &Typing, change: &StreamChang
     }
 }
 
+/// Assist, once agents are told: a customer text's sentiment and fresh suggestions, both
+/// pushed live. A nicety beside the conversation: a failure (Comprehend unavailable) is
+/// logged and counted, and never holds up or repeats the record's notifications.
+async fn after_notifying(state: &NotifyAgent, notifier: &dyn AgentNotifier, change: &StreamChange) {
+    let Some(assist) = &state.assist else {
+        return;
+    };
+    match assist.on_change(state.store.as_ref(), notifier, change).await {
+        Ok(report) => {
+            if let Some(business) = &report.negative_for {
+                state
+                    .metrics
+                    .emit(Metric::count("NegativeSentiment").business(business));
+            }
+        }
+        Err(error) => {
+            state.metrics.emit(Metric::count("AssistErrors"));
+            tracing::warn!(error = %chain(&error), event_id = %change.id, "sentiment or suggestions not read");
+        }
+    }
+}
+
 /// Routing's metrics, per business number: offers made (and how long each request had
 /// waited), offers that ended unanswered, requests raised to supervisors.
 fn emit_routing_metrics(metrics: &Metrics, report: &ChangeReport) {
@@ -385,6 +422,7 @@ pub async fn function_handler(
                     tracing::info!(event_id = %change.id, conversation_id, "conversation request waits: no agent available");
                 }
                 emit_routing_metrics(&state.metrics, &report);
+                after_notifying(state, &notifier, &change).await;
                 if report.published > 0 {
                     tracing::info!(event_id = %change.id, conversation_id, published = report.published, "notified agents");
                 }

@@ -81,5 +81,13 @@ async fn main() -> Result<(), Error> {
             state = state.with_csat(csat);
         }
     }
+    // Sentiment (SENTIMENT: Comprehend by default) and suggestions for each customer text.
+    state = state.with_assist(whatsapp_channel::app::assist::Assist {
+        scorer: whatsapp_channel::wiring::sentiment_scorer(
+            &sdk,
+            whatsapp_channel::domain::sentiment::SentimentMode::Comprehend,
+        )?,
+        knowledge: Arc::new(whatsapp_channel::app::assist::knowledge::Knowledge::new()),
+    });
     run(service_fn(|event| function_handler(&state, event))).await
 }

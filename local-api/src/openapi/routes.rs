@@ -354,4 +354,7 @@ pub fn operations() -> Vec<Operation> {
             .error(503, &["sending_unavailable", "twilio_rate_limited", "store_unavailable"])
             .error(504, &["twilio_unreachable"]),
     ]
+    .into_iter()
+    .chain(super::assist::operations())
+    .collect()
 }

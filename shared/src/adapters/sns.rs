@@ -213,6 +213,7 @@ struct Recording {
     published: Vec<Notification>,
     failures_left: usize,
     attempts: usize,
+    live: Vec<Notification>,
 }
 
 /// Keeps the notifications in memory, for tests; can fail the next publishes on demand.
@@ -233,6 +234,11 @@ impl RecordingNotifier {
     /// The notifications published, in order (failed attempts are not recorded).
     pub fn published(&self) -> Vec<Notification> {
         self.recording().published.clone()
+    }
+
+    /// What was pushed to consoles only ([`AgentNotifier::push_live`]), in order.
+    pub fn pushed_live(&self) -> Vec<Notification> {
+        self.recording().live.clone()
     }
 
     /// The next `n` publishes fail with [`InjectedFailure`] and record nothing.
@@ -257,5 +263,9 @@ impl AgentNotifier for RecordingNotifier {
         }
         recording.published.push(notification.clone());
         Ok(())
+    }
+
+    async fn push_live(&self, notification: &Notification) {
+        self.recording().live.push(notification.clone());
     }
 }

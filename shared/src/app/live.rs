@@ -116,6 +116,19 @@ impl AgentNotifier for PushingNotifier {
         }
         Ok(())
     }
+
+    async fn push_live(&self, notification: &Notification) {
+        match push(
+            self.connections.as_ref(),
+            self.poster.as_ref(),
+            notification,
+        )
+        .await
+        {
+            Ok(report) => tracing::debug!(?report, "pushed live only"),
+            Err(e) => tracing::warn!(error = %e, "live connections could not be read"),
+        }
+    }
 }
 
 #[cfg(test)]

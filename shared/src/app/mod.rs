@@ -2,6 +2,7 @@
 //! function's handler turns them into HTTP (or stream) answers.
 
 pub mod agents;
+pub mod assist;
 pub mod bus;
 pub mod deadline;
 pub mod deferred;

@@ -7,11 +7,14 @@ mod conversation;
 mod deadline;
 mod ids;
 mod inbound;
+pub mod knowledge;
 mod media;
 pub mod outcomes;
 mod reply;
 pub mod routing;
+pub mod scripts;
 pub mod search;
+pub mod sentiment;
 mod status;
 mod window;
 

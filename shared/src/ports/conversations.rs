@@ -81,6 +81,11 @@ pub struct ConversationRecord {
         with = "chrono::serde::ts_milliseconds_option"
     )]
     pub overflowed_at: Option<DateTime<Utc>>,
+    /// The customer's rolling sentiment over their last three messages, and where it heads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentiment: Option<crate::domain::sentiment::Sentiment>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentiment_trend: Option<crate::domain::sentiment::SentimentTrend>,
 }
 
 fn is_zero(n: &u32) -> bool {

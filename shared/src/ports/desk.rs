@@ -42,6 +42,8 @@ pub struct DeskItems {
     pub events: Vec<EventRecord>,
     pub records: Vec<super::RecordLink>,
     pub read: Option<super::ReadMarker>,
+    /// The script steps its agent ticked.
+    pub steps: Vec<super::StepDone>,
 }
 
 /// An agent's note on a conversation: for agents only, never sent to the customer.
@@ -68,6 +70,11 @@ pub struct EventRecord {
     pub from_agent: Option<String>,
     #[serde(default)]
     pub to_agent: Option<String>,
+    /// `suggestion_used`: the kind (`article`, `quick_reply`) and id of what was inserted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_id: Option<String>,
     #[serde(with = "chrono::serde::ts_milliseconds")]
     pub created_at: DateTime<Utc>,
 }
@@ -155,6 +162,8 @@ pub struct FoundMessage {
 pub trait DeskStore: Send + Sync {
     /// Stores a note once: a note with the same id is a [`Stored::Duplicate`].
     async fn add_note(&self, note: &NoteRecord) -> Result<Stored, StoreError>;
+    /// Adds an event to the conversation's transcript (`suggestion_used`).
+    async fn add_event(&self, event: &EventRecord) -> Result<Stored, StoreError>;
 
     /// What a conversation's partition holds beside it, in one read: its notes and events
     /// (each oldest first), its linked records, and what the business marked read.

@@ -6,6 +6,7 @@
 //! [`ContactStore`], [`NotificationLog`], [`ConnectionStore`], [`DeadlineStore`], [`TypingStore`]); a function asks for the umbrella [`ChannelStore`].
 
 pub mod agents;
+pub mod assist;
 pub mod bus;
 pub mod clock;
 pub mod connections;
@@ -29,6 +30,10 @@ pub mod typing;
 pub use agents::{
     AgentRecord, AgentStore, AssignmentRecord, AvailableAgent, MISSED_OFFERS, PresenceRecord,
     ProfileRecord, ProfileStore, WrapUpHold,
+};
+pub use assist::{
+    ArticleEntry, ArticleRecord, AssistStore, LEAD_CHARS, ScoreError, ScriptRecord, SentimentScorer,
+    StepDone,
 };
 pub use bus::{BusError, BusEvent, EventBus};
 pub use clock::Clock;
@@ -90,6 +95,7 @@ pub trait ChannelStore:
     + RoutingStore
     + TypingStore
     + OutcomeStore
+    + AssistStore
 {
 }
 
@@ -110,5 +116,6 @@ impl<T> ChannelStore for T where
         + RoutingStore
         + TypingStore
         + OutcomeStore
+    + AssistStore
 {
 }

@@ -32,6 +32,13 @@ pub struct NotifyError(#[source] pub Box<dyn std::error::Error + Send + Sync>);
 #[async_trait]
 pub trait AgentNotifier: Send + Sync {
     async fn publish(&self, notification: &Notification) -> Result<(), NotifyError>;
+
+    /// Pushes `notification` to the agents' open consoles only, never to SNS: what is worth
+    /// seeing now and nothing later (`conversation.suggestions`, `conversation.sentiment`).
+    /// Nothing, where there is no live channel. Never fails the stream record.
+    async fn push_live(&self, notification: &Notification) {
+        let _ = notification;
+    }
 }
 
 /// The markers that keep notifications single when the stream delivers a record again.

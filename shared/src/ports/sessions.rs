@@ -82,6 +82,8 @@ impl SessionTouch {
             tags: Vec::new(),
             csat_sent_at: None,
             csat: None,
+            sentiment: None,
+            sentiment_trend: None,
         };
         (session, conversation)
     }
@@ -180,6 +182,9 @@ pub struct MessageRecord {
     /// The agent who sent an outbound message.
     #[serde(default)]
     pub agent_id: Option<String>,
+    /// A customer text's sentiment, once read (off the webhook's path).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentiment: Option<crate::domain::sentiment::Sentiment>,
 }
 
 /// The template of an outbound message: Twilio Content API `HX…` id and its variables.
@@ -217,6 +222,7 @@ impl MessageRecord {
             params: msg.params().to_vec(),
             template: None,
             agent_id: None,
+            sentiment: None,
         }
     }
 
@@ -295,6 +301,7 @@ impl MessageRecord {
             params: vec![],
             template,
             agent_id: Some(agent_id.to_owned()),
+            sentiment: None,
         }
     }
 }

@@ -57,6 +57,10 @@ impl DeskStore for DynamoChannelStore {
         self.insert(note_item(note)?).await
     }
 
+    async fn add_event(&self, event: &EventRecord) -> Result<Stored, StoreError> {
+        self.insert(event_item(event)?).await
+    }
+
     async fn desk_items(&self, id: &ConversationId) -> Result<crate::ports::DeskItems, StoreError> {
         // `EVENT#…`, `NOTE#…`, `RECORD#…`, `TAG#…` and `TYPING` all sort after the
         // conversation's own `CONV`: one read.
@@ -76,6 +80,7 @@ impl DeskStore for DynamoChannelStore {
                 Some(NOTE) => found.notes.push(from_item::<NoteRecord>(item)?),
                 Some(EVENT) => found.events.push(from_item::<EventRecord>(item)?),
                 Some(super::items::tag::RECORD_LINK) => found.records.push(from_item(item)?),
+                Some(super::assist::SCRIPT_STEP) => found.steps.push(from_item(item)?),
                 Some(super::items::tag::TYPING) => {
                     found.read = super::typing::read_marker_of(&item)
                 }

@@ -4,6 +4,7 @@
 //! upgrades a table an earlier release wrote (`cargo xtask migrate`).
 
 mod agents;
+mod assist;
 mod conditions;
 mod connections;
 mod contacts;
@@ -37,6 +38,7 @@ pub use items::INDEX;
 /// The partition keys built beside their aggregate's store; with [`items`], every partition of
 /// the table (the template's least-privilege test checks each function's grant against them).
 pub mod partitions {
+    pub use super::assist::{KNOWLEDGE_PK, SCRIPTS_PK};
     pub use super::connections::SUPERVISORS_PK;
     pub use super::deadlines::{CURSOR_PK as DEADLINE_CURSOR_PK, minute_pk as deadline_pk};
     pub use super::deferred::marker_partition as deferred_marker_partition;

@@ -40,6 +40,16 @@ impl DeskStore for InMemoryChannelStore {
         Ok(Stored::Inserted)
     }
 
+    async fn add_event(&self, event: &EventRecord) -> Result<Stored, StoreError> {
+        let mut desk = self.desk();
+        let events = desk.events.entry(event.conversation_id.clone()).or_default();
+        if events.iter().any(|e| e.id == event.id) {
+            return Ok(Stored::Duplicate);
+        }
+        events.push(event.clone());
+        Ok(Stored::Inserted)
+    }
+
     async fn desk_items(&self, id: &ConversationId) -> Result<DeskItems, StoreError> {
         let (records, read) = self.conversation_extras(id);
         let desk = self.desk();
@@ -49,12 +59,21 @@ impl DeskStore for InMemoryChannelStore {
             .map(|n| n.values().cloned().collect())
             .unwrap_or_default();
         notes.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
-        let events = desk.events.get(id.as_str()).cloned().unwrap_or_default();
+        let mut events = desk.events.get(id.as_str()).cloned().unwrap_or_default();
+        events.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        drop(desk);
+        let steps = self
+            .assist()
+            .steps
+            .get(id.as_str())
+            .map(|s| s.values().cloned().collect())
+            .unwrap_or_default();
         Ok(DeskItems {
             notes,
             events,
             records,
             read,
+            steps,
         })
     }
 

@@ -100,6 +100,8 @@ pub struct InMemoryChannelStore {
     stream: Mutex<Option<UnboundedSender<StreamChange>>>,
     /// Notes, events, quick replies and the search index.
     desk: Mutex<desk::DeskTables>,
+    /// Articles, scripts and ticked steps.
+    assist: Mutex<assist::AssistTables>,
 }
 
 impl InMemoryChannelStore {
@@ -183,6 +185,7 @@ impl InMemoryChannelStore {
 }
 
 mod agents;
+mod assist;
 mod connections;
 mod conversations;
 mod customers;

@@ -15,7 +15,7 @@ use crate::ports::{
 impl InMemoryChannelStore {
     /// Changes a stored conversation with `change` and shows it on the stream; `None` when it
     /// is not there or `change` refused (returned `false`).
-    fn change_conversation(
+    pub(super) fn change_conversation(
         &self,
         id: &str,
         change: impl FnOnce(&mut ConversationRecord) -> bool,

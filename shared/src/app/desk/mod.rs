@@ -44,6 +44,11 @@ pub struct EventView {
     pub by: String,
     pub from_agent: Option<String>,
     pub to_agent: Option<String>,
+    /// `suggestion_used`: what was inserted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item_id: Option<String>,
     pub created_at: String,
 }
 
@@ -55,6 +60,8 @@ impl From<EventRecord> for EventView {
             by: e.by,
             from_agent: e.from_agent,
             to_agent: e.to_agent,
+            kind: e.kind,
+            item_id: e.item_id,
             created_at: rfc3339(e.created_at),
         }
     }
@@ -68,6 +75,8 @@ pub struct DeskConversation {
     pub conversation: ConversationView,
     pub notes: Vec<NoteView>,
     pub events: Vec<EventView>,
+    /// The agent script it follows, with the steps ticked (`null`: none applies).
+    pub script: Option<super::assist::scripts::ScriptView>,
 }
 
 /// One conversation with its transcript, notes and events.
@@ -91,9 +100,16 @@ pub async fn conversation_with_desk(
             .map(super::views::RecordView::from)
             .collect(),
     );
+    let scripts = store.scripts().await?;
+    let script = super::assist::scripts::script_view(
+        &scripts,
+        &conversation.business_number,
+        &items.steps,
+    );
     Ok(Some(DeskConversation {
         conversation,
         notes: items.notes.into_iter().map(NoteView::from).collect(),
         events: items.events.into_iter().map(EventView::from).collect(),
+        script,
     }))
 }

@@ -169,6 +169,8 @@ pub async fn start_conversation(
             tags: Vec::new(),
             csat_sent_at: None,
             csat: None,
+            sentiment: None,
+            sentiment_trend: None,
         };
         if store
             .start_by_business(&session, &conversation, existing.as_ref())

@@ -95,6 +95,8 @@ pub async fn transfer_conversation(
             by: caller.agent.as_str().to_owned(),
             from_agent: Some(assigned.clone()),
             to_agent: Some(target.as_str().to_owned()),
+            kind: None,
+            item_id: None,
             created_at: clock.now(),
         };
         match store.transfer(&conversation, &assigned, &event).await? {

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::sentiment::turned_negative;
 use crate::domain::{ConversationState, OfferEnd, Presence, SessionWindow};
 use crate::ports::{
     ChangeKind, ConversationRecord, Direction, MISSED_OFFERS, MessageRecord, SessionRecord,
@@ -30,6 +31,8 @@ pub(super) enum Meaning {
     Overflowed(ConversationRecord),
     /// Routing set the agent away: offers in a row expired.
     MissedOffers(String),
+    /// The customer's rolling sentiment turned negative.
+    SentimentNegative(ConversationRecord),
     Nothing,
 }
 
@@ -41,6 +44,12 @@ pub(super) fn meaning(change: &StreamChange, now: DateTime<Utc>) -> Meaning {
             if new.state == ConversationState::Requested =>
         {
             Meaning::Requested(new.clone())
+        }
+        // Assist's write of the rolling sentiment changes nothing else of the conversation.
+        (ChangeKind::Modify, Some(I::Conversation(old)), Some(I::Conversation(new)))
+            if turned_negative(old.sentiment.as_ref(), new.sentiment.as_ref()) =>
+        {
+            Meaning::SentimentNegative(new.clone())
         }
         (ChangeKind::Modify, Some(I::Conversation(old)), Some(I::Conversation(new)))
             if old.state == ConversationState::Requested

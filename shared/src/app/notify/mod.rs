@@ -11,6 +11,7 @@ mod meaning;
 mod message;
 mod offers;
 mod requested;
+mod sentiment;
 mod transferred;
 mod window;
 
@@ -72,6 +73,9 @@ async fn notifications(
         Meaning::MessageReceived(message) => message::on_received(store, key, &message).await,
         Meaning::StatusChanged(message) => message::on_status(store, key, &message, now).await,
         Meaning::WindowClosed(session) => window::on_closed(store, key, &session, now).await,
+        Meaning::SentimentNegative(conversation) => {
+            sentiment::on_negative(store, key, &conversation, now).await
+        }
     }
 }
 

@@ -92,6 +92,9 @@ pub struct MessageView {
     /// The customer's reaction shown on this message (the latest; an empty emoji removed it).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<ReactionMark>,
+    /// A customer text's sentiment, once read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sentiment: Option<crate::domain::sentiment::Sentiment>,
     pub created_at: String,
 }
 
@@ -228,6 +231,7 @@ impl From<MessageRecord> for MessageView {
             error_code: m.error_code,
             template: m.template,
             agent_id: m.agent_id,
+            sentiment: m.sentiment,
             created_at: rfc3339(m.created_at),
         }
     }
@@ -270,6 +274,11 @@ pub struct ConversationView {
     /// The customer's CSAT answer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub csat: Option<CsatView>,
+    /// The customer's rolling sentiment and where it heads, once their first text is read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sentiment: Option<crate::domain::sentiment::Sentiment>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sentiment_trend: Option<crate::domain::sentiment::SentimentTrend>,
 }
 
 /// `{"message_id", "at"}`: the blue ticks the customer saw.
@@ -344,5 +353,7 @@ pub(crate) fn view(
             score: c.score,
             at: rfc3339(c.at),
         }),
+        sentiment: conversation.sentiment,
+        sentiment_trend: conversation.sentiment_trend,
     }
 }
