@@ -347,15 +347,15 @@ pub fn sentiment(
 ) -> Result<crate::domain::sentiment::SentimentMode, ConfigError> {
     match optional("SENTIMENT") {
         None => Ok(default),
-        Some(raw) => crate::domain::sentiment::SentimentMode::parse(&raw).ok_or(
-            ConfigError::Invalid {
+        Some(raw) => {
+            crate::domain::sentiment::SentimentMode::parse(&raw).ok_or(ConfigError::Invalid {
                 name: "SENTIMENT",
                 source: InvalidValue {
                     what: "sentiment",
                     reason: "comprehend, lexicon or off",
                 },
-            },
-        ),
+            })
+        }
     }
 }
 

@@ -1,12 +1,12 @@
 //! Assist: knowledge articles (administrators write, every agent searches), suggestions for a
 //! conversation and the record of one used, and agent scripts with their ticked steps.
 
-use lambda_http::{Request, RequestExt};
 use lambda_http::http::StatusCode;
+use lambda_http::{Request, RequestExt};
 use serde_json::json;
+use whatsapp_channel::app::assist::knowledge::{self, ArticleView};
 use whatsapp_channel::app::assist::scripts::{self, ScriptDefinition, TickRefusal};
 use whatsapp_channel::app::assist::suggestions::{self, SuggestionKind};
-use whatsapp_channel::app::assist::knowledge::{self, ArticleView};
 use whatsapp_channel::domain::AgentId;
 use whatsapp_channel::domain::knowledge::{InvalidArticle, parse_article, parse_article_id};
 use whatsapp_channel::domain::scripts::{InvalidScript, parse_script};
@@ -95,9 +95,8 @@ pub(crate) async fn put_article(
     agent: &AgentId,
 ) -> Answer {
     admins_only(state, request, "knowledge articles")?;
-    let id = parse_article_id(&decoded(raw_id)).map_err(|e| {
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_id", e.to_string())
-    })?;
+    let id = parse_article_id(&decoded(raw_id))
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_id", e.to_string()))?;
     let input = parse_article(body_bytes(request)).map_err(refused_article)?;
     let (new, view) = knowledge::put(
         state.store.as_ref(),
@@ -200,12 +199,20 @@ pub(crate) async fn put_script(
         InvalidScript::Malformed(_) => {
             ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", e.to_string())
         }
-        InvalidScript::Invalid(_) => {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_script", e.to_string())
-        }
+        InvalidScript::Invalid(_) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_script",
+            e.to_string(),
+        ),
     })?;
-    let (new, view) =
-        scripts::put(state.store.as_ref(), state.clock.as_ref(), &id, input, agent).await?;
+    let (new, view) = scripts::put(
+        state.store.as_ref(),
+        state.clock.as_ref(),
+        &id,
+        input,
+        agent,
+    )
+    .await?;
     let status = if new {
         StatusCode::CREATED
     } else {

@@ -242,9 +242,7 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
         }
         (&Method::GET, ["knowledge"]) => assist::search(state, request).await,
         (&Method::GET, ["knowledge", id]) => assist::article(state, id).await,
-        (&Method::PUT, ["knowledge", id]) => {
-            assist::put_article(state, request, id, &agent).await
-        }
+        (&Method::PUT, ["knowledge", id]) => assist::put_article(state, request, id, &agent).await,
         (&Method::DELETE, ["knowledge", id]) => assist::delete_article(state, request, id).await,
         (&Method::GET, ["scripts"]) => assist::scripts(state).await,
         (&Method::PUT, ["scripts", id]) => assist::put_script(state, request, id, &agent).await,

@@ -26,11 +26,13 @@ macro_rules! assets {
 }
 
 /// Every file the console loads. `every_console_file_is_served` keeps this list complete.
-static FILES: [(&str, &str, &[u8]); 31] = assets![
+static FILES: [(&str, &str, &[u8]); 38] = assets![
     "index.html" => "text/html; charset=utf-8",
     "styles.css" => "text/css; charset=utf-8",
+    "assist.css" => "text/css; charset=utf-8",
     "js/api.js" => "text/javascript; charset=utf-8",
     "js/app.js" => "text/javascript; charset=utf-8",
+    "js/assist.js" => "text/javascript; charset=utf-8",
     "js/auth.js" => "text/javascript; charset=utf-8",
     "js/board.js" => "text/javascript; charset=utf-8",
     "js/clock.js" => "text/javascript; charset=utf-8",
@@ -40,6 +42,8 @@ static FILES: [(&str, &str, &[u8]); 31] = assets![
     "js/deferred.js" => "text/javascript; charset=utf-8",
     "js/dispositions-admin.js" => "text/javascript; charset=utf-8",
     "js/dom.js" => "text/javascript; charset=utf-8",
+    "js/knowledge-admin.js" => "text/javascript; charset=utf-8",
+    "js/knowledge.js" => "text/javascript; charset=utf-8",
     "js/live.js" => "text/javascript; charset=utf-8",
     "js/newconversation.js" => "text/javascript; charset=utf-8",
     "js/notes.js" => "text/javascript; charset=utf-8",
@@ -48,10 +52,13 @@ static FILES: [(&str, &str, &[u8]); 31] = assets![
     "js/outcomes.js" => "text/javascript; charset=utf-8",
     "js/pages.js" => "text/javascript; charset=utf-8",
     "js/queue.js" => "text/javascript; charset=utf-8",
-    "js/quickreplies.js" => "text/javascript; charset=utf-8",
     "js/quickreplies-admin.js" => "text/javascript; charset=utf-8",
+    "js/quickreplies.js" => "text/javascript; charset=utf-8",
     "js/records.js" => "text/javascript; charset=utf-8",
+    "js/script.js" => "text/javascript; charset=utf-8",
+    "js/scripts-admin.js" => "text/javascript; charset=utf-8",
     "js/search.js" => "text/javascript; charset=utf-8",
+    "js/sentiment.js" => "text/javascript; charset=utf-8",
     "js/status.js" => "text/javascript; charset=utf-8",
     "js/summary.js" => "text/javascript; charset=utf-8",
     "js/templates.js" => "text/javascript; charset=utf-8",

@@ -350,7 +350,10 @@ async fn after_notifying(state: &NotifyAgent, notifier: &dyn AgentNotifier, chan
     let Some(assist) = &state.assist else {
         return;
     };
-    match assist.on_change(state.store.as_ref(), notifier, change).await {
+    match assist
+        .on_change(state.store.as_ref(), notifier, change)
+        .await
+    {
         Ok(report) => {
             if let Some(business) = &report.negative_for {
                 state

@@ -101,7 +101,11 @@ impl ComprehendScorer {
         Ok(out
             .languages()
             .iter()
-            .max_by(|a, b| a.score().unwrap_or(0.0).total_cmp(&b.score().unwrap_or(0.0)))
+            .max_by(|a, b| {
+                a.score()
+                    .unwrap_or(0.0)
+                    .total_cmp(&b.score().unwrap_or(0.0))
+            })
             .and_then(|l| l.language_code())
             .unwrap_or("en")
             .to_owned())
@@ -138,7 +142,10 @@ impl SentimentScorer for ComprehendScorer {
         let out = match result {
             Ok(out) => out,
             Err(SdkError::ServiceError(e))
-                if matches!(e.err(), DetectSentimentError::UnsupportedLanguageException(_)) =>
+                if matches!(
+                    e.err(),
+                    DetectSentimentError::UnsupportedLanguageException(_)
+                ) =>
             {
                 return Ok(Sentiment::unread(LANGUAGE_UNSUPPORTED).in_language(Some(language)));
             }

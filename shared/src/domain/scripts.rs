@@ -138,7 +138,10 @@ mod tests {
     #[test]
     fn among_several_matching_scripts_the_lowest_id_is_followed() {
         let scripts = [S("b", vec![]), S("a", vec![])];
-        assert_eq!(script_for(&scripts, "whatsapp:+1555").map(|s| s.0), Some("a"));
+        assert_eq!(
+            script_for(&scripts, "whatsapp:+1555").map(|s| s.0),
+            Some("a")
+        );
     }
 
     #[test]

@@ -106,11 +106,7 @@ pub trait AssistStore: Send + Sync {
     /// `true` when it existed.
     async fn delete_script(&self, id: &str) -> Result<bool, StoreError>;
     /// Ticks a step (`Some`) or unticks it (`conversation`, `script`, `index`).
-    async fn set_step(
-        &self,
-        done: &StepDone,
-        ticked: bool,
-    ) -> Result<(), StoreError>;
+    async fn set_step(&self, done: &StepDone, ticked: bool) -> Result<(), StoreError>;
 
     /// Stores a customer message's sentiment: `false` when the message is gone (an erasure,
     /// a retention sweep), which then stays gone.

@@ -32,8 +32,8 @@ pub use agents::{
     ProfileRecord, ProfileStore, WrapUpHold,
 };
 pub use assist::{
-    ArticleEntry, ArticleRecord, AssistStore, LEAD_CHARS, ScoreError, ScriptRecord, SentimentScorer,
-    StepDone,
+    ArticleEntry, ArticleRecord, AssistStore, LEAD_CHARS, ScoreError, ScriptRecord,
+    SentimentScorer, StepDone,
 };
 pub use bus::{BusError, BusEvent, EventBus};
 pub use clock::Clock;
@@ -116,6 +116,6 @@ impl<T> ChannelStore for T where
         + RoutingStore
         + TypingStore
         + OutcomeStore
-    + AssistStore
+        + AssistStore
 {
 }

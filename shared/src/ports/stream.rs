@@ -26,6 +26,10 @@ pub enum ChangeKind {
 
 /// An item of the table, decoded.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a change holds at most two images and lives for one stream record; the conversation is the commonest change, so boxing it would allocate for nearly every record"
+)]
 pub enum StoredItem {
     Session(SessionRecord),
     Conversation(ConversationRecord),

@@ -168,6 +168,8 @@ async fn load_leaves_out_a_business_started_conversation_until_the_customer_answ
             tags: Vec::new(),
             csat_sent_at: None,
             csat: None,
+            sentiment: None,
+            sentiment_trend: None,
         };
         let session = SessionRecord {
             business: BUSINESS.into(),

@@ -162,7 +162,9 @@ impl AssistStore for DynamoChannelStore {
         let compact = typed(entry, ARTICLE_ENTRY, entry_key(&entry.id))?;
         // First as new (201), then over the one there (200).
         for new in [true, false] {
-            let mut put = Put::builder().table_name(&self.table).set_item(Some(whole.clone()));
+            let mut put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(whole.clone()));
             if new {
                 put = put.condition_expression("attribute_not_exists(pk)");
             }

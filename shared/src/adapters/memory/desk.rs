@@ -42,7 +42,10 @@ impl DeskStore for InMemoryChannelStore {
 
     async fn add_event(&self, event: &EventRecord) -> Result<Stored, StoreError> {
         let mut desk = self.desk();
-        let events = desk.events.entry(event.conversation_id.clone()).or_default();
+        let events = desk
+            .events
+            .entry(event.conversation_id.clone())
+            .or_default();
         if events.iter().any(|e| e.id == event.id) {
             return Ok(Stored::Duplicate);
         }

@@ -102,13 +102,19 @@ impl Knowledge {
     ) -> Result<Vec<ArticleHit>, StoreError> {
         let loaded = self.current(store).await?;
         let tagged = |e: &ArticleEntry| {
-            tag.is_none_or(|t| e.tags.iter().any(|x| x.to_lowercase() == t.trim().to_lowercase()))
+            tag.is_none_or(|t| {
+                e.tags
+                    .iter()
+                    .any(|x| x.to_lowercase() == t.trim().to_lowercase())
+            })
         };
         let query = query.map(str::trim).filter(|q| !q.is_empty());
         let Some(query) = query else {
             let mut all: Vec<&ArticleEntry> =
                 loaded.entries.values().filter(|e| tagged(e)).collect();
-            all.sort_by(|a, b| (a.title.to_lowercase(), &a.id).cmp(&(b.title.to_lowercase(), &b.id)));
+            all.sort_by(|a, b| {
+                (a.title.to_lowercase(), &a.id).cmp(&(b.title.to_lowercase(), &b.id))
+            });
             return Ok(all
                 .into_iter()
                 .take(limit)

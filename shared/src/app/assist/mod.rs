@@ -50,8 +50,7 @@ impl Assist {
                 report.negative_for = Some(scored.business);
             }
         }
-        report.suggested =
-            suggestions::push_for(store, &self.knowledge, notifier, message).await?;
+        report.suggested = suggestions::push_for(store, &self.knowledge, notifier, message).await?;
         Ok(report)
     }
 }

@@ -135,7 +135,10 @@ pub async fn tick(
     let Some(script) = script_for(&scripts, &conversation.business) else {
         return Ok(Err(TickRefusal::NoStep));
     };
-    let Some(step) = u32::try_from(index).ok().filter(|_| index < script.steps.len()) else {
+    let Some(step) = u32::try_from(index)
+        .ok()
+        .filter(|_| index < script.steps.len())
+    else {
         return Ok(Err(TickRefusal::NoStep));
     };
     let record = StepDone {

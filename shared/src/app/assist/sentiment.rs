@@ -38,7 +38,10 @@ pub fn new_customer_text(change: &StreamChange) -> Option<&MessageRecord> {
         .any(|(n, v)| n == "MessageType" && v.trim().eq_ignore_ascii_case("reaction"));
     (message.direction == Direction::Inbound
         && !reaction
-        && message.body.as_deref().is_some_and(|b| !b.trim().is_empty()))
+        && message
+            .body
+            .as_deref()
+            .is_some_and(|b| !b.trim().is_empty()))
     .then_some(&**message)
 }
 
@@ -90,7 +93,12 @@ pub async fn read_message(
     };
     let agents = holders(store, &conversation).await?;
     notifier
-        .push_live(&sentiment_frame(&conversation, &message.id, &scored, agents))
+        .push_live(&sentiment_frame(
+            &conversation,
+            &message.id,
+            &scored,
+            agents,
+        ))
         .await;
     Ok(Some(scored))
 }

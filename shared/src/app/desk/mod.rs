@@ -101,11 +101,8 @@ pub async fn conversation_with_desk(
             .collect(),
     );
     let scripts = store.scripts().await?;
-    let script = super::assist::scripts::script_view(
-        &scripts,
-        &conversation.business_number,
-        &items.steps,
-    );
+    let script =
+        super::assist::scripts::script_view(&scripts, &conversation.business_number, &items.steps);
     Ok(Some(DeskConversation {
         conversation,
         notes: items.notes.into_iter().map(NoteView::from).collect(),

@@ -71,6 +71,7 @@ mod tests {
                 to: Some(to.into()),
             }),
             reactions: Vec::new(),
+            sentiment: None,
             created_at: at.into(),
         }
     }
