@@ -279,6 +279,8 @@ pub fn test_env(ddb_port: u16, moto_port: u16, venv_bin: &Path) -> Vec<(String, 
         ("AWS_ENDPOINT_URL_SQS", moto.clone()),
         // moto's EventBridge: the events for other systems.
         ("AWS_ENDPOINT_URL_EVENTBRIDGE", moto.clone()),
+        // moto's Comprehend: the sentiment scorer's requests.
+        ("AWS_ENDPOINT_URL_COMPREHEND", moto.clone()),
         // moto's S3: the media bucket in tests.
         ("AWS_ENDPOINT_URL_S3", moto),
         ("AWS_REGION", "us-east-1".to_string()),
@@ -416,6 +418,7 @@ mod tests {
         assert_eq!(get("AWS_ENDPOINT_URL_SNS"), "http://127.0.0.1:5000");
         assert_eq!(get("AWS_ENDPOINT_URL_SQS"), "http://127.0.0.1:5000");
         assert_eq!(get("AWS_ENDPOINT_URL_EVENTBRIDGE"), "http://127.0.0.1:5000");
+        assert_eq!(get("AWS_ENDPOINT_URL_COMPREHEND"), "http://127.0.0.1:5000");
         assert_eq!(get("AWS_ENDPOINT_URL_S3"), "http://127.0.0.1:5000");
         assert_eq!(get("AWS_REGION"), "us-east-1");
         assert!(get("PATH").starts_with("/x/venv/bin"));

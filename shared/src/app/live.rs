@@ -118,6 +118,8 @@ impl AgentNotifier for PushingNotifier {
     }
 
     async fn push_live(&self, notification: &Notification) {
+        // The inner notifier's own live-only path (SNS has none; a recording keeps it).
+        self.inner.push_live(notification).await;
         match push(
             self.connections.as_ref(),
             self.poster.as_ref(),

@@ -77,6 +77,13 @@ fn deferred_marker_pk() -> String {
 fn quick_reply_pk() -> String {
     pk(partitions::quick_reply_key("greeting"))
 }
+/// The knowledge articles and their search entries; the agent scripts.
+fn knowledge_pk() -> String {
+    partitions::KNOWLEDGE_PK.to_owned()
+}
+fn scripts_pk() -> String {
+    partitions::SCRIPTS_PK.to_owned()
+}
 fn disposition_pk() -> String {
     pk(partitions::disposition_key("resolved"))
 }
@@ -141,6 +148,8 @@ fn touched() -> BTreeMap<&'static str, Vec<(On, String)>> {
                 (Table, contact_pk()),
                 (Table, quick_reply_pk()),
                 (Table, disposition_pk()),
+                (Table, knowledge_pk()),
+                (Table, scripts_pk()),
                 (Table, term_pk()),
                 (Table, waiting_pk()),
                 (Gsi1, queue_shard_pk()),
@@ -167,9 +176,12 @@ fn touched() -> BTreeMap<&'static str, Vec<(On, String)>> {
         ),
         (
             // notifications (markers, contacts, available agents, live connections), the
-            // deadline index, search postings, deferred replies released
+            // deadline index, search postings, deferred replies released; suggestions (the
+            // knowledge entries and the team's quick replies)
             "NotifyAgentFunction",
             vec![
+                (Table, knowledge_pk()),
+                (Table, quick_reply_pk()),
                 (Table, conversation_pk()),
                 (Table, message_pk()),
                 (Table, notification_pk()),
@@ -326,9 +338,32 @@ fn webhook_ingest_may_not_read_an_agents_items() {
 
 /// Sort-key words of the adapters (never a partition): they need no grant.
 const SORT_KEYS: &[&str] = &[
-    "CONN", "EVENT", "NOTE", "QR", "CONTACT", "CONV", "DEFER", "DUE", "IDEMP", "MSG", "NOTIFY",
-    "PRESENCE", "SESSION", "PROFILE", "ASSIGNED", "OFFER", "ROUTING", "STATS", "TYPING", "DISP",
+    "CONN",
+    "EVENT",
+    "NOTE",
+    "QR",
+    "CONTACT",
+    "CONV",
+    "DEFER",
+    "DUE",
+    "IDEMP",
+    "MSG",
+    "NOTIFY",
+    "PRESENCE",
+    "SESSION",
+    "PROFILE",
+    "ASSIGNED",
+    "OFFER",
+    "ROUTING",
+    "STATS",
+    "TYPING",
+    "DISP",
     "WRAPUP",
+    "ARTICLE",
+    "ENTRY",
+    "VERSION",
+    "SCRIPT",
+    "SCRIPTSTEP",
 ];
 
 #[test]

@@ -1,6 +1,7 @@
 //! End-to-end tests: the handlers and local-api on DynamoDB Local (started by `cargo xtask test`),
 //! and the same behaviour on the embedded store.
 
+mod assist;
 mod contract;
 mod deadline;
 mod deferred;
