@@ -63,6 +63,8 @@ pub struct LocalApi {
     pub admin_group: String,
     /// Twilio's typing indicator: `POST …/typing`, and read receipts on accept from the stream.
     pub typing: Arc<Typing>,
+    /// The approved templates (the Content API's, cached): the CSAT survey's text.
+    pub templates: Arc<Templates>,
     /// The events for other systems and whether bodies go with them (else `EVENT_BUS_NAME`).
     pub bus: Option<(Arc<dyn whatsapp_channel::ports::EventBus>, bool)>,
     /// How long a close holds the agent's capacity for the wrap-up (`WRAP_UP_SECONDS`).
@@ -232,7 +234,7 @@ pub async fn start_notifications(
         state = state.with_read_receipts(api.typing.clone());
     }
     if let Some(csat) = api.csat.clone() {
-        state = state.with_csat(csat);
+        state = state.with_csat(csat, Some(api.templates.clone()));
     }
     state = state.with_wrap_up(api.wrap_up);
     // Sentiment (SENTIMENT: the embedded lexicon unless told, no account needed) and
@@ -317,7 +319,8 @@ impl LocalApi {
                 .with_typing(typing.clone()),
             replies: SendReply::new(store.clone(), sender.clone(), as_clock, settings.clone())
                 .with_admin_group(admin_group.clone())
-                .with_templates(templates),
+                .with_templates(templates.clone()),
+            templates,
             typing,
             bus: None,
             wrap_up: config::wrap_up()?,

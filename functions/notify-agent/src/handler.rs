@@ -18,6 +18,7 @@ use whatsapp_channel::app::outcomes::csat::{CsatSending, CsatSettings, survey_on
 use whatsapp_channel::app::outcomes::hold_on_close;
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::app::routing::{Router, RoutingSettings};
+use whatsapp_channel::app::templates::Templates;
 use whatsapp_channel::app::typing::{Actor, Typing};
 use whatsapp_channel::domain::WindowWarnings;
 use whatsapp_channel::logging::chain;
@@ -45,7 +46,7 @@ pub struct NotifyAgent {
     read_receipts: Option<Arc<Typing>>,
     /// `CSAT_CONTENT_SID`: the survey sent after a close (through the deferred replies'
     /// sender); `None`: no survey.
-    csat: Option<CsatSettings>,
+    csat: Option<(CsatSettings, Option<Arc<Templates>>)>,
     /// `EVENT_BUS_NAME`: the lifecycle for other systems, and whether message bodies go with it
     /// (`EVENTS_INCLUDE_BODIES`); `None`: no events.
     bus: Option<(Arc<dyn EventBus>, bool)>,
@@ -109,8 +110,10 @@ impl NotifyAgent {
 
     /// Sends the CSAT survey after a close whose window is open (needs
     /// [`NotifyAgent::with_deferred`]'s sender).
-    pub fn with_csat(mut self, csat: CsatSettings) -> Self {
-        self.csat = Some(csat);
+    /// `templates` (the Content API's approved list) gives the survey its name and text in the
+    /// transcript.
+    pub fn with_csat(mut self, csat: CsatSettings, templates: Option<Arc<Templates>>) -> Self {
+        self.csat = Some((csat, templates));
         self
     }
 
@@ -282,11 +285,12 @@ async fn before_notifying(state: &NotifyAgent, change: &StreamChange) -> Result<
     if let Some(typing) = &state.read_receipts {
         read_receipt(state, typing, change).await;
     }
-    if let (Some(settings), Some(deferred)) = (&state.csat, &state.deferred) {
+    if let (Some((settings, templates)), Some(deferred)) = (&state.csat, &state.deferred) {
         let sending = CsatSending {
             settings,
             sender: deferred.sender.as_ref(),
             reply: &deferred.settings,
+            templates: templates.as_deref(),
         };
         if survey_on_close(state.store.as_ref(), state.clock.as_ref(), &sending, change).await? {
             tracing::info!(event_id = %change.id, "CSAT survey sent");

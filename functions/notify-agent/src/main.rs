@@ -4,9 +4,10 @@ use lambda_runtime::{Error, run, service_fn};
 use notify_agent::{Deferred, NotifyAgent, function_handler};
 use whatsapp_channel::adapters::{
     DynamoChannelStore, EventBridgeBus, SqsTimerQueue, SystemClock, TwilioConfig,
-    TwilioReplySender, TwilioTypingIndicator, dynamodb,
+    TwilioContentCatalog, TwilioReplySender, TwilioTypingIndicator, dynamodb,
 };
 use whatsapp_channel::app::reply::ReplySettings;
+use whatsapp_channel::app::templates::Templates;
 use whatsapp_channel::app::typing::Typing;
 use whatsapp_channel::config;
 use whatsapp_channel::metrics::Metrics;
@@ -68,7 +69,7 @@ async fn main() -> Result<(), Error> {
                 Typing::new(Arc::new(indicator)).with_metrics(Metrics::lambda("notify-agent")),
             ));
         }
-        let sender = TwilioReplySender::new(twilio)?;
+        let sender = TwilioReplySender::new(twilio.clone())?;
         state = state.with_deferred(Deferred {
             sender: Arc::new(sender),
             settings: ReplySettings {
@@ -77,8 +78,13 @@ async fn main() -> Result<(), Error> {
             max_wait: config::deferred_max_wait()?,
         });
         // The CSAT survey after a close (CSAT_CONTENT_SID), through the same sender.
+        // Its name and text in the transcript come from the Content API's approved list.
         if let Some(csat) = config::csat()? {
-            state = state.with_csat(csat);
+            let catalog = TwilioContentCatalog::new(&TwilioConfig {
+                api_base_url: config::content_api_base_url(),
+                ..twilio.clone()
+            })?;
+            state = state.with_csat(csat, Some(Arc::new(Templates::new(Arc::new(catalog)))));
         }
     }
     // Sentiment (SENTIMENT: Comprehend by default) and suggestions for each customer text.

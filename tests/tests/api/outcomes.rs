@@ -220,13 +220,27 @@ async fn closing_sends_the_csat_survey_once_and_the_customers_5_is_its_score_not
     assert_eq!(status, 200);
     // The survey goes out once, from the stream, with the approved template.
     let path = format!("/conversations/{id}");
-    local
+    let conversation = local
         .eventually(&path, |c| {
             c["messages"]
                 .as_array()
                 .is_some_and(|m| m.iter().any(|m| m["template"]["content_sid"] == CSAT_SID))
         })
         .await;
+    // The transcript shows it by its name and text, from the Content API's approved list.
+    let survey = conversation["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["template"]["content_sid"] == CSAT_SID)
+        .unwrap();
+    assert_eq!(survey["template"]["name"], "order_update", "{survey}");
+    assert!(
+        survey["template"]["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("Hi ")),
+        "{survey}"
+    );
     let sent = twilio_messages(&local).await;
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!(sent[0]["form"]["ContentSid"], CSAT_SID);

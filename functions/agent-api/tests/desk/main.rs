@@ -93,5 +93,6 @@ pub(crate) fn caller(value: &mut serde_json::Value, agent: &str, groups: Option<
     }
 }
 
+mod assist;
 mod conversation;
 mod lookups;

@@ -132,6 +132,9 @@ impl AssistStore for DynamoChannelStore {
         let entries = self
             .query(PartitionQuery {
                 sort_keys: SortKeys::Prefix("ENTRY#".into()),
+                // Consistent, like the version: else an instance reloading just after a write
+                // could keep older entries under the new version until the next write.
+                consistent: true,
                 ..PartitionQuery::of(Partition::table(KNOWLEDGE_PK))
             })
             .await?

@@ -415,6 +415,8 @@ pub struct PartitionQuery {
     /// Only the items whose attribute equals this value. The filter runs after DynamoDB reads
     /// a page, so pages are read until `limit` items match.
     pub only: Option<(&'static str, AttributeValue)>,
+    /// A strongly consistent read (the table only; an index cannot give one).
+    pub consistent: bool,
 }
 
 impl PartitionQuery {
@@ -426,6 +428,7 @@ impl PartitionQuery {
             newest_first: false,
             limit: None,
             only: None,
+            consistent: false,
         }
     }
 
@@ -439,6 +442,7 @@ impl PartitionQuery {
         } = &self.partition;
         let query = query
             .set_index_name(index.map(str::to_owned))
+            .set_consistent_read((self.consistent && index.is_none()).then_some(true))
             .expression_attribute_values(":pk", s(value.clone()))
             .scan_index_forward(!self.newest_first);
         let query = match &self.sort_keys {

@@ -20,6 +20,9 @@ pub struct CsatSending<'a> {
     pub settings: &'a CsatSettings,
     pub sender: &'a dyn ReplySender,
     pub reply: &'a ReplySettings,
+    /// The approved templates, for the survey's name and text in the transcript (else it
+    /// shows as its Content SID).
+    pub templates: Option<&'a crate::app::templates::Templates>,
 }
 
 /// The id an agent's reply records: the survey is the channel's, not an agent's.
@@ -54,11 +57,16 @@ pub async fn survey_on_close(
     {
         return Ok(false);
     }
-    let content = ReplyContent::Template {
+    let mut content = ReplyContent::Template {
         content_sid: sending.settings.content_sid.clone(),
         variables: BTreeMap::new(),
         shown: None,
     };
+    if let Some(templates) = sending.templates {
+        // As an administrator's: the channel's own survey is never refused here (Twilio
+        // decides); an approved one gets its name and text.
+        let _ = templates.check(&mut content, true).await;
+    }
     let outbound = OutboundRequest {
         to: new.customer.clone(),
         from: new.business.clone(),
