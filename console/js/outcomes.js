@@ -1,7 +1,9 @@
 // Outcomes' pure rules for the console: tags typed as "refund, vip", the summary's character
-// count, a linked record's fields, who may record an outcome and when, and the words shown.
+// count, a linked record's fields, a record to create (and why creating failed), who may record an outcome and when, and the words shown.
 // They mirror the server's checks so that a mistake is explained before anything is sent; the
 // server still decides (its `message` is shown when it refuses).
+
+import { customerName } from "./customer.js";
 
 export const MAX_TAGS = 10;
 export const MAX_TAG_CHARS = 32;
@@ -74,8 +76,8 @@ const RECORD_ID = /^[\x21-\x7e]{1,128}$/;
  * link is optional and must be https).
  */
 export function recordProblem({ system = "", id = "", url = "" }) {
-  if (!system.trim()) return "Enter the system, for example crm.";
-  if (!SYSTEM.test(system.trim())) return "A system is 1 to 32 letters, digits, - or _.";
+  const wrongSystem = systemProblem(system);
+  if (wrongSystem) return wrongSystem;
   const recordId = id.trim();
   if (!recordId) return "Enter the record ID.";
   if (!RECORD_ID.test(recordId)) return "A record ID is 1 to 128 visible ASCII characters: no spaces or accents.";
@@ -96,6 +98,53 @@ export function recordBody({ system = "", id = "", url = "" }) {
   const body = { system: system.trim(), id: id.trim() };
   if (url.trim()) body.url = url.trim();
   return body;
+}
+
+function systemProblem(system) {
+  if (!system.trim()) return "Enter the system, for example crm.";
+  if (!SYSTEM.test(system.trim())) return "A system is 1 to 32 letters, digits, - or _.";
+  return null;
+}
+
+export const MAX_RECORD_TITLE_CHARS = 200;
+
+/** What is wrong with a record to create, in words, or null: `{system, title}` as typed. */
+export function createRecordProblem({ system = "", title = "" }) {
+  const wrongSystem = systemProblem(system);
+  if (wrongSystem) return wrongSystem;
+  const length = charCount(title.trim());
+  if (!length) return "Enter a title for the new record.";
+  if (length > MAX_RECORD_TITLE_CHARS) return `A title is at most ${MAX_RECORD_TITLE_CHARS} characters; this one has ${thousands(length)}.`;
+  return null;
+}
+
+/** The body of `POST …/records` that asks the records system to create the record and links it. */
+export function createRecordBody({ system = "", title = "" }) {
+  return { system: system.trim(), create: true, title: title.trim() };
+}
+
+/**
+ * The title a new record starts with: the first line of the outcome's summary when there is
+ * one, else "WhatsApp conversation with Zoë"; at most 200 characters.
+ */
+export function recordTitle(conversation) {
+  const summary = (conversation?.outcome?.summary ?? "").trim().split(/\r?\n/)[0].trim();
+  const name = customerName(conversation?.customer);
+  const title = summary || (name ? `WhatsApp conversation with ${name}` : "");
+  const chars = [...title];
+  return chars.length > MAX_RECORD_TITLE_CHARS ? `${chars.slice(0, MAX_RECORD_TITLE_CHARS - 1).join("").trimEnd()}…` : title;
+}
+
+/**
+ * Why a record could not be created, in plain words: the records system's failures say what
+ * the agent can do instead; anything else is the server's own message.
+ */
+export function createRecordError(error) {
+  if (error?.code === "records_webhook_unavailable") return "No records system is connected to this channel; link an existing record instead.";
+  // Any 502 here is the records system's (the API's generic 502 wording is about Twilio).
+  if (error?.code === "records_webhook_failed" || error?.status === 502)
+    return "The records system did not create the record, so nothing was linked. Try again, or link an existing record.";
+  return error?.message || "The record could not be created. Try again.";
 }
 
 /** "crm CASE-42": how a linked record is named on its row and its Unlink button. */

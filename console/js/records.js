@@ -1,9 +1,41 @@
 // A conversation's tags and linked records, on any conversation (active or closed): the
 // conversation view shows both, the wrap-up form the records. Each change is sent at once
-// (`PUT …/tags`, `POST`/`DELETE …/records`) and the lists follow the server's answer.
+// (`PUT …/tags`, `POST`/`DELETE …/records`) and the lists follow the server's answer. A record
+// can also be created in the records system (`POST …/records` with `create`) and linked at once.
 
 import { h, replaceChildren } from "./dom.js";
-import { mayManage, parseTags, recordBody, recordLink, recordName, recordProblem, withoutTag } from "./outcomes.js";
+import {
+  createRecordBody,
+  createRecordError,
+  createRecordProblem,
+  mayManage,
+  parseTags,
+  recordBody,
+  recordLink,
+  recordName,
+  recordProblem,
+  recordTitle,
+  withoutTag,
+} from "./outcomes.js";
+
+const SYSTEM_KEY = "console.record-system";
+
+/** The system this agent last linked or created a record in (this tab), else "crm". */
+function lastSystem() {
+  try {
+    return sessionStorage.getItem(SYSTEM_KEY) || "crm";
+  } catch {
+    return "crm";
+  }
+}
+
+function rememberSystem(system) {
+  try {
+    sessionStorage.setItem(SYSTEM_KEY, system);
+  } catch {
+    // Storage refused (a private window's quota): the next form starts with "crm".
+  }
+}
 
 const field = (id, label, input, hint = null, wide = false) =>
   h("div", { class: wide ? "field wide" : "field" }, h("label", { for: id }, label), hint, input);
@@ -124,7 +156,10 @@ export class TagsControl {
   }
 }
 
-/** Linked records: each a link (https) or text, **Unlink** for the assigned agent or an administrator; **Link record**. */
+/**
+ * Linked records: each a link (https) or text, **Unlink** for the assigned agent or an
+ * administrator; **Link record**; **Create record** (System and Title) for a new one.
+ */
 export class RecordsSection {
   constructor({ api, agentId, isAdmin, prefix = "", onChanged }) {
     this.api = api;
@@ -154,12 +189,32 @@ export class RecordsSection {
       this.link();
     });
     this.form.addEventListener("input", () => say(this.error, ""));
+
+    this.createSystem = h("input", { id: id("record-create-system"), type: "text", autocomplete: "off", maxlength: 32 });
+    this.createTitle = h("input", { id: id("record-create-title"), type: "text", autocomplete: "off" });
+    this.createError = h("p", { class: "error", role: "alert", hidden: true });
+    this.createButton = h("button", { type: "submit", class: "secondary" }, "Create record");
+    this.createForm = h(
+      "form",
+      { class: "record-form record-create", "aria-labelledby": id("record-create-title-heading") },
+      h("h4", { id: id("record-create-title-heading"), class: "wide" }, "Create a record"),
+      field(id("record-create-system"), "System", this.createSystem),
+      field(id("record-create-title"), "Title", this.createTitle, null, true),
+      h("div", { class: "actions" }, this.createButton),
+      this.createError,
+    );
+    this.createForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.create();
+    });
+    this.createForm.addEventListener("input", () => this.clearCreateError());
     this.root = h(
       "section",
       { class: "tool records-panel", "aria-labelledby": id("records-title") },
       h("h3", { id: id("records-title") }, "Linked records"),
       this.list,
       this.form,
+      this.createForm,
       this.status,
     );
   }
@@ -168,6 +223,9 @@ export class RecordsSection {
     if (conversation.id !== this.conversation?.id) {
       this.form.reset();
       say(this.error, "");
+      this.createSystem.value = lastSystem();
+      this.createTitle.value = recordTitle(conversation);
+      this.clearCreateError();
     }
     // `records` is only on GET /conversations/{id}: an answer without it changes nothing.
     const records = conversation.records ?? (conversation.id === this.conversation?.id ? this.conversation.records : undefined);
@@ -215,6 +273,7 @@ export class RecordsSection {
       const record = await this.api.linkRecord(conversation.id, recordBody(typed));
       const same = (r) => r.system === record.system && r.id === record.id;
       const records = [...(conversation.records ?? []).filter((r) => !same(r)), record];
+      rememberSystem(record.system);
       this.changed(conversation.id, records, `Linked ${recordName(record)}.`);
       if (this.conversation?.id === conversation.id) {
         this.form.reset();
@@ -224,6 +283,55 @@ export class RecordsSection {
       say(this.error, error.message);
     } finally {
       this.button.disabled = false;
+    }
+  }
+
+  clearCreateError() {
+    say(this.createError, "");
+    for (const input of [this.createSystem, this.createTitle]) input.removeAttribute("aria-invalid");
+  }
+
+  /**
+   * Asks the records system for a new record and links it. While it waits the button says
+   * "Creating…"; a refusal keeps what the agent typed and says in words what to do instead.
+   */
+  async create() {
+    if (this.creating) return;
+    const typed = { system: this.createSystem.value, title: this.createTitle.value };
+    const problem = createRecordProblem(typed);
+    if (problem) {
+      // The keyboard goes to the field to correct: the system's when it is the system's problem.
+      const wrong = createRecordProblem({ ...typed, title: "-" }) ? this.createSystem : this.createTitle;
+      say(this.createError, problem);
+      wrong.setAttribute("aria-invalid", "true");
+      wrong.focus();
+      return;
+    }
+    const conversation = this.conversation;
+    say(this.createError, "");
+    this.creating = true;
+    this.createButton.disabled = true;
+    this.createButton.textContent = "Creating…";
+    this.status.textContent = "Creating the record…";
+    try {
+      const record = await this.api.linkRecord(conversation.id, createRecordBody(typed));
+      const same = (r) => r.system === record.system && r.id === record.id;
+      const records = [...(conversation.records ?? []).filter((r) => !same(r)), record];
+      rememberSystem(record.system);
+      this.changed(conversation.id, records, `Record ${record.id} created and linked.`);
+      // A second press would create a second record: the title empties once this one is linked.
+      if (this.conversation?.id === conversation.id) this.createTitle.value = "";
+    } catch (error) {
+      if (this.conversation?.id === conversation.id) {
+        this.status.textContent = "";
+        say(this.createError, createRecordError(error));
+      }
+    } finally {
+      this.creating = false;
+      this.createButton.disabled = false;
+      this.createButton.textContent = "Create record";
+      // A disabled button loses the keyboard: it comes back to the button, not the page's top.
+      if (document.activeElement === document.body || document.activeElement === null) this.createButton.focus();
     }
   }
 

@@ -1,14 +1,18 @@
 // Outcomes in headless Chromium against a real local-api: an administrator defines the outcome
-// codes on the Outcomes page; an agent tags a conversation, closes it, and the wrap-up form
+// codes on the Outcomes page; an agent tags a conversation, creates a record in the CRM through
+// local-api's in-memory stand-in (after a refusal and a failure, faked in the browser, that keep
+// what was typed), closes the conversation, and the wrap-up form
 // opens (outcome, summary with its count, tags, a linked CRM record); the header then shows the
 // outcome and the record finds the conversation; an administrator's close of the agent's other
 // conversation opens the agent's wrap-up by itself, Escape leaves it "Wrap-up pending"; Export
 // opens the printable page and downloads the JSON; with no outcome codes the form says whom to
-// ask; accessible names, unique ids, 390 px; screenshots `outcomes-*.png`.
+// ask; the wrap-up form creates a record too, in the system last used; accessible names, unique
+// ids, 390 px; screenshots `outcomes-*.png`. With AXE_CORE (the path of axe.min.js) set, axe-core
+// checks the linked records' panel too.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { agentCall, launchChromium, required, sendInbound, startLocalApi } from "./local-api.mjs";
@@ -20,6 +24,7 @@ const ADMIN = "agent-sup";
 const TIMEOUT = 10_000;
 const SUMMARY = "Refund of 12.50 sent; the parcel was lost in transit.";
 const RECORD_URL = "https://crm.example.com/cases/42";
+const NEW_RECORD_TITLE = "Card charged twice";
 /** The CSAT survey: one of the local Twilio stand-in's approved templates. */
 const SURVEY_SID = "HXa1b2c3d4e5f60718293a4b5c6d7e8f90";
 
@@ -46,8 +51,21 @@ async function bothWidths(target, name, inSight = null) {
   await target.setViewportSize({ width: 1366, height: 768 });
 }
 
+/** axe-core's violations inside `selector` (none checked, [] given, when AXE_CORE is not set). */
+async function axeViolations(target, selector) {
+  const path = process.env.AXE_CORE;
+  if (!path || !existsSync(path)) return [];
+  // Evaluated through the debugger, which the page's Content-Security-Policy (no inline script) does not stop.
+  if (!(await target.evaluate(() => Boolean(window.axe)))) await target.evaluate(`${readFileSync(path, "utf8")}\n;void 0`);
+  return target.evaluate(async (include) => {
+    const result = await window.axe.run({ include: [include] }, { resultTypes: ["violations"] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
+  }, selector);
+}
+
 async function newPage(who) {
   const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+  if (process.env.TMP_DISK) await context.route("**/console/**", (route) => { const u = new URL(route.request().url()); const f = "/work/main/console" + u.pathname.replace(/^\/console/, ""); if (!/\.(js|css)$/.test(f) || !existsSync(f)) return route.fallback(); return route.fulfill({ status: 200, contentType: f.endsWith(".css") ? "text/css" : "text/javascript", body: readFileSync(f) }); }); // TMPDISK
   const created = await context.newPage();
   created.setDefaultTimeout(TIMEOUT);
   created.on("pageerror", (error) => pageErrors.push(`${who}: ${error.message}`));
@@ -156,6 +174,85 @@ test("an agent tags an active conversation", async () => {
   await bothWidths(page, "02-tags", () => tags.scrollIntoViewIfNeeded());
 });
 
+test("an agent creates a record in the CRM from the conversation view; a failure keeps what was typed", async () => {
+  const records = page.getByRole("main").getByRole("region", { name: "Linked records" });
+  const create = records.getByRole("form", { name: "Create a record" });
+  const system = create.getByRole("textbox", { name: "System" });
+  const title = create.getByRole("textbox", { name: "Title" });
+  // Prefilled: the system "crm" (none used yet), the customer's name.
+  assert.equal(await system.inputValue(), "crm");
+  assert.equal(await title.inputValue(), "WhatsApp conversation with Zoë");
+  // An empty title is explained before anything is sent.
+  await title.fill("  ");
+  await create.getByRole("button", { name: "Create record" }).click();
+  await create.getByRole("alert").getByText("Enter a title for the new record.").waitFor();
+  assert.equal(await title.getAttribute("aria-invalid"), "true");
+  await title.fill(NEW_RECORD_TITLE);
+  await create.getByRole("alert").waitFor({ state: "hidden" });
+
+  // The CRM fails (faked here: local-api's stand-in always succeeds); held until the button was seen waiting.
+  const path = `**/conversations/${zoeId}/records`;
+  const sent = [];
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await page.route(path, async (route) => {
+    sent.push(route.request().postDataJSON());
+    await held;
+    await route.fulfill({
+      status: 502,
+      contentType: "application/json",
+      body: JSON.stringify({ error: "records_webhook_failed", message: "The CRM did not create the record; nothing was linked. Try again, or link an existing record." }),
+    });
+  });
+  await create.getByRole("button", { name: "Create record" }).click();
+  const creating = create.getByRole("button", { name: "Creating…" });
+  await creating.waitFor();
+  assert.equal(await creating.isDisabled(), true);
+  await bothWidths(page, "02b-creating-record", () => create.scrollIntoViewIfNeeded());
+  release();
+  await create
+    .getByRole("alert")
+    .getByText("The records system did not create the record, so nothing was linked. Try again, or link an existing record.")
+    .waitFor();
+  assert.equal(await create.getByRole("button", { name: "Create record" }).isEnabled(), true);
+  assert.equal(await title.inputValue(), NEW_RECORD_TITLE);
+  assert.equal(await system.inputValue(), "crm");
+  assert.deepEqual(sent, [{ system: "crm", create: true, title: NEW_RECORD_TITLE }]);
+  await records.getByText("No records linked.").waitFor();
+  await bothWidths(page, "02c-create-record-failed", () => create.scrollIntoViewIfNeeded());
+
+  // No records system configured (503): said in words, what was typed still there.
+  await page.unroute(path);
+  await page.route(path, (route) =>
+    route.fulfill({
+      status: 503,
+      contentType: "application/json",
+      body: JSON.stringify({ error: "records_webhook_unavailable", message: "This deployment has no records webhook (RECORDS_WEBHOOK_URL) to create records with." }),
+    }),
+  );
+  await create.getByRole("button", { name: "Create record" }).click();
+  await create.getByRole("alert").getByText("No records system is connected to this channel; link an existing record instead.").waitFor();
+  assert.equal(await title.inputValue(), NEW_RECORD_TITLE);
+  await page.unroute(path);
+
+  // Through local-api's in-memory CRM: it chooses the id, and the link appears as a linked one does.
+  await create.getByRole("button", { name: "Create record" }).click();
+  const link = records.getByRole("link", { name: "crm REC-1 (opens in a new tab)" });
+  await link.waitFor();
+  assert.equal(await link.getAttribute("href"), "https://records.example.com/REC-1");
+  await records.getByRole("status").filter({ hasText: "Record REC-1 created and linked." }).waitFor({ state: "attached" });
+  await create.getByRole("alert").waitFor({ state: "hidden" });
+  await records.getByRole("button", { name: "Unlink crm REC-1" }).waitFor();
+  // The title empties (a second press would create a second record); the system stays.
+  assert.equal(await title.inputValue(), "");
+  assert.equal(await system.inputValue(), "crm");
+  await bothWidths(page, "02d-record-created", () => create.scrollIntoViewIfNeeded());
+  assert.deepEqual(await axeViolations(page, "main .records-panel"), []);
+
+  const view = await agentCall(server.base, AGENT, "GET", `/conversations/${zoeId}`);
+  assert.deepEqual(view.json.records.map((r) => [r.system, r.id, r.url, r.linked_by]), [["crm", "REC-1", "https://records.example.com/REC-1", AGENT]]);
+});
+
 test("closing the conversation opens the wrap-up form, which records the outcome, a summary and a CRM record", async () => {
   await page.getByRole("button", { name: "Close conversation" }).click();
   const dialog = wrapUp("Zoë");
@@ -182,13 +279,15 @@ test("closing the conversation opens the wrap-up form, which records the outcome
 
   // A record: the link must be https; then linked at once.
   const records = dialog.getByRole("region", { name: "Linked records" });
-  await records.getByRole("textbox", { name: "System" }).fill("crm");
-  await records.getByRole("textbox", { name: "Record ID" }).fill("CASE-42");
-  await records.getByRole("textbox", { name: "Link (https, optional)" }).fill("http://crm.example.com/cases/42");
-  await records.getByRole("button", { name: "Link record" }).click();
+  await records.getByRole("link", { name: "crm REC-1 (opens in a new tab)" }).waitFor();
+  const linkForm = records.getByRole("form", { name: "Link a record" });
+  await linkForm.getByRole("textbox", { name: "System" }).fill("crm");
+  await linkForm.getByRole("textbox", { name: "Record ID" }).fill("CASE-42");
+  await linkForm.getByRole("textbox", { name: "Link (https, optional)" }).fill("http://crm.example.com/cases/42");
+  await linkForm.getByRole("button", { name: "Link record" }).click();
   await records.getByText("The link must be a full https:// address.").waitFor();
-  await records.getByRole("textbox", { name: "Link (https, optional)" }).fill(RECORD_URL);
-  await records.getByRole("button", { name: "Link record" }).click();
+  await linkForm.getByRole("textbox", { name: "Link (https, optional)" }).fill(RECORD_URL);
+  await linkForm.getByRole("button", { name: "Link record" }).click();
   const link = records.getByRole("link", { name: "crm CASE-42 (opens in a new tab)" });
   await link.waitFor();
   assert.equal(await link.getAttribute("href"), RECORD_URL);
@@ -210,7 +309,10 @@ test("closing the conversation opens the wrap-up form, which records the outcome
   assert.equal(view.json.outcome.disposition, "resolved");
   assert.equal(view.json.outcome.summary, SUMMARY);
   assert.deepEqual(view.json.tags, ["refund", "lost-parcel"]);
-  assert.deepEqual(view.json.records.map((r) => [r.system, r.id, r.url]), [["crm", "CASE-42", RECORD_URL]]);
+  assert.deepEqual(
+    view.json.records.map((r) => [r.system, r.id, r.url]).sort(),
+    [["crm", "CASE-42", RECORD_URL], ["crm", "REC-1", "https://records.example.com/REC-1"]],
+  );
   const byRecord = await agentCall(server.base, AGENT, "GET", "/conversations?record=crm:CASE-42");
   assert.equal(byRecord.status, 200);
   assert.deepEqual(byRecord.json.conversations.map((c) => c.id), [zoeId]);
@@ -323,10 +425,36 @@ test("with no outcome codes the wrap-up form says to ask an administrator", asyn
   await dialog.waitFor({ state: "hidden" });
 });
 
+test("the wrap-up form creates a record too, and the conversation view follows", async () => {
+  await page.getByRole("region", { name: "Ana" }).getByRole("button", { name: "Wrap up" }).click();
+  const dialog = wrapUp("Ana");
+  const records = dialog.getByRole("region", { name: "Linked records" });
+  const create = records.getByRole("form", { name: "Create a record" });
+  assert.equal(await create.getByRole("textbox", { name: "Title" }).inputValue(), "WhatsApp conversation with Ana");
+  // Another system than the one last used.
+  await create.getByRole("textbox", { name: "System" }).fill("helpdesk");
+  await create.getByRole("textbox", { name: "Title" }).fill("Change of delivery address");
+  await create.getByRole("button", { name: "Create record" }).click();
+  await records.getByRole("link", { name: "helpdesk REC-2 (opens in a new tab)" }).waitFor();
+  await records.getByRole("status").filter({ hasText: "Record REC-2 created and linked." }).waitFor({ state: "attached" });
+  await bothWidths(page, "11-wrap-up-record-created", () => create.scrollIntoViewIfNeeded());
+  assert.deepEqual(await axeViolations(page, "dialog#wrapup .records-panel"), []);
+  await dialog.getByRole("button", { name: "Later" }).click();
+  await dialog.waitFor({ state: "hidden" });
+  // The conversation view behind it shows the new link without a re-read.
+  const panelRecords = page.getByRole("main").getByRole("region", { name: "Linked records" });
+  await panelRecords.getByRole("link", { name: "helpdesk REC-2 (opens in a new tab)" }).waitFor();
+  const view = await agentCall(server.base, AGENT, "GET", `/conversations/${anaId}`);
+  assert.deepEqual(view.json.records.map((r) => [r.system, r.id, r.linked_by]), [["helpdesk", "REC-2", AGENT]]);
+});
+
 test("every control has an accessible name, ids are unique and the page fits 390 px", async () => {
-  // The wrap-up form and the conversation view at once (the dialog holds its own record form).
+  // The wrap-up form and the conversation view at once (the dialog holds its own record forms).
   await page.getByRole("region", { name: "Ana" }).getByRole("button", { name: "Wrap up" }).click();
   await wrapUp("Ana").waitFor();
+  // A new record starts in the system last used.
+  const create = wrapUp("Ana").getByRole("form", { name: "Create a record" });
+  assert.equal(await create.getByRole("textbox", { name: "System" }).inputValue(), "helpdesk");
   for (const target of [page, admin]) {
     const unnamed = await target.evaluate(() =>
       [...document.querySelectorAll("button, input, select, textarea, a[href], summary")]

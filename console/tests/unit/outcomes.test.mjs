@@ -3,7 +3,11 @@ import assert from "node:assert/strict";
 
 import {
   MAX_SUMMARY_CHARS,
+  MAX_RECORD_TITLE_CHARS,
   WRAP_UP_WINDOW_MS,
+  createRecordBody,
+  createRecordError,
+  createRecordProblem,
   csatText,
   dispositionProblem,
   downloadName,
@@ -15,6 +19,7 @@ import {
   recordLink,
   recordName,
   recordProblem,
+  recordTitle,
   sandboxedExportHtml,
   summaryCount,
   uniqueTags,
@@ -94,6 +99,59 @@ test("the record sent is trimmed, with no url when none was typed", () => {
   assert.equal(recordLink({ url: "https://crm.example.com/42" }), "https://crm.example.com/42");
   assert.equal(recordLink({ url: "javascript:alert(1)" }), null);
   assert.equal(recordLink({ url: null }), null);
+});
+
+test("a record to create needs a system and a title of 1 to 200 characters", () => {
+  assert.equal(MAX_RECORD_TITLE_CHARS, 200);
+  assert.equal(createRecordProblem({ system: "crm", title: "Card charged twice" }), null);
+  assert.equal(createRecordProblem({ system: "", title: "Card charged twice" }), "Enter the system, for example crm.");
+  assert.equal(createRecordProblem({ system: "my crm", title: "Card charged twice" }), "A system is 1 to 32 letters, digits, - or _.");
+  assert.equal(createRecordProblem({ system: "x".repeat(33), title: "t" }), "A system is 1 to 32 letters, digits, - or _.");
+  assert.equal(createRecordProblem({ system: "crm", title: "   " }), "Enter a title for the new record.");
+  assert.equal(createRecordProblem({ system: "crm" }), "Enter a title for the new record.");
+  // Characters as the server counts them: 200 emoji are 200 characters.
+  assert.equal(createRecordProblem({ system: "crm", title: "🙂".repeat(200) }), null);
+  assert.equal(createRecordProblem({ system: "crm", title: "a".repeat(201) }), "A title is at most 200 characters; this one has 201.");
+  assert.equal(createRecordProblem({ system: "crm", title: ` ${"a".repeat(200)} ` }), null);
+});
+
+test("the record to create is sent trimmed, with create: true and no id", () => {
+  assert.deepEqual(createRecordBody({ system: " crm ", title: "  Card charged twice " }), {
+    system: "crm",
+    create: true,
+    title: "Card charged twice",
+  });
+});
+
+test("a new record's title starts from the outcome's summary, else the customer's name", () => {
+  assert.equal(recordTitle({ outcome: { summary: "Refund sent.\nThe parcel was lost." }, customer: { profile_name: "Zoë" } }), "Refund sent.");
+  assert.equal(recordTitle({ outcome: { summary: "  " }, customer: { profile_name: "Zoë" } }), "WhatsApp conversation with Zoë");
+  assert.equal(recordTitle({ outcome: null, customer: { display_name: "Zoë Adams", profile_name: "Zoë" } }), "WhatsApp conversation with Zoë Adams");
+  assert.equal(recordTitle({ customer: { address: "whatsapp:+447700900071" } }), "WhatsApp conversation with +447700900071");
+  assert.equal(recordTitle({ id: "c1", customer: {} }), "");
+  assert.equal(recordTitle(null), "");
+  // A long summary is cut to 200 characters, marked with an ellipsis.
+  const long = recordTitle({ outcome: { summary: "é".repeat(250) } });
+  assert.equal([...long].length, 200);
+  assert.ok(long.endsWith("…"));
+  assert.equal(createRecordProblem({ system: "crm", title: long }), null);
+});
+
+test("a record that could not be created is explained in plain words", () => {
+  const failure = (status, code, message) => Object.assign(new Error(message), { status, code });
+  assert.equal(
+    createRecordError(failure(503, "records_webhook_unavailable", "This deployment has no records webhook (RECORDS_WEBHOOK_URL) to create records with.")),
+    "No records system is connected to this channel; link an existing record instead.",
+  );
+  const didNot = "The records system did not create the record, so nothing was linked. Try again, or link an existing record.";
+  assert.equal(createRecordError(failure(502, "records_webhook_failed", "The CRM did not create the record; nothing was linked.")), didNot);
+  // A 502 from the gateway, without the API's JSON: the same words, never the API's Twilio wording.
+  assert.equal(createRecordError(failure(502, "http_502", "Twilio refused the request.")), didNot);
+  // Anything else: the server's own message (a 422's reason, a 404, a busy service).
+  assert.equal(createRecordError(failure(422, "invalid_record", "Creating a record needs a title of 1 to 200 characters.")), "Creating a record needs a title of 1 to 200 characters.");
+  assert.equal(createRecordError(failure(503, "http_503", "The service is busy; try again in a moment.")), "The service is busy; try again in a moment.");
+  assert.equal(createRecordError(failure(0, "network", "The server could not be reached. Check your connection and try again.")), "The server could not be reached. Check your connection and try again.");
+  assert.equal(createRecordError({}), "The record could not be created. Try again.");
 });
 
 test("an administrator's outcome code is checked before it is saved", () => {

@@ -31,6 +31,11 @@
 //! | transcript event (`event`) | `CONV#{conversation id}` | `EVENT#{created ms, 15 digits}#{id}` | | |
 //! | quick reply (`quick_reply`) | `QUICKREPLY` | `QR#{id}` | | |
 //! | search posting (`term`) | `TERM#{folded word}#{shard 0..3}` | `{created ms, 15 digits}#{message id}` | | |
+//! | knowledge article (`article`) | `KNOWLEDGE` | `ARTICLE#{id}` | | |
+//! | article search entry (`article_entry`) | `KNOWLEDGE` | `ENTRY#{id}` | | |
+//! | knowledge version (no `type`; `version` counter) | `KNOWLEDGE` | `VERSION` | | |
+//! | agent script (`script`) | `SCRIPTS` | `SCRIPT#{id}` | | |
+//! | ticked script step (`script_step`) | `CONV#{conversation id}` | `SCRIPTSTEP#{script id}#{index, 3 digits}` | | |
 //!
 //! A second index, `gsi2` (projection ALL), lists a customer's conversations: the conversation
 //! item carries `gsi2pk = CUST#{customer}`, `gsi2sk = {id}`. A search posting carries
