@@ -65,7 +65,6 @@ async function axeViolations(target, selector) {
 
 async function newPage(who) {
   const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
-  if (process.env.TMP_DISK) await context.route("**/console/**", (route) => { const u = new URL(route.request().url()); const f = "/work/main/console" + u.pathname.replace(/^\/console/, ""); if (!/\.(js|css)$/.test(f) || !existsSync(f)) return route.fallback(); return route.fulfill({ status: 200, contentType: f.endsWith(".css") ? "text/css" : "text/javascript", body: readFileSync(f) }); }); // TMPDISK
   const created = await context.newPage();
   created.setDefaultTimeout(TIMEOUT);
   created.on("pageerror", (error) => pageErrors.push(`${who}: ${error.message}`));

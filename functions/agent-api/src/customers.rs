@@ -38,9 +38,17 @@ pub(crate) async fn search(state: &AgentApi, request: &Request) -> Answer {
             InvalidSearch::Time => "invalid_time",
             InvalidSearch::Cursor => "invalid_cursor",
             InvalidSearch::Limit => "invalid_limit",
+            InvalidSearch::Record => "invalid_record",
         };
         ApiError::new(StatusCode::BAD_REQUEST, code, format!("{}.", e))
     })?;
+    let mut parsed = parsed;
+    // `record=SYSTEM:ID`: the search keeps to the conversations linked to it (at most 500,
+    // as `GET /conversations?record=` lists).
+    if let Some((system, id)) = &parsed.record {
+        let linked = state.store.linked(system, id, 500).await?;
+        parsed.within = Some(linked.into_iter().collect());
+    }
     let page = run_search(state.store.as_ref(), &parsed).await?;
     Ok(json(StatusCode::OK, &page))
 }

@@ -336,8 +336,9 @@ pub fn operations() -> Vec<Operation> {
             .query("to", json!({ "type": "string", "format": "date-time" }), "Not after (RFC 3339).")
             .query("cursor", json!({ "type": "string" }), "The `cursor` of the previous page.")
             .query("limit", json!({ "type": "integer", "minimum": 1, "maximum": 100 }), "At most this many (default 20).")
+            .query("record", json!({ "type": "string", "examples": ["crm:CASE-42"] }), "Only the conversations linked to this record (`SYSTEM:ID`, URL-encoded).")
             .json(200, "Newest first", s("SearchPage"))
-            .error(400, &["invalid_query", "too_many_words", "invalid_customer", "invalid_time", "invalid_cursor", "invalid_limit"])
+            .error(400, &["invalid_query", "too_many_words", "invalid_customer", "invalid_time", "invalid_cursor", "invalid_limit", "invalid_record"])
             .error(503, STORE),
         Operation::new("POST", "/conversations", "Start a conversation with an approved template", "replies")
             .agent()

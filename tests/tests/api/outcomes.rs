@@ -33,7 +33,8 @@ fn ids(list: &Value) -> Vec<&str> {
 }
 
 async fn a_wrap_up_with_tags_and_a_record_is_found_by_each(store: StoreChoice) {
-    let local = Local::start_with(store, None).await;
+    // With the stream (notifications recorded): the search index follows the messages.
+    let (local, _) = Local::recording(store).await;
     // An administrator's list; an agent may read it but not change it.
     let (status, body) = admin(
         &local,
@@ -137,6 +138,32 @@ async fn a_wrap_up_with_tags_and_a_record_is_found_by_each(store: StoreChoice) {
     assert_eq!(ids(&found), [other.as_str()]);
     let (_, found) = local.get("/conversations?tag=nothing", "dave").await;
     assert!(ids(&found).is_empty());
+    // Transcript search keeps to the record's conversations with `record=`.
+    local
+        .eventually("/search?q=parcel", |r| {
+            r["results"].as_array().is_some_and(|r| r.len() == 2)
+        })
+        .await;
+    let search = format!("/search?q=parcel&record={}", encoded("crm:CASE-42"));
+    let (status, found) = local.get(&search, "dave").await;
+    assert_eq!(status, 200, "{found}");
+    let conversations: Vec<&str> = found["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["conversation_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(conversations, [id.as_str()], "{found}");
+    let (_, found) = local
+        .get(
+            &format!("/search?q=parcel&record={}", encoded("crm:CASE-1")),
+            "dave",
+        )
+        .await;
+    assert_eq!(found["results"], json!([]), "{found}");
+    let (status, body) = local.get("/search?q=parcel&record=CASE-42", "dave").await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"], "invalid_record");
 
     // Another agent may not unlink; the assigned agent may, and it is found no more.
     let unlink = format!("/conversations/{id}/records/crm/CASE-42");

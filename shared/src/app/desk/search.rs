@@ -45,6 +45,10 @@ pub struct SearchRequest {
     /// Where the previous page ended.
     pub cursor: Option<String>,
     pub limit: usize,
+    /// `record=SYSTEM:ID`: only the conversations linked to that record.
+    pub record: Option<(String, String)>,
+    /// The conversations the search keeps to (`record`'s, resolved by the caller); `None`: all.
+    pub within: Option<BTreeSet<String>>,
 }
 
 /// Why a search is refused.
@@ -65,6 +69,8 @@ pub enum InvalidSearch {
     Cursor,
     #[error("limit must be 1 to 100")]
     Limit,
+    #[error("record is SYSTEM:ID, e.g. crm:CASE-42")]
+    Record,
 }
 
 /// Reads the query string's parameters.
@@ -115,6 +121,12 @@ pub fn parse_search(get: impl Fn(&str) -> Option<String>) -> Result<SearchReques
         Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
         Some(_) => return Err(InvalidSearch::Limit),
     };
+    let record = get("record")
+        .filter(|r| !r.is_empty())
+        .map(|r| {
+            crate::domain::outcomes::RecordRef::parse_query(&r).map_err(|_| InvalidSearch::Record)
+        })
+        .transpose()?;
     Ok(SearchRequest {
         terms,
         customer,
@@ -123,6 +135,8 @@ pub fn parse_search(get: impl Fn(&str) -> Option<String>) -> Result<SearchReques
         to,
         cursor,
         limit,
+        record,
+        within: None,
     })
 }
 
@@ -151,7 +165,8 @@ pub async fn search(
     // The longest word is usually the rarest: its postings are read, the others checked.
     let mut words = request.terms.clone();
     words.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
-    let Some((driver, others)) = words.split_first() else {
+    let nowhere = request.within.as_ref().is_some_and(BTreeSet::is_empty);
+    let (Some((driver, others)), false) = (words.split_first(), nowhere) else {
         return Ok(SearchPage {
             results: Vec::new(),
             cursor: None,
@@ -211,6 +226,9 @@ async fn matching(
     candidates: Vec<TermEntry>,
 ) -> Result<Vec<TermEntry>, StoreError> {
     let mut candidates = candidates;
+    if let Some(within) = &request.within {
+        candidates.retain(|c| within.contains(&c.conversation_id));
+    }
     if !others.is_empty() && !candidates.is_empty() {
         let wanted: Vec<(String, TermEntry)> = candidates
             .iter()

@@ -227,21 +227,40 @@ pub async fn find(
     ids: Vec<String>,
     filter: &ListFilter,
 ) -> Result<Vec<ConversationView>, StoreError> {
-    let mut out = Vec::new();
-    for id in ids {
-        let Ok(id) = ConversationId::parse(&id) else {
-            continue;
-        };
-        if let Some(conversation) = store.conversation(&id).await? {
-            let view = super::load_context(store, conversation).await?.view(clock);
-            let number_ok = filter
+    // One BatchGetItem for the conversations (not one GetItem each), then their contexts at
+    // once; the index's order (newest first) is kept.
+    let ids: Vec<String> = ids
+        .into_iter()
+        .filter(|id| ConversationId::parse(id).is_ok())
+        .collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut found: std::collections::HashMap<String, crate::ports::ConversationRecord> = store
+        .result_conversations(&ids)
+        .await?
+        .into_iter()
+        .map(|c| (c.id.clone(), c))
+        .collect();
+    let wanted: Vec<_> = ids
+        .iter()
+        .filter_map(|id| found.remove(id))
+        .filter(|c| {
+            filter
                 .number
                 .as_ref()
-                .is_none_or(|n| n.as_str() == view.business_number);
-            if number_ok && filter.state.is_none_or(|s| s == view.state) {
-                out.push(view);
-            }
-        }
-    }
-    Ok(out)
+                .is_none_or(|n| n.as_str() == c.business.as_str())
+        })
+        .collect();
+    let contexts = futures_util::future::try_join_all(
+        wanted
+            .into_iter()
+            .map(|conversation| super::load_context(store, conversation)),
+    )
+    .await?;
+    Ok(contexts
+        .into_iter()
+        .map(|context| context.view(clock))
+        .filter(|view| filter.state.is_none_or(|s| s == view.state))
+        .collect())
 }
