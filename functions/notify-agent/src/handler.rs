@@ -160,6 +160,7 @@ fn conversation_of(change: &StreamChange) -> Option<&str> {
         StoredItem::Session(s) => Some(&s.conversation_id),
         StoredItem::Message(m) => Some(&m.conversation_id),
         StoredItem::Record(r) => Some(&r.conversation_id),
+        StoredItem::WrapUp(w) => Some(&w.conversation_id),
         StoredItem::Presence(_) | StoredItem::Profile(_) => None,
     }
 }
@@ -179,7 +180,10 @@ fn business_of(change: &StreamChange) -> Option<&str> {
                 .find(|(n, _)| n == ours)
                 .map(|(_, v)| v.as_str())
         }
-        StoredItem::Presence(_) | StoredItem::Profile(_) | StoredItem::Record(_) => None,
+        StoredItem::Presence(_)
+        | StoredItem::Profile(_)
+        | StoredItem::Record(_)
+        | StoredItem::WrapUp(_) => None,
     }
 }
 
@@ -278,6 +282,7 @@ async fn before_notifying(state: &NotifyAgent, change: &StreamChange) -> Result<
             state.store.as_ref(),
             state.clock.as_ref(),
             state.wrap_up,
+            state.timers.as_deref(),
             change,
         )
         .await?;

@@ -1,5 +1,6 @@
-//! routing-timers: routing's timers (an offer's expiry, a waiting request's overflow) from an
-//! SQS queue that holds each message back until its timer is due (`DelaySeconds`). A timer acts
+//! routing-timers: routing's timers (an offer's expiry, a waiting request's overflow, a wrap-up
+//! hold's end) from an SQS queue that holds each message back until its timer is due
+//! (`DelaySeconds`). A timer acts
 //! only through a conditional write naming what it acts on (the offer's number, the request
 //! still waiting), so a message SQS delivers twice, or late, does nothing the second time.
 //! Failed messages are reported one by one (`ReportBatchItemFailures`) and come back after the
@@ -82,6 +83,15 @@ fn names(timer: &Timer) -> Names<'_> {
             timer: "overflow",
             conversation_id,
             agent_id: None,
+            seq: None,
+        },
+        TimerKind::WrapUpEnd {
+            conversation_id,
+            agent_id,
+        } => Names {
+            timer: "wrap_up_end",
+            conversation_id,
+            agent_id: Some(agent_id),
             seq: None,
         },
     }
@@ -168,6 +178,10 @@ pub async fn handle_message(state: &RoutingTimers, message: &SqsMessage) -> Hand
                 TimerOutcome::Overflowed { .. } => {
                     state.metrics.emit(Metric::count("Overflows"));
                     ("request raised to supervisors", None)
+                }
+                TimerOutcome::WrapUpEnded { .. } => {
+                    state.metrics.emit(Metric::count("WrapUpsExpired"));
+                    ("wrap-up hold ended without an outcome", None)
                 }
                 _ => ("timer moot: moved on already", None),
             };

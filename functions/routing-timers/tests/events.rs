@@ -40,7 +40,11 @@ fn every_routing_timers_event_is_an_sqs_event_of_timers() {
     names.sort();
     assert_eq!(
         names,
-        ["routing-timers.offer-expiry", "routing-timers.overflow"]
+        [
+            "routing-timers.offer-expiry",
+            "routing-timers.overflow",
+            "routing-timers.wrap-up-end"
+        ]
     );
     for name in &names {
         let event = event(name);
@@ -69,6 +73,13 @@ fn the_events_hold_one_timer_of_each_kind() {
             ..
         }]
     ));
+    assert!(matches!(
+        timers_of("routing-timers.wrap-up-end")[..],
+        [Timer {
+            kind: TimerKind::WrapUpEnd { .. },
+            ..
+        }]
+    ));
 }
 
 /// Never asked: the events' timers are due when delivered.
@@ -83,7 +94,11 @@ impl TimerQueue for NoQueue {
 
 #[tokio::test]
 async fn the_handler_takes_each_event_without_a_failure() {
-    for name in ["routing-timers.offer-expiry", "routing-timers.overflow"] {
+    for name in [
+        "routing-timers.offer-expiry",
+        "routing-timers.overflow",
+        "routing-timers.wrap-up-end",
+    ] {
         let due = timers_of(name)[0].due_at;
         let state = RoutingTimers::new(
             Arc::new(InMemoryChannelStore::new()),

@@ -118,7 +118,8 @@ pub trait OutcomeStore: Send + Sync {
     /// Holds `hold.agent_id`'s capacity for a closed conversation's wrap-up.
     async fn hold_wrap_up(&self, hold: &crate::ports::WrapUpHold) -> Result<(), StoreError>;
     /// Ends that hold (the outcome was sent).
-    async fn release_wrap_up(&self, agent: &str, conversation: &str) -> Result<(), StoreError>;
+    /// `true` when a hold was there to remove.
+    async fn release_wrap_up(&self, agent: &str, conversation: &str) -> Result<bool, StoreError>;
 
     /// Stores the customer's score on the closed conversation, the first answer only: `false`
     /// when one was stored already.

@@ -160,6 +160,12 @@ pub enum TimerKind {
     },
     /// A request still waiting is raised to supervisors.
     Overflow { conversation_id: String },
+    /// A close's wrap-up hold on `agent_id`'s capacity ends (`WRAP_UP_SECONDS` passed without
+    /// an outcome): the hold is removed, and its removal offers the agent what waits.
+    WrapUpEnd {
+        conversation_id: String,
+        agent_id: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -39,4 +39,7 @@ pub enum StoredItem {
     Profile(ProfileRecord),
     /// A conversation's link to a CRM record.
     Record(super::RecordLink),
+    /// A close's wrap-up holding its agent's capacity; its removal (the outcome sent, or the
+    /// hold's time passed) frees that capacity.
+    WrapUp(super::WrapUpHold),
 }

@@ -313,10 +313,33 @@ async fn closing_sends_the_csat_survey_once_and_the_customers_5_is_its_score_not
 
 #[tokio::test]
 async fn a_close_holds_the_agents_capacity_for_the_wrap_up_until_the_outcome_is_sent() {
+    let (local, a, b) = alice_wrapping_up(StoreChoice::Embedded, 60).await;
+    let (_, agent) = local.get("/agents/alice", "alice").await;
+    assert_eq!(agent["load"], 1, "{agent}");
+
+    // The outcome ends the hold: the request is offered to her.
+    let (status, body) = local
+        .put(
+            &format!("/conversations/{a}/outcome"),
+            "alice",
+            json!({"disposition": "resolved"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    local
+        .eventually(&format!("/conversations/{b}"), |c| {
+            c["offered_to"] == "alice"
+        })
+        .await;
+}
+
+/// local-api in offer mode with a wrap-up of `hold_seconds`: alice (capacity 1) accepted and
+/// closed conversation `a`, and `b` waits, not offered to her while she wraps up.
+async fn alice_wrapping_up(store: StoreChoice, hold_seconds: i64) -> (Local, String, String) {
     let (local, _) = Local::configured_routed(
-        StoreChoice::Embedded,
+        store,
         whatsapp_channel::app::routing::RoutingSettings::offer(),
-        |api| api.with_wrap_up(chrono::TimeDelta::seconds(60)),
+        |api| api.with_wrap_up(chrono::TimeDelta::seconds(hold_seconds)),
     )
     .await;
     for (path, body) in [
@@ -349,6 +372,21 @@ async fn a_close_holds_the_agents_capacity_for_the_wrap_up_until_the_outcome_is_
     let second = a_customer();
     local.inbound(&second, "Second").await;
     let b = local.conversation_of(&second).await;
+    // Routed already (waiting: alice is full), so that the close below is what frees her. (The
+    // hold is written from the close's stream record: a request routed in between could still
+    // reach her.)
+    let mut waits = false;
+    for _ in 0..300 {
+        let (_, board) = local
+            .call(reqwest::Method::GET, "/board", "sam", "admins", None)
+            .await;
+        if board["numbers"][0]["waiting"] == 1 {
+            waits = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(waits, "the second request never waited");
 
     // Closed, but wrapping up: the waiting request is not offered to alice.
     let (status, _) = local
@@ -361,10 +399,20 @@ async fn a_close_holds_the_agents_capacity_for_the_wrap_up_until_the_outcome_is_
         waiting["offered_to"].is_null(),
         "held for the wrap-up: {waiting}"
     );
-    let (_, agent) = local.get("/agents/alice", "alice").await;
-    assert_eq!(agent["load"], 1, "{agent}");
+    (local, a, b)
+}
 
-    // The outcome ends the hold: the request is offered to her.
+/// A hold whose time passes without an outcome ends by its timer, and its end offers the agent
+/// what waits: no outcome, no other change needed.
+async fn a_wrap_up_hold_that_runs_out_offers_the_agent_what_waits(store: StoreChoice) {
+    let (local, a, b) = alice_wrapping_up(store, 3).await;
+    let offered = local
+        .eventually(&format!("/conversations/{b}"), |c| {
+            c["offered_to"] == "alice"
+        })
+        .await;
+    assert_eq!(offered["state"], "requested", "{offered}");
+    // The outcome may still be sent afterwards (within 24 h).
     let (status, body) = local
         .put(
             &format!("/conversations/{a}/outcome"),
@@ -373,9 +421,14 @@ async fn a_close_holds_the_agents_capacity_for_the_wrap_up_until_the_outcome_is_
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    local
-        .eventually(&format!("/conversations/{b}"), |c| {
-            c["offered_to"] == "alice"
-        })
-        .await;
+}
+
+#[tokio::test]
+async fn a_wrap_up_hold_that_runs_out_offers_the_agent_what_waits_on_the_embedded_store() {
+    a_wrap_up_hold_that_runs_out_offers_the_agent_what_waits(StoreChoice::Embedded).await;
+}
+
+#[tokio::test]
+async fn a_wrap_up_hold_that_runs_out_offers_the_agent_what_waits_on_dynamodb_local() {
+    a_wrap_up_hold_that_runs_out_offers_the_agent_what_waits(dynamodb_local("wrap-up-end")).await;
 }

@@ -65,6 +65,18 @@ pub fn record_link_item(link: &RecordLink) -> Result<Item, StoreError> {
     Ok(item)
 }
 
+/// A wrap-up hold as its item, with a TTL a day after its end (the timer removes it on time).
+pub fn wrap_up_item(hold: &crate::ports::WrapUpHold) -> Result<Item, StoreError> {
+    let mut item = to_item(hold)?;
+    item.insert(TYPE.into(), s(tag::WRAP_UP));
+    item.extend(wrap_up_key(&hold.agent_id, &hold.conversation_id));
+    item.insert(
+        super::items::EXPIRES_AT.into(),
+        n((hold.until + chrono::TimeDelta::days(1)).timestamp()),
+    );
+    Ok(item)
+}
+
 fn value<T: serde::Serialize>(v: &T) -> Result<AttributeValue, StoreError> {
     serde_dynamo::to_attribute_value(v).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
@@ -297,13 +309,7 @@ impl OutcomeStore for DynamoChannelStore {
     }
 
     async fn hold_wrap_up(&self, hold: &crate::ports::WrapUpHold) -> Result<(), StoreError> {
-        let mut item = to_item(hold)?;
-        item.insert(TYPE.into(), s(tag::WRAP_UP));
-        item.extend(wrap_up_key(&hold.agent_id, &hold.conversation_id));
-        item.insert(
-            super::items::EXPIRES_AT.into(),
-            n((hold.until + chrono::TimeDelta::days(1)).timestamp()),
-        );
+        let item = wrap_up_item(hold)?;
         self.client
             .put_item()
             .table_name(&self.table)
@@ -314,14 +320,15 @@ impl OutcomeStore for DynamoChannelStore {
             .map_err(unavailable)
     }
 
-    async fn release_wrap_up(&self, agent: &str, conversation: &str) -> Result<(), StoreError> {
+    async fn release_wrap_up(&self, agent: &str, conversation: &str) -> Result<bool, StoreError> {
         self.client
             .delete_item()
             .table_name(&self.table)
             .set_key(Some(wrap_up_key(agent, conversation)))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
             .send()
             .await
-            .map(|_| ())
+            .map(|out| out.attributes.is_some_and(|a| !a.is_empty()))
             .map_err(unavailable)
     }
 

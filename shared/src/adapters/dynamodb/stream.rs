@@ -38,6 +38,7 @@ pub fn decode(image: Image) -> Option<StoredItem> {
         tag::PRESENCE => read(image).map(StoredItem::Presence),
         tag::AGENT_PROFILE => read(image).map(StoredItem::Profile),
         tag::RECORD_LINK => read(image).map(StoredItem::Record),
+        tag::WRAP_UP => read(image).map(StoredItem::WrapUp),
         _ => None,
     }
 }
@@ -51,6 +52,7 @@ pub fn encode(item: &StoredItem) -> Option<Image> {
         StoredItem::Presence(record) => presence_item(record),
         StoredItem::Profile(record) => profile_item(record).ok()?,
         StoredItem::Record(record) => super::outcomes::record_link_item(record).ok()?,
+        StoredItem::WrapUp(hold) => super::outcomes::wrap_up_item(hold).ok()?,
     };
     Some(Image::from(item))
 }

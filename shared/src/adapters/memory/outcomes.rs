@@ -205,19 +205,43 @@ impl OutcomeStore for InMemoryChannelStore {
     }
 
     async fn hold_wrap_up(&self, hold: &crate::ports::WrapUpHold) -> Result<(), StoreError> {
-        self.tables()
+        let old = self
+            .tables()
             .wrap_ups
             .entry(hold.agent_id.clone())
             .or_default()
             .insert(hold.conversation_id.clone(), hold.clone());
+        let kind = if old.is_some() {
+            ChangeKind::Modify
+        } else {
+            ChangeKind::Insert
+        };
+        self.emit(
+            kind,
+            old.map(StoredItem::WrapUp),
+            Some(StoredItem::WrapUp(hold.clone())),
+            None,
+        );
         Ok(())
     }
 
-    async fn release_wrap_up(&self, agent: &str, conversation: &str) -> Result<(), StoreError> {
-        if let Some(held) = self.tables().wrap_ups.get_mut(agent) {
-            held.remove(conversation);
-        }
-        Ok(())
+    async fn release_wrap_up(&self, agent: &str, conversation: &str) -> Result<bool, StoreError> {
+        let removed = self
+            .tables()
+            .wrap_ups
+            .get_mut(agent)
+            .and_then(|held| held.remove(conversation));
+        let Some(hold) = removed else {
+            return Ok(false);
+        };
+        // As DynamoDB's stream: a delete of an item that was there.
+        self.emit(
+            ChangeKind::Remove,
+            Some(StoredItem::WrapUp(hold)),
+            None,
+            None,
+        );
+        Ok(true)
     }
 
     async fn record_csat(

@@ -168,11 +168,13 @@ pub async fn record_outcome(
 
 /// A close of an active conversation holds its agent's capacity for the wrap-up
 /// (`WRAP_UP_SECONDS`, `hold`) until the outcome is sent or the time passes. notify-agent runs it
-/// before routing looks for work for the agent.
+/// before routing looks for work for the agent. With `timers`, a `wrap_up_end` timer removes the
+/// hold when its time passes, and that removal offers the agent what waits.
 pub async fn hold_on_close(
     store: &dyn ChannelStore,
     clock: &dyn Clock,
     hold: chrono::TimeDelta,
+    timers: Option<&dyn crate::ports::TimerQueue>,
     change: &crate::ports::StreamChange,
 ) -> Result<(), StoreError> {
     use crate::ports::StoredItem;
@@ -189,7 +191,22 @@ pub async fn hold_on_close(
                 conversation_id: new.id.clone(),
                 until: new.closed_at.unwrap_or_else(|| clock.now()) + hold,
             };
-            store.hold_wrap_up(&held).await
+            store.hold_wrap_up(&held).await?;
+            if let Some(timers) = timers {
+                let timer = crate::ports::Timer {
+                    kind: crate::ports::TimerKind::WrapUpEnd {
+                        conversation_id: held.conversation_id.clone(),
+                        agent_id: held.agent_id.clone(),
+                    },
+                    due_at: held.until,
+                };
+                // Not scheduled: the record is retried (the hold's put is idempotent).
+                timers
+                    .schedule(&timer)
+                    .await
+                    .map_err(|e| StoreError::Unavailable(Box::new(e)))?;
+            }
+            Ok(())
         }
         _ => Ok(()),
     }

@@ -319,13 +319,10 @@ pub async fn on_change(
             if freed && let Some(agent) = &old.assigned_agent {
                 report.merge(router.fill(agent, now).await?);
             }
-            // A wrap-up sent ends its hold on the agent's capacity.
-            let wrapped_up = new.state == ConversationState::Closed
-                && old.outcome.is_none()
-                && new.outcome.is_some();
-            if wrapped_up && let Some(agent) = &new.assigned_agent {
-                report.merge(router.fill(agent, now).await?);
-            }
+        }
+        // A wrap-up hold ended (its outcome sent, or its time passed): the agent's room.
+        (ChangeKind::Remove, Some(I::WrapUp(hold)), _) => {
+            report.merge(router.fill(&hold.agent_id, now).await?);
         }
         (ChangeKind::Insert | ChangeKind::Modify, old, Some(I::Presence(new))) => {
             let was_available =

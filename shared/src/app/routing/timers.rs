@@ -17,6 +17,8 @@ pub enum TimerOutcome {
     OfferExpired { business: String, set_away: bool },
     /// The request was raised to supervisors.
     Overflowed { business: String },
+    /// The wrap-up hold on the agent's capacity ended without an outcome.
+    WrapUpEnded { agent_id: String },
     /// Nothing to do any more: accepted, ended, closed, or done already.
     Moot,
 }
@@ -79,6 +81,20 @@ pub async fn on_timer(
             if waiting && store.mark_overflow(conversation_id, now).await? {
                 Ok(TimerOutcome::Overflowed {
                     business: conversation.business,
+                })
+            } else {
+                Ok(TimerOutcome::Moot)
+            }
+        }
+        TimerKind::WrapUpEnd {
+            conversation_id,
+            agent_id,
+        } => {
+            // The hold's removal goes through the stream, where routing offers the agent what
+            // waits. Gone already (the outcome was sent): nothing to do.
+            if store.release_wrap_up(agent_id, conversation_id).await? {
+                Ok(TimerOutcome::WrapUpEnded {
+                    agent_id: agent_id.clone(),
                 })
             } else {
                 Ok(TimerOutcome::Moot)
