@@ -7,7 +7,7 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use whatsapp_channel::app::export::{self as transcript, to_html, to_json};
 use whatsapp_channel::domain::AgentId;
-use whatsapp_channel::http::{ApiError, json, with_body};
+use whatsapp_channel::http::{ApiError, with_body};
 
 use crate::{AgentApi, Answer, conversation_id, no_conversation};
 
@@ -43,6 +43,29 @@ impl Format {
     }
 }
 
+/// The largest export body answered: a Lambda function's response carries at most 6 MB
+/// (6,291,456 bytes) with its headers and the body escaped into API Gateway's JSON envelope, so
+/// this leaves room for both.
+pub const MAX_EXPORT_BYTES: usize = 5 * 1024 * 1024;
+
+/// An export over [`MAX_EXPORT_BYTES`]: a clear refusal rather than the opaque 502 API Gateway
+/// would answer for a response Lambda cannot return.
+fn too_large(bytes: usize, format: Format) -> ApiError {
+    let other = match format {
+        Format::Json => "",
+        Format::Html => " The JSON export is smaller; try format=json.",
+    };
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "export_too_large",
+        format!(
+            "This export would be {:.1} MB, over the {} MB a response may carry.{other}",
+            bytes as f64 / 1_048_576.0,
+            MAX_EXPORT_BYTES / 1_048_576
+        ),
+    )
+}
+
 /// `GET /conversations/{id}/export`: the assigned agent or an administrator; 403 `not_assigned`
 /// for anyone else.
 pub(crate) async fn export(
@@ -71,13 +94,20 @@ pub(crate) async fn export(
     tracing::info!(conversation_id = %id, agent_id = %agent, format = format.as_str(), "conversation exported");
     let mut response = match format {
         Format::Json => {
-            let mut response = json(StatusCode::OK, &to_json(&export));
+            let body = to_json(&export).to_string();
+            if body.len() > MAX_EXPORT_BYTES {
+                return Err(too_large(body.len(), format));
+            }
+            let mut response = with_body(StatusCode::OK, "application/json", body);
             disposition(&mut response, "attachment", &id, "json");
             response
         }
         Format::Html => {
-            let mut response =
-                with_body(StatusCode::OK, "text/html; charset=utf-8", to_html(&export));
+            let page = to_html(&export);
+            if page.len() > MAX_EXPORT_BYTES {
+                return Err(too_large(page.len(), format));
+            }
+            let mut response = with_body(StatusCode::OK, "text/html; charset=utf-8", page);
             disposition(&mut response, "inline", &id, "html");
             let headers = response.headers_mut();
             // The page has inline style only: nothing may run, and nothing is fetched but our own.

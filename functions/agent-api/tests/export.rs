@@ -340,3 +340,36 @@ async fn another_format_is_400_and_an_unknown_conversation_404() {
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
     assert_eq!(body_json(&unknown)["error"], "not_found");
 }
+
+#[tokio::test]
+async fn an_export_over_what_a_response_may_carry_is_a_clear_422_not_a_gateway_error() {
+    let h = harness();
+    let id = h.conversation(false).await;
+    let parsed = ConversationId::parse(&id).unwrap();
+    // Six long texts of about a megabyte each: the export passes 5 MiB.
+    for _ in 0..6 {
+        h.clock.advance(TimeDelta::seconds(1));
+        let record: MessageRecord = serde_json::from_value(serde_json::json!({
+            "id": new_sid(),
+            "conversation_id": parsed.as_str(),
+            "direction": "outbound",
+            "status": "delivered",
+            "created_at": h.clock.now().timestamp_millis(),
+            "agent_id": "agent-alice",
+            "body": "word ".repeat(200_000),
+        }))
+        .unwrap();
+        h.store.put_message(&record).await.unwrap();
+    }
+    for format in [Some("json"), Some("html")] {
+        let response = h.call(export(&id, "agent-alice", None, format)).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{format:?}"
+        );
+        let body = body_json(&response);
+        assert_eq!(body["error"], "export_too_large");
+        assert!(body["message"].as_str().unwrap().contains("MB"), "{body}");
+    }
+}

@@ -125,6 +125,7 @@ pub fn operations() -> Vec<Operation> {
                 ],
             )
             .error(400, &["invalid_format"])
+            .error(422, &["export_too_large"])
             .error(403, &["not_assigned"])
             .error(404, &["not_found"]),
         Operation::new("GET", "/dispositions", "The administrators' outcome codes", "outcomes")
