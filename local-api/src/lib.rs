@@ -24,7 +24,7 @@ pub use wiring::{
 };
 
 /// The product's HTTP routes, as template.yaml declares them.
-pub const ROUTES: [&str; 49] = [
+pub const ROUTES: [&str; 52] = [
     "GET /",
     "GET /console/{proxy+}",
     "POST /twilio/inbound",
@@ -74,4 +74,7 @@ pub const ROUTES: [&str; 49] = [
     "PUT /scripts/{scriptId}",
     "DELETE /scripts/{scriptId}",
     "POST /conversations/{conversationId}/script/steps/{index}",
+    "GET /audit",
+    "PUT /customers/{address}/hold",
+    "GET /customers/{address}/export",
 ];

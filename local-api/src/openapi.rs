@@ -12,6 +12,7 @@
 mod assist;
 mod desk_schemas;
 mod operation;
+mod privacy;
 mod routes;
 mod schemas;
 
@@ -53,6 +54,7 @@ pub fn document() -> Value {
             { "name": "agents", "description": "Presence and the customer directory" },
             { "name": "outcomes", "description": "Wrap-up: dispositions, outcomes, tags and linked records" },
             { "name": "assist", "description": "Beside the conversation: knowledge articles, suggestions, scripts" },
+            { "name": "privacy", "description": "The audit log, legal holds and a customer's data export" },
             { "name": "twilio", "description": "Twilio's webhooks (signed, no agent)" },
             { "name": "console", "description": "The agent console's files" }
         ],
@@ -94,6 +96,19 @@ fn components() -> Value {
         }
         if let Value::Object(assist) = assist::schemas() {
             schemas.extend(assist);
+        }
+        if let Value::Object(privacy) = privacy::schemas() {
+            schemas.extend(privacy);
+        }
+        // The customer summary's legal hold.
+        if let Some(Value::Object(properties)) = schemas
+            .get_mut("CustomerSummary")
+            .and_then(|c| c.get_mut("properties"))
+        {
+            properties.insert(
+                "legal_hold".into(),
+                json!({ "anyOf": [schema_ref("LegalHold"), { "type": "null" }], "description": "An administrator's legal hold." }),
+            );
         }
         // Sentiment and script on the conversation, sentiment on each message.
         if let Some(Value::Object(properties)) = schemas

@@ -104,6 +104,9 @@ pub fn to_lambda_request(parts: hyper::http::request::Parts, body: &[u8]) -> Req
             .filter(|v| !v.trim().is_empty())
     };
     let agent = take("x-agent-id");
+    // A token's `auth_time`: `X-Agent-Auth-Time` (epoch seconds), else this process's start, so
+    // that each run of local-api is one sign-in per agent in the audit log.
+    let auth_time = take("x-agent-auth-time").unwrap_or_else(|| started().to_string());
     let groups = take("x-agent-groups").map(|raw| {
         let names: Vec<&str> = raw
             .split(',')
@@ -121,6 +124,7 @@ pub fn to_lambda_request(parts: hyper::http::request::Parts, body: &[u8]) -> Req
     if let Some(agent) = agent {
         let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
         jwt.claims.insert("sub".into(), agent);
+        jwt.claims.insert("auth_time".into(), auth_time);
         if let Some(groups) = groups {
             jwt.claims.insert("cognito:groups".into(), groups);
         }
@@ -225,4 +229,10 @@ pub async fn serve(
             }
         });
     }
+}
+
+/// When this process started, in epoch seconds.
+fn started() -> i64 {
+    static STARTED: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    *STARTED.get_or_init(|| chrono::Utc::now().timestamp())
 }

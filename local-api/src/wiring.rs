@@ -310,6 +310,10 @@ impl LocalApi {
         let api = Self {
             webhook: WebhookIngest::new(webhook, sessions.clone(), as_clock.clone()),
             agents: AgentApi::new(store.clone(), as_clock.clone())
+                .with_auditor(whatsapp_channel::app::privacy::audit::Auditor::new(
+                    local_privacy_key()?,
+                    config::audit_retention_days()?,
+                ))
                 .with_admin_group(admin_group.clone())
                 .with_default_capacity(config::agent_capacity_default()?)
                 .with_routing(routing.clone())
@@ -411,4 +415,15 @@ impl LocalApi {
                 .with_media(store, self.media_fetcher.clone(), self.public_url.clone());
         self
     }
+}
+
+/// The audit log's pseudonym key here: `PRIVACY_KEY` when set, else a fixed development key
+/// (not a secret: local data only), so pseudonyms stay the same across restarts.
+fn local_privacy_key() -> Result<whatsapp_channel::domain::privacy::PrivacyKey, lambda_http::Error>
+{
+    let raw = config::optional("PRIVACY_KEY")
+        .unwrap_or_else(|| "local-api development privacy key: not a secret".into());
+    Ok(whatsapp_channel::domain::privacy::PrivacyKey::new(
+        raw.into_bytes(),
+    )?)
 }

@@ -379,3 +379,42 @@ pub fn sentiment_language() -> Result<Option<String>, ConfigError> {
         }),
     }
 }
+
+/// How long audit entries are kept: `AUDIT_RETENTION_DAYS`, 400 by default (1 to 3,650).
+pub fn audit_retention_days() -> Result<i64, ConfigError> {
+    let Some(raw) = optional("AUDIT_RETENTION_DAYS") else {
+        return Ok(crate::domain::privacy::DEFAULT_AUDIT_RETENTION_DAYS);
+    };
+    raw.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|d| (1..=3650).contains(d))
+        .ok_or(ConfigError::Invalid {
+            name: "AUDIT_RETENTION_DAYS",
+            source: InvalidValue {
+                what: "audit retention",
+                reason: "a whole number of days from 1 to 3650",
+            },
+        })
+}
+
+/// The key of customers' pseudonyms in the audit log: `PRIVACY_KEY`, or the SSM SecureString
+/// named by `PRIVACY_KEY_PARAMETER` (read once, at start); `None` when neither is set.
+pub async fn privacy_key(
+    sdk: &aws_config::SdkConfig,
+) -> Result<Option<crate::domain::privacy::PrivacyKey>, ConfigError> {
+    let raw = match (optional("PRIVACY_KEY"), optional("PRIVACY_KEY_PARAMETER")) {
+        (Some(key), _) => key,
+        (None, Some(name)) => secure_parameter(sdk, name).await?,
+        (None, None) => return Ok(None),
+    };
+    crate::domain::privacy::PrivacyKey::new(raw.trim().as_bytes().to_vec())
+        .map(Some)
+        .map_err(|_| ConfigError::Invalid {
+            name: "PRIVACY_KEY",
+            source: InvalidValue {
+                what: "privacy key",
+                reason: "at least 32 characters (e.g. `openssl rand -hex 32`)",
+            },
+        })
+}

@@ -153,7 +153,7 @@ fn disposition(
 
 /// The API's origin as the caller reached it (`https://{Host}`, with a named stage's prefix),
 /// for absolute attachment links; `None` without a plausible `Host`, and links stay relative.
-fn origin(request: &Request) -> Option<String> {
+pub(crate) fn origin(request: &Request) -> Option<String> {
     let host = request.headers().get(header::HOST)?.to_str().ok()?.trim();
     let plausible = !host.is_empty()
         && host.len() <= 255

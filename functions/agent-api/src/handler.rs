@@ -9,6 +9,7 @@ mod export;
 mod fidelity;
 mod media;
 mod outcomes;
+mod privacy;
 mod profiles;
 mod queue;
 mod records;
@@ -60,6 +61,10 @@ pub struct AgentApi {
     records_webhook: Option<Arc<dyn whatsapp_channel::ports::RecordsWebhook>>,
     /// The knowledge articles' search entries, cached while their version holds.
     knowledge: Arc<whatsapp_channel::app::assist::knowledge::Knowledge>,
+    /// The audit log's writer (the pseudonyms' key, `AUDIT_RETENTION_DAYS`).
+    auditor: Arc<whatsapp_channel::app::privacy::audit::Auditor>,
+    /// The (agent, `auth_time`) sign-ins this instance has recorded already.
+    signed_in: std::sync::Mutex<std::collections::HashSet<(String, i64)>>,
 }
 
 impl AgentApi {
@@ -77,7 +82,20 @@ impl AgentApi {
             typing: None,
             records_webhook: None,
             knowledge: Arc::default(),
+            // A key of this process only: configure one (`with_auditor`) to keep pseudonyms
+            // stable across instances.
+            auditor: Arc::new(whatsapp_channel::app::privacy::audit::Auditor::new(
+                whatsapp_channel::domain::privacy::PrivacyKey::random(),
+                whatsapp_channel::app::privacy::audit::DEFAULT_RETENTION_DAYS,
+            )),
+            signed_in: std::sync::Mutex::default(),
         }
+    }
+
+    /// The audit log's key and retention (`PRIVACY_KEY`, `AUDIT_RETENTION_DAYS`).
+    pub fn with_auditor(mut self, auditor: whatsapp_channel::app::privacy::audit::Auditor) -> Self {
+        self.auditor = Arc::new(auditor);
+        self
     }
 
     /// Creates records in the CRM through `webhook` (`POST …/records` with `create`).
@@ -183,14 +201,28 @@ pub async fn function_handler(state: &AgentApi, request: Request) -> Result<Resp
             .await
             .unwrap_or_else(Response::from));
     }
-    Ok(route(state, &request).await.unwrap_or_else(Response::from))
+    let response = route(state, &request).await.unwrap_or_else(Response::from);
+    if let Some(agent) = agent_id(&request) {
+        let segments = path_segments(&request);
+        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+        privacy::after(state, &request, &segments, &agent, &response).await;
+    }
+    Ok(response)
 }
 
 async fn route(state: &AgentApi, request: &Request) -> Answer {
     let agent = agent_id(request).ok_or_else(ApiError::unauthenticated)?;
+    privacy::sign_in(state, request, &agent).await;
     let segments = path_segments(request);
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     match (request.method(), segments.as_slice()) {
+        (&Method::GET, ["audit"]) => privacy::audit(state, request).await,
+        (&Method::PUT, ["customers", address, "hold"]) => {
+            privacy::hold(state, request, address, &agent).await
+        }
+        (&Method::GET, ["customers", address, "export"]) => {
+            privacy::export(state, request, address).await
+        }
         (&Method::GET, ["conversations"]) => queue::list(state, request).await,
         (&Method::POST, ["conversations"]) => start::start(state, request, &agent).await,
         (&Method::GET, ["conversations", id]) => desk::get(state, id).await,
@@ -272,6 +304,10 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
         (&Method::PUT, ["contacts", address]) => contact(state, request, address).await,
         (&Method::GET, ["conversations", id, "messages", message, "media", index]) => {
             media::open(state, request, id, message, index).await
+        }
+        (_, ["customers", _, "hold"]) => Err(ApiError::method_not_allowed("This route takes PUT.")),
+        (_, ["audit"] | ["customers", _, "export"]) => {
+            Err(ApiError::method_not_allowed("This route takes GET."))
         }
         (_, ["agents", _, "presence"] | ["contacts", _]) => {
             Err(ApiError::method_not_allowed("This route takes PUT."))

@@ -55,6 +55,21 @@ async fn main() -> Result<(), Error> {
         let secret = config::records_webhook_secret(&sdk).await?;
         state = state.with_records_webhook(Arc::new(HttpRecordsWebhook::new(&url, secret)?));
     }
+    // The audit log: customers named by a keyed pseudonym (the key from SSM); without one, a key
+    // of this instance, so pseudonyms would differ between instances.
+    let key = match config::privacy_key(&sdk).await? {
+        Some(key) => key,
+        None => {
+            tracing::warn!(
+                "PRIVACY_KEY_PARAMETER is not set: the audit log's customer pseudonyms use this instance's own key"
+            );
+            whatsapp_channel::domain::privacy::PrivacyKey::random()
+        }
+    };
+    state = state.with_auditor(whatsapp_channel::app::privacy::audit::Auditor::new(
+        key,
+        config::audit_retention_days()?,
+    ));
     // Business-started conversations: the template goes out From one of WHATSAPP_SENDERS.
     if let (Some(twilio), Some(status_callback)) = (&twilio, config::optional("TWILIO_STATUS_URL"))
     {

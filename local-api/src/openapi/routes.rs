@@ -358,5 +358,6 @@ pub fn operations() -> Vec<Operation> {
     ]
     .into_iter()
     .chain(super::assist::operations())
+    .chain(super::privacy::operations())
     .collect()
 }

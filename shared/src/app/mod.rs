@@ -13,6 +13,7 @@ pub mod live;
 pub mod media;
 pub mod notify;
 pub mod outcomes;
+pub mod privacy;
 pub mod profiles;
 pub mod reply;
 pub mod routing;

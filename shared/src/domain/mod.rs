@@ -10,6 +10,7 @@ mod inbound;
 pub mod knowledge;
 mod media;
 pub mod outcomes;
+pub mod privacy;
 mod reply;
 pub mod routing;
 pub mod scripts;

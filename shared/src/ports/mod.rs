@@ -18,6 +18,7 @@ pub mod desk;
 pub mod media;
 pub mod notifier;
 pub mod outcomes;
+pub mod privacy;
 pub mod records_webhook;
 pub mod replies;
 pub mod routing;
@@ -53,6 +54,7 @@ pub use notifier::{AgentNotifier, Notification, NotificationLog, NotifyError};
 pub use outcomes::{
     CsatRecord, Disposition, OutcomeRecord, OutcomeResult, OutcomeStore, RecordLink,
 };
+pub use privacy::{AuditEntry, AuditPage, AuditQuery, LegalHold, PrivacyStore};
 pub use records_webhook::{CreateRecord, CreatedRecord, RecordsWebhook, RecordsWebhookError};
 pub use replies::{ClaimOutcome, IdempotencyRecord, ReplyStore, StoredResponse};
 pub use routing::{
@@ -96,6 +98,7 @@ pub trait ChannelStore:
     + TypingStore
     + OutcomeStore
     + AssistStore
+    + PrivacyStore
 {
 }
 
@@ -117,5 +120,6 @@ impl<T> ChannelStore for T where
         + TypingStore
         + OutcomeStore
         + AssistStore
+        + PrivacyStore
 {
 }

@@ -115,6 +115,13 @@ fn roster_pk() -> String {
 fn supervisors_pk() -> String {
     partitions::SUPERVISORS_PK.to_owned()
 }
+/// The audit log's partition of a day, and a sign-in marker's.
+fn audit_day_pk() -> String {
+    partitions::audit_day_pk(chrono::NaiveDate::from_ymd_opt(2026, 3, 14).unwrap())
+}
+fn sign_in_pk() -> String {
+    partitions::sign_in_pk("agent-7", 1_800_000_000)
+}
 /// gsi2: a customer's conversations.
 fn customer_pk() -> String {
     items::customer_partition("whatsapp:+447700900123")
@@ -135,8 +142,9 @@ fn touched() -> BTreeMap<&'static str, Vec<(On, String)>> {
             ],
         ),
         (
-            // the queue, transcripts, accept/close/transfer, presence, contacts, notes and
-            // events (the conversation's partition), quick replies, search, business starts
+            // the queue, transcripts, accept/close/transfer, presence, contacts and legal
+            // holds, notes and events (the conversation's partition), quick replies, search,
+            // business starts, the audit log and sign-ins
             "AgentApiFunction",
             vec![
                 (Table, session_pk()),
@@ -152,6 +160,8 @@ fn touched() -> BTreeMap<&'static str, Vec<(On, String)>> {
                 (Table, scripts_pk()),
                 (Table, term_pk()),
                 (Table, waiting_pk()),
+                (Table, audit_day_pk()),
+                (Table, sign_in_pk()),
                 (Gsi1, queue_shard_pk()),
                 (Gsi1, conversation_pk()),
                 (Gsi1, available_agents_pk()),
@@ -227,11 +237,15 @@ fn touched() -> BTreeMap<&'static str, Vec<(On, String)>> {
 }
 
 /// A function's DynamoDB statements as (where, LeadingKeys patterns); `None` patterns: the
-/// statement has no `ForAllValues:StringLike` LeadingKeys condition.
+/// statement has no `ForAllValues:StringLike` LeadingKeys condition. Only what they allow: a
+/// `Deny` (the audit log's, append-only) grants nothing.
 fn grants(function: &Value) -> Vec<(On, Option<Vec<String>>)> {
     let mut out = Vec::new();
     for policy in one_or_many(&function["Properties"]["Policies"]) {
         for statement in one_or_many(&policy["Statement"]) {
+            if statement["Effect"] == "Deny" {
+                continue;
+            }
             let actions = one_or_many(&statement["Action"]);
             if !actions
                 .iter()
@@ -336,6 +350,62 @@ fn webhook_ingest_may_not_read_an_agents_items() {
     }
 }
 
+#[test]
+fn the_audit_log_is_append_only_for_agent_api() {
+    let template = template::load();
+    let function = &template::resources(&template)["AgentApiFunction"];
+    let statements: Vec<&Value> = one_or_many(&function["Properties"]["Policies"])
+        .into_iter()
+        .flat_map(|policy| one_or_many(&policy["Statement"]))
+        .collect();
+    let strings = |v: &Value| -> Vec<String> {
+        one_or_many(v)
+            .into_iter()
+            .filter_map(|s| s.as_str().map(str::to_owned))
+            .collect()
+    };
+    let audit = [audit_day_pk(), sign_in_pk()];
+    let covers = |patterns: &[String]| {
+        audit
+            .iter()
+            .any(|pk| patterns.iter().any(|p| template::like(p, pk)))
+    };
+    // What may be done there: append (a conditional put) and search.
+    let mut allowed = BTreeSet::new();
+    for statement in statements.iter().filter(|s| s["Effect"] == "Allow") {
+        let patterns =
+            strings(&statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]);
+        if covers(&patterns) {
+            allowed.extend(strings(&statement["Action"]));
+        }
+    }
+    assert_eq!(
+        allowed,
+        BTreeSet::from(["dynamodb:PutItem".to_owned(), "dynamodb:Query".to_owned()])
+    );
+    // And whatever is granted later, no entry changed or removed.
+    let denied: BTreeSet<String> = statements
+        .iter()
+        .filter(|s| s["Effect"] == "Deny")
+        .filter(|s| {
+            covers(&strings(
+                &s["Condition"]["ForAnyValue:StringLike"]["dynamodb:LeadingKeys"],
+            ))
+        })
+        .flat_map(|s| strings(&s["Action"]))
+        .collect();
+    for action in [
+        "dynamodb:DeleteItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:BatchWriteItem",
+    ] {
+        assert!(
+            denied.contains(action),
+            "{action} is not denied: {denied:?}"
+        );
+    }
+}
+
 /// Sort-key words of the adapters (never a partition): they need no grant.
 const SORT_KEYS: &[&str] = &[
     "CONN",
@@ -364,6 +434,8 @@ const SORT_KEYS: &[&str] = &[
     "VERSION",
     "SCRIPT",
     "SCRIPTSTEP",
+    "SIGNIN",
+    "HOLD",
 ];
 
 #[test]

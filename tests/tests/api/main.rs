@@ -27,6 +27,8 @@ mod notify_e2e;
 mod openapi_check;
 mod outcomes;
 mod outcomes_events;
+mod privacy;
+mod privacy_store;
 mod profiles;
 mod queue;
 mod quotes;

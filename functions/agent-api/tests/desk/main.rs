@@ -96,3 +96,4 @@ pub(crate) fn caller(value: &mut serde_json::Value, agent: &str, groups: Option<
 mod assist;
 mod conversation;
 mod lookups;
+mod privacy;

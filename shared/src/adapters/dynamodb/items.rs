@@ -36,6 +36,9 @@
 //! | knowledge version (no `type`; `version` counter) | `KNOWLEDGE` | `VERSION` | | |
 //! | agent script (`script`) | `SCRIPTS` | `SCRIPT#{id}` | | |
 //! | ticked script step (`script_step`) | `CONV#{conversation id}` | `SCRIPTSTEP#{script id}#{index, 3 digits}` | | |
+//! | audit entry (`audit`, TTL `expires_at`) | `AUDIT#{yyyy-mm-dd}` (the UTC day of `at`) | `{at ms, 15 digits}#{id}` | | |
+//! | sign-in marker (`audit_sign_in`, TTL `expires_at`) | `AUDIT#SIGNIN#{agent}#{auth_time}` | `SIGNIN` | | |
+//! | legal hold (`legal_hold`) | `CONTACT#{whatsapp:+E164}` | `HOLD` | | |
 //!
 //! A second index, `gsi2` (projection ALL), lists a customer's conversations: the conversation
 //! item carries `gsi2pk = CUST#{customer}`, `gsi2sk = {id}`. A search posting carries
@@ -101,6 +104,9 @@ pub mod tag {
     pub const RECORD_LINK: &str = "record_link";
     pub const TAG: &str = "tag";
     pub const WRAP_UP: &str = "wrap_up";
+    pub const AUDIT: &str = "audit";
+    pub const AUDIT_SIGN_IN: &str = "audit_sign_in";
+    pub const LEGAL_HOLD: &str = "legal_hold";
 }
 
 /// The index partition of all conversations.

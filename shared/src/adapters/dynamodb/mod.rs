@@ -16,6 +16,7 @@ mod desk;
 pub mod items;
 pub mod migrate;
 mod outcomes;
+mod privacy;
 mod profiles;
 mod replies;
 mod routing;
@@ -44,6 +45,7 @@ pub mod partitions {
     pub use super::deferred::marker_partition as deferred_marker_partition;
     pub use super::desk::quick_reply_key;
     pub use super::outcomes::{disposition_key, record_partition, tag_partition};
+    pub use super::privacy::{audit_day_pk, sign_in_pk};
     pub use super::routing::WAITING_PK;
     pub use super::search::term_pk;
 }

@@ -102,6 +102,8 @@ pub struct InMemoryChannelStore {
     desk: Mutex<desk::DeskTables>,
     /// Articles, scripts and ticked steps.
     assist: Mutex<assist::AssistTables>,
+    /// The audit log and legal holds.
+    privacy: Mutex<privacy::PrivacyTables>,
 }
 
 impl InMemoryChannelStore {
@@ -194,6 +196,7 @@ mod deferred;
 mod desk;
 mod media;
 mod outcomes;
+mod privacy;
 mod profiles;
 mod records_webhook;
 mod replies;

@@ -55,6 +55,8 @@ pub struct CustomerSummary {
     pub conversation_count: usize,
     /// Newest first, at most [`RECENT`].
     pub recent_conversations: Vec<RecentConversation>,
+    /// An administrator's legal hold: the customer is never erased or expired while it stands.
+    pub legal_hold: Option<crate::app::privacy::LegalHoldView>,
 }
 
 /// `None`: neither a contact nor a conversation of this address.
@@ -76,6 +78,11 @@ pub async fn customer_summary(
         return Ok(None);
     }
     let (first, count) = store.customer_history(address.as_str()).await?;
+    let legal_hold = store
+        .legal_hold(address.as_str())
+        .await?
+        .as_ref()
+        .map(crate::app::privacy::LegalHoldView::of);
     let keys: Vec<SessionKey> = recent.iter().filter_map(SessionKey::of).collect();
     let sessions = store.sessions(&keys).await?;
     let lasts = try_join_all(recent.iter().map(|c| async {
@@ -138,6 +145,7 @@ pub async fn customer_summary(
         last_inbound_at,
         conversation_count: count,
         recent_conversations,
+        legal_hold,
     }))
 }
 

@@ -1,0 +1,112 @@
+//! Privacy's part of the contract: the audit log, a customer's legal hold and their data export.
+
+use serde_json::{Value, json};
+
+use super::operation::Operation;
+use super::schemas::{date_time, schema_ref as s};
+
+const STORE: &[&str] = &["store_unavailable"];
+
+fn customer_address() -> Value {
+    json!({ "type": "string", "minLength": 1, "examples": ["whatsapp:+447700900123"] })
+}
+
+/// Privacy's routes.
+pub fn operations() -> Vec<Operation> {
+    vec![
+        Operation::new("GET", "/audit", "The audit log (admins)", "privacy")
+            .agent()
+            .describe("Who did what, newest first: sign-ins (a token's first request, by `auth_time`), accept/reject/close/transfer, exports, holds, and writes of contacts, quick replies, knowledge, dispositions, scripts and profiles. A customer is named by a keyed pseudonym (`hmac:…`), never by number or name; no entry holds a message body. Append-only: no route edits or deletes it.")
+            .query("actor", json!({ "type": "string" }), "Only this agent's actions.")
+            .query("action", json!({ "type": "string", "examples": ["conversation.close"] }), "Only this action.")
+            .query("customer", json!({ "type": "string" }), "Only entries about this customer (`whatsapp:+E164`, URL-encoded): the server computes their pseudonym.")
+            .query("from", json!({ "type": "string", "format": "date-time" }), "Not before (RFC 3339); 7 days before `to` by default.")
+            .query("to", json!({ "type": "string", "format": "date-time" }), "Not after (RFC 3339); now by default. At most 31 days after `from`.")
+            .query("cursor", json!({ "type": "string" }), "The `cursor` of the previous page.")
+            .query("limit", json!({ "type": "integer", "minimum": 1, "maximum": 200 }), "At most this many (50 by default).")
+            .json(200, "Newest first", s("AuditPage"))
+            .error(400, &["invalid_time", "invalid_limit", "invalid_cursor", "invalid_customer"])
+            .error(403, &["forbidden"])
+            .error(503, STORE),
+        Operation::new("PUT", "/customers/{address}/hold", "Place or release a customer's legal hold (admins)", "privacy")
+            .agent()
+            .path_schema("address", customer_address(), "The customer's `whatsapp:+E164`, URL-encoded.")
+            .request("application/json", s("HoldRequest"), true)
+            .json(200, "The hold as it stands", s("LegalHold"))
+            .error(400, &["invalid_address", "invalid_json"])
+            .error(403, &["forbidden"])
+            .error(422, &["invalid_hold"])
+            .error(503, STORE),
+        Operation::new("GET", "/customers/{address}/export", "Everything stored about a customer (admins)", "privacy")
+            .agent()
+            .path_schema("address", customer_address(), "The customer's `whatsapp:+E164`, URL-encoded.")
+            .describe("A JSON download: the contact, the legal hold, and each conversation as `GET /conversations/{conversationId}/export` gives it (messages with statuses, notes, events, outcome, records, tags, CSAT, attachment links), newest first.")
+            .json(200, "The customer's data", s("CustomerExport"))
+            .error(400, &["invalid_address"])
+            .error(403, &["forbidden"])
+            .error(404, &["not_found"])
+            .error(422, &["export_too_large"])
+            .error(503, STORE),
+    ]
+}
+
+/// Privacy's bodies.
+pub fn schemas() -> Value {
+    json!({
+        "AuditEntry": {
+            "type": "object",
+            "required": ["id", "at", "actor", "action", "target", "request_id"],
+            "properties": {
+                "id": { "type": "string" },
+                "at": date_time(),
+                "actor": { "type": "string" },
+                "action": { "type": "string" },
+                "target": {
+                    "type": "object",
+                    "required": ["kind", "id"],
+                    "properties": {
+                        "kind": { "type": "string" },
+                        "id": { "type": "string", "description": "A customer's is `hmac:` and 32 hex digits." }
+                    }
+                },
+                "request_id": { "type": "string" },
+                "detail": { "type": "object" }
+            }
+        },
+        "AuditPage": {
+            "type": "object",
+            "required": ["entries"],
+            "properties": {
+                "entries": { "type": "array", "items": s("AuditEntry") },
+                "cursor": { "type": "string" }
+            }
+        },
+        "HoldRequest": {
+            "type": "object",
+            "required": ["hold"],
+            "properties": { "hold": { "type": "boolean" } }
+        },
+        "LegalHold": {
+            "type": "object",
+            "required": ["address", "hold", "set_by", "set_at"],
+            "properties": {
+                "address": { "type": "string" },
+                "hold": { "type": "boolean" },
+                "set_by": { "type": "string" },
+                "set_at": date_time()
+            }
+        },
+        "CustomerExport": {
+            "type": "object",
+            "required": ["format_version", "exported_at", "customer", "contact", "legal_hold", "conversations"],
+            "properties": {
+                "format_version": { "const": 1 },
+                "exported_at": date_time(),
+                "customer": { "type": "string" },
+                "contact": { "type": ["object", "null"] },
+                "legal_hold": { "anyOf": [s("LegalHold"), { "type": "null" }] },
+                "conversations": { "type": "array", "items": { "type": "object" } }
+            }
+        }
+    })
+}
