@@ -125,6 +125,9 @@ export function createApi({ auth, clock, onUnauthorized }) {
     putScript: (id, script) => request("PUT", `/scripts/${enc(id)}`, { body: script }),
     deleteScript: (id) => request("DELETE", `/scripts/${enc(id)}`),
     tickStep: (id, index, done) => request("POST", `/conversations/${enc(id)}/script/steps/${index}`, { body: { done } }),
+    audit: (params) => request("GET", `/audit?${new URLSearchParams(params)}`),
+    setHold: (address, hold) => request("PUT", `/customers/${enc(address)}/hold`, { body: { hold } }),
+    exportCustomer: (address) => request("GET", `/customers/${enc(address)}/export`, { raw: true }),
   };
 
   /**

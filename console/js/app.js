@@ -80,7 +80,7 @@ function startDesk(session, config) {
     clock,
     onUnauthorized: () => session.signOut(),
   });
-  const summary = new CustomerSummary($("#summary"), { api, onOpen: (id) => open(id) });
+  const summary = new CustomerSummary($("#summary"), { api, onOpen: (id) => open(id), isAdmin: session.isAdmin });
   // The communication panel (transcript, composer) loads with the first conversation opened:
   // the first load is the queue and its cards, and stays under 100 kB.
   let panel = null;
@@ -211,10 +211,11 @@ function startDesk(session, config) {
       return { focus: () => admin.focus(), shown: () => admin.load() };
     },
   });
-  // Knowledge articles and agent scripts, written by administrators (loaded on first use).
+  // Knowledge articles and agent scripts, written by administrators, and the audit log (loaded on first use).
   for (const [button, page, module, name, what] of [
     ["#manage-knowledge", "#knowledge-page", "./knowledge-admin.js", "KnowledgeAdmin", "knowledge"],
     ["#manage-scripts", "#scripts-page", "./scripts-admin.js", "ScriptsAdmin", "scripts"],
+    ["#open-audit", "#audit-page", "./audit.js", "AuditPage", "audit"],
   ]) {
     $(button).hidden = !session.isAdmin;
     pages.add({

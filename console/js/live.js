@@ -32,7 +32,7 @@ export class LiveChannel {
    * `url()` resolves to the address to connect to (a fresh token each time), or null when there
    * is no live channel; `onEvent(json)` gets each frame; `onState(connected)` each change.
    */
-  constructor({ url, onEvent, onState, WebSocketImpl = globalThis.WebSocket, schedule = setTimeout }) {
+  constructor({ url, onEvent, onState, WebSocketImpl = globalThis.WebSocket, schedule = (fn, ms) => setTimeout(fn, ms) }) {
     this.url = url;
     this.onEvent = onEvent;
     this.onState = onState;

@@ -8,10 +8,12 @@ import { timeOfDay } from "./clock.js";
 
 export class CustomerSummary {
   /** `api.customer(address)` reads the summary; `onOpen(id)` opens a previous conversation. */
-  constructor(root, { api = null, onOpen = null } = {}) {
+  constructor(root, { api = null, onOpen = null, isAdmin = false } = {}) {
     this.root = root;
     this.api = api;
     this.onOpen = onOpen;
+    // Administrators' legal hold and export (customer-privacy.js, loaded on first use).
+    this.privacy = isAdmin ? h("section", { class: "privacy", "aria-labelledby": "privacy-title" }) : null;
     this.shown = null;
     this.clear();
   }
@@ -39,7 +41,9 @@ export class CustomerSummary {
         if (this.shown === conversation.id) this.render(conversation, summary);
       })
       .catch((error) => {
-        if (this.shown === conversation.id) this.history.append(h("p", { class: "error", role: "alert" }, error.message));
+        if (this.shown !== conversation.id) return;
+        this.history.append(h("p", { class: "error", role: "alert" }, error.message));
+        this.controls(customer.address, false);
       });
   }
 
@@ -63,6 +67,7 @@ export class CustomerSummary {
         const listed = this.known?.find((k) => k.id === c.id);
         return { ...c, outcome: c.outcome ?? listed?.outcome, csat: c.csat ?? listed?.csat };
       });
+    const focused = this.privacy?.contains(document.activeElement) && document.activeElement;
     replaceChildren(
       this.root,
       h("h2", {}, "Customer"),
@@ -96,7 +101,21 @@ export class CustomerSummary {
           )
         : h("p", { class: "muted" }, "None."),
       this.history,
+      this.privacy,
     );
+    if (focused) focused.focus();
+    this.controls(customer.address, summary.legal_hold);
+  }
+
+  async controls(address, hold) {
+    if (!this.privacy) return;
+    try {
+      this.privacyControls ??= import("./customer-privacy.js").then((m) => new m.PrivacyControls(this.privacy, this.api));
+      (await this.privacyControls).show(address, hold);
+    } catch {
+      this.privacyControls = null;
+      replaceChildren(this.privacy, h("p", { class: "error" }, "The legal hold and export could not be loaded. Reload the page."));
+    }
   }
 }
 
@@ -143,7 +162,7 @@ function humanise(key) {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-function dateTime(iso) {
+export function dateTime(iso) {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return "Unknown";
   return `${date.toLocaleDateString([], { year: "numeric", month: "short", day: "numeric" })} ${timeOfDay(iso)}`;

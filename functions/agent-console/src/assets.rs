@@ -26,18 +26,21 @@ macro_rules! assets {
 }
 
 /// Every file the console loads. `every_console_file_is_served` keeps this list complete.
-static FILES: [(&str, &str, &[u8]); 38] = assets![
+static FILES: [(&str, &str, &[u8]); 42] = assets![
     "index.html" => "text/html; charset=utf-8",
     "styles.css" => "text/css; charset=utf-8",
     "assist.css" => "text/css; charset=utf-8",
+    "privacy.css" => "text/css; charset=utf-8",
     "js/api.js" => "text/javascript; charset=utf-8",
     "js/app.js" => "text/javascript; charset=utf-8",
     "js/assist.js" => "text/javascript; charset=utf-8",
+    "js/audit.js" => "text/javascript; charset=utf-8",
     "js/auth.js" => "text/javascript; charset=utf-8",
     "js/board.js" => "text/javascript; charset=utf-8",
     "js/clock.js" => "text/javascript; charset=utf-8",
     "js/composer.js" => "text/javascript; charset=utf-8",
     "js/conversation.js" => "text/javascript; charset=utf-8",
+    "js/customer-privacy.js" => "text/javascript; charset=utf-8",
     "js/customer.js" => "text/javascript; charset=utf-8",
     "js/deferred.js" => "text/javascript; charset=utf-8",
     "js/dispositions-admin.js" => "text/javascript; charset=utf-8",
@@ -51,6 +54,7 @@ static FILES: [(&str, &str, &[u8]); 38] = assets![
     "js/outcome-panel.js" => "text/javascript; charset=utf-8",
     "js/outcomes.js" => "text/javascript; charset=utf-8",
     "js/pages.js" => "text/javascript; charset=utf-8",
+    "js/privacy.js" => "text/javascript; charset=utf-8",
     "js/queue.js" => "text/javascript; charset=utf-8",
     "js/quickreplies-admin.js" => "text/javascript; charset=utf-8",
     "js/quickreplies.js" => "text/javascript; charset=utf-8",

@@ -79,6 +79,10 @@ pub struct StepDone {
     pub by: String,
     #[serde(with = "chrono::serde::ts_milliseconds")]
     pub at: DateTime<Utc>,
+    /// The step's text when it was ticked: a tick counts only while the step still says that
+    /// (an administrator who rewrites or re-creates the script starts its steps afresh).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
 }
 
 /// Articles, scripts, ticked steps and sentiment, in the table.

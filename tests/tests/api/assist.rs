@@ -381,6 +381,29 @@ async fn a_numbers_script_is_ticked_by_the_assigned_agent_only(store: StoreChoic
         .map(|s| s["done"].as_bool().unwrap())
         .collect();
     assert_eq!(done, [false, true, false]);
+    // Rewritten by an administrator, a step starts afresh; the others keep their ticks.
+    let (status, body) = local.post(&step(0), "alice", json!({"done": true})).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = admin(
+        &local,
+        reqwest::Method::PUT,
+        "/scripts/refund",
+        Some(json!({
+            "title": "Refund script",
+            "steps": ["Greet the customer by name", "Confirm the order number and the date", "Explain when the refund arrives"],
+            "numbers": [BUSINESS]
+        })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, conversation) = local.get(&format!("/conversations/{id}"), "alice").await;
+    let done: Vec<bool> = conversation["script"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["done"].as_bool().unwrap())
+        .collect();
+    assert_eq!(done, [true, false, false], "{conversation}");
     let (status, body) = local.post(&step(1), "alice", json!({"done": false})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["script"]["steps"][1]["done"], false);

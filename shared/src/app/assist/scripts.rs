@@ -51,8 +51,9 @@ pub struct ScriptView {
     pub steps: Vec<StepView>,
 }
 
-/// The script for a conversation on `business`, with the steps ticked so far (of that
-/// script: a script replaced later keeps the ticks of the steps at the same places).
+/// The script for a conversation on `business`, with the steps ticked so far: a tick counts
+/// for the step at its place while that step's text is unchanged (ticks recorded before the
+/// text was kept count by place alone).
 pub fn script_view(
     scripts: &[ScriptRecord],
     business: &str,
@@ -68,7 +69,9 @@ pub fn script_view(
             .enumerate()
             .map(|(index, text)| {
                 let done = ticked.iter().find(|d| {
-                    d.script_id == script.id && usize::try_from(d.index).ok() == Some(index)
+                    d.script_id == script.id
+                        && usize::try_from(d.index).ok() == Some(index)
+                        && d.text.as_ref().is_none_or(|t| t == text)
                 });
                 StepView {
                     text: text.clone(),
@@ -147,6 +150,7 @@ pub async fn tick(
         index: step,
         by: agent.as_str().to_owned(),
         at: clock.now(),
+        text: script.steps.get(index).cloned(),
     };
     store.set_step(&record, done).await?;
     let ticked = store.desk_items(id).await?.steps;
