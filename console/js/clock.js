@@ -60,3 +60,10 @@ export function timeOfDay(iso) {
   if (Number.isNaN(date.getTime())) return "";
   return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }
+
+/** "Dec 4, 2026 04:13 AM": a date and its time of day, in the agent's locale; "Unknown" for no time. */
+export function dateTime(iso) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "Unknown";
+  return `${date.toLocaleDateString([], { year: "numeric", month: "short", day: "numeric" })} ${timeOfDay(iso)}`;
+}

@@ -3,7 +3,7 @@
 // export's file name. Used by the Audit page (audit.js) and the summary's controls
 // (customer-privacy.js), both loaded on first use.
 
-import { dateTime } from "./summary.js";
+import { dateTime } from "./clock.js";
 
 /** Every action the server records, with how the table says it (newest actions last, as in the API). */
 export const AUDIT_ACTIONS = [

@@ -4,7 +4,7 @@
 
 import { h, replaceChildren } from "./dom.js";
 import { adLink, adText, customerKind, customerName, phoneNumber } from "./customer.js";
-import { timeOfDay } from "./clock.js";
+import { dateTime } from "./clock.js";
 
 export class CustomerSummary {
   /** `api.customer(address)` reads the summary; `onOpen(id)` opens a previous conversation. */
@@ -162,8 +162,3 @@ function humanise(key) {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-export function dateTime(iso) {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return "Unknown";
-  return `${date.toLocaleDateString([], { year: "numeric", month: "short", day: "numeric" })} ${timeOfDay(iso)}`;
-}
