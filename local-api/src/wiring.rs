@@ -315,6 +315,7 @@ impl LocalApi {
                     config::audit_retention_days()?,
                 ))
                 .with_admin_group(admin_group.clone())
+                .with_wrap_up(config::wrap_up()?)
                 .with_default_capacity(config::agent_capacity_default()?)
                 .with_routing(routing.clone())
                 .with_media(local_media, media_fetcher.clone(), public_url.clone())
@@ -386,6 +387,7 @@ impl LocalApi {
     /// Another wrap-up hold than `WRAP_UP_SECONDS` (before the notifications start).
     pub fn with_wrap_up(mut self, hold: chrono::TimeDelta) -> Self {
         self.wrap_up = hold;
+        self.agents = self.agents.with_wrap_up(hold);
         self
     }
 

@@ -235,5 +235,17 @@ pub(crate) async fn close_as_admin(state: &AgentApi, raw_id: &str, admin: &Agent
     .await?
     .ok_or_else(no_conversation)?;
     tracing::info!(conversation_id = %id, agent_id = %admin, "conversation closed by an administrator");
+    hold_for_wrap_up(state, &id).await?;
     Ok(json(StatusCode::OK, &view))
+}
+
+/// Right after a close: the agent's wrap-up hold (`WRAP_UP_SECONDS`), so routing offers them
+/// nothing new in the moment before the stream brings the close to notify-agent.
+pub(crate) async fn hold_for_wrap_up(
+    state: &AgentApi,
+    id: &whatsapp_channel::domain::ConversationId,
+) -> Result<(), ApiError> {
+    whatsapp_channel::app::outcomes::hold_for_wrap_up(state.store.as_ref(), id, state.wrap_up)
+        .await?;
+    Ok(())
 }

@@ -63,6 +63,9 @@ pub struct AgentApi {
     knowledge: Arc<whatsapp_channel::app::assist::knowledge::Knowledge>,
     /// The audit log's writer (the pseudonyms' key, `AUDIT_RETENTION_DAYS`).
     auditor: Arc<whatsapp_channel::app::privacy::audit::Auditor>,
+    /// `WRAP_UP_SECONDS`: a close holds its agent's capacity this long for the wrap-up (zero:
+    /// not at all, the default here; `main` reads 60 by default).
+    wrap_up: chrono::TimeDelta,
     /// The (agent, `auth_time`) sign-ins this instance has recorded already.
     signed_in: std::sync::Mutex<std::collections::HashSet<(String, i64)>>,
 }
@@ -89,7 +92,14 @@ impl AgentApi {
                 whatsapp_channel::app::privacy::audit::DEFAULT_RETENTION_DAYS,
             )),
             signed_in: std::sync::Mutex::default(),
+            wrap_up: chrono::TimeDelta::zero(),
         }
+    }
+
+    /// Holds a closing agent's capacity this long for the wrap-up, written with the close.
+    pub fn with_wrap_up(mut self, hold: chrono::TimeDelta) -> Self {
+        self.wrap_up = hold;
+        self
     }
 
     /// The audit log's key and retention (`PRIVACY_KEY`, `AUDIT_RETENTION_DAYS`).

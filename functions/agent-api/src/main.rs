@@ -70,6 +70,8 @@ async fn main() -> Result<(), Error> {
         key,
         config::audit_retention_days()?,
     ));
+    // After-contact work: a close holds the agent's capacity (WRAP_UP_SECONDS, 60 by default).
+    state = state.with_wrap_up(config::wrap_up()?);
     // Business-started conversations: the template goes out From one of WHATSAPP_SENDERS.
     if let (Some(twilio), Some(status_callback)) = (&twilio, config::optional("TWILIO_STATUS_URL"))
     {

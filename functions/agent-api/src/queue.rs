@@ -176,7 +176,10 @@ pub(crate) async fn board(state: &AgentApi, request: &Request) -> Answer {
 pub(crate) async fn close(state: &AgentApi, raw_id: &str, agent: &AgentId) -> Answer {
     let id = conversation_id(raw_id)?;
     match close_conversation(state.store.as_ref(), state.clock.as_ref(), &id, agent).await? {
-        CloseAnswer::Done(view) => Ok(json(StatusCode::OK, &view)),
+        CloseAnswer::Done(view) => {
+            crate::desk::hold_for_wrap_up(state, &id).await?;
+            Ok(json(StatusCode::OK, &view))
+        }
         CloseAnswer::NotAssigned => Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "not_assigned",

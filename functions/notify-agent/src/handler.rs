@@ -280,7 +280,6 @@ async fn before_notifying(state: &NotifyAgent, change: &StreamChange) -> Result<
     if state.wrap_up > chrono::TimeDelta::zero() {
         hold_on_close(
             state.store.as_ref(),
-            state.clock.as_ref(),
             state.wrap_up,
             state.timers.as_deref(),
             change,

@@ -286,3 +286,24 @@ async fn an_administrator_closes_a_waiting_request_or_another_agents_conversatio
     assert_eq!(read["state"], "closed");
     assert_eq!(read["messages"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_close_holds_the_agents_capacity_for_the_wrap_up_before_any_stream_runs() {
+    use whatsapp_channel::ports::ProfileStore;
+    let mut h = harness();
+    h.api = agent_api::AgentApi::new(h.store.clone(), h.clock.clone())
+        .with_wrap_up(chrono::TimeDelta::seconds(60));
+    let id = h.accepted().await;
+    let closed = h
+        .call(event_for_conversation("agent-api.close-conversation", &id))
+        .await;
+    assert_eq!(closed.status(), StatusCode::OK);
+    // No stream has run here: the hold was written with the close itself.
+    let alice = h.store.agent("agent-alice").await.unwrap();
+    assert_eq!(alice.wrap_ups.len(), 1, "{alice:?}");
+    assert_eq!(alice.wrap_ups[0].conversation_id, id);
+    assert_eq!(
+        alice.wrap_ups[0].until,
+        t0() + chrono::TimeDelta::seconds(60)
+    );
+}

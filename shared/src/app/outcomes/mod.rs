@@ -166,13 +166,46 @@ pub async fn record_outcome(
     Ok(view.ok_or(OutcomeRefusal::NotFound))
 }
 
-/// A close of an active conversation holds its agent's capacity for the wrap-up
-/// (`WRAP_UP_SECONDS`, `hold`) until the outcome is sent or the time passes. notify-agent runs it
-/// before routing looks for work for the agent. With `timers`, a `wrap_up_end` timer removes the
-/// hold when its time passes, and that removal offers the agent what waits.
+/// Holds the closing agent's capacity for the wrap-up (`WRAP_UP_SECONDS`, `hold`) until the
+/// outcome is sent or `closed_at + hold`, reading the conversation as it stands: nothing when it
+/// is not closed, has no agent, or its outcome is in already (a late call must not hold again
+/// what the outcome released). agent-api calls it right after its close, so routing does not
+/// offer the agent new work in between; the stream's [`hold_on_close`] calls it again (the same
+/// put) and starts the hold's timer. The hold, when one is written.
+pub async fn hold_for_wrap_up(
+    store: &dyn ChannelStore,
+    id: &ConversationId,
+    hold: chrono::TimeDelta,
+) -> Result<Option<crate::ports::WrapUpHold>, StoreError> {
+    if hold <= chrono::TimeDelta::zero() {
+        return Ok(None);
+    }
+    let Some(conversation) = store.conversation(id).await? else {
+        return Ok(None);
+    };
+    let (ConversationState::Closed, Some(agent), Some(closed_at), None) = (
+        conversation.state,
+        &conversation.assigned_agent,
+        conversation.closed_at,
+        &conversation.outcome,
+    ) else {
+        return Ok(None);
+    };
+    let held = crate::ports::WrapUpHold {
+        agent_id: agent.clone(),
+        conversation_id: conversation.id.clone(),
+        until: closed_at + hold,
+    };
+    store.hold_wrap_up(&held).await?;
+    Ok(Some(held))
+}
+
+/// The stream's side of a close of an active conversation: the hold (again: agent-api wrote it
+/// at the close; this covers a close made elsewhere and a crash in between) and, with `timers`,
+/// a `wrap_up_end` timer that removes it when its time passes; that removal offers the agent
+/// what waits. notify-agent runs it before routing looks for work for the agent.
 pub async fn hold_on_close(
     store: &dyn ChannelStore,
-    clock: &dyn Clock,
     hold: chrono::TimeDelta,
     timers: Option<&dyn crate::ports::TimerQueue>,
     change: &crate::ports::StreamChange,
@@ -184,32 +217,27 @@ pub async fn hold_on_close(
         return Ok(());
     };
     let closed = old.state == ConversationState::Active && new.state == ConversationState::Closed;
-    match (&new.assigned_agent, closed && new.outcome.is_none()) {
-        (Some(agent), true) => {
-            let held = crate::ports::WrapUpHold {
-                agent_id: agent.clone(),
-                conversation_id: new.id.clone(),
-                until: new.closed_at.unwrap_or_else(|| clock.now()) + hold,
-            };
-            store.hold_wrap_up(&held).await?;
-            if let Some(timers) = timers {
-                let timer = crate::ports::Timer {
-                    kind: crate::ports::TimerKind::WrapUpEnd {
-                        conversation_id: held.conversation_id.clone(),
-                        agent_id: held.agent_id.clone(),
-                    },
-                    due_at: held.until,
-                };
-                // Not scheduled: the record is retried (the hold's put is idempotent).
-                timers
-                    .schedule(&timer)
-                    .await
-                    .map_err(|e| StoreError::Unavailable(Box::new(e)))?;
-            }
-            Ok(())
-        }
-        _ => Ok(()),
+    if !closed || new.outcome.is_some() {
+        return Ok(());
     }
+    let Ok(id) = ConversationId::parse(&new.id) else {
+        return Ok(());
+    };
+    let (Some(held), Some(timers)) = (hold_for_wrap_up(store, &id, hold).await?, timers) else {
+        return Ok(());
+    };
+    let timer = crate::ports::Timer {
+        kind: crate::ports::TimerKind::WrapUpEnd {
+            conversation_id: held.conversation_id.clone(),
+            agent_id: held.agent_id.clone(),
+        },
+        due_at: held.until,
+    };
+    // Not scheduled: the record is retried (the hold's put is idempotent).
+    timers
+        .schedule(&timer)
+        .await
+        .map_err(|e| StoreError::Unavailable(Box::new(e)))
 }
 
 /// `PUT /conversations/{id}/tags` `{"tags": [...]}`: any agent; the tags as stored.
