@@ -9,7 +9,7 @@ import { ServerClock } from "./clock.js";
 import { LiveChannel, liveUrl } from "./live.js";
 import { clearError, showError } from "./dom.js";
 import { LoadMeter, Notices, lapsedText, overflowText } from "./offers.js";
-import { Pages } from "./pages.js";
+import { Pages, disclosure } from "./pages.js";
 import { Queue } from "./queue.js";
 import { CustomerSummary } from "./summary.js";
 import { negativeText } from "./sentiment.js";
@@ -176,6 +176,10 @@ function startDesk(session, config) {
 
   // Search, and for administrators quick replies and the board: pages loaded on first use.
   const pages = new Pages({ layout: $(".layout"), onError: (error) => showError($("#desk-error"), error) });
+  // Administrators' pages, in the "Manage" menu: closing one gives the keyboard back to "Manage".
+  $("#manage").hidden = !session.isAdmin;
+  disclosure($("#open-manage"), $("#manage-menu"));
+  const back = $("#open-manage");
   pages.add({
     button: $("#open-search"),
     root: $("#search-page"),
@@ -189,9 +193,9 @@ function startDesk(session, config) {
       return new SearchPage({ root: $("#search-page"), api, onOpen, onClose: close });
     },
   });
-  $("#manage-quick-replies").hidden = !session.isAdmin;
   pages.add({
     button: $("#manage-quick-replies"),
+    back,
     root: $("#quick-replies-page"),
     failure: "The quick replies page could not be loaded. Reload the page.",
     create: async (close) => {
@@ -200,9 +204,9 @@ function startDesk(session, config) {
       return { focus: () => admin.focus(), shown: () => admin.load() };
     },
   });
-  $("#manage-dispositions").hidden = !session.isAdmin;
   pages.add({
     button: $("#manage-dispositions"),
+    back,
     root: $("#dispositions-page"),
     failure: "The outcomes page could not be loaded. Reload the page.",
     create: async (close) => {
@@ -217,9 +221,9 @@ function startDesk(session, config) {
     ["#manage-scripts", "#scripts-page", "./scripts-admin.js", "ScriptsAdmin", "scripts"],
     ["#open-audit", "#audit-page", "./audit.js", "AuditPage", "audit"],
   ]) {
-    $(button).hidden = !session.isAdmin;
     pages.add({
       button: $(button),
+      back,
       root: $(page),
       failure: `The ${what} page could not be loaded. Reload the page.`,
       create: async (close) => {
@@ -229,9 +233,9 @@ function startDesk(session, config) {
     });
   }
   let board = null;
-  $("#open-board").hidden = !session.isAdmin;
   pages.add({
     button: $("#open-board"),
+    back,
     root: $("#board-page"),
     failure: "The board could not be loaded. Reload the page.",
     create: async (close) => {

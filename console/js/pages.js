@@ -12,10 +12,11 @@ export class Pages {
 
   /**
    * A page: `create(close)` resolves to its object (with `focus()`, and optionally `shown()` and
-   * `hidden()`); `failure` is said when its module cannot be loaded.
+   * `hidden()`); `failure` is said when its module cannot be loaded; `back` gets the keyboard
+   * when it closes (a menu's button, say).
    */
-  add({ button, root, create, failure }) {
-    const page = { button, root, create, failure, instance: null };
+  add({ button, root, create, failure, back = button }) {
+    const page = { button, root, create, failure, back, instance: null };
     button.setAttribute("aria-expanded", "false");
     button.addEventListener("click", () => (root.hidden ? this.open(page) : this.close(page)));
     this.pages.push(page);
@@ -38,11 +39,11 @@ export class Pages {
     page.instance.focus();
   }
 
-  /** Back to the conversations; the keyboard goes back to the page's button. */
+  /** Back to the conversations; the keyboard goes back to the page's button (or `back`). */
   close(page) {
     this.hide(page);
     this.layout.hidden = false;
-    page.button.focus();
+    page.back.focus();
   }
 
   hide(page) {
@@ -51,4 +52,17 @@ export class Pages {
     page.button.setAttribute("aria-expanded", "false");
     page.instance?.hidden?.();
   }
+}
+
+/** A disclosure menu: `button` toggles `menu`; a choice, Escape or a click outside `wrap` closes it. */
+export function disclosure(button, menu, wrap = button.parentElement, doc = document) {
+  const show = (open) => {
+    menu.hidden = !open;
+    button.setAttribute("aria-expanded", String(open));
+  };
+  const close = () => (show(false), button.focus());
+  button.addEventListener("click", () => show(menu.hidden));
+  menu.addEventListener("click", (event) => event.target.closest("button") && close());
+  wrap.addEventListener("keydown", (event) => event.key === "Escape" && !menu.hidden && close());
+  doc.addEventListener("click", (event) => !menu.hidden && !wrap.contains(event.target) && show(false));
 }

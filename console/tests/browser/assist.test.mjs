@@ -14,7 +14,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { BUSINESS, agentCall, launchChromium, required, sendInbound, startLocalApi } from "./local-api.mjs";
+import { BUSINESS, agentCall, launchChromium, openAdminPage, required, sendInbound, startLocalApi } from "./local-api.mjs";
 
 const ZOE = "whatsapp:+447700900081";
 const ANA = "whatsapp:+447700900082";
@@ -168,7 +168,7 @@ test("the header follows the customer's mood live, with its trend in words, and 
 });
 
 test("an administrator writes a refund article on the Knowledge page; 413 and 422 read as the server says them", async () => {
-  await admin.getByRole("button", { name: "Knowledge", exact: true }).click();
+  await openAdminPage(admin, "Knowledge");
   const form = admin.getByRole("form", { name: "Save a knowledge article" });
   await admin.getByText("No articles yet.").waitFor();
   await form.getByRole("textbox", { name: "Title" }).fill(REFUND_TITLE);
@@ -302,7 +302,7 @@ test("a customer asking about a refund gets the article and a quick reply as sug
 });
 
 test("an administrator's script for the number is a checklist the assigned agent ticks, kept after a reload", async () => {
-  await admin.getByRole("button", { name: "Scripts", exact: true }).click();
+  await openAdminPage(admin, "Scripts");
   const form = admin.getByRole("form", { name: "Save a script" });
   await admin.getByText("No scripts yet.").waitFor();
   await form.getByRole("textbox", { name: "Title" }).fill("Refund script");
@@ -389,8 +389,17 @@ test("every control has an accessible name, ids are unique and the pages fit 390
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than a 390px window`);
     await target.setViewportSize({ width: 1366, height: 768 });
   }
+  // The "Manage" menu, open, fits too.
+  await admin.setViewportSize({ width: 390, height: 844 });
+  await admin.getByRole("button", { name: "Manage", exact: true }).click();
+  await admin.getByRole("button", { name: "Board", exact: true }).waitFor();
+  const menuOverflow = await admin.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(menuOverflow <= 0, `the open Manage menu is ${menuOverflow}px wider than a 390px window`);
+  await admin.screenshot({ path: join(shots, "assist-manage-menu-390.png") });
+  await admin.keyboard.press("Escape");
+  await admin.setViewportSize({ width: 1366, height: 768 });
   for (const button of ["Knowledge", "Scripts"]) {
-    await admin.getByRole("button", { name: button, exact: true }).click();
+    await openAdminPage(admin, button);
     await admin.setViewportSize({ width: 390, height: 844 });
     const overflow = await admin.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the ${button} page is ${overflow}px wider than a 390px window`);

@@ -139,6 +139,13 @@ export async function agentCall(base, agent, method, path, body, groups) {
   return { status: response.status, json: text ? JSON.parse(text) : null };
 }
 
+/** An administrator's page (Quick replies, Outcomes, Knowledge, Scripts, Audit, Board): open the top bar's "Manage" menu, then the page's button. */
+export async function openAdminPage(page, name) {
+  const manage = page.getByRole("button", { name: "Manage", exact: true });
+  if ((await manage.getAttribute("aria-expanded")) !== "true") await manage.click();
+  await page.getByRole("button", { name, exact: true }).click();
+}
+
 /** A variable `cargo xtask test` sets; a clear error when a test is run some other way. */
 export function required(name) {
   const value = process.env[name];

@@ -15,7 +15,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { agentCall, launchChromium, required, sendInbound, startLocalApi } from "./local-api.mjs";
+import { agentCall, launchChromium, openAdminPage, required, sendInbound, startLocalApi } from "./local-api.mjs";
 
 const ZOE = "whatsapp:+447700900071";
 const ANA = "whatsapp:+447700900072";
@@ -113,7 +113,7 @@ after(async () => {
 
 test("an administrator defines the outcome codes on the Outcomes page", async () => {
   await signIn(admin, ADMIN, { admin: true });
-  await admin.getByRole("button", { name: "Outcomes" }).click();
+  await openAdminPage(admin, "Outcomes");
   const form = admin.getByRole("form", { name: "Save an outcome code" });
   await admin.getByText("No outcome codes yet: agents cannot record an outcome until you add one.").waitFor();
   // A code with a space is explained before anything is sent.
@@ -407,7 +407,7 @@ test("Export opens the printable page and downloads the JSON of the whole conver
 });
 
 test("with no outcome codes the wrap-up form says to ask an administrator", async () => {
-  await admin.getByRole("button", { name: "Outcomes" }).click();
+  await openAdminPage(admin, "Outcomes");
   for (const label of ["Resolved", "Call back later"]) {
     await admin.getByRole("button", { name: `Delete outcome ${label}` }).click();
     await admin.getByRole("button", { name: `Delete outcome ${label}` }).waitFor({ state: "detached" });

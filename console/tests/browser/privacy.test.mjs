@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { agentCall, launchChromium, required, sendInbound, startLocalApi } from "./local-api.mjs";
+import { agentCall, launchChromium, openAdminPage, required, sendInbound, startLocalApi } from "./local-api.mjs";
 import { fieldTime } from "../../js/privacy.js";
 
 const ZOE = "whatsapp:+447700900091";
@@ -167,6 +167,7 @@ test("an agent sees neither the legal hold nor the export, and the server refuse
   }
   assert.equal(await page.getByText(/legal hold/i).count(), 0);
   assert.equal(await page.getByRole("button", { name: "Audit", exact: true }).isVisible(), false);
+  assert.equal(await page.getByRole("button", { name: "Manage", exact: true }).count(), 0);
   // Nor does the module load for an agent.
   assert.equal(await page.evaluate(() => performance.getEntriesByType("resource").some((e) => /customer-privacy|privacy\.css|audit\.js/.test(e.name))), false);
 
@@ -196,9 +197,11 @@ test("the administrator downloads everything held about the customer as JSON", a
 });
 
 test("the Audit page lists the hold and the export, customers pseudonymised", async () => {
-  await admin.getByRole("button", { name: "Audit", exact: true }).click();
+  await openAdminPage(admin, "Audit");
   await admin.getByRole("heading", { name: "Audit", level: 2 }).waitFor();
-  assert.equal(await admin.getByRole("button", { name: "Audit", exact: true }).getAttribute("aria-expanded"), "true");
+  // Choosing it closed the "Manage" menu; its button, in the menu, says the page is open.
+  assert.equal(await admin.getByRole("button", { name: "Manage", exact: true }).getAttribute("aria-expanded"), "false");
+  assert.equal(await admin.locator("#open-audit").getAttribute("aria-expanded"), "true");
   // The page's first field has the keyboard.
   assert.equal(await admin.evaluate(() => document.activeElement?.id), "audit-actor");
   await auditTable().waitFor();

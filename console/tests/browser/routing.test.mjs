@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
-import { BUSINESS, agentCall, launchChromium, required, sendInbound, startLocalApi } from "./local-api.mjs";
+import { BUSINESS, agentCall, launchChromium, openAdminPage, required, sendInbound, startLocalApi } from "./local-api.mjs";
 
 const ANN = "agent-ann";
 const BEN = "agent-ben";
@@ -243,7 +243,7 @@ test("a request still waiting after the overflow time is announced to the admini
 
 test("an administrator's board lists the numbers and the agents, and follows the requests", async () => {
   const admin = pages[ADMIN];
-  await admin.getByRole("button", { name: "Board" }).click();
+  await openAdminPage(admin, "Board");
   await admin.getByRole("heading", { name: "Board" }).waitFor();
   const numbers = admin.getByRole("table", { name: "Requests by number" });
   const row = numbers.getByRole("row", { name: new RegExp(BUSINESS.replace("whatsapp:", "").replace("+", "\\+")) });

@@ -78,3 +78,51 @@ test("a page whose module cannot load is explained and the conversations stay", 
   assert.equal(root.hidden, true);
   assert.equal(layout.hidden, false);
 });
+
+test("a disclosure menu opens and closes with its button, Escape, a choice or a click outside", async () => {
+  const { disclosure } = await import("../../js/pages.js");
+  const on = (el) => {
+    el.handlers = {};
+    el.addEventListener = (type, fn) => ((el.handlers[type] ??= []).push(fn));
+    el.fire = (type, event = {}) => el.handlers[type]?.forEach((fn) => fn(event));
+    return el;
+  };
+  const button = on(element(false));
+  const menu = on(element());
+  const item = { closest: () => item };
+  const wrap = on({ contains: (target) => target === button || target === item });
+  const doc = on({});
+  disclosure(button, menu, wrap, doc);
+
+  button.fire("click");
+  assert.equal(menu.hidden, false);
+  assert.equal(button.attributes["aria-expanded"], "true");
+  wrap.fire("keydown", { key: "Escape" });
+  assert.equal(menu.hidden, true);
+  assert.equal(button.attributes["aria-expanded"], "false");
+  assert.equal(button.focused, true);
+
+  button.fire("click");
+  doc.fire("click", { target: item });
+  assert.equal(menu.hidden, false, "a click inside closed it");
+  doc.fire("click", { target: {} });
+  assert.equal(menu.hidden, true);
+
+  button.fire("click");
+  menu.fire("click", { target: item });
+  assert.equal(menu.hidden, true, "choosing a page left the menu open");
+});
+
+test("a page whose button is in a menu gives the keyboard back to `back`", async () => {
+  const layout = element(false);
+  const pages = new Pages({ layout, onError: () => {} });
+  const button = element(false);
+  const back = element(false);
+  const root = element();
+  pages.add({ button, back, root, failure: "", create: async () => ({ focus() {} }) });
+  await button.click();
+  await button.click();
+  assert.equal(root.hidden, true);
+  assert.equal(back.focused, true);
+  assert.equal(button.focused, false);
+});
