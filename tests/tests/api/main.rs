@@ -15,6 +15,7 @@ mod helpers;
 mod inbound;
 mod inbound_faults;
 mod invoke_permissions;
+mod item_rules;
 mod least_privilege;
 mod live;
 mod local_api;

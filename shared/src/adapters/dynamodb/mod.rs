@@ -14,6 +14,7 @@ mod deadlines;
 mod deferred;
 mod desk;
 pub mod items;
+pub mod lifecycle;
 pub mod migrate;
 mod outcomes;
 mod privacy;
