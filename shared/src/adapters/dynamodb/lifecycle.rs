@@ -211,7 +211,7 @@ pub const ITEM_RULES: &[ItemRule] = &[
             why: "names a customer only by keyed pseudonym, never a body: kept as the record of the erasure itself",
         },
         OwnTtl {
-            ttl: "AUDIT_RETENTION_DAYS",
+            ttl: "AUDIT_RETENTION_DAYS after it was written",
         },
     ),
     rule(
@@ -220,7 +220,7 @@ pub const ITEM_RULES: &[ItemRule] = &[
             why: "an agent and a token time",
         },
         OwnTtl {
-            ttl: "AUDIT_RETENTION_DAYS",
+            ttl: "AUDIT_RETENTION_DAYS after it was written",
         },
     ),
     rule(
