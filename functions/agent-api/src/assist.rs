@@ -106,11 +106,7 @@ pub(crate) async fn put_article(
         agent,
     )
     .await?;
-    let status = if new {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let status = whatsapp_channel::http::created_or_ok(new);
     Ok(json(status, &view))
 }
 
@@ -213,11 +209,7 @@ pub(crate) async fn put_script(
         agent,
     )
     .await?;
-    let status = if new {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let status = whatsapp_channel::http::created_or_ok(new);
     Ok(json(status, &view))
 }
 

@@ -202,11 +202,7 @@ pub(crate) async fn put_quick_reply(
         agent,
     )
     .await?;
-    let status = if new {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let status = whatsapp_channel::http::created_or_ok(new);
     Ok(json(status, &reply))
 }
 

@@ -417,10 +417,7 @@ async fn contact(state: &AgentApi, request: &Request, raw_address: &str) -> Answ
         )
     })?;
     let contact = parse_contact(&address, body_bytes(request))?;
-    let status = if put_contact(state.store.as_ref(), &contact).await? {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let status =
+        whatsapp_channel::http::created_or_ok(put_contact(state.store.as_ref(), &contact).await?);
     Ok(json(status, &contact))
 }

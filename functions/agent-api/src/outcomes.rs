@@ -112,11 +112,7 @@ pub(crate) async fn put_disposition(
         parse_disposition(code, body_bytes(request), agent.as_str(), state.clock.now())
             .map_err(refused)?;
     let created = state.store.put_disposition(&disposition).await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let status = whatsapp_channel::http::created_or_ok(created);
     Ok(json(status, &disposition_view(disposition)))
 }
 
@@ -190,11 +186,7 @@ pub(crate) async fn link_record(
     )
     .await?
     .map_err(refused)?;
-    let status = if new {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let status = whatsapp_channel::http::created_or_ok(new);
     Ok(json(status, &view))
 }
 

@@ -77,11 +77,7 @@ pub(crate) async fn put(
     )
     .await?;
     tracing::info!(agent_id = %agent, by = %caller, capacity = record.capacity, numbers = record.numbers.len(), "agent profile set");
-    let status = if new {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let status = whatsapp_channel::http::created_or_ok(new);
     Ok(json(
         status,
         &json!({

@@ -13,4 +13,4 @@ pub use request::{
     DEFAULT_ADMIN_GROUP, agent_groups, agent_id, body_bytes, path_segments, require_admin,
     route_path, unauthenticated,
 };
-pub use response::{ErrorBody, empty, error, json, with_body};
+pub use response::{ErrorBody, created_or_ok, empty, error, json, with_body};

@@ -35,6 +35,15 @@ pub fn error(status: StatusCode, code: &str, message: &str) -> Response<Body> {
     )
 }
 
+/// A PUT's status: 201 when it made the resource, 200 when it replaced one.
+pub fn created_or_ok(created: bool) -> StatusCode {
+    if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    }
+}
+
 pub fn with_body(status: StatusCode, content_type: &str, body: String) -> Response<Body> {
     let mut response = Response::new(Body::Text(body));
     *response.status_mut() = status;

@@ -16,8 +16,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Up
 
 use super::conditions::conditional;
 use super::items::{
-    Item, Partition, PartitionQuery, SortKeys, TYPE, conversation_key, conversation_pk, from_item,
-    key, message_key, n, s, to_item,
+    Item, Partition, PartitionQuery, SortKeys, conversation_key, conversation_pk, from_item, key,
+    message_key, n, s, typed,
 };
 use super::{DynamoChannelStore, unavailable};
 use crate::domain::ConversationId;
@@ -54,13 +54,6 @@ fn step_key(conversation: &str, script: &str, index: u32) -> Item {
         conversation_pk(conversation),
         &format!("SCRIPTSTEP#{script}#{index:03}"),
     )
-}
-
-fn typed<T: serde::Serialize>(record: &T, kind: &str, at: Item) -> Result<Item, StoreError> {
-    let mut item = to_item(record)?;
-    item.insert(TYPE.into(), s(kind));
-    item.extend(at);
-    Ok(item)
 }
 
 fn value<T: serde::Serialize>(v: &T) -> Result<AttributeValue, StoreError> {

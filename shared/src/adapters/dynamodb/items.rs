@@ -481,6 +481,14 @@ impl PartitionQuery {
     }
 }
 
+/// `record` as the item of `kind` (its `type`) under the key `at`.
+pub fn typed<T: serde::Serialize>(record: &T, kind: &str, at: Item) -> Result<Item, StoreError> {
+    let mut item = to_item(record)?;
+    item.insert(TYPE.into(), s(kind));
+    item.extend(at);
+    Ok(item)
+}
+
 /// A routing profile as its item.
 pub fn profile_item(record: &ProfileRecord) -> Result<Item, StoreError> {
     let mut item = to_item(record)?;

@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use super::conditions::conditional;
 use super::items::{
     Item, Partition, PartitionQuery, SortKeys, TYPE, conversation_key, conversation_pk, from_item,
-    key, n, s, session_mirror, tag, to_item,
+    key, n, s, session_mirror, tag, to_item, typed,
 };
 use super::{DynamoChannelStore, unavailable};
 use crate::domain::outcomes::tag_key;
@@ -67,9 +67,11 @@ pub fn record_link_item(link: &RecordLink) -> Result<Item, StoreError> {
 
 /// A wrap-up hold as its item, with a TTL a day after its end (the timer removes it on time).
 pub fn wrap_up_item(hold: &crate::ports::WrapUpHold) -> Result<Item, StoreError> {
-    let mut item = to_item(hold)?;
-    item.insert(TYPE.into(), s(tag::WRAP_UP));
-    item.extend(wrap_up_key(&hold.agent_id, &hold.conversation_id));
+    let mut item = typed(
+        hold,
+        tag::WRAP_UP,
+        wrap_up_key(&hold.agent_id, &hold.conversation_id),
+    )?;
     item.insert(
         super::items::EXPIRES_AT.into(),
         n((hold.until + chrono::TimeDelta::days(1)).timestamp()),
@@ -309,27 +311,11 @@ impl OutcomeStore for DynamoChannelStore {
     }
 
     async fn hold_wrap_up(&self, hold: &crate::ports::WrapUpHold) -> Result<(), StoreError> {
-        let item = wrap_up_item(hold)?;
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(unavailable)
+        self.replace(wrap_up_item(hold)?).await.map(|_| ())
     }
 
     async fn release_wrap_up(&self, agent: &str, conversation: &str) -> Result<bool, StoreError> {
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(wrap_up_key(agent, conversation)))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
-            .send()
-            .await
-            .map(|out| out.attributes.is_some_and(|a| !a.is_empty()))
-            .map_err(unavailable)
+        self.remove(wrap_up_key(agent, conversation)).await
     }
 
     async fn record_csat(

@@ -13,7 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::items::{
     EXPIRES_AT, Item, Partition, PartitionQuery, SortKeys, TYPE, contact_key, from_item, key, n, s,
-    tag, to_item,
+    tag, typed,
 };
 use super::{DynamoChannelStore, unavailable};
 use crate::ports::{
@@ -49,10 +49,8 @@ fn hold_key(address: &str) -> Item {
 
 /// An entry as its item, with its TTL.
 fn audit_item(entry: &AuditEntry) -> Result<Item, StoreError> {
-    let mut item = to_item(entry)?;
-    item.insert(TYPE.into(), s(tag::AUDIT));
+    let mut item = typed(entry, tag::AUDIT, audit_key(entry))?;
     item.insert(EXPIRES_AT.into(), n(entry.expires_at.timestamp()));
-    item.extend(audit_key(entry));
     Ok(item)
 }
 
@@ -201,28 +199,11 @@ impl PrivacyStore for DynamoChannelStore {
         hold: Option<&LegalHold>,
     ) -> Result<(), StoreError> {
         match hold {
-            Some(hold) => {
-                let mut item = to_item(hold)?;
-                item.insert(TYPE.into(), s(tag::LEGAL_HOLD));
-                item.extend(hold_key(address));
-                self.client
-                    .put_item()
-                    .table_name(&self.table)
-                    .set_item(Some(item))
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(unavailable)
-            }
-            None => self
-                .client
-                .delete_item()
-                .table_name(&self.table)
-                .set_key(Some(hold_key(address)))
-                .send()
+            Some(hold) => self
+                .replace(typed(hold, tag::LEGAL_HOLD, hold_key(address))?)
                 .await
-                .map(|_| ())
-                .map_err(unavailable),
+                .map(|_| ()),
+            None => self.remove(hold_key(address)).await.map(|_| ()),
         }
     }
 }
