@@ -2,6 +2,7 @@
 // pane beside a conversation), only administrators write them (the server answers 403 otherwise).
 // Loaded on first use.
 
+import { editDeleteActions } from "./admin-actions.js";
 import { h, replaceChildren } from "./dom.js";
 import { MAX_ARTICLE_CHARS, articleDraft, articleLink, loadAssistStyles } from "./assist.js";
 import { summaryCount } from "./outcomes.js";
@@ -99,36 +100,13 @@ export class KnowledgeAdmin {
 
   item(a) {
     const link = articleLink(a.url);
-    const actions = h("div", { class: "actions" });
-    const showActions = () =>
-      replaceChildren(
-        actions,
-        h("button", { type: "button", class: "secondary", "aria-label": `Edit article ${a.title}`, onclick: () => this.edit(a) }, "Edit"),
-        h("button", { type: "button", class: "secondary", "aria-label": `Delete article ${a.title}`, onclick: () => confirm() }, "Delete"),
-      );
-    // Deleting asks first, in place: the keyboard goes to the question's answer.
-    const confirm = () => {
-      const yes = h("button", { type: "button", class: "danger", "aria-label": `Yes, delete article ${a.title}`, onclick: () => this.remove(a) }, "Yes, delete");
-      replaceChildren(
-        actions,
-        h("p", { class: "confirm" }, `Delete “${a.title}”? Agents will no longer find it.`),
-        yes,
-        h(
-          "button",
-          {
-            type: "button",
-            class: "secondary",
-            onclick: () => {
-              showActions();
-              actions.querySelector("button:last-child").focus();
-            },
-          },
-          "Cancel",
-        ),
-      );
-      yes.focus();
-    };
-    showActions();
+    const actions = editDeleteActions({
+      what: "article",
+      title: a.title,
+      consequence: "Agents will no longer find it.",
+      onEdit: () => this.edit(a),
+      onDelete: () => this.remove(a),
+    });
     return h(
       "li",
       { class: "result", dataset: { articleId: a.id } },

@@ -2,6 +2,7 @@
 // one or more of our numbers (or every number). Every agent reads them; only administrators
 // write them (the server answers 403 otherwise). Loaded on first use.
 
+import { editDeleteActions } from "./admin-actions.js";
 import { h, replaceChildren } from "./dom.js";
 import { loadAssistStyles, numbersText, scriptDraft, stepsCount } from "./assist.js";
 
@@ -99,35 +100,13 @@ export class ScriptsAdmin {
   }
 
   item(s) {
-    const actions = h("div", { class: "actions" });
-    const showActions = () =>
-      replaceChildren(
-        actions,
-        h("button", { type: "button", class: "secondary", "aria-label": `Edit script ${s.title}`, onclick: () => this.edit(s) }, "Edit"),
-        h("button", { type: "button", class: "secondary", "aria-label": `Delete script ${s.title}`, onclick: () => confirm() }, "Delete"),
-      );
-    const confirm = () => {
-      const yes = h("button", { type: "button", class: "danger", "aria-label": `Yes, delete script ${s.title}`, onclick: () => this.remove(s) }, "Yes, delete");
-      replaceChildren(
-        actions,
-        h("p", { class: "confirm" }, `Delete “${s.title}”? Agents will no longer see it.`),
-        yes,
-        h(
-          "button",
-          {
-            type: "button",
-            class: "secondary",
-            onclick: () => {
-              showActions();
-              actions.querySelector("button:last-child").focus();
-            },
-          },
-          "Cancel",
-        ),
-      );
-      yes.focus();
-    };
-    showActions();
+    const actions = editDeleteActions({
+      what: "script",
+      title: s.title,
+      consequence: "Agents will no longer see it.",
+      onEdit: () => this.edit(s),
+      onDelete: () => this.remove(s),
+    });
     return h(
       "li",
       { class: "result", dataset: { scriptId: s.id } },

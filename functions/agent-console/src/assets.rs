@@ -26,11 +26,12 @@ macro_rules! assets {
 }
 
 /// Every file the console loads. `every_console_file_is_served` keeps this list complete.
-static FILES: [(&str, &str, &[u8]); 42] = assets![
+static FILES: [(&str, &str, &[u8]); 43] = assets![
     "index.html" => "text/html; charset=utf-8",
     "styles.css" => "text/css; charset=utf-8",
     "assist.css" => "text/css; charset=utf-8",
     "privacy.css" => "text/css; charset=utf-8",
+    "js/admin-actions.js" => "text/javascript; charset=utf-8",
     "js/api.js" => "text/javascript; charset=utf-8",
     "js/app.js" => "text/javascript; charset=utf-8",
     "js/assist.js" => "text/javascript; charset=utf-8",
