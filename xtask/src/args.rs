@@ -27,8 +27,16 @@ usage:
       only install DynamoDB Local and the Python tools (CI warm-up)
   cargo xtask build
       cargo lambda build --release --arm64 of every function, and each bootstrap's size
+  cargo xtask bench [--rounds N] [--warm N] [--profile load|release] [--no-console] [--no-load]
+      every function under functions/, the floor (benches/floor) and the peer (benches/peer,
+      Python) cold and warm through a Lambda Runtime API emulator, on DynamoDB Local behind a
+      counting proxy and moto, in interleaved rounds (default 7; 300 warm follow-up messages
+      each); then the push path and a 2,000-message transcript in Chromium, and `local-api load`.
+      Prints one markdown table, also written to target/bench/latest.md. Not run by `test`
+      --profile   the functions' build profile: `load` (default: release without fat LTO) or `release`
+      --no-console  skip the Chromium figures     --no-load  skip the load driver
   cargo xtask load [--customers N] [--messages N] [--duplicate-every N] [--concurrency N] [--seconds N]
-      local-api's load driver on DynamoDB Local (a fresh table, the `load` profile): signed
+      local-api's load driver on the embedded store, then on DynamoDB Local (a fresh table), in the `load` profile: signed
       webhooks with concurrent duplicates and status callbacks; prints throughput, latency
       and the lost or doubled messages and notifications, and fails unless all are 0
   cargo xtask mutants [CARGO-MUTANTS ARGS...]
@@ -43,6 +51,8 @@ usage:
       each change unless --apply; a second run changes nothing. Uses your AWS environment
       (AWS_PROFILE, AWS_REGION, or AWS_ENDPOINT_URL_DYNAMODB for DynamoDB Local)";
 
+use crate::bench::BenchArgs;
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum Cli {
     Help,
@@ -50,6 +60,7 @@ pub enum Cli {
     Test(TestArgs),
     Emulators(EmulatorsArgs),
     Build,
+    Bench(BenchArgs),
     /// `cargo xtask load [ARGS...]`: the arguments go to `local-api load`.
     Load(Vec<String>),
     /// `cargo xtask mutants [ARGS...]`: the arguments go to cargo-mutants.
@@ -98,6 +109,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
             Some(other) => Err(format!("`build` takes no arguments, got `{other}`")),
         },
         "load" => Ok(Cli::Load(args.collect())),
+        "bench" => parse_bench(args).map(Cli::Bench),
         "mutants" => Ok(Cli::Mutants(args.collect())),
         "migrate" => parse_migrate(args).map(Cli::Migrate),
         "emulators" => {
@@ -112,6 +124,30 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
         }
         other => Err(format!("unknown subcommand `{other}`")),
     }
+}
+
+fn parse_bench(mut args: impl Iterator<Item = String>) -> Result<BenchArgs, String> {
+    let mut bench = BenchArgs::default();
+    let mut number = |name: &str, value: Option<String>| {
+        value
+            .and_then(|v| v.parse::<usize>().ok())
+            .filter(|n| *n > 0)
+            .ok_or_else(|| format!("`bench {name}` needs a number above 0"))
+    };
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--rounds" => bench.rounds = number("--rounds", args.next())?,
+            "--warm" => bench.warm = number("--warm", args.next())?,
+            "--no-console" => bench.console = false,
+            "--no-load" => bench.load = false,
+            "--profile" => match args.next().as_deref() {
+                Some(profile @ ("load" | "release")) => bench.profile = profile.to_owned(),
+                _ => return Err("`bench --profile` is `load` or `release`".to_string()),
+            },
+            other => return Err(format!("unknown argument to `bench`: `{other}`")),
+        }
+    }
+    Ok(bench)
 }
 
 fn parse_migrate(mut args: impl Iterator<Item = String>) -> Result<MigrateArgs, String> {
@@ -304,6 +340,34 @@ mod tests {
         assert!(parse_strs(&["migrate", "--apply"]).is_err());
         assert!(parse_strs(&["migrate", "--table", "--apply"]).is_err());
         assert!(parse_strs(&["migrate", "--table", "t", "--force"]).is_err());
+    }
+
+    #[test]
+    fn bench_takes_its_rounds_warm_count_profile_and_what_to_skip() {
+        assert_eq!(parse_strs(&["bench"]), Ok(Cli::Bench(BenchArgs::default())));
+        assert_eq!(
+            parse_strs(&[
+                "bench",
+                "--rounds",
+                "3",
+                "--warm",
+                "50",
+                "--profile",
+                "release",
+                "--no-console",
+                "--no-load"
+            ]),
+            Ok(Cli::Bench(BenchArgs {
+                rounds: 3,
+                warm: 50,
+                console: false,
+                load: false,
+                profile: "release".into(),
+            }))
+        );
+        assert!(parse_strs(&["bench", "--rounds", "0"]).is_err());
+        assert!(parse_strs(&["bench", "--profile", "dev"]).is_err());
+        assert!(parse_strs(&["bench", "--fast"]).is_err());
     }
 
     #[test]

@@ -30,6 +30,16 @@ pub const PYTHON_REQUIREMENTS: &[&str] = &[
 /// another version than aws-sam-cli's exact pin, so pip cannot put both in one venv.
 pub const CHECKOV_REQUIREMENTS: &[&str] = &["checkov==3.3.30"];
 
+/// The bench's peer (`benches/peer`): webhook-ingest's job in Python under Lambda's runtime
+/// interface client. A venv of its own (`target/xtask/peer`): adding these to the tools' venv
+/// would rebuild that venv (deleted, then installed again) under whoever runs its emulators, and
+/// the peer's boto3 is then pinned to the one the tools' venv has, not to aws-sam-cli's pin.
+pub const PEER_REQUIREMENTS: &[&str] =
+    &["boto3==1.43.108", "twilio==9.13.0", "awslambdaric==4.2.2"];
+
+/// `PEER_REQUIREMENTS` as one line, for the bench's table.
+pub const PEER_SPEC: &str = "boto3 1.43.108, twilio 9.13.0, awslambdaric 4.2.2";
+
 /// Executables the venv must provide.
 const VENV_EXECUTABLES: &[&str] = &[
     "moto_server",
@@ -106,6 +116,13 @@ fn install_dynamodb(paths: &Paths) -> Result<PathBuf, Error> {
         jar.display()
     );
     Ok(jar)
+}
+
+/// The peer's venv (`cargo xtask bench` only); its `bin` directory.
+pub fn install_peer(paths: &Paths) -> Result<PathBuf, Error> {
+    fs::create_dir_all(&paths.logs)
+        .map_err(|e| format!("cannot create {}: {e}", paths.logs.display()))?;
+    install_venv(paths, "peer", PEER_REQUIREMENTS, &["python"])
 }
 
 /// A venv in `target/xtask/{name}` with `requirements`, which must provide `executables`.

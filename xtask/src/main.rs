@@ -12,11 +12,14 @@
 //! cargo xtask emulators --stop                         stop emulators left running
 //! cargo xtask install                                  only install the tools (cache warm-up)
 //! cargo xtask build                                    cargo lambda build --release --arm64, sizes
+//! cargo xtask bench [--rounds N] [--warm N] [...]      every function cold and warm, the floor
+//!                                                      and the peer; push, console, load figures
 //! cargo xtask mutants [ARGS...]                       cargo-mutants over shared/src/domain (not in test)
 //! cargo xtask migrate --table NAME [--apply]           upgrade a table an earlier release wrote
 //! ```
 
 mod args;
+mod bench;
 mod console;
 mod contract;
 mod emulators;
@@ -38,6 +41,8 @@ use install::Tools;
 pub struct Paths {
     /// The workspace root (the parent of `xtask/`).
     pub root: PathBuf,
+    /// The cargo target directory (`target`, or `CARGO_TARGET_DIR`).
+    pub target: PathBuf,
     /// `target/xtask`.
     pub cache: PathBuf,
     /// `target/xtask/logs`.
@@ -57,7 +62,12 @@ impl Paths {
         };
         let cache = target.join("xtask");
         let logs = cache.join("logs");
-        Paths { root, cache, logs }
+        Paths {
+            root,
+            target,
+            cache,
+            logs,
+        }
     }
 }
 
@@ -81,6 +91,7 @@ fn main() -> ExitCode {
         Cli::Install => install::install(&paths).map(|_| ()),
         Cli::Build => build(&paths),
         Cli::Load(load_args) => load::load(&paths, &load_args),
+        Cli::Bench(bench_args) => bench::bench(&paths, &bench_args),
         Cli::Mutants(extra) => mutants::mutants(&paths, &extra),
         Cli::Migrate(migrate_args) => migrate::migrate(&paths, &migrate_args),
         Cli::Test(test_args) => test(&paths, &test_args),
