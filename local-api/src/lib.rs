@@ -3,6 +3,7 @@
 //! Lambda would receive, so a handler cannot tell the difference.
 
 mod clock;
+pub mod erasures;
 pub mod guard;
 pub mod live;
 pub mod load;
@@ -24,7 +25,7 @@ pub use wiring::{
 };
 
 /// The product's HTTP routes, as template.yaml declares them.
-pub const ROUTES: [&str; 52] = [
+pub const ROUTES: [&str; 54] = [
     "GET /",
     "GET /console/{proxy+}",
     "POST /twilio/inbound",
@@ -77,4 +78,6 @@ pub const ROUTES: [&str; 52] = [
     "GET /audit",
     "PUT /customers/{address}/hold",
     "GET /customers/{address}/export",
+    "DELETE /customers/{address}",
+    "GET /erasures/{erasureId}",
 ];

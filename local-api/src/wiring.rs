@@ -75,6 +75,10 @@ pub struct LocalApi {
     pub twilio_stub: Option<TwilioStub>,
     /// The hosts and origins a request may come from (`LOCAL_API_ALLOWED_HOSTS`).
     pub guard: crate::guard::HostGuard,
+    /// Erasures' steps and the retention sweep, run in this process.
+    pub erasures: Arc<crate::erasures::LocalErasures>,
+    /// Where media are kept (this process's memory, or `MEDIA_BUCKET`): what erasures delete.
+    pub media: Arc<dyn MediaStore>,
     /// Twilio's media side and this local-api's public URL, kept for [`Self::with_media_store`].
     media_fetcher: Arc<TwilioMediaFetcher>,
     public_url: String,
@@ -264,15 +268,27 @@ pub async fn start_notifications(
     } else if let Some((sdk, table)) = &backing.dynamodb {
         stream::spawn_dynamodb(sdk, table, state).await?;
     }
-    let deadlines =
-        WindowDeadlines::new(backing.store.clone(), notifier, api.clock.clone(), warnings)
-            .with_routing_mode(api.routing.mode);
+    let deadlines = WindowDeadlines::new(
+        backing.store.clone(),
+        notifier,
+        api.clock.clone(),
+        warnings.clone(),
+    )
+    .with_routing_mode(api.routing.mode);
     tokio::spawn(run_deadlines(deadlines, api.deadline_kick.clone()));
     tokio::spawn(crate::timers::run_timers(
         api.timers.clone(),
         backing.store.clone(),
         api.clock.clone(),
     ));
+    tokio::spawn(crate::erasures::run(crate::erasures::Runner {
+        queue: api.erasures.clone(),
+        store: backing.store.clone(),
+        media: api.media.clone(),
+        clock: api.clock.clone(),
+        warnings: warnings.clone(),
+        retention_days: config::retention_days()?,
+    }));
     Ok(())
 }
 
@@ -307,6 +323,7 @@ impl LocalApi {
                 ..twilio.config.clone()
             },
         )?)));
+        let erasures = crate::erasures::LocalErasures::new();
         let api = Self {
             webhook: WebhookIngest::new(webhook, sessions.clone(), as_clock.clone()),
             agents: AgentApi::new(store.clone(), as_clock.clone())
@@ -318,7 +335,12 @@ impl LocalApi {
                 .with_wrap_up(config::wrap_up()?)
                 .with_default_capacity(config::agent_capacity_default()?)
                 .with_routing(routing.clone())
-                .with_media(local_media, media_fetcher.clone(), public_url.clone())
+                .with_media(
+                    local_media.clone(),
+                    media_fetcher.clone(),
+                    public_url.clone(),
+                )
+                .with_erasures(erasures.clone())
                 .with_sender(sender.clone(), settings.clone(), webhook.senders.clone())
                 .with_templates(templates.clone())
                 .with_typing(typing.clone()),
@@ -347,6 +369,8 @@ impl LocalApi {
                 )
             }),
             guard: crate::guard::HostGuard::from_env(),
+            erasures,
+            media: local_media,
             media_fetcher,
             public_url,
         };
@@ -412,6 +436,7 @@ impl LocalApi {
 
     /// Media in a bucket (`MEDIA_BUCKET`) instead of this process's memory.
     pub fn with_media_store(mut self, store: Arc<dyn MediaStore>) -> Self {
+        self.media = store.clone();
         self.agents =
             self.agents
                 .with_media(store, self.media_fetcher.clone(), self.public_url.clone());

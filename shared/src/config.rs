@@ -418,3 +418,59 @@ pub async fn privacy_key(
             },
         })
 }
+
+/// How many days closed conversations are kept: `RETENTION_DAYS`, 0 (keep forever) by default,
+/// else 1 to 3,650.
+pub fn retention_days() -> Result<u32, ConfigError> {
+    let Some(raw) = optional("RETENTION_DAYS") else {
+        return Ok(0);
+    };
+    raw.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|d| *d <= 3650)
+        .ok_or(ConfigError::Invalid {
+            name: "RETENTION_DAYS",
+            source: InvalidValue {
+                what: "retention",
+                reason: "a whole number of days from 0 (keep forever) to 3650",
+            },
+        })
+}
+
+/// Whether an erasure also deletes the customer's messages at Twilio: `ERASE_AT_TWILIO`, `off`
+/// (the default) or `on`.
+pub fn erase_at_twilio() -> Result<bool, ConfigError> {
+    match optional("ERASE_AT_TWILIO").map(|v| v.trim().to_ascii_lowercase()) {
+        None => Ok(false),
+        Some(v) if v == "on" => Ok(true),
+        Some(v) if v == "off" => Ok(false),
+        Some(_) => Err(ConfigError::Invalid {
+            name: "ERASE_AT_TWILIO",
+            source: InvalidValue {
+                what: "erase at Twilio",
+                reason: "on or off",
+            },
+        }),
+    }
+}
+
+/// How long one erasure step works before it queues the next: `ERASURE_STEP_SECONDS`, 120 by
+/// default (10 to 600; keep it well under the function's timeout).
+pub fn erasure_step() -> Result<std::time::Duration, ConfigError> {
+    let Some(raw) = optional("ERASURE_STEP_SECONDS") else {
+        return Ok(std::time::Duration::from_secs(120));
+    };
+    raw.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|s| (10..=600).contains(s))
+        .map(std::time::Duration::from_secs)
+        .ok_or(ConfigError::Invalid {
+            name: "ERASURE_STEP_SECONDS",
+            source: InvalidValue {
+                what: "erasure step",
+                reason: "a whole number of seconds from 10 to 600",
+            },
+        })
+}

@@ -68,6 +68,8 @@ pub struct AgentApi {
     wrap_up: chrono::TimeDelta,
     /// The (agent, `auth_time`) sign-ins this instance has recorded already.
     signed_in: std::sync::Mutex<std::collections::HashSet<(String, i64)>>,
+    /// Where erasures' steps are queued (`ERASURE_QUEUE_URL`); `None`: erasing answers 503.
+    erasures: Option<Arc<dyn whatsapp_channel::ports::ErasureQueue>>,
 }
 
 impl AgentApi {
@@ -92,6 +94,7 @@ impl AgentApi {
                 whatsapp_channel::app::privacy::audit::DEFAULT_RETENTION_DAYS,
             )),
             signed_in: std::sync::Mutex::default(),
+            erasures: None,
             wrap_up: chrono::TimeDelta::zero(),
         }
     }
@@ -99,6 +102,12 @@ impl AgentApi {
     /// Holds a closing agent's capacity this long for the wrap-up, written with the close.
     pub fn with_wrap_up(mut self, hold: chrono::TimeDelta) -> Self {
         self.wrap_up = hold;
+        self
+    }
+
+    /// Queues erasures' steps on `queue` (`DELETE /customers/{address}`).
+    pub fn with_erasures(mut self, queue: Arc<dyn whatsapp_channel::ports::ErasureQueue>) -> Self {
+        self.erasures = Some(queue);
         self
     }
 
@@ -233,6 +242,10 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
         (&Method::GET, ["customers", address, "export"]) => {
             privacy::export(state, request, address).await
         }
+        (&Method::DELETE, ["customers", address]) => {
+            privacy::erase(state, request, address, &agent).await
+        }
+        (&Method::GET, ["erasures", id]) => privacy::erasure(state, request, id).await,
         (&Method::GET, ["conversations"]) => queue::list(state, request).await,
         (&Method::POST, ["conversations"]) => start::start(state, request, &agent).await,
         (&Method::GET, ["conversations", id]) => desk::get(state, id).await,
@@ -316,22 +329,19 @@ async fn route(state: &AgentApi, request: &Request) -> Answer {
             media::open(state, request, id, message, index).await
         }
         (_, ["customers", _, "hold"]) => Err(ApiError::method_not_allowed("This route takes PUT.")),
-        (_, ["audit"] | ["customers", _, "export"]) => {
+        (_, ["audit"] | ["customers", _, "export"] | ["erasures", _]) => {
             Err(ApiError::method_not_allowed("This route takes GET."))
         }
         (_, ["agents", _, "presence"] | ["contacts", _]) => {
             Err(ApiError::method_not_allowed("This route takes PUT."))
         }
         (_, ["agents", _]) => Err(ApiError::method_not_allowed("This route takes GET or PUT.")),
-        (
-            _,
-            ["agents"]
-            | ["quick-replies"]
-            | ["customers", _]
-            | ["search"]
-            | ["board"]
-            | ["templates"],
-        ) => Err(ApiError::method_not_allowed("This route takes GET.")),
+        (_, ["agents"] | ["quick-replies"] | ["search"] | ["board"] | ["templates"]) => {
+            Err(ApiError::method_not_allowed("This route takes GET."))
+        }
+        (_, ["customers", _]) => Err(ApiError::method_not_allowed(
+            "This route takes GET or DELETE.",
+        )),
         (_, ["dispositions"] | ["knowledge"] | ["scripts"]) => {
             Err(ApiError::method_not_allowed("This route takes GET."))
         }

@@ -3,8 +3,9 @@ use std::sync::Arc;
 use agent_api::{AgentApi, function_handler};
 use lambda_http::{Error, run, service_fn};
 use whatsapp_channel::adapters::{
-    DynamoChannelStore, HttpRecordsWebhook, S3MediaStore, SystemClock, TwilioConfig,
-    TwilioContentCatalog, TwilioMediaFetcher, TwilioReplySender, TwilioTypingIndicator, dynamodb,
+    DynamoChannelStore, HttpRecordsWebhook, S3MediaStore, SqsErasureQueue, SystemClock,
+    TwilioConfig, TwilioContentCatalog, TwilioMediaFetcher, TwilioReplySender,
+    TwilioTypingIndicator, dynamodb,
 };
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::app::templates::Templates;
@@ -70,6 +71,10 @@ async fn main() -> Result<(), Error> {
         key,
         config::audit_retention_days()?,
     ));
+    // Erasures run in steps from their own queue (erasure-worker).
+    if let Some(queue_url) = config::optional("ERASURE_QUEUE_URL") {
+        state = state.with_erasures(Arc::new(SqsErasureQueue::from_sdk(&sdk, queue_url)));
+    }
     // After-contact work: a close holds the agent's capacity (WRAP_UP_SECONDS, 60 by default).
     state = state.with_wrap_up(config::wrap_up()?);
     // Business-started conversations: the template goes out From one of WHATSAPP_SENDERS.

@@ -1,5 +1,6 @@
 //! Privacy's routes: `GET /audit`, `PUT /customers/{address}/hold`,
-//! `GET /customers/{address}/export` (administrators only), and the audit log's entries for
+//! `GET /customers/{address}/export`, `DELETE /customers/{address}`, `GET /erasures/{id}`
+//! (administrators only), and the audit log's entries for
 //! what every other route did, written once the route has answered with success.
 
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
@@ -9,6 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use whatsapp_channel::app::privacy::audit::{InvalidAuditSearch, Target, parse_search, search};
 use whatsapp_channel::app::privacy::customer_export::customer_export;
+use whatsapp_channel::app::privacy::erasure::{EraseRefused, ErasureView, request_erasure};
 use whatsapp_channel::app::privacy::set_hold;
 use whatsapp_channel::domain::{AgentId, WhatsAppAddress};
 use whatsapp_channel::http::{ApiError, json as json_response, with_body};
@@ -145,6 +147,61 @@ pub(crate) async fn export(state: &AgentApi, request: &Request, raw_address: &st
     Ok(response)
 }
 
+/// `DELETE /customers/{address}`: administrators; 202 `{"erasure_id"}` and the erasure runs
+/// in steps; 409 `legal_hold` while the customer is held.
+pub(crate) async fn erase(
+    state: &AgentApi,
+    request: &Request,
+    raw_address: &str,
+    agent: &AgentId,
+) -> Answer {
+    if !crate::desk::is_admin(state, request) {
+        return Err(forbidden());
+    }
+    let address = address(raw_address)?;
+    let Some(queue) = state.erasures.as_ref() else {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "erasure_unavailable",
+            "Erasure is not configured here (ERASURE_QUEUE_URL).",
+        ));
+    };
+    let record = request_erasure(
+        state.store.as_ref(),
+        queue.as_ref(),
+        &state.auditor,
+        &address,
+        agent.as_str(),
+        state.clock.now(),
+    )
+    .await
+    .map_err(|e| match e {
+        EraseRefused::LegalHold => ApiError::new(
+            StatusCode::CONFLICT,
+            "legal_hold",
+            "This customer is under a legal hold: release the hold before erasing them.",
+        ),
+        EraseRefused::Store(e) => e.into(),
+    })?;
+    Ok(json_response(
+        StatusCode::ACCEPTED,
+        &ErasureView::of(&record),
+    ))
+}
+
+/// `GET /erasures/{erasureId}`: administrators; where the erasure stands and what it removed.
+pub(crate) async fn erasure(state: &AgentApi, request: &Request, id: &str) -> Answer {
+    if !crate::desk::is_admin(state, request) {
+        return Err(forbidden());
+    }
+    let record = match uuid::Uuid::try_parse(id) {
+        Ok(id) => state.store.erasure(&id.hyphenated().to_string()).await?,
+        Err(_) => None,
+    }
+    .ok_or_else(|| ApiError::not_found("No erasure has this id."))?;
+    Ok(json_response(StatusCode::OK, &ErasureView::of(&record)))
+}
+
 /// The request's id, for the entry: API Gateway's, else a fresh one.
 fn request_id(request: &Request) -> String {
     match request.request_context_ref() {
@@ -249,6 +306,7 @@ fn action(request: &Request, segments: &[&str]) -> Option<(&'static str, Target)
         (&Method::PUT, ["agents", id]) => ("agent.profile", item("agent", id)),
         (&Method::PUT, ["customers", address, "hold"]) => ("customer.hold", customer(address)),
         (&Method::GET, ["customers", address, "export"]) => ("customer.export", customer(address)),
+        (&Method::DELETE, ["customers", address]) => ("customer.erase", customer(address)),
         _ => return None,
     })
 }
@@ -281,6 +339,7 @@ pub(crate) async fn after(
                 .then(|| json!({ "supervisor": true, "assigned_agent": assigned }))
         }
         "customer.hold" => answered().map(|v| json!({ "hold": v["hold"] })),
+        "customer.erase" => answered().map(|v| json!({ "erasure_id": v["erasure_id"] })),
         "conversation.export" => {
             let format = request
                 .query_string_parameters_ref()

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 
 use crate::config;
 use crate::ports::{MediaAccess, MediaFile, MediaStore, MediaStoreError};
@@ -149,6 +150,57 @@ impl MediaStore for S3MediaStore {
             content_type,
             bytes: Vec::from(bytes),
         }))
+    }
+
+    async fn delete_prefix(&self, prefix: &str) -> Result<u64, MediaStoreError> {
+        // A page of at most 1,000 keys, then one DeleteObjects of that page, until none is left.
+        let mut deleted = 0;
+        loop {
+            let page = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(prefix)
+                .send()
+                .await
+                .map_err(failed)?;
+            let objects: Vec<ObjectIdentifier> = page
+                .contents()
+                .iter()
+                .filter_map(|o| o.key())
+                .map(|key| ObjectIdentifier::builder().key(key).build())
+                .collect::<Result<_, _>>()
+                .map_err(failed)?;
+            if objects.is_empty() {
+                return Ok(deleted);
+            }
+            let count = objects.len() as u64;
+            let out = self
+                .client
+                .delete_objects()
+                .bucket(&self.bucket)
+                .delete(
+                    Delete::builder()
+                        .set_objects(Some(objects))
+                        .quiet(true)
+                        .build()
+                        .map_err(failed)?,
+                )
+                .send()
+                .await
+                .map_err(failed)?;
+            if let Some(error) = out.errors().first() {
+                return Err(MediaStoreError(
+                    format!(
+                        "the bucket refused to delete {}: {}",
+                        error.key().unwrap_or_default(),
+                        error.code().unwrap_or_default()
+                    )
+                    .into(),
+                ));
+            }
+            deleted += count;
+        }
     }
 }
 

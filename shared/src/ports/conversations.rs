@@ -86,6 +86,10 @@ pub struct ConversationRecord {
     pub sentiment: Option<crate::domain::sentiment::Sentiment>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sentiment_trend: Option<crate::domain::sentiment::SentimentTrend>,
+    /// Being erased (its customer's erasure, or retention): nothing more is derived from it,
+    /// and no notification names its customer.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub erasing: bool,
 }
 
 fn is_zero(n: &u32) -> bool {

@@ -42,6 +42,10 @@ pub trait MediaStore: Send + Sync {
     /// The whole file under `key` (an agent's attachment, at most 4 MiB), `None` when there is
     /// none: what the public address of an upload answers Twilio with.
     async fn read(&self, key: &str) -> Result<Option<MediaFile>, MediaStoreError>;
+
+    /// Deletes every file whose key begins with `prefix` (a conversation's `inbound/{id}/` or
+    /// `uploads/{id}/`): an erasure's media. Returns how many there were.
+    async fn delete_prefix(&self, prefix: &str) -> Result<u64, MediaStoreError>;
 }
 
 /// Why a Twilio media URL's file was not fetched.

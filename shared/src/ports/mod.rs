@@ -15,6 +15,7 @@ pub mod conversations;
 pub mod deadlines;
 pub mod deferred;
 pub mod desk;
+pub mod erasure;
 pub mod media;
 pub mod notifier;
 pub mod outcomes;
@@ -48,6 +49,10 @@ pub use deferred::{DeferredMarker, DeferredStore};
 pub use desk::{
     CustomerStore, DeskItems, DeskStore, EventRecord, FoundMessage, NoteRecord, QuickReply,
     SearchIndex, TermEntry, TermPage, TermQuery, TransferResult,
+};
+pub use erasure::{
+    ErasedCounts, ErasureJob, ErasureQueue, ErasureRecord, ErasureState, ErasureStore,
+    RetentionJob, WorkerTask,
 };
 pub use media::{FetchError, MediaAccess, MediaFetcher, MediaFile, MediaStore, MediaStoreError};
 pub use notifier::{AgentNotifier, Notification, NotificationLog, NotifyError};
@@ -99,6 +104,7 @@ pub trait ChannelStore:
     + OutcomeStore
     + AssistStore
     + PrivacyStore
+    + ErasureStore
 {
 }
 
@@ -121,5 +127,6 @@ impl<T> ChannelStore for T where
         + OutcomeStore
         + AssistStore
         + PrivacyStore
+        + ErasureStore
 {
 }

@@ -84,6 +84,7 @@ impl SessionTouch {
             csat: None,
             sentiment: None,
             sentiment_trend: None,
+            erasing: false,
         };
         (session, conversation)
     }

@@ -8,6 +8,8 @@ mod deferred;
 mod deferred_stories;
 mod desk;
 mod docs;
+mod erasure;
+mod erasure_store;
 mod events;
 mod fault_proxy;
 mod fidelity;

@@ -45,7 +45,7 @@ fn s3_endpoint() -> String {
 }
 
 /// A fresh bucket on moto, and a client addressing it as the functions do.
-async fn bucket() -> (aws_sdk_s3::Client, String) {
+pub(crate) async fn bucket() -> (aws_sdk_s3::Client, String) {
     let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_sdk_s3::config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_s3::config::Credentials::new(

@@ -170,6 +170,7 @@ async fn load_leaves_out_a_business_started_conversation_until_the_customer_answ
             csat: None,
             sentiment: None,
             sentiment_trend: None,
+            erasing: false,
         };
         let session = SessionRecord {
             business: BUSINESS.into(),

@@ -3,12 +3,16 @@
 
 use async_trait::async_trait;
 
-use super::conditions::conditional;
-use super::items::{EXPIRES_AT, TYPE, from_item, key, n, s, tag, to_item};
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem};
+
+use super::conditions::{conditional, failed_condition, transaction};
+use super::items::{EXPIRES_AT, TYPE, from_item, key, n, s, session_key, tag, to_item};
 use super::{DynamoChannelStore, unavailable};
 use crate::domain::minute_of;
 use crate::ports::deadlines::DEADLINE_RETENTION;
-use crate::ports::{Deadline, DeadlineStore, StoreError};
+use crate::ports::{Deadline, DeadlineStore, SessionKey, StoreError};
 
 pub fn minute_pk(minute: i64) -> String {
     format!("DUE#{minute}")
@@ -19,28 +23,57 @@ pub const CURSOR_PK: &str = "DUE#CURSOR";
 #[async_trait]
 impl DeadlineStore for DynamoChannelStore {
     async fn arm(&self, deadlines: &[Deadline]) -> Result<(), StoreError> {
-        let mut puts = Vec::new();
+        // Conditional on the customer's session standing: warnings filed from the stream behind
+        // an erasure (which deletes the session first) are refused, and leave nothing.
+        let mut by_session: HashMap<SessionKey, Vec<&Deadline>> = HashMap::new();
         for deadline in deadlines {
-            let mut item = to_item(deadline)?;
-            item.extend(key(
-                minute_pk(minute_of(deadline.due_at)),
-                &deadline.notification_key(),
-            ));
-            item.insert(TYPE.into(), s(tag::DEADLINE));
-            item.insert(
-                EXPIRES_AT.into(),
-                n((deadline.due_at + DEADLINE_RETENTION).timestamp()),
-            );
-            puts.push(
-                self.client
-                    .put_item()
-                    .table_name(&self.table)
-                    .set_item(Some(item))
-                    .send(),
-            );
+            // A warning is filed only for a session, whose addresses parse.
+            if let Some(session) = SessionKey::parse(&deadline.business, &deadline.customer) {
+                by_session.entry(session).or_default().push(deadline);
+            }
         }
-        for result in futures_util::future::join_all(puts).await {
-            result.map_err(unavailable)?;
+        for (session, deadlines) in by_session {
+            for chunk in deadlines.chunks(99) {
+                let check = ConditionCheck::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(session_key(&session)))
+                    .condition_expression("attribute_exists(pk)")
+                    .build()
+                    .map_err(unavailable)?;
+                let mut items = vec![TransactWriteItem::builder().condition_check(check).build()];
+                for deadline in chunk {
+                    let mut item = to_item(deadline)?;
+                    item.extend(key(
+                        minute_pk(minute_of(deadline.due_at)),
+                        &deadline.notification_key(),
+                    ));
+                    item.insert(TYPE.into(), s(tag::DEADLINE));
+                    item.insert(
+                        EXPIRES_AT.into(),
+                        n((deadline.due_at + DEADLINE_RETENTION).timestamp()),
+                    );
+                    let put = Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(item))
+                        .build()
+                        .map_err(unavailable)?;
+                    items.push(TransactWriteItem::builder().put(put).build());
+                }
+                let result = self
+                    .client
+                    .transact_write_items()
+                    .set_transact_items(Some(items))
+                    .send()
+                    .await;
+                if let Err(reasons) = transaction(result)? {
+                    if failed_condition(reasons.first()) {
+                        break;
+                    }
+                    return Err(StoreError::Unavailable(
+                        format!("the warnings' transaction was cancelled: {reasons:?}").into(),
+                    ));
+                }
+            }
         }
         Ok(())
     }

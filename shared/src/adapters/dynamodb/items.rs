@@ -107,6 +107,7 @@ pub mod tag {
     pub const AUDIT: &str = "audit";
     pub const AUDIT_SIGN_IN: &str = "audit_sign_in";
     pub const LEGAL_HOLD: &str = "legal_hold";
+    pub const ERASURE: &str = "erasure";
 }
 
 /// The index partition of all conversations.
@@ -412,6 +413,8 @@ pub enum SortKeys {
     Above(String),
     /// Those that begin with this prefix.
     Prefix(String),
+    /// From the first to the second, both included.
+    Between(String, String),
 }
 
 /// The one shape of every `Query` of a partition: its key condition, direction, limit and
@@ -464,6 +467,12 @@ impl PartitionQuery {
             SortKeys::Above(after) => query
                 .key_condition_expression(format!("{key} = :pk AND {sort_key} > :after"))
                 .expression_attribute_values(":after", s(after.clone())),
+            SortKeys::Between(from, to) => query
+                .key_condition_expression(format!(
+                    "{key} = :pk AND {sort_key} BETWEEN :from AND :to"
+                ))
+                .expression_attribute_values(":from", s(from.clone()))
+                .expression_attribute_values(":to", s(to.clone())),
             SortKeys::Prefix(prefix) => query
                 .key_condition_expression(format!(
                     "{key} = :pk AND begins_with({sort_key}, :prefix)"

@@ -1,7 +1,8 @@
 //! Every kind of item the table holds, with what an erasure of a customer and the retention
 //! period (`RETENTION_DAYS`) must do with it (issue 24). A test reads the adapters' sources and
 //! fails when an item kind has no rule here, so that a new kind cannot be forgotten by the
-//! erasure. Erasure and retention are not built yet: these rules are what they must follow.
+//! erasure. `app::privacy::erasure` and `app::privacy::retention` follow them, and the tests
+//! that scan the whole table after an erasure check they leave nothing.
 
 /// What erasing one customer does with an item kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,6 +213,15 @@ pub const ITEM_RULES: &[ItemRule] = &[
         },
         OwnTtl {
             ttl: "AUDIT_RETENTION_DAYS after it was written",
+        },
+    ),
+    rule(
+        "erasure",
+        Keep {
+            why: "the tombstone: a keyed pseudonym, the time and the administrator, no personal data",
+        },
+        OwnTtl {
+            ttl: "AUDIT_RETENTION_DAYS after the request",
         },
     ),
     rule(

@@ -13,6 +13,7 @@ mod customers;
 mod deadlines;
 mod deferred;
 mod desk;
+mod erasure;
 pub mod items;
 pub mod lifecycle;
 pub mod migrate;

@@ -44,7 +44,7 @@ fn record_key(conversation: &str, system: &str, id: &str) -> Item {
     key(conversation_pk(conversation), &record_partition(system, id))
 }
 
-fn wrap_up_key(agent: &str, conversation: &str) -> Item {
+pub(super) fn wrap_up_key(agent: &str, conversation: &str) -> Item {
     key(
         super::items::agent_pk(agent),
         &format!("WRAPUP#{conversation}"),

@@ -7,10 +7,12 @@ use std::cmp::Reverse;
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem};
 use futures_util::future::try_join_all;
 use serde::Deserialize;
 
+use super::conditions::{failed_condition, transaction};
+use super::erasure::ERASING;
 use super::items::{
     CUSTOMER_INDEX, CUSTOMER_INDEX_PK, CUSTOMER_INDEX_SK, Item, TYPE, conversation_key,
     customer_partition, from_item, key, message_key, s, to_item,
@@ -171,36 +173,50 @@ impl DynamoChannelStore {
 #[async_trait]
 impl SearchIndex for DynamoChannelStore {
     async fn index_terms(&self, entries: &[TermEntry]) -> Result<(), StoreError> {
-        let mut requests = Vec::with_capacity(entries.len());
+        // Each write is conditional on its conversation standing and not being erased, so a
+        // posting written from the stream behind an erasure's sweep cannot bring the words back:
+        // one transaction of a condition and up to 99 postings.
+        let mut by_conversation: HashMap<&str, Vec<&TermEntry>> = HashMap::new();
         for entry in entries {
-            let put = PutRequest::builder()
-                .set_item(Some(term_item(entry)?))
-                .build()
-                .map_err(unavailable)?;
-            requests.push(WriteRequest::builder().put_request(put).build());
+            by_conversation
+                .entry(entry.conversation_id.as_str())
+                .or_default()
+                .push(entry);
         }
-        for chunk in requests.chunks(25) {
-            let mut pending = chunk.to_vec();
-            for _ in 0..5 {
-                let out = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, pending)
-                    .send()
-                    .await
+        for (conversation, entries) in by_conversation {
+            for chunk in entries.chunks(99) {
+                let check = ConditionCheck::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(conversation_key(conversation)))
+                    .condition_expression(format!(
+                        "attribute_exists(pk) AND attribute_not_exists({ERASING})"
+                    ))
+                    .build()
                     .map_err(unavailable)?;
-                pending = out
-                    .unprocessed_items
-                    .and_then(|mut u| u.remove(&self.table))
-                    .unwrap_or_default();
-                if pending.is_empty() {
-                    break;
+                let mut items = vec![TransactWriteItem::builder().condition_check(check).build()];
+                for entry in chunk {
+                    let put = Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(term_item(entry)?))
+                        .build()
+                        .map_err(unavailable)?;
+                    items.push(TransactWriteItem::builder().put(put).build());
                 }
-            }
-            if !pending.is_empty() {
-                return Err(StoreError::Unavailable(
-                    "DynamoDB left postings unprocessed".into(),
-                ));
+                let result = self
+                    .client
+                    .transact_write_items()
+                    .set_transact_items(Some(items))
+                    .send()
+                    .await;
+                if let Err(reasons) = transaction(result)? {
+                    if failed_condition(reasons.first()) {
+                        // Gone or being erased: nothing of it is indexed again.
+                        break;
+                    }
+                    return Err(StoreError::Unavailable(
+                        format!("the postings' transaction was cancelled: {reasons:?}").into(),
+                    ));
+                }
             }
         }
         Ok(())

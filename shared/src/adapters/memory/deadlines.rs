@@ -10,7 +10,15 @@ use crate::ports::{Deadline, DeadlineStore, StoreError};
 impl DeadlineStore for InMemoryChannelStore {
     async fn arm(&self, deadlines: &[Deadline]) -> Result<(), StoreError> {
         let mut tables = self.tables();
-        for deadline in deadlines {
+        // As on the table: only while the customer's session stands.
+        let standing: Vec<&Deadline> = deadlines
+            .iter()
+            .filter(|d| {
+                crate::ports::SessionKey::parse(&d.business, &d.customer)
+                    .is_some_and(|key| tables.sessions.contains_key(&key))
+            })
+            .collect();
+        for deadline in standing {
             tables
                 .deadlines
                 .entry(minute_of(deadline.due_at))

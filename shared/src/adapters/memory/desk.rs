@@ -15,8 +15,8 @@ use crate::ports::{
 #[derive(Debug, Default)]
 pub(super) struct DeskTables {
     /// By conversation, then note id.
-    notes: HashMap<String, BTreeMap<String, NoteRecord>>,
-    events: HashMap<String, Vec<EventRecord>>,
+    pub(super) notes: HashMap<String, BTreeMap<String, NoteRecord>>,
+    pub(super) events: HashMap<String, Vec<EventRecord>>,
     quick_replies: BTreeMap<String, QuickReply>,
     /// Postings by (term, message id).
     pub(super) terms: HashMap<(String, String), TermEntry>,

@@ -47,4 +47,11 @@ impl MediaStore for InMemoryMediaStore {
         let file = self.files.lock().map_err(|_| poisoned())?.get(key).cloned();
         Ok(file.map(|file| file.as_ref().clone()))
     }
+
+    async fn delete_prefix(&self, prefix: &str) -> Result<u64, MediaStoreError> {
+        let mut files = self.files.lock().map_err(|_| poisoned())?;
+        let before = files.len();
+        files.retain(|key, _| !key.starts_with(prefix));
+        Ok((before - files.len()) as u64)
+    }
 }

@@ -56,6 +56,8 @@ pub(super) struct Tables {
     records: HashMap<String, BTreeMap<(String, String), crate::ports::RecordLink>>,
     /// Each agent's wrap-up holds by conversation id: the `WRAPUP#` items.
     pub(super) wrap_ups: HashMap<String, BTreeMap<String, crate::ports::WrapUpHold>>,
+    /// Erasures' records by id: the `ERASURE#` items.
+    erasures: HashMap<String, crate::ports::ErasureRecord>,
 }
 
 impl Tables {
@@ -194,6 +196,7 @@ mod customers;
 mod deadlines;
 mod deferred;
 mod desk;
+mod erasure;
 mod media;
 mod outcomes;
 mod privacy;

@@ -11,8 +11,21 @@ use crate::ports::{
 #[async_trait]
 impl SearchIndex for InMemoryChannelStore {
     async fn index_terms(&self, entries: &[TermEntry]) -> Result<(), StoreError> {
+        // As on the table: only for a conversation that stands and is not being erased.
+        let standing: std::collections::HashSet<String> = {
+            let tables = self.tables();
+            entries
+                .iter()
+                .map(|e| &e.conversation_id)
+                .filter(|id| tables.stands(id))
+                .cloned()
+                .collect()
+        };
         let mut desk = self.desk();
-        for entry in entries {
+        for entry in entries
+            .iter()
+            .filter(|e| standing.contains(&e.conversation_id))
+        {
             desk.terms.insert(
                 (entry.term.clone(), entry.message_id.clone()),
                 entry.clone(),

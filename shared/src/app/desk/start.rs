@@ -171,6 +171,7 @@ pub async fn start_conversation(
             csat: None,
             sentiment: None,
             sentiment_trend: None,
+            erasing: false,
         };
         if store
             .start_by_business(&session, &conversation, existing.as_ref())

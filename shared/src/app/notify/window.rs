@@ -25,6 +25,14 @@ pub(super) async fn on_closed(
     let Some(agent) = session.assigned_agent.clone() else {
         return Ok(Vec::new());
     };
+    // An erasure deletes the session: its removal must not announce the customer it erases.
+    if store
+        .conversation(&id)
+        .await?
+        .is_none_or(|conversation| conversation.erasing)
+    {
+        return Ok(Vec::new());
+    }
     let authenticated = contact_of(store, &session.customer).await?.is_some();
     Ok(vec![(
         key.to_owned(),

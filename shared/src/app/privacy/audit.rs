@@ -39,6 +39,11 @@ impl Auditor {
         }
     }
 
+    /// When what is written now is dropped: entries, and erasures' tombstones.
+    pub fn expires_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now + self.retention
+    }
+
     /// The pseudonym of a customer's address, as entries name them.
     pub fn pseudonym(&self, address: &str) -> String {
         self.key.pseudonym(address)

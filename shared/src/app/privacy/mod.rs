@@ -3,6 +3,8 @@
 
 pub mod audit;
 pub mod customer_export;
+pub mod erasure;
+pub mod retention;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
