@@ -54,7 +54,7 @@ pub fn document() -> Value {
             { "name": "agents", "description": "Presence and the customer directory" },
             { "name": "outcomes", "description": "Wrap-up: dispositions, outcomes, tags and linked records" },
             { "name": "assist", "description": "Beside the conversation: knowledge articles, suggestions, scripts" },
-            { "name": "privacy", "description": "The audit log, legal holds and a customer's data export" },
+            { "name": "privacy", "description": "The audit log, legal holds, a customer's data export and erasure" },
             { "name": "twilio", "description": "Twilio's webhooks (signed, no agent)" },
             { "name": "console", "description": "The agent console's files" }
         ],

@@ -1,4 +1,5 @@
-//! Privacy's part of the contract: the audit log, a customer's legal hold and their data export.
+//! Privacy's part of the contract: the audit log, a customer's legal hold, their data export and
+//! their erasure.
 
 use serde_json::{Value, json};
 
@@ -47,6 +48,22 @@ pub fn operations() -> Vec<Operation> {
             .error(404, &["not_found"])
             .error(422, &["export_too_large"])
             .error(503, STORE),
+        Operation::new("DELETE", "/customers/{address}", "Erase a customer (admins)", "privacy")
+            .agent()
+            .path_schema("address", customer_address(), "The customer's `whatsapp:+E164`, URL-encoded.")
+            .describe("Accepted at once, then run in steps: every conversation of the customer (messages, notes, events, records, tags, search postings, window warnings, routing items, media), their sessions, deferred replies' markers and contact entry; then, a minute later, a final sweep for what arrived meanwhile. What remains is a tombstone naming the customer by a keyed pseudonym, and the audit log's `customer.erase`. Erasing a customer nothing is stored about runs too and finds nothing. Follow it with `GET /erasures/{erasureId}`.")
+            .json(202, "Accepted: the erasure's id and state", s("Erasure"))
+            .error(400, &["invalid_address"])
+            .error(403, &["forbidden"])
+            .error(409, &["legal_hold"])
+            .error(503, &["store_unavailable", "erasure_unavailable"]),
+        Operation::new("GET", "/erasures/{erasureId}", "An erasure's progress (admins)", "privacy")
+            .agent()
+            .path_schema("erasureId", json!({ "type": "string", "format": "uuid" }), "The id `DELETE /customers/{address}` answered.")
+            .json(200, "Its state and what it removed so far", s("Erasure"))
+            .error(403, &["forbidden"])
+            .error(404, &["not_found"])
+            .error(503, STORE),
     ]
 }
 
@@ -94,6 +111,38 @@ pub fn schemas() -> Value {
                 "hold": { "type": "boolean" },
                 "set_by": { "type": "string" },
                 "set_at": date_time()
+            }
+        },
+        "Erasure": {
+            "type": "object",
+            "required": ["erasure_id", "customer", "state", "requested_by", "requested_at", "updated_at", "steps", "passes", "counts"],
+            "properties": {
+                "erasure_id": { "type": "string" },
+                "customer": { "type": "string", "description": "The keyed pseudonym (`hmac:` and 32 hex digits): never the number." },
+                "state": { "enum": ["running", "done", "held"], "description": "`held`: a legal hold was placed while it ran, and it stopped." },
+                "requested_by": { "type": "string" },
+                "requested_at": date_time(),
+                "updated_at": date_time(),
+                "finished_at": date_time(),
+                "steps": { "type": "integer", "minimum": 0 },
+                "passes": { "type": "integer", "minimum": 0, "description": "Passes over the customer's conversations; the last is the final sweep." },
+                "counts": {
+                    "type": "object",
+                    "description": "What was removed so far; `twilio_*` with ERASE_AT_TWILIO=on.",
+                    "properties": {
+                        "conversations": { "type": "integer", "minimum": 0 },
+                        "messages": { "type": "integer", "minimum": 0 },
+                        "postings": { "type": "integer", "minimum": 0 },
+                        "conversation_items": { "type": "integer", "minimum": 0 },
+                        "deadlines": { "type": "integer", "minimum": 0 },
+                        "sessions": { "type": "integer", "minimum": 0 },
+                        "idempotency": { "type": "integer", "minimum": 0 },
+                        "contact": { "type": "integer", "minimum": 0 },
+                        "media": { "type": "integer", "minimum": 0 },
+                        "twilio_deleted": { "type": "integer", "minimum": 0 },
+                        "twilio_failed": { "type": "integer", "minimum": 0 }
+                    }
+                }
             }
         },
         "CustomerExport": {

@@ -50,6 +50,23 @@ fn every_event_file_deserializes_into_its_functions_event_type() {
                         .unwrap_or_else(|e| panic!("{file}: a body that is not a timer: {e}"));
                 }
             }
+            Some("erasure-worker") => {
+                // An SQS batch of tasks, or the daily schedule's task itself.
+                let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+                let bodies: Vec<String> = match value.get("Records") {
+                    Some(_) => {
+                        let event: aws_lambda_events::sqs::SqsEvent = serde_json::from_value(value)
+                            .unwrap_or_else(|e| panic!("{file} is not an SQS event: {e}"));
+                        event.records.into_iter().filter_map(|r| r.body).collect()
+                    }
+                    None => vec![text.clone()],
+                };
+                assert!(!bodies.is_empty(), "{file}");
+                for body in bodies {
+                    serde_json::from_str::<whatsapp_channel::ports::WorkerTask>(&body)
+                        .unwrap_or_else(|e| panic!("{file}: not an erasure-worker task: {e}"));
+                }
+            }
             Some("live-connections") => {
                 let event: aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest =
                     serde_json::from_str(&text)

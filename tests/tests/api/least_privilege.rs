@@ -122,6 +122,10 @@ fn audit_day_pk() -> String {
 fn sign_in_pk() -> String {
     partitions::sign_in_pk("agent-7", 1_800_000_000)
 }
+/// An erasure's record (its tombstone and progress).
+fn erasure_record_pk() -> String {
+    partitions::erasure_pk("0190a0b1-0000-7000-8000-000000000003")
+}
 /// gsi2: a customer's conversations.
 fn customer_pk() -> String {
     items::customer_partition("whatsapp:+447700900123")
@@ -162,6 +166,7 @@ fn touched() -> BTreeMap<&'static str, Vec<(On, String)>> {
                 (Table, waiting_pk()),
                 (Table, audit_day_pk()),
                 (Table, sign_in_pk()),
+                (Table, erasure_record_pk()),
                 (Gsi1, queue_shard_pk()),
                 (Gsi1, conversation_pk()),
                 (Gsi1, available_agents_pk()),
@@ -229,6 +234,26 @@ fn touched() -> BTreeMap<&'static str, Vec<(On, String)>> {
             // day's counts and presence) and a request's overflow (the conversation)
             "RoutingTimersFunction",
             vec![(Table, conversation_pk()), (Table, presence_pk())],
+        ),
+        (
+            // an erasure's steps and the retention sweep: everything a customer's
+            // conversations hold, by key, and the erasure's record
+            "ErasureWorkerFunction",
+            vec![
+                (Table, erasure_record_pk()),
+                (Table, contact_pk()),
+                (Table, conversation_pk()),
+                (Table, message_pk()),
+                (Table, term_pk()),
+                (Table, deadline_pk()),
+                (Table, session_pk()),
+                (Table, deferred_marker_pk()),
+                (Table, presence_pk()),
+                (Table, waiting_pk()),
+                (Gsi1, conversation_pk()),
+                (Gsi1, queue_shard_pk()),
+                (Gsi2, customer_pk()),
+            ],
         ),
         ("LiveConnectionsFunction", vec![(Table, connection_pk())]),
         ("AgentConsoleFunction", vec![]),

@@ -32,8 +32,13 @@ use crate::ports::{
 /// conditional on its absence.
 pub const ERASING: &str = "erasing";
 
+/// An erasure's partition.
+pub fn erasure_pk(id: &str) -> String {
+    format!("ERASURE#{id}")
+}
+
 fn erasure_key(id: &str) -> Item {
-    key(format!("ERASURE#{id}"), "ERASURE")
+    key(erasure_pk(id), "ERASURE")
 }
 
 /// The first id a conversation created at `at` or later can have: UUIDv7 begins with its

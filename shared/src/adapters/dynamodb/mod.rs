@@ -46,6 +46,7 @@ pub mod partitions {
     pub use super::deadlines::{CURSOR_PK as DEADLINE_CURSOR_PK, minute_pk as deadline_pk};
     pub use super::deferred::marker_partition as deferred_marker_partition;
     pub use super::desk::quick_reply_key;
+    pub use super::erasure::erasure_pk;
     pub use super::outcomes::{disposition_key, record_partition, tag_partition};
     pub use super::privacy::{audit_day_pk, sign_in_pk};
     pub use super::routing::WAITING_PK;
