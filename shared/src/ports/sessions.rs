@@ -186,6 +186,10 @@ pub struct MessageRecord {
     /// A customer text's sentiment, once read (off the webhook's path).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sentiment: Option<crate::domain::sentiment::Sentiment>,
+    /// A reply's scoped idempotency key (agent and `Idempotency-Key`): how an erasure finds
+    /// the key's record, which keeps the reply's answer for 24 hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
 }
 
 /// The template of an outbound message: Twilio Content API `HX…` id and its variables.
@@ -224,6 +228,7 @@ impl MessageRecord {
             template: None,
             agent_id: None,
             sentiment: None,
+            idempotency_key: None,
         }
     }
 
@@ -303,6 +308,7 @@ impl MessageRecord {
             template,
             agent_id: Some(agent_id.to_owned()),
             sentiment: None,
+            idempotency_key: None,
         }
     }
 }

@@ -107,6 +107,20 @@ async fn an_administrator_erases_a_customer(
         )
         .await;
     assert_eq!(status, 201, "{body}");
+    // A reply: its idempotency record keeps the answer, words and all, for 24 hours.
+    let reply = reqwest::Client::new()
+        .post(format!("{}/conversations/{first}/messages", local.base))
+        .header("X-Agent-Id", "alice")
+        .header("Idempotency-Key", "reply-1")
+        .json(&json!({"body": "Sorry the invoice went astray"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        reply.status().is_success(),
+        "{}",
+        reply.text().await.unwrap_or_default()
+    );
     let upload = reqwest::Client::new()
         .post(format!("{}/conversations/{first}/media", local.base))
         .header("X-Agent-Id", "alice")
@@ -192,6 +206,7 @@ async fn an_administrator_erases_a_customer(
     assert!(counts["messages"].as_u64().unwrap() >= 2, "{done}");
     assert_eq!(counts["contact"], 1, "{done}");
     assert_eq!(counts["media"], 1, "{done}");
+    assert_eq!(counts["idempotency"], 1, "the reply's record: {done}");
     assert!(counts["postings"].as_u64().unwrap() >= 8, "{done}");
     assert!(
         counts["conversation_items"].as_u64().unwrap() >= 1,

@@ -82,7 +82,7 @@ pub const ITEM_RULES: &[ItemRule] = &[
     rule(
         "idempotency",
         Delete {
-            how: "holds a reply body: by the agent and key the replies recorded, or left to its TTL",
+            how: "holds a reply's answer: IDEMP#{key} of each reply, by the key its message records (`idempotency_key`)",
         },
         OwnTtl { ttl: "24 h" },
     ),

@@ -294,9 +294,14 @@ pub async fn erase_conversation(
         }
         let postings = postings_of(conversation, &messages);
         let deadlines = deadlines_of(conversation, &messages, eraser.warnings);
+        // A reply's idempotency record keeps its answer (the text) for 24 hours.
+        let idempotency: Vec<String> = messages
+            .iter()
+            .filter_map(|m| m.idempotency_key.clone())
+            .collect();
         counts.add(
             &store
-                .erase_messages(&messages, &postings, &deadlines, &[])
+                .erase_messages(&messages, &postings, &deadlines, &idempotency)
                 .await?,
         );
         if started.elapsed() >= eraser.budget {

@@ -223,13 +223,14 @@ pub async fn send_reply(
         }
         Err(refused) => return Err(refused),
     };
-    let pending = MessageRecord::outbound(
+    let mut pending = MessageRecord::outbound(
         claim.message_id.clone(),
         id,
         request.agent.as_str(),
         &request.content,
         now,
     );
+    pending.idempotency_key = Some(claim.key.clone());
     match store
         .claim_reply(&claim, &pending, now + IDEMPOTENCY_RETENTION)
         .await?
