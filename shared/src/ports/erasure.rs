@@ -121,14 +121,19 @@ pub trait ErasureStore: Send + Sync {
         idempotency: &[String],
     ) -> Result<ErasedCounts, StoreError>;
 
+    /// Deletes the customer's session and deferred replies' markers on the conversation's
+    /// business number (an erasure, first: the window warnings are conditional on the session,
+    /// and a new message then starts a new conversation rather than joining this one).
+    async fn erase_session(
+        &self,
+        conversation: &ConversationRecord,
+    ) -> Result<ErasedCounts, StoreError>;
+
     /// Deletes the rest of a conversation whose messages are gone: its notes, events, records,
-    /// tags, typing and script items, its routing items, the customer's session and deferred
-    /// markers on its business number when `session` (an erasure; retention leaves a later
-    /// conversation's session alone), and last the conversation item itself.
+    /// tags, typing and script items, its routing items, and last the conversation item itself.
     async fn erase_conversation(
         &self,
         conversation: &ConversationRecord,
-        session: bool,
     ) -> Result<ErasedCounts, StoreError>;
 
     /// Deletes the customer's contact entry.

@@ -1,5 +1,6 @@
-//! The OpenAPI request checker: a request against the `CreateMessage` operation of Twilio's
-//! OpenAPI spec (`fixtures/twilio-create-message.json`, copied from Twilio's own document).
+//! The OpenAPI request checker: a request against an operation of Twilio's OpenAPI spec
+//! (`CreateMessage`, `fixtures/twilio-create-message.json`; `DeleteMessage`,
+//! `fixtures/twilio-delete-message.json`; each copied from Twilio's own document).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -11,15 +12,29 @@ use wiremock::http::Url;
 use crate::AUTH_TOKEN;
 
 pub const FIXTURE: &str = include_str!("../fixtures/twilio-create-message.json");
+pub const DELETE_FIXTURE: &str = include_str!("../fixtures/twilio-delete-message.json");
 
-pub struct CreateMessage {
+/// One operation of Twilio's spec.
+pub struct TwilioOperation {
     spec: Value,
 }
 
-impl CreateMessage {
+impl TwilioOperation {
+    /// `CreateMessage`: `POST …/Messages.json`, a form.
     pub fn load() -> Self {
         let spec: Value = serde_json::from_str(FIXTURE).unwrap();
         assert_eq!(spec["operationId"], "CreateMessage");
+        Self { spec }
+    }
+
+    /// `DeleteMessage`: `DELETE …/Messages/{Sid}.json`, no body.
+    #[allow(
+        dead_code,
+        reason = "used by one of the test binaries that share this module"
+    )]
+    pub fn delete_message() -> Self {
+        let spec: Value = serde_json::from_str(DELETE_FIXTURE).unwrap();
+        assert_eq!(spec["operationId"], "DeleteMessage");
         Self { spec }
     }
 
@@ -43,6 +58,16 @@ impl CreateMessage {
         }
         let account_sid = self.check_path(request.url.path(), &mut problems);
         self.check_auth(request, account_sid.as_deref(), &mut problems);
+        if self.spec.get("requestBody").is_none() {
+            if !request.body.is_empty() {
+                problems.push("a body where the operation takes none".to_owned());
+            }
+            return if problems.is_empty() {
+                Ok(())
+            } else {
+                Err(problems)
+            };
+        }
 
         let content_type = header(request, "content-type").unwrap_or_default();
         if !content_type.starts_with("application/x-www-form-urlencoded") {
@@ -118,7 +143,13 @@ impl CreateMessage {
         }
         let mut account_sid = None;
         for (want, got) in template.iter().zip(&actual) {
-            match want.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
+            // A segment is a literal, or `{Name}` with an optional literal suffix (`{Sid}.json`).
+            let parameter = want.strip_prefix('{').and_then(|w| w.split_once('}'));
+            let parameter = parameter.and_then(|(name, suffix)| {
+                Some((name, got.strip_suffix(suffix).filter(|_| got.ends_with(suffix))?))
+            });
+            let got = parameter.map_or(*got, |(_, value)| value);
+            match parameter.map(|(name, _)| name) {
                 Some(name) => {
                     let parameter = self.spec["parameters"]
                         .as_array()
@@ -128,10 +159,10 @@ impl CreateMessage {
                         .unwrap_or_else(|| panic!("no path parameter {name} in the fixture"));
                     check_value(name, got, &parameter["schema"], problems);
                     if name == "AccountSid" {
-                        account_sid = Some((*got).to_owned());
+                        account_sid = Some(got.to_owned());
                     }
                 }
-                None if want == got => {}
+                None if *want == got => {}
                 None => problems.push(format!("path segment {got:?} is not {want:?}")),
             }
         }
@@ -255,9 +286,11 @@ pub fn check_value(name: &str, value: &str, schema: &Value, problems: &mut Vec<S
 }
 
 /// The subset of regular expressions the spec's patterns use: `^`, literals, `[...]` classes
-/// with ranges, `{n}`/`{n,m}`/`?`/`*`/`+`, `$`. Anything else fails the test loudly.
+/// with ranges, `{n}`/`{n,m}`/`?`/`*`/`+`, `$`, and one leading group of literal alternatives
+/// (`^(SM|MM)…`). Anything else fails the test loudly.
 pub struct Pattern {
-    pieces: Vec<Piece>,
+    /// One sequence of pieces per alternative of the leading group (one without a group).
+    alternatives: Vec<Vec<Piece>>,
 }
 
 /// Characters the piece accepts (inclusive ranges), and how many times it repeats (min, max).
@@ -269,6 +302,17 @@ impl Pattern {
             .strip_prefix('^')
             .and_then(|p| p.strip_suffix('$'))
             .unwrap_or_else(|| panic!("pattern {pattern} is not anchored"));
+        let alternatives = match inner.strip_prefix('(').and_then(|p| p.split_once(')')) {
+            Some((group, rest)) => group
+                .split('|')
+                .map(|alternative| Self::pieces(&format!("{alternative}{rest}"), pattern))
+                .collect(),
+            None => vec![Self::pieces(inner, pattern)],
+        };
+        Self { alternatives }
+    }
+
+    fn pieces(inner: &str, pattern: &str) -> Vec<Piece> {
         let mut chars = inner.chars().peekable();
         let mut pieces = Vec::new();
         while let Some(c) = chars.next() {
@@ -320,12 +364,14 @@ impl Pattern {
             }
             pieces.push((class, min, max));
         }
-        Self { pieces }
+        pieces
     }
 
     fn matches(&self, value: &str) -> bool {
         let chars: Vec<char> = value.chars().collect();
-        Self::match_from(&self.pieces, &chars)
+        self.alternatives
+            .iter()
+            .any(|pieces| Self::match_from(pieces, &chars))
     }
 
     fn match_from(pieces: &[Piece], rest: &[char]) -> bool {

@@ -19,11 +19,12 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 mod support;
 
 mod config;
+mod erase;
 mod failures;
 mod rate_limits;
 mod requests;
 
-use support::openapi::{CreateMessage, FIXTURE, form};
+use support::openapi::{FIXTURE, TwilioOperation, form};
 
 const ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
 const AUTH_TOKEN: &str = "tok3n-that-must-never-leak-0123456789";
@@ -111,7 +112,7 @@ async fn twilio_answering(response: ResponseTemplate) -> MockServer {
 /// Every request the mock received, each checked against the CreateMessage schema.
 async fn checked_requests(server: &MockServer) -> Vec<Request> {
     let requests = server.received_requests().await.unwrap();
-    let schema = CreateMessage::load();
+    let schema = TwilioOperation::load();
     for (i, request) in requests.iter().enumerate() {
         if let Err(problems) = schema.check(request) {
             panic!(

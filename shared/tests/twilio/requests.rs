@@ -148,7 +148,7 @@ async fn each_request_matches_twilios_create_message_schema() {
 
 #[test]
 fn the_schema_checker_refuses_requests_twilio_would_not_accept() {
-    let schema = CreateMessage::load();
+    let schema = TwilioOperation::load();
     let good = || {
         let mut headers = wiremock::http::HeaderMap::new();
         headers.insert(

@@ -196,10 +196,22 @@ impl ErasureStore for DynamoChannelStore {
         })
     }
 
+    async fn erase_session(
+        &self,
+        conversation: &ConversationRecord,
+    ) -> Result<ErasedCounts, StoreError> {
+        let mut counts = ErasedCounts::default();
+        if let Some(key_) = SessionKey::of(conversation) {
+            counts.sessions += self.delete_counted(session_key(&key_)).await?;
+            let markers = self.partition_keys(marker_partition(&key_)).await?;
+            counts.sessions += self.delete_keys(markers).await?;
+        }
+        Ok(counts)
+    }
+
     async fn erase_conversation(
         &self,
         conversation: &ConversationRecord,
-        session: bool,
     ) -> Result<ErasedCounts, StoreError> {
         let id = conversation.id.as_str();
         let mut counts = ErasedCounts::default();
@@ -223,11 +235,6 @@ impl ErasureStore for DynamoChannelStore {
         }
         let deleted = try_join_all(agent_items.into_iter().map(|k| self.delete_counted(k))).await?;
         counts.conversation_items += deleted.iter().sum::<u64>();
-        if session && let Some(key_) = SessionKey::of(conversation) {
-            counts.sessions += self.delete_counted(session_key(&key_)).await?;
-            let markers = self.partition_keys(marker_partition(&key_)).await?;
-            counts.sessions += self.delete_keys(markers).await?;
-        }
         counts.conversations += self.delete_counted(conversation_key(id)).await?;
         Ok(counts)
     }

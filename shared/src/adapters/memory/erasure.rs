@@ -88,10 +88,22 @@ impl ErasureStore for InMemoryChannelStore {
         Ok(counts)
     }
 
+    async fn erase_session(
+        &self,
+        conversation: &ConversationRecord,
+    ) -> Result<ErasedCounts, StoreError> {
+        let mut counts = ErasedCounts::default();
+        if let Some(key) = SessionKey::of(conversation) {
+            let mut tables = self.tables();
+            counts.sessions += count(tables.sessions.remove(&key).is_some());
+            counts.sessions += tables.deferred.remove(&key).map_or(0, |d| d.len() as u64);
+        }
+        Ok(counts)
+    }
+
     async fn erase_conversation(
         &self,
         conversation: &ConversationRecord,
-        session: bool,
     ) -> Result<ErasedCounts, StoreError> {
         let id = conversation.id.as_str();
         let mut counts = ErasedCounts::default();
@@ -128,10 +140,6 @@ impl ErasureStore for InMemoryChannelStore {
             if let Some(holds) = tables.wrap_ups.get_mut(agent) {
                 counts.conversation_items += count(holds.remove(id).is_some());
             }
-        }
-        if session && let Some(key) = SessionKey::of(conversation) {
-            counts.sessions += count(tables.sessions.remove(&key).is_some());
-            counts.sessions += tables.deferred.remove(&key).map_or(0, |d| d.len() as u64);
         }
         counts.conversations += count(tables.conversations.remove(id).is_some());
         Ok(counts)

@@ -260,8 +260,9 @@ pub enum Erased {
     OutOfTime,
 }
 
-/// Erases one conversation: marked, messages a page at a time, media, the rest, the item last.
-/// `session`: also the customer's session and deferred markers on its number (an erasure).
+/// Erases one conversation: marked, the customer's session on its number (`session`: an
+/// erasure; retention leaves a later conversation's session alone), messages a page at a time,
+/// media, the rest, the item last.
 pub async fn erase_conversation(
     eraser: &Eraser<'_>,
     conversation: &ConversationRecord,
@@ -272,6 +273,9 @@ pub async fn erase_conversation(
     let store = eraser.store;
     if !store.mark_erasing(&conversation.id).await? {
         return Ok(Erased::Gone);
+    }
+    if session {
+        counts.add(&store.erase_session(conversation).await?);
     }
     loop {
         let messages = store.messages_to_erase(&conversation.id, PAGE).await?;
@@ -316,7 +320,7 @@ pub async fn erase_conversation(
                 .map_err(|e| StepError::Media(e.to_string()))?;
         }
     }
-    counts.add(&store.erase_conversation(conversation, session).await?);
+    counts.add(&store.erase_conversation(conversation).await?);
     Ok(Erased::Done)
 }
 
