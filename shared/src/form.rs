@@ -90,4 +90,22 @@ mod tests {
         assert_eq!(decode_strict(b"Body=\xff"), Err(FormError::NotUtf8));
         assert_eq!(decode_lenient(b"Body=%FF").len(), 1);
     }
+
+    proptest::proptest! {
+        /// webhook-ingest checks the signature against the strict pairs of a well-formed body
+        /// (decoding it once): they must be the pairs Twilio's lenient decoding gives.
+        #[test]
+        fn a_body_the_strict_reader_accepts_decodes_the_same_leniently(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64)) {
+            if let Ok(strict) = decode_strict(&body) {
+                proptest::prop_assert_eq!(strict, decode_lenient(&body));
+            }
+        }
+
+        #[test]
+        fn any_encoded_pairs_decode_the_same_both_ways(pairs in proptest::collection::vec(("\\PC{0,8}", "\\PC{0,12}"), 0..6)) {
+            let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).finish();
+            let strict = decode_strict(body.as_bytes());
+            proptest::prop_assert_eq!(strict.as_ref().ok(), Some(&decode_lenient(body.as_bytes())));
+        }
+    }
 }

@@ -44,3 +44,32 @@ pub fn sentiment_scorer(
         SentimentMode::Off => None,
     })
 }
+
+/// How long init waits for the DynamoDB warm-up before it gives up (and the first customer
+/// pays the connection instead).
+pub const WARM_UP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Opens the DynamoDB client's connection at init, so the first customer does not pay for it:
+/// one eventually consistent `GetItem` (half a read unit) of `{prefix}warm-up`, a key nobody
+/// writes, under a key prefix the function's IAM policy allows (its `dynamodb:LeadingKeys`).
+/// The first request of a client also builds its HTTP client and TLS configuration (the
+/// platform's root certificates, read from disk), resolves credentials and the endpoint: all
+/// of it moves from the first invocation to init. Bounded by [`WARM_UP_TIMEOUT`]; whatever
+/// happens is only logged at debug, and never fails init.
+pub async fn warm_dynamodb(client: &aws_sdk_dynamodb::Client, table: &str, prefix: &str) {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let sk = prefix.trim_end_matches('#');
+    let request = client
+        .get_item()
+        .table_name(table)
+        .key("pk", AttributeValue::S(format!("{prefix}warm-up")))
+        .key("sk", AttributeValue::S(sk.to_owned()))
+        .send();
+    match tokio::time::timeout(WARM_UP_TIMEOUT, request).await {
+        Ok(Ok(_)) => tracing::debug!("DynamoDB connection warmed"),
+        Ok(Err(e)) => {
+            tracing::debug!(error = %crate::logging::chain(&e), "DynamoDB warm-up failed")
+        }
+        Err(_) => tracing::debug!("DynamoDB warm-up timed out"),
+    }
+}

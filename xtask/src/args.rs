@@ -28,13 +28,17 @@ usage:
   cargo xtask build
       cargo lambda build --release --arm64 of every function, and each bootstrap's size
   cargo xtask bench [--rounds N] [--warm N] [--profile load|release] [--no-console] [--no-load]
+                    [--no-micro] [--baseline PATH]
       every function under functions/, the floor (benches/floor) and the peer (benches/peer,
       Python) cold and warm through a Lambda Runtime API emulator, on DynamoDB Local behind a
-      counting proxy and moto, in interleaved rounds (default 7; 300 warm follow-up messages
+      counting proxy and moto, in interleaved rounds (default 11; 400 warm follow-up messages
       each); then the push path and a 2,000-message transcript in Chromium, and `local-api load`.
       Prints one markdown table, also written to target/bench/latest.md. Not run by `test`
       --profile   the functions' build profile: `load` (default: release without fat LTO) or `release`
       --no-console  skip the Chromium figures     --no-load  skip the load driver
+      --no-micro    skip webhook-ingest's criterion bench (its own CPU time, part by part)
+      --baseline    another webhook-ingest binary (e.g. a copy from before a change), measured
+                    beside the product on the same follow-up messages, in the same rounds
   cargo xtask load [--customers N] [--messages N] [--duplicate-every N] [--concurrency N] [--seconds N]
       local-api's load driver on the embedded store, then on DynamoDB Local (a fresh table), in the `load` profile: signed
       webhooks with concurrent duplicates and status callbacks; prints throughput, latency
@@ -128,7 +132,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
 
 fn parse_bench(mut args: impl Iterator<Item = String>) -> Result<BenchArgs, String> {
     let mut bench = BenchArgs::default();
-    let mut number = |name: &str, value: Option<String>| {
+    let number = |name: &str, value: Option<String>| {
         value
             .and_then(|v| v.parse::<usize>().ok())
             .filter(|n| *n > 0)
@@ -140,6 +144,11 @@ fn parse_bench(mut args: impl Iterator<Item = String>) -> Result<BenchArgs, Stri
             "--warm" => bench.warm = number("--warm", args.next())?,
             "--no-console" => bench.console = false,
             "--no-load" => bench.load = false,
+            "--no-micro" => bench.micro = false,
+            "--baseline" => match args.next() {
+                Some(path) if !path.starts_with('-') => bench.baseline = Some(path.into()),
+                _ => return Err("`bench --baseline` needs a webhook-ingest binary".to_string()),
+            },
             "--profile" => match args.next().as_deref() {
                 Some(profile @ ("load" | "release")) => bench.profile = profile.to_owned(),
                 _ => return Err("`bench --profile` is `load` or `release`".to_string()),
@@ -355,14 +364,17 @@ mod tests {
                 "--profile",
                 "release",
                 "--no-console",
-                "--no-load"
+                "--no-load",
+                "--no-micro"
             ]),
             Ok(Cli::Bench(BenchArgs {
                 rounds: 3,
                 warm: 50,
                 console: false,
                 load: false,
+                micro: false,
                 profile: "release".into(),
+                baseline: None,
             }))
         );
         assert!(parse_strs(&["bench", "--rounds", "0"]).is_err());

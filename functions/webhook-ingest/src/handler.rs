@@ -124,16 +124,31 @@ pub async fn function_handler(
         "webhook request"
     );
     let (signed_url, json_body) = signed_url(url, &request);
-    let lenient = form::decode_lenient(body);
+    // Decoded once: a well-formed body decodes the same strictly and leniently (as Twilio's
+    // SDKs decode it to sign), so the strict pairs are checked against the signature and then
+    // trusted; only a malformed body is decoded again, leniently, to check its signature
+    // before it is refused as malformed.
+    let strict = form::decode_strict(body);
+    let lenient = match &strict {
+        Ok(_) => None,
+        Err(_) => Some(form::decode_lenient(body)),
+    };
+    let signed_params: &[(String, String)] = match (&strict, &lenient) {
+        (Ok(params), _) => params,
+        (Err(_), Some(params)) => params,
+        (Err(_), None) => &[],
+    };
     let valid = if json_body {
         state
             .validator
             .validate_with_body(&signed_url, body, signature)
     } else {
-        state.validator.validate(&signed_url, &lenient, signature)
+        state
+            .validator
+            .validate(&signed_url, signed_params, signature)
     };
     if !valid {
-        signature_failure(state, route, &lenient, !signature.is_empty());
+        signature_failure(state, route, signed_params, !signature.is_empty());
         tracing::warn!(
             path,
             signed = !signature.is_empty(),
@@ -155,7 +170,7 @@ pub async fn function_handler(
             "The body is larger than any Twilio webhook.",
         ));
     }
-    let params = match form::decode_strict(body) {
+    let params = match strict {
         Ok(params) => params,
         Err(e) => return Ok(malformed(&e.to_string())),
     };

@@ -106,3 +106,92 @@ pub fn load(paths: &Paths, profile: &str, tools: &Tools) -> String {
     ));
     out
 }
+
+/// webhook-ingest's criterion bench (`functions/webhook-ingest/benches/hot_path.rs`, `--quick`):
+/// its own CPU time for a follow-up message, part by part, on the in-memory store.
+pub fn micro(paths: &Paths, profile: &str) -> String {
+    let mut command = crate::cargo_command(paths);
+    command.args([
+        "bench",
+        "--quiet",
+        "-p",
+        "webhook-ingest",
+        "--bench",
+        "hot_path",
+        "--profile",
+        profile,
+        "--",
+        "--quick",
+    ]);
+    let result = lines_of(&mut command).map(|lines| criterion_means(&lines));
+    let mut out = section(
+        "webhook-ingest's own CPU time for a follow-up message (criterion `--quick`, in-memory store, no I/O)",
+        result,
+    );
+    out.push_str(
+        "- each line includes the ones above it where it says so (\"handler + …\"); the handler \
+         includes the form, the signature and the in-memory store, not the event JSON\n",
+    );
+    out
+}
+
+/// `name: estimate` for each criterion result (the middle of its `time: [low mid high]`).
+pub fn criterion_means(lines: &[String]) -> Vec<String> {
+    let mut name = String::new();
+    let mut out = Vec::new();
+    for line in lines {
+        let trimmed = line.trim();
+        if let Some(rest) = trimmed.split_once("time:").map(|(before, rest)| {
+            if !before.trim().is_empty() {
+                name = before.trim().to_owned();
+            }
+            rest
+        }) {
+            let values: Vec<&str> = rest
+                .trim()
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .split_whitespace()
+                .collect();
+            if let [_, _, mid, unit, ..] = values.as_slice() {
+                out.push(format!("{name}: {mid} {unit}"));
+            }
+        } else if !trimmed.is_empty()
+            && !trimmed.starts_with("Benchmarking")
+            && !trimmed.starts_with("change:")
+            && !trimmed.starts_with("Found")
+            && !trimmed.contains("outliers")
+            && !trimmed.starts_with("Performance")
+            && !trimmed.starts_with("No change")
+            && !trimmed.starts_with("Change within")
+        {
+            name = trimmed.to_owned();
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn criterion_results_are_read_as_name_and_middle_estimate() {
+        let lines: Vec<String> = [
+            "Benchmarking webhook: handler + EMF metrics: Analyzing",
+            "webhook: handler + EMF metrics",
+            "                        time:   [20.055 µs 20.155 µs 20.555 µs]",
+            "short name              time:   [1.0 ns 2.0 ns 3.0 ns]",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            criterion_means(&lines),
+            vec![
+                "webhook: handler + EMF metrics: 20.155 µs".to_string(),
+                "short name: 2.0 ns".to_string()
+            ]
+        );
+    }
+}

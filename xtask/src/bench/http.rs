@@ -1,7 +1,7 @@
 //! A minimal HTTP/1.1 message reader for the bench's Runtime API emulator and its counting
 //! proxy: a start line, headers, and a body by `Content-Length` or chunked encoding.
 
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, BufRead, Write};
 
 /// One HTTP message as read: start line, headers (names lower-cased) and the raw bytes.
 pub struct Message {
@@ -37,7 +37,6 @@ pub fn read_message<R: BufRead>(
             break;
         }
     }
-    let mut head = start.clone();
     let mut headers = Vec::new();
     loop {
         let mut line = String::new();
@@ -53,7 +52,6 @@ pub fn read_message<R: BufRead>(
         if let Some((name, value)) = line.split_once(':') {
             headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
         }
-        head.push_str(&line);
     }
     let get = |name: &str| {
         headers
@@ -94,7 +92,6 @@ pub fn read_message<R: BufRead>(
     raw.push_str("\r\n");
     let mut raw = raw.into_bytes();
     raw.extend_from_slice(&body);
-    let _ = head;
     Ok(Some(Message {
         start: start.trim_end().to_owned(),
         headers,

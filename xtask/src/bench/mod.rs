@@ -41,19 +41,26 @@ pub struct BenchArgs {
     pub console: bool,
     /// `local-api load` on the embedded store and on DynamoDB Local (off with `--no-load`).
     pub load: bool,
+    /// webhook-ingest's own CPU time, part by part (its criterion bench; off with `--no-micro`).
+    pub micro: bool,
     /// The cargo profile the functions are built with: `load` (release without fat LTO, the
     /// default: minutes faster on 2 cores) or `release`.
     pub profile: String,
+    /// Another build of webhook-ingest (e.g. before a change), measured beside the product on
+    /// the same follow-up messages, in the same rounds.
+    pub baseline: Option<PathBuf>,
 }
 
 impl Default for BenchArgs {
     fn default() -> Self {
         BenchArgs {
-            rounds: 7,
-            warm: 300,
+            rounds: 11,
+            warm: 400,
             console: true,
             load: true,
+            micro: true,
             profile: "load".to_owned(),
+            baseline: None,
         }
     }
 }
@@ -246,13 +253,6 @@ enum Events {
 }
 
 impl Events {
-    fn count(&self) -> usize {
-        match self {
-            Events::Files(files) => files.len(),
-            Events::FollowUps(_) => 1,
-        }
-    }
-
     /// The event of invocation `i` (0 is the first), with its index among the kinds.
     fn get(&self, i: usize) -> (usize, String) {
         match self {
@@ -277,6 +277,8 @@ enum Role {
     Function,
     /// The webhook-ingest follow-up row, compared with the peer.
     Product,
+    /// `--baseline`: another build of webhook-ingest on the same follow-up messages.
+    Baseline,
     Floor,
     Peer,
 }
@@ -499,6 +501,8 @@ struct Row {
     p99_net: Option<u64>,
     /// First invoke minus the warm p50 of the same event.
     first_gap: Option<i64>,
+    /// The same, both net of DynamoDB.
+    first_gap_net: Option<i64>,
     rss_kib: Option<u64>,
     init_calls: Option<u64>,
     calls_per_invoke: Option<f64>,
@@ -516,14 +520,20 @@ fn summarise(subject: &Subject, rounds: &[Round], error: Option<String>) -> Row 
             .collect();
         quantile(&values, q)
     };
-    let gaps: Vec<i64> = rounds
-        .iter()
-        .map(|r| r.first.total_us as i64 - quantile(&r.warm_of_first_kind(false), 0.5) as i64)
-        .collect();
-    let first_gap = {
-        let mut sorted = gaps.clone();
-        sorted.sort_unstable();
-        sorted.get(sorted.len() / 2).copied()
+    let gap = |net: bool| {
+        let mut gaps: Vec<i64> = rounds
+            .iter()
+            .map(|r| {
+                let first = if net {
+                    r.first.net_us()
+                } else {
+                    r.first.total_us
+                };
+                first as i64 - quantile(&r.warm_of_first_kind(net), 0.5) as i64
+            })
+            .collect();
+        gaps.sort_unstable();
+        gaps.get(gaps.len() / 2).copied()
     };
     let invocations: usize = rounds.iter().map(|r| r.warm.len()).sum();
     let calls: usize = rounds
@@ -550,7 +560,8 @@ fn summarise(subject: &Subject, rounds: &[Round], error: Option<String>) -> Row 
         p50_net: each(&|r| warm_q(r, 0.5, true)),
         p99: each(&|r| warm_q(r, 0.99, false)),
         p99_net: each(&|r| warm_q(r, 0.99, true)),
-        first_gap: if rounds.is_empty() { None } else { first_gap },
+        first_gap: gap(false),
+        first_gap_net: gap(true),
         rss_kib: median(rounds.iter().map(|r| r.rss_kib)),
         init_calls: each(&|r| r.init_calls as u64),
         calls_per_invoke: (invocations > 0).then(|| calls as f64 / invocations as f64),
@@ -575,17 +586,26 @@ pub fn bench(paths: &Paths, args: &BenchArgs) -> Result<(), Error> {
     );
 
     // One build of everything the bench runs, in the chosen profile.
-    let mut build = cargo_command(paths);
-    build.args(["build", "--quiet", "--profile", &args.profile, "--bins"]);
-    for package in functions
+    let packages: Vec<String> = functions
         .iter()
-        .map(|f| f.package.as_str())
-        .chain(["bench-floor", "local-api"])
-    {
-        build.args(["-p", package]);
-    }
-    run_step("cargo build (bench)", &mut build)?;
+        .map(|f| f.package.clone())
+        .chain(["bench-floor".to_owned(), "local-api".to_owned()])
+        .collect();
+    let broken = build(paths, &args.profile, &packages);
     let bin_dir = paths.target.join(&args.profile);
+    // A package whose build fails now runs from its last build, if there is one, and says so.
+    let build_note = |package: &str, bin: &str| -> Result<String, String> {
+        match broken.get(package) {
+            None => Ok(String::new()),
+            Some(error) if bin_dir.join(bin).is_file() => Ok(format!(
+                "; this tree does not build ({error}): measured from the last build"
+            )),
+            Some(error) => Err(format!("does not build: {error}")),
+        }
+    };
+    if let Err(e) = build_note("local-api", "local-api") {
+        return Err(format!("local-api creates the bench's table, but it {e}"));
+    }
 
     let mut emulators = Emulators::spawn(paths, &tools)?;
     emulators.wait_ready()?;
@@ -648,9 +668,21 @@ pub fn bench(paths: &Paths, args: &BenchArgs) -> Result<(), Error> {
     )?);
 
     let mut subjects = Vec::new();
+    let mut unbuilt = Vec::new();
     for function in &functions {
         let events = function_events(&paths.root, &function.bin);
         let count = events.len();
+        let built = match build_note(&function.package, &function.bin) {
+            Ok(note) => note,
+            Err(e) => {
+                unbuilt.push((function.bin.clone(), e));
+                continue;
+            }
+        };
+        if count == 0 {
+            unbuilt.push((function.bin.clone(), "no events under `events/`".to_owned()));
+            continue;
+        }
         subjects.push(Subject {
             name: function.bin.clone(),
             role: Role::Function,
@@ -661,7 +693,7 @@ pub fn bench(paths: &Paths, args: &BenchArgs) -> Result<(), Error> {
             events: Events::Files(events),
             warm: (2 * count).max(30),
             bootstrap: bootstrap_size(paths, &function.bin),
-            note: format!("{count} events from `events/`"),
+            note: format!("{count} events from `events/`{built}"),
         });
     }
     if let Some(webhook) = functions.iter().find(|f| f.bin == "webhook-ingest") {
@@ -676,6 +708,20 @@ pub fn bench(paths: &Paths, args: &BenchArgs) -> Result<(), Error> {
             warm: args.warm,
             bootstrap: bootstrap_size(paths, &webhook.bin),
             note: "a new MessageSid each time, signed".to_owned(),
+        });
+    }
+    if let Some(baseline) = &args.baseline {
+        subjects.push(Subject {
+            name: format!("baseline ({}), follow-up message", baseline.display()),
+            role: Role::Baseline,
+            program: baseline.clone(),
+            args: Vec::new(),
+            cwd: paths.root.clone(),
+            env: webhook_env.clone(),
+            events: Events::FollowUps(follow_ups.clone()),
+            warm: args.warm,
+            bootstrap: "n/a".to_owned(),
+            note: "`--baseline`: the same messages".to_owned(),
         });
     }
     subjects.push(Subject {
@@ -774,13 +820,16 @@ pub fn bench(paths: &Paths, args: &BenchArgs) -> Result<(), Error> {
         .zip(&results)
         .map(|(s, (rounds, error))| summarise(s, rounds, error.clone()))
         .collect();
-    let mut report = render(args, &subjects, &rows, &results);
+    let mut report = render(args, &subjects, &rows, &results, &unbuilt);
 
     if args.console {
         report.push_str(&extras::console(paths, &bin_dir, &tools));
     }
     if args.load {
         report.push_str(&extras::load(paths, &args.profile, &tools));
+    }
+    if args.micro {
+        report.push_str(&extras::micro(paths, &args.profile));
     }
     report.push_str(&format!(
         "\nWhole run: {:.0} s.\n",
@@ -813,6 +862,38 @@ fn clone_subject(subject: &Subject) -> Subject {
         bootstrap: subject.bootstrap.clone(),
         note: subject.note.clone(),
     }
+}
+
+/// Builds `packages` in `profile`; when that fails, each on its own, to find the ones that do
+/// not build (with their first error line).
+fn build(paths: &Paths, profile: &str, packages: &[String]) -> BTreeMap<String, String> {
+    let command = |packages: &[String]| {
+        let mut command = cargo_command(paths);
+        command.args(["build", "--quiet", "--profile", profile, "--bins"]);
+        for package in packages {
+            command.args(["-p", package]);
+        }
+        command
+    };
+    let mut broken = BTreeMap::new();
+    if run_step("cargo build (bench)", &mut command(packages)).is_ok() {
+        return broken;
+    }
+    for package in packages {
+        let output = command(std::slice::from_ref(package)).output();
+        let error = match output {
+            Ok(o) if o.status.success() => continue,
+            Ok(o) => String::from_utf8_lossy(&o.stderr)
+                .lines()
+                .find(|l| l.starts_with("error"))
+                .unwrap_or("cargo build failed")
+                .to_owned(),
+            Err(e) => format!("cannot run cargo: {e}"),
+        };
+        eprintln!("xtask: bench: {package} does not build: {error}");
+        broken.insert(package.clone(), error);
+    }
+    broken
 }
 
 /// The table, as local-api creates it on DynamoDB (the code the tests use): local-api is
@@ -881,6 +962,15 @@ fn cell(total: Option<u64>, net: Option<u64>) -> String {
     }
 }
 
+/// `+1.25` or `−0.40` (ms).
+fn signed_ms(micros: i64) -> String {
+    format!(
+        "{}{}",
+        if micros < 0 { "−" } else { "+" },
+        ms(micros.unsigned_abs())
+    )
+}
+
 fn ratio(slow: Option<u64>, fast: Option<u64>) -> Option<f64> {
     match (slow, fast) {
         (Some(s), Some(f)) if f > 0 => Some(s as f64 / f as f64),
@@ -893,6 +983,7 @@ fn render(
     subjects: &[Subject],
     rows: &[Row],
     results: &[(Vec<Round>, Option<String>)],
+    unbuilt: &[(String, String)],
 ) -> String {
     let mut out = String::new();
     out.push_str(&format!(
@@ -909,16 +1000,14 @@ fn render(
          | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
     );
     for (subject, row) in subjects.iter().zip(rows) {
-        if let Some(error) = &row.error {
-            if row.init.is_none() {
-                out.push_str(&format!(
-                    "| {} | {} | – | – | – | – | – | – | – | – | cannot run: {} |\n",
-                    subject.name,
-                    subject.bootstrap,
-                    error.replace('|', "\\|")
-                ));
-                continue;
-            }
+        if let (Some(error), None) = (&row.error, row.init) {
+            out.push_str(&format!(
+                "| {} | {} | – | – | – | – | – | – | – | – | cannot run: {} |\n",
+                subject.name,
+                subject.bootstrap,
+                error.replace('|', "\\|")
+            ));
+            continue;
         }
         let mut note = subject.note.clone();
         if !row.failing.is_empty() {
@@ -933,9 +1022,10 @@ fn render(
             subject.bootstrap,
             cell(row.init, row.init_net),
             cell(row.first, row.first_net),
-            row.first_gap
-                .map(|g| format!("{}{}", if g < 0 { "−" } else { "+" }, ms(g.unsigned_abs())))
-                .unwrap_or_else(|| "–".to_owned()),
+            match (row.first_gap, row.first_gap_net) {
+                (Some(g), Some(n)) => format!("{} / {}", signed_ms(g), signed_ms(n)),
+                _ => "–".to_owned(),
+            },
             cell(row.cold, row.cold_net),
             cell(row.p50, row.p50_net),
             cell(row.p99, row.p99_net),
@@ -947,6 +1037,12 @@ fn render(
                 .unwrap_or_else(|| "–".to_owned()),
             row.init_calls.map_or("–".to_owned(), |c| c.to_string()),
             note.replace('\n', " ")
+        ));
+    }
+    for (name, why) in unbuilt {
+        out.push_str(&format!(
+            "| {name} | – | – | – | – | – | – | – | – | – | cannot run: {} |\n",
+            why.replace('|', "\\|")
         ));
     }
     out.push_str(&goals(subjects, rows));
@@ -1023,16 +1119,20 @@ fn goals(subjects: &[Subject], rows: &[Row]) -> String {
         p99.map(|r| r >= 1.0),
     );
     for (subject, row) in subjects.iter().zip(rows) {
-        if !matches!(subject.role, Role::Function | Role::Product) {
+        if !matches!(
+            subject.role,
+            Role::Function | Role::Product | Role::Baseline
+        ) {
             continue;
         }
-        if let Some(gap) = row.first_gap {
+        if let (Some(gap), Some(net)) = (row.first_gap, row.first_gap_net) {
             line(
                 &format!("{}: first invoke within 1 ms of warm p50", subject.name),
                 format!(
-                    "{}{} ms",
-                    if gap < 0 { "−" } else { "+" },
-                    ms(gap.unsigned_abs())
+                    "{} ms (net of DynamoDB {} ms: {})",
+                    signed_ms(gap),
+                    signed_ms(net),
+                    verdict(net <= 1000)
                 ),
                 Some(gap <= 1000),
             );
@@ -1057,13 +1157,24 @@ fn goals(subjects: &[Subject], rows: &[Row]) -> String {
     out
 }
 
+/// One part of an invocation's time, when it has that part.
+type Part = Box<dyn Fn(&Invocation) -> Option<u64>>;
+
 /// Where a follow-up message's time goes, at p50 and p99, the product beside the peer.
 fn split(subjects: &[Subject], results: &[(Vec<Round>, Option<String>)]) -> String {
     let mut out = String::from(
         "\n### Where a follow-up message's warm time goes (every round's warm invocations)\n\n\
-         | part | product p50 | product p99 | peer p50 | peer p99 | floor p50 | floor p99 |\n\
-         | --- | --- | --- | --- | --- | --- | --- |\n",
+         | part | product p50 | product p99 | peer p50 | peer p99 | floor p50 | floor p99 |",
     );
+    let with_baseline = subjects.iter().any(|s| s.role == Role::Baseline);
+    if with_baseline {
+        out.push_str(" baseline p50 | baseline p99 |");
+    }
+    out.push_str("\n| --- | --- | --- | --- | --- | --- | --- |");
+    if with_baseline {
+        out.push_str(" --- | --- |");
+    }
+    out.push('\n');
     let pooled = |role: Role| -> Vec<Invocation> {
         subjects
             .iter()
@@ -1072,11 +1183,14 @@ fn split(subjects: &[Subject], results: &[(Vec<Round>, Option<String>)]) -> Stri
             .flat_map(|(_, (rounds, _))| rounds.iter().flat_map(|r| r.warm.clone()))
             .collect()
     };
-    let columns = [
+    let mut columns = vec![
         pooled(Role::Product),
         pooled(Role::Peer),
         pooled(Role::Floor),
     ];
+    if with_baseline {
+        columns.push(pooled(Role::Baseline));
+    }
     let mut operations: Vec<String> = columns
         .iter()
         .flatten()
@@ -1084,7 +1198,7 @@ fn split(subjects: &[Subject], results: &[(Vec<Round>, Option<String>)]) -> Stri
         .collect();
     operations.sort();
     operations.dedup();
-    let mut parts: Vec<(String, Box<dyn Fn(&Invocation) -> Option<u64>>)> = vec![(
+    let mut parts: Vec<(String, Part)> = vec![(
         "whole invocation (runtime API to runtime API)".to_owned(),
         Box::new(|w: &Invocation| Some(w.total_us)),
     )];
@@ -1114,7 +1228,7 @@ fn split(subjects: &[Subject], results: &[(Vec<Round>, Option<String>)]) -> Stri
     for (label, part) in &parts {
         let mut line = format!("| {label} |");
         for column in &columns {
-            let values: Vec<u64> = column.iter().filter_map(|w| part(w)).collect();
+            let values: Vec<u64> = column.iter().filter_map(part).collect();
             if values.is_empty() {
                 line.push_str(" – | – |");
             } else {
@@ -1130,7 +1244,13 @@ fn split(subjects: &[Subject], results: &[(Vec<Round>, Option<String>)]) -> Stri
     }
     // The slowest 1 %: what made them slow.
     out.push_str("\nThe slowest 1 % of warm invocations, on average:\n\n");
-    for (name, column) in ["product", "peer"].iter().zip(&columns) {
+    for (name, column) in ["product", "peer", "floor", "baseline"]
+        .iter()
+        .zip(&columns)
+    {
+        if *name == "floor" {
+            continue;
+        }
         if column.is_empty() {
             continue;
         }

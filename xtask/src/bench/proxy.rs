@@ -96,8 +96,8 @@ fn forward(client: TcpStream, upstream: u16, calls: &Mutex<Vec<Call>>) -> std::i
             break;
         };
         let answered = Instant::now();
-        client_writer.write_all(&answer.raw)?;
-        client_writer.flush()?;
+        // Recorded before the answer goes on: once the function has it, the invocation may end
+        // and be counted at once.
         if let Ok(mut calls) = calls.lock() {
             calls.push(Call {
                 operation,
@@ -105,6 +105,8 @@ fn forward(client: TcpStream, upstream: u16, calls: &Mutex<Vec<Call>>) -> std::i
                 answered,
             });
         }
+        client_writer.write_all(&answer.raw)?;
+        client_writer.flush()?;
     }
     let _ = client_writer.shutdown(Shutdown::Both);
     let _ = server_writer.shutdown(Shutdown::Both);

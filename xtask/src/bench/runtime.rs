@@ -82,11 +82,6 @@ impl RuntimeApi {
         condvar.notify_all();
     }
 
-    /// When the current process first asked for an event: the end of its init.
-    pub fn first_next(&self) -> Option<Instant> {
-        self.state.0.lock().ok().and_then(|s| s.first_next)
-    }
-
     /// Waits up to `timeout` for the first `next`, or an init error.
     pub fn wait_ready(&self, timeout: Duration) -> Result<Instant, Error> {
         let (lock, condvar) = &*self.state;
