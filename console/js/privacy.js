@@ -1,6 +1,6 @@
 // Privacy's rules, without the page: the audit log's actions in plain words, its query from the
-// filter form, how an entry's target and detail read, the legal hold's line and the customer
-// export's file name. Used by the Audit page (audit.js) and the summary's controls
+// filter form, how an entry's target and detail read, the legal hold's line, the customer
+// export's file name, and an erasure's confirmation, progress and errors in words. Used by the Audit page (audit.js) and the summary's controls
 // (customer-privacy.js), both loaded on first use.
 
 import { dateTime } from "./clock.js";
@@ -25,6 +25,7 @@ export const AUDIT_ACTIONS = [
   ["agent.profile", "Changed an agent's profile"],
   ["customer.hold", "Placed or released a legal hold"],
   ["customer.export", "Exported a customer's data"],
+  ["customer.erase", "Erased a customer"],
 ];
 
 const ACTION_LABELS = new Map(AUDIT_ACTIONS);
@@ -73,6 +74,8 @@ export function describeDetail(detail) {
       parts.push(`Hold: ${value ? "on" : "off"}`);
     } else if (key === "auth_time") {
       parts.push(`Authenticated ${auditTime(value)}`);
+    } else if (key === "erasure_id") {
+      parts.push(`Erasure ID: ${value}`);
     } else if (key === "format") {
       parts.push(`Format: ${String(value).toUpperCase()}`);
     } else {
@@ -170,6 +173,92 @@ export function customerExportName(contentDisposition, address) {
   }
   name = name?.split(/[\\/]/).pop()?.trim();
   return name || `customer-${String(address ?? "").replace(/\D/g, "") || "export"}.json`;
+}
+
+/** Whether what an administrator typed to confirm an erasure is the customer's number (spaces, dashes, 00 or whatsapp: aside). */
+export function confirmsNumber(typed, address) {
+  const typedAddress = customerAddress(typed);
+  return typedAddress !== null && typedAddress === customerAddress(address);
+}
+
+// What an erasure removed, as an administrator reads it; the rest of its counts (search postings,
+// routing items, window deadlines, sessions, reply keys) are records about those, summed.
+const ERASED_WORDS = [
+  ["conversations", "conversation", "conversations"],
+  ["messages", "message", "messages"],
+  ["media", "file", "files"],
+  ["contact", "contact entry", "contact entries"],
+];
+const RELATED = ["postings", "conversation_items", "deadlines", "sessions", "idempotency"];
+
+function count(value) {
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 ? Math.floor(n) : 0;
+}
+
+function plural(n, one, many) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** "a, b and c". */
+function listed(parts) {
+  return parts.length < 2 ? parts.join("") : `${parts.slice(0, -1).join(", ")} and ${parts.at(-1)}`;
+}
+
+/** "2 conversations, 14 messages, 1 file and 9 related records"; "" when nothing was removed. */
+export function erasedCountsText(counts) {
+  const parts = ERASED_WORDS.map(([key, one, many]) => [count(counts?.[key]), one, many])
+    .filter(([n]) => n > 0)
+    .map(([n, one, many]) => plural(n, one, many));
+  const related = RELATED.reduce((sum, key) => sum + count(counts?.[key]), 0);
+  if (related) parts.push(plural(related, "related record", "related records"));
+  return listed(parts);
+}
+
+/** What Twilio was asked to forget (with ERASE_AT_TWILIO on), "" when it was not asked. */
+function twilioText(counts) {
+  const deleted = count(counts?.twilio_deleted);
+  const failed = count(counts?.twilio_failed);
+  const parts = [];
+  if (deleted) parts.push(`${plural(deleted, "message", "messages")} deleted at Twilio.`);
+  if (failed) parts.push(`${plural(failed, "message", "messages")} could not be deleted at Twilio: they stay in Twilio's logs.`);
+  return parts.join(" ");
+}
+
+/**
+ * An erasure's line as `GET /erasures/{id}` shows it: running ("Erasing this customer… Erased
+ * so far: …"), done ("Customer erased. Erased 2 conversations, …") or held (stopped by a legal hold).
+ */
+export function erasureText(erasure) {
+  const counts = erasure?.counts ?? {};
+  const erased = erasedCountsText(counts);
+  const twilio = twilioText(counts);
+  const tail = twilio ? ` ${twilio}` : "";
+  switch (erasure?.state) {
+    case "done":
+      return `Customer erased. ${erased ? `Erased ${erased}.` : "Nothing was stored about them."}${tail}`;
+    case "held":
+      return `The erasure stopped: a legal hold was placed while it ran. ${erased ? `Erased before it stopped: ${erased}.` : "Nothing had been erased."}${tail}`;
+    default:
+      return `Erasing this customer… ${erased ? `Erased so far: ${erased}.` : "Nothing erased yet."}${tail}`;
+  }
+}
+
+/**
+ * Who asked for the erasure and when: "Erased on 4 Dec 2025 14:05 by alice" once it is done (when
+ * it finished), "Erasure requested on 4 Dec 2025 14:04 by alice" while it runs.
+ */
+export function erasedByText(erasure) {
+  const done = erasure?.state === "done";
+  const when = done ? (erasure?.finished_at ?? erasure?.updated_at) : erasure?.requested_at;
+  return `${done ? "Erased" : "Erasure requested"}${when ? ` on ${dateTime(when)}` : ""}${erasure?.requested_by ? ` by ${erasure.requested_by}` : ""}`;
+}
+
+/** Why `DELETE /customers/{address}` did not start an erasure, in words: the server's own reason where it gave one. */
+export function erasureErrorText(error) {
+  if (error?.status === 0) return "The erasure could not be requested: the server could not be reached. Check your connection, then look at the customer again before retrying.";
+  if (error?.status === 403) return "The customer was not erased. Only administrators can erase a customer, and the server did not accept you as one.";
+  return `The customer was not erased. ${error?.message ?? "The server refused the request."}`;
 }
 
 /** privacy.css, added once to the page (the first load stays without it); resolves when it applied or failed. */

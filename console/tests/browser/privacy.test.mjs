@@ -4,7 +4,12 @@
 // downloads the customer's data as JSON (their message in it); the Audit page lists the hold and
 // the export that the server recorded, customers pseudonymised, filters by action, customer and
 // actor, says when nothing matches, shows the server's reason for a refused time range, and
-// pages with Load more; accessible names, unique ids, 390 px; screenshots `privacy-*.png`.
+// pages with Load more; accessible names, unique ids, 390 px. Erasing: a held customer's Erase
+// customer… is disabled with its reason, and a hold the page had not heard of is explained when
+// the server refuses; the administrator erases the customer who wrote (what is deleted said plainly,
+// the number typed to confirm, Cancel and Escape change nothing), follows its progress to done,
+// and the summary, the server and the queue no longer have them; an agent has no such control.
+// Screenshots `privacy-*.png`.
 // With AXE_CORE (the path of axe.min.js) set, axe-core checks the controls and the Audit page.
 
 import { after, before, test } from "node:test";
@@ -162,7 +167,7 @@ test("an agent sees neither the legal hold nor the export, and the server refuse
   // The summary has read the server's answer (the conversation count comes from it).
   await summary(page).getByRole("heading", { name: "Previous conversations" }).waitFor();
   assert.equal(await summary(page).getByRole("region", { name: "Data protection" }).count(), 0);
-  for (const name of ["Place legal hold", "Release legal hold", "Export customer data"]) {
+  for (const name of ["Place legal hold", "Release legal hold", "Export customer data", "Erase customer…"]) {
     assert.equal(await page.getByRole("button", { name }).count(), 0, name);
   }
   assert.equal(await page.getByText(/legal hold/i).count(), 0);
@@ -175,6 +180,9 @@ test("an agent sees neither the legal hold nor the export, and the server refuse
   assert.equal((await agentCall(server.base, AGENT, "PUT", `/customers/${enc(ANA)}/hold`, { hold: true })).status, 403);
   assert.equal((await agentCall(server.base, AGENT, "GET", `/customers/${enc(ANA)}/export`)).status, 403);
   assert.equal((await agentCall(server.base, AGENT, "GET", "/audit")).status, 403);
+  const refused = await agentCall(server.base, AGENT, "DELETE", `/customers/${enc(ANA)}`);
+  assert.deepEqual([refused.status, refused.json?.error], [403, "forbidden"]);
+  assert.equal((await agentCall(server.base, AGENT, "GET", "/erasures/00000000-0000-4000-8000-000000000000")).status, 403);
   await bothWidths(page, "03-agent-summary", () => summary(page).scrollIntoViewIfNeeded());
 });
 
@@ -344,6 +352,25 @@ test("every control has an accessible name, ids are unique and the pages fit 390
   await admin.setViewportSize({ width: 1366, height: 768 });
 });
 
+test("a held customer cannot be erased: the control is disabled and says why", async () => {
+  const controls = privacy(admin);
+  await controls.getByText(new RegExp(`^On legal hold since .+ by ${ADMIN}$`)).waitFor();
+  const erase = controls.getByRole("button", { name: "Erase customer…" });
+  await erase.waitFor();
+  assert.equal(await erase.isDisabled(), true);
+  // The reason is words beside it, and the button's description.
+  const reason = "Erasing is not possible while the customer is on legal hold. Release the hold first.";
+  await controls.getByText(reason, { exact: true }).waitFor();
+  const describedBy = await erase.getAttribute("aria-describedby");
+  assert.equal(await admin.evaluate((id) => document.getElementById(id)?.textContent, describedBy), reason);
+  // And the server refuses it anyway.
+  const refused = await agentCall(server.base, ADMIN, "DELETE", `/customers/${encodeURIComponent(ZOE)}`, null, "admins");
+  assert.equal(refused.status, 409);
+  assert.equal(refused.json.error, "legal_hold");
+  await bothWidths(admin, "10-erase-held", () => erase.scrollIntoViewIfNeeded());
+  await axe(admin, "the erase control on hold", "#summary");
+});
+
 test("the administrator releases the hold, and the log says so", async () => {
   const controls = privacy(admin);
   await controls.getByRole("button", { name: "Release legal hold" }).click();
@@ -353,6 +380,134 @@ test("the administrator releases the hold, and the log says so", async () => {
   await controls.getByText("Not on hold", { exact: true }).waitFor();
   const log = await agentCall(server.base, ADMIN, "GET", `/audit?action=customer.hold&customer=${encodeURIComponent(ZOE)}`, null, "admins");
   assert.deepEqual(log.json.entries.map((e) => e.detail?.hold), [false, true]);
+});
+
+/** Erase customer…, the number typed, then the red button. */
+async function eraseFromSummary(number) {
+  const controls = privacy(admin);
+  await controls.getByRole("button", { name: "Erase customer…" }).click();
+  const form = controls.getByRole("form", { name: "Erase this customer permanently?" });
+  await form.getByRole("textbox", { name: "Type the customer's number to confirm" }).fill(number);
+  await form.getByRole("button", { name: "Erase customer permanently" }).click();
+  return form;
+}
+
+test("a hold placed elsewhere is explained when the erasure is refused", async () => {
+  const controls = privacy(admin);
+  await controls.getByText("Not on hold", { exact: true }).waitFor();
+  // Another administrator places a hold: this page has not heard of it.
+  const held = await agentCall(server.base, "agent-sup2", "PUT", `/customers/${encodeURIComponent(ZOE)}/hold`, { hold: true }, "admins");
+  assert.equal(held.status, 200);
+  await eraseFromSummary("+447700900091");
+  const alert = controls.getByRole("alert");
+  await alert.getByText(
+    "The customer was not erased. This customer is under a legal hold: release the hold before erasing them.",
+    { exact: true },
+  ).waitFor();
+  // The page read the hold again: the line says who placed it, and the control why it is disabled.
+  await controls.getByText(/^On legal hold since .+ by agent-sup2$/).waitFor();
+  assert.equal(await controls.getByRole("button", { name: "Erase customer…" }).isDisabled(), true);
+  await controls.getByText(/^Erasing is not possible while the customer is on legal hold/).waitFor();
+  await bothWidths(admin, "11-erase-refused", () => alert.scrollIntoViewIfNeeded());
+  await axe(admin, "an erasure refused for a hold", "#summary");
+  // Nothing was erased.
+  assert.equal((await agentCall(server.base, ADMIN, "GET", `/customers/${encodeURIComponent(ZOE)}`, null, "admins")).status, 200);
+
+  await controls.getByRole("button", { name: "Release legal hold" }).click();
+  await controls.getByRole("button", { name: "Yes, release hold" }).click();
+  await controls.getByText("Not on hold", { exact: true }).waitFor();
+  await controls.getByRole("button", { name: "Erase customer…" }).waitFor({ state: "visible" });
+  assert.equal(await controls.getByRole("button", { name: "Erase customer…" }).isDisabled(), false);
+});
+
+test("the administrator erases the customer who wrote: progress to done, then nothing of them is left", async () => {
+  const enc = encodeURIComponent;
+  const before = await agentCall(server.base, ADMIN, "GET", `/customers/${enc(ZOE)}`, null, "admins");
+  assert.equal(before.status, 200);
+  const conversationId = before.json.recent_conversations?.[0]?.id;
+  assert.ok(conversationId, JSON.stringify(before.json));
+  assert.equal((await agentCall(server.base, ADMIN, "GET", `/conversations/${enc(conversationId)}`, null, "admins")).status, 200);
+
+  const controls = privacy(admin);
+  const erase = controls.getByRole("button", { name: "Erase customer…" });
+  await erase.click();
+  const form = controls.getByRole("form", { name: "Erase this customer permanently?" });
+  // What goes, plainly, and that it cannot be undone; the keyboard is on the number's field.
+  await form.getByText(/^Everything stored about \+447700900091 is deleted: every conversation with them/).waitFor();
+  await form.getByText("This cannot be undone.").waitFor();
+  const number = form.getByRole("textbox", { name: "Type the customer's number to confirm" });
+  assert.equal(await admin.evaluate(() => document.activeElement?.id), "erase-number");
+  await bothWidths(admin, "12-erase-confirm", () => form.scrollIntoViewIfNeeded());
+  await axe(admin, "the erasure's confirmation", "#summary");
+
+  // Cancel, and Escape, change nothing and give the keyboard back to the button.
+  await form.getByRole("button", { name: "Cancel" }).click();
+  await erase.waitFor();
+  assert.equal(await admin.evaluate(() => document.activeElement?.textContent), "Erase customer…");
+  await erase.click();
+  await number.waitFor();
+  await admin.keyboard.press("Escape");
+  await erase.waitFor();
+  assert.equal(await admin.evaluate(() => document.activeElement?.textContent), "Erase customer…");
+
+  // Without the number, or with another customer's, nothing is sent.
+  await erase.click();
+  await form.getByRole("button", { name: "Erase customer permanently" }).click();
+  await form.getByText("Type the customer's number, +447700900091, to erase them.", { exact: true }).waitFor();
+  assert.equal(await number.getAttribute("aria-invalid"), "true");
+  assert.equal(await admin.evaluate(() => document.activeElement?.id), "erase-number");
+  await number.fill("+447700900092");
+  await number.press("Enter");
+  await form.getByText("That is not this customer's number. Type +447700900091 to erase them.", { exact: true }).waitFor();
+  await bothWidths(admin, "13-erase-wrong-number", () => form.scrollIntoViewIfNeeded());
+  await axe(admin, "the erasure's confirmation with a wrong number", "#summary");
+  assert.equal((await agentCall(server.base, ADMIN, "GET", `/customers/${enc(ZOE)}`, null, "admins")).status, 200);
+
+  // Typed as people write it: spaces are fine.
+  await number.fill("+44 7700 900091");
+  await form.getByRole("button", { name: "Erase customer permanently" }).click();
+  const progress = controls.locator(".erase-progress");
+  await progress.getByText(/^(Erasing this customer…|Customer erased\.)/).waitFor();
+  assert.equal(await progress.getAttribute("role"), "status");
+  assert.equal(await admin.evaluate(() => document.activeElement?.classList.contains("erase-progress")), true);
+  await shot(admin, "14-erasing-1366");
+  await controls.getByText(new RegExp(`^(Erasure requested|Erased) on .+ by ${ADMIN}$`)).waitFor();
+  await progress.getByText(/^Customer erased\. Erased 1 conversation, \d+ messages?\b.*\.$/).waitFor({ timeout: 30_000 });
+  const line = await progress.innerText();
+  await controls.getByText(new RegExp(`^Erased on .+ by ${ADMIN}$`)).waitFor();
+
+  // The summary no longer shows them: a notice, no number, no name, no previous conversations.
+  await summary(admin).getByText(/^This customer was erased: their conversations, messages, files and contact details are no longer stored/).waitFor();
+  const shown = await summary(admin).innerText();
+  for (const gone of ["447700900091", "Zoë", "Previous conversations", "Place legal hold", "Export customer data", "Erase customer…"]) {
+    assert.ok(!shown.includes(gone), `the summary still shows ${gone}:\n${shown}`);
+  }
+  await bothWidths(admin, "15-erased", () => summary(admin).scrollIntoViewIfNeeded());
+  await axe(admin, "the summary once the customer is erased", "#summary");
+
+  // The server agrees: the customer and their conversation are gone, the erasure is done.
+  assert.equal((await agentCall(server.base, ADMIN, "GET", `/customers/${enc(ZOE)}`, null, "admins")).status, 404);
+  assert.equal((await agentCall(server.base, ADMIN, "GET", `/conversations/${enc(conversationId)}`, null, "admins")).status, 404);
+  const log = await agentCall(server.base, ADMIN, "GET", `/audit?action=customer.erase`, null, "admins");
+  assert.equal(log.json.entries.length, 1);
+  assert.equal(log.json.entries[0].actor, ADMIN);
+  const erasure = await agentCall(server.base, ADMIN, "GET", `/erasures/${enc(log.json.entries[0].detail.erasure_id)}`, null, "admins");
+  assert.equal(erasure.json.state, "done");
+  assert.ok(erasure.json.finished_at);
+  assert.equal(erasure.json.counts.conversations, 1);
+  assert.ok(erasure.json.counts.messages >= 1, JSON.stringify(erasure.json.counts));
+  // The line said what the server counted.
+  const messages = erasure.json.counts.messages;
+  assert.ok(line.includes(`1 conversation, ${messages} message${messages === 1 ? "" : "s"}`), line);
+
+  // After a reload the conversation is not on the desk; Ana's customer is untouched.
+  await admin.reload();
+  await admin.getByRole("combobox", { name: "Presence" }).waitFor();
+  await admin.locator("#my-conversations").waitFor();
+  assert.equal(await admin.locator("#my-conversations").getByRole("button", { name: /Zoë/ }).count(), 0);
+  assert.equal(await admin.getByText(ZOE_SAYS).count(), 0);
+  assert.equal((await agentCall(server.base, ADMIN, "GET", `/customers/${enc(ANA)}`, null, "admins")).status, 200);
+  await bothWidths(admin, "16-after-erasure-desk");
 });
 
 test("the pages threw no error and axe-core found nothing", () => {

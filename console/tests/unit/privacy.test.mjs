@@ -6,10 +6,15 @@ import {
   actionLabel,
   auditQuery,
   auditTime,
+  confirmsNumber,
   customerAddress,
   customerExportName,
   describeDetail,
   describeTarget,
+  erasedByText,
+  erasedCountsText,
+  erasureErrorText,
+  erasureText,
   fieldTime,
   holdText,
   loadPrivacyStyles,
@@ -34,6 +39,7 @@ const SPEC_ACTIONS = [
   "agent.profile",
   "customer.hold",
   "customer.export",
+  "customer.erase",
 ];
 
 test("every action the server records has a label in plain words", () => {
@@ -46,6 +52,7 @@ test("every action the server records has a label in plain words", () => {
   assert.equal(actionLabel("conversation.close"), "Closed a conversation");
   assert.equal(actionLabel("customer.export"), "Exported a customer's data");
   assert.equal(actionLabel("signin"), "Signed in");
+  assert.equal(actionLabel("customer.erase"), "Erased a customer");
 });
 
 test("a legal hold's entry says whether it was placed or released", () => {
@@ -55,7 +62,7 @@ test("a legal hold's entry says whether it was placed or released", () => {
 });
 
 test("an action this console does not know yet reads as its code", () => {
-  assert.equal(actionLabel("customer.erase"), "customer.erase");
+  assert.equal(actionLabel("customer.rename"), "customer.rename");
   assert.equal(actionLabel(undefined), "Unknown action");
 });
 
@@ -82,6 +89,7 @@ test("an entry's detail reads in words; none is empty", () => {
   assert.equal(describeDetail({ hold: true }), "Hold: on");
   assert.equal(describeDetail({ hold: false }), "Hold: off");
   assert.equal(describeDetail({ format: "html" }), "Format: HTML");
+  assert.equal(describeDetail({ erasure_id: "0b6e…" }), "Erasure ID: 0b6e…");
   assert.match(describeDetail({ auth_time: "2025-03-01T09:30:15Z" }), /^Authenticated .*2025.*:15$/);
   assert.equal(describeDetail({ supervisor: true, assigned_agent: null }), "As an administrator");
   assert.equal(describeDetail({ supervisor: false }), "");
@@ -192,4 +200,76 @@ test("privacy.css is added to the page once", async () => {
   assert.equal(head.length, 1);
   head[0].onerror();
   await loaded;
+});
+
+test("erasing wants the customer's own number, however it is spaced", () => {
+  const address = "whatsapp:+447700900123";
+  assert.equal(confirmsNumber("+447700900123", address), true);
+  assert.equal(confirmsNumber(" +44 7700 900-123 ", address), true);
+  assert.equal(confirmsNumber("00447700900123", address), true);
+  assert.equal(confirmsNumber("whatsapp:+447700900123", address), true);
+  assert.equal(confirmsNumber("+447700900124", address), false);
+  assert.equal(confirmsNumber("07700900123", address), false);
+  assert.equal(confirmsNumber("", address), false);
+  assert.equal(confirmsNumber("yes", address), false);
+  // Nothing confirms an address that is not a number.
+  assert.equal(confirmsNumber("", ""), false);
+});
+
+test("what an erasure removed reads in words, nothing left out of the sum", () => {
+  assert.equal(erasedCountsText({ conversations: 2, messages: 14, media: 1 }), "2 conversations, 14 messages and 1 file");
+  assert.equal(erasedCountsText({ conversations: 1, messages: 1, contact: 1 }), "1 conversation, 1 message and 1 contact entry");
+  assert.equal(
+    erasedCountsText({ conversations: 1, messages: 3, postings: 4, conversation_items: 2, deadlines: 1, sessions: 1, idempotency: 1 }),
+    "1 conversation, 3 messages and 9 related records",
+  );
+  assert.equal(erasedCountsText({ media: 2 }), "2 files");
+  assert.equal(erasedCountsText({ conversations: 0, messages: 0 }), "");
+  assert.equal(erasedCountsText({ messages: -1, media: "x" }), "");
+  assert.equal(erasedCountsText(undefined), "");
+});
+
+test("an erasure's line says whether it runs, is done or was stopped by a hold", () => {
+  assert.equal(erasureText({ state: "running", counts: {} }), "Erasing this customer… Nothing erased yet.");
+  assert.equal(erasureText({ state: "running", counts: { conversations: 1 } }), "Erasing this customer… Erased so far: 1 conversation.");
+  assert.equal(
+    erasureText({ state: "done", counts: { conversations: 2, messages: 14, media: 1 } }),
+    "Customer erased. Erased 2 conversations, 14 messages and 1 file.",
+  );
+  assert.equal(erasureText({ state: "done", counts: {} }), "Customer erased. Nothing was stored about them.");
+  assert.equal(
+    erasureText({ state: "held", counts: { messages: 2 } }),
+    "The erasure stopped: a legal hold was placed while it ran. Erased before it stopped: 2 messages.",
+  );
+  // Twilio's part, with ERASE_AT_TWILIO on: what it could not delete is said plainly.
+  assert.equal(
+    erasureText({ state: "done", counts: { messages: 3, twilio_deleted: 2, twilio_failed: 1 } }),
+    "Customer erased. Erased 3 messages. 2 messages deleted at Twilio. 1 message could not be deleted at Twilio: they stay in Twilio's logs.",
+  );
+  assert.equal(erasureText(undefined), "Erasing this customer… Nothing erased yet.");
+});
+
+test("who erased the customer, and when it finished", () => {
+  assert.match(
+    erasedByText({ state: "done", requested_by: "agent-sup", requested_at: "2025-03-01T09:29:00Z", finished_at: "2025-03-01T09:30:00Z" }),
+    /^Erased on .*2025.*\d{2}:30.* by agent-sup$/,
+  );
+  assert.match(erasedByText({ state: "running", requested_by: "agent-sup", requested_at: "2025-03-01T09:29:00Z" }), /^Erasure requested on .*2025.*\d{2}:29.* by agent-sup$/);
+  assert.equal(erasedByText({ state: "done" }), "Erased");
+  assert.equal(erasedByText({}), "Erasure requested");
+});
+
+test("a refused erasure says why: the server's reason, or plain words for 403 and the network", () => {
+  const error = (status, code, message) => Object.assign(new Error(message), { status, code });
+  assert.equal(
+    erasureErrorText(error(409, "legal_hold", "This customer is under a legal hold: release the hold before erasing them.")),
+    "The customer was not erased. This customer is under a legal hold: release the hold before erasing them.",
+  );
+  assert.match(erasureErrorText(error(403, "forbidden", "You are not allowed to do that.")), /^The customer was not erased\. Only administrators can erase a customer/);
+  assert.match(erasureErrorText(error(0, "network", "The server could not be reached.")), /^The erasure could not be requested: the server could not be reached\./);
+  assert.equal(
+    erasureErrorText(error(503, "erasure_unavailable", "Erasure is not configured here (ERASURE_QUEUE_URL).")),
+    "The customer was not erased. Erasure is not configured here (ERASURE_QUEUE_URL).",
+  );
+  assert.equal(erasureErrorText(undefined), "The customer was not erased. The server refused the request.");
 });
