@@ -44,6 +44,9 @@ try {
   await page.getByRole("combobox", { name: "Presence" }).selectOption("available");
   await page.getByRole("button", { name: "Accept" }).first().waitFor();
   const render = await page.evaluate(async (count) => {
+    // Resource timing keeps 250 entries by default; the polls would fill it.
+    performance.setResourceTimingBufferSize(100_000);
+    performance.clearResourceTimings();
     const accept = [...document.querySelectorAll("button")].find((b) => b.textContent.trim() === "Accept");
     const done = new Promise((resolve) => {
       const observer = new MutationObserver(() => {
@@ -74,7 +77,10 @@ try {
   if (reply.status !== 201) throw new Error(`reply answered ${reply.status}: ${JSON.stringify(reply.json)}`);
   const sid = reply.json.id;
   await page.waitForFunction(() => document.querySelector(".message:last-child .status")?.dataset.status === "delivered", null, { timeout: 20_000 });
-  await page.evaluate(() => document.querySelectorAll(".message").forEach((m) => (m.dataset.bench = "1")));
+  await page.evaluate(() => {
+    document.querySelectorAll(".message").forEach((m) => (m.dataset.bench = "1"));
+    performance.clearResourceTimings();
+  });
 
   const patched = page.evaluate(
     () =>

@@ -18,6 +18,15 @@ pub const EMBEDDED_ARGS: &[&str] = &[
     "16",
 ];
 
+/// The embedded store needs no AWS account, but the SDK configuration is still loaded: a region
+/// of its own (unless one is set), and no instance-metadata lookup for one.
+pub fn no_aws_lookups(command: &mut Command) {
+    if std::env::var_os("AWS_REGION").is_none() {
+        command.env("AWS_REGION", "us-east-1");
+    }
+    command.env("AWS_EC2_METADATA_DISABLED", "true");
+}
+
 /// Builds local-api in the `load` profile (release without fat LTO: a quick build, timings of
 /// optimised code), runs `local-api load` on the embedded store, then starts DynamoDB Local
 /// (and moto) and runs it again on a fresh table. Arguments, when given, go to both runs.
@@ -40,6 +49,7 @@ pub fn load(paths: &Paths, load_args: &[String]) -> Result<(), Error> {
         .env_remove("TABLE_NAME")
         // The per-request log lines would cost more than the requests.
         .env("RUST_LOG", "warn");
+    no_aws_lookups(&mut embedded);
     run_step("local-api load (embedded store)", &mut embedded)?;
 
     let mut emulators = Emulators::spawn(paths, &tools)?;

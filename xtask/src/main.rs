@@ -145,6 +145,7 @@ fn test(paths: &Paths, test_args: &TestArgs) -> Result<(), Error> {
 
     cfn_lint(paths, &tools)?;
     checkov(paths, &tools)?;
+    bench_sources(paths)?;
 
     emulators.wait_ready()?;
     report_disk(paths);
@@ -228,6 +229,56 @@ fn build(paths: &Paths) -> Result<(), Error> {
         );
     }
     Ok(())
+}
+
+/// The bench's sources that no other step compiles, checked for syntax so they cannot rot
+/// (`cargo xtask bench` runs them; CI does not): the console's bench scripts (`node --check`)
+/// and the Python peer (`py_compile`, its bytecode kept under target/). The Rust parts (xtask's
+/// bench module, benches/floor, webhook-ingest's criterion bench) are built by clippy and
+/// cargo test.
+fn bench_sources(paths: &Paths) -> Result<(), Error> {
+    let scripts = paths.root.join("console/bench");
+    for entry in std::fs::read_dir(&scripts).into_iter().flatten().flatten() {
+        if entry.path().extension().is_some_and(|e| e == "mjs") {
+            run_quiet(
+                Command::new("node")
+                    .current_dir(&paths.root)
+                    .arg("--check")
+                    .arg(entry.path()),
+                "node --check (console/bench)",
+            )?;
+        }
+    }
+    let peer = paths.root.join("benches/peer/handler.py");
+    if peer.is_file() {
+        let python = std::env::var("XTASK_PYTHON").unwrap_or_else(|_| "python3".to_string());
+        run_quiet(
+            Command::new(python)
+                .args(["-m", "py_compile"])
+                .arg(&peer)
+                .env("PYTHONPYCACHEPREFIX", paths.cache.join("pycache")),
+            "py_compile (benches/peer)",
+        )?;
+    }
+    eprintln!("xtask: bench sources: console/bench and benches/peer parse");
+    Ok(())
+}
+
+/// Runs a check without echoing it; fails naming it, with its output.
+fn run_quiet(command: &mut Command, name: &str) -> Result<(), Error> {
+    let output = command
+        .output()
+        .map_err(|e| format!("step `{name}` could not start: {e}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "step `{name}` failed ({}): {}{}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
 }
 
 /// Lints `template.yaml` at the workspace root, if there is one.

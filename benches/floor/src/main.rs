@@ -8,8 +8,8 @@ use std::time::Duration;
 use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_http::{Body, Error, Request, Response, run, service_fn};
 
-/// One thread, like webhook-ingest.
-#[tokio::main(flavor = "current_thread")]
+/// The runtime webhook-ingest uses (the multi-threaded one: see its `main`).
+#[tokio::main]
 async fn main() -> Result<(), Error> {
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&config);

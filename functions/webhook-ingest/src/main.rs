@@ -7,10 +7,10 @@ use whatsapp_channel::config::{self, WebhookConfig};
 use whatsapp_channel::metrics::Metrics;
 use whatsapp_channel::wiring::warm_dynamodb;
 
-/// One thread: Lambda runs one invocation at a time, and at 256 MB a function has a fraction of
-/// a vCPU. The multi-threaded runtime handed each DynamoDB answer from the I/O driver to another
-/// worker thread; on a busy machine that wake-up waited for a core (docs/performance.md).
-#[tokio::main(flavor = "current_thread")]
+/// The multi-threaded runtime, by measurement (`cargo xtask bench`, docs/performance.md): one
+/// thread (`current_thread`) made a warm follow-up about 0.3 ms faster on DynamoDB Local, but
+/// init 3–5 ms slower, and the cold start is the figure still short of its goal.
+#[tokio::main]
 async fn main() -> Result<(), Error> {
     whatsapp_channel::logging::init();
     // Built once per cold start: the SDK configuration, the Twilio token, and the DynamoDB

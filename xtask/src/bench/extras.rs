@@ -20,7 +20,12 @@ fn lines_of(command: &mut Command) -> Result<Vec<String>, String> {
     eprintln!("xtask: bench: … {:.0}s", started.elapsed().as_secs_f64());
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     if output.status.success() {
-        Ok(stdout.lines().map(str::to_owned).collect())
+        // Results only: a log line (` WARN …`) is not a figure.
+        Ok(stdout
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("WARN") && !l.trim_start().starts_with("INFO"))
+            .map(str::to_owned)
+            .collect())
     } else {
         let stderr = String::from_utf8_lossy(&output.stderr);
         Err(format!(
@@ -83,6 +88,7 @@ pub fn load(paths: &Paths, profile: &str, tools: &Tools) -> String {
         .args(crate::load::EMBEDDED_ARGS)
         .env_remove("TABLE_NAME")
         .env("RUST_LOG", "warn");
+    crate::load::no_aws_lookups(&mut embedded);
     let mut out = section(
         &format!(
             "Throughput: `local-api load` on the embedded store (`{profile}` profile, `{}`)",

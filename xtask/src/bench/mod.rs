@@ -435,11 +435,32 @@ fn measure(
     proxy.clear();
     let spawned = Instant::now();
     let mut running = spawn(subject, runtime)?;
-    let ready = match runtime.wait_ready(INIT_TIMEOUT) {
-        Ok(at) => at,
-        Err(e) => {
-            std::thread::sleep(Duration::from_millis(200));
-            return Err(format!("{e}; output: {}", running.tail.text()));
+    // Short waits, so that a process that exits during init (a missing variable) is seen at
+    // once rather than after the whole timeout.
+    let deadline = spawned + INIT_TIMEOUT;
+    let ready = loop {
+        match runtime.wait_ready(Duration::from_millis(100)) {
+            Ok(at) => break at,
+            Err(e) if e.starts_with("init error") => {
+                std::thread::sleep(Duration::from_millis(200));
+                return Err(format!("{e}; output: {}", running.tail.text()));
+            }
+            Err(_) if Instant::now() >= deadline => {
+                return Err(format!(
+                    "no `next` within {}s; output: {}",
+                    INIT_TIMEOUT.as_secs(),
+                    running.tail.text()
+                ));
+            }
+            Err(_) => {
+                if let Ok(Some(status)) = running.child.try_wait() {
+                    std::thread::sleep(Duration::from_millis(100));
+                    return Err(format!(
+                        "exited during init ({status}): {}",
+                        running.tail.text()
+                    ));
+                }
+            }
         }
     };
     let init_calls = proxy.calls_between(spawned, ready);
