@@ -128,6 +128,8 @@ export function createApi({ auth, clock, onUnauthorized }) {
     audit: (params) => request("GET", `/audit?${new URLSearchParams(params)}`),
     setHold: (address, hold) => request("PUT", `/customers/${enc(address)}/hold`, { body: { hold } }),
     exportCustomer: (address) => request("GET", `/customers/${enc(address)}/export`, { raw: true }),
+    eraseCustomer: (address) => request("DELETE", `/customers/${enc(address)}`),
+    erasure: (id) => request("GET", `/erasures/${enc(id)}`),
   };
 
   /**

@@ -81,6 +81,14 @@ function startDesk(session, config) {
     onUnauthorized: () => session.signOut(),
   });
   const summary = new CustomerSummary($("#summary"), { api, onOpen: (id) => open(id), isAdmin: session.isAdmin });
+  // An administrator erased the customer (customer-privacy.js): their open conversation goes, and
+  // the queue is read again without theirs.
+  $("#summary").addEventListener("customer-erased", (event) => {
+    if (panel?.id && queue.conversations.some((c) => c.id === panel.id && c.customer?.address === event.detail.address)) {
+      panel.showEmpty();
+    }
+    refreshQueue();
+  });
   // The communication panel (transcript, composer) loads with the first conversation opened:
   // the first load is the queue and its cards, and stays under 100 kB.
   let panel = null;

@@ -1,5 +1,5 @@
 //! The erasure's steps and the retention sweep on both stores (DynamoDB Local and the embedded
-//! twin): paged through a customer of 260 messages, a crash injected mid-way and finished by the
+//! twin): paged through a customer of 210 messages, a crash injected mid-way and finished by the
 //! redelivered step, erasing twice harmless, the stream's late writes refused, and retention
 //! erasing what is due while a legal hold and a recent close keep theirs.
 
@@ -166,7 +166,7 @@ async fn a_crash_mid_erasure_is_finished_by_the_redelivered_step_on_both_stores(
         let webhook = Webhook::new(store.clone());
         let customer = "whatsapp:+447700900555";
         let other = "whatsapp:+447700900556";
-        let conversation = a_customer_with_messages(&store, &webhook, customer, 260).await;
+        let conversation = a_customer_with_messages(&store, &webhook, customer, 210).await;
         a_customer_with_messages(&store, &webhook, other, 2).await;
         store
             .put_contact(&Contact {
@@ -189,7 +189,7 @@ async fn a_crash_mid_erasure_is_finished_by_the_redelivered_step_on_both_stores(
             )
             .await
             .unwrap();
-        assert_eq!(quince(store.as_ref(), Some(customer)).await, 260, "{name}");
+        assert_eq!(quince(store.as_ref(), Some(customer)).await, 210, "{name}");
         let queue = Queue::default();
         let warnings = WindowWarnings::default();
         let eraser = Eraser {
@@ -220,8 +220,8 @@ async fn a_crash_mid_erasure_is_finished_by_the_redelivered_step_on_both_stores(
         );
         let after_one = store.erasure(&record.id).await.unwrap().unwrap();
         assert_eq!(after_one.counts.messages, 200, "{name}");
-        assert_eq!(quince(store.as_ref(), Some(customer)).await, 60, "{name}");
-        // The second, with time enough: the last 60 messages go, then the media store dies.
+        assert_eq!(quince(store.as_ref(), Some(customer)).await, 10, "{name}");
+        // The second, with time enough: the last 10 messages go, then the media store dies.
         let wide = Eraser {
             budget: Duration::from_secs(60),
             ..eraser
@@ -243,7 +243,7 @@ async fn a_crash_mid_erasure_is_finished_by_the_redelivered_step_on_both_stores(
         assert_eq!(drain(&wide, &queue).await, [StepOutcome::Done], "{name}");
         let done = store.erasure(&record.id).await.unwrap().unwrap();
         assert_eq!(done.state, ErasureState::Done, "{name}");
-        assert_eq!(done.counts.messages, 260, "{name}: {done:?}");
+        assert_eq!(done.counts.messages, 210, "{name}: {done:?}");
         assert_eq!(done.counts.conversations, 1, "{name}");
         assert_eq!(done.counts.contact, 1, "{name}");
         assert_eq!(done.counts.media, 1, "{name}");

@@ -171,13 +171,24 @@ impl Subject {
     }
 
     /// `count` postings of `word` alone, one a minute from `first_minute`, of other customers'
-    /// messages (written straight to the index: they are never results).
+    /// messages (written straight to the index: they are never results). A posting is written
+    /// only for a conversation that stands, so they all name one real conversation.
     pub(super) async fn other_postings(&self, word: &str, first_minute: i64, count: i64) {
+        let sid = self
+            .said("whatsapp:+447700949999", first_minute, "background")
+            .await;
+        let conversation = self
+            .store
+            .message(&MessageSid::parse(&sid).unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+            .conversation_id;
         let entries: Vec<TermEntry> = (0..count)
             .map(|i| TermEntry {
                 term: word.into(),
                 message_id: format!("SM{:032x}", 0xf111_u128 + i as u128),
-                conversation_id: format!("01a20a57-f1b0-7342-9a4c-{:012x}", i),
+                conversation_id: conversation.clone(),
                 customer: format!("whatsapp:+4477009{:05}", 50_000 + i),
                 created_at: t0() + TimeDelta::minutes(first_minute + i),
             })
