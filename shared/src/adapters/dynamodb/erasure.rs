@@ -13,9 +13,9 @@ use super::conditions::conditional;
 use super::deadlines::minute_pk;
 use super::deferred::marker_partition;
 use super::items::{
-    EXPIRES_AT, Item, Partition, PartitionQuery, SortKeys, conversation_key, conversation_pk,
-    conversations_partitions, from_item, idempotency_key, key, message_key, n, session_key, tag,
-    typed,
+    ERASING, EXPIRES_AT, Item, Partition, PartitionQuery, SortKeys, conversation_key,
+    conversation_pk, conversations_partitions, from_item, idempotency_key, key, message_key, n,
+    session_key, tag, typed,
 };
 use super::outcomes::wrap_up_key;
 use super::routing::{offer_key, waiting_key};
@@ -27,10 +27,6 @@ use crate::ports::routing::WaitingRecord;
 use crate::ports::{
     ConversationRecord, Deadline, MessageRecord, SessionKey, StoreError, TermEntry,
 };
-
-/// The attribute that marks a conversation being erased; the stream's postings are
-/// conditional on its absence.
-pub const ERASING: &str = "erasing";
 
 /// An erasure's partition.
 pub fn erasure_pk(id: &str) -> String {

@@ -76,6 +76,9 @@ pub fn customer_partition(customer: &str) -> String {
 }
 /// The attribute that names an item's kind.
 pub const TYPE: &str = "type";
+/// The attribute that marks a conversation being erased; the stream's postings are
+/// conditional on its absence.
+pub const ERASING: &str = "erasing";
 /// The TTL attribute (epoch seconds).
 pub const EXPIRES_AT: &str = "expires_at";
 

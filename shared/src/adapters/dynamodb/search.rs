@@ -12,9 +12,8 @@ use futures_util::future::try_join_all;
 use serde::Deserialize;
 
 use super::conditions::{failed_condition, transaction};
-use super::erasure::ERASING;
 use super::items::{
-    CUSTOMER_INDEX, CUSTOMER_INDEX_PK, CUSTOMER_INDEX_SK, Item, TYPE, conversation_key,
+    CUSTOMER_INDEX, CUSTOMER_INDEX_PK, CUSTOMER_INDEX_SK, ERASING, Item, TYPE, conversation_key,
     customer_partition, from_item, key, message_key, s, to_item,
 };
 use super::{DynamoChannelStore, unavailable};
