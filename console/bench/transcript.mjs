@@ -30,6 +30,18 @@ try {
   console.log(`stored ${MESSAGES} messages in ${Date.now() - started} ms`);
 
   const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  // A status reaches the console by a poll's answer or by a live frame: note when each frame
+  // arrives (this listener is added before the console's own).
+  await page.addInitScript(() => {
+    window.benchFrames = [];
+    const Native = window.WebSocket;
+    window.WebSocket = class extends Native {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener("message", () => window.benchFrames.push(performance.now()));
+      }
+    };
+  });
   await page.goto(server.base + "/");
   await page.getByRole("textbox", { name: "Agent ID" }).fill("bench");
   await page.getByRole("button", { name: "Sign in" }).click();
@@ -90,11 +102,20 @@ try {
           if (status.dataset.status !== "read") return;
           const at = performance.now();
           observer.disconnect();
-          const answers = performance.getEntriesByType("resource").filter((e) => e.initiatorType === "fetch" && e.responseEnd <= at);
-          const answer = answers.reduce((last, e) => (e.responseEnd > last.responseEnd ? e : last), { responseEnd: 0, name: "" });
-          resolve({ afterAnswer: at - answer.responseEnd, via: new URL(answer.name || location.href).pathname });
+          // The answer's resource timing entry may be queued after the patch: look a little later.
+          setTimeout(() => settle(at), 100);
         });
         observer.observe(status, { attributes: true, childList: true, characterData: true, subtree: true });
+        const settle = (at) => {
+          const answers = performance.getEntriesByType("resource").filter((e) => e.initiatorType === "fetch" && e.responseEnd <= at);
+          const answer = answers.reduce((last, e) => (e.responseEnd > last.responseEnd ? e : last), { responseEnd: 0, name: "" });
+          const frame = Math.max(0, ...window.benchFrames.filter((t) => t <= at));
+          resolve(
+            frame > answer.responseEnd
+              ? { afterAnswer: at - frame, via: "a live frame" }
+              : { afterAnswer: at - answer.responseEnd, via: `the answer of ${new URL(answer.name || location.href).pathname}` },
+          );
+        };
       }),
   );
   const url = `${server.base}/twilio/status`;
@@ -107,7 +128,7 @@ try {
   if (callback.status >= 300) throw new Error(`status callback answered ${callback.status}`);
   const patch = await patched;
   console.log(
-    `one status update (read) patched ${patch.afterAnswer.toFixed(2)} ms after the answer that carried it (${patch.via}; goal ≤ 2 ms: ${patch.afterAnswer <= 2 ? "met" : "missed"})`,
+    `one status update (read) patched ${patch.afterAnswer.toFixed(2)} ms after it arrived (by ${patch.via}; goal ≤ 2 ms: ${patch.afterAnswer <= 2 ? "met" : "missed"})`,
   );
   const recreated = await page.evaluate(() => [...document.querySelectorAll(".message")].filter((m) => !m.dataset.bench).length);
   console.log(`message nodes re-created by the polls: ${recreated}`);
