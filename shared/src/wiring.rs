@@ -73,3 +73,15 @@ pub async fn warm_dynamodb(client: &aws_sdk_dynamodb::Client, table: &str, prefi
         Err(_) => tracing::debug!("DynamoDB warm-up timed out"),
     }
 }
+
+/// The table's store for a function (`TABLE_NAME`), its connection opened at init with
+/// [`warm_dynamodb`] under `prefix`, a key prefix the function's IAM policy allows.
+pub async fn warmed_store(
+    sdk: &aws_config::SdkConfig,
+    prefix: &str,
+) -> Result<crate::adapters::DynamoChannelStore, MissingVariable> {
+    let table = config::required("TABLE_NAME")?;
+    let client = crate::adapters::dynamodb::client(sdk);
+    warm_dynamodb(&client, &table, prefix).await;
+    Ok(crate::adapters::DynamoChannelStore::new(client, table))
+}

@@ -3,9 +3,8 @@ use std::sync::Arc;
 use agent_api::{AgentApi, function_handler};
 use lambda_http::{Error, run, service_fn};
 use whatsapp_channel::adapters::{
-    DynamoChannelStore, HttpRecordsWebhook, S3MediaStore, SqsErasureQueue, SystemClock,
-    TwilioConfig, TwilioContentCatalog, TwilioMediaFetcher, TwilioReplySender,
-    TwilioTypingIndicator, dynamodb,
+    HttpRecordsWebhook, S3MediaStore, SqsErasureQueue, SystemClock, TwilioConfig,
+    TwilioContentCatalog, TwilioMediaFetcher, TwilioReplySender, TwilioTypingIndicator,
 };
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::app::templates::Templates;
@@ -17,7 +16,7 @@ use whatsapp_channel::metrics::Metrics;
 async fn main() -> Result<(), Error> {
     whatsapp_channel::logging::init();
     let sdk = config::aws().await;
-    let store = DynamoChannelStore::new(dynamodb::client(&sdk), config::required("TABLE_NAME")?);
+    let store = whatsapp_channel::wiring::warmed_store(&sdk, "CONV#").await?;
     let mut state = AgentApi::new(Arc::new(store), Arc::new(SystemClock::default()))
         .with_metrics(Metrics::lambda("agent-api"))
         .with_routing(config::routing()?);

@@ -3,8 +3,7 @@ use std::sync::Arc;
 use erasure_worker::{ErasureWorker, function_handler};
 use lambda_runtime::{Error, run, service_fn};
 use whatsapp_channel::adapters::{
-    DynamoChannelStore, S3MediaStore, SqsErasureQueue, SystemClock, TwilioConfig,
-    TwilioMessageEraser, dynamodb,
+    S3MediaStore, SqsErasureQueue, SystemClock, TwilioConfig, TwilioMessageEraser,
 };
 use whatsapp_channel::config;
 use whatsapp_channel::metrics::Metrics;
@@ -13,10 +12,7 @@ use whatsapp_channel::metrics::Metrics;
 async fn main() -> Result<(), Error> {
     whatsapp_channel::logging::init();
     let sdk = config::aws().await;
-    let store = Arc::new(DynamoChannelStore::new(
-        dynamodb::client(&sdk),
-        config::required("TABLE_NAME")?,
-    ));
+    let store = Arc::new(whatsapp_channel::wiring::warmed_store(&sdk, "CONV#").await?);
     // The next step goes to the queue this one came from.
     let queue = Arc::new(SqsErasureQueue::from_sdk(
         &sdk,

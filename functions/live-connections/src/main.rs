@@ -2,14 +2,14 @@ use std::sync::Arc;
 
 use lambda_runtime::{Error, run, service_fn};
 use live_connections::{LiveConnections, function_handler};
-use whatsapp_channel::adapters::{DynamoChannelStore, SystemClock, dynamodb};
+use whatsapp_channel::adapters::SystemClock;
 use whatsapp_channel::config;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     whatsapp_channel::logging::init();
     let sdk = config::aws().await;
-    let store = DynamoChannelStore::new(dynamodb::client(&sdk), config::required("TABLE_NAME")?);
+    let store = whatsapp_channel::wiring::warmed_store(&sdk, "AGENT#").await?;
     let state = LiveConnections::new(Arc::new(store), Arc::new(SystemClock::default()))
         .with_admin_group(
             whatsapp_channel::config::optional("ADMIN_GROUP")

@@ -3,8 +3,8 @@ use std::sync::Arc;
 use lambda_runtime::{Error, run, service_fn};
 use notify_agent::{Deferred, NotifyAgent, function_handler};
 use whatsapp_channel::adapters::{
-    DynamoChannelStore, EventBridgeBus, SqsTimerQueue, SystemClock, TwilioConfig,
-    TwilioContentCatalog, TwilioReplySender, TwilioTypingIndicator, dynamodb,
+    EventBridgeBus, SqsTimerQueue, SystemClock, TwilioConfig, TwilioContentCatalog,
+    TwilioReplySender, TwilioTypingIndicator,
 };
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::app::templates::Templates;
@@ -16,10 +16,7 @@ use whatsapp_channel::metrics::Metrics;
 async fn main() -> Result<(), Error> {
     whatsapp_channel::logging::init();
     let sdk = config::aws().await;
-    let store = Arc::new(DynamoChannelStore::new(
-        dynamodb::client(&sdk),
-        config::required("TABLE_NAME")?,
-    ));
+    let store = Arc::new(whatsapp_channel::wiring::warmed_store(&sdk, "CONV#").await?);
     let notifier = whatsapp_channel::wiring::agent_notifier(&sdk, store.clone())?;
     let mut state = NotifyAgent::new(store, notifier, Arc::new(SystemClock::default()))
         .with_warnings(config::window_warnings()?)

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use lambda_runtime::{Error, run, service_fn};
 use routing_timers::{RoutingTimers, function_handler};
-use whatsapp_channel::adapters::{DynamoChannelStore, SqsTimerQueue, SystemClock, dynamodb};
+use whatsapp_channel::adapters::{SqsTimerQueue, SystemClock};
 use whatsapp_channel::config;
 use whatsapp_channel::metrics::Metrics;
 
@@ -10,10 +10,7 @@ use whatsapp_channel::metrics::Metrics;
 async fn main() -> Result<(), Error> {
     whatsapp_channel::logging::init();
     let sdk = config::aws().await;
-    let store = Arc::new(DynamoChannelStore::new(
-        dynamodb::client(&sdk),
-        config::required("TABLE_NAME")?,
-    ));
+    let store = Arc::new(whatsapp_channel::wiring::warmed_store(&sdk, "CONV#").await?);
     // Timers that come early go back to the queue they came from.
     let timers = Arc::new(SqsTimerQueue::from_sdk(
         &sdk,

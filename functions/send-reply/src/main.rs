@@ -3,8 +3,7 @@ use std::sync::Arc;
 use lambda_http::{Error, run, service_fn};
 use send_reply::{SendReply, function_handler};
 use whatsapp_channel::adapters::{
-    DynamoChannelStore, SystemClock, TwilioConfig, TwilioContentCatalog, TwilioReplySender,
-    dynamodb,
+    SystemClock, TwilioConfig, TwilioContentCatalog, TwilioReplySender,
 };
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::app::templates::Templates;
@@ -16,7 +15,7 @@ async fn main() -> Result<(), Error> {
     whatsapp_channel::logging::init();
     // Built once per cold start: the SDK configuration, the token (one SSM read), the clients.
     let sdk = config::aws().await;
-    let store = DynamoChannelStore::new(dynamodb::client(&sdk), config::required("TABLE_NAME")?);
+    let store = whatsapp_channel::wiring::warmed_store(&sdk, "CONV#").await?;
     let twilio = TwilioConfig {
         api_base_url: config::optional("TWILIO_API_BASE_URL")
             .unwrap_or_else(|| "https://api.twilio.com".into()),

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use lambda_runtime::{Error, run, service_fn};
-use whatsapp_channel::adapters::{DynamoChannelStore, SystemClock, dynamodb};
+use whatsapp_channel::adapters::SystemClock;
 use whatsapp_channel::config;
 use window_deadlines::{WindowDeadlines, function_handler};
 
@@ -9,10 +9,7 @@ use window_deadlines::{WindowDeadlines, function_handler};
 async fn main() -> Result<(), Error> {
     whatsapp_channel::logging::init();
     let sdk = config::aws().await;
-    let store = Arc::new(DynamoChannelStore::new(
-        dynamodb::client(&sdk),
-        config::required("TABLE_NAME")?,
-    ));
+    let store = Arc::new(whatsapp_channel::wiring::warmed_store(&sdk, "DUE#").await?);
     let notifier = whatsapp_channel::wiring::agent_notifier(&sdk, store.clone())?;
     let state = WindowDeadlines::new(
         store,
