@@ -1,0 +1,416 @@
+//! The bench's table: each subject's row (medians over the rounds), the goals against the floor
+//! and the peer, and the split of a warm webhook's time.
+
+use super::*;
+/// The figures of one row: medians over the rounds.
+#[derive(Debug, Default, Clone)]
+pub(super) struct Row {
+    pub(super) init: Option<u64>,
+    pub(super) init_net: Option<u64>,
+    pub(super) first: Option<u64>,
+    pub(super) first_net: Option<u64>,
+    pub(super) cold: Option<u64>,
+    pub(super) cold_net: Option<u64>,
+    pub(super) p50: Option<u64>,
+    pub(super) p50_net: Option<u64>,
+    pub(super) p99: Option<u64>,
+    pub(super) p99_net: Option<u64>,
+    /// First invoke minus the warm p50 of the same event.
+    pub(super) first_gap: Option<i64>,
+    /// The same, both net of DynamoDB.
+    pub(super) first_gap_net: Option<i64>,
+    pub(super) rss_kib: Option<u64>,
+    pub(super) init_calls: Option<u64>,
+    pub(super) calls_per_invoke: Option<f64>,
+    pub(super) failing: Vec<String>,
+    pub(super) error: Option<String>,
+}
+
+pub(super) fn summarise(subject: &Subject, rounds: &[Round], error: Option<String>) -> Row {
+    let each = |f: &dyn Fn(&Round) -> u64| median(rounds.iter().map(|r| Some(f(r))));
+    let warm_q = |r: &Round, q: f64, net: bool| {
+        let values: Vec<u64> = r
+            .warm
+            .iter()
+            .map(|w| if net { w.net_us() } else { w.total_us })
+            .collect();
+        quantile(&values, q)
+    };
+    let gap = |net: bool| {
+        let mut gaps: Vec<i64> = rounds
+            .iter()
+            .map(|r| {
+                let first = if net {
+                    r.first.net_us()
+                } else {
+                    r.first.total_us
+                };
+                first as i64 - quantile(&r.warm_of_first_kind(net), 0.5) as i64
+            })
+            .collect();
+        gaps.sort_unstable();
+        gaps.get(gaps.len() / 2).copied()
+    };
+    let invocations: usize = rounds.iter().map(|r| r.warm.len()).sum();
+    let calls: usize = rounds
+        .iter()
+        .flat_map(|r| &r.warm)
+        .map(|w| w.calls.len())
+        .sum();
+    let mut failing: Vec<String> = rounds
+        .iter()
+        .flat_map(|r| std::iter::once(&r.first).chain(&r.warm))
+        .filter(|w| !w.ok)
+        .map(|w| subject.events.label(w.kind))
+        .collect();
+    failing.sort();
+    failing.dedup();
+    Row {
+        init: each(&|r| r.init_us),
+        init_net: each(&|r| r.init_us.saturating_sub(r.init_ddb_us)),
+        first: each(&|r| r.first.total_us),
+        first_net: each(&|r| r.first.net_us()),
+        cold: each(&|r| r.cold_us),
+        cold_net: each(&|r| r.cold_us.saturating_sub(r.cold_ddb_us)),
+        p50: each(&|r| warm_q(r, 0.5, false)),
+        p50_net: each(&|r| warm_q(r, 0.5, true)),
+        p99: each(&|r| warm_q(r, 0.99, false)),
+        p99_net: each(&|r| warm_q(r, 0.99, true)),
+        first_gap: gap(false),
+        first_gap_net: gap(true),
+        rss_kib: median(rounds.iter().map(|r| r.rss_kib)),
+        init_calls: each(&|r| r.init_calls as u64),
+        calls_per_invoke: (invocations > 0).then(|| calls as f64 / invocations as f64),
+        failing,
+        error,
+    }
+}
+
+pub(super) fn cell(total: Option<u64>, net: Option<u64>) -> String {
+    match (total, net) {
+        (Some(t), Some(n)) => format!("{} / {}", ms(t), ms(n)),
+        (Some(t), None) => ms(t),
+        _ => "–".to_owned(),
+    }
+}
+
+/// `+1.25` or `−0.40` (ms).
+pub(super) fn signed_ms(micros: i64) -> String {
+    format!(
+        "{}{}",
+        if micros < 0 { "−" } else { "+" },
+        ms(micros.unsigned_abs())
+    )
+}
+
+pub(super) fn ratio(slow: Option<u64>, fast: Option<u64>) -> Option<f64> {
+    match (slow, fast) {
+        (Some(s), Some(f)) if f > 0 => Some(s as f64 / f as f64),
+        _ => None,
+    }
+}
+
+pub(super) fn render(
+    args: &BenchArgs,
+    subjects: &[Subject],
+    rows: &[Row],
+    results: &[(Vec<Round>, Option<String>)],
+    unbuilt: &[(String, String)],
+) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "## `cargo xtask bench`\n\n{} ({} cores), `{}` profile, {} interleaved rounds, median of the rounds; \
+         times in ms as `total / net of DynamoDB` (net: minus the time inside DynamoDB Local \
+         requests, measured at the counting proxy).\n\n",
+        machine(),
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        args.profile,
+        args.rounds
+    ));
+    out.push_str(
+        "| subject | arm64 bootstrap | init | first invoke | first − warm p50 | cold start | warm p50 | warm p99 | peak RSS | DynamoDB requests per invoke (init) | notes |\n\
+         | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
+    );
+    for (subject, row) in subjects.iter().zip(rows) {
+        if let (Some(error), None) = (&row.error, row.init) {
+            out.push_str(&format!(
+                "| {} | {} | – | – | – | – | – | – | – | – | cannot run: {} |\n",
+                subject.name,
+                subject.bootstrap,
+                error.replace('|', "\\|")
+            ));
+            continue;
+        }
+        let mut note = subject.note.clone();
+        if !row.failing.is_empty() {
+            note.push_str(&format!("; error or 5xx: {}", row.failing.join(", ")));
+        }
+        if let Some(error) = &row.error {
+            note.push_str(&format!("; stopped: {}", error.replace('|', "\\|")));
+        }
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} ({}) | {} |\n",
+            subject.name,
+            subject.bootstrap,
+            cell(row.init, row.init_net),
+            cell(row.first, row.first_net),
+            match (row.first_gap, row.first_gap_net) {
+                (Some(g), Some(n)) => format!("{} / {}", signed_ms(g), signed_ms(n)),
+                _ => "–".to_owned(),
+            },
+            cell(row.cold, row.cold_net),
+            cell(row.p50, row.p50_net),
+            cell(row.p99, row.p99_net),
+            row.rss_kib
+                .map(|k| format!("{:.1} MiB", k as f64 / 1024.0))
+                .unwrap_or_else(|| "–".to_owned()),
+            row.calls_per_invoke
+                .map(|c| format!("{c:.2}"))
+                .unwrap_or_else(|| "–".to_owned()),
+            row.init_calls.map_or("–".to_owned(), |c| c.to_string()),
+            note.replace('\n', " ")
+        ));
+    }
+    for (name, why) in unbuilt {
+        out.push_str(&format!(
+            "| {name} | – | – | – | – | – | – | – | – | – | cannot run: {} |\n",
+            why.replace('|', "\\|")
+        ));
+    }
+    out.push_str(&goals(subjects, rows));
+    out.push_str(&split(subjects, results));
+    out
+}
+
+pub(super) fn row_of<'a>(subjects: &[Subject], rows: &'a [Row], role: Role) -> Option<&'a Row> {
+    subjects
+        .iter()
+        .zip(rows)
+        .find(|(s, _)| s.role == role)
+        .map(|(_, r)| r)
+}
+
+pub(super) fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "missed" }
+}
+
+pub(super) fn goals(subjects: &[Subject], rows: &[Row]) -> String {
+    let mut out = String::from("\n### Goals\n\n| goal | measured | |\n| --- | --- | --- |\n");
+    let (Some(product), Some(peer), Some(floor)) = (
+        row_of(subjects, rows, Role::Product),
+        row_of(subjects, rows, Role::Peer),
+        row_of(subjects, rows, Role::Floor),
+    ) else {
+        out.push_str("| – | the product, the peer or the floor did not run | |\n");
+        return out;
+    };
+    let mut line = |goal: &str, measured: String, met: Option<bool>| {
+        out.push_str(&format!(
+            "| {goal} | {measured} | {} |\n",
+            met.map_or("n/a", verdict)
+        ));
+    };
+    let fmt = |r: Option<f64>| r.map_or("–".to_owned(), |r| format!("{r:.1}×"));
+    let cold = ratio(peer.cold, product.cold);
+    let cold_net = ratio(peer.cold_net, product.cold_net);
+    line(
+        "cold start (spawn to first response) ≥ 15× faster than the peer",
+        format!(
+            "{} (net of DynamoDB {}): {} ms against {} ms",
+            fmt(cold),
+            fmt(cold_net),
+            product.cold.map_or("–".into(), ms),
+            peer.cold.map_or("–".into(), ms)
+        ),
+        cold.map(|r| r >= 15.0),
+    );
+    let p50 = ratio(peer.p50, product.p50);
+    let p50_net = ratio(peer.p50_net, product.p50_net);
+    line(
+        "warm p50 ≥ 1.2× faster than the peer",
+        format!(
+            "{} (net of DynamoDB {}): {} ms against {} ms",
+            fmt(p50),
+            fmt(p50_net),
+            product.p50.map_or("–".into(), ms),
+            peer.p50.map_or("–".into(), ms)
+        ),
+        p50.map(|r| r >= 1.2),
+    );
+    let p99 = ratio(peer.p99, product.p99);
+    let p99_net = ratio(peer.p99_net, product.p99_net);
+    line(
+        "warm p99 no worse than the peer's",
+        format!(
+            "{} (net of DynamoDB {}): {} ms against {} ms",
+            fmt(p99),
+            fmt(p99_net),
+            product.p99.map_or("–".into(), ms),
+            peer.p99.map_or("–".into(), ms)
+        ),
+        p99.map(|r| r >= 1.0),
+    );
+    for (subject, row) in subjects.iter().zip(rows) {
+        if !matches!(
+            subject.role,
+            Role::Function | Role::Product | Role::Baseline
+        ) {
+            continue;
+        }
+        if let (Some(gap), Some(net)) = (row.first_gap, row.first_gap_net) {
+            line(
+                &format!("{}: first invoke within 1 ms of warm p50", subject.name),
+                format!(
+                    "{} ms (net of DynamoDB {} ms: {})",
+                    signed_ms(gap),
+                    signed_ms(net),
+                    verdict(net <= 1000)
+                ),
+                Some(gap <= 1000),
+            );
+        }
+    }
+    for (subject, row) in subjects.iter().zip(rows) {
+        if subject.role != Role::Function {
+            continue;
+        }
+        let r = ratio(row.init, floor.init);
+        line(
+            &format!("{}: init within 1.1× the floor", subject.name),
+            format!(
+                "{} ({} ms against {} ms)",
+                r.map_or("–".into(), |r| format!("{r:.2}×")),
+                row.init.map_or("–".into(), ms),
+                floor.init.map_or("–".into(), ms)
+            ),
+            r.map(|r| r <= 1.1),
+        );
+    }
+    out
+}
+
+/// One part of an invocation's time, when it has that part.
+pub(super) type Part = Box<dyn Fn(&Invocation) -> Option<u64>>;
+
+/// Where a follow-up message's time goes, at p50 and p99, the product beside the peer.
+pub(super) fn split(subjects: &[Subject], results: &[(Vec<Round>, Option<String>)]) -> String {
+    let mut out = String::from(
+        "\n### Where a follow-up message's warm time goes (every round's warm invocations)\n\n\
+         | part | product p50 | product p99 | peer p50 | peer p99 | floor p50 | floor p99 |",
+    );
+    let with_baseline = subjects.iter().any(|s| s.role == Role::Baseline);
+    if with_baseline {
+        out.push_str(" baseline p50 | baseline p99 |");
+    }
+    out.push_str("\n| --- | --- | --- | --- | --- | --- | --- |");
+    if with_baseline {
+        out.push_str(" --- | --- |");
+    }
+    out.push('\n');
+    let pooled = |role: Role| -> Vec<Invocation> {
+        subjects
+            .iter()
+            .zip(results)
+            .filter(|(s, _)| s.role == role)
+            .flat_map(|(_, (rounds, _))| rounds.iter().flat_map(|r| r.warm.clone()))
+            .collect()
+    };
+    let mut columns = vec![
+        pooled(Role::Product),
+        pooled(Role::Peer),
+        pooled(Role::Floor),
+    ];
+    if with_baseline {
+        columns.push(pooled(Role::Baseline));
+    }
+    let mut operations: Vec<String> = columns
+        .iter()
+        .flatten()
+        .flat_map(|w| w.calls.iter().map(|(op, _)| op.clone()))
+        .collect();
+    operations.sort();
+    operations.dedup();
+    let mut parts: Vec<(String, Part)> = vec![(
+        "whole invocation (runtime API to runtime API)".to_owned(),
+        Box::new(|w: &Invocation| Some(w.total_us)),
+    )];
+    for op in operations {
+        let name = op.clone();
+        parts.push((
+            format!("DynamoDB {op} (at the proxy)"),
+            Box::new(move |w: &Invocation| {
+                let times: Vec<u64> = w
+                    .calls
+                    .iter()
+                    .filter(|(o, _)| *o == name)
+                    .map(|(_, t)| *t)
+                    .collect();
+                (!times.is_empty()).then(|| times.iter().sum())
+            }),
+        ));
+    }
+    parts.push((
+        "all DynamoDB requests".to_owned(),
+        Box::new(|w: &Invocation| Some(w.ddb_us)),
+    ));
+    parts.push((
+        "the rest: the function's own work, its SDK and HTTP client, the runtime API".to_owned(),
+        Box::new(|w: &Invocation| Some(w.net_us())),
+    ));
+    for (label, part) in &parts {
+        let mut line = format!("| {label} |");
+        for column in &columns {
+            let values: Vec<u64> = column.iter().filter_map(part).collect();
+            if values.is_empty() {
+                line.push_str(" – | – |");
+            } else {
+                line.push_str(&format!(
+                    " {} | {} |",
+                    ms(quantile(&values, 0.5)),
+                    ms(quantile(&values, 0.99))
+                ));
+            }
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    // The slowest 1 %: what made them slow.
+    out.push_str("\nThe slowest 1 % of warm invocations, on average:\n\n");
+    for (name, column) in ["product", "peer", "floor", "baseline"]
+        .iter()
+        .zip(&columns)
+    {
+        if *name == "floor" {
+            continue;
+        }
+        if column.is_empty() {
+            continue;
+        }
+        let threshold = quantile(&column.iter().map(|w| w.total_us).collect::<Vec<_>>(), 0.99);
+        let slow: Vec<&Invocation> = column.iter().filter(|w| w.total_us >= threshold).collect();
+        let n = slow.len().max(1) as u64;
+        let total: u64 = slow.iter().map(|w| w.total_us).sum::<u64>() / n;
+        let ddb: u64 = slow.iter().map(|w| w.ddb_us).sum::<u64>() / n;
+        out.push_str(&format!(
+            "- {name}: {} invocations ≥ {} ms: {} ms, of which DynamoDB {} ms and the rest {} ms\n",
+            slow.len(),
+            ms(threshold),
+            ms(total),
+            ms(ddb),
+            ms(total.saturating_sub(ddb))
+        ));
+    }
+    out
+}
+
+pub(super) fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find_map(|l| l.strip_prefix("model name"))
+                .map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned())
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_owned());
+    format!("{cpu}, {}", std::env::consts::ARCH)
+}
