@@ -146,7 +146,10 @@ impl TwilioOperation {
             // A segment is a literal, or `{Name}` with an optional literal suffix (`{Sid}.json`).
             let parameter = want.strip_prefix('{').and_then(|w| w.split_once('}'));
             let parameter = parameter.and_then(|(name, suffix)| {
-                Some((name, got.strip_suffix(suffix).filter(|_| got.ends_with(suffix))?))
+                Some((
+                    name,
+                    got.strip_suffix(suffix).filter(|_| got.ends_with(suffix))?,
+                ))
             });
             let got = parameter.map_or(*got, |(_, value)| value);
             match parameter.map(|(name, _)| name) {
