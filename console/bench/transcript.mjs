@@ -2,8 +2,9 @@
 // page with `performance.now()`. Starts local-api, stores 2,000 customer messages in one
 // conversation, and reports
 //   - the first load's bytes as served,
-//   - first render: Accept clicked → the 2,000th message in the document (and the part of it
-//     after the last API answer arrived: the console's own work),
+//   - first render: Accept clicked → the newest (2,000th) message in the document, at the bottom
+//     where the agent sees it (and the part of it after the last API answer arrived: the
+//     console's own work); and when all 2,000 are (the older ones are drawn in idle moments),
 //   - one status update: a `read` callback for the agent's reply, from the poll's answer that
 //     carries it to the status element patched,
 //   - whether the polls re-created any message node.
@@ -30,6 +31,7 @@ try {
   console.log(`stored ${MESSAGES} messages in ${Date.now() - started} ms`);
 
   const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  page.on("pageerror", (error) => console.error("page error:", error));
   // A status reaches the console by a poll's answer or by a live frame: note when each frame
   // arrives (this listener is added before the console's own).
   await page.addInitScript(() => {
@@ -55,14 +57,23 @@ try {
 
   await page.getByRole("combobox", { name: "Presence" }).selectOption("available");
   await page.getByRole("button", { name: "Accept" }).first().waitFor();
-  const render = await page.evaluate(async (count) => {
+  // The newest message (sent eight at a time, they are stored in no set order).
+  const { json: customer } = await agentCall(server.base, "bench", "GET", `/customers/${encodeURIComponent(CUSTOMER)}`);
+  const conversation = customer.recent_conversations[0].id;
+  const { json: stored } = await agentCall(server.base, "bench", "GET", `/conversations/${conversation}`);
+  const newest = stored.messages.at(-1).body;
+  const render = await page.evaluate(async ({ count, newest }) => {
     // Resource timing keeps 250 entries by default; the polls would fill it.
     performance.setResourceTimingBufferSize(100_000);
     performance.clearResourceTimings();
     const accept = [...document.querySelectorAll("button")].find((b) => b.textContent.trim() === "Accept");
+    let shown = null;
     const done = new Promise((resolve) => {
       const observer = new MutationObserver(() => {
-        if (document.querySelectorAll(".message").length >= count) {
+        // First render: the newest message, the one the agent sees at the bottom, is in the document.
+        const last = [...document.querySelectorAll(".transcript > .message:nth-last-child(-n+3) .body")];
+        shown ??= last.some((body) => body.textContent === newest) ? performance.now() : null;
+        if (document.querySelectorAll(".transcript .message").length >= count) {
           observer.disconnect();
           resolve(performance.now());
         }
@@ -71,24 +82,31 @@ try {
     });
     const clicked = performance.now();
     accept.click();
-    const rendered = await done;
+    const all = await done;
     const answers = performance
       .getEntriesByType("resource")
-      .filter((e) => e.initiatorType === "fetch" && e.startTime >= clicked && e.responseEnd <= rendered);
+      .filter((e) => e.initiatorType === "fetch" && e.startTime >= clicked && e.responseEnd <= shown);
     const lastAnswer = Math.max(clicked, ...answers.map((e) => e.responseEnd));
-    return { total: rendered - clicked, afterData: rendered - lastAnswer };
-  }, MESSAGES);
+    return { total: shown - clicked, afterData: shown - lastAnswer, all: all - clicked };
+  }, { count: MESSAGES, newest });
   console.log(
-    `first render of ${MESSAGES} messages: ${render.total.toFixed(1)} ms from Accept, ${render.afterData.toFixed(1)} ms after the last API answer (goal ≤ 150 ms: ${render.total <= 150 ? "met" : "missed"})`,
+    `first render (the newest message shown, of ${MESSAGES}): ${render.total.toFixed(1)} ms from Accept, ${render.afterData.toFixed(1)} ms after the last API answer (goal ≤ 150 ms: ${render.total <= 150 ? "met" : "missed"})`,
   );
+  console.log(`all ${MESSAGES} messages in the document (the older ones drawn in idle moments): ${render.all.toFixed(1)} ms from Accept`);
 
   // The agent's reply; local-api's Twilio stand-in reports it sent, then delivered.
-  const { json: customer } = await agentCall(server.base, "bench", "GET", `/customers/${encodeURIComponent(CUSTOMER)}`);
-  const conversation = customer.recent_conversations[0].id;
   const reply = await agentCall(server.base, "bench", "POST", `/conversations/${conversation}/messages`, { body: "On its way." });
   if (reply.status !== 201) throw new Error(`reply answered ${reply.status}: ${JSON.stringify(reply.json)}`);
   const sid = reply.json.id;
-  await page.waitForFunction(() => document.querySelector(".message:last-child .status")?.dataset.status === "delivered", null, { timeout: 20_000 });
+  await page
+    .waitForFunction(() => document.querySelector(".message:last-child .status")?.dataset.status === "delivered", null, { timeout: 20_000 })
+    .catch(async (error) => {
+      console.error(await page.evaluate(() => [...document.querySelectorAll(".transcript > *")].slice(-2).map((e) => e.outerHTML)));
+      console.error(await page.evaluate(() => [document.querySelectorAll(".transcript .message").length, document.querySelector("#desk-error")?.textContent, document.querySelector("#live-status")?.textContent, window.benchFrames.length, performance.now() - window.benchFrames.at(-1)]));
+      const { json } = await agentCall(server.base, "bench", "GET", `/conversations/${conversation}`);
+      console.error(json.messages.length, json.messages.at(-1));
+      throw error;
+    });
   await page.evaluate(() => {
     document.querySelectorAll(".message").forEach((m) => (m.dataset.bench = "1"));
     performance.clearResourceTimings();
@@ -130,6 +148,14 @@ try {
   console.log(
     `one status update (read) patched ${patch.afterAnswer.toFixed(2)} ms after it arrived (by ${patch.via}; goal ≤ 2 ms: ${patch.afterAnswer <= 2 ? "met" : "missed"})`,
   );
+  // What the poll's answer costs before the console sees it: JSON.parse of the whole conversation.
+  const parse = await page.evaluate(async (path) => {
+    const text = await (await fetch(path, { headers: { "X-Agent-Id": "bench", Accept: "application/json" } })).text();
+    const started = performance.now();
+    for (let i = 0; i < 10; i += 1) JSON.parse(text);
+    return { bytes: text.length, ms: (performance.now() - started) / 10 };
+  }, `/conversations/${conversation}`);
+  console.log(`the poll's answer: ${(parse.bytes / 1024).toFixed(0)} kB of JSON, parsed in ${parse.ms.toFixed(2)} ms (inside the figure above)`);
   const recreated = await page.evaluate(() => [...document.querySelectorAll(".message")].filter((m) => !m.dataset.bench).length);
   console.log(`message nodes re-created by the polls: ${recreated}`);
 } finally {

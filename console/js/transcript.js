@@ -5,6 +5,14 @@ import { h } from "./dom.js";
 import { explainError, isFailure, laterStatus, statusLabel } from "./status.js";
 import { sentimentBadge } from "./sentiment.js";
 
+/**
+ * A long transcript shows its newest messages at once and the older ones a chunk at a time: in
+ * idle moments, or at once through "Load earlier messages" at its top (a real button, for the
+ * keyboard and screen readers). Every message ends up in the document (search in page).
+ */
+export const FIRST_RENDER = 100;
+const EARLIER_CHUNK = 200;
+
 export class Transcript {
   /** `openMedia(path)` loads one of our media routes with the agent's identity (api.media). */
   constructor(element, agentId, openMedia = null) {
@@ -13,63 +21,190 @@ export class Transcript {
     this.openMedia = openMedia;
     /** `onCancel(messageId)` cancels a deferred reply (set by the conversation panel). */
     this.onCancel = null;
+    /** By message id: `{element, message, ...}` with what its rendering depends on. */
     this.nodes = new Map();
+    /** Older messages not drawn yet (oldest first), by id too; drawn above the first node. */
+    this.pending = [];
+    this.pendingById = new Map();
+    this.earlierButton = null;
+    this.idle = null;
     /** "Seen by you" under one message: `{id, text, element}`. */
     this.seen = null;
   }
 
+  /** Whether the transcript knows a message, drawn or still waiting to be. */
+  has(id) {
+    return this.nodes.has(id) || this.pendingById.has(id);
+  }
+
   /** Drops the messages the server no longer lists (a deferred reply that went out under Twilio's sid). */
   removeMissing(messages) {
+    // Every known id listed: nothing to drop (the usual poll), without building a set.
+    let listed = 0;
+    for (const m of messages) if (this.nodes.has(m.id) || this.pendingById.has(m.id)) listed += 1;
+    if (listed === this.nodes.size + this.pendingById.size) return;
     const ids = new Set(messages.map((m) => m.id));
     for (const [id, node] of this.nodes) {
       if (!ids.has(id)) {
+        clearTimeout(node.highlight);
         node.element.remove();
         this.nodes.delete(id);
         if (this.seen?.id === id) this.seen = null;
       }
     }
+    if ([...this.pendingById.keys()].some((id) => !ids.has(id))) {
+      this.pending = this.pending.filter((m) => ids.has(m.id));
+      this.reindexPending();
+    }
   }
 
-  /** Adds new messages in order and moves statuses forward; returns how many were added. */
+  /**
+   * Adds new messages in order and moves statuses forward; returns how many were added. A known
+   * message is compared with what its node shows and touched only when that changed.
+   */
   update(messages) {
-    const fragment = document.createDocumentFragment();
-    let added = 0;
-    const batch = new Map(messages.map((m) => [m.id, m]));
+    let fresh = null;
     for (const message of messages) {
       const known = this.nodes.get(message.id);
       if (known) {
-        this.patchStatus(known, message);
-        this.patchReactions(known, message);
-        this.patchSentiment(known, message.sentiment);
-      } else {
-        const element = this.messageElement(message, batch);
-        const node = {
-          element,
-          who: this.whoOf(message),
-          highlight: null,
-          status: null,
-          explained: false,
-          statusElement: element.querySelector(".status"),
-          errorElement: element.querySelector(".error"),
-          cancelButton: element.querySelector("button.cancel-deferred"),
-          reactions: "",
-          sentiment: "",
-        };
-        this.nodes.set(message.id, node);
-        this.patchStatus(node, message);
-        this.patchReactions(node, message);
-        this.patchSentiment(node, message.sentiment);
-        fragment.append(node.element);
-        added += 1;
+        this.patch(known, message);
+        continue;
       }
+      const waiting = this.pendingById.get(message.id);
+      if (waiting !== undefined) {
+        // Not drawn yet: drawn later from its latest state.
+        this.pending[waiting] = message;
+        continue;
+      }
+      (fresh ??= []).push(message);
     }
-    if (added) {
-      const nearBottom =
-        this.element.scrollHeight - this.element.scrollTop - this.element.clientHeight < 80 || this.nodes.size === added;
-      this.element.append(fragment);
-      if (nearBottom) this.element.scrollTop = this.element.scrollHeight;
+    if (!fresh) return 0;
+    // Quotes and reactions name messages of the same answer.
+    const batch = new Map(fresh.map((m) => [m.id, m]));
+    // Many at once (a long conversation opened): the newest now, the older ones after.
+    let shown = fresh;
+    if (fresh.length > FIRST_RENDER) {
+      shown = fresh.slice(-FIRST_RENDER);
+      this.pending.push(...fresh.slice(0, -FIRST_RENDER));
+      this.reindexPending();
     }
-    return added;
+    const fragment = document.createDocumentFragment();
+    for (const message of shown) fragment.append(this.draw(message, batch).element);
+    const nearBottom =
+      this.element.scrollHeight - this.element.scrollTop - this.element.clientHeight < 80 || this.nodes.size === shown.length;
+    this.element.append(fragment);
+    if (nearBottom) this.element.scrollTop = this.element.scrollHeight;
+    if (this.pending.length) this.schedulePending();
+    return fresh.length;
+  }
+
+  /** A message's node, built and kept by id. */
+  draw(message, batch) {
+    const element = this.messageElement(message, batch);
+    const node = {
+      element,
+      message: null,
+      who: this.whoOf(message),
+      highlight: null,
+      status: null,
+      explained: false,
+      statusElement: element.querySelector(".status"),
+      errorElement: element.querySelector(".error"),
+      cancelButton: element.querySelector("button.cancel-deferred"),
+      reactions: "",
+      sentiment: "",
+    };
+    this.nodes.set(message.id, node);
+    this.patch(node, message);
+    return node;
+  }
+
+  /** Follows a message's newer state; cheap when nothing its node shows has changed. */
+  patch(node, message) {
+    const last = node.message;
+    node.message = message;
+    if (
+      last &&
+      last.status === message.status &&
+      last.error_code === message.error_code &&
+      last.sentiment?.label === message.sentiment?.label &&
+      last.sentiment?.reason === message.sentiment?.reason &&
+      sameReactions(last.reactions, message.reactions)
+    ) {
+      return;
+    }
+    this.patchStatus(node, message);
+    this.patchReactions(node, message);
+    this.patchSentiment(node, message.sentiment);
+  }
+
+  reindexPending() {
+    this.pendingById = new Map(this.pending.map((m, i) => [m.id, i]));
+  }
+
+  /** "Load earlier messages" at the top while older messages wait; the rest drawn in idle moments. */
+  schedulePending() {
+    if (!this.earlierButton) {
+      this.earlierButton = h(
+        "button",
+        { type: "button", class: "secondary earlier-messages", onclick: () => this.drawEarlier(EARLIER_CHUNK) },
+        "",
+      );
+      this.element.prepend(this.earlierButton);
+      this.element.setAttribute("aria-busy", "true");
+    }
+    this.earlierButton.textContent = `Load earlier messages (${this.pending.length} more)`;
+    if (this.idle) return;
+    const idle = globalThis.requestIdleCallback ?? ((run) => setTimeout(() => run({ timeRemaining: () => 8 }), 16));
+    const step = (deadline) => {
+      this.idle = null;
+      // Another conversation opened (this transcript was left): stop.
+      if (!this.element.isConnected || !this.pending.length) return;
+      this.drawEarlier(EARLIER_CHUNK, () => deadline.timeRemaining() > 3);
+      if (this.pending.length) this.idle = idle(step, { timeout: 250 });
+    };
+    this.idle = idle(step, { timeout: 250 });
+  }
+
+  /**
+   * Draws up to `count` of the newest waiting older messages above the others (while `more()`
+   * says there is time, at least a few), the view kept where it was.
+   */
+  drawEarlier(count, more = () => true) {
+    if (!this.pending.length) return;
+    const fragment = document.createDocumentFragment();
+    let first = null;
+    for (let drawn = 0; drawn < count && this.pending.length && (drawn < 10 || more()); drawn += 1) {
+      const message = this.pending.pop();
+      this.pendingById.delete(message.id);
+      // Quotes among the waiting ones are found through pendingById.
+      first = this.draw(message, new Map()).element;
+      fragment.prepend(first);
+    }
+    // Kept in place: the distance from the bottom does not change.
+    const fromBottom = this.element.scrollHeight - this.element.scrollTop;
+    if (this.earlierButton) this.earlierButton.after(fragment);
+    else this.element.prepend(fragment);
+    this.element.scrollTop = this.element.scrollHeight - fromBottom;
+    if (this.pending.length) {
+      this.earlierButton.textContent = `Load earlier messages (${this.pending.length} more)`;
+      return;
+    }
+    // All drawn: the button goes; a keyboard on it moves to the first message.
+    const focused = this.earlierButton && document.activeElement === this.earlierButton;
+    this.earlierButton?.remove();
+    this.earlierButton = null;
+    this.element.removeAttribute("aria-busy");
+    if (focused && first) {
+      first.tabIndex = -1;
+      first.focus({ preventScroll: true });
+    }
+  }
+
+  /** Draws every waiting message up to (and including) `id`, so that it can be shown. */
+  drawThrough(id) {
+    const index = this.pendingById.get(id);
+    if (index !== undefined) this.drawEarlier(this.pending.length - index);
   }
 
   patchStatus(node, message) {
@@ -217,7 +352,7 @@ export class Transcript {
   /** A reaction message: "Reacted 👍 to a message", a button to that message when the transcript shows it. */
   reactionElement(reaction, batch) {
     const text = reactionLine(reaction);
-    const shown = reaction.to && (this.nodes.has(reaction.to) || batch.has(reaction.to));
+    const shown = reaction.to && (this.has(reaction.to) || batch.has(reaction.to));
     if (!shown) return h("p", { class: "body reaction-line" }, text);
     return h(
       "button",
@@ -231,7 +366,9 @@ export class Transcript {
    * when the transcript shows it, plain text otherwise (an earlier conversation, or unknown to us).
    */
   quoteElement(replyTo, batch) {
-    const shown = this.nodes.get(replyTo.id) ?? (batch.has(replyTo.id) ? { who: this.whoOf(batch.get(replyTo.id)) } : null);
+    const waiting = this.pendingById.get(replyTo.id);
+    const quoted = batch.get(replyTo.id) ?? (waiting !== undefined ? this.pending[waiting] : null);
+    const shown = this.nodes.get(replyTo.id) ?? (quoted ? { who: this.whoOf(quoted) } : null);
     const line = quoteLine(replyTo, shown?.who);
     // The space keeps the words apart when the visible text is read as one (copied, or compared with the name).
     const parts = [line.who ? [h("span", { class: "quote-who" }, line.who), " "] : null, h("span", { class: "quote-text" }, line.text)];
@@ -247,6 +384,7 @@ export class Transcript {
 
   /** Scrolls to a message, moves the focus there and highlights it for a moment. */
   goTo(id) {
+    this.drawThrough(id);
     const node = this.nodes.get(id);
     if (!node?.element.isConnected) return;
     const { element } = node;
@@ -262,9 +400,20 @@ export class Transcript {
   clear() {
     for (const node of this.nodes.values()) clearTimeout(node.highlight);
     this.nodes.clear();
+    this.pending = [];
+    this.pendingById.clear();
+    this.earlierButton = null;
+    this.element.removeAttribute("aria-busy");
     this.seen = null;
     this.element.replaceChildren();
   }
+}
+
+/** Whether two `reactions` lists show the same (the usual case: both absent or empty). */
+function sameReactions(a, b) {
+  if (!a?.length && !b?.length) return true;
+  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+  return a.every((r, i) => r?.emoji === b[i]?.emoji);
 }
 
 /** How long a message reached through its quote stays highlighted. */
