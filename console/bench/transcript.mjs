@@ -11,6 +11,7 @@
 // Part of `cargo xtask bench`; by hand:
 //   LOCAL_API_BIN=target/load/local-api CHROMIUM_PATH=/usr/bin/chromium \
 //   PLAYWRIGHT_CORE=target/xtask/browser/node_modules/playwright-core node console/bench/transcript.mjs
+// With SOCKET=off the live socket is held down, and statuses arrive by the 3-second poll's answer.
 
 import { BUSINESS, agentCall, launchChromium, sendInbound, startLocalApi, twilioSignature } from "../tests/browser/local-api.mjs";
 
@@ -34,8 +35,21 @@ try {
   page.on("pageerror", (error) => console.error("page error:", error));
   // A status reaches the console by a poll's answer or by a live frame: note when each frame
   // arrives (this listener is added before the console's own).
-  await page.addInitScript(() => {
+  await page.addInitScript((socketOff) => {
     window.benchFrames = [];
+    // SOCKET=off: the socket held down, the console polls the whole conversation every 3 seconds.
+    if (socketOff) {
+      window.WebSocket = class extends EventTarget {
+        constructor() {
+          super();
+          this.readyState = 0;
+          setTimeout(() => ((this.readyState = 3), this.dispatchEvent(new Event("close"))), 10);
+        }
+        send() {}
+        close() {}
+      };
+      return;
+    }
     const Native = window.WebSocket;
     window.WebSocket = class extends Native {
       constructor(...args) {
@@ -43,7 +57,7 @@ try {
         this.addEventListener("message", () => window.benchFrames.push(performance.now()));
       }
     };
-  });
+  }, process.env.SOCKET === "off");
   await page.goto(server.base + "/");
   await page.getByRole("textbox", { name: "Agent ID" }).fill("bench");
   await page.getByRole("button", { name: "Sign in" }).click();
