@@ -61,10 +61,11 @@ export class ConversationPanel {
     const to = conversation.business_number ? ` · to ${phoneNumber(conversation.business_number)}` : "";
     this.subtitle.textContent = `${phoneNumber(conversation.customer.address)}${to} · ${stateText(conversation, this.agentId)}`;
     this.showMood(conversation);
-    // System events (a transfer) read as lines of the transcript, in time order.
-    const timeline = inTimeOrder((conversation.messages ?? []).concat((conversation.events ?? []).filter(shownEvent).map(eventLine)));
-    if (conversation.messages) this.transcript.removeMissing(timeline);
-    this.transcript.update(timeline);
+    // System events (a transfer) read as lines of the transcript, in time order (the transcript
+    // orders what it adds; a poll's known lines are only compared with what their nodes show).
+    const events = (conversation.events ?? []).filter(shownEvent).map(eventLine);
+    const timeline = events.length ? (conversation.messages ?? []).concat(events) : (conversation.messages ?? []);
+    this.transcript.update(timeline, { complete: Boolean(conversation.messages) });
     this.notes?.show(conversation);
     this.transferControl?.show(conversation);
     this.outcomes?.show(this.conversation);
@@ -374,19 +375,6 @@ export class ConversationPanel {
     else this.composer.setMode("template");
     this.knowledge?.setInsertable(this.composer.mode === "text");
   }
-}
-
-/**
- * Lines by `created_at` (ISO 8601 in UTC: compared as strings), equal times kept in their order;
- * a poll's answer is usually in order already, and is then not sorted.
- */
-function inTimeOrder(lines) {
-  for (let i = 1; i < lines.length; i += 1) {
-    if (lines[i - 1].created_at > lines[i].created_at) {
-      return lines.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0));
-    }
-  }
-  return lines;
 }
 
 /** A suggestion's use is recorded for reports and the export, not drawn in the transcript. */

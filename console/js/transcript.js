@@ -10,7 +10,7 @@ import { sentimentBadge } from "./sentiment.js";
  * idle moments, or at once through "Load earlier messages" at its top (a real button, for the
  * keyboard and screen readers). Every message ends up in the document (search in page).
  */
-export const FIRST_RENDER = 100;
+export const FIRST_RENDER = 60;
 const EARLIER_CHUNK = 200;
 
 export class Transcript {
@@ -39,9 +39,13 @@ export class Transcript {
 
   /** Drops the messages the server no longer lists (a deferred reply that went out under Twilio's sid). */
   removeMissing(messages) {
-    // Every known id listed: nothing to drop (the usual poll), without building a set.
     let listed = 0;
     for (const m of messages) if (this.nodes.has(m.id) || this.pendingById.has(m.id)) listed += 1;
+    this.dropUnlisted(messages, listed);
+  }
+
+  /** `listed` of the known messages are in `messages`: the others go (nothing to do when all are). */
+  dropUnlisted(messages, listed) {
     if (listed === this.nodes.size + this.pendingById.size) return;
     const ids = new Set(messages.map((m) => m.id));
     for (const [id, node] of this.nodes) {
@@ -59,26 +63,47 @@ export class Transcript {
   }
 
   /**
-   * Adds new messages in order and moves statuses forward; returns how many were added. A known
-   * message is compared with what its node shows and touched only when that changed.
+   * Adds new messages in time order and moves statuses forward; returns how many were added. A
+   * known message is compared with what its node shows and touched only when that changed. With
+   * `complete` (the whole conversation, as GET /conversations/{id} lists it), the messages it no
+   * longer lists are dropped first.
    */
-  update(messages) {
+  update(messages, { complete = false } = {}) {
     let fresh = null;
-    for (const message of messages) {
-      const known = this.nodes.get(message.id);
+    let listed = 0;
+    const nodes = this.nodes;
+    for (let i = 0; i < messages.length; i += 1) {
+      const message = messages[i];
+      const known = nodes.get(message.id);
       if (known) {
+        listed += 1;
+        // The usual poll: nothing this node shows has changed (kept inline: it runs for every message).
+        const last = known.message;
+        if (
+          last === message ||
+          (last.status === message.status &&
+            last.error_code === message.error_code &&
+            last.reactions === message.reactions &&
+            last.sentiment === message.sentiment)
+        ) {
+          known.message = message;
+          continue;
+        }
         this.patch(known, message);
         continue;
       }
       const waiting = this.pendingById.get(message.id);
       if (waiting !== undefined) {
+        listed += 1;
         // Not drawn yet: drawn later from its latest state.
         this.pending[waiting] = message;
         continue;
       }
       (fresh ??= []).push(message);
     }
+    if (complete) this.dropUnlisted(messages, listed);
     if (!fresh) return 0;
+    inTimeOrder(fresh);
     // Quotes and reactions name messages of the same answer.
     const batch = new Map(fresh.map((m) => [m.id, m]));
     // Many at once (a long conversation opened): the newest now, the older ones after.
@@ -90,8 +115,9 @@ export class Transcript {
     }
     const fragment = document.createDocumentFragment();
     for (const message of shown) fragment.append(this.draw(message, batch).element);
+    // The first messages: to the bottom, without asking where the view was (a layout).
     const nearBottom =
-      this.element.scrollHeight - this.element.scrollTop - this.element.clientHeight < 80 || this.nodes.size === shown.length;
+      this.nodes.size === shown.length || this.element.scrollHeight - this.element.scrollTop - this.element.clientHeight < 80;
     this.element.append(fragment);
     if (nearBottom) this.element.scrollTop = this.element.scrollHeight;
     if (this.pending.length) this.schedulePending();
@@ -123,15 +149,14 @@ export class Transcript {
   patch(node, message) {
     const last = node.message;
     node.message = message;
-    if (
-      last &&
-      last.status === message.status &&
-      last.error_code === message.error_code &&
-      last.sentiment?.label === message.sentiment?.label &&
-      last.sentiment?.reason === message.sentiment?.reason &&
-      sameReactions(last.reactions, message.reactions)
-    ) {
-      return;
+    if (last) {
+      // Only what the node shows: an outbound message's status and error, reactions, sentiment.
+      const same =
+        (message.direction !== "outbound" || (last.status === message.status && last.error_code === message.error_code)) &&
+        (message.reactions === last.reactions || sameReactions(last.reactions, message.reactions)) &&
+        (message.sentiment === last.sentiment ||
+          (last.sentiment?.label === message.sentiment?.label && last.sentiment?.reason === message.sentiment?.reason));
+      if (same) return;
     }
     this.patchStatus(node, message);
     this.patchReactions(node, message);
@@ -409,6 +434,19 @@ export class Transcript {
   }
 }
 
+/**
+ * Lines by `created_at` (ISO 8601 in UTC: compared as strings), equal times kept in their order;
+ * sorted in place, and only when out of order.
+ */
+export function inTimeOrder(lines) {
+  for (let i = 1; i < lines.length; i += 1) {
+    if (lines[i - 1].created_at > lines[i].created_at) {
+      return lines.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0));
+    }
+  }
+  return lines;
+}
+
 /** Whether two `reactions` lists show the same (the usual case: both absent or empty). */
 function sameReactions(a, b) {
   if (!a?.length && !b?.length) return true;
@@ -468,13 +506,17 @@ export function forwardedLabel(message) {
   return null;
 }
 
+// Formatters made once: toLocale*String makes one per call, which a long transcript feels.
+let timeFormat = null;
+let dateTimeFormat = null;
+
 function formatTime(iso) {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return "";
-  const sameDay = new Date().toDateString() === date.toDateString();
-  return sameDay
-    ? date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
-    : date.toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+  const now = new Date();
+  const sameDay = now.getDate() === date.getDate() && now.getMonth() === date.getMonth() && now.getFullYear() === date.getFullYear();
+  if (sameDay) return (timeFormat ??= new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit" })).format(date);
+  return (dateTimeFormat ??= new Intl.DateTimeFormat([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" })).format(date);
 }
 
 /** Only http(s) addresses become links or sources: never `javascript:` or `data:`. */
