@@ -121,6 +121,7 @@ test("Load earlier messages and idle moments draw older ones above, the view kep
   const before = await transcript().locator(".message").count();
   // The agent at the top of what is drawn: the button in sight, the first drawn message under it.
   await earlier.scrollIntoViewIfNeeded();
+  await transcript().screenshot({ path: join(shots, "transcript-long-02-earlier.png") });
   await transcript().locator(".message").first().evaluate((node) => (node.dataset.firstDrawn = "true"));
   const kept = transcript().locator(".message[data-first-drawn]");
   const top = await kept.evaluate((node) => node.getBoundingClientRect().top);
@@ -186,7 +187,7 @@ test("a status change patches its message in place: no other message node is reb
   });
   assert.deepEqual(kept, { count: MESSAGES + 1, rebuilt: 0, sameStatusElement: true });
   await reply.scrollIntoViewIfNeeded();
-  await transcript().screenshot({ path: join(shots, "transcript-long-02-read.png") });
+  await transcript().screenshot({ path: join(shots, "transcript-long-03-read.png") });
 });
 
 /** axe-core's violations in `selector` (null: the whole page); null without AXE_CORE. */
