@@ -8,8 +8,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use lambda_runtime::{Context, LambdaEvent};
 use notify_agent::{NotifyAgent, function_handler};
 use whatsapp_channel::adapters::{InMemoryChannelStore, ManualClock, RecordingNotifier};
-use whatsapp_channel::domain::Presence;
-use whatsapp_channel::ports::AgentStore;
+use whatsapp_channel::domain::{ConversationId, Presence};
+use whatsapp_channel::ports::{AgentStore, SessionKey, SessionStore, SessionTouch};
 use whatsapp_channel::testing::{event_text, t0};
 
 struct Harness {
@@ -31,6 +31,19 @@ fn harness(now: DateTime<Utc>) -> Harness {
         notifier,
         state,
     }
+}
+
+/// The conversation the `ttl-remove` fixtures' session held, as webhook-ingest created it.
+async fn seed_the_expired_conversation(store: &InMemoryChannelStore) {
+    let touch = SessionTouch {
+        key: SessionKey::parse("whatsapp:+14155238886", "whatsapp:+447700900123").unwrap(),
+        conversation_id: ConversationId::parse("01a20a57-f1b0-7342-9a4c-552c53ee9bf3").unwrap(),
+        at: t0(),
+        profile_name: Some("Zoë O'Brien".into()),
+        preview: None,
+        ad: None,
+    };
+    store.start_session(&touch, None).await.unwrap();
 }
 
 fn stream_event(name: &str) -> LambdaEvent<Event> {
@@ -112,6 +125,7 @@ async fn both_ttl_remove_events_tell_the_assigned_agent_the_window_closed() {
         "notify-agent.ttl-remove-without-identity",
     ] {
         let h = harness(t0() + TimeDelta::days(2));
+        seed_the_expired_conversation(&h.store).await;
         function_handler(&h.state, stream_event(name))
             .await
             .unwrap();
@@ -127,8 +141,20 @@ async fn both_ttl_remove_events_tell_the_assigned_agent_the_window_closed() {
 }
 
 #[tokio::test]
+async fn the_ttl_remove_of_an_erased_conversation_announces_nothing() {
+    // An erasure deletes the conversation and then its session: the removal names no one.
+    let h = harness(t0() + TimeDelta::days(2));
+    let response = function_handler(&h.state, stream_event("notify-agent.ttl-remove"))
+        .await
+        .unwrap();
+    assert!(response.batch_item_failures.is_empty());
+    assert!(h.notifier.published().is_empty());
+}
+
+#[tokio::test]
 async fn a_record_whose_publish_fails_is_reported_by_its_sequence_number_alone() {
     let h = harness(t0());
+    seed_the_expired_conversation(&h.store).await;
     h.store
         .set_presence(
             "agent-alice",
