@@ -4,6 +4,7 @@
 pub mod clock;
 pub mod dynamodb;
 pub mod eventbridge;
+pub mod https;
 pub mod live_push;
 pub mod memory;
 pub mod records_webhook;

@@ -116,7 +116,7 @@ impl HttpRecordsWebhook {
                 });
             }
         }
-        let mut builder = reqwest::Client::builder()
+        let mut builder = crate::adapters::https::client_builder()
             .connect_timeout(connect_timeout)
             .timeout(request_timeout)
             // A redirect would carry the signed request somewhere nobody configured.

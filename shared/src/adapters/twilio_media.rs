@@ -84,7 +84,7 @@ impl TwilioMediaFetcher {
         }
         let (base, _) = checked_base(&config.api_base_url)?;
         let loopback_allowed = is_loopback(&base);
-        let client = reqwest::Client::builder()
+        let client = crate::adapters::https::client_builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
             .build()

@@ -389,7 +389,7 @@ pub(crate) fn twilio_client(
         return Err(TwilioConfigError::EmptyAuthToken);
     }
     let (endpoint, loopback) = endpoint(&config.api_base_url, path)?;
-    let mut builder = reqwest::Client::builder()
+    let mut builder = crate::adapters::https::client_builder()
         .connect_timeout(connect_timeout)
         .timeout(request_timeout)
         .redirect(reqwest::redirect::Policy::none());
