@@ -132,17 +132,23 @@ impl AssistStore for InMemoryChannelStore {
         conversation: &ConversationId,
         limit: usize,
     ) -> Result<Vec<MessageRecord>, StoreError> {
-        let mut messages: Vec<MessageRecord> = self
-            .tables()
+        // Only the newest `limit` are cloned: a long conversation is read on every message.
+        let tables = self.tables();
+        let mut messages: Vec<&MessageRecord> = tables
             .messages
             .values()
             .filter(|m| {
                 m.conversation_id == conversation.as_str() && m.direction == Direction::Inbound
             })
-            .cloned()
             .collect();
-        messages.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
+        let newest_first = |a: &&MessageRecord, b: &&MessageRecord| {
+            (b.created_at, &b.id).cmp(&(a.created_at, &a.id))
+        };
+        if messages.len() > limit && limit > 0 {
+            messages.select_nth_unstable_by(limit - 1, newest_first);
+        }
         messages.truncate(limit);
-        Ok(messages)
+        messages.sort_by(newest_first);
+        Ok(messages.into_iter().cloned().collect())
     }
 }
