@@ -405,7 +405,9 @@ function startDesk(session, config) {
       // A message or its status changes no load; a conversation's or the agent's own change may.
       if (/^(conversation|agent)\./.test(event.event_type ?? "")) load.schedule();
       board?.schedule();
-      if (event.conversation_id && event.conversation_id === panel?.id) refreshOpen();
+      // A reply's status is patched from the frame; the conversation is read again otherwise.
+      const patched = event.event_type === "message.status" && panel?.liveStatus(event);
+      if (event.conversation_id && event.conversation_id === panel?.id && !patched) refreshOpen();
     },
   });
   live.start();

@@ -5,6 +5,7 @@ import { h, replaceChildren } from "./dom.js";
 import { customerName, phoneNumber } from "./customer.js";
 import { formatDuration, timeOfDay, urgency, windowAt } from "./clock.js";
 import { Transcript } from "./transcript.js";
+import { isFailure } from "./status.js";
 import { Composer, WINDOW_EXPIRED_TEXT } from "./composer.js";
 import { QuickReplies } from "./quickreplies.js";
 import { TypingThrottle, isUnread, latestInbound, seenMessageId, seenText } from "./typing.js";
@@ -104,6 +105,17 @@ export class ConversationPanel {
       if (event.message_id && event.message_sentiment) this.transcript.setSentiment(event.message_id, event.message_sentiment);
     }
     if (event.event_type === "conversation.suggestions") this.knowledge?.live(event);
+  }
+
+  /**
+   * A live `message.status` frame for this conversation, patched in place. True when nothing
+   * else is needed; false when the conversation should be read again: the message is not shown
+   * yet, or it failed (the frame has the code, the conversation also has Twilio's explanation).
+   */
+  liveStatus(event) {
+    if (event.conversation_id !== this.id || !event.message_id || !event.status) return false;
+    if (!this.transcript?.setStatus(event.message_id, event.status, event.error_code)) return false;
+    return !isFailure(event.status);
   }
 
   /** How many characters Message still takes, the selection (replaced by an insert) not counted. */

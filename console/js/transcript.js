@@ -291,6 +291,24 @@ export class Transcript {
     if (node) this.patchSentiment(node, sentiment);
   }
 
+  /**
+   * A live `message.status` frame: the reply's node (or its waiting place) follows at once.
+   * Returns whether the message is here, so that the caller can skip re-reading the whole
+   * conversation for it.
+   */
+  setStatus(messageId, status, errorCode = null) {
+    const changed = (message) => ({ ...message, status, error_code: errorCode ?? message.error_code ?? null });
+    const node = this.nodes.get(messageId);
+    if (node) {
+      this.patch(node, changed(node.message));
+      return true;
+    }
+    const waiting = this.pendingById.get(messageId);
+    if (waiting === undefined) return false;
+    this.pending[waiting] = changed(this.pending[waiting]);
+    return true;
+  }
+
   /** "Seen by you" under one message (`messageId`), or under none (null). */
   markSeen(messageId, text = "Seen by you") {
     if (this.seen?.id === messageId && this.seen?.text === text) return;

@@ -1,10 +1,11 @@
 // The live channel in the browser: a request reaches the console as a WebSocket frame and its
-// card appears, and an idle console with an open socket does not poll the queue.
+// card appears, an idle console with an open socket does not poll the queue, and a reply's status
+// frame is patched in place without reading the conversation again.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 
-import { launchChromium, sendInbound, startLocalApi } from "./local-api.mjs";
+import { BUSINESS, launchChromium, sendInbound, startLocalApi, twilioSignature } from "./local-api.mjs";
 
 let server;
 let browser;
@@ -77,6 +78,35 @@ test("a window.closing warning highlights the conversation and warns in its pane
   const frame = frames.find((f) => f.json.event_type === "window.closing");
   assert.equal(frame?.json.warning, "2h");
   await page.screenshot({ path: `${process.env.SCREENSHOT_DIR}/08-window-closing.png` });
+});
+
+test("a reply's status frame is patched in place, without reading the conversation again", async () => {
+  await page.getByRole("combobox", { name: "Message" }).fill("Yes, here. How can I help?");
+  const sent = page.waitForResponse(
+    (r) => r.request().method() === "POST" && /^\/conversations\/[^/]+\/messages$/.test(new URL(r.url()).pathname),
+  );
+  await page.getByRole("button", { name: "Send", exact: true }).click();
+  const sid = (await (await sent).json()).id;
+  const reply = page.locator(`.transcript .message[data-message-id="${sid}"]`);
+  await reply.getByText("Delivered").waitFor();
+  const reads = [];
+  const onRequest = (r) => {
+    if (r.method() === "GET" && /^\/conversations\/[^/]+$/.test(new URL(r.url()).pathname)) reads.push(r.url());
+  };
+  page.on("request", onRequest);
+  const url = `${server.base}/twilio/status`;
+  const params = { MessageSid: sid, MessageStatus: "read", SmsStatus: "read", AccountSid: "AC00000000000000000000000000000000", To: "whatsapp:+447700900078", From: BUSINESS };
+  const callback = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": twilioSignature(url, params) },
+    body: new URLSearchParams(params).toString(),
+  });
+  assert.ok(callback.status < 300, `status callback answered ${callback.status}`);
+  await reply.getByText("Read", { exact: true }).waitFor();
+  await page.waitForTimeout(300);
+  page.off("request", onRequest);
+  assert.ok(frames.some((f) => f.json.event_type === "message.status" && f.json.message_id === sid && f.json.status === "read"));
+  assert.deepEqual(reads, [], "the conversation was read again for a status its frame carried");
 });
 
 test("the page threw no error", () => {
