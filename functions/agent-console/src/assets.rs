@@ -13,6 +13,10 @@ pub struct Asset {
     pub bytes: &'static [u8],
     /// A strong ETag: the first 128 bits of the file's SHA-256, quoted.
     pub etag: String,
+    /// The same file gzipped at build time (build.rs).
+    pub gzip: &'static [u8],
+    /// The gzipped form's own strong ETag: `etag` with `-gzip` (another representation).
+    pub gzip_etag: String,
 }
 
 macro_rules! assets {
@@ -21,12 +25,13 @@ macro_rules! assets {
             $path,
             $content_type,
             include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../console/", $path)) as &[u8],
+            include_bytes!(concat!(env!("OUT_DIR"), "/gzip/", $path, ".gz")) as &[u8],
         )),*]
     };
 }
 
 /// Every file the console loads. `every_console_file_is_served` keeps this list complete.
-static FILES: [(&str, &str, &[u8]); 43] = assets![
+static FILES: [(&str, &str, &[u8], &[u8]); 43] = assets![
     "index.html" => "text/html; charset=utf-8",
     "styles.css" => "text/css; charset=utf-8",
     "assist.css" => "text/css; charset=utf-8",
@@ -75,11 +80,16 @@ static FILES: [(&str, &str, &[u8]); 43] = assets![
 static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
     FILES
         .iter()
-        .map(|&(path, content_type, bytes)| Asset {
-            path,
-            content_type,
-            bytes,
-            etag: etag(bytes),
+        .map(|&(path, content_type, bytes, gzip)| {
+            let etag = etag(bytes);
+            Asset {
+                path,
+                content_type,
+                bytes,
+                gzip_etag: format!("{}-gzip\"", etag.trim_end_matches('"')),
+                etag,
+                gzip,
+            }
         })
         .collect()
 });

@@ -135,6 +135,9 @@ fn file(request: &Request, name: &str, config: &ConsoleConfig) -> Response<Body>
     let Some(asset) = assets::find(name) else {
         return not_found();
     };
+    let gzip = accepts_gzip(request);
+    let etag = if gzip { &asset.gzip_etag } else { &asset.etag };
+    // Either form's tag names this version of the file.
     let fresh = request
         .headers()
         .get_all(header::IF_NONE_MATCH)
@@ -142,12 +145,21 @@ fn file(request: &Request, name: &str, config: &ConsoleConfig) -> Response<Body>
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .any(|tag| {
-            let tag = tag.trim();
-            tag == "*" || tag.trim_start_matches("W/") == asset.etag
+            let tag = tag.trim().trim_start_matches("W/");
+            tag == "*" || tag == asset.etag || tag == asset.gzip_etag
         });
     let mut response = if fresh {
         let mut r = Response::new(Body::Empty);
         *r.status_mut() = StatusCode::NOT_MODIFIED;
+        r
+    } else if gzip {
+        let mut r = Response::new(Body::Binary(asset.gzip.to_vec()));
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(asset.content_type),
+        );
+        r.headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
         r
     } else {
         let mut r = Response::new(match std::str::from_utf8(asset.bytes) {
@@ -161,9 +173,11 @@ fn file(request: &Request, name: &str, config: &ConsoleConfig) -> Response<Body>
         r
     };
     let headers = response.headers_mut();
-    if let Ok(etag) = HeaderValue::from_str(&asset.etag) {
+    if let Ok(etag) = HeaderValue::from_str(etag) {
         headers.insert(header::ETAG, etag);
     }
+    // Caches keep the two forms apart.
+    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(REVALIDATE));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -179,6 +193,30 @@ fn file(request: &Request, name: &str, config: &ConsoleConfig) -> Response<Body>
         headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
     response
+}
+
+/// Whether `Accept-Encoding` takes gzip: `gzip` listed without `q=0`, or else `*` so listed.
+fn accepts_gzip(request: &Request) -> bool {
+    let codings: Vec<(String, bool)> = request
+        .headers()
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|coding| {
+            let mut parts = coding.split(';');
+            let name = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let refused = parts.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (name, !refused)
+        })
+        .collect();
+    let taken = |name: &str| codings.iter().find(|(n, _)| n == name).map(|(_, ok)| *ok);
+    taken("gzip").or_else(|| taken("*")).unwrap_or(false)
 }
 
 #[cfg(test)]

@@ -136,3 +136,96 @@ fn a_head_request_gets_the_headers_without_the_body() {
     assert!(response.headers().contains_key(header::ETAG));
     assert_eq!(text(response.body()), "");
 }
+
+fn with_accept_encoding(path: &str, value: &str) -> Request {
+    let mut request = get(path);
+    request
+        .headers_mut()
+        .insert(header::ACCEPT_ENCODING, value.parse().unwrap());
+    request
+}
+
+fn gunzip(bytes: &[u8]) -> String {
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(bytes), &mut text).unwrap();
+    text
+}
+
+#[test]
+fn a_browser_that_accepts_gzip_gets_the_file_gzipped_with_its_own_etag() {
+    let plain = function_handler(&ConsoleConfig::Local, &get("/console/js/app.js"));
+    let zipped = function_handler(
+        &ConsoleConfig::Local,
+        &with_accept_encoding("/console/js/app.js", "gzip, deflate, br, zstd"),
+    );
+    assert_eq!(zipped.status(), StatusCode::OK);
+    let headers = zipped.headers();
+    assert_eq!(headers[header::CONTENT_ENCODING], "gzip");
+    assert_eq!(
+        headers[header::CONTENT_TYPE],
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(headers[header::VARY], "Accept-Encoding");
+    assert_eq!(plain.headers()[header::VARY], "Accept-Encoding");
+    assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
+    assert_ne!(headers[header::ETAG], plain.headers()[header::ETAG]);
+    let Body::Binary(bytes) = zipped.body() else {
+        panic!("a gzipped body is binary");
+    };
+    let original = text(plain.body());
+    assert_eq!(gunzip(bytes), original);
+    assert!(
+        bytes.len() * 2 < original.len(),
+        "{} bytes gzipped of {}",
+        bytes.len(),
+        original.len()
+    );
+}
+
+#[test]
+fn gzip_refused_by_q_0_or_not_listed_gets_the_plain_file() {
+    for value in ["identity", "gzip;q=0", "gzip; q=0.0, *", "br", "*;q=0"] {
+        let response = function_handler(
+            &ConsoleConfig::Local,
+            &with_accept_encoding("/console/js/app.js", value),
+        );
+        assert!(
+            response.headers().get(header::CONTENT_ENCODING).is_none(),
+            "{value}"
+        );
+        assert!(matches!(response.body(), Body::Text(_)), "{value}");
+    }
+    for value in ["GZIP", "br;q=1.0, gzip;q=0.8", "*"] {
+        let response = function_handler(
+            &ConsoleConfig::Local,
+            &with_accept_encoding("/console/js/app.js", value),
+        );
+        assert_eq!(
+            response.headers()[header::CONTENT_ENCODING],
+            "gzip",
+            "{value}"
+        );
+    }
+}
+
+#[test]
+fn either_forms_etag_revalidates_to_304() {
+    let plain = function_handler(&ConsoleConfig::Local, &get("/console/styles.css"));
+    let mut again = with_accept_encoding("/console/styles.css", "gzip");
+    again
+        .headers_mut()
+        .insert(header::IF_NONE_MATCH, plain.headers()[header::ETAG].clone());
+    let response = function_handler(&ConsoleConfig::Local, &again);
+    assert_eq!(response.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(text(response.body()), "");
+}
+
+#[test]
+fn every_embedded_file_gzipped_at_build_time_is_the_same_file() {
+    for asset in agent_console::assets::all() {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(asset.gzip), &mut bytes)
+            .unwrap();
+        assert!(bytes == asset.bytes, "{} differs from its gzip", asset.path);
+    }
+}
