@@ -33,6 +33,16 @@ fn tls_config() -> Option<&'static ClientConfig> {
         .as_ref()
 }
 
+/// Builds the shared configuration on a thread of its own, so that reading the system's roots
+/// overlaps the rest of init (the SDK's configuration, the DynamoDB warm-up's round trip). Called
+/// first thing in the `main` of each function that calls Twilio; the first [`client_builder`]
+/// then finds it ready, or waits for it.
+pub fn prepare_in_background() {
+    std::thread::spawn(|| {
+        tls_config();
+    });
+}
+
 /// A client builder on the process's shared TLS configuration.
 pub fn client_builder() -> reqwest::ClientBuilder {
     let builder = reqwest::Client::builder();
