@@ -3,7 +3,10 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Request, RequestExt};
 use whatsapp_channel::app::desk::customers;
-use whatsapp_channel::app::desk::search::{InvalidSearch, parse_search, search as run_search};
+use whatsapp_channel::app::desk::search::{
+    InvalidSearch, MAX_RECORD_CONVERSATIONS, linked_conversations, parse_search,
+    search as run_search,
+};
 use whatsapp_channel::domain::WhatsAppAddress;
 use whatsapp_channel::http::{ApiError, json};
 
@@ -27,12 +30,13 @@ pub(crate) async fn customer(state: &AgentApi, raw_address: &str) -> Answer {
     Ok(json(StatusCode::OK, &summary))
 }
 
-/// `GET /search?q=…`: messages of every conversation, closed ones included, newest first.
+/// `GET /search?q=…`: messages of every conversation, closed ones included, newest first;
+/// `GET /search?record=SYSTEM:ID` without `q`: that record's conversations, newest first.
 pub(crate) async fn search(state: &AgentApi, request: &Request) -> Answer {
     let query = request.query_string_parameters();
     let parsed = parse_search(|name| query.first(name).map(str::to_owned)).map_err(|e| {
         let code = match e {
-            InvalidSearch::Query => "invalid_query",
+            InvalidSearch::Nothing | InvalidSearch::Query => "invalid_query",
             InvalidSearch::TooManyWords => "too_many_words",
             InvalidSearch::Customer => "invalid_customer",
             InvalidSearch::Time => "invalid_time",
@@ -46,9 +50,16 @@ pub(crate) async fn search(state: &AgentApi, request: &Request) -> Answer {
     // `record=SYSTEM:ID`: the search keeps to the conversations linked to it (at most 500,
     // as `GET /conversations?record=` lists).
     if let Some((system, id)) = &parsed.record {
-        let linked = state.store.linked(system, id, 500).await?;
+        let linked = state
+            .store
+            .linked(system, id, MAX_RECORD_CONVERSATIONS)
+            .await?;
         parsed.within = Some(linked.into_iter().collect());
     }
-    let page = run_search(state.store.as_ref(), &parsed).await?;
+    let page = if parsed.terms.is_empty() {
+        linked_conversations(state.store.as_ref(), &parsed).await?
+    } else {
+        run_search(state.store.as_ref(), &parsed).await?
+    };
     Ok(json(StatusCode::OK, &page))
 }

@@ -2,8 +2,11 @@
 //! dispositions, an agent's wrap-up with tags and a linked record, and the conversations a tag
 //! or a record finds (and no other).
 
+use agent_api::{AgentApi, function_handler};
 use local_api::StoreChoice;
 use serde_json::{Value, json};
+use whatsapp_channel::ports::{ChannelStore, RecordLink};
+use whatsapp_channel::testing::{event_for_conversation, event_text, new_sid, t0};
 
 use crate::helpers::local::{Local, a_customer, dynamodb_local, encoded};
 
@@ -211,6 +214,74 @@ async fn a_wrap_up_with_tags_and_a_record_is_found_by_each_on_dynamodb_local() {
     a_wrap_up_with_tags_and_a_record_is_found_by_each(dynamodb_local("outcomes")).await;
 }
 
+/// `GET /search?record=` without `q`: the record's conversations, newest first, each as its
+/// newest message; neither `q` nor `record` is a 400 that says so.
+async fn a_record_alone_finds_its_conversations_by_search(store: StoreChoice) {
+    let local = Local::start_with(store, None).await;
+    let older = accepted(&local, "alice").await;
+    let unrelated = accepted(&local, "bob").await;
+    let newer = accepted(&local, "bob").await;
+    for (id, case) in [
+        (&older, "CASE-42"),
+        (&newer, "CASE-42"),
+        (&unrelated, "CASE-7"),
+    ] {
+        let (status, body) = local
+            .post(
+                &format!("/conversations/{id}/records"),
+                "carol",
+                json!({"system": "crm", "id": case}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let (status, sent) = local
+        .post(
+            &format!("/conversations/{newer}/messages"),
+            "bob",
+            json!({"body": "Your case is CASE-42"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{sent}");
+
+    let path = format!("/search?record={}", encoded("crm:CASE-42"));
+    let (status, found) = local.get(&path, "dave").await;
+    assert_eq!(status, 200, "{found}");
+    let results = found["results"].as_array().unwrap();
+    let conversations: Vec<&str> = results
+        .iter()
+        .map(|r| r["conversation_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(conversations, [newer.as_str(), older.as_str()], "{found}");
+    assert_eq!(results[0]["message_id"], sent["id"], "{found}");
+    assert_eq!(results[0]["snippet"], "Your case is CASE-42");
+    assert_eq!(results[0]["direction"], "outbound");
+    assert_eq!(results[1]["snippet"], "My parcel never arrived");
+    assert!(found["cursor"].is_null(), "{found}");
+    // Narrowed like a search: by the agent of the conversation.
+    let (_, alices) = local.get(&format!("{path}&agent=alice"), "dave").await;
+    assert_eq!(alices["results"].as_array().unwrap().len(), 1, "{alices}");
+    assert_eq!(alices["results"][0]["conversation_id"], older.as_str());
+
+    let (status, body) = local.get("/search", "dave").await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"], "invalid_query");
+    assert!(
+        body["message"].as_str().unwrap().contains("record"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_record_alone_finds_its_conversations_by_search_on_the_embedded_store() {
+    a_record_alone_finds_its_conversations_by_search(StoreChoice::Embedded).await;
+}
+
+#[tokio::test]
+async fn a_record_alone_finds_its_conversations_by_search_on_dynamodb_local() {
+    a_record_alone_finds_its_conversations_by_search(dynamodb_local("record-search")).await;
+}
+
 const CSAT_SID: &str = "HXa1b2c3d4e5f60718293a4b5c6d7e8f90";
 
 async fn twilio_messages(local: &Local) -> Vec<Value> {
@@ -416,4 +487,94 @@ async fn a_wrap_up_hold_that_runs_out_offers_the_agent_what_waits_on_the_embedde
 #[tokio::test]
 async fn a_wrap_up_hold_that_runs_out_offers_the_agent_what_waits_on_dynamodb_local() {
     a_wrap_up_hold_that_runs_out_offers_the_agent_what_waits(dynamodb_local("wrap-up-end")).await;
+}
+
+/// What `docs/data-model.md` says an export and a record's search cost, counted on DynamoDB
+/// Local: a conversation of two messages, a linked record, a note.
+#[tokio::test]
+async fn an_export_and_a_search_by_record_cost_what_the_access_pattern_table_says() {
+    let d = crate::helpers::dynamo().await;
+    let store: std::sync::Arc<dyn ChannelStore> = d.store.clone();
+    let webhook = crate::helpers::Webhook::new(store.clone());
+    let customer = a_customer();
+    webhook.text(&new_sid(), &customer, "Hello").await;
+    webhook.text(&new_sid(), &customer, "Any news?").await;
+    let id = store.customer_conversations(&customer, 1).await.unwrap()[0]
+        .id
+        .clone();
+    let parsed = whatsapp_channel::domain::ConversationId::parse(&id).unwrap();
+    store
+        .accept(&parsed, "agent-alice", true, t0())
+        .await
+        .unwrap();
+    store
+        .link_record(&RecordLink {
+            conversation_id: id.clone(),
+            system: "crm".into(),
+            id: "CASE-42".into(),
+            url: None,
+            linked_by: "agent-alice".into(),
+            linked_at: t0(),
+        })
+        .await
+        .unwrap();
+    let api = AgentApi::new(store.clone(), webhook.clock.clone());
+
+    d.requests.take();
+    let response = function_handler(
+        &api,
+        event_for_conversation("agent-api.export-conversation", &id),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 200);
+    let mut export = d.requests.take();
+    export.sort();
+    // GetItem conversation, Query messages, BatchGetItem session and contact, Query the
+    // conversation's partition (notes, events, records) and SCRIPTS; PutItem the audit entry.
+    assert_eq!(
+        export,
+        [
+            "BatchGetItem",
+            "BatchGetItem",
+            "GetItem",
+            "PutItem",
+            "Query",
+            "Query",
+            "Query"
+        ],
+        "export"
+    );
+
+    let mut search: Value = serde_json::from_str(&event_text("agent-api.search")).unwrap();
+    search["rawQueryString"] = "record=crm%3ACASE-42".into();
+    search["queryStringParameters"] = json!({"record": "crm:CASE-42"});
+    let request = lambda_http::request::from_str(&search.to_string()).unwrap();
+    let response = function_handler(&api, request).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        whatsapp_channel::testing::body_json(&response)["results"][0]["conversation_id"],
+        id.as_str()
+    );
+    // Query the record's links, BatchGetItem their conversations, Query the newest message.
+    assert_eq!(
+        d.requests.take(),
+        ["Query", "BatchGetItem", "Query"],
+        "search by record"
+    );
+
+    // The queue by record: Query the links, BatchGetItem the conversations, then the
+    // conversation's session and contact.
+    let mut list: Value =
+        serde_json::from_str(&event_text("agent-api.list-conversations")).unwrap();
+    list["rawQueryString"] = "record=crm%3ACASE-42".into();
+    list["queryStringParameters"] = json!({"record": "crm:CASE-42"});
+    let request = lambda_http::request::from_str(&list.to_string()).unwrap();
+    let response = function_handler(&api, request).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        d.requests.take(),
+        ["Query", "BatchGetItem", "BatchGetItem", "BatchGetItem"],
+        "the queue by record"
+    );
 }

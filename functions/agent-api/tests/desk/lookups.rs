@@ -194,3 +194,120 @@ async fn search_narrows_by_agent_and_time() {
     let earlier = body_json(&h.call(search("q=zebra42&to=2026-11-23T10:01:00Z")).await);
     assert_eq!(earlier["results"].as_array().unwrap().len(), 1);
 }
+
+/// Links `crm:{case}` to conversation `id` in the store.
+async fn link(h: &crate::Harness, id: &str, case: &str) {
+    use whatsapp_channel::ports::{OutcomeStore, RecordLink};
+    h.store
+        .link_record(&RecordLink {
+            conversation_id: id.into(),
+            system: "crm".into(),
+            id: case.into(),
+            url: None,
+            linked_by: "agent-alice".into(),
+            linked_at: t0(),
+        })
+        .await
+        .unwrap();
+}
+
+fn conversation_ids(page: &serde_json::Value) -> Vec<&str> {
+    page["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["conversation_id"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_record_alone_finds_its_conversations_newest_first_a_page_at_a_time() {
+    let mut h = harness();
+    let mut ids = Vec::new();
+    for (minute, customer) in [
+        "whatsapp:+447700900201",
+        "whatsapp:+447700900202",
+        "whatsapp:+447700900203",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        h.clock
+            .set(t0() + chrono::TimeDelta::minutes(minute as i64));
+        ids.push(h.inbound(customer, "Where is my parcel?").await);
+    }
+    let (oldest, middle, newest) = (&ids[0], &ids[1], &ids[2]);
+    link(&h, oldest, "CASE-42").await;
+    link(&h, newest, "CASE-42").await;
+    link(&h, middle, "CASE-1").await;
+    // The newest conversation's customer writes again: its result is that message.
+    h.clock.set(t0() + chrono::TimeDelta::minutes(5));
+    h.inbound("whatsapp:+447700900203", "Any news on CASE-42?")
+        .await;
+
+    let response = h.call(search("record=crm%3ACASE-42")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = body_json(&response);
+    assert_eq!(
+        conversation_ids(&page),
+        [newest.as_str(), oldest.as_str()],
+        "{page}"
+    );
+    let first = &page["results"][0];
+    assert_eq!(first["snippet"], "Any news on CASE-42?", "{page}");
+    assert_eq!(first["created_at"], "2026-11-23T10:05:00.000Z");
+    assert_eq!(first["customer"], "whatsapp:+447700900203");
+    assert_eq!(first["direction"], "inbound");
+    assert!(
+        first["message_id"].as_str().unwrap().starts_with("SM"),
+        "{page}"
+    );
+    assert!(page["cursor"].is_null(), "{page}");
+
+    // A page at a time: the cursor leads to the older one, and no further.
+    let one = body_json(&h.call(search("record=crm%3ACASE-42&limit=1")).await);
+    assert_eq!(conversation_ids(&one), [newest.as_str()], "{one}");
+    let cursor: String =
+        form_urlencoded::byte_serialize(one["cursor"].as_str().unwrap().as_bytes()).collect();
+    let two = body_json(
+        &h.call(search(&format!(
+            "record=crm%3ACASE-42&limit=1&cursor={cursor}"
+        )))
+        .await,
+    );
+    assert_eq!(conversation_ids(&two), [oldest.as_str()], "{two}");
+    assert!(two["cursor"].is_null(), "{two}");
+
+    // Filters narrow the record's conversations; another record finds its own.
+    let by_customer = body_json(
+        &h.call(search(
+            "record=crm%3ACASE-42&customer=whatsapp%3A%2B447700900201",
+        ))
+        .await,
+    );
+    assert_eq!(conversation_ids(&by_customer), [oldest.as_str()]);
+    let started_late = body_json(
+        &h.call(search("record=crm%3ACASE-42&from=2026-11-23T10:01:00Z"))
+            .await,
+    );
+    assert_eq!(conversation_ids(&started_late), [newest.as_str()]);
+    let nobody = body_json(&h.call(search("record=crm%3ACASE-42&agent=agent-bob")).await);
+    assert!(conversation_ids(&nobody).is_empty(), "{nobody}");
+    let other = body_json(&h.call(search("record=crm%3ACASE-1")).await);
+    assert_eq!(conversation_ids(&other), [middle.as_str()]);
+    let none = body_json(&h.call(search("record=crm%3ACASE-404")).await);
+    assert_eq!(none["results"], serde_json::json!([]), "{none}");
+}
+
+#[tokio::test]
+async fn a_search_with_neither_words_nor_a_record_says_it_needs_one() {
+    let h = harness();
+    let response = h.call(search("customer=whatsapp%3A%2B447700900123")).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body = body_json(&response);
+    assert_eq!(body["error"], "invalid_query", "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("record"),
+        "{body}"
+    );
+}

@@ -7,8 +7,11 @@
 //!
 //! The cost of one answer is bounded: at most [`MAX_WORDS`] words, and [`MAX_PAGES_PER_SHARD`]
 //! pages of the index. An answer the page cap cut short carries a cursor like a full one.
+//!
+//! `record=SYSTEM:ID` without words answers that record's conversations instead
+//! ([`linked_conversations`]): one result each, its newest message, newest conversation first.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use futures_util::future::try_join_all;
@@ -17,9 +20,10 @@ use serde::Serialize;
 use crate::app::views::rfc3339;
 use crate::domain::search::{snippet, terms};
 use crate::domain::{ConversationId, MessageSid, WhatsAppAddress};
+use crate::ports::desk::position;
 use crate::ports::{
-    ChangeKind, ChannelStore, Direction, FoundMessage, SearchIndex, StoreError, StoredItem,
-    StreamChange, TermEntry, TermQuery,
+    ChangeKind, ChannelStore, ConversationRecord, Direction, FoundMessage, SearchIndex, StoreError,
+    StoredItem, StreamChange, TermEntry, TermQuery,
 };
 
 /// Results per page, by default and at most.
@@ -32,11 +36,14 @@ pub const MAX_WORDS: usize = 8;
 /// caller continues from it.
 pub const MAX_PAGES_PER_SHARD: usize = 3;
 const SNIPPET_CHARS: usize = 160;
+/// The conversations of one record a search reads (`record=`), newest first: as many as
+/// `GET /conversations?record=` lists at most.
+pub const MAX_RECORD_CONVERSATIONS: usize = 500;
 
 /// A search, validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchRequest {
-    /// Folded terms, all required.
+    /// Folded terms, all required; none when `record` alone is given.
     pub terms: Vec<String>,
     pub customer: Option<WhatsAppAddress>,
     pub agent: Option<String>,
@@ -54,6 +61,8 @@ pub struct SearchRequest {
 /// Why a search is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidSearch {
+    #[error("give q (words to search for), record (SYSTEM:ID, e.g. crm:CASE-42) or both")]
+    Nothing,
     #[error("q must hold at least one word of two or more letters or digits")]
     Query,
     #[error(
@@ -75,15 +84,22 @@ pub enum InvalidSearch {
 
 /// Reads the query string's parameters.
 pub fn parse_search(get: impl Fn(&str) -> Option<String>) -> Result<SearchRequest, InvalidSearch> {
-    let q = get("q").unwrap_or_default();
-    let terms = if q.chars().count() > 200 {
-        Vec::new()
-    } else {
-        terms(&q)
+    let record = get("record")
+        .filter(|r| !r.is_empty())
+        .map(|r| {
+            crate::domain::outcomes::RecordRef::parse_query(&r).map_err(|_| InvalidSearch::Record)
+        })
+        .transpose()?;
+    // Words, unless a record alone is asked for; a `q` given must hold a word.
+    let terms = match get("q").filter(|q| !q.is_empty()) {
+        None if record.is_some() => Vec::new(),
+        None => return Err(InvalidSearch::Nothing),
+        Some(q) if q.chars().count() > 200 => return Err(InvalidSearch::Query),
+        Some(q) => match terms(&q) {
+            words if words.is_empty() => return Err(InvalidSearch::Query),
+            words => words,
+        },
     };
-    if terms.is_empty() {
-        return Err(InvalidSearch::Query);
-    }
     if terms.len() > MAX_WORDS {
         return Err(InvalidSearch::TooManyWords);
     }
@@ -121,12 +137,6 @@ pub fn parse_search(get: impl Fn(&str) -> Option<String>) -> Result<SearchReques
         Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
         Some(_) => return Err(InvalidSearch::Limit),
     };
-    let record = get("record")
-        .filter(|r| !r.is_empty())
-        .map(|r| {
-            crate::domain::outcomes::RecordRef::parse_query(&r).map_err(|_| InvalidSearch::Record)
-        })
-        .transpose()?;
     Ok(SearchRequest {
         terms,
         customer,
@@ -215,6 +225,116 @@ pub async fn search(
         .map(|entry| result(entry, messages.get(&entry.message_id), driver))
         .collect();
     Ok(SearchPage { results, cursor })
+}
+
+/// `record=` without words: the record's conversations (`request.within`, resolved by the
+/// caller), newest first, one result each: its newest message. `customer` and `agent` narrow
+/// them as they narrow a search, `from`/`to` bound when a conversation started; a conversation
+/// being erased is left out. A page reads its conversations (one `BatchGetItem` per `limit`
+/// of them, or per 100 with a filter), then each kept one's newest message (one `Query` each,
+/// at once).
+pub async fn linked_conversations(
+    store: &dyn ChannelStore,
+    request: &SearchRequest,
+) -> Result<SearchPage, StoreError> {
+    let mut page = SearchPage {
+        results: Vec::new(),
+        cursor: None,
+    };
+    let Some(within) = &request.within else {
+        return Ok(page);
+    };
+    // Conversation ids are UUIDv7s: their order is their creation's, so the cursor's id is
+    // where the previous page ended.
+    let after = request
+        .cursor
+        .as_deref()
+        .and_then(|c| c.split_once('#'))
+        .map(|(_, id)| id);
+    let candidates: Vec<String> = within
+        .iter()
+        .rev()
+        .filter(|id| after.is_none_or(|after| id.as_str() < after))
+        .filter(|id| ConversationId::parse(id).is_ok())
+        .cloned()
+        .collect();
+    let limit = request.limit.max(1);
+    // Unfiltered, a page's conversations are all kept: read just those. Filtered, read 100 at
+    // a time (one `BatchGetItem`'s most), so even 500 links cost at most 5.
+    let filtered = request.customer.is_some()
+        || request.agent.is_some()
+        || request.from.is_some()
+        || request.to.is_some();
+    let chunk = if filtered { 100 } else { limit };
+    let mut kept: Vec<(ConversationId, ConversationRecord)> = Vec::new();
+    let mut examined = 0;
+    'chunks: for chunk in candidates.chunks(chunk) {
+        let mut found: HashMap<String, ConversationRecord> = store
+            .result_conversations(chunk)
+            .await?
+            .into_iter()
+            .map(|c| (c.id.clone(), c))
+            .collect();
+        for id in chunk {
+            examined += 1;
+            let Some(conversation) = found.remove(id).filter(|c| keeps(request, c)) else {
+                continue;
+            };
+            let Ok(parsed) = ConversationId::parse(id) else {
+                continue;
+            };
+            kept.push((parsed, conversation));
+            if kept.len() == limit {
+                if examined < candidates.len() {
+                    page.cursor = kept.last().map(|(_, c)| position(c.started_at, &c.id));
+                }
+                break 'chunks;
+            }
+        }
+    }
+    let newest = try_join_all(kept.iter().map(|(id, _)| store.last_message(id))).await?;
+    // A conversation always holds its first message; one without any is being erased.
+    page.results = kept
+        .into_iter()
+        .zip(newest)
+        .filter_map(|((_, conversation), message)| {
+            let message = message?;
+            Some(SearchResult {
+                conversation_id: conversation.id,
+                snippet: opening(message.body.as_deref().unwrap_or_default()),
+                message_id: message.id,
+                created_at: rfc3339(message.created_at),
+                customer: conversation.customer,
+                direction: Some(message.direction),
+            })
+        })
+        .collect();
+    Ok(page)
+}
+
+/// Whether a record's conversation passes the search's filters.
+fn keeps(request: &SearchRequest, c: &ConversationRecord) -> bool {
+    !c.erasing
+        && request
+            .customer
+            .as_ref()
+            .is_none_or(|customer| customer.as_str() == c.customer)
+        && request
+            .agent
+            .as_deref()
+            .is_none_or(|agent| c.assigned_agent.as_deref() == Some(agent))
+        && request.from.is_none_or(|from| c.started_at >= from)
+        && request.to.is_none_or(|to| c.started_at <= to)
+}
+
+/// A message's first [`SNIPPET_CHARS`] characters, `…` when it goes on.
+fn opening(text: &str) -> String {
+    let mut chars = text.chars();
+    let mut out: String = chars.by_ref().take(SNIPPET_CHARS).collect();
+    if chars.next().is_some() {
+        out.push('…');
+    }
+    out
 }
 
 /// The candidates that hold every other word and, with `agent`, belong to that agent's
@@ -338,6 +458,40 @@ mod tests {
     fn repeated_words_and_single_letters_do_not_count_against_the_cap() {
         let q = format!("{} a b c d e f g h i j", "order ".repeat(20));
         assert_eq!(parsed(&q).unwrap().terms, vec!["order"]);
+    }
+
+    fn parsed_from(pairs: &[(&str, &str)]) -> Result<SearchRequest, InvalidSearch> {
+        parse_search(|name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        })
+    }
+
+    #[test]
+    fn a_record_alone_is_a_search_without_words() {
+        let request = parsed_from(&[("record", "crm:CASE-42")]).unwrap();
+        assert!(request.terms.is_empty());
+        assert_eq!(request.record, Some(("crm".into(), "CASE-42".into())));
+        let both = parsed_from(&[("q", "parcel"), ("record", "crm:CASE-42")]).unwrap();
+        assert_eq!(both.terms, vec!["parcel"]);
+    }
+
+    #[test]
+    fn neither_words_nor_a_record_is_refused_and_says_so() {
+        assert_eq!(parsed_from(&[]), Err(InvalidSearch::Nothing));
+        assert_eq!(parsed_from(&[("q", "")]), Err(InvalidSearch::Nothing));
+        assert!(InvalidSearch::Nothing.to_string().contains("record"));
+        // A `q` given must hold a word, with a record too; a bad record is named.
+        assert_eq!(
+            parsed_from(&[("q", "!!"), ("record", "crm:CASE-42")]),
+            Err(InvalidSearch::Query)
+        );
+        assert_eq!(
+            parsed_from(&[("record", "CASE-42")]),
+            Err(InvalidSearch::Record)
+        );
     }
 
     #[test]
