@@ -31,21 +31,21 @@ impl EventBridgeBus {
     }
 }
 
+/// One event as EventBridge takes it: on `bus`, from [`SOURCE`], its name as `detail-type`.
+fn entry(bus: &str, event: &BusEvent) -> PutEventsRequestEntry {
+    PutEventsRequestEntry::builder()
+        .event_bus_name(bus)
+        .source(SOURCE)
+        .detail_type(event.detail_type)
+        .detail(event.detail.to_string())
+        .build()
+}
+
 #[async_trait]
 impl EventBus for EventBridgeBus {
     async fn put(&self, events: &[BusEvent]) -> Result<(), BusError> {
         for chunk in events.chunks(10) {
-            let entries = chunk
-                .iter()
-                .map(|e| {
-                    PutEventsRequestEntry::builder()
-                        .event_bus_name(&self.bus)
-                        .source(SOURCE)
-                        .detail_type(e.detail_type)
-                        .detail(e.detail.to_string())
-                        .build()
-                })
-                .collect();
+            let entries = chunk.iter().map(|e| entry(&self.bus, e)).collect();
             let out = self
                 .client
                 .put_events()
@@ -86,5 +86,29 @@ impl EventBus for RecordingBus {
             all.extend_from_slice(events);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_goes_on_the_bus_from_whatsapp_channel_named_by_its_detail_type() {
+        let detail = serde_json::json!({"version": 1, "event_id": "record-7#conversation.closed"});
+        let event = BusEvent {
+            detail_type: "conversation.closed",
+            detail: detail.clone(),
+        };
+        let entry = entry("whatsapp-channel-conversations", &event);
+        assert_eq!(entry.source(), Some("whatsapp-channel"));
+        assert_eq!(entry.detail_type(), Some("conversation.closed"));
+        assert_eq!(
+            entry.event_bus_name(),
+            Some("whatsapp-channel-conversations")
+        );
+        let sent: serde_json::Value =
+            serde_json::from_str(entry.detail().unwrap_or_default()).unwrap_or_default();
+        assert_eq!(sent, detail);
     }
 }
