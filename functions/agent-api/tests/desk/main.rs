@@ -96,4 +96,5 @@ pub(crate) fn caller(value: &mut serde_json::Value, agent: &str, groups: Option<
 mod assist;
 mod conversation;
 mod lookups;
+mod outcomes;
 mod privacy;
