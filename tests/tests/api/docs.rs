@@ -1,5 +1,5 @@
 //! The documentation kept true to the code: README.md is the front door (short, the two commands
-//! first, a link to every docs file), each `docs/*.md` says who it is for, `docs/api.md` lists
+//! first, a link to every docs file, a CRM's subscription to the bus that matches the stack), each `docs/*.md` says who it is for, `docs/api.md` lists
 //! exactly the OpenAPI document's operations, and `docs/deploy.md` names every variable the code
 //! reads.
 
@@ -241,4 +241,88 @@ fn the_variable_scan_finds_the_readers_this_code_uses() {
         found,
         ["A_B", "RUST_LOG", "TABLE_NAME", "TWILIO_AUTH_TOKEN", "X1"]
     );
+}
+
+/// The README's YAML block that subscribes a CRM: CloudFormation resources in its JSON form.
+fn readme_crm_subscription() -> (usize, serde_json::Value) {
+    let readme = read("README.md");
+    let blocks: Vec<&str> = readme
+        .split("```yaml\n")
+        .skip(1)
+        .filter_map(|rest| rest.split("\n```").next())
+        .filter(|block| block.contains("AWS::Events::ApiDestination"))
+        .collect();
+    assert_eq!(
+        blocks.len(),
+        1,
+        "README.md shows one YAML block with an API destination"
+    );
+    let yaml: serde_norway::Value =
+        serde_norway::from_str(blocks[0]).expect("the README's YAML block parses");
+    (
+        blocks[0].lines().count(),
+        crate::template::cloudformation(yaml),
+    )
+}
+
+#[test]
+fn the_readme_shows_a_crm_subscribing_to_the_bus_through_an_api_destination() {
+    let (lines, resources) = readme_crm_subscription();
+    assert!((10..=20).contains(&lines), "{lines} lines");
+    let of_type = |wanted: &str| -> (String, serde_json::Value) {
+        let found: Vec<(&String, &serde_json::Value)> = resources
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, r)| r["Type"] == wanted)
+            .collect();
+        assert_eq!(found.len(), 1, "one {wanted} in {resources}");
+        (found[0].0.clone(), found[0].1["Properties"].clone())
+    };
+    let (connection, _) = of_type("AWS::Events::Connection");
+    let (destination, properties) = of_type("AWS::Events::ApiDestination");
+    assert_eq!(
+        properties["ConnectionArn"],
+        serde_json::json!({"Fn::GetAtt": [connection, "Arn"]})
+    );
+    assert!(
+        properties["InvocationEndpoint"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("https://")),
+        "{properties}"
+    );
+    let (_, rule) = of_type("AWS::Events::Rule");
+    // The stack's bus (`{stack}-conversations`) and its events' source and names.
+    let template = crate::template::load();
+    let bus = &crate::template::resources(&template)["ConversationEventBus"];
+    assert_eq!(
+        bus["Properties"]["Name"],
+        serde_json::json!({"Fn::Sub": "${AWS::StackName}-conversations"})
+    );
+    assert!(
+        rule["EventBusName"]
+            .as_str()
+            .is_some_and(|b| b.ends_with("-conversations")),
+        "{rule}"
+    );
+    assert_eq!(
+        rule["EventPattern"]["source"],
+        serde_json::json!([whatsapp_channel::adapters::eventbridge::SOURCE])
+    );
+    let api = read("docs/api.md");
+    let names = rule["EventPattern"]["detail-type"].as_array().unwrap();
+    assert!(!names.is_empty());
+    for name in names {
+        let name = name.as_str().unwrap();
+        assert!(
+            api.contains(&format!("| `{name}` |")),
+            "{name} is not an event of docs/api.md"
+        );
+    }
+    let target = &rule["Targets"][0];
+    assert_eq!(
+        target["Arn"],
+        serde_json::json!({"Fn::GetAtt": [destination, "Arn"]})
+    );
+    assert!(target["RoleArn"].is_object(), "{target}");
 }
