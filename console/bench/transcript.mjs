@@ -126,30 +126,32 @@ try {
     performance.clearResourceTimings();
   });
 
-  const patched = page.evaluate(
-    () =>
-      new Promise((resolve) => {
-        const status = document.querySelector(".message:last-child .status");
-        const observer = new MutationObserver(() => {
-          if (status.dataset.status !== "read") return;
-          const at = performance.now();
-          observer.disconnect();
-          // The answer's resource timing entry may be queued after the patch: look a little later.
-          setTimeout(() => settle(at), 100);
-        });
-        observer.observe(status, { attributes: true, childList: true, characterData: true, subtree: true });
-        const settle = (at) => {
-          const answers = performance.getEntriesByType("resource").filter((e) => e.initiatorType === "fetch" && e.responseEnd <= at);
-          const answer = answers.reduce((last, e) => (e.responseEnd > last.responseEnd ? e : last), { responseEnd: 0, name: "" });
-          const frame = Math.max(0, ...window.benchFrames.filter((t) => t <= at));
-          resolve(
-            frame > answer.responseEnd
-              ? { afterAnswer: at - frame, via: "a live frame" }
-              : { afterAnswer: at - answer.responseEnd, via: `the answer of ${new URL(answer.name || location.href).pathname}` },
-          );
-        };
-      }),
-  );
+  // The observer is in place before the callback is sent (a live frame can patch within a
+  // millisecond of it), and its promise is awaited afterwards.
+  await page.evaluate(() => {
+    window.benchPatched = new Promise((resolve) => {
+      const status = document.querySelector(".message:last-child .status");
+      const observer = new MutationObserver(() => {
+        if (status.dataset.status !== "read") return;
+        const at = performance.now();
+        observer.disconnect();
+        // The answer's resource timing entry may be queued after the patch: look a little later.
+        setTimeout(() => settle(at), 100);
+      });
+      observer.observe(status, { attributes: true, childList: true, characterData: true, subtree: true });
+      const settle = (at) => {
+        const answers = performance.getEntriesByType("resource").filter((e) => e.initiatorType === "fetch" && e.responseEnd <= at);
+        const answer = answers.reduce((last, e) => (e.responseEnd > last.responseEnd ? e : last), { responseEnd: 0, name: "" });
+        const frame = Math.max(0, ...window.benchFrames.filter((t) => t <= at));
+        resolve(
+          frame > answer.responseEnd
+            ? { afterAnswer: at - frame, via: "a live frame" }
+            : { afterAnswer: at - answer.responseEnd, via: `the answer of ${new URL(answer.name || location.href).pathname}` },
+        );
+      };
+    });
+  });
+  const patched = page.evaluate(() => window.benchPatched);
   const url = `${server.base}/twilio/status`;
   const params = { MessageSid: sid, MessageStatus: "read", SmsStatus: "read", AccountSid: "AC00000000000000000000000000000000", To: CUSTOMER, From: BUSINESS };
   const callback = await fetch(url, {

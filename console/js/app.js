@@ -395,6 +395,8 @@ function startDesk(session, config) {
       if (connected) refreshAll().then(load.schedule);
     },
     onEvent: (event) => {
+      // A reply's status is patched from the frame first; the conversation is read again otherwise.
+      const patched = event.event_type === "message.status" && panel?.liveStatus(event);
       if (event.event_type === "window.closing") {
         queue.warn(event);
         panel?.warn(event);
@@ -405,8 +407,6 @@ function startDesk(session, config) {
       // A message or its status changes no load; a conversation's or the agent's own change may.
       if (/^(conversation|agent)\./.test(event.event_type ?? "")) load.schedule();
       board?.schedule();
-      // A reply's status is patched from the frame; the conversation is read again otherwise.
-      const patched = event.event_type === "message.status" && panel?.liveStatus(event);
       if (event.conversation_id && event.conversation_id === panel?.id && !patched) refreshOpen();
     },
   });
