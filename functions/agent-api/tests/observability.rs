@@ -30,3 +30,20 @@ async fn an_accept_counts_with_how_long_the_customer_waited_and_a_repeated_accep
         "Milliseconds"
     );
 }
+
+#[tokio::test]
+async fn an_inserted_suggestion_counts_suggestions_used() {
+    let h = harness();
+    let id = h.requested().await;
+    assert!(h.sink.named("SuggestionsUsed").is_empty());
+    assert_eq!(
+        h.call("agent-api.suggestion-used", &id).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        h.sink.named("SuggestionsUsed").len(),
+        1,
+        "{:?}",
+        h.sink.lines()
+    );
+}
