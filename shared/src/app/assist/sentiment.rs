@@ -181,3 +181,131 @@ fn sentiment_frame(
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use chrono::TimeDelta;
+
+    use super::*;
+    use crate::adapters::sentiment::LexiconScorer;
+    use crate::adapters::{InMemoryChannelStore, RecordingNotifier};
+    use crate::domain::InboundMessage;
+    use crate::ports::{ConversationStore, SessionKey, SessionStore, SessionTouch};
+
+    fn t0() -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z")
+            .unwrap()
+            .to_utc()
+    }
+
+    /// A customer's text as Twilio posts it, with its own sid.
+    fn inbound(i: usize, from: &str, text: &str) -> InboundMessage {
+        let sid = format!("SM{i:032x}");
+        let params = [
+            ("MessageSid", sid.as_str()),
+            ("AccountSid", "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+            ("From", from),
+            ("To", "whatsapp:+14155238886"),
+            ("Body", text),
+            ("NumMedia", "0"),
+            ("MessageType", "text"),
+        ];
+        InboundMessage::from_params(
+            params
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        )
+        .unwrap()
+    }
+
+    const TEXTS: [&str; 3] = [
+        "This is terrible, I am furious, worst service ever",
+        "I ordered it on Monday",
+        "Thank you so much, that was really helpful",
+    ];
+
+    /// A conversation whose customer wrote `TEXTS` a minute apart, none read yet.
+    async fn conversation() -> (
+        Arc<InMemoryChannelStore>,
+        ConversationId,
+        Vec<MessageRecord>,
+    ) {
+        let store = Arc::new(InMemoryChannelStore::new());
+        let id = ConversationId::generate();
+        let customer = "whatsapp:+447700900123";
+        let touch = SessionTouch {
+            key: SessionKey::parse("whatsapp:+14155238886", customer).unwrap(),
+            conversation_id: id.clone(),
+            at: t0(),
+            profile_name: None,
+            preview: None,
+            ad: None,
+        };
+        store.start_session(&touch, None).await.unwrap();
+        let mut messages = Vec::new();
+        for (i, text) in TEXTS.iter().enumerate() {
+            let at = t0() + TimeDelta::minutes(i as i64);
+            let message = MessageRecord::inbound(&inbound(i + 1, customer, text), &id, at);
+            store.put_inbound(&message).await.unwrap();
+            messages.push(message);
+        }
+        (store, id, messages)
+    }
+
+    async fn read_in(order: [usize; 3]) -> (Sentiment, Option<SentimentTrend>) {
+        let (store, id, messages) = conversation().await;
+        let notifier = RecordingNotifier::new();
+        for i in order {
+            read_message(store.as_ref(), &LexiconScorer, &notifier, &messages[i])
+                .await
+                .unwrap()
+                .expect("the message and its conversation stand");
+        }
+        let conversation = store.conversation(&id).await.unwrap().unwrap();
+        (
+            conversation.sentiment.unwrap(),
+            conversation.sentiment_trend,
+        )
+    }
+
+    #[tokio::test]
+    async fn records_read_out_of_order_end_with_the_sentiment_read_in_order() {
+        let in_order = read_in([0, 1, 2]).await;
+        // Furious, then plain, then thankful: both moods in the window, and getting better.
+        assert_eq!(in_order.0.label, SentimentLabel::Mixed, "{in_order:?}");
+        assert_eq!(in_order.1, Some(SentimentTrend::Improving));
+        for order in [[2, 0, 1], [1, 2, 0], [2, 1, 0]] {
+            assert_eq!(read_in(order).await, in_order, "read in order {order:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_late_reading_of_an_erased_message_writes_nothing_back() {
+        let (store, id, messages) = conversation().await;
+        let notifier = RecordingNotifier::new();
+        // The message's item is gone (erased) when its record is read.
+        let erased = MessageRecord {
+            id: "SMdeadbeefdeadbeefdeadbeefdeadbeef".into(),
+            ..messages[0].clone()
+        };
+        let scored = read_message(store.as_ref(), &LexiconScorer, &notifier, &erased)
+            .await
+            .unwrap();
+        assert!(scored.is_none());
+        let sid = crate::domain::MessageSid::parse(&erased.id).unwrap();
+        assert!(store.message(&sid).await.unwrap().is_none());
+        assert!(
+            store
+                .conversation(&id)
+                .await
+                .unwrap()
+                .unwrap()
+                .sentiment
+                .is_none()
+        );
+        assert!(notifier.pushed_live().is_empty());
+    }
+}
