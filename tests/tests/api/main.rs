@@ -30,6 +30,7 @@ mod notify_e2e;
 mod openapi_check;
 mod outcomes;
 mod outcomes_events;
+mod outcomes_store;
 mod privacy;
 mod privacy_store;
 mod profiles;

@@ -297,14 +297,16 @@ async fn twilio_messages(local: &Local) -> Vec<Value> {
         .collect()
 }
 
-#[tokio::test]
-async fn closing_sends_the_csat_survey_once_and_the_customers_5_is_its_score_not_a_new_request() {
+/// Closing sends the survey once; the customer's "5" is its score (a second answer keeps it)
+/// and opens no request; anything else opens one as usual.
+async fn closing_sends_the_csat_survey_once_and_the_customers_5_is_its_score_not_a_new_request(
+    store: StoreChoice,
+) {
     let csat = whatsapp_channel::domain::outcomes::CsatSettings {
         content_sid: CSAT_SID.into(),
         wait: chrono::TimeDelta::minutes(60),
     };
-    let (local, notifier) =
-        Local::configured(StoreChoice::Embedded, |api| api.with_csat(Some(csat))).await;
+    let (local, notifier) = Local::configured(store, |api| api.with_csat(Some(csat))).await;
     let customer = a_customer();
     local.inbound(&customer, "Where is my parcel?").await;
     let id = local.conversation_of(&customer).await;
@@ -373,6 +375,18 @@ async fn closing_sends_the_csat_survey_once_and_the_customers_5_is_its_score_not
         .count();
     assert_eq!(requests_after, requests_before, "no new request card");
 
+    // A second answer is kept in the transcript but does not overwrite the first score.
+    local.inbound(&customer, "2").await;
+    let conversation = local
+        .eventually(&path, |c| {
+            c["messages"]
+                .as_array()
+                .is_some_and(|m| m.iter().any(|m| m["body"] == "2"))
+        })
+        .await;
+    assert_eq!(conversation["csat"]["score"], 5, "{conversation}");
+    assert_eq!(local.conversation_of(&customer).await, id);
+
     // Anything else opens a request as usual; the survey is not sent again.
     local
         .inbound(&customer, "Also, can I change my address?")
@@ -380,6 +394,23 @@ async fn closing_sends_the_csat_survey_once_and_the_customers_5_is_its_score_not
     let newer = local.conversation_of(&customer).await;
     assert_ne!(newer, id);
     assert_eq!(twilio_messages(&local).await.len(), 1);
+}
+
+#[tokio::test]
+async fn closing_sends_the_csat_survey_once_and_the_customers_5_is_its_score_on_the_embedded_store()
+{
+    closing_sends_the_csat_survey_once_and_the_customers_5_is_its_score_not_a_new_request(
+        StoreChoice::Embedded,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn closing_sends_the_csat_survey_once_and_the_customers_5_is_its_score_on_dynamodb_local() {
+    closing_sends_the_csat_survey_once_and_the_customers_5_is_its_score_not_a_new_request(
+        dynamodb_local("csat"),
+    )
+    .await;
 }
 
 #[tokio::test]

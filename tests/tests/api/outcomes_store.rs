@@ -1,0 +1,176 @@
+//! Outcomes' conditional writes on both stores (DynamoDB Local and the embedded twin): the CSAT
+//! survey goes once when the close's stream record is delivered again, and a second answer keeps
+//! the first score.
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use whatsapp_channel::app::outcomes::csat::{
+    CsatSending, CsatSettings, SURVEY_AUTHOR, survey_on_close,
+};
+use whatsapp_channel::app::reply::ReplySettings;
+use whatsapp_channel::domain::{ConversationId, MessageStatus};
+use whatsapp_channel::ports::{
+    AcceptResult, ChangeKind, ChannelStore, CloseResult, OutboundRequest, ReplySender, SendError,
+    SentMessage, StoredItem, StreamChange,
+};
+use whatsapp_channel::testing::{new_sid, t0};
+
+use crate::helpers::{Webhook, stores};
+
+const CUSTOMER: &str = "whatsapp:+447700900321";
+const CSAT_SID: &str = "HXa1b2c3d4e5f60718293a4b5c6d7e8f90";
+
+/// Twilio, as the messages it was asked to send.
+#[derive(Default)]
+struct Twilio(Mutex<Vec<OutboundRequest>>);
+
+impl Twilio {
+    fn sent(&self) -> Vec<OutboundRequest> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+#[async_trait]
+impl ReplySender for Twilio {
+    async fn send(&self, request: &OutboundRequest) -> Result<SentMessage, SendError> {
+        self.0.lock().unwrap().push(request.clone());
+        Ok(SentMessage {
+            sid: new_sid(),
+            status: MessageStatus::Queued,
+        })
+    }
+}
+
+/// A customer's request accepted by alice: its id.
+async fn accepted(store: &Arc<dyn ChannelStore>, webhook: &Webhook) -> ConversationId {
+    assert_eq!(
+        webhook
+            .text(&new_sid(), CUSTOMER, "Where is my parcel?")
+            .await,
+        200
+    );
+    let id = store.customer_conversations(CUSTOMER, 1).await.unwrap()[0]
+        .id
+        .clone();
+    let id = ConversationId::parse(&id).unwrap();
+    assert!(matches!(
+        store.accept(&id, "alice", true, t0()).await.unwrap(),
+        AcceptResult::Accepted(_)
+    ));
+    id
+}
+
+/// The close's stream record: the conversation as it stood before and after.
+async fn closed_by_alice(store: &Arc<dyn ChannelStore>, id: &ConversationId) -> StreamChange {
+    let old = store.conversation(id).await.unwrap().unwrap();
+    assert!(matches!(
+        store.close(id, "alice", t0()).await.unwrap(),
+        CloseResult::Closed(_)
+    ));
+    let new = store.conversation(id).await.unwrap().unwrap();
+    StreamChange {
+        id: format!("close-{id}"),
+        kind: ChangeKind::Modify,
+        old: Some(StoredItem::Conversation(old)),
+        new: Some(StoredItem::Conversation(new)),
+        by_ttl: None,
+    }
+}
+
+#[tokio::test]
+async fn the_survey_goes_once_when_the_closes_record_is_delivered_again_on_both_stores() {
+    for (name, store) in stores().await {
+        let webhook = Webhook::new(store.clone());
+        let id = accepted(&store, &webhook).await;
+        let change = closed_by_alice(&store, &id).await;
+        let twilio = Twilio::default();
+        let settings = CsatSettings {
+            content_sid: CSAT_SID.into(),
+            wait: chrono::TimeDelta::minutes(60),
+        };
+        let reply = ReplySettings {
+            status_callback: "https://example.com/twilio/status".into(),
+        };
+        let sending = CsatSending {
+            settings: &settings,
+            sender: &twilio,
+            reply: &reply,
+            templates: None,
+        };
+        let first = survey_on_close(store.as_ref(), webhook.clock.as_ref(), &sending, &change)
+            .await
+            .unwrap();
+        assert!(first, "{name}: sent at the close");
+        // The same record again (its image still says no survey went): the store's condition
+        // keeps it to one.
+        let again = survey_on_close(store.as_ref(), webhook.clock.as_ref(), &sending, &change)
+            .await
+            .unwrap();
+        assert!(!again, "{name}: not sent again");
+        let sent = twilio.sent();
+        assert_eq!(sent.len(), 1, "{name}: {sent:?}");
+        assert_eq!(sent[0].to, CUSTOMER);
+        let surveys = store
+            .conversation_messages(&id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.agent_id.as_deref() == Some(SURVEY_AUTHOR))
+            .count();
+        assert_eq!(surveys, 1, "{name}: one survey in the transcript");
+        let conversation = store.conversation(&id).await.unwrap().unwrap();
+        assert_eq!(conversation.csat_sent_at, Some(t0()), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn a_second_csat_answer_keeps_the_first_score_on_both_stores() {
+    for (name, store) in stores().await {
+        let webhook = Webhook::new(store.clone());
+        let id = accepted(&store, &webhook).await;
+        let change = closed_by_alice(&store, &id).await;
+        let twilio = Twilio::default();
+        let settings = CsatSettings {
+            content_sid: CSAT_SID.into(),
+            wait: chrono::TimeDelta::minutes(60),
+        };
+        let reply = ReplySettings {
+            status_callback: "https://example.com/twilio/status".into(),
+        };
+        let sending = CsatSending {
+            settings: &settings,
+            sender: &twilio,
+            reply: &reply,
+            templates: None,
+        };
+        assert!(
+            survey_on_close(store.as_ref(), webhook.clock.as_ref(), &sending, &change)
+                .await
+                .unwrap(),
+            "{name}"
+        );
+
+        webhook.clock.advance(chrono::TimeDelta::minutes(1));
+        assert_eq!(webhook.text(&new_sid(), CUSTOMER, "5").await, 200);
+        webhook.clock.advance(chrono::TimeDelta::minutes(1));
+        assert_eq!(webhook.text(&new_sid(), CUSTOMER, "2").await, 200);
+
+        let conversation = store.conversation(&id).await.unwrap().unwrap();
+        let csat = conversation.csat.expect("the first answer is stored");
+        assert_eq!(csat.score, 5, "{name}: the first answer's score");
+        assert_eq!(csat.at, t0() + chrono::TimeDelta::minutes(1), "{name}");
+        // Both answers are in the closed conversation; neither opened a new one.
+        let answers: Vec<String> = store
+            .conversation_messages(&id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter_map(|m| m.body)
+            .filter(|b| b == "5" || b == "2")
+            .collect();
+        assert_eq!(answers, ["5", "2"], "{name}");
+        let newest = store.customer_conversations(CUSTOMER, 1).await.unwrap();
+        assert_eq!(newest[0].id, id.as_str(), "{name}: no new conversation");
+    }
+}
