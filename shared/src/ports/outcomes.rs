@@ -115,8 +115,11 @@ pub trait OutcomeStore: Send + Sync {
         until: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
 
-    /// Holds `hold.agent_id`'s capacity for a closed conversation's wrap-up.
-    async fn hold_wrap_up(&self, hold: &crate::ports::WrapUpHold) -> Result<(), StoreError>;
+    /// Holds `hold.agent_id`'s capacity for a closed conversation's wrap-up, in one write
+    /// conditional on the conversation being closed without its outcome (an outcome sent since
+    /// the caller read it released nothing yet, so a hold written now would last until its
+    /// timer): `false` when that condition did not hold and nothing was written.
+    async fn hold_wrap_up(&self, hold: &crate::ports::WrapUpHold) -> Result<bool, StoreError>;
     /// Ends that hold (the outcome was sent).
     /// `true` when a hold was there to remove.
     async fn release_wrap_up(&self, agent: &str, conversation: &str) -> Result<bool, StoreError>;

@@ -1,6 +1,6 @@
 //! Outcomes' conditional writes on both stores (DynamoDB Local and the embedded twin): the CSAT
-//! survey goes once when the close's stream record is delivered again, and a second answer keeps
-//! the first score.
+//! survey goes once when the close's stream record is delivered again, a second answer keeps the
+//! first score, and a wrap-up hold written after the outcome is refused.
 
 use std::sync::{Arc, Mutex};
 
@@ -8,11 +8,12 @@ use async_trait::async_trait;
 use whatsapp_channel::app::outcomes::csat::{
     CsatSending, CsatSettings, SURVEY_AUTHOR, survey_on_close,
 };
+use whatsapp_channel::app::outcomes::hold_for_wrap_up;
 use whatsapp_channel::app::reply::ReplySettings;
 use whatsapp_channel::domain::{ConversationId, MessageStatus};
 use whatsapp_channel::ports::{
-    AcceptResult, ChangeKind, ChannelStore, CloseResult, OutboundRequest, ReplySender, SendError,
-    SentMessage, StoredItem, StreamChange,
+    AcceptResult, ChangeKind, ChannelStore, CloseResult, OutboundRequest, OutcomeRecord,
+    OutcomeResult, ReplySender, SendError, SentMessage, StoredItem, StreamChange, WrapUpHold,
 };
 use whatsapp_channel::testing::{new_sid, t0};
 
@@ -172,5 +173,55 @@ async fn a_second_csat_answer_keeps_the_first_score_on_both_stores() {
         assert_eq!(answers, ["5", "2"], "{name}");
         let newest = store.customer_conversations(CUSTOMER, 1).await.unwrap();
         assert_eq!(newest[0].id, id.as_str(), "{name}: no new conversation");
+    }
+}
+
+#[tokio::test]
+async fn an_outcome_recorded_before_the_hold_is_written_leaves_no_hold_on_both_stores() {
+    for (name, store) in stores().await {
+        let webhook = Webhook::new(store.clone());
+        let id = accepted(&store, &webhook).await;
+        closed_by_alice(&store, &id).await;
+        let hold = WrapUpHold {
+            agent_id: "alice".into(),
+            conversation_id: id.as_str().to_owned(),
+            until: t0() + chrono::TimeDelta::seconds(60),
+        };
+        // What the close's caller read: closed, the outcome still out.
+        let read = store.conversation(&id).await.unwrap().unwrap();
+        assert!(read.outcome.is_none(), "{name}");
+        // The hold is written while the outcome is out.
+        assert!(store.hold_wrap_up(&hold).await.unwrap(), "{name}");
+        assert_eq!(
+            store.agent("alice").await.unwrap().wrap_ups,
+            std::slice::from_ref(&hold),
+            "{name}"
+        );
+        assert!(store.release_wrap_up("alice", id.as_str()).await.unwrap());
+
+        // The outcome is sent between the read and the hold's write: its release finds no hold.
+        let outcome = OutcomeRecord {
+            disposition: "resolved".into(),
+            label: "Resolved".into(),
+            summary: None,
+            recorded_by: "alice".into(),
+            recorded_at: t0(),
+        };
+        assert_eq!(
+            store.record_outcome(&read, &outcome, None).await.unwrap(),
+            OutcomeResult::Recorded,
+            "{name}"
+        );
+        assert!(!store.release_wrap_up("alice", id.as_str()).await.unwrap());
+        // The late write is refused: nothing holds alice until the hold's timer.
+        assert!(!store.hold_wrap_up(&hold).await.unwrap(), "{name}");
+        let alice = store.agent("alice").await.unwrap();
+        assert!(alice.wrap_ups.is_empty(), "{name}: {alice:?}");
+        // And the use case, run again (the stream's redelivery), holds nothing either.
+        let held = hold_for_wrap_up(store.as_ref(), &id, chrono::TimeDelta::seconds(60))
+            .await
+            .unwrap();
+        assert_eq!(held, None, "{name}");
+        assert!(store.agent("alice").await.unwrap().wrap_ups.is_empty());
     }
 }

@@ -10,7 +10,7 @@
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
-use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 
 use super::conditions::conditional;
@@ -310,8 +310,30 @@ impl OutcomeStore for DynamoChannelStore {
         Ok(true)
     }
 
-    async fn hold_wrap_up(&self, hold: &crate::ports::WrapUpHold) -> Result<(), StoreError> {
-        self.replace(wrap_up_item(hold)?).await.map(|_| ())
+    async fn hold_wrap_up(&self, hold: &crate::ports::WrapUpHold) -> Result<bool, StoreError> {
+        // With a check on the conversation in one transaction: an outcome recorded after the
+        // caller read it (its release found no hold yet) refuses the hold.
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(conversation_key(&hold.conversation_id)))
+            .condition_expression("#state = :closed AND attribute_not_exists(outcome)")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":closed", s(ConversationState::Closed.as_str()))
+            .build()
+            .map_err(unavailable)?;
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(wrap_up_item(hold)?))
+            .build()
+            .map_err(unavailable)?;
+        self.transact_conditional(
+            vec![
+                TransactWriteItem::builder().condition_check(check).build(),
+                TransactWriteItem::builder().put(put).build(),
+            ],
+            "wrap-up hold",
+        )
+        .await
     }
 
     async fn release_wrap_up(&self, agent: &str, conversation: &str) -> Result<bool, StoreError> {

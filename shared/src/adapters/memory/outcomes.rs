@@ -204,13 +204,22 @@ impl OutcomeStore for InMemoryChannelStore {
         Ok(marked)
     }
 
-    async fn hold_wrap_up(&self, hold: &crate::ports::WrapUpHold) -> Result<(), StoreError> {
-        let old = self
-            .tables()
+    async fn hold_wrap_up(&self, hold: &crate::ports::WrapUpHold) -> Result<bool, StoreError> {
+        let mut tables = self.tables();
+        // As the table's condition check, under the same lock as the write.
+        let open = tables
+            .conversations
+            .get(&hold.conversation_id)
+            .is_some_and(|c| c.state == ConversationState::Closed && c.outcome.is_none());
+        if !open {
+            return Ok(false);
+        }
+        let old = tables
             .wrap_ups
             .entry(hold.agent_id.clone())
             .or_default()
             .insert(hold.conversation_id.clone(), hold.clone());
+        drop(tables);
         let kind = if old.is_some() {
             ChangeKind::Modify
         } else {
@@ -222,7 +231,7 @@ impl OutcomeStore for InMemoryChannelStore {
             Some(StoredItem::WrapUp(hold.clone())),
             None,
         );
-        Ok(())
+        Ok(true)
     }
 
     async fn release_wrap_up(&self, agent: &str, conversation: &str) -> Result<bool, StoreError> {

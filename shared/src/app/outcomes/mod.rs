@@ -196,7 +196,10 @@ pub async fn hold_for_wrap_up(
         conversation_id: conversation.id.clone(),
         until: closed_at + hold,
     };
-    store.hold_wrap_up(&held).await?;
+    // Conditional on the outcome being still out: one sent since the read above refuses it.
+    if !store.hold_wrap_up(&held).await? {
+        return Ok(None);
+    }
     Ok(Some(held))
 }
 
