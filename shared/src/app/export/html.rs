@@ -7,6 +7,7 @@ use chrono::DateTime;
 
 use super::Export;
 use crate::app::desk::{DeskConversation, EventView, NoteView};
+use crate::app::outcomes::csat::SURVEY_AUTHOR;
 use crate::app::views::{ConversationView, MessageView, rfc3339};
 use crate::ports::Direction;
 
@@ -42,6 +43,9 @@ fn when(at: &str) -> String {
         |t| t.to_utc().format("%Y-%m-%d %H:%M:%S UTC").to_string(),
     )
 }
+
+/// Who sent the CSAT survey, as the page names it.
+const SURVEY_LABEL: &str = "Satisfaction survey";
 
 /// `<time>` for an RFC 3339 time.
 fn time(at: &str) -> String {
@@ -255,12 +259,19 @@ fn para(page: &mut String, class: &str, plain: &str) {
     let _ = write!(page, "<p class=\"{class}\">{}</p>", escape(plain));
 }
 
-fn message(page: &mut String, c: &ConversationView, m: &MessageView) {
-    let (class, who) = match (m.direction, m.agent_id.as_deref()) {
-        (Direction::Inbound, _) => ("inbound", c.customer.display_name.clone()),
+/// A message's class and who the page says sent it.
+fn sender(customer: &str, m: &MessageView) -> (&'static str, String) {
+    match (m.direction, m.agent_id.as_deref()) {
+        (Direction::Inbound, _) => ("inbound", customer.to_owned()),
+        // The channel's own survey after a close, not an agent's reply (as the console says).
+        (Direction::Outbound, Some(SURVEY_AUTHOR)) => ("outbound", SURVEY_LABEL.to_owned()),
         (Direction::Outbound, Some(agent)) => ("outbound", format!("Agent {agent}")),
         (Direction::Outbound, None) => ("outbound", "Business".to_owned()),
-    };
+    }
+}
+
+fn message(page: &mut String, c: &ConversationView, m: &MessageView) {
+    let (class, who) = sender(&c.customer.display_name, m);
     let forwarded = match (m.forwarded, m.frequently_forwarded) {
         (_, true) => " · forwarded many times",
         (true, false) => " · forwarded",
@@ -383,6 +394,29 @@ mod tests {
         assert!(!linkable("//evil.example.com/x"));
         assert!(!linkable("javascript:alert(1)"));
         assert!(!linkable("data:text/html,hi"));
+    }
+
+    #[test]
+    fn the_csat_survey_is_sent_by_the_satisfaction_survey_and_a_reply_by_its_agent() {
+        use crate::domain::{ConversationId, ReplyContent};
+        use crate::ports::MessageRecord;
+        let id = ConversationId::generate();
+        let at = chrono::DateTime::UNIX_EPOCH;
+        let survey = ReplyContent::Template {
+            content_sid: "HXa1b2c3d4e5f60718293a4b5c6d7e8f90".into(),
+            variables: Default::default(),
+            shown: None,
+        };
+        let survey = MessageRecord::outbound("SM1".into(), &id, SURVEY_AUTHOR, &survey, at);
+        let (class, who) = sender("Zoë", &MessageView::from(survey));
+        assert_eq!((class, who.as_str()), ("outbound", "Satisfaction survey"));
+
+        let text = ReplyContent::Text { body: "Hi".into() };
+        let reply = MessageRecord::outbound("SM2".into(), &id, "alice", &text, at);
+        assert_eq!(
+            sender("Zoë", &MessageView::from(reply)),
+            ("outbound", "Agent alice".to_owned())
+        );
     }
 
     #[test]
