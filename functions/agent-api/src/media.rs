@@ -14,9 +14,12 @@ use whatsapp_channel::app::media::{
 };
 use whatsapp_channel::domain::{
     AD_MEDIA, ConversationId, MAX_INBOUND_MEDIA_BYTES, MAX_UPLOAD_BYTES, MessageSid, UPLOAD_TYPES,
+    export_time,
 };
 use whatsapp_channel::http::{ApiError, agent_id, json, path_segments};
-use whatsapp_channel::ports::{FetchError, MediaAccess, MediaFetcher, MediaFile, MediaStore};
+use whatsapp_channel::ports::{
+    FetchError, MediaAccess, MediaFetcher, MediaFile, MediaStore, OPEN_LINK_VALIDITY,
+};
 
 use crate::{AgentApi, Answer};
 
@@ -36,7 +39,7 @@ fn unavailable() -> ApiError {
     )
 }
 
-fn store_unavailable(e: &dyn std::error::Error) -> ApiError {
+pub(crate) fn store_unavailable(e: &dyn std::error::Error) -> ApiError {
     tracing::error!(error = %e, "media store request failed");
     ApiError::new(
         StatusCode::SERVICE_UNAVAILABLE,
@@ -250,15 +253,45 @@ pub fn is_shared(request: &Request) -> bool {
         && path_segments(request).first().is_some_and(|s| s == "media")
 }
 
-/// An agent's upload at its public address, while that is valid (6 hours); 404 otherwise.
+/// An export at the address its 303 gave, while that is valid (as long as a presigned GET),
+/// from a store that opens files as bytes (local-api's in-memory store): a bucket's exports are
+/// only ever reached through their presigned GETs, so nothing of the bucket's is served here.
+async fn shared_export(
+    store: &dyn MediaStore,
+    key: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<MediaFile>, whatsapp_channel::ports::MediaStoreError> {
+    let Some(made) = export_time(key) else {
+        return Ok(None);
+    };
+    let validity = chrono::TimeDelta::from_std(OPEN_LINK_VALIDITY).unwrap_or_default();
+    if now < made || now - made >= validity {
+        return Ok(None);
+    }
+    Ok(match store.open(key).await? {
+        Some(MediaAccess::Bytes(file)) => Some(file),
+        _ => None,
+    })
+}
+
+/// An agent's upload at its public address, while that is valid (6 hours); 404 otherwise;
+/// or an export kept in a local store ([`shared_export`]).
 pub async fn shared(state: &AgentApi, request: &Request) -> Answer {
     let media = state.media.as_ref().ok_or_else(unavailable)?;
     let segments = path_segments(request);
     let key = segments.get(1..).unwrap_or_default().join("/");
-    let file = shared_upload(media.store.as_ref(), &key, state.clock.now())
-        .await
-        .map_err(|e| store_unavailable(&e))?
-        .ok_or_else(|| ApiError::not_found("No such file, or its address has expired."))?;
+    let gone = || ApiError::not_found("No such file, or its address has expired.");
+    let file = if key.starts_with("exports/") {
+        shared_export(media.store.as_ref(), &key, state.clock.now())
+            .await
+            .map_err(|e| store_unavailable(&e))?
+            .ok_or_else(gone)?
+    } else {
+        shared_upload(media.store.as_ref(), &key, state.clock.now())
+            .await
+            .map_err(|e| store_unavailable(&e))?
+            .ok_or_else(gone)?
+    };
     let mut response = media_response(MediaAccess::Bytes(file));
     if request.method() == Method::HEAD {
         let length = match response.body() {

@@ -12,7 +12,7 @@ use whatsapp_channel::app::privacy::audit::{InvalidAuditSearch, Target, parse_se
 use whatsapp_channel::app::privacy::customer_export::customer_export;
 use whatsapp_channel::app::privacy::erasure::{EraseRefused, ErasureView, request_erasure};
 use whatsapp_channel::app::privacy::set_hold;
-use whatsapp_channel::domain::{AgentId, WhatsAppAddress};
+use whatsapp_channel::domain::{AgentId, WhatsAppAddress, customer_export_key};
 use whatsapp_channel::http::{ApiError, json as json_response, with_body};
 
 use crate::export::MAX_EXPORT_BYTES;
@@ -117,34 +117,36 @@ pub(crate) async fn export(state: &AgentApi, request: &Request, raw_address: &st
     .await?
     .ok_or_else(|| ApiError::not_found("This customer has never written and is not a contact."))?;
     let body = data.to_string();
-    if body.len() > MAX_EXPORT_BYTES {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "export_too_large",
-            format!(
-                "This customer's data is {:.1} MB, over the {} MB a response may carry; export their conversations one by one.",
-                body.len() as f64 / 1_048_576.0,
-                MAX_EXPORT_BYTES / 1_048_576
-            ),
-        ));
-    }
     let mut response = with_body(StatusCode::OK, "application/json", body);
     let digits: String = address
         .as_str()
         .chars()
         .filter(char::is_ascii_digit)
         .collect();
+    let filename = format!("customer-{digits}.json");
     let headers = response.headers_mut();
-    if let Ok(value) =
-        HeaderValue::from_str(&format!("attachment; filename=\"customer-{digits}.json\""))
-    {
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
     );
-    Ok(response)
+    // Kept under the customer's pseudonym, never their number: an erasure finds it by that.
+    let pseudonym = state.auditor.pseudonym(address.as_str());
+    let key = customer_export_key(&pseudonym, state.clock.now());
+    crate::export::answer_or_store(state, request, response, key, &filename, |sent| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "export_too_large",
+            format!(
+                "This customer's data is {:.1} MB, over the {} MB a response may carry; export their conversations one by one.",
+                sent as f64 / 1_048_576.0,
+                MAX_EXPORT_BYTES / 1_048_576
+            ),
+        )
+    })
+    .await
 }
 
 /// `DELETE /customers/{address}`: administrators; 202 `{"erasure_id"}` and the erasure runs
@@ -320,7 +322,8 @@ pub(crate) async fn after(
     agent: &AgentId,
     response: &Response<Body>,
 ) {
-    if !response.status().is_success() {
+    // A 303 to an export stored for download is an export made.
+    if !response.status().is_success() && response.status() != StatusCode::SEE_OTHER {
         return;
     }
     let Some((action, target)) = action(request, segments) else {

@@ -7,7 +7,7 @@ use agent_api::{AgentApi, function_handler};
 use chrono::TimeDelta;
 use lambda_http::http::{StatusCode, header};
 use lambda_http::{Body, Request, Response};
-use whatsapp_channel::adapters::{InMemoryChannelStore, ManualClock};
+use whatsapp_channel::adapters::{InMemoryChannelStore, InMemoryMediaStore, ManualClock};
 use whatsapp_channel::app::agents::close_conversation;
 use whatsapp_channel::app::desk::notes::add_note;
 use whatsapp_channel::app::outcomes::record_outcome;
@@ -16,7 +16,8 @@ use whatsapp_channel::app::receive_inbound;
 use whatsapp_channel::domain::outcomes::RecordRef;
 use whatsapp_channel::domain::{AgentId, ConversationId, InboundMessage};
 use whatsapp_channel::ports::{
-    Clock, ConversationStore, Disposition, MessageRecord, OutcomeStore, SessionStore,
+    Clock, ConversationStore, Disposition, FetchError, MediaFetcher, MediaFile, MessageRecord,
+    OutcomeStore, SessionStore,
 };
 use whatsapp_channel::testing::{body_json, body_text, event_text, inbound_params, new_sid, t0};
 
@@ -36,6 +37,28 @@ fn harness() -> Harness {
     let clock = Arc::new(ManualClock::at(t0()));
     let api = AgentApi::new(store.clone(), clock.clone());
     Harness { store, clock, api }
+}
+
+/// No attachment is fetched from Twilio here.
+struct NoTwilio;
+
+#[async_trait::async_trait]
+impl MediaFetcher for NoTwilio {
+    async fn fetch(&self, _: &str) -> Result<MediaFile, FetchError> {
+        Err(FetchError::NotTwilio)
+    }
+}
+
+/// The harness with a media store (the bucket's in-memory twin).
+fn harness_with_media() -> (Harness, Arc<InMemoryMediaStore>) {
+    let mut h = harness();
+    let media = Arc::new(InMemoryMediaStore::new());
+    h.api = AgentApi::new(h.store.clone(), h.clock.clone()).with_media(
+        media.clone(),
+        Arc::new(NoTwilio),
+        "https://public.example",
+    );
+    (h, media)
 }
 
 impl Harness {
@@ -139,6 +162,44 @@ impl Harness {
             .unwrap()
             .unwrap();
     }
+}
+
+impl Harness {
+    /// Six long texts of about a megabyte each: the conversation's export passes 5 MiB.
+    async fn grow(&self, id: &str) {
+        let parsed = ConversationId::parse(id).unwrap();
+        for _ in 0..6 {
+            self.clock.advance(TimeDelta::seconds(1));
+            let record: MessageRecord = serde_json::from_value(serde_json::json!({
+                "id": new_sid(),
+                "conversation_id": parsed.as_str(),
+                "direction": "outbound",
+                "status": "delivered",
+                "created_at": self.clock.now().timestamp_millis(),
+                "agent_id": "agent-alice",
+                "body": "word ".repeat(200_000),
+            }))
+            .unwrap();
+            self.store.put_message(&record).await.unwrap();
+        }
+    }
+}
+
+/// `GET /media/{key}`: a link's public address, as a browser follows it (no identity).
+fn public_get(key: &str) -> Request {
+    let mut event: serde_json::Value =
+        serde_json::from_str(&event_text("agent-api.get-conversation")).unwrap();
+    let path = format!("/media/{key}");
+    let route = "GET /media/{key+}";
+    event["rawPath"] = path.clone().into();
+    event["routeKey"] = route.into();
+    event["requestContext"]["routeKey"] = route.into();
+    event["requestContext"]["http"]["path"] = path.into();
+    event["pathParameters"] = serde_json::json!({ "key": key });
+    if let Some(context) = event["requestContext"].as_object_mut() {
+        context.remove("authorizer");
+    }
+    lambda_http::request::from_str(&event.to_string()).unwrap()
 }
 
 /// `GET /conversations/{id}/export[?format=…]` as `agent`, in `groups` when given.
@@ -345,22 +406,7 @@ async fn another_format_is_400_and_an_unknown_conversation_404() {
 async fn an_export_over_what_a_response_may_carry_is_a_clear_422_not_a_gateway_error() {
     let h = harness();
     let id = h.conversation(false).await;
-    let parsed = ConversationId::parse(&id).unwrap();
-    // Six long texts of about a megabyte each: the export passes 5 MiB.
-    for _ in 0..6 {
-        h.clock.advance(TimeDelta::seconds(1));
-        let record: MessageRecord = serde_json::from_value(serde_json::json!({
-            "id": new_sid(),
-            "conversation_id": parsed.as_str(),
-            "direction": "outbound",
-            "status": "delivered",
-            "created_at": h.clock.now().timestamp_millis(),
-            "agent_id": "agent-alice",
-            "body": "word ".repeat(200_000),
-        }))
-        .unwrap();
-        h.store.put_message(&record).await.unwrap();
-    }
+    h.grow(&id).await;
     for format in [Some("json"), Some("html")] {
         let response = h.call(export(&id, "agent-alice", None, format)).await;
         assert_eq!(
@@ -372,4 +418,102 @@ async fn an_export_over_what_a_response_may_carry_is_a_clear_422_not_a_gateway_e
         assert_eq!(body["error"], "export_too_large");
         assert!(body["message"].as_str().unwrap().contains("MB"), "{body}");
     }
+}
+
+#[tokio::test]
+async fn an_export_over_what_a_response_may_carry_is_stored_and_answered_with_a_303_to_all_of_it() {
+    let (h, media) = harness_with_media();
+    let id = h.conversation(false).await;
+    h.grow(&id).await;
+    for (format, content_type) in [("json", "application/json"), ("html", "text/html")] {
+        let response = h.call(export(&id, "agent-alice", None, Some(format))).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{format}");
+        assert_eq!(
+            header_of(&response, header::CACHE_CONTROL),
+            "private, no-store"
+        );
+        let location = header_of(&response, header::LOCATION).to_owned();
+        let body = body_json(&response);
+        assert_eq!(body["url"], location.as_str(), "{body}");
+        let expires = h.clock.now() + TimeDelta::minutes(5);
+        assert_eq!(
+            body["expires_at"],
+            expires.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        );
+        let key = location
+            .strip_prefix(&format!("https://{HOST}/media/"))
+            .unwrap_or_else(|| panic!("{location}"));
+        assert!(key.starts_with(&format!("exports/{id}/")), "{key}");
+        assert!(key.ends_with(&format!(".{format}")), "{key}");
+
+        // Followed, the link gives the whole export, as large as the body said.
+        let fetched = h.call(public_get(key)).await;
+        assert_eq!(fetched.status(), StatusCode::OK, "{format}");
+        assert!(header_of(&fetched, header::CONTENT_TYPE).starts_with(content_type));
+        let bytes = match fetched.body() {
+            Body::Binary(bytes) => bytes.clone(),
+            Body::Text(text) => text.clone().into_bytes(),
+            Body::Empty => Vec::new(),
+            _ => unreachable!(),
+        };
+        assert_eq!(
+            Some(bytes.len()),
+            body["bytes"].as_u64().map(|b| b as usize)
+        );
+        assert!(bytes.len() > 5 * 1024 * 1024, "{}", bytes.len());
+        assert_eq!(media.get(key).unwrap().bytes, bytes);
+        let text = String::from_utf8(bytes).unwrap();
+        assert_eq!(
+            text.matches(&"word ".repeat(200_000)).count(),
+            6,
+            "{format}"
+        );
+        if format == "json" {
+            let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(json["id"], id.as_str());
+            assert_eq!(json["messages"].as_array().map(Vec::len), Some(8));
+        } else {
+            assert!(text.trim_end().ends_with("</html>"), "{format}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_stored_exports_link_is_refused_once_it_has_expired_and_for_any_other_key() {
+    let (h, _media) = harness_with_media();
+    let id = h.conversation(false).await;
+    h.grow(&id).await;
+    let response = h.call(export(&id, "agent-alice", None, None)).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = header_of(&response, header::LOCATION).to_owned();
+    let key = location
+        .strip_prefix(&format!("https://{HOST}/media/"))
+        .unwrap()
+        .to_owned();
+    h.clock.advance(TimeDelta::seconds(299));
+    assert_eq!(h.call(public_get(&key)).await.status(), StatusCode::OK);
+    for other in [
+        key.replace(".json", ".html"),
+        key.replace(&id, "0196a0c8-8f2e-7b1a-9c3d-1e2f3a4b5c6d"),
+    ] {
+        assert_eq!(
+            h.call(public_get(&other)).await.status(),
+            StatusCode::NOT_FOUND,
+            "{other}"
+        );
+    }
+    h.clock.advance(TimeDelta::seconds(1));
+    assert_eq!(
+        h.call(public_get(&key)).await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_small_export_with_a_media_store_is_still_answered_in_the_response() {
+    let (h, _media) = harness_with_media();
+    let id = h.conversation(false).await;
+    let response = h.call(export(&id, "agent-alice", None, Some("json"))).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(body_json(&response)["id"], id.as_str());
 }

@@ -14,7 +14,7 @@ use crate::config;
 use crate::ports::{MediaAccess, MediaFile, MediaStore, MediaStoreError};
 
 /// How long an agent's browser may use the address it is redirected to.
-pub const VIEW_LINK_VALIDITY: Duration = Duration::from_secs(5 * 60);
+pub const VIEW_LINK_VALIDITY: Duration = crate::ports::OPEN_LINK_VALIDITY;
 
 fn failed(e: impl std::error::Error + Send + Sync + 'static) -> MediaStoreError {
     MediaStoreError(Box::new(e))
@@ -74,6 +74,28 @@ impl S3MediaStore {
     }
 }
 
+impl S3MediaStore {
+    async fn put_with(
+        &self,
+        key: &str,
+        file: MediaFile,
+        disposition: String,
+    ) -> Result<(), MediaStoreError> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_disposition(disposition)
+            .content_type(file.content_type)
+            // The Vec becomes the request body as it is: no second copy.
+            .body(ByteStream::from(file.bytes))
+            .send()
+            .await
+            .map_err(failed)?;
+        Ok(())
+    }
+}
+
 /// Whether a file of this type may be shown in the browser rather than downloaded.
 fn opens_inline(content_type: &str) -> bool {
     let essence = content_type
@@ -99,18 +121,25 @@ impl MediaStore for S3MediaStore {
         } else {
             "attachment"
         };
-        self.client
-            .put_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .content_disposition(disposition)
-            .content_type(file.content_type)
-            // The Vec becomes the request body as it is: no second copy.
-            .body(ByteStream::from(file.bytes))
-            .send()
-            .await
-            .map_err(failed)?;
-        Ok(())
+        self.put_with(key, file, disposition.to_owned()).await
+    }
+
+    async fn put_download(
+        &self,
+        key: &str,
+        file: MediaFile,
+        filename: &str,
+    ) -> Result<(), MediaStoreError> {
+        // A name of our making (`conversation-{id}.json`); anything else is dropped, not quoted.
+        let safe = filename
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+        let disposition = if safe && !filename.is_empty() {
+            format!("attachment; filename=\"{filename}\"")
+        } else {
+            "attachment".to_owned()
+        };
+        self.put_with(key, file, disposition).await
     }
 
     async fn open(&self, key: &str) -> Result<Option<MediaAccess>, MediaStoreError> {

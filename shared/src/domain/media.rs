@@ -80,6 +80,68 @@ pub fn upload_key(conversation: &ConversationId, made: DateTime<Utc>) -> String 
     )
 }
 
+/// A UUIDv7 made at `made` (the clock's time, so a key tells when it was made).
+fn v7_at(made: DateTime<Utc>) -> uuid::Uuid {
+    let seconds = u64::try_from(made.timestamp()).unwrap_or_default();
+    let at = uuid::Timestamp::from_unix(uuid::NoContext, seconds, made.timestamp_subsec_nanos());
+    uuid::Uuid::new_v7(at)
+}
+
+/// Where a conversation's exports too large for a response are kept: erased with it.
+pub fn export_prefix(conversation_id: &str) -> String {
+    format!("exports/{conversation_id}/")
+}
+
+/// Where a customer's exports too large for a response are kept, named by the audit log's
+/// keyed pseudonym (never the address): erased with the customer.
+pub fn customer_export_prefix(pseudonym: &str) -> String {
+    format!("exports/customers/{pseudonym}/")
+}
+
+/// A conversation's export kept for download: `exports/{conversation id}/{UUIDv7}.{extension}`.
+pub fn export_key(conversation: &ConversationId, extension: &str, made: DateTime<Utc>) -> String {
+    format!(
+        "{}{}.{extension}",
+        export_prefix(conversation.as_str()),
+        v7_at(made).simple()
+    )
+}
+
+/// A customer's export kept for download: `exports/customers/{pseudonym}/{UUIDv7}.json`.
+pub fn customer_export_key(pseudonym: &str, made: DateTime<Utc>) -> String {
+    format!(
+        "{}{}.json",
+        customer_export_prefix(pseudonym),
+        v7_at(made).simple()
+    )
+}
+
+/// When the export under `key` was made; `None` for a key that is not an export's.
+pub fn export_time(key: &str) -> Option<DateTime<Utc>> {
+    let rest = key.strip_prefix("exports/")?;
+    let name = match rest.split('/').collect::<Vec<_>>().as_slice() {
+        [conversation, name] => {
+            ConversationId::parse(conversation).ok()?;
+            *name
+        }
+        ["customers", pseudonym, name]
+            if pseudonym.starts_with("hmac:")
+                && pseudonym.len() > 5
+                && pseudonym[5..].bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            *name
+        }
+        _ => return None,
+    };
+    let (stem, extension) = name.split_once('.')?;
+    if !matches!(extension, "json" | "html") {
+        return None;
+    }
+    let id = uuid::Uuid::try_parse(stem).ok()?;
+    let (seconds, nanos) = id.get_timestamp()?.to_unix();
+    DateTime::from_timestamp(i64::try_from(seconds).ok()?, nanos)
+}
+
 /// Our route for an inbound attachment: what agents open instead of Twilio's URL.
 pub fn media_route(conversation: &str, message: &str, index: usize) -> String {
     format!("/conversations/{conversation}/messages/{message}/media/{index}")
@@ -88,6 +150,31 @@ pub fn media_route(conversation: &str, message: &str, index: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_export_key_tells_when_it_was_made_and_nothing_else_passes_for_one() {
+        let id = ConversationId::parse("0196a0c8-8f2e-7b1a-9c3d-1e2f3a4b5c6d").unwrap();
+        let made = DateTime::from_timestamp(1_767_225_600, 0).unwrap();
+        let key = export_key(&id, "html", made);
+        assert!(key.starts_with(&export_prefix(id.as_str())), "{key}");
+        assert!(key.ends_with(".html"), "{key}");
+        assert_eq!(export_time(&key), Some(made));
+        let customer = customer_export_key("hmac:0123abcd", made);
+        assert!(
+            customer.starts_with("exports/customers/hmac:0123abcd/"),
+            "{customer}"
+        );
+        assert_eq!(export_time(&customer), Some(made));
+        for other in [
+            upload_key(&id, made),
+            key.replace(".html", ".exe"),
+            key.replace("exports/", "exports/../"),
+            customer.replace("hmac:", "whatsapp:+"),
+            format!("{key}/more"),
+        ] {
+            assert_eq!(export_time(&other), None, "{other}");
+        }
+    }
 
     #[test]
     fn whatsapp_types_are_accepted_whatever_their_case_and_parameters() {

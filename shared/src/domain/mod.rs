@@ -30,7 +30,8 @@ pub use inbound::{
     AD_MEDIA, AdReferral, ButtonReply, InboundError, InboundMessage, Location, Media, Referral,
 };
 pub use media::{
-    MAX_INBOUND_MEDIA_BYTES, MAX_UPLOAD_BYTES, UPLOAD_TYPES, inbound_media_key, media_route,
+    MAX_INBOUND_MEDIA_BYTES, MAX_UPLOAD_BYTES, UPLOAD_TYPES, customer_export_key,
+    customer_export_prefix, export_key, export_prefix, export_time, inbound_media_key, media_route,
     upload_key, upload_type,
 };
 pub use reply::{ReplyContent, TemplateText};

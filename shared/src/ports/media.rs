@@ -1,5 +1,8 @@
 use async_trait::async_trait;
 
+/// How long the address [`MediaStore::open`] redirects to stays valid (a presigned GET).
+pub const OPEN_LINK_VALIDITY: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
 /// A whole file with its media type. Passed by value: the bytes are held once.
 #[derive(Clone, PartialEq, Eq)]
 pub struct MediaFile {
@@ -35,6 +38,18 @@ pub struct MediaStoreError(#[source] pub Box<dyn std::error::Error + Send + Sync
 #[async_trait]
 pub trait MediaStore: Send + Sync {
     async fn put(&self, key: &str, file: MediaFile) -> Result<(), MediaStoreError>;
+
+    /// Stores a file that is always downloaded as `filename` (an export): a bucket serves it
+    /// with `Content-Disposition: attachment; filename="…"`. Without that, as [`Self::put`].
+    async fn put_download(
+        &self,
+        key: &str,
+        file: MediaFile,
+        filename: &str,
+    ) -> Result<(), MediaStoreError> {
+        let _ = filename;
+        self.put(key, file).await
+    }
 
     /// How an agent opens the file under `key`; `None` when there is none.
     async fn open(&self, key: &str) -> Result<Option<MediaAccess>, MediaStoreError>;

@@ -54,7 +54,10 @@ pub use erasure::{
     ErasedCounts, ErasureJob, ErasureQueue, ErasureRecord, ErasureState, ErasureStore,
     RetentionJob, WorkerTask,
 };
-pub use media::{FetchError, MediaAccess, MediaFetcher, MediaFile, MediaStore, MediaStoreError};
+pub use media::{
+    FetchError, MediaAccess, MediaFetcher, MediaFile, MediaStore, MediaStoreError,
+    OPEN_LINK_VALIDITY,
+};
 pub use notifier::{AgentNotifier, Notification, NotificationLog, NotifyError};
 pub use outcomes::{
     CsatRecord, Disposition, OutcomeRecord, OutcomeResult, OutcomeStore, RecordLink,
