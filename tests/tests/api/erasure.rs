@@ -187,6 +187,43 @@ async fn an_administrator_erases_a_customer(
     .await;
     assert_eq!(status, 200);
 
+    // Exports too large for a response, kept in the bucket: one of the first conversation,
+    // one of the customer's (under the pseudonym the audit log names them by), one of another.
+    let exports = match &bucket {
+        Some((s3, name)) => {
+            let (status, audit) = as_admin(
+                &local,
+                reqwest::Method::GET,
+                &format!("/audit?customer={}", encoded(&customer)),
+                None,
+            )
+            .await;
+            assert_eq!(status, 200, "{audit}");
+            let pseudonym = audit["entries"][0]["target"]["id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{audit}"))
+                .to_owned();
+            assert!(pseudonym.starts_with("hmac:"), "{audit}");
+            let keys = [
+                format!("exports/{first}/0196a0c88f2e7b1a9c3d1e2f3a4b5c6d.json"),
+                format!("exports/customers/{pseudonym}/0196a0c88f2e7b1a9c3d1e2f3a4b5c6d.json"),
+                "exports/customers/hmac:00ff/0196a0c88f2e7b1a9c3d1e2f3a4b5c6d.json".to_owned(),
+            ];
+            for key in &keys {
+                s3.put_object()
+                    .bucket(name)
+                    .key(key)
+                    .content_type("application/json")
+                    .body(b"{}".to_vec().into())
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            Some((s3.clone(), name.clone(), keys))
+        }
+        None => None,
+    };
+
     // The erasure: 202 with its id; done in steps.
     let (status, accepted) = as_admin(&local, reqwest::Method::DELETE, &erase, None).await;
     assert_eq!(status, 202, "{accepted}");
@@ -205,7 +242,19 @@ async fn an_administrator_erases_a_customer(
     assert_eq!(counts["conversations"], 2, "{done}");
     assert!(counts["messages"].as_u64().unwrap() >= 2, "{done}");
     assert_eq!(counts["contact"], 1, "{done}");
-    assert_eq!(counts["media"], 1, "{done}");
+    // The upload, and with a bucket the conversation's and the customer's exports.
+    let media = if exports.is_some() { 3 } else { 1 };
+    assert_eq!(counts["media"], media, "{done}");
+    if let Some((s3, name, keys)) = &exports {
+        let listed = s3.list_objects_v2().bucket(name).send().await.unwrap();
+        let left: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
+        assert!(!left.contains(&keys[0].as_str()), "{left:?}");
+        assert!(!left.contains(&keys[1].as_str()), "{left:?}");
+        assert!(
+            left.contains(&keys[2].as_str()),
+            "another's export stays: {left:?}"
+        );
+    }
     assert_eq!(counts["idempotency"], 1, "the reply's record: {done}");
     assert!(counts["postings"].as_u64().unwrap() >= 8, "{done}");
     assert!(

@@ -189,6 +189,24 @@ async fn a_crash_mid_erasure_is_finished_by_the_redelivered_step_on_both_stores(
             )
             .await
             .unwrap();
+        // Exports kept for download: the conversation's and the customer's (by pseudonym).
+        let exports = [
+            format!(
+                "exports/{}/0196a0c88f2e7b1a9c3d1e2f3a4b5c6d.html",
+                conversation.as_str()
+            ),
+            format!(
+                "exports/customers/{}/0196a0c88f2e7b1a9c3d1e2f3a4b5c6d.json",
+                auditor().pseudonym(customer)
+            ),
+        ];
+        for key in &exports {
+            let file = MediaFile {
+                content_type: "application/json".into(),
+                bytes: b"{}".to_vec(),
+            };
+            media.put(key, file).await.unwrap();
+        }
         assert_eq!(quince(store.as_ref(), Some(customer)).await, 210, "{name}");
         let queue = Queue::default();
         let warnings = WindowWarnings::default();
@@ -246,13 +264,16 @@ async fn a_crash_mid_erasure_is_finished_by_the_redelivered_step_on_both_stores(
         assert_eq!(done.counts.messages, 210, "{name}: {done:?}");
         assert_eq!(done.counts.conversations, 1, "{name}");
         assert_eq!(done.counts.contact, 1, "{name}");
-        assert_eq!(done.counts.media, 1, "{name}");
+        assert_eq!(done.counts.media, 3, "{name}: the upload and two exports");
         assert_eq!(done.counts.sessions, 1, "{name}");
         assert!(done.counts.deadlines >= 2, "{name}");
         assert_eq!(done.passes, 2, "{name}");
         assert!(done.pseudonym.starts_with("hmac:"));
         assert!(!format!("{done:?}").contains("900555"), "{name}");
         assert!(media.inner.get(&upload).is_none(), "{name}");
+        for key in &exports {
+            assert!(media.inner.get(key).is_none(), "{name}: {key}");
+        }
         assert!(store.conversation(&conversation).await.unwrap().is_none());
         assert!(
             store

@@ -194,6 +194,17 @@ pub async fn run_step(
     if finished {
         record.passes += 1;
         record.counts.add(&store.erase_contact(&job.address).await?);
+        // The customer's own exports, kept under the pseudonym the erasure names them by.
+        if let Some(media) = eraser.media {
+            let prefix = crate::domain::customer_export_prefix(&record.pseudonym);
+            match media.delete_prefix(&prefix).await {
+                Ok(deleted) => record.counts.media += deleted,
+                Err(e) => {
+                    store.put_erasure(&record).await?;
+                    return Err(StepError::Media(e.to_string()));
+                }
+            }
+        }
     }
     if outcome == StepOutcome::Done {
         record.state = ErasureState::Done;
@@ -324,11 +335,13 @@ pub async fn erase_conversation(
     Ok(Erased::Done)
 }
 
-/// Where a conversation's media live: inbound copies and agents' uploads.
-pub fn media_prefixes(conversation_id: &str) -> [String; 2] {
+/// Where a conversation's media live: inbound copies, agents' uploads, and exports too large
+/// for a response.
+pub fn media_prefixes(conversation_id: &str) -> [String; 3] {
     [
         format!("inbound/{conversation_id}/"),
         format!("uploads/{conversation_id}/"),
+        crate::domain::export_prefix(conversation_id),
     ]
 }
 
