@@ -505,3 +505,65 @@ fn every_key_word_in_the_dynamodb_adapters_is_a_listed_partition_or_a_sort_key()
          them in template.yaml to the functions that use them: {unknown:?}"
     );
 }
+
+/// agent-api writes media under exactly the prefixes of the code's key builders (inbound
+/// copies, uploads, exports too large for a response), and each prefix expires by a lifecycle
+/// rule of the bucket: exports within a day.
+#[test]
+fn agent_api_writes_the_media_bucket_only_under_its_key_prefixes_and_each_expires() {
+    use whatsapp_channel::domain::{
+        ConversationId, MessageSid, customer_export_key, export_key, inbound_media_key, upload_key,
+    };
+    let conversation = ConversationId::parse(CONVERSATION).unwrap();
+    let now = chrono::Utc::now();
+    let keys = [
+        inbound_media_key(
+            &conversation,
+            &MessageSid::parse("SM0123456789abcdef0123456789abcdef").unwrap(),
+            0,
+        ),
+        upload_key(&conversation, now),
+        export_key(&conversation, "html", now),
+        customer_export_key("hmac:0123456789abcdef", now),
+    ];
+    let top = |key: &str| format!("{}/", key.split('/').next().unwrap_or_default());
+    let prefixes: BTreeSet<String> = keys.iter().map(|k| top(k)).collect();
+    assert_eq!(prefixes.len(), 3, "{prefixes:?}");
+
+    let template = template::load();
+    let resources = template::resources(&template);
+    let function = &resources["AgentApiFunction"];
+    let mut granted = BTreeSet::new();
+    for policy in one_or_many(&function["Properties"]["Policies"]) {
+        for statement in one_or_many(&policy["Statement"]) {
+            let puts = one_or_many(&statement["Action"])
+                .iter()
+                .any(|a| a.as_str() == Some("s3:PutObject"));
+            if statement["Effect"] != "Allow" || !puts {
+                continue;
+            }
+            for resource in one_or_many(&statement["Resource"]) {
+                let text = template::sub_text(resource).unwrap_or_default();
+                let prefix = text
+                    .strip_prefix("${MediaBucket.Arn}/")
+                    .and_then(|p| p.strip_suffix('*'))
+                    .unwrap_or_else(|| panic!("an object grant beyond a prefix: {text}"));
+                granted.insert(prefix.to_owned());
+            }
+        }
+    }
+    assert_eq!(granted, prefixes);
+
+    let rules =
+        one_or_many(&resources["MediaBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]);
+    for prefix in &prefixes {
+        let days = rules
+            .iter()
+            .find(|r| r["Prefix"].as_str() == Some(prefix.as_str()) && r["Status"] == "Enabled")
+            .and_then(|r| r["ExpirationInDays"].as_u64())
+            .unwrap_or_else(|| panic!("no lifecycle rule expires {prefix}"));
+        if prefix == "exports/" {
+            assert_eq!(days, 1, "an export outlives its link by at most a day");
+        }
+    }
+}
