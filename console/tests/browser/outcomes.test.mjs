@@ -327,6 +327,10 @@ test("the customer's answer to the survey shows as their rating", async () => {
   const view = await agentCall(server.base, AGENT, "GET", `/conversations/${zoeId}`);
   assert.equal(view.json.csat.score, 5);
   assert.equal(view.json.state, "closed", "the answer opens no new request");
+  // The survey in the transcript is the channel's, not an agent's.
+  const panel = page.getByRole("region", { name: "Zoë" });
+  await panel.locator(".who").filter({ hasText: /^Satisfaction survey$/ }).first().waitFor();
+  assert.equal(await panel.locator(".who").filter({ hasText: "csat-survey" }).count(), 0);
   await bothWidths(page, "05-rating", () => header.scrollIntoViewIfNeeded());
 
   // Her next conversation: the summary's previous one says how it ended and how she rated it.
@@ -383,6 +387,8 @@ test("Export opens the printable page and downloads the JSON of the whole conver
   assert.ok(text.includes("My parcel never arrived."), text);
   assert.ok(text.includes("Resolved"), text);
   assert.ok(text.includes(SUMMARY), text);
+  // The CSAT survey is the Satisfaction survey's, not an "Agent csat-survey".
+  assert.ok(text.includes("Satisfaction survey") && !text.includes("csat-survey"), text);
   await printable.setViewportSize({ width: 1366, height: 768 });
   await shot(printable, "08-printable-page-1366");
   await printable.close();

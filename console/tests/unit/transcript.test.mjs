@@ -73,3 +73,14 @@ test("a message's reactions read as words; absent or malformed ones are nothing"
   assert.deepEqual(reactionEmojis([{ emoji: "" }, null, { emoji: 3 }, { emoji: "🙏" }]), ["🙏"]);
   assert.equal(unsupportedText({ unsupported: "reaction" }), "Unsupported message (reaction)");
 });
+
+test("the CSAT survey the channel sends after a close reads as the Satisfaction survey, not as an agent", async () => {
+  const { Transcript } = await import("../../js/transcript.js");
+  const transcript = new Transcript(null, "alice");
+  const survey = { direction: "outbound", agent_id: "csat-survey", template: { content_sid: "HX1" } };
+  assert.equal(transcript.whoOf(survey), "Satisfaction survey");
+  assert.equal(transcript.whoOf({ direction: "outbound", agent_id: "alice" }), "You");
+  assert.equal(transcript.whoOf({ direction: "outbound", agent_id: "bob" }), "bob");
+  // A customer's message is never the survey's, whatever it carries.
+  assert.equal(transcript.whoOf({ direction: "inbound", agent_id: "csat-survey" }), "Customer");
+});
