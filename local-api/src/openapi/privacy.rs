@@ -43,11 +43,13 @@ pub fn operations() -> Vec<Operation> {
             .path_schema("address", customer_address(), "The customer's `whatsapp:+E164`, URL-encoded.")
             .describe("A JSON download: the contact, the legal hold, and each conversation as `GET /conversations/{conversationId}/export` gives it (messages with statuses, notes, events, outcome, records, tags, CSAT, attachment links), newest first.")
             .json(200, "The customer's data", s("CustomerExport"))
+            .json(303, "Too large for a response: stored under the customer's pseudonym, and `Location` is a link to it valid 5 minutes", s("StoredExport"))
+            .response_header(303, "Location", true)
             .error(400, &["invalid_address"])
             .error(403, &["forbidden"])
             .error(404, &["not_found"])
             .error(422, &["export_too_large"])
-            .error(503, STORE),
+            .error(503, &["store_unavailable", "media_store_unavailable"]),
         Operation::new("DELETE", "/customers/{address}", "Erase a customer (admins)", "privacy")
             .agent()
             .path_schema("address", customer_address(), "The customer's `whatsapp:+E164`, URL-encoded.")
@@ -155,6 +157,17 @@ pub fn schemas() -> Value {
                 "contact": { "type": ["object", "null"] },
                 "legal_hold": { "anyOf": [s("LegalHold"), { "type": "null" }] },
                 "conversations": { "type": "array", "items": { "type": "object" } }
+            }
+        },
+        "StoredExport": {
+            "description": "An export too large for a response, stored for download: where, until when, how large.",
+            "type": "object",
+            "required": ["url", "expires_at", "bytes"],
+            "additionalProperties": false,
+            "properties": {
+                "url": { "type": "string", "format": "uri", "description": "The same address as `Location`." },
+                "expires_at": date_time(),
+                "bytes": { "type": "integer", "minimum": 0, "description": "The stored file's size." }
             }
         }
     })

@@ -114,7 +114,7 @@ pub fn operations() -> Vec<Operation> {
             .error(503, &["typing_unavailable", "store_unavailable"]),
         Operation::new("GET", "/conversations/{conversationId}/export", "The whole conversation for the record: JSON or a printable page", "outcomes")
             .agent()
-            .describe("For its assigned agent or an administrator. `json` (default): the body of GET /conversations/{conversationId} plus `format_version` and `exported_at`, as a download; `html`: one self-contained printable page (no script, nothing loaded from elsewhere, every text escaped).")
+            .describe("For its assigned agent or an administrator. `json` (default): the body of GET /conversations/{conversationId} plus `format_version` and `exported_at`, as a download; `html`: one self-contained printable page (no script, nothing loaded from elsewhere, every text escaped). Over 5 MiB as a Lambda response would carry it: stored in the media bucket for a day and answered 303 to a link valid 5 minutes; without a bucket, 422.")
             .query("format", json!({ "enum": ["json", "html"] }), "json (default) or html.")
             .contents(
                 200,
@@ -124,10 +124,13 @@ pub fn operations() -> Vec<Operation> {
                     ("text/html; charset=utf-8", json!({ "type": "string" })),
                 ],
             )
+            .json(303, "Too large for a response: stored, and `Location` is a link to it valid 5 minutes (a presigned GET in AWS; `/media/exports/…` locally)", s("StoredExport"))
+            .response_header(303, "Location", true)
             .error(400, &["invalid_format"])
             .error(422, &["export_too_large"])
             .error(403, &["not_assigned"])
-            .error(404, &["not_found"]),
+            .error(404, &["not_found"])
+            .error(503, &["media_store_unavailable"]),
         Operation::new("GET", "/dispositions", "The administrators' outcome codes", "outcomes")
             .agent()
             .json(200, "By label", s("DispositionList")),
@@ -234,8 +237,8 @@ pub fn operations() -> Vec<Operation> {
             .error(503, &["media_unavailable", "media_store_unavailable", "store_unavailable"]),
         Operation::new("GET", "/media/{key+}", "An agent's upload at its public address", "media")
             .public()
-            .describe("No authorizer: the address is the capability (Twilio fetches it).")
-            .bytes(200, "The upload, with its content type", &["*/*"])
+            .describe("No authorizer: the address is the capability (Twilio fetches it). An `uploads/` key for 6 hours; locally, an `exports/` key an export's 303 gave, for 5 minutes.")
+            .bytes(200, "The upload (or a local export), with its content type", &["*/*"])
             .error(404, &["not_found"])
             .error(503, &["media_unavailable", "media_store_unavailable"]),
         Operation::new("HEAD", "/media/{key+}", "An upload's headers", "media")
