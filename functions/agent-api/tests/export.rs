@@ -517,3 +517,107 @@ async fn a_small_export_with_a_media_store_is_still_answered_in_the_response() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(body_json(&response)["id"], id.as_str());
 }
+
+/// `GET /audit` as an administrator.
+fn audit() -> Request {
+    let mut event: serde_json::Value =
+        serde_json::from_str(&event_text("agent-api.get-conversation")).unwrap();
+    let route = "GET /audit";
+    event["rawPath"] = "/audit".into();
+    event["routeKey"] = route.into();
+    event["requestContext"]["routeKey"] = route.into();
+    event["requestContext"]["http"]["path"] = "/audit".into();
+    event["pathParameters"] = serde_json::json!({});
+    let claims = &mut event["requestContext"]["authorizer"]["jwt"]["claims"];
+    claims["sub"] = "admin-ann".into();
+    claims["cognito:groups"] = "[admins]".into();
+    lambda_http::request::from_str(&event.to_string()).unwrap()
+}
+
+#[tokio::test]
+async fn an_export_small_in_bytes_but_over_the_limit_once_escaped_for_the_response_is_stored() {
+    // 1.5 million backslashes: about 3 MB of JSON, twice that escaped into Lambda's envelope.
+    let (h, media) = harness_with_media();
+    let without = harness();
+    for h in [&h, &without] {
+        let id = h.conversation(false).await;
+        let record: MessageRecord = serde_json::from_value(serde_json::json!({
+            "id": new_sid(),
+            "conversation_id": id,
+            "direction": "outbound",
+            "status": "delivered",
+            "created_at": h.clock.now().timestamp_millis(),
+            "agent_id": "agent-alice",
+            "body": "\\".repeat(1_500_000),
+        }))
+        .unwrap();
+        h.store.put_message(&record).await.unwrap();
+        let response = h.call(export(&id, "agent-alice", None, None)).await;
+        if std::ptr::eq(h, &without) {
+            assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+            continue;
+        }
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let bytes = body_json(&response)["bytes"].as_u64().unwrap();
+        assert!(bytes < 5 * 1024 * 1024, "{bytes}");
+        let location = header_of(&response, header::LOCATION).to_owned();
+        let key = location
+            .strip_prefix(&format!("https://{HOST}/media/"))
+            .unwrap();
+        assert_eq!(media.get(key).unwrap().bytes.len() as u64, bytes);
+        // The export is audited like one answered in the response.
+        let entries = body_json(&h.call(audit()).await)["entries"].clone();
+        let exported = entries
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "conversation.export")
+            .unwrap_or_else(|| panic!("{entries}"));
+        assert_eq!(exported["target"]["id"], id.as_str());
+        assert_eq!(exported["detail"]["format"], "json");
+    }
+}
+
+#[tokio::test]
+async fn a_customers_export_too_large_for_a_response_is_stored_under_their_audit_pseudonym() {
+    let (h, media) = harness_with_media();
+    let id = h.conversation(false).await;
+    h.grow(&id).await;
+    let mut event: serde_json::Value =
+        serde_json::from_str(&event_text("agent-api.export-customer")).unwrap();
+    let claims = &mut event["requestContext"]["authorizer"]["jwt"]["claims"];
+    claims["sub"] = "admin-ann".into();
+    claims["cognito:groups"] = "[admins]".into();
+    let request = lambda_http::request::from_str(&event.to_string()).unwrap();
+    let response = h.call(request).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = header_of(&response, header::LOCATION).to_owned();
+    let key = location
+        .strip_prefix(&format!("https://{HOST}/media/"))
+        .unwrap();
+    assert!(!key.contains("447700900123"), "{key}");
+    let entries = body_json(&h.call(audit()).await)["entries"].clone();
+    let exported = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "customer.export")
+        .unwrap_or_else(|| panic!("{entries}"));
+    let pseudonym = exported["target"]["id"].as_str().unwrap();
+    assert!(
+        key.starts_with(&format!("exports/customers/{pseudonym}/")),
+        "{key}"
+    );
+    let file = media.get(key).unwrap();
+    assert_eq!(file.content_type, "application/json");
+    let data: serde_json::Value = serde_json::from_slice(&file.bytes).unwrap();
+    assert_eq!(data["customer"], CUSTOMER);
+    assert_eq!(
+        data["conversations"][0]["messages"]
+            .as_array()
+            .map(Vec::len),
+        Some(8)
+    );
+    let fetched = h.call(public_get(key)).await;
+    assert_eq!(fetched.status(), StatusCode::OK);
+}
