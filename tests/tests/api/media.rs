@@ -553,3 +553,56 @@ async fn an_executable_gets_415_and_a_file_over_the_limit_413_and_nothing_is_sto
         .await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn an_export_too_large_for_a_response_is_a_303_to_a_presigned_download_of_all_of_it() {
+    use whatsapp_channel::ports::MessageRecord;
+    let c = channel().await;
+    let id = c
+        .customer_sends_image(&new_media_sid(), "https://api.twilio.com/none")
+        .await;
+    // Six texts of about a megabyte each: the export passes 5 MiB.
+    for i in 0..6 {
+        let record: MessageRecord = serde_json::from_value(json!({
+            "id": new_media_sid(),
+            "conversation_id": id,
+            "direction": "outbound",
+            "status": "delivered",
+            "created_at": c.webhook.clock.now().timestamp_millis() + 1 + i,
+            "agent_id": "alice",
+            "body": "word ".repeat(200_000),
+        }))
+        .unwrap();
+        c.store.put_message(&record).await.unwrap();
+    }
+    let mut event = agent_event("GET", &format!("/conversations/{id}/export"), Some("sam"));
+    event["requestContext"]["authorizer"]["jwt"]["claims"]["cognito:groups"] = "[admins]".into();
+    let response = c.agent(request(&event)).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let url = location(&response);
+    let body = body_json(&response);
+    assert_eq!(body["url"], url.as_str(), "{body}");
+    assert!(url.contains(&format!("/exports/{id}/")), "{url}");
+    assert!(url.contains("X-Amz-Signature="), "a presigned GET: {url}");
+
+    let fetched = reqwest::get(&url).await.unwrap();
+    assert_eq!(fetched.status().as_u16(), 200);
+    let header = |name: &str| {
+        fetched
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(header("content-type"), "application/json");
+    assert_eq!(
+        header("content-disposition"),
+        format!("attachment; filename=\"conversation-{id}.json\"")
+    );
+    let bytes = fetched.bytes().await.unwrap();
+    assert_eq!(Some(bytes.len() as u64), body["bytes"].as_u64());
+    let export: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(export["id"], id.as_str());
+    assert_eq!(export["messages"].as_array().map(Vec::len), Some(7));
+}
