@@ -154,3 +154,70 @@ async fn an_upload_made_after_the_local_clock_moved_ahead_still_opens() {
     let fetched = reqwest::get(&media_url).await.unwrap();
     assert_eq!(fetched.status().as_u16(), 200, "{media_url}");
 }
+
+/// An export too large for a response, through local-api (embedded store, in-memory media): a
+/// 303 to local-api's own `/media/exports/…`, which a client follows to the whole file.
+#[tokio::test]
+async fn through_local_api_an_export_too_large_for_a_response_is_followed_to_the_whole_file() {
+    use std::sync::{Arc, Mutex};
+    use whatsapp_channel::ports::{ChannelStore, MessageRecord};
+
+    let slot: Arc<Mutex<Option<Arc<dyn ChannelStore>>>> = Arc::default();
+    let keep = slot.clone();
+    let (local, _) =
+        crate::helpers::local::Local::configured(local_api::StoreChoice::Embedded, move |api| {
+            *keep.lock().unwrap() = Some(api.store.clone());
+            api
+        })
+        .await;
+    let store = slot.lock().unwrap().clone().unwrap();
+    local.inbound(CUSTOMER, "Hello").await;
+    let id = local.conversation_of(CUSTOMER).await;
+    // Six texts of about a megabyte each: the export passes 5 MiB.
+    for i in 0..6 {
+        let record: MessageRecord = serde_json::from_value(json!({
+            "id": new_media_sid(),
+            "conversation_id": id,
+            "direction": "outbound",
+            "status": "delivered",
+            "created_at": chrono::Utc::now().timestamp_millis() + 1 + i,
+            "agent_id": "alice",
+            "body": "word ".repeat(200_000),
+        }))
+        .unwrap();
+        store.put_message(&record).await.unwrap();
+    }
+    let export = format!("{}/conversations/{id}/export", local.base);
+    let admin = |client: &reqwest::Client| {
+        client
+            .get(&export)
+            .header("X-Agent-Id", "sam")
+            .header("X-Agent-Groups", "admins")
+    };
+    let manual = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let answered = admin(&manual).send().await.unwrap();
+    assert_eq!(answered.status().as_u16(), 303);
+    let location = answered
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        location.starts_with(&format!("{}/media/exports/{id}/", local.base)),
+        "{location}"
+    );
+    let body: Value = answered.json().await.unwrap();
+    assert_eq!(body["url"], location.as_str());
+
+    // Followed as a browser (or `curl -L`) follows it.
+    let followed = admin(&reqwest::Client::new()).send().await.unwrap();
+    assert_eq!(followed.status().as_u16(), 200);
+    assert_eq!(followed.url().path().split('/').nth(2), Some("exports"));
+    let whole: Value = followed.json().await.unwrap();
+    assert_eq!(whole["id"], id.as_str());
+    assert_eq!(whole["messages"].as_array().map(Vec::len), Some(7));
+}
