@@ -566,4 +566,15 @@ fn agent_api_writes_the_media_bucket_only_under_its_key_prefixes_and_each_expire
             assert_eq!(days, 1, "an export outlives its link by at most a day");
         }
     }
+    // The console follows an export's 303 with fetch, and names the file from its header.
+    let cors =
+        one_or_many(&resources["MediaBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]);
+    assert!(
+        cors.iter().any(|rule| {
+            rule["AllowedMethods"] == serde_json::json!(["GET"])
+                && rule["AllowedOrigins"] == serde_json::json!(["*"])
+                && rule["ExposedHeaders"] == serde_json::json!(["Content-Disposition"])
+        }),
+        "{cors:?}"
+    );
 }
