@@ -127,7 +127,8 @@ impl DynamoChannelStore {
                 .build()
                 .map_err(unavailable)
         };
-        self.client
+        let created = self
+            .client
             .create_table()
             .table_name(&self.table)
             .billing_mode(BillingMode::PayPerRequest)
@@ -149,8 +150,14 @@ impl DynamoChannelStore {
                     .map_err(unavailable)?,
             )
             .send()
-            .await
-            .map_err(unavailable)?;
+            .await;
+        match created {
+            Ok(_) => {}
+            // An attempt that timed out on a loaded machine and was retried by the SDK finds the
+            // table its first attempt made (or another process made it meanwhile).
+            Err(SdkError::ServiceError(e)) if e.err().is_resource_in_use_exception() => {}
+            Err(e) => return Err(unavailable(e)),
+        }
         self.client
             .wait_until_table_exists()
             .table_name(&self.table)
