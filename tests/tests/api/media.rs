@@ -556,25 +556,16 @@ async fn an_executable_gets_415_and_a_file_over_the_limit_413_and_nothing_is_sto
 
 #[tokio::test]
 async fn an_export_too_large_for_a_response_is_a_303_to_a_presigned_download_of_all_of_it() {
-    use whatsapp_channel::ports::MessageRecord;
     let c = channel().await;
     let id = c
         .customer_sends_image(&new_media_sid(), "https://api.twilio.com/none")
         .await;
-    // Six texts of about a megabyte each: the export passes 5 MiB.
-    for i in 0..6 {
-        let record: MessageRecord = serde_json::from_value(json!({
-            "id": new_media_sid(),
-            "conversation_id": id,
-            "direction": "outbound",
-            "status": "delivered",
-            "created_at": c.webhook.clock.now().timestamp_millis() + 1 + i,
-            "agent_id": "alice",
-            "body": "word ".repeat(200_000),
-        }))
-        .unwrap();
-        c.store.put_message(&record).await.unwrap();
-    }
+    crate::helpers::grow_past_the_export_limit(
+        c.store.as_ref(),
+        &id,
+        c.webhook.clock.now().timestamp_millis(),
+    )
+    .await;
     let mut event = agent_event("GET", &format!("/conversations/{id}/export"), Some("sam"));
     event["requestContext"]["authorizer"]["jwt"]["claims"]["cognito:groups"] = "[admins]".into();
     let response = c.agent(request(&event)).await;

@@ -160,7 +160,7 @@ async fn an_upload_made_after_the_local_clock_moved_ahead_still_opens() {
 #[tokio::test]
 async fn through_local_api_an_export_too_large_for_a_response_is_followed_to_the_whole_file() {
     use std::sync::{Arc, Mutex};
-    use whatsapp_channel::ports::{ChannelStore, MessageRecord};
+    use whatsapp_channel::ports::ChannelStore;
 
     let slot: Arc<Mutex<Option<Arc<dyn ChannelStore>>>> = Arc::default();
     let keep = slot.clone();
@@ -173,20 +173,12 @@ async fn through_local_api_an_export_too_large_for_a_response_is_followed_to_the
     let store = slot.lock().unwrap().clone().unwrap();
     local.inbound(CUSTOMER, "Hello").await;
     let id = local.conversation_of(CUSTOMER).await;
-    // Six texts of about a megabyte each: the export passes 5 MiB.
-    for i in 0..6 {
-        let record: MessageRecord = serde_json::from_value(json!({
-            "id": new_media_sid(),
-            "conversation_id": id,
-            "direction": "outbound",
-            "status": "delivered",
-            "created_at": chrono::Utc::now().timestamp_millis() + 1 + i,
-            "agent_id": "alice",
-            "body": "word ".repeat(200_000),
-        }))
-        .unwrap();
-        store.put_message(&record).await.unwrap();
-    }
+    crate::helpers::grow_past_the_export_limit(
+        store.as_ref(),
+        &id,
+        chrono::Utc::now().timestamp_millis(),
+    )
+    .await;
     let export = format!("{}/conversations/{id}/export", local.base);
     let admin = |client: &reqwest::Client| {
         client

@@ -79,6 +79,31 @@ async fn closed_by_alice(store: &Arc<dyn ChannelStore>, id: &ConversationId) -> 
     }
 }
 
+/// notify-agent's CSAT step for `change` (a close), sending through `twilio`: whether it sent.
+async fn survey(
+    store: &Arc<dyn ChannelStore>,
+    webhook: &Webhook,
+    twilio: &Twilio,
+    change: &StreamChange,
+) -> bool {
+    let settings = CsatSettings {
+        content_sid: CSAT_SID.into(),
+        wait: chrono::TimeDelta::minutes(60),
+    };
+    let reply = ReplySettings {
+        status_callback: "https://example.com/twilio/status".into(),
+    };
+    let sending = CsatSending {
+        settings: &settings,
+        sender: twilio,
+        reply: &reply,
+        templates: None,
+    };
+    survey_on_close(store.as_ref(), webhook.clock.as_ref(), &sending, change)
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn the_survey_goes_once_when_the_closes_record_is_delivered_again_on_both_stores() {
     for (name, store) in stores().await {
@@ -86,28 +111,11 @@ async fn the_survey_goes_once_when_the_closes_record_is_delivered_again_on_both_
         let id = accepted(&store, &webhook).await;
         let change = closed_by_alice(&store, &id).await;
         let twilio = Twilio::default();
-        let settings = CsatSettings {
-            content_sid: CSAT_SID.into(),
-            wait: chrono::TimeDelta::minutes(60),
-        };
-        let reply = ReplySettings {
-            status_callback: "https://example.com/twilio/status".into(),
-        };
-        let sending = CsatSending {
-            settings: &settings,
-            sender: &twilio,
-            reply: &reply,
-            templates: None,
-        };
-        let first = survey_on_close(store.as_ref(), webhook.clock.as_ref(), &sending, &change)
-            .await
-            .unwrap();
+        let first = survey(&store, &webhook, &twilio, &change).await;
         assert!(first, "{name}: sent at the close");
         // The same record again (its image still says no survey went): the store's condition
         // keeps it to one.
-        let again = survey_on_close(store.as_ref(), webhook.clock.as_ref(), &sending, &change)
-            .await
-            .unwrap();
+        let again = survey(&store, &webhook, &twilio, &change).await;
         assert!(!again, "{name}: not sent again");
         let sent = twilio.sent();
         assert_eq!(sent.len(), 1, "{name}: {sent:?}");
@@ -132,25 +140,7 @@ async fn a_second_csat_answer_keeps_the_first_score_on_both_stores() {
         let id = accepted(&store, &webhook).await;
         let change = closed_by_alice(&store, &id).await;
         let twilio = Twilio::default();
-        let settings = CsatSettings {
-            content_sid: CSAT_SID.into(),
-            wait: chrono::TimeDelta::minutes(60),
-        };
-        let reply = ReplySettings {
-            status_callback: "https://example.com/twilio/status".into(),
-        };
-        let sending = CsatSending {
-            settings: &settings,
-            sender: &twilio,
-            reply: &reply,
-            templates: None,
-        };
-        assert!(
-            survey_on_close(store.as_ref(), webhook.clock.as_ref(), &sending, &change)
-                .await
-                .unwrap(),
-            "{name}"
-        );
+        assert!(survey(&store, &webhook, &twilio, &change).await, "{name}");
 
         webhook.clock.advance(chrono::TimeDelta::minutes(1));
         assert_eq!(webhook.text(&new_sid(), CUSTOMER, "5").await, 200);

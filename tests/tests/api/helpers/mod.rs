@@ -168,3 +168,22 @@ impl Webhook {
         self.call(request).await.status()
     }
 }
+
+/// Six agent texts of about a megabyte each in conversation `id`, from `after_ms` on: its export
+/// passes the 5 MiB a response may carry.
+pub async fn grow_past_the_export_limit(store: &dyn ChannelStore, id: &str, after_ms: i64) {
+    for i in 0..6 {
+        let record: whatsapp_channel::ports::MessageRecord =
+            serde_json::from_value(serde_json::json!({
+                "id": whatsapp_channel::testing::new_sid(),
+                "conversation_id": id,
+                "direction": "outbound",
+                "status": "delivered",
+                "created_at": after_ms + 1 + i,
+                "agent_id": "alice",
+                "body": "word ".repeat(200_000),
+            }))
+            .unwrap();
+        store.put_message(&record).await.unwrap();
+    }
+}
