@@ -118,6 +118,18 @@ export async function sendInbound(base, { from, body, profileName, media, extra 
   return sid;
 }
 
+/** Twilio's signed status callback: reply `sid` to customer `to` moved to `status`. */
+export async function sendStatus(base, { sid, status, to }) {
+  const url = `${base}/twilio/status`;
+  const params = { MessageSid: sid, MessageStatus: status, SmsStatus: status, AccountSid: "AC00000000000000000000000000000000", To: to, From: BUSINESS };
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": twilioSignature(url, params) },
+    body: new URLSearchParams(params).toString(),
+  });
+  if (response.status >= 300) throw new Error(`status callback answered ${response.status}: ${await response.text()}`);
+}
+
 /** What local-api's Twilio stand-in was asked, in order: `[{method, path, form, authorized}]`. */
 export async function twilioCalls(base) {
   const response = await fetch(`${base}/local/twilio/calls`);
