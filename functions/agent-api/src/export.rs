@@ -121,13 +121,13 @@ pub(crate) async fn answer_or_store(
         content_type,
         bytes,
     };
-    let unavailable = |e: &dyn std::error::Error| crate::media::store_unavailable(e);
+    let unavailable = |e| crate::media::store_unavailable(&e);
     media
         .store
         .put_download(&key, file, filename)
         .await
-        .map_err(|e| unavailable(&e))?;
-    let url = match media.store.open(&key).await.map_err(|e| unavailable(&e))? {
+        .map_err(unavailable)?;
+    let url = match media.store.open(&key).await.map_err(unavailable)? {
         Some(MediaAccess::Redirect(url)) => url,
         // The in-memory store (local-api): the file at its address here, `GET /media/{key}`.
         Some(MediaAccess::Bytes(_)) => {
