@@ -183,18 +183,6 @@ fn test(paths: &Paths, test_args: &TestArgs) -> Result<(), Error> {
 }
 
 /// The Lambda functions, as `template.yaml` builds them (`BuildProperties: Binary`).
-const FUNCTIONS: &[&str] = &[
-    "webhook-ingest",
-    "send-reply",
-    "notify-agent",
-    "agent-api",
-    "agent-console",
-    "live-authorizer",
-    "live-connections",
-    "window-deadlines",
-    "routing-timers",
-];
-
 /// `cargo xtask build`: every function's `bootstrap` for Lambda on arm64, with its size.
 fn build(paths: &Paths) -> Result<(), Error> {
     let tools = install::install(paths)?;
@@ -209,16 +197,14 @@ fn build(paths: &Paths) -> Result<(), Error> {
     {
         command.env("PATH", path);
     }
-    for function in FUNCTIONS {
-        command.args(["--bin", function]);
+    // Every function under `functions/`, found the way the bench finds them.
+    let functions = bench::discover_functions(&paths.root)?;
+    for function in &functions {
+        command.args(["--bin", &function.bin]);
     }
     run_step("cargo lambda build", &mut command)?;
-    for function in FUNCTIONS {
-        let bootstrap = paths
-            .root
-            .join("target/lambda")
-            .join(function)
-            .join("bootstrap");
+    for function in functions.iter().map(|f| f.bin.as_str()) {
+        let bootstrap = paths.target.join("lambda").join(function).join("bootstrap");
         let size = std::fs::metadata(&bootstrap)
             .map_err(|e| format!("{}: {e}", bootstrap.display()))?
             .len();

@@ -31,6 +31,7 @@ use stats::{median, ms, quantile};
 
 use measure::*;
 use report::*;
+pub use subjects::discover_functions;
 use subjects::*;
 
 use crate::emulators::{Emulators, free_port};
