@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use lambda_http::http::{Method, StatusCode, header};
 use lambda_http::{Body, Error, Request, RequestExt, Response};
+use tracing::Instrument;
 use whatsapp_channel::app;
 use whatsapp_channel::config::WebhookConfig;
 use whatsapp_channel::domain::{
@@ -15,7 +16,7 @@ use whatsapp_channel::domain::{
 };
 use whatsapp_channel::form;
 use whatsapp_channel::http::{body_bytes, empty, error, route_path, with_body};
-use whatsapp_channel::logging::chain;
+use whatsapp_channel::logging::{chain, timed};
 use whatsapp_channel::metrics::{Metric, Metrics};
 use whatsapp_channel::ports::{ChannelStore, Clock, StatusApplied, Stored};
 use whatsapp_channel::twilio::RequestValidator;
@@ -111,6 +112,9 @@ pub async fn function_handler(
         ));
     }
 
+    // `LOG_TIMINGS=on` logs each part's time: checking the request, reading the message,
+    // storing it, and counting and logging it.
+    let verify = timed!("verify").entered();
     let body = body_bytes(&request);
     let signature = request
         .headers()
@@ -174,6 +178,7 @@ pub async fn function_handler(
         Ok(params) => params,
         Err(e) => return Ok(malformed(&e.to_string())),
     };
+    drop(verify);
 
     match route {
         Route::Inbound => inbound(state, params).await,
@@ -220,7 +225,7 @@ async fn inbound(
     state: &WebhookIngest,
     params: Vec<(String, String)>,
 ) -> Result<Response<Body>, Error> {
-    let message = match InboundMessage::from_params(params) {
+    let message = match timed!("parse").in_scope(|| InboundMessage::from_params(params)) {
         Ok(message) => message,
         Err(e) => return Ok(malformed(&e.to_string())),
     };
@@ -239,7 +244,11 @@ async fn inbound(
              (WHATSAPP_SENDERS); nothing was stored.",
         ));
     }
-    match app::receive_inbound(state.store.as_ref(), state.clock.as_ref(), &message).await {
+    let stored = app::receive_inbound(state.store.as_ref(), state.clock.as_ref(), &message)
+        .instrument(timed!("store"))
+        .await;
+    let _report = timed!("report").entered();
+    match stored {
         Ok(receipt) => {
             let business = message.to.as_str();
             let metric = match receipt.stored {
@@ -283,7 +292,7 @@ async fn status(
     state: &WebhookIngest,
     params: &[(String, String)],
 ) -> Result<Response<Body>, Error> {
-    let callback = match StatusCallback::from_params(params) {
+    let callback = match timed!("parse").in_scope(|| StatusCallback::from_params(params)) {
         Ok(callback) => callback,
         // A status Twilio added after this was written: acknowledged, nothing to move.
         Err(InboundError::UnknownStatus(e)) => {
@@ -292,7 +301,11 @@ async fn status(
         }
         Err(e) => return Ok(malformed(&e.to_string())),
     };
-    match app::receive_status(state.store.as_ref(), state.clock.as_ref(), &callback).await {
+    let applied = app::receive_status(state.store.as_ref(), state.clock.as_ref(), &callback)
+        .instrument(timed!("store"))
+        .await;
+    let _report = timed!("report").entered();
+    match applied {
         Ok(applied) => {
             // A status callback's From is the business sender of the reply.
             let business = param(params, "From").unwrap_or_default();

@@ -11,8 +11,15 @@ use crate::testing::{event_text, events_dir};
 /// Captures this thread's log events as JSON at `level` until the guard is dropped. A
 /// `#[tokio::test]` runs on one thread, so everything its handler logs lands here.
 pub fn capture(level: LevelFilter) -> (LogBuffer, lambda_http::tracing::dispatcher::DefaultGuard) {
+    capture_with(LogSettings::json(level))
+}
+
+/// [`capture`] with other settings (`LOG_TIMINGS=on`, say).
+pub fn capture_with(
+    settings: LogSettings,
+) -> (LogBuffer, lambda_http::tracing::dispatcher::DefaultGuard) {
     let buffer = LogBuffer::default();
-    let guard = subscriber(LogSettings::json(level), buffer.clone()).set_default();
+    let guard = subscriber(settings, buffer.clone()).set_default();
     (buffer, guard)
 }
 
