@@ -28,7 +28,7 @@ usage:
   cargo xtask build
       cargo lambda build --release --arm64 of every function, and each bootstrap's size
   cargo xtask bench [--rounds N] [--warm N] [--profile load|release] [--no-console] [--no-load]
-                    [--no-micro] [--baseline PATH]
+                    [--no-micro] [--baseline PATH] [--only NAME[,NAME...]]
       every function under functions/, the floor (benches/floor) and the peer (benches/peer,
       Python) cold and warm through a Lambda Runtime API emulator, on DynamoDB Local behind a
       counting proxy and moto, in interleaved rounds (default 11; 400 warm follow-up messages
@@ -39,6 +39,8 @@ usage:
       --no-micro    skip webhook-ingest's criterion bench (its own CPU time, part by part)
       --baseline    another webhook-ingest binary (e.g. a copy from before a change), measured
                     beside the product on the same follow-up messages, in the same rounds
+      --only        only these functions (and the floor; the peer and the follow-up row only
+                    with webhook-ingest), e.g. `--only agent-api,live-authorizer`
   cargo xtask load [--customers N] [--messages N] [--duplicate-every N] [--concurrency N] [--seconds N]
       local-api's load driver on the embedded store, then on DynamoDB Local (a fresh table), in the `load` profile: signed
       webhooks with concurrent duplicates and status callbacks; prints throughput, latency
@@ -153,8 +155,35 @@ fn parse_bench(mut args: impl Iterator<Item = String>) -> Result<BenchArgs, Stri
                 Some(profile @ ("load" | "release")) => bench.profile = profile.to_owned(),
                 _ => return Err("`bench --profile` is `load` or `release`".to_string()),
             },
+            "--only" => {
+                let names: Vec<String> = args
+                    .next()
+                    .filter(|list| !list.starts_with('-'))
+                    .map(|list| {
+                        list.split(',')
+                            .map(str::trim)
+                            .filter(|name| !name.is_empty())
+                            .map(str::to_owned)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if names.is_empty() {
+                    return Err(
+                        "`bench --only` needs function names, e.g. `agent-api,send-reply`"
+                            .to_string(),
+                    );
+                }
+                bench.only.extend(names);
+            }
             other => return Err(format!("unknown argument to `bench`: `{other}`")),
         }
+    }
+    // The baseline is measured beside webhook-ingest's follow-up row, which `--only` may leave out.
+    if bench.baseline.is_some()
+        && !bench.only.is_empty()
+        && !bench.only.iter().any(|name| name == "webhook-ingest")
+    {
+        return Err("`bench --baseline` needs webhook-ingest among `--only`".to_string());
     }
     Ok(bench)
 }
@@ -375,11 +404,38 @@ mod tests {
                 micro: false,
                 profile: "release".into(),
                 baseline: None,
+                only: Vec::new(),
             }))
         );
         assert!(parse_strs(&["bench", "--rounds", "0"]).is_err());
         assert!(parse_strs(&["bench", "--profile", "dev"]).is_err());
         assert!(parse_strs(&["bench", "--fast"]).is_err());
+    }
+
+    #[test]
+    fn bench_only_takes_comma_separated_functions_and_needs_at_least_one() {
+        assert_eq!(
+            parse_strs(&[
+                "bench",
+                "--only",
+                "agent-api, live-authorizer",
+                "--only",
+                "send-reply"
+            ]),
+            Ok(Cli::Bench(BenchArgs {
+                only: vec![
+                    "agent-api".into(),
+                    "live-authorizer".into(),
+                    "send-reply".into()
+                ],
+                ..BenchArgs::default()
+            }))
+        );
+        assert!(parse_strs(&["bench", "--only"]).is_err());
+        assert!(parse_strs(&["bench", "--only", ","]).is_err());
+        assert!(parse_strs(&["bench", "--only", "--no-load"]).is_err());
+        assert!(parse_strs(&["bench", "--only", "agent-api", "--baseline", "/x"]).is_err());
+        assert!(parse_strs(&["bench", "--only", "webhook-ingest", "--baseline", "/x"]).is_ok());
     }
 
     #[test]

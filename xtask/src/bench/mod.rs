@@ -15,6 +15,7 @@ mod report;
 mod runtime;
 mod sign;
 mod stats;
+mod stubs;
 mod subjects;
 
 use std::collections::BTreeMap;
@@ -28,6 +29,7 @@ use std::time::{Duration, Instant};
 use proxy::CountingProxy;
 use runtime::RuntimeApi;
 use stats::{median, ms, quantile};
+use stubs::LocalParts;
 
 use measure::*;
 use report::*;
@@ -57,6 +59,9 @@ pub struct BenchArgs {
     /// Another build of webhook-ingest (e.g. before a change), measured beside the product on
     /// the same follow-up messages, in the same rounds.
     pub baseline: Option<PathBuf>,
+    /// `--only`: the functions to measure (all when empty). The floor always runs; the peer
+    /// and the follow-up row only with `webhook-ingest`.
+    pub only: Vec<String>,
 }
 
 impl Default for BenchArgs {
@@ -69,6 +74,7 @@ impl Default for BenchArgs {
             micro: true,
             profile: "load".to_owned(),
             baseline: None,
+            only: Vec::new(),
         }
     }
 }
@@ -81,8 +87,14 @@ const INIT_TIMEOUT: Duration = Duration::from_secs(30);
 pub fn bench(paths: &Paths, args: &BenchArgs) -> Result<(), Error> {
     let started = Instant::now();
     let tools = install::install(paths)?;
-    let peer_bin = install::install_peer(paths)?;
-    let functions = discover_functions(&paths.root)?;
+    let functions = only(discover_functions(&paths.root)?, &args.only)?;
+    // The follow-up row, the peer and the baseline are webhook-ingest's comparisons.
+    let with_webhook = functions.iter().any(|f| f.bin == "webhook-ingest");
+    let peer_bin = if with_webhook {
+        Some(install::install_peer(paths)?)
+    } else {
+        None
+    };
     eprintln!(
         "xtask: bench: {} functions: {}",
         functions.len(),
@@ -125,6 +137,14 @@ pub fn bench(paths: &Paths, args: &BenchArgs) -> Result<(), Error> {
     let env_json = std::fs::read_to_string(paths.root.join("events/env.json"))
         .map_err(|e| format!("events/env.json: {e}"))?;
     let env_sections = parse_env_json(&env_json);
+    // The stub checks the functions' Basic credentials: the token events/env.json gives them.
+    let twilio_token = env_sections
+        .values()
+        .flatten()
+        .find(|(k, _)| k == "TWILIO_AUTH_TOKEN")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let parts = LocalParts::start(paths, &bin_dir, &emulators, &tools.venv_bin, &twilio_token)?;
     let base_env = |function: &str| -> Vec<(String, String)> {
         let mut env: Vec<(String, String)> =
             test_env(proxy.port, emulators.moto_port, &tools.venv_bin)
@@ -151,6 +171,7 @@ pub fn bench(paths: &Paths, args: &BenchArgs) -> Result<(), Error> {
         );
         env.retain(|(k, _)| k != "TABLE_NAME");
         env.push(("TABLE_NAME".to_owned(), table.clone()));
+        parts.environment(function, &mut env);
         env
     };
 
@@ -178,7 +199,14 @@ pub fn bench(paths: &Paths, args: &BenchArgs) -> Result<(), Error> {
     let mut subjects = Vec::new();
     let mut unbuilt = Vec::new();
     for function in &functions {
-        let events = function_events(&paths.root, &function.bin);
+        let env = base_env(&function.bin);
+        let events = match parts.events(&env, function_events(&paths.root, &function.bin)) {
+            Ok(events) => events,
+            Err(e) => {
+                unbuilt.push((function.bin.clone(), e));
+                continue;
+            }
+        };
         let count = events.len();
         let built = match build_note(&function.package, &function.bin) {
             Ok(note) => note,
@@ -197,7 +225,7 @@ pub fn bench(paths: &Paths, args: &BenchArgs) -> Result<(), Error> {
             program: bin_dir.join(&function.bin),
             args: Vec::new(),
             cwd: paths.root.clone(),
-            env: base_env(&function.bin),
+            env,
             events: Events::Files(events),
             warm: (2 * count).max(30),
             bootstrap: bootstrap_size(paths, &function.bin),
@@ -218,7 +246,7 @@ pub fn bench(paths: &Paths, args: &BenchArgs) -> Result<(), Error> {
             note: "a new MessageSid each time, signed".to_owned(),
         });
     }
-    if let Some(baseline) = &args.baseline {
+    if let Some(baseline) = args.baseline.as_ref().filter(|_| with_webhook) {
         subjects.push(Subject {
             name: format!("baseline ({}), follow-up message", baseline.display()),
             role: Role::Baseline,
@@ -244,42 +272,15 @@ pub fn bench(paths: &Paths, args: &BenchArgs) -> Result<(), Error> {
         bootstrap: "n/a: not a deployed function".to_owned(),
         note: "answers 200, no request".to_owned(),
     });
-    let mut peer_env = webhook_env.clone();
-    peer_env.retain(|(k, _)| k != "PATH");
-    peer_env.extend([
-        (
-            "PATH".to_owned(),
-            format!(
-                "{}:{}",
-                peer_bin.display(),
-                std::env::var("PATH").unwrap_or_default()
-            ),
-        ),
-        (
-            "LAMBDA_TASK_ROOT".to_owned(),
-            paths.root.join("benches/peer").display().to_string(),
-        ),
-        (
-            "PYTHONPYCACHEPREFIX".to_owned(),
-            paths.cache.join("pycache").display().to_string(),
-        ),
-    ]);
-    subjects.push(Subject {
-        name: "peer (benches/peer, Python)".to_owned(),
-        role: Role::Peer,
-        program: peer_bin.join("python"),
-        args: vec![
-            "-m".to_owned(),
-            "awslambdaric".to_owned(),
-            "handler.handler".to_owned(),
-        ],
-        cwd: paths.root.join("benches/peer"),
-        env: peer_env,
-        events: Events::FollowUps(follow_ups.clone()),
-        warm: args.warm,
-        bootstrap: "n/a: Python".to_owned(),
-        note: format!("boto3, twilio, awslambdaric ({})", install::PEER_SPEC),
-    });
+    if let Some(peer_bin) = &peer_bin {
+        subjects.push(peer_subject(
+            paths,
+            peer_bin,
+            &webhook_env,
+            &follow_ups,
+            args.warm,
+        ));
+    }
 
     // The customer's session, so that every later message is a follow-up.
     if let Some(product) = subjects.iter().find(|s| s.role == Role::Product) {
@@ -321,6 +322,8 @@ pub fn bench(paths: &Paths, args: &BenchArgs) -> Result<(), Error> {
             }
         }
     }
+    // local-api's stub and the emulators would only take CPU from the figures that follow.
+    drop(parts);
     drop(emulators);
 
     let rows: Vec<Row> = subjects
@@ -394,41 +397,13 @@ fn create_table(
     venv_bin: &Path,
     table: &str,
 ) -> Result<(), Error> {
-    let port = free_port()?;
-    let mut command = Command::new(bin_dir.join("local-api"));
-    command
-        .args(["--port", &port.to_string()])
-        .envs(test_env(emulators.ddb_port, emulators.moto_port, venv_bin))
-        .env("TABLE_NAME", table)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    sys::die_with_parent(&mut command);
-    let mut child = command
-        .spawn()
-        .map_err(|e| format!("cannot start local-api to create the table: {e}"))?;
-    let tail = Tail::default();
-    if let Some(err) = child.stderr.take() {
-        tail.drain(err);
-    }
-    let listening = child.stdout.take().is_some_and(|out| {
-        BufReader::new(out)
-            .lines()
-            .map_while(Result::ok)
-            .any(|line| line.contains("local-api on"))
-    });
-    let _ = child.kill();
-    let _ = child.wait();
-    if listening {
-        eprintln!("xtask: bench: table {table} created on DynamoDB Local");
-        Ok(())
-    } else {
-        Err(format!(
-            "local-api did not start on table {table}: {}",
-            tail.text()
-        ))
-    }
+    let mut env = test_env(emulators.ddb_port, emulators.moto_port, venv_bin);
+    env.push(("TABLE_NAME".to_owned(), table.to_owned()));
+    let running = stubs::start_local_api(bin_dir, free_port()?, &env)
+        .map_err(|e| format!("table {table}: {e}"))?;
+    drop(running);
+    eprintln!("xtask: bench: table {table} created on DynamoDB Local");
+    Ok(())
 }
 
 /// The arm64 bootstrap `cargo xtask build` leaves, if it is there.

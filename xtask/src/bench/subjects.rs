@@ -30,6 +30,28 @@ pub fn discover_functions(root: &Path) -> Result<Vec<Function>, Error> {
     Ok(found)
 }
 
+/// The functions `--only` names (all of them when it names none), in `functions`' order.
+pub(super) fn only(functions: Vec<Function>, names: &[String]) -> Result<Vec<Function>, Error> {
+    if let Some(unknown) = names.iter().find(|name| {
+        !functions
+            .iter()
+            .any(|f| &f.bin == *name || &f.package == *name)
+    }) {
+        return Err(format!(
+            "`bench --only`: no function {unknown} under functions/ (there are: {})",
+            functions
+                .iter()
+                .map(|f| f.bin.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Ok(functions
+        .into_iter()
+        .filter(|f| names.is_empty() || names.iter().any(|n| *n == f.bin || *n == f.package))
+        .collect())
+}
+
 pub(super) fn parse_manifest(text: &str) -> Option<Function> {
     let mut section = String::new();
     let mut package = None;
@@ -284,5 +306,51 @@ pub(super) fn clone_subject(subject: &Subject) -> Subject {
         warm: subject.warm,
         bootstrap: subject.bootstrap.clone(),
         note: subject.note.clone(),
+    }
+}
+
+/// The peer (benches/peer, Python) on the same follow-up messages as webhook-ingest.
+pub(super) fn peer_subject(
+    paths: &Paths,
+    peer_bin: &Path,
+    webhook_env: &[(String, String)],
+    follow_ups: &Arc<FollowUps>,
+    warm: usize,
+) -> Subject {
+    let mut peer_env = webhook_env.to_vec();
+    peer_env.retain(|(k, _)| k != "PATH");
+    peer_env.extend([
+        (
+            "PATH".to_owned(),
+            format!(
+                "{}:{}",
+                peer_bin.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        ),
+        (
+            "LAMBDA_TASK_ROOT".to_owned(),
+            paths.root.join("benches/peer").display().to_string(),
+        ),
+        (
+            "PYTHONPYCACHEPREFIX".to_owned(),
+            paths.cache.join("pycache").display().to_string(),
+        ),
+    ]);
+    Subject {
+        name: "peer (benches/peer, Python)".to_owned(),
+        role: Role::Peer,
+        program: peer_bin.join("python"),
+        args: vec![
+            "-m".to_owned(),
+            "awslambdaric".to_owned(),
+            "handler.handler".to_owned(),
+        ],
+        cwd: paths.root.join("benches/peer"),
+        env: peer_env,
+        events: Events::FollowUps(follow_ups.clone()),
+        warm,
+        bootstrap: "n/a: Python".to_owned(),
+        note: format!("boto3, twilio, awslambdaric ({})", install::PEER_SPEC),
     }
 }
