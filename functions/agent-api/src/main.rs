@@ -15,12 +15,6 @@ use whatsapp_channel::metrics::Metrics;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     whatsapp_channel::logging::init();
-    // Twilio's and the records webhook's TLS roots are read while the SDK loads and warms up.
-    if config::optional("TWILIO_ACCOUNT_SID").is_some()
-        || config::optional("RECORDS_WEBHOOK_URL").is_some()
-    {
-        whatsapp_channel::adapters::https::prepare_in_background();
-    }
     let sdk = config::aws().await;
     let store = whatsapp_channel::wiring::warmed_store(&sdk, "CONV#").await?;
     let mut state = AgentApi::new(Arc::new(store), Arc::new(SystemClock::default()))

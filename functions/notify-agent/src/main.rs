@@ -15,10 +15,6 @@ use whatsapp_channel::metrics::Metrics;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     whatsapp_channel::logging::init();
-    // Twilio's TLS roots (deferred replies, CSAT) are read while the SDK loads and warms up.
-    if config::optional("TWILIO_ACCOUNT_SID").is_some() {
-        whatsapp_channel::adapters::https::prepare_in_background();
-    }
     let sdk = config::aws().await;
     let store = Arc::new(whatsapp_channel::wiring::warmed_store(&sdk, "CONV#").await?);
     let notifier = whatsapp_channel::wiring::agent_notifier(&sdk, store.clone())?;

@@ -13,8 +13,6 @@ use whatsapp_channel::metrics::Metrics;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     whatsapp_channel::logging::init();
-    // Twilio's TLS roots are read while the SDK loads and warms up.
-    whatsapp_channel::adapters::https::prepare_in_background();
     // Built once per cold start: the SDK configuration, the token (one SSM read), the clients.
     let sdk = config::aws().await;
     let store = whatsapp_channel::wiring::warmed_store(&sdk, "CONV#").await?;
