@@ -1,4 +1,4 @@
-//! The issuer's signing keys: fetched on first use, kept for the life of the execution
+//! The issuer's signing keys: fetched at init (bounded) or on first use, kept for the life of the execution
 //! environment, refetched when a token names a key we do not know (rotation), rate-limited.
 
 use std::net::IpAddr;
@@ -84,6 +84,31 @@ impl JwksCache {
         self.refresh_interval = refresh;
         self.retry_interval = retry;
         self
+    }
+
+    /// Fetches the keys ahead of the first token, within `limit` (at init: the first connect
+    /// then pays no request to the issuer, nor its TLS handshake). A failure or a slow issuer
+    /// changes nothing: the first token fetches them as it would have, at once.
+    pub async fn prefetch(&self, limit: Duration) {
+        let mut state = self.state.lock().await;
+        if state.keys.is_some() {
+            return;
+        }
+        match tokio::time::timeout(limit, self.fetch()).await {
+            Ok(Ok(keys)) => {
+                tracing::info!(keys = keys.keys.len(), "JWKS fetched at init");
+                state.next_fetch_at = Some(Instant::now() + self.refresh_interval);
+                state.keys = Some(keys);
+            }
+            Ok(Err(error)) => tracing::warn!(
+                error = %error,
+                "the JWKS could not be fetched at init; the first connect fetches it"
+            ),
+            Err(_) => tracing::warn!(
+                limit_ms = limit.as_millis() as u64,
+                "the JWKS did not arrive in time at init; the first connect fetches it"
+            ),
+        }
     }
 
     /// The key named `kid`: from the cache, or after one (rate-limited) fetch.

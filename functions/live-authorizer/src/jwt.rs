@@ -100,7 +100,7 @@ pub struct Verifier {
 }
 
 impl Verifier {
-    /// No network here: the JWKS is fetched by the first token that needs it.
+    /// No network here: the JWKS is fetched by [`Verifier::prefetch`] or the first token.
     pub fn new(settings: Settings) -> Result<Self, JwksConfigError> {
         let jwks = JwksCache::new(&settings.jwks_url)?;
         Ok(Self::with_jwks(settings, jwks))
@@ -112,6 +112,11 @@ impl Verifier {
             audience: settings.audience,
             jwks,
         }
+    }
+
+    /// The issuer's keys fetched ahead of the first token (see [`JwksCache::prefetch`]).
+    pub async fn prefetch(&self, limit: std::time::Duration) {
+        self.jwks.prefetch(limit).await;
     }
 
     /// The agent a token names, or why it is refused.

@@ -30,11 +30,17 @@ fn init_logs() {
     }
 }
 
+/// How long init waits for the issuer's keys.
+const PREFETCH_LIMIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     init_logs();
-    // Built once per cold start; the JWKS itself is fetched lazily by the first request.
+    // Built once per cold start, the issuer's keys included: the first connect (an agent
+    // opening the console) then makes no request of its own. Bounded, like the DynamoDB
+    // warm-up of the other functions: a slow issuer leaves the fetch to that first connect.
     let settings = Settings::from_env()?;
     let verifier = Verifier::new(settings)?;
+    verifier.prefetch(PREFETCH_LIMIT).await;
     run(service_fn(|event| function_handler(&verifier, event))).await
 }

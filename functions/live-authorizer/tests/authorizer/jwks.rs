@@ -1,4 +1,4 @@
-//! The JWKS cache: fetched lazily, once, refreshed for unknown kids at most once a minute.
+//! The JWKS cache: fetched at init or by the first token, once, refreshed for unknown kids at most once a minute.
 
 use crate::helpers::*;
 
@@ -154,4 +154,60 @@ async fn a_failed_jwks_fetch_is_retried_by_a_later_token() {
     let agent = verifier.verify(&token).await.unwrap();
     assert_eq!(agent.id, "agent-7");
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn keys_fetched_at_init_serve_the_first_token_without_another_request() {
+    let issuer = Issuer::publishing(vec![jwk(ISSUER_KEY, KID)]).await;
+    issuer.verifier.prefetch(Duration::from_secs(1)).await;
+    assert_eq!(issuer.jwks_requests().await, 1);
+    issuer.verifier.prefetch(Duration::from_secs(1)).await;
+    assert_eq!(issuer.jwks_requests().await, 1, "fetched once");
+    assert!(
+        issuer
+            .connect(&sign(&access_claims(), ISSUER_KEY, KID))
+            .await
+            .is_ok()
+    );
+    assert_eq!(issuer.jwks_requests().await, 1, "the first token used them");
+}
+
+#[tokio::test]
+async fn a_failed_or_slow_fetch_at_init_leaves_the_first_token_to_fetch_at_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/jwks.json"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/jwks.json"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(jwks(vec![jwk(ISSUER_KEY, KID)]))
+                .set_delay(Duration::from_millis(300)),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/jwks.json"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(jwks(vec![jwk(ISSUER_KEY, KID)])))
+        .mount(&server)
+        .await;
+    // Default intervals: a failure at init must not start the 5-second retry pause.
+    let url = format!("{}/jwks.json", server.uri());
+    let verifier = Verifier::with_jwks(
+        Settings::new(ISSUER, CLIENT_ID, Some(&url)),
+        JwksCache::new(&url).unwrap(),
+    );
+    verifier.prefetch(Duration::from_secs(1)).await; // 503
+    verifier.prefetch(Duration::from_millis(50)).await; // too slow
+    let agent = verifier
+        .verify(&sign(&access_claims(), ISSUER_KEY, KID))
+        .await
+        .unwrap();
+    assert_eq!(agent.id, "agent-7");
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
 }
