@@ -1,5 +1,6 @@
-//! The issuer's signing keys: fetched at init (bounded) or on first use, kept for the life of the execution
-//! environment, refetched when a token names a key we do not know (rotation), rate-limited.
+//! The issuer's signing keys: fetched at init (bounded) or on first use, kept for the life of
+//! the execution environment, refetched when a token names a key we do not know (rotation),
+//! rate-limited.
 
 use std::net::IpAddr;
 use std::time::Duration;

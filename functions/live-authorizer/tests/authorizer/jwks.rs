@@ -1,4 +1,5 @@
-//! The JWKS cache: fetched at init or by the first token, once, refreshed for unknown kids at most once a minute.
+//! The JWKS cache: fetched at init or by the first token, once, refreshed for unknown kids at
+//! most once a minute.
 
 use crate::helpers::*;
 
