@@ -1,7 +1,8 @@
 //! The local parts the functions' events reach besides DynamoDB, so that each event does its
 //! real work instead of failing on an address this machine cannot reach: the erasure and
-//! routing-timer queues and the media bucket on moto, Twilio as local-api's stub on loopback,
-//! and an issuer's JWKS on loopback with a token signed for the run (live-authorizer).
+//! routing-timer queues, the agents' notification topic and the media bucket on moto, Twilio as
+//! local-api's stub on loopback, the WebSocket API's connections endpoint on loopback, and an
+//! issuer's JWKS on loopback with a token signed for the run (live-authorizer).
 
 use std::io::Write;
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
@@ -19,6 +20,11 @@ const QUEUES: [(&str, &str); 2] = [
     ("ERASURE_QUEUE_URL", "whatsapp-channel-erasure"),
     ("TIMER_QUEUE_URL", "whatsapp-channel-routing-timers"),
 ];
+/// The agents' notifications (notify-agent, window-deadlines), on moto under template.yaml's name.
+const TOPIC: (&str, &str) = (
+    "AGENT_NOTIFICATIONS_TOPIC_ARN",
+    "whatsapp-channel-agent-notifications",
+);
 const MEDIA_BUCKET: &str = "whatsapp-channel-bench-media";
 /// Functions that keep media in `MEDIA_BUCKET` when it is set.
 const MEDIA_FUNCTIONS: [&str; 1] = ["agent-api"];
@@ -39,8 +45,9 @@ const KID: &str = "bench-key-1";
 const TOKEN_VALIDITY_SECONDS: u64 = 12 * 3600;
 
 pub(super) struct LocalParts {
-    /// (variable, queue URL on moto).
-    queues: Vec<(String, String)>,
+    /// (variable, its value on moto or loopback): the queues' URLs, the topic's ARN, the
+    /// connections endpoint.
+    addresses: Vec<(String, String)>,
     twilio_base: String,
     twilio_token: String,
     jwks_url: String,
@@ -59,21 +66,26 @@ impl LocalParts {
         venv_bin: &Path,
         twilio_token: &str,
     ) -> Result<LocalParts, Error> {
-        let mut queues = Vec::new();
-        for (variable, name) in QUEUES {
-            let answer = moto(
-                emulators.moto_port,
-                "sqs",
-                "POST /",
-                &format!("Action=CreateQueue&QueueName={name}&Version=2012-11-05"),
-            )?;
-            let url = answer
-                .split("<QueueUrl>")
+        let created = |service: &str, body: &str, element: &str| -> Result<String, Error> {
+            let answer = moto(emulators.moto_port, service, "POST /", body)?;
+            answer
+                .split(&format!("<{element}>"))
                 .nth(1)
                 .and_then(|rest| rest.split('<').next())
-                .ok_or_else(|| format!("moto created no queue {name}: {answer}"))?;
-            queues.push((variable.to_owned(), url.to_owned()));
+                .map(str::to_owned)
+                .ok_or_else(|| format!("moto {service}: no {element} in {answer}"))
+        };
+        let mut addresses = Vec::new();
+        for (variable, name) in QUEUES {
+            let body = format!("Action=CreateQueue&QueueName={name}&Version=2012-11-05");
+            addresses.push((variable.to_owned(), created("sqs", &body, "QueueUrl")?));
         }
+        let (variable, name) = TOPIC;
+        let body = format!("Action=CreateTopic&Name={name}&Version=2010-03-31");
+        addresses.push((variable.to_owned(), created("sns", &body, "TopicArn")?));
+        // API Gateway's `POST /@connections/{id}` answers 200 with no body.
+        let live = serve("200 OK", "application/json", Vec::new())?;
+        addresses.push(("LIVE_ENDPOINT".to_owned(), format!("http://{live}/live")));
         moto(
             emulators.moto_port,
             "s3",
@@ -96,13 +108,16 @@ impl LocalParts {
         jwk.common.key_id = Some(KID.to_owned());
         let jwks = serde_json::to_vec(&JwkSet { keys: vec![jwk] })
             .map_err(|e| format!("cannot write the JWKS: {e}"))?;
-        let jwks_url = serve_jwks(jwks)?;
+        let jwks_url = format!(
+            "http://{}/jwks.json",
+            serve("200 OK", "application/json", jwks)?
+        );
 
         eprintln!(
-            "xtask: bench: queues and bucket {MEDIA_BUCKET} on moto, the Twilio stub on port {port}, the JWKS at {jwks_url}"
+            "xtask: bench: queues, topic and bucket on moto, the Twilio stub on port {port}, the JWKS at {jwks_url}"
         );
         Ok(LocalParts {
-            queues,
+            addresses,
             twilio_base: format!("http://127.0.0.1:{port}/local/twilio"),
             twilio_token: twilio_token.to_owned(),
             jwks_url,
@@ -118,9 +133,9 @@ impl LocalParts {
             env.retain(|(k, _)| k != name);
             env.push((name.to_owned(), value.to_owned()));
         };
-        for (variable, url) in &self.queues {
+        for (variable, value) in &self.addresses {
             if has(env, variable) {
-                set(env, variable, url);
+                set(env, variable, value);
             }
         }
         if has(env, "TWILIO_ACCOUNT_SID") || has(env, "TWILIO_API_BASE_URL") {
@@ -225,26 +240,26 @@ fn moto(port: u16, service: &str, request_line: &str, body: &str) -> Result<Stri
     Ok(text)
 }
 
-/// Serves `jwks` at `http://127.0.0.1:{port}/jwks.json` (any path) for the rest of the run.
-fn serve_jwks(jwks: Vec<u8>) -> Result<String, Error> {
+/// Answers every request on a loopback port with `status` and `body`, for the rest of the run;
+/// the address (`127.0.0.1:port`).
+fn serve(status: &'static str, content_type: &'static str, body: Vec<u8>) -> Result<String, Error> {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .map_err(|e| format!("JWKS: cannot listen: {e}"))?;
-    let address = listener.local_addr().map_err(|e| format!("JWKS: {e}"))?;
-    let jwks = Arc::new(jwks);
+        .map_err(|e| format!("a local stub cannot listen: {e}"))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| format!("a local stub: {e}"))?;
+    let body = Arc::new(body);
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
-            let jwks = jwks.clone();
+            let body = body.clone();
             std::thread::spawn(move || {
                 let Ok(mut writer) = stream.try_clone() else {
                     return;
                 };
                 let mut reader = BufReader::new(stream);
                 while let Ok(Some(_)) = read_message(&mut reader, None) {
-                    let answer = response(
-                        "200 OK",
-                        &[("Content-Type", "application/json".to_owned())],
-                        &jwks,
-                    );
+                    let answer =
+                        response(status, &[("Content-Type", content_type.to_owned())], &body);
                     if writer.write_all(&answer).is_err() {
                         break;
                     }
@@ -252,7 +267,7 @@ fn serve_jwks(jwks: Vec<u8>) -> Result<String, Error> {
             });
         }
     });
-    Ok(format!("http://{address}/jwks.json"))
+    Ok(address.to_string())
 }
 
 /// local-api on `port` with `env`, once it listens. It creates its table first when `env` has
