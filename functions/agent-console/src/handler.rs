@@ -8,7 +8,7 @@ use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use whatsapp_channel::config;
-use whatsapp_channel::http::{error, route_path};
+use whatsapp_channel::http::{accepts_gzip, error, route_path};
 
 /// How agents sign in, as the page reads it from `/console/config.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -193,30 +193,6 @@ fn file(request: &Request, name: &str, config: &ConsoleConfig) -> Response<Body>
         headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
     response
-}
-
-/// Whether `Accept-Encoding` takes gzip: `gzip` listed without `q=0`, or else `*` so listed.
-fn accepts_gzip(request: &Request) -> bool {
-    let codings: Vec<(String, bool)> = request
-        .headers()
-        .get_all(header::ACCEPT_ENCODING)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|coding| {
-            let mut parts = coding.split(';');
-            let name = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
-            let refused = parts.any(|p| {
-                p.trim()
-                    .strip_prefix("q=")
-                    .and_then(|q| q.trim().parse::<f32>().ok())
-                    .is_some_and(|q| q <= 0.0)
-            });
-            (name, !refused)
-        })
-        .collect();
-    let taken = |name: &str| codings.iter().find(|(n, _)| n == name).map(|(_, ok)| *ok);
-    taken("gzip").or_else(|| taken("*")).unwrap_or(false)
 }
 
 #[cfg(test)]
