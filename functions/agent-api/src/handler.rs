@@ -26,7 +26,8 @@ use whatsapp_channel::app::templates::Templates;
 use whatsapp_channel::app::typing::Typing;
 use whatsapp_channel::domain::{AgentId, Capacity, ConversationId, WhatsAppAddress};
 use whatsapp_channel::http::{
-    ApiError, DEFAULT_ADMIN_GROUP, agent_id, body_bytes, json, path_segments, require_admin,
+    ApiError, DEFAULT_ADMIN_GROUP, accepts_gzip, agent_id, body_bytes, gzip_if_worthwhile, json,
+    path_segments, require_admin,
 };
 use whatsapp_channel::metrics::Metrics;
 use whatsapp_channel::ports::{ChannelStore, Clock, MediaFetcher, MediaStore};
@@ -208,25 +209,35 @@ fn conversation_id(raw: &str) -> Result<ConversationId, ApiError> {
 }
 
 pub async fn function_handler(state: &AgentApi, request: Request) -> Result<Response<Body>, Error> {
+    // Read before an upload consumes the request; HEAD answers carry no body to compress.
+    let gzip = accepts_gzip(&request) && request.method() != Method::HEAD;
+    let response = answer(state, request).await;
+    // Once here for every route: API Gateway HTTP APIs do not compress (a 2,000-message
+    // conversation is about 0.5 MB of JSON, read on every open and poll).
+    Ok(gzip_if_worthwhile(gzip, response))
+}
+
+async fn answer(state: &AgentApi, request: Request) -> Response<Body> {
     // An upload's public address: Twilio fetches it without credentials.
     if media::is_shared(&request) {
-        return Ok(media::shared(state, &request)
+        return media::shared(state, &request)
             .await
-            .unwrap_or_else(Response::from));
+            .unwrap_or_else(Response::from);
     }
     // An upload takes the request by value: its body becomes the file without a copy.
     if media::is_upload(&request) {
-        return Ok(media::upload(state, request)
+        return media::upload(state, request)
             .await
-            .unwrap_or_else(Response::from));
+            .unwrap_or_else(Response::from);
     }
     let response = route(state, &request).await.unwrap_or_else(Response::from);
     if let Some(agent) = agent_id(&request) {
         let segments = path_segments(&request);
         let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+        // Reads the plain JSON answer: before it is compressed.
         privacy::after(state, &request, &segments, &agent, &response).await;
     }
-    Ok(response)
+    response
 }
 
 async fn route(state: &AgentApi, request: &Request) -> Answer {
