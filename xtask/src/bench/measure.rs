@@ -2,16 +2,21 @@
 //! emulator, timed, its peak RSS read, its DynamoDB calls counted at the proxy.
 
 use super::*;
-/// The output of a process, kept for when it fails: its last lines.
+/// The output of a process, kept for when it fails: its last lines; and, for a subject run
+/// with `LOG_TIMINGS=on`, its timed parts per invocation.
 #[derive(Clone, Default)]
-pub(super) struct Tail(Arc<Mutex<Vec<String>>>);
+pub(super) struct Tail(Arc<Mutex<Vec<String>>>, Arc<Mutex<parts::Invocations>>);
 
 impl Tail {
     pub(super) fn drain<R: Read + Send + 'static>(&self, pipe: R) {
         let lines = self.0.clone();
+        let invocations = self.1.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(pipe).lines() {
                 let Ok(line) = line else { break };
+                if let Ok(mut invocations) = invocations.lock() {
+                    invocations.line(&line);
+                }
                 if let Ok(mut lines) = lines.lock() {
                     lines.push(line);
                     if lines.len() > 20 {
@@ -24,6 +29,21 @@ impl Tail {
 
     pub(super) fn text(&self) -> String {
         self.0.lock().map(|l| l.join(" | ")).unwrap_or_default()
+    }
+
+    /// The timed parts of the first `count` invocations, once their lines have all been read
+    /// (each invocation's last line is printed before its answer is posted, but read here on
+    /// another thread); none if they do not arrive within a second.
+    pub(super) fn timings(&self, count: usize) -> Vec<Vec<parts::Timing>> {
+        let deadline = Instant::now() + Duration::from_secs(1);
+        loop {
+            let ready = self.1.lock().map(|i| i.count() >= count).unwrap_or(false);
+            if ready || Instant::now() >= deadline {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        self.1.lock().map(|mut i| i.take()).unwrap_or_default()
     }
 }
 
@@ -73,9 +93,17 @@ pub(super) fn peak_rss_kib(pid: u32) -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
-/// An answer counts as an error when the runtime was told so, or an HTTP answer is a 5xx.
+/// An answer counts as an error when the runtime was told so, an HTTP answer is a 5xx, or a
+/// batch (stream, queue) answer hands records back for retry.
 pub(super) fn answered_ok(outcome: &runtime::Outcome) -> bool {
     if !outcome.ok {
+        return false;
+    }
+    let retried = serde_json::from_str::<serde_json::Value>(&outcome.body)
+        .ok()
+        .and_then(|body| body["batchItemFailures"].as_array().map(|f| !f.is_empty()))
+        .unwrap_or(false);
+    if retried {
         return false;
     }
     let status = outcome
@@ -159,6 +187,7 @@ pub(super) fn measure(
                 .map(|c| (c.operation.clone(), c.micros()))
                 .collect(),
             ok: answered_ok(&outcome),
+            timings: Vec::new(),
         };
         if i == 0 {
             round.cold_us = outcome.done.duration_since(spawned).as_micros() as u64;
@@ -169,6 +198,15 @@ pub(super) fn measure(
         }
     }
     round.rss_kib = peak_rss_kib(running.child.id());
+    if subject.role == Role::Timed {
+        let timings = running.tail.timings(count);
+        if timings.len() == count {
+            round.first.timings = timings[0].clone();
+            for (warm, parts) in round.warm.iter_mut().zip(timings.into_iter().skip(1)) {
+                warm.timings = parts;
+            }
+        }
+    }
     drop(running);
     Ok(round)
 }

@@ -179,6 +179,7 @@ pub(super) fn render(
     }
     out.push_str(&goals(subjects, rows));
     out.push_str(&split(subjects, results));
+    out.push_str(&super::parts::inside(subjects, results));
     out
 }
 

@@ -236,6 +236,9 @@ pub(super) enum Role {
     Baseline,
     Floor,
     Peer,
+    /// webhook-ingest with `LOG_TIMINGS=on` on the same follow-up messages: where its time goes
+    /// (its own row; the extra lines stay out of the product's figures).
+    Timed,
 }
 
 pub(super) struct Subject {
@@ -259,6 +262,8 @@ pub(super) struct Invocation {
     pub(super) ddb_us: u64,
     pub(super) calls: Vec<(String, u64)>,
     pub(super) ok: bool,
+    /// With `LOG_TIMINGS=on`: the function's own timings of its parts.
+    pub(super) timings: Vec<super::parts::Timing>,
 }
 
 impl Invocation {
