@@ -141,13 +141,9 @@ pub(super) fn inside(subjects: &[Subject], results: &[(Vec<Round>, Option<String
             Box::new(|w: &Invocation| Some(w.total_us)),
         ),
         (
-            "… outside the function: the Runtime API's round trips".to_owned(),
-            Box::new(move |w: &Invocation| {
-                span(w, INVOCATION_SPAN).map(|inner| w.total_us.saturating_sub(inner))
-            }),
-        ),
-        (
-            "… inside the function (`Lambda runtime invoke`)".to_owned(),
+            "… inside the function: the event to the answer posted and acknowledged \
+             (`Lambda runtime invoke`)"
+                .to_owned(),
             Box::new(move |w: &Invocation| span(w, INVOCATION_SPAN)),
         ),
         (
@@ -197,7 +193,8 @@ pub(super) fn inside(subjects: &[Subject], results: &[(Vec<Round>, Option<String
             Box::new(move |w: &Invocation| span(w, "report")),
         ),
         (
-            "    lambda_http and the runtime: the event in, the answer out".to_owned(),
+            "    lambda_http and the runtime: the event in, the answer posted to the Runtime API"
+                .to_owned(),
             Box::new(own),
         ),
     ]);
