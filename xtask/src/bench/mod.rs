@@ -8,10 +8,13 @@
 //! Not part of `cargo xtask test` (which only compiles it).
 
 mod extras;
+mod fixture;
 mod http;
+mod local_api;
 mod measure;
 mod parts;
 mod proxy;
+mod refusals;
 mod report;
 mod runtime;
 mod sign;
@@ -132,7 +135,6 @@ pub fn bench(paths: &Paths, args: &BenchArgs) -> Result<(), Error> {
     emulators.wait_ready()?;
     let proxy = CountingProxy::start(emulators.ddb_port)?;
     let table = format!("bench-{}", std::process::id());
-    create_table(&bin_dir, &emulators, &tools.venv_bin, &table)?;
     let mut runtime = RuntimeApi::start()?;
 
     let env_json = std::fs::read_to_string(paths.root.join("events/env.json"))
@@ -146,6 +148,14 @@ pub fn bench(paths: &Paths, args: &BenchArgs) -> Result<(), Error> {
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
     let parts = LocalParts::start(paths, &bin_dir, &emulators, &tools.venv_bin, &twilio_token)?;
+    let fixture = fixture::Fixture::create(
+        &bin_dir,
+        &emulators,
+        &tools.venv_bin,
+        &table,
+        &twilio_token,
+        parts.twilio_base(),
+    )?;
     let base_env = |function: &str| -> Vec<(String, String)> {
         let mut env: Vec<(String, String)> =
             test_env(proxy.port, emulators.moto_port, &tools.venv_bin)
@@ -201,7 +211,8 @@ pub fn bench(paths: &Paths, args: &BenchArgs) -> Result<(), Error> {
     let mut unbuilt = Vec::new();
     for function in &functions {
         let env = base_env(&function.bin);
-        let events = match parts.events(&env, function_events(&paths.root, &function.bin)) {
+        let own = fixture.events(&function.bin, function_events(&paths.root, &function.bin));
+        let events = match parts.events(&env, own) {
             Ok(events) => events,
             Err(e) => {
                 unbuilt.push((function.bin.clone(), e));
@@ -337,6 +348,7 @@ pub fn bench(paths: &Paths, args: &BenchArgs) -> Result<(), Error> {
             }
         }
     }
+    let refused = refusals::all(&subjects, &results, &mut runtime);
     // local-api's stub and the emulators would only take CPU from the figures that follow.
     drop(parts);
     drop(emulators);
@@ -344,7 +356,11 @@ pub fn bench(paths: &Paths, args: &BenchArgs) -> Result<(), Error> {
     let rows: Vec<Row> = subjects
         .iter()
         .zip(&results)
-        .map(|(s, (rounds, error))| summarise(s, rounds, error.clone()))
+        .zip(refused)
+        .map(|((s, (rounds, error)), refused)| Row {
+            refused,
+            ..summarise(s, rounds, error.clone())
+        })
         .collect();
     let mut report = render(args, &subjects, &rows, &results, &unbuilt);
 
@@ -402,23 +418,6 @@ fn build(paths: &Paths, profile: &str, packages: &[String]) -> BTreeMap<String, 
         broken.insert(package.clone(), error);
     }
     broken
-}
-
-/// The table, as local-api creates it on DynamoDB (the code the tests use): local-api is
-/// started on the table, which it creates when missing, and stopped once it listens.
-fn create_table(
-    bin_dir: &Path,
-    emulators: &Emulators,
-    venv_bin: &Path,
-    table: &str,
-) -> Result<(), Error> {
-    let mut env = test_env(emulators.ddb_port, emulators.moto_port, venv_bin);
-    env.push(("TABLE_NAME".to_owned(), table.to_owned()));
-    let running = stubs::start_local_api(bin_dir, free_port()?, &env)
-        .map_err(|e| format!("table {table}: {e}"))?;
-    drop(running);
-    eprintln!("xtask: bench: table {table} created on DynamoDB Local");
-    Ok(())
 }
 
 /// The arm64 bootstrap `cargo xtask build` leaves, if it is there.

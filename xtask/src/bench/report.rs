@@ -23,6 +23,8 @@ pub(super) struct Row {
     pub(super) init_calls: Option<u64>,
     pub(super) calls_per_invoke: Option<f64>,
     pub(super) failing: Vec<String>,
+    /// The events that answered 4xx (`label (status)`), from the pass after the rounds.
+    pub(super) refused: Vec<String>,
     pub(super) error: Option<String>,
 }
 
@@ -82,6 +84,7 @@ pub(super) fn summarise(subject: &Subject, rounds: &[Round], error: Option<Strin
         init_calls: each(&|r| r.init_calls as u64),
         calls_per_invoke: (invocations > 0).then(|| calls as f64 / invocations as f64),
         failing,
+        refused: Vec::new(),
         error,
     }
 }
@@ -144,6 +147,9 @@ pub(super) fn render(
         let mut note = subject.note.clone();
         if !row.failing.is_empty() {
             note.push_str(&format!("; error or 5xx: {}", row.failing.join(", ")));
+        }
+        if !row.refused.is_empty() {
+            note.push_str(&format!("; 4xx: {}", row.refused.join(", ")));
         }
         if let Some(error) = &row.error {
             note.push_str(&format!("; stopped: {}", error.replace('|', "\\|")));

@@ -157,6 +157,26 @@ pub fn twilio_signature(token: &str, url: &str, params: &[(String, String)]) -> 
     base64_encode(&hmac_sha1(token.as_bytes(), data.as_bytes()))
 }
 
+/// `application/x-www-form-urlencoded` of `pairs`, as `form_decode` reads it back.
+pub fn form_encode(pairs: &[(String, String)]) -> String {
+    fn encode(text: &str) -> String {
+        text.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
+                    char::from(b).to_string()
+                }
+                b' ' => "+".to_owned(),
+                b => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+    pairs
+        .iter()
+        .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,6 +219,20 @@ mod tests {
                 ("Empty".to_string(), String::new()),
             ]
         );
+    }
+
+    #[test]
+    fn form_encoding_is_read_back_as_written() {
+        let pairs = vec![
+            ("Body".to_string(), "Hi! Zoë & co".to_string()),
+            ("From".to_string(), "whatsapp:+447700900150".to_string()),
+        ];
+        let form = form_encode(&pairs);
+        assert_eq!(
+            form,
+            "Body=Hi%21+Zo%C3%AB+%26+co&From=whatsapp%3A%2B447700900150"
+        );
+        assert_eq!(form_decode(&form), pairs);
     }
 
     #[test]

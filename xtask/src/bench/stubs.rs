@@ -31,7 +31,7 @@ const MEDIA_FUNCTIONS: [&str; 1] = ["agent-api"];
 /// The API's public origin, as the events' `Host` has it: only used to form media addresses.
 const PUBLIC_API_URL: &str = "https://abc123defg.execute-api.eu-west-1.amazonaws.com";
 /// local-api's stub answers for its own account only (`LOCAL_ACCOUNT_SID` in its wiring).
-const STUB_ACCOUNT_SID: &str = "AC00000000000000000000000000000000";
+pub(super) const STUB_ACCOUNT_SID: &str = "AC00000000000000000000000000000000";
 /// The variables through which a function reaches Twilio's APIs (shared/src/config.rs).
 const TWILIO_BASE_URLS: [&str; 3] = [
     "TWILIO_API_BASE_URL",
@@ -124,6 +124,11 @@ impl LocalParts {
             key,
             _twilio: twilio,
         })
+    }
+
+    /// The Twilio stub's API base, as the functions' `TWILIO_API_BASE_URL`.
+    pub(super) fn twilio_base(&self) -> &str {
+        &self.twilio_base
     }
 
     /// `function`'s environment pointed at the local parts, for what it names of them.

@@ -213,7 +213,7 @@ impl Events {
         match self {
             Events::Files(files) => {
                 let k = i % files.len();
-                (k, files[k].1.clone())
+                (k, with_fresh_idempotency_key(&files[k].1))
             }
             Events::FollowUps(follow_ups) => (0, follow_ups.next()),
         }
@@ -225,6 +225,24 @@ impl Events {
             Events::FollowUps(_) => "follow-up".to_owned(),
         }
     }
+}
+
+/// `event` with its `Idempotency-Key` (if it has one) replaced by one never used in this run:
+/// with the committed key, every invocation after the first would measure a retry's replay,
+/// not the note or reply it sends.
+fn with_fresh_idempotency_key(event: &str) -> String {
+    const HEADER: &str = "\"idempotency-key\": \"";
+    let Some(key) = event
+        .split(HEADER)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .filter(|key| !key.is_empty())
+    else {
+        return event.to_owned();
+    };
+    let n = SEQUENCE.fetch_add(1, Ordering::Relaxed);
+    let fresh = format!("{:08x}-0000-4000-8000-{n:012x}", std::process::id());
+    event.replace(&format!("{HEADER}{key}\""), &format!("{HEADER}{fresh}\""))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -357,5 +375,22 @@ pub(super) fn peer_subject(
         warm,
         bootstrap: "n/a: Python".to_owned(),
         note: format!("boto3, twilio, awslambdaric ({})", install::PEER_SPEC),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_invocation_of_an_event_with_an_idempotency_key_gets_a_new_key() {
+        let event = include_str!("../../../events/send-reply.reply-text.json");
+        let events = Events::Files(vec![("reply-text".to_owned(), event.to_owned())]);
+        let (first, second) = (events.get(0).1, events.get(1).1);
+        assert_ne!(first, second);
+        assert!(!first.contains("7f1c2f7e-0b7e-4a51-9f57-2a4f1c0a9e11"));
+        assert!(first.contains("\"idempotency-key\": \""));
+        let plain = Events::Files(vec![("x".to_owned(), "{\"a\": 1}".to_owned())]);
+        assert_eq!(plain.get(0).1, "{\"a\": 1}");
     }
 }
