@@ -9,7 +9,10 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 
 fn main() {
-    let console = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../console");
+    // Read when the script runs, not baked in when it is compiled: a build script compiled from
+    // one checkout (a git worktree sharing the target directory) is reused for another.
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let console = Path::new(&manifest).join("../../console");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("gzip");
     println!(
         "cargo:rerun-if-changed={}",
