@@ -232,6 +232,8 @@ pub async fn aws() -> aws_config::SdkConfig {
         .build();
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .timeout_config(timeouts)
+        // One HTTP client for every SDK client of the process, checked by the first only.
+        .http_client(crate::adapters::sdk_http::client())
         .load()
         .await
 }
