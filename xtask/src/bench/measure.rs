@@ -93,8 +93,16 @@ pub(super) fn peak_rss_kib(pid: u32) -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
+/// An HTTP answer's `statusCode`; none for other answers.
+pub(super) fn status(body: &str) -> Option<u16> {
+    serde_json::from_str::<serde_json::Value>(body).ok()?["statusCode"]
+        .as_u64()
+        .and_then(|s| u16::try_from(s).ok())
+}
+
 /// An answer counts as an error when the runtime was told so, an HTTP answer is a 5xx, or a
-/// batch (stream, queue) answer hands records back for retry.
+/// batch (stream, queue) answer hands records back for retry. A 4xx counts as answered (the
+/// function did its work: it refused); the notes name the events that were refused.
 pub(super) fn answered_ok(outcome: &runtime::Outcome) -> bool {
     if !outcome.ok {
         return false;
@@ -103,21 +111,7 @@ pub(super) fn answered_ok(outcome: &runtime::Outcome) -> bool {
         .ok()
         .and_then(|body| body["batchItemFailures"].as_array().map(|f| !f.is_empty()))
         .unwrap_or(false);
-    if retried {
-        return false;
-    }
-    let status = outcome
-        .body
-        .split("\"statusCode\":")
-        .nth(1)
-        .map(|rest| {
-            rest.trim_start()
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect::<String>()
-        })
-        .and_then(|digits| digits.parse::<u16>().ok());
-    status.is_none_or(|s| s < 500)
+    !retried && status(&outcome.body).is_none_or(|s| s < 500)
 }
 
 pub(super) fn measure(
@@ -187,6 +181,7 @@ pub(super) fn measure(
                 .map(|c| (c.operation.clone(), c.micros()))
                 .collect(),
             ok: answered_ok(&outcome),
+            status: status(&outcome.body),
             timings: Vec::new(),
         };
         if i == 0 {

@@ -14,7 +14,6 @@ mod local_api;
 mod measure;
 mod parts;
 mod proxy;
-mod refusals;
 mod report;
 mod runtime;
 mod sign;
@@ -348,7 +347,6 @@ pub fn bench(paths: &Paths, args: &BenchArgs) -> Result<(), Error> {
             }
         }
     }
-    let refused = refusals::all(&subjects, &results, &mut runtime);
     // local-api's stub and the emulators would only take CPU from the figures that follow.
     drop(parts);
     drop(emulators);
@@ -356,11 +354,7 @@ pub fn bench(paths: &Paths, args: &BenchArgs) -> Result<(), Error> {
     let rows: Vec<Row> = subjects
         .iter()
         .zip(&results)
-        .zip(refused)
-        .map(|((s, (rounds, error)), refused)| Row {
-            refused,
-            ..summarise(s, rounds, error.clone())
-        })
+        .map(|(s, (rounds, error))| summarise(s, rounds, error.clone()))
         .collect();
     let mut report = render(args, &subjects, &rows, &results, &unbuilt);
 
@@ -492,6 +486,13 @@ mod tests {
         assert_ne!(again.sid, follow_ups.sid);
         let params = sign::form_decode(&again.form);
         assert_eq!(sign::twilio_signature(token, url, &params), again.signature);
+    }
+
+    #[test]
+    fn only_an_http_answer_has_a_status() {
+        assert_eq!(status(r#"{"statusCode": 409, "body": "{}"}"#), Some(409));
+        assert_eq!(status(r#"{"batchItemFailures": []}"#), None);
+        assert_eq!(status("null"), None);
     }
 
     #[test]

@@ -280,6 +280,8 @@ pub(super) struct Invocation {
     pub(super) ddb_us: u64,
     pub(super) calls: Vec<(String, u64)>,
     pub(super) ok: bool,
+    /// An HTTP answer's status code; none for other answers.
+    pub(super) status: Option<u16>,
     /// With `LOG_TIMINGS=on`: the function's own timings of its parts.
     pub(super) timings: Vec<super::parts::Timing>,
 }
