@@ -114,7 +114,47 @@ pub(super) fn answered_ok(outcome: &runtime::Outcome) -> bool {
     !retried && status(&outcome.body).is_none_or(|s| s < 500)
 }
 
+/// Starts per round that stop at init, beside the round's own: init is then the median of
+/// 5 × rounds starts.
+const MORE_INITS: usize = 4;
+
+/// One start that stops at init: its time to the first `next`, and the DynamoDB time in it.
+fn init_only(
+    subject: &Subject,
+    runtime: &mut RuntimeApi,
+    proxy: &CountingProxy,
+) -> Result<(u64, u64), Error> {
+    runtime.reset();
+    proxy.clear();
+    let spawned = Instant::now();
+    let running = spawn(subject, runtime)?;
+    let ready = runtime
+        .wait_ready(INIT_TIMEOUT)
+        .map_err(|e| format!("{e}; output: {}", running.tail.text()))?;
+    let ddb = proxy
+        .calls_between(spawned, ready)
+        .iter()
+        .map(proxy::Call::micros)
+        .sum();
+    drop(running);
+    Ok((ready.duration_since(spawned).as_micros() as u64, ddb))
+}
+
 pub(super) fn measure(
+    subject: &Subject,
+    runtime: &mut RuntimeApi,
+    proxy: &CountingProxy,
+) -> Result<Round, Error> {
+    let mut round = measure_round(subject, runtime, proxy)?;
+    if subject.warm > 0 {
+        for _ in 0..MORE_INITS {
+            round.more_inits.push(init_only(subject, runtime, proxy)?);
+        }
+    }
+    Ok(round)
+}
+
+fn measure_round(
     subject: &Subject,
     runtime: &mut RuntimeApi,
     proxy: &CountingProxy,

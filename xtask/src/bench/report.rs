@@ -67,6 +67,13 @@ pub(super) fn summarise(subject: &Subject, rounds: &[Round], error: Option<Strin
         .collect();
     failing.sort();
     failing.dedup();
+    // Every start's init: each round's own and the ones that stopped there.
+    let inits: Vec<(u64, u64)> = rounds
+        .iter()
+        .flat_map(|r| {
+            std::iter::once((r.init_us, r.init_ddb_us)).chain(r.more_inits.iter().copied())
+        })
+        .collect();
     // The events refused (4xx) in any round, each with its status: such a row measures
     // refusals as well as work.
     let mut refused: Vec<String> = rounds
@@ -80,8 +87,12 @@ pub(super) fn summarise(subject: &Subject, rounds: &[Round], error: Option<Strin
     refused.sort();
     refused.dedup();
     Row {
-        init: each(&|r| r.init_us),
-        init_net: each(&|r| r.init_us.saturating_sub(r.init_ddb_us)),
+        init: median(inits.iter().map(|&(init, _)| Some(init))),
+        init_net: median(
+            inits
+                .iter()
+                .map(|&(init, ddb)| Some(init.saturating_sub(ddb))),
+        ),
         first: each(&|r| r.first.total_us),
         first_net: each(&|r| r.first.net_us()),
         cold: each(&|r| r.cold_us),

@@ -303,6 +303,9 @@ pub(super) struct Round {
     pub(super) cold_ddb_us: u64,
     pub(super) warm: Vec<Invocation>,
     pub(super) rss_kib: Option<u64>,
+    /// More starts that stop at init (spawn → first `next`, and the DynamoDB time in it): init
+    /// is a short figure that one start per round measures noisily.
+    pub(super) more_inits: Vec<(u64, u64)>,
 }
 
 impl Round {
