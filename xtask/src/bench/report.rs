@@ -145,7 +145,7 @@ pub(super) fn render(
 ) -> String {
     let mut out = String::new();
     out.push_str(&format!(
-        "## `cargo xtask bench`\n\n{} ({} cores), `{}` profile, {} interleaved rounds, median of the rounds; \
+        "## `cargo xtask bench`\n\n{} ({} cores), `{}` profile, {} interleaved rounds, median of the rounds (init: of every start, five a round); \
          times in ms as `total / net of DynamoDB` (net: minus the time inside DynamoDB Local \
          requests, measured at the counting proxy).\n\n",
         machine(),
