@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::report::Part;
+use super::report::{Part, at_the_proxy};
 use super::stats::{ms, quantile};
 use super::subjects::{Invocation, Role, Round, Subject};
 
@@ -168,15 +168,7 @@ pub(super) fn inside(subjects: &[Subject], results: &[(Vec<Round>, Option<String
         let name = op.clone();
         rows.push((
             format!("        DynamoDB {op}, at the proxy (DynamoDB Local)"),
-            Box::new(move |w: &Invocation| {
-                let times: Vec<u64> = w
-                    .calls
-                    .iter()
-                    .filter(|(o, _)| *o == name)
-                    .map(|(_, t)| *t)
-                    .collect();
-                (!times.is_empty()).then(|| times.iter().sum())
-            }),
+            Box::new(move |w: &Invocation| at_the_proxy(w, &name)),
         ));
     }
     rows.extend([
