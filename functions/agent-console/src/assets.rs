@@ -31,7 +31,7 @@ macro_rules! assets {
 }
 
 /// Every file the console loads. `every_console_file_is_served` keeps this list complete.
-static FILES: [(&str, &str, &[u8], &[u8]); 43] = assets![
+static FILES: [(&str, &str, &[u8], &[u8]); 45] = assets![
     "index.html" => "text/html; charset=utf-8",
     "styles.css" => "text/css; charset=utf-8",
     "assist.css" => "text/css; charset=utf-8",
@@ -54,6 +54,8 @@ static FILES: [(&str, &str, &[u8], &[u8]); 43] = assets![
     "js/knowledge-admin.js" => "text/javascript; charset=utf-8",
     "js/knowledge.js" => "text/javascript; charset=utf-8",
     "js/live.js" => "text/javascript; charset=utf-8",
+    "js/media.js" => "text/javascript; charset=utf-8",
+    "js/message.js" => "text/javascript; charset=utf-8",
     "js/newconversation.js" => "text/javascript; charset=utf-8",
     "js/notes.js" => "text/javascript; charset=utf-8",
     "js/offers.js" => "text/javascript; charset=utf-8",
