@@ -7,6 +7,8 @@
 //!
 //! Not part of `cargo xtask test` (which only compiles it).
 
+mod binaries;
+mod comparisons;
 mod extras;
 mod fixture;
 mod http;
@@ -34,6 +36,7 @@ use runtime::RuntimeApi;
 use stats::{median, ms, quantile};
 use stubs::LocalParts;
 
+use binaries::{bootstrap_size, build};
 use measure::*;
 use report::*;
 pub use subjects::discover_functions;
@@ -243,69 +246,15 @@ pub fn bench(paths: &Paths, args: &BenchArgs) -> Result<(), Error> {
             note: format!("{count} events from `events/`{built}"),
         });
     }
-    if let Some(webhook) = functions.iter().find(|f| f.bin == "webhook-ingest") {
-        subjects.push(Subject {
-            name: "webhook-ingest, follow-up message".to_owned(),
-            role: Role::Product,
-            program: bin_dir.join(&webhook.bin),
-            args: Vec::new(),
-            cwd: paths.root.clone(),
-            env: webhook_env.clone(),
-            events: Events::FollowUps(follow_ups.clone()),
-            warm: args.warm,
-            bootstrap: bootstrap_size(paths, &webhook.bin),
-            note: "a new MessageSid each time, signed".to_owned(),
-        });
-        let mut timed_env = webhook_env.clone();
-        timed_env.push(("LOG_TIMINGS".to_owned(), "on".to_owned()));
-        subjects.push(Subject {
-            name: "webhook-ingest, follow-up message, `LOG_TIMINGS=on`".to_owned(),
-            role: Role::Timed,
-            program: bin_dir.join(&webhook.bin),
-            args: Vec::new(),
-            cwd: paths.root.clone(),
-            env: timed_env,
-            events: Events::FollowUps(follow_ups.clone()),
-            warm: args.warm,
-            bootstrap: bootstrap_size(paths, &webhook.bin),
-            note: "its parts timed inside (below); not compared".to_owned(),
-        });
-    }
-    if let Some(baseline) = args.baseline.as_ref().filter(|_| with_webhook) {
-        subjects.push(Subject {
-            name: format!("baseline ({}), follow-up message", baseline.display()),
-            role: Role::Baseline,
-            program: baseline.clone(),
-            args: Vec::new(),
-            cwd: paths.root.clone(),
-            env: webhook_env.clone(),
-            events: Events::FollowUps(follow_ups.clone()),
-            warm: args.warm,
-            bootstrap: "n/a".to_owned(),
-            note: "`--baseline`: the same messages".to_owned(),
-        });
-    }
-    subjects.push(Subject {
-        name: "floor (benches/floor)".to_owned(),
-        role: Role::Floor,
-        program: bin_dir.join("bench-floor"),
-        args: Vec::new(),
-        cwd: paths.root.clone(),
-        env: webhook_env.clone(),
-        events: Events::FollowUps(follow_ups.clone()),
-        warm: args.warm,
-        bootstrap: "n/a: not a deployed function".to_owned(),
-        note: "answers 200, no request".to_owned(),
-    });
-    if let Some(peer_bin) = &peer_bin {
-        subjects.push(peer_subject(
-            paths,
-            peer_bin,
-            &webhook_env,
-            &follow_ups,
-            args.warm,
-        ));
-    }
+    subjects.extend(comparisons::subjects(
+        paths,
+        &bin_dir,
+        functions.iter().find(|f| f.bin == "webhook-ingest"),
+        &webhook_env,
+        &follow_ups,
+        args,
+        peer_bin.as_deref(),
+    ));
 
     // The customer's session, so that every later message is a follow-up.
     if let Some(product) = subjects.iter().find(|s| s.role == Role::Product) {
@@ -380,51 +329,6 @@ pub fn bench(paths: &Paths, args: &BenchArgs) -> Result<(), Error> {
     println!("{report}");
     eprintln!("xtask: bench: written to {}", out.display());
     Ok(())
-}
-
-/// Builds `packages` in `profile`; when that fails, each on its own, to find the ones that do
-/// not build (with their first error line).
-fn build(paths: &Paths, profile: &str, packages: &[String]) -> BTreeMap<String, String> {
-    let command = |packages: &[String]| {
-        let mut command = cargo_command(paths);
-        command.args(["build", "--quiet", "--profile", profile, "--bins"]);
-        for package in packages {
-            command.args(["-p", package]);
-        }
-        command
-    };
-    let mut broken = BTreeMap::new();
-    if run_step("cargo build (bench)", &mut command(packages)).is_ok() {
-        return broken;
-    }
-    for package in packages {
-        let output = command(std::slice::from_ref(package)).output();
-        let error = match output {
-            Ok(o) if o.status.success() => continue,
-            Ok(o) => String::from_utf8_lossy(&o.stderr)
-                .lines()
-                .find(|l| l.starts_with("error"))
-                .unwrap_or("cargo build failed")
-                .to_owned(),
-            Err(e) => format!("cannot run cargo: {e}"),
-        };
-        eprintln!("xtask: bench: {package} does not build: {error}");
-        broken.insert(package.clone(), error);
-    }
-    broken
-}
-
-/// The arm64 bootstrap `cargo xtask build` leaves, if it is there.
-fn bootstrap_size(paths: &Paths, bin: &str) -> String {
-    let candidates = [
-        paths.target.join("lambda").join(bin).join("bootstrap"),
-        paths.root.join("target/lambda").join(bin).join("bootstrap"),
-    ];
-    candidates
-        .iter()
-        .find_map(|p| std::fs::metadata(p).ok())
-        .map(|m| format!("{:.1} MiB", m.len() as f64 / (1024.0 * 1024.0)))
-        .unwrap_or_else(|| "n/a: run `cargo xtask build` first".to_owned())
 }
 
 #[cfg(test)]

@@ -337,52 +337,6 @@ pub(super) fn clone_subject(subject: &Subject) -> Subject {
     }
 }
 
-/// The peer (benches/peer, Python) on the same follow-up messages as webhook-ingest.
-pub(super) fn peer_subject(
-    paths: &Paths,
-    peer_bin: &Path,
-    webhook_env: &[(String, String)],
-    follow_ups: &Arc<FollowUps>,
-    warm: usize,
-) -> Subject {
-    let mut peer_env = webhook_env.to_vec();
-    peer_env.retain(|(k, _)| k != "PATH");
-    peer_env.extend([
-        (
-            "PATH".to_owned(),
-            format!(
-                "{}:{}",
-                peer_bin.display(),
-                std::env::var("PATH").unwrap_or_default()
-            ),
-        ),
-        (
-            "LAMBDA_TASK_ROOT".to_owned(),
-            paths.root.join("benches/peer").display().to_string(),
-        ),
-        (
-            "PYTHONPYCACHEPREFIX".to_owned(),
-            paths.cache.join("pycache").display().to_string(),
-        ),
-    ]);
-    Subject {
-        name: "peer (benches/peer, Python)".to_owned(),
-        role: Role::Peer,
-        program: peer_bin.join("python"),
-        args: vec![
-            "-m".to_owned(),
-            "awslambdaric".to_owned(),
-            "handler.handler".to_owned(),
-        ],
-        cwd: paths.root.join("benches/peer"),
-        env: peer_env,
-        events: Events::FollowUps(follow_ups.clone()),
-        warm,
-        bootstrap: "n/a: Python".to_owned(),
-        note: format!("boto3, twilio, awslambdaric ({})", install::PEER_SPEC),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
