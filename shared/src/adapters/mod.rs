@@ -9,7 +9,6 @@ pub mod live_push;
 pub mod memory;
 pub mod records_webhook;
 pub mod s3;
-pub mod sdk_http;
 pub mod sentiment;
 pub mod sns;
 pub mod sqs_erasure;

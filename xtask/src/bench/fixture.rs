@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use super::local_api::{LocalApi, customer_path};
+use super::local_api::{BUSINESS_NUMBER, EVENT_AGENT, LocalApi, customer_path};
 use super::stubs::STUB_ACCOUNT_SID;
 use super::*;
 
@@ -16,10 +16,6 @@ const EVENT_CONVERSATION: &str = "01a20a57-f1b0-7342-9a4c-552c53ee9bf3";
 /// The customer the committed events name (`whatsapp:+…`, URL-encoded, `WaId`, `CUST#…`): the
 /// digits, so that every spelling is rewritten.
 const EVENT_CUSTOMER: &str = "447700900123";
-/// The agent of every event's JWT claims (`sub`).
-pub(super) const EVENT_AGENT: &str = "agent-alice";
-/// The business number of the events, local-api's default sender.
-pub(super) const BUSINESS_NUMBER: &str = "whatsapp:+14155238886";
 /// open-media's message: the customer's photo, which agent-api fetches from the Twilio stub
 /// on its first open and keeps in the media bucket.
 const MEDIA_MESSAGE: &str = "MM0000000000000000000000000000a002";

@@ -5,9 +5,13 @@
 use std::io::Write;
 use std::net::{Ipv4Addr, TcpStream};
 
+/// The agent of every event's JWT claims (`sub`).
+pub(super) const EVENT_AGENT: &str = "agent-alice";
+/// The business number of the events, local-api's default sender.
+pub(super) const BUSINESS_NUMBER: &str = "whatsapp:+14155238886";
+
 use serde_json::Value;
 
-use super::fixture::{BUSINESS_NUMBER, EVENT_AGENT};
 use super::http::read_message;
 use super::stubs::STUB_ACCOUNT_SID;
 use super::*;

@@ -12,6 +12,7 @@ mod comparisons;
 mod extras;
 mod fixture;
 mod http;
+mod inside;
 mod local_api;
 mod measure;
 mod parts;

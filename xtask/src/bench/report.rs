@@ -208,7 +208,7 @@ pub(super) fn render(
     }
     out.push_str(&goals(subjects, rows));
     out.push_str(&split(subjects, results));
-    out.push_str(&super::parts::inside(subjects, results));
+    out.push_str(&super::inside::table(subjects, results));
     out
 }
 
@@ -324,17 +324,6 @@ pub(super) fn goals(subjects: &[Subject], rows: &[Row]) -> String {
     }
     out
 }
-
-/// The time of an invocation's `operation` requests at the counting proxy, added up; `None`
-/// when it made none.
-pub(super) fn at_the_proxy(w: &Invocation, operation: &str) -> Option<u64> {
-    let mut times = w.calls.iter().filter(|(o, _)| o == operation).peekable();
-    times.peek()?;
-    Some(times.map(|(_, t)| *t).sum())
-}
-
-/// One part of an invocation's time, when it has that part.
-pub(super) type Part = Box<dyn Fn(&Invocation) -> Option<u64>>;
 
 /// Where a follow-up message's time goes, at p50 and p99, the product beside the peer.
 pub(super) fn split(subjects: &[Subject], results: &[(Vec<Round>, Option<String>)]) -> String {

@@ -337,6 +337,17 @@ pub(super) fn clone_subject(subject: &Subject) -> Subject {
     }
 }
 
+/// The time of an invocation's `operation` requests at the counting proxy, added up; `None`
+/// when it made none.
+pub(super) fn at_the_proxy(w: &Invocation, operation: &str) -> Option<u64> {
+    let mut times = w.calls.iter().filter(|(o, _)| o == operation).peekable();
+    times.peek()?;
+    Some(times.map(|(_, t)| *t).sum())
+}
+
+/// One part of an invocation's time, when it has that part.
+pub(super) type Part = Box<dyn Fn(&Invocation) -> Option<u64>>;
+
 #[cfg(test)]
 mod tests {
     use super::*;

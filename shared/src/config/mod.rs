@@ -1,6 +1,8 @@
 //! Configuration from the environment (the names in docs/deploy.md's configuration table), read once per
 //! cold start.
 
+pub mod sdk_http;
+
 use std::env;
 
 use crate::domain::{Capacity, InvalidValue, Senders, WindowWarnings};
@@ -233,7 +235,7 @@ pub async fn aws() -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .timeout_config(timeouts)
         // One HTTP client for every SDK client of the process, checked by the first only.
-        .http_client(crate::adapters::sdk_http::client())
+        .http_client(sdk_http::client())
         .load()
         .await
 }
