@@ -207,7 +207,7 @@ pub(super) fn render(
         ));
     }
     out.push_str(&goals(subjects, rows));
-    out.push_str(&split(subjects, results));
+    out.push_str(&super::inside::split(subjects, results));
     out.push_str(&super::inside::table(subjects, results));
     out
 }
@@ -321,109 +321,6 @@ pub(super) fn goals(subjects: &[Subject], rows: &[Row]) -> String {
             ),
             r.map(|r| r <= 1.1),
         );
-    }
-    out
-}
-
-/// Where a follow-up message's time goes, at p50 and p99, the product beside the peer.
-pub(super) fn split(subjects: &[Subject], results: &[(Vec<Round>, Option<String>)]) -> String {
-    let mut out = String::from(
-        "\n### Where a follow-up message's warm time goes (every round's warm invocations)\n\n\
-         | part | product p50 | product p99 | peer p50 | peer p99 | floor p50 | floor p99 |",
-    );
-    let with_baseline = subjects.iter().any(|s| s.role == Role::Baseline);
-    if with_baseline {
-        out.push_str(" baseline p50 | baseline p99 |");
-    }
-    out.push_str("\n| --- | --- | --- | --- | --- | --- | --- |");
-    if with_baseline {
-        out.push_str(" --- | --- |");
-    }
-    out.push('\n');
-    let pooled = |role: Role| -> Vec<Invocation> {
-        subjects
-            .iter()
-            .zip(results)
-            .filter(|(s, _)| s.role == role)
-            .flat_map(|(_, (rounds, _))| rounds.iter().flat_map(|r| r.warm.clone()))
-            .collect()
-    };
-    let mut columns = vec![
-        pooled(Role::Product),
-        pooled(Role::Peer),
-        pooled(Role::Floor),
-    ];
-    if with_baseline {
-        columns.push(pooled(Role::Baseline));
-    }
-    let mut operations: Vec<String> = columns
-        .iter()
-        .flatten()
-        .flat_map(|w| w.calls.iter().map(|(op, _)| op.clone()))
-        .collect();
-    operations.sort();
-    operations.dedup();
-    let mut parts: Vec<(String, Part)> = vec![(
-        "whole invocation (runtime API to runtime API)".to_owned(),
-        Box::new(|w: &Invocation| Some(w.total_us)),
-    )];
-    for op in operations {
-        let name = op.clone();
-        parts.push((
-            format!("DynamoDB {op} (at the proxy)"),
-            Box::new(move |w: &Invocation| at_the_proxy(w, &name)),
-        ));
-    }
-    parts.push((
-        "all DynamoDB requests".to_owned(),
-        Box::new(|w: &Invocation| Some(w.ddb_us)),
-    ));
-    parts.push((
-        "the rest: the function's own work, its SDK and HTTP client, the runtime API".to_owned(),
-        Box::new(|w: &Invocation| Some(w.net_us())),
-    ));
-    for (label, part) in &parts {
-        let mut line = format!("| {label} |");
-        for column in &columns {
-            let values: Vec<u64> = column.iter().filter_map(part).collect();
-            if values.is_empty() {
-                line.push_str(" – | – |");
-            } else {
-                line.push_str(&format!(
-                    " {} | {} |",
-                    ms(quantile(&values, 0.5)),
-                    ms(quantile(&values, 0.99))
-                ));
-            }
-        }
-        out.push_str(&line);
-        out.push('\n');
-    }
-    // The slowest 1 %: what made them slow.
-    out.push_str("\nThe slowest 1 % of warm invocations, on average:\n\n");
-    for (name, column) in ["product", "peer", "floor", "baseline"]
-        .iter()
-        .zip(&columns)
-    {
-        if *name == "floor" {
-            continue;
-        }
-        if column.is_empty() {
-            continue;
-        }
-        let threshold = quantile(&column.iter().map(|w| w.total_us).collect::<Vec<_>>(), 0.99);
-        let slow: Vec<&Invocation> = column.iter().filter(|w| w.total_us >= threshold).collect();
-        let n = slow.len().max(1) as u64;
-        let total: u64 = slow.iter().map(|w| w.total_us).sum::<u64>() / n;
-        let ddb: u64 = slow.iter().map(|w| w.ddb_us).sum::<u64>() / n;
-        out.push_str(&format!(
-            "- {name}: {} invocations ≥ {} ms: {} ms, of which DynamoDB {} ms and the rest {} ms\n",
-            slow.len(),
-            ms(threshold),
-            ms(total),
-            ms(ddb),
-            ms(total.saturating_sub(ddb))
-        ));
     }
     out
 }
