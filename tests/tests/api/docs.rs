@@ -170,18 +170,6 @@ fn every_link_between_the_docs_resolves() {
     assert!(broken.is_empty(), "{}", broken.join("\n"));
 }
 
-/// Every `.rs` file under `dir`, recursively.
-fn rust_files(dir: &Path, found: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            rust_files(&path, found);
-        } else if path.extension().is_some_and(|ext| ext == "rs") {
-            found.push(path);
-        }
-    }
-}
-
 /// The names passed as a string literal to `required`, `optional`, `var` or `var_os`:
 /// `config::required("TABLE_NAME")`, `std::env::var("RUST_LOG")`, `var("X", default)`.
 fn variables_read(source: &str) -> BTreeSet<String> {
@@ -207,7 +195,7 @@ fn variables_read(source: &str) -> BTreeSet<String> {
 fn docs_deploy_md_names_every_environment_variable_the_code_reads() {
     let mut files = Vec::new();
     for dir in ["shared/src", "local-api/src", "functions"] {
-        rust_files(&root().join(dir), &mut files);
+        files.extend(crate::helpers::rust_sources(&root().join(dir)));
     }
     let deploy = read("docs/deploy.md");
     let mut missing = BTreeSet::new();

@@ -9,16 +9,19 @@ use whatsapp_channel::adapters::dynamodb::lifecycle::{
     Erasure, ITEM_RULES, Retention, UNTYPED, rule_of,
 };
 
+/// The DynamoDB adapter's sources, by their path under `adapters/dynamodb/` (`items/mod.rs`).
 fn sources() -> Vec<(String, String)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/src/adapters/dynamodb");
-    std::fs::read_dir(&dir)
-        .unwrap()
-        .filter_map(|e| {
-            let path = e.ok()?.path();
-            (path.extension()? == "rs").then(|| {
-                let name = path.file_name()?.to_string_lossy().into_owned();
-                Some((name, std::fs::read_to_string(&path).ok()?))
-            })?
+    crate::helpers::rust_sources(&dir)
+        .into_iter()
+        .map(|path| {
+            let name = path
+                .strip_prefix(&dir)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .into_owned();
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            (name, text)
         })
         .collect()
 }
@@ -52,7 +55,7 @@ fn kinds_written() -> BTreeSet<String> {
     let sources = sources();
     let items = sources
         .iter()
-        .find(|(name, _)| name == "items.rs")
+        .find(|(name, _)| name == "items/mod.rs")
         .map(|(_, text)| text.clone())
         .unwrap_or_default();
     let tag_module = items

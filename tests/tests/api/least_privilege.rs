@@ -475,8 +475,7 @@ fn every_key_word_in_the_dynamodb_adapters_is_a_listed_partition_or_a_sort_key()
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/src/adapters/dynamodb");
     let mut unknown = BTreeSet::new();
     let mut seen = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
+    for path in crate::helpers::rust_sources(&dir) {
         let source = std::fs::read_to_string(&path).unwrap();
         // `"WORD#…` and `"WORD"`: the literals keys are made of.
         for literal in source.split('"').skip(1).step_by(2) {

@@ -187,3 +187,22 @@ pub async fn grow_past_the_export_limit(store: &dyn ChannelStore, id: &str, afte
         store.put_message(&record).await.unwrap();
     }
 }
+
+/// Every `.rs` file under `dir`, recursively (a module may be a folder), in path order: for the
+/// tests that read the adapters' and functions' sources.
+pub fn rust_sources(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
