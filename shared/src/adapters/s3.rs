@@ -98,12 +98,7 @@ impl S3MediaStore {
 
 /// Whether a file of this type may be shown in the browser rather than downloaded.
 fn opens_inline(content_type: &str) -> bool {
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
+    let essence = crate::domain::media_type_essence(content_type);
     matches!(
         essence.as_str(),
         "image/jpeg" | "image/png" | "image/gif" | "image/webp"

@@ -38,15 +38,21 @@ pub const UPLOAD_TYPES: [&str; 19] = [
     "text/x-vcard",
 ];
 
-/// The media type of a `Content-Type` header (`image/PNG; charset=x` → `image/png`), if it is
-/// one an agent may send.
-pub fn upload_type(content_type: &str) -> Option<String> {
-    let essence = content_type
+/// The media type of a `Content-Type` header without its parameters, lowercased
+/// (`image/PNG; charset=x` → `image/png`).
+pub fn essence(content_type: &str) -> String {
+    content_type
         .split(';')
         .next()
         .unwrap_or_default()
         .trim()
-        .to_ascii_lowercase();
+        .to_ascii_lowercase()
+}
+
+/// The media type of a `Content-Type` header (`image/PNG; charset=x` → `image/png`), if it is
+/// one an agent may send.
+pub fn upload_type(content_type: &str) -> Option<String> {
+    let essence = essence(content_type);
     let essence = if essence == "image/jpg" {
         "image/jpeg".to_owned()
     } else {

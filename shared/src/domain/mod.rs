@@ -31,8 +31,8 @@ pub use inbound::{
 };
 pub use media::{
     MAX_INBOUND_MEDIA_BYTES, MAX_UPLOAD_BYTES, UPLOAD_TYPES, customer_export_key,
-    customer_export_prefix, export_key, export_prefix, export_time, inbound_media_key, media_route,
-    upload_key, upload_type,
+    customer_export_prefix, essence as media_type_essence, export_key, export_prefix, export_time,
+    inbound_media_key, media_route, upload_key, upload_type,
 };
 pub use reply::{ReplyContent, TemplateText};
 pub use routing::{

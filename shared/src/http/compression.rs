@@ -113,12 +113,7 @@ fn compressible(response: &Response<Body>) -> bool {
 /// Text, JSON, XML, JavaScript and SVG: what deflate shrinks. Images, audio, video, PDF and
 /// archives are compressed already; an event stream must not be held back to be compressed.
 fn compressible_type(content_type: &str) -> bool {
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
+    let essence = crate::domain::media_type_essence(content_type);
     let Some((kind, subtype)) = essence.split_once('/') else {
         return false;
     };
