@@ -138,6 +138,45 @@ pub fn response(status: &str, headers: &[(&str, String)], body: &[u8]) -> Vec<u8
     out
 }
 
+/// One request to a server on loopback `port`, `Connection: close`, read whole: its status and
+/// its body as text. `what` names it in errors. For the bench's set-up calls (local-api, moto),
+/// never for what is timed.
+pub fn exchange(
+    port: u16,
+    request_line: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+    what: &str,
+) -> Result<(u16, String), String> {
+    let mut stream = std::net::TcpStream::connect((std::net::Ipv4Addr::LOCALHOST, port))
+        .map_err(|e| format!("{what}: cannot connect: {e}"))?;
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .map_err(|e| format!("{what}: {e}"))?;
+    let mut request = format!(
+        "{request_line} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| format!("{what}: {e}"))?;
+    let answer = read_message(&mut io::BufReader::new(stream), None)
+        .map_err(|e| format!("{what}: {e}"))?
+        .ok_or_else(|| format!("{what}: no answer"))?;
+    let status = answer
+        .start
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("{what}: not an HTTP answer: {}", answer.start))?;
+    Ok((status, String::from_utf8_lossy(&answer.body).into_owned()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

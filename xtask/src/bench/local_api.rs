@@ -2,9 +2,6 @@
 //! messages) and as the events' agent (`X-Agent-Id`, with `X-Agent-Groups: admins` so that it
 //! may pick a request offered to nobody).
 
-use std::io::Write;
-use std::net::{Ipv4Addr, TcpStream};
-
 /// The agent of every event's JWT claims (`sub`).
 pub(super) const EVENT_AGENT: &str = "agent-alice";
 /// The business number of the events, local-api's default sender.
@@ -12,7 +9,6 @@ pub(super) const BUSINESS_NUMBER: &str = "whatsapp:+14155238886";
 
 use serde_json::Value;
 
-use super::http::read_message;
 use super::stubs::STUB_ACCOUNT_SID;
 use super::*;
 
@@ -146,34 +142,7 @@ impl LocalApi {
         body: &str,
     ) -> Result<(u16, String), Error> {
         let what = format!("local-api {method} {path}");
-        let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port))
-            .map_err(|e| format!("{what}: cannot connect: {e}"))?;
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .map_err(|e| format!("{what}: {e}"))?;
-        let mut request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: {}\r\nConnection: close\r\n",
-            self.port,
-            body.len()
-        );
-        for (name, value) in headers {
-            request.push_str(&format!("{name}: {value}\r\n"));
-        }
-        request.push_str("\r\n");
-        request.push_str(body);
-        stream
-            .write_all(request.as_bytes())
-            .map_err(|e| format!("{what}: {e}"))?;
-        let answer = read_message(&mut BufReader::new(stream), None)
-            .map_err(|e| format!("{what}: {e}"))?
-            .ok_or_else(|| format!("{what}: no answer"))?;
-        let status = answer
-            .start
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| format!("{what}: not an HTTP answer: {}", answer.start))?;
-        Ok((status, String::from_utf8_lossy(&answer.body).into_owned()))
+        super::http::exchange(self.port, &format!("{method} {path}"), headers, body, &what)
     }
 }
 

@@ -5,7 +5,7 @@
 //! issuer's JWKS on loopback with a token signed for the run (live-authorizer).
 
 use std::io::Write;
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, TcpListener};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::jwk::{Jwk, JwkSet};
@@ -224,25 +224,18 @@ fn now_seconds() -> u64 {
 /// names the service and region, which is how moto tells its services apart on one port.
 fn moto(port: u16, service: &str, request_line: &str, body: &str) -> Result<String, Error> {
     let what = format!("moto {service} {request_line}");
-    let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port))
-        .map_err(|e| format!("{what}: cannot connect: {e}"))?;
-    let request = format!(
-        "{request_line} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
-         Authorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=00\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
+    let authorization = format!(
+        "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{service}/aws4_request, \
+         SignedHeaders=host, Signature=00"
     );
-    stream
-        .write_all(request.as_bytes())
-        .map_err(|e| format!("{what}: {e}"))?;
-    let answer = read_message(&mut BufReader::new(stream), None)
-        .map_err(|e| format!("{what}: {e}"))?
-        .ok_or_else(|| format!("{what}: no answer"))?;
-    let text = String::from_utf8_lossy(&answer.body).into_owned();
-    if answer.start.split(' ').nth(1) != Some("200") {
-        return Err(format!("{what}: {}: {text}", answer.start));
+    let headers = [
+        ("Authorization", authorization.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    match super::http::exchange(port, request_line, &headers, body, &what)? {
+        (200, text) => Ok(text),
+        (status, text) => Err(format!("{what}: {status}: {text}")),
     }
-    Ok(text)
 }
 
 /// Answers every request on a loopback port with `status` and `body`, for the rest of the run;
